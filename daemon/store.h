@@ -1,0 +1,85 @@
+// The daemon's memory: per-source state (URL, HTTP validators, health), the items
+// seen per source and whether each is finished, and the alerts with their
+// sequence numbers. A restart repeats no alert and loses none: an item's alerts
+// are recorded and the item marked finished in one transaction, and alerts stay
+// "unpublished" until the publisher has sent them.
+// Not thread-safe: use one Store from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/alert.h"
+#include "daemon/error.h"
+
+namespace nw {
+
+struct SourceState {
+  std::string url;  // current URL (moved by 301/308); empty when never stored
+  std::string etag;
+  std::string last_modified;
+  bool initialized = false;  // the first successful poll has recorded its items
+  bool disabled = false;     // e.g. after 410 Gone
+  int consecutive_failures = 0;
+  std::optional<std::chrono::sys_seconds> last_success;
+  std::optional<std::chrono::sys_seconds> last_attempt;
+  std::string last_error;  // empty after a success
+  std::optional<std::chrono::sys_seconds> next_poll;
+};
+
+// An entry discovered in a source (feed entry or listing link).
+struct Item {
+  std::string key;   // identity within the source: guid, canonical link or content hash
+  std::string link;  // article URL, may be empty
+  std::string title;
+  std::string summary;  // from the feed: used when the article itself cannot be fetched
+  std::string content;
+  std::optional<std::chrono::sys_seconds> published;
+  int attempts = 0;  // failed tries to fetch the article so far
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The stored state, or a default SourceState for a source never seen.
+  [[nodiscard]] virtual Result<SourceState> source(std::string_view source_id) = 0;
+  [[nodiscard]] virtual Result<void> save_source(std::string_view source_id,
+                                                 const SourceState& state) = 0;
+
+  // Records the items whose key this source has not recorded before and returns
+  // them, in input order. With `finished` they are stored as already processed
+  // (the backlog of a source whose backlog is turned off).
+  [[nodiscard]] virtual Result<std::vector<Item>> add_items(std::string_view source_id,
+                                                           std::span<const Item> items,
+                                                           bool finished) = 0;
+  // Items recorded but not finished, oldest first (after a restart: the work left).
+  [[nodiscard]] virtual Result<std::vector<Item>> pending_items(std::string_view source_id) = 0;
+  // Counts one more failed attempt on a pending item.
+  [[nodiscard]] virtual Result<void> record_attempt(std::string_view source_id,
+                                                    std::string_view key) = 0;
+
+  // In one transaction: keeps the alerts whose (watchlist, rule, article_key) was
+  // never alerted before, gives each the next sequence number, stores them as
+  // unpublished, and marks the item finished. Returns the kept alerts, with seq.
+  [[nodiscard]] virtual Result<std::vector<Alert>> finish_item(std::string_view source_id,
+                                                              std::string_view key,
+                                                              std::string_view article_key,
+                                                              std::vector<Alert> alerts) = 0;
+  // Alerts recorded but not yet handed to the publisher, in seq order.
+  [[nodiscard]] virtual Result<std::vector<Alert>> unpublished_alerts() = 0;
+  [[nodiscard]] virtual Result<void> mark_published(std::uint64_t seq) = 0;
+};
+
+// Opens (creating when missing) the SQLite database `dir`/newswatch.db, creating
+// `dir` too. Fails with a message naming the path.
+[[nodiscard]] Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir);
+
+}  // namespace nw

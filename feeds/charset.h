@@ -1,0 +1,25 @@
+// Decoding document bytes to UTF-8 with ICU. Arabic sites still serve
+// windows-1256 and ISO-8859-6, often mislabelled: the charset is chosen from, in
+// order, the byte-order mark, the HTTP Content-Type charset, the document's own
+// declaration (XML declaration or HTML <meta>), then ICU's detector; a declared
+// UTF-8 over bytes that are not UTF-8 falls through to detection.
+// Pure functions, safe from any thread.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace nw {
+
+enum class DocType { kXml, kHtml, kText };
+
+struct Decoded {
+  std::string text;      // valid UTF-8, without a BOM; invalid input bytes become U+FFFD
+  std::string encoding;  // the charset used, lower-case IANA-style name ("utf-8", "windows-1256")
+};
+
+// Never fails: an unknown or unusable label falls through to the next source of
+// truth, and undecodable bytes are replaced.
+Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, DocType type);
+
+}  // namespace nw

@@ -1,0 +1,41 @@
+// A parsed feed: what feeds/feed_parser produces from RSS 0.9x/1.0/2.0, Atom and
+// JSON Feed bytes, in one shape. All strings are UTF-8. Plain value types.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nw {
+
+using SysSeconds = std::chrono::sys_seconds;
+
+struct Enclosure {
+  std::string url;
+  std::string type;
+  std::string length;
+};
+
+struct FeedEntry {
+  std::string id;       // guid / atom:id exactly as written; empty when absent
+  std::string title;    // plain text (markup and entities resolved)
+  std::string link;     // absolute URL of the alternate (HTML) link; may be empty
+  std::string summary;  // description / summary, as given (may hold HTML)
+  std::string content;  // content:encoded / atom:content, as given (may hold HTML)
+  std::string author;   // "Name (email)", "Name" or "email"
+  std::optional<SysSeconds> published;  // UTC; nullopt when absent or unparsable
+  std::optional<SysSeconds> updated;
+  std::vector<Enclosure> enclosures;
+};
+
+struct Feed {
+  std::string encoding;  // charset the bytes were decoded with, e.g. "windows-1256"
+  std::string title;
+  std::string link;
+  std::vector<FeedEntry> entries;
+  // Problems that were recovered from (bad date, junk after the root...), for logs.
+  std::vector<std::string> warnings;
+};
+
+}  // namespace nw

@@ -1,0 +1,71 @@
+// Fetching documents over HTTP(S). The Fetcher is asynchronous: submit() queues
+// a request and run() drives all transfers, invoking each request's callback on
+// the thread that calls run(). One slow host never blocks the others.
+// Not thread-safe except wakeup(), which any thread (or a signal-handling thread)
+// may call to make a blocked run() return early.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "daemon/error.h"
+
+namespace nw {
+
+struct FetchRequest {
+  std::string url;
+  std::string etag;           // sent as If-None-Match when not empty
+  std::string last_modified;  // sent as If-Modified-Since when not empty
+};
+
+// Any HTTP answer is a response, whatever its status (304, 404, 503...); the
+// caller decides. Network failures, caps and refused schemes are Errors.
+struct FetchResponse {
+  long status = 0;
+  std::string url;           // effective URL, after redirects
+  std::string content_type;  // the Content-Type header as sent, may be empty
+  std::string etag;
+  std::string last_modified;
+  std::string body;          // after Content-Encoding (gzip, br) is undone
+  std::optional<std::chrono::seconds> retry_after;  // from Retry-After on 429/503
+  // The URL a permanent redirect (301/308) in the chain pointed to, when there
+  // was one: the caller may store it as the source's new URL.
+  std::optional<std::string> moved_to;
+};
+
+struct FetchOptions {
+  std::string user_agent = "newswatch/0.1 (+https://github.com/newswatch/newswatch)";
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds total_timeout{30'000};
+  std::size_t max_body_bytes = 10 * 1024 * 1024;  // after decompression
+  long max_redirects = 5;
+  // A transfer slower than low_speed_bytes per second for low_speed_time is dropped.
+  long low_speed_bytes = 64;
+  std::chrono::seconds low_speed_time{15};
+  std::size_t max_connections_per_host = 2;
+};
+
+class Fetcher {
+ public:
+  using Done = std::function<void(Result<FetchResponse>)>;
+  virtual ~Fetcher() = default;
+
+  // Queues a request. `done` runs exactly once, from a later run() call.
+  virtual void submit(FetchRequest request, Done done) = 0;
+  // Drives transfers for at most `max_wait`, running the callbacks of those that
+  // finished. Returns early after a callback ran or wakeup() was called.
+  virtual void run(std::chrono::milliseconds max_wait) = 0;
+  // Requests submitted whose callback has not run yet.
+  virtual std::size_t pending() const = 0;
+  // Thread-safe: makes a blocked run() return soon.
+  virtual void wakeup() = 0;
+};
+
+// Convenience for command-line tools: submits one request and runs the fetcher
+// until its callback has run.
+[[nodiscard]] Result<FetchResponse> fetch_blocking(Fetcher& fetcher, FetchRequest request);
+
+}  // namespace nw

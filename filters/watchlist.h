@@ -1,0 +1,35 @@
+// Watchlists as written by the user: plain data filled in by config/ from TOML
+// files and compiled by filters/matcher.h.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace nw {
+
+// Where a piece of text stands in a file, to point error messages at it.
+// line and column are 1-based; column counts Unicode code points.
+struct SourcePos {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+struct Rule {
+  std::string id;
+  std::string query;
+  SourcePos query_pos;  // position of the query's first character (inside the quotes)
+  std::vector<std::string> sources;    // only these source ids; empty = all
+  std::vector<std::string> languages;  // only these languages; empty = all
+  std::string severity;
+  std::vector<std::string> tags;
+  bool exact = false;  // no proclitic variants for any term
+};
+
+struct Watchlist {
+  std::string name;
+  std::string file;
+  std::vector<Rule> rules;
+};
+
+}  // namespace nw
