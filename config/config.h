@@ -37,10 +37,19 @@ struct Config {
 };
 
 // Reads and validates the config and every watchlist file it names. The error
-// message lists all problems found, one "file:line:col: message" per line.
+// message lists all problems found, one "file:line:col: message" per line
+// (Errc::kInvalid; Errc::kIo when `file` itself cannot be read). Messages and
+// SourcePos name files the way `file` was given (relative stays relative).
+// No side effects: state_dir is not created here.
 [[nodiscard]] Result<Config> load_config(const std::filesystem::path& file);
 
-// "2s", "30s", "5m", "1h", "1h30m"; also a bare integer of seconds.
+// Reads and validates one watchlist file (for `newswatch match --watchlist`),
+// with the same messages as load_config.
+[[nodiscard]] Result<Watchlist> load_watchlist(const std::filesystem::path& file);
+
+// "2s", "30s", "5m", "1h", "1h30m", "1d"; also a bare integer of seconds. Units
+// d h m s go largest first, each once; at most 365 days. "0s" parses (callers
+// that need a positive interval check it).
 [[nodiscard]] Result<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace nw

@@ -17,10 +17,15 @@ class Publisher {
  public:
   virtual ~Publisher() = default;
   [[nodiscard]] virtual Result<void> publish(const Alert& alert) = 0;
+  // Where subscribers connect: for ZeroMQ the bound endpoint with any wildcard
+  // port resolved ("tcp://127.0.0.1:*" -> "tcp://127.0.0.1:41237"). "" if none.
+  virtual std::string endpoint() const { return {}; }
 };
 
-// Binds `endpoint` (e.g. "tcp://127.0.0.1:5556"). Fails with a message naming
-// the endpoint when it cannot bind.
+// Binds `endpoint` (e.g. "tcp://127.0.0.1:5556", or "tcp://127.0.0.1:*" for any
+// free port; see endpoint()). Fails with Errc::kIo and a message naming the
+// endpoint when it cannot bind. Alerts still queued at destruction get up to
+// about a second to go out.
 [[nodiscard]] Result<std::unique_ptr<Publisher>> bind_zmq_publisher(const std::string& endpoint);
 
 }  // namespace nw

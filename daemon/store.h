@@ -22,7 +22,8 @@
 namespace nw {
 
 struct SourceState {
-  std::string url;  // current URL (moved by 301/308); empty when never stored
+  std::string config_url;  // the configured URL this state belongs to
+  std::string url;         // URL polled: config_url, or where a 301/308 moved it
   std::string etag;
   std::string last_modified;
   bool initialized = false;  // the first successful poll has recorded its items

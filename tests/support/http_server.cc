@@ -7,6 +7,9 @@ namespace nw::test {
 
 HttpServer::HttpServer() {
   server_.set_keep_alive_max_count(100);
+  // httplib writes headers and body separately: without TCP_NODELAY every
+  // response on a reused connection waits ~40 ms for the client's delayed ACK.
+  server_.set_tcp_nodelay(true);
   server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("test server: cannot bind 127.0.0.1");
@@ -28,6 +31,11 @@ std::string HttpServer::url(std::string_view path) const {
 void HttpServer::set(const std::string& path, CannedResponse response) {
   std::lock_guard lock(mutex_);
   routes_[path] = std::move(response);
+}
+
+void HttpServer::handle_with(const std::string& path, httplib::Server::Handler handler) {
+  std::lock_guard lock(mutex_);
+  handlers_[path] = std::move(handler);
 }
 
 void HttpServer::remove(const std::string& path) {
@@ -58,10 +66,19 @@ void HttpServer::handle(const httplib::Request& req, httplib::Response& res) {
     }
   }
   CannedResponse r;
+  httplib::Server::Handler custom;
   {
     std::lock_guard lock(mutex_);
     ++hits_[key];
     headers_[key] = req.headers;
+    if (auto h = handlers_.find(key); h != handlers_.end()) custom = h->second;
+  }
+  if (custom) {
+    custom(req, res);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
     auto it = routes_.find(key);
     if (it == routes_.end()) {
       res.status = 404;

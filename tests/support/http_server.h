@@ -48,6 +48,10 @@ class HttpServer {
   // For handlers the canned responses cannot express (drip, bombs, loops).
   // Register them before the first request to that path.
   httplib::Server& raw() { return server_; }
+  // A custom GET handler for `path`, run on the server's threads and counted in
+  // hits(). Use this rather than raw().Get(): the catch-all GET route registered
+  // by the constructor comes first, so it would shadow any later GET pattern.
+  void handle_with(const std::string& path, httplib::Server::Handler handler);
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res);
@@ -59,6 +63,7 @@ class HttpServer {
   std::map<std::string, CannedResponse> routes_;  // GUARDED_BY(mutex_)
   std::map<std::string, int> hits_;               // GUARDED_BY(mutex_)
   std::map<std::string, httplib::Headers> headers_;  // GUARDED_BY(mutex_)
+  std::map<std::string, httplib::Server::Handler> handlers_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace nw::test

@@ -1,0 +1,516 @@
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "config/glob.h"
+#include "config/toml_checker.h"
+#include "feeds/url.h"
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::chrono::seconds kMaxDuration{365LL * 24 * 3600};
+constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "10MB", "512 KB", "1GiB", "2048": K, M and G are powers of 1024.
+std::optional<std::size_t> parse_size(std::string_view text) {
+  std::size_t i = 0;
+  std::uint64_t n = 0;
+  while (i < text.size() && is_digit(text[i])) {
+    if (n > (UINT64_MAX - 9) / 10) return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  while (i < text.size() && text[i] == ' ') ++i;
+  std::string unit(text.substr(i));
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  struct Unit {
+    std::string_view name;
+    int shift;
+  };
+  constexpr Unit kUnits[] = {{"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+                             {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+  for (const Unit& u : kUnits) {
+    if (u.name != unit) continue;
+    if (n > (UINT64_MAX >> u.shift)) return std::nullopt;
+    return static_cast<std::size_t>(n << u.shift);
+  }
+  return std::nullopt;
+}
+
+Result<std::string> read_text(const fs::path& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return fail(Errc::kIo, "'" + path.string() + "' is a directory");
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) {
+    return fail(Errc::kIo, "'" + path.string() + "' is larger than 16 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Errc::kIo, "cannot read '" + path.string() + "': " + std::strerror(errno));
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad())
+    return fail(Errc::kIo, "cannot read '" + path.string() + "': " + std::strerror(errno));
+  return std::move(buf).str();
+}
+
+// The newswatch schema on top of TomlChecker: reads the main file and the
+// watchlist files into a Config. One Loader per load_config() call.
+class Loader : private TomlChecker {
+ public:
+  Result<Config> load_main(const fs::path& file);
+  Result<Watchlist> load_single_watchlist(const fs::path& file);
+
+ private:
+  struct WatchlistSeen {
+    std::string path;
+    toml::source_position pos;
+  };
+
+  void read_daemon(const toml::table& root, Config& cfg);
+  void read_publish(const toml::table& root, Config& cfg);
+  void read_http(const toml::table& root, Config& cfg);
+  void read_sources(const toml::table& root, Config& cfg);
+  // Each file with the position of the first pattern that named it.
+  std::vector<std::pair<fs::path, toml::source_position>> watchlist_files(const toml::table& root,
+                                                                          const fs::path& dir);
+  // source_ids: what a rule's `sources` may name; null to skip that check.
+  std::optional<Watchlist> watchlist(const toml::table& root,
+                                     const std::set<std::string>* source_ids);
+  std::optional<Rule> rule(const toml::table& t, const std::set<std::string>* source_ids);
+
+  std::map<std::string, WatchlistSeen, std::less<>> watchlist_names_;
+};
+
+void Loader::read_daemon(const toml::table& root, Config& cfg) {
+  fs::path state_dir = "./state";
+  if (const toml::table* t = section(root, "daemon")) {
+    constexpr std::string_view kWhere = "[daemon]";
+    check_keys(*t, kWhere, {"state_dir", "log_level"});
+    if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
+      if (v->get().empty()) {
+        problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
+      } else {
+        state_dir = v->get();
+      }
+    }
+    if (auto level = one_of(*t, "log_level", kWhere, {"trace", "debug", "info", "warn", "error"})) {
+      cfg.log_level = *level;
+    }
+  }
+  cfg.state_dir = (cfg.file.parent_path() / state_dir).lexically_normal();
+}
+
+void Loader::read_publish(const toml::table& root, Config& cfg) {
+  const toml::table* t = section(root, "publish");
+  if (t == nullptr) return;
+  check_keys(*t, "[publish]", {"endpoint"});
+  if (const auto* v = value<std::string>(*t, "endpoint", "[publish]")) {
+    const std::string_view e = v->get();
+    const std::size_t sep = e.find("://");
+    const std::string_view transport = e.substr(0, std::min(sep, e.size()));
+    if (sep == std::string_view::npos || sep + 3 == e.size() ||
+        (transport != "tcp" && transport != "ipc" && transport != "inproc")) {
+      problem(v->source().begin,
+              "'endpoint' in [publish] must be a ZeroMQ endpoint like "
+              "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\", not " +
+                  in_quotes(e));
+    } else {
+      cfg.endpoint = e;
+    }
+  }
+}
+
+void Loader::read_http(const toml::table& root, Config& cfg) {
+  const toml::table* t = section(root, "http");
+  if (t == nullptr) return;
+  constexpr std::string_view kWhere = "[http]";
+  check_keys(*t, kWhere,
+             {"user_agent", "timeout", "connect_timeout", "max_body", "max_redirects",
+              "max_connections_per_host"});
+  if (const auto* v = value<std::string>(*t, "user_agent", kWhere)) {
+    if (v->get().empty() || v->get().find_first_of("\r\n") != std::string::npos) {
+      problem(v->source().begin, "'user_agent' in [http] must be one non-empty line");
+    } else {
+      cfg.fetch.user_agent = v->get();
+    }
+  }
+  if (auto d = duration(*t, "timeout", kWhere)) cfg.fetch.total_timeout = *d;
+  if (auto d = duration(*t, "connect_timeout", kWhere)) cfg.fetch.connect_timeout = *d;
+  if (const toml::node* n = t->get("max_body")) {
+    std::optional<std::size_t> bytes;
+    if (const auto* s = n->as_string()) {
+      bytes = parse_size(s->get());
+    } else if (const auto* i = n->as_integer()) {
+      if (i->get() >= 0) bytes = static_cast<std::size_t>(i->get());
+    } else {
+      wrong_type(*n, "max_body", kWhere, "a size like \"10MB\" or a number of bytes");
+    }
+    if ((n->is_string() || n->is_integer()) && (!bytes || *bytes == 0)) {
+      problem(n->source().begin,
+              "'max_body' in [http] must be a positive size like \"10MB\", \"512KB\" or "
+              "a number of bytes");
+    } else if (bytes) {
+      cfg.fetch.max_body_bytes = *bytes;
+    }
+  }
+  auto bounded = [&](std::string_view key, std::int64_t lo,
+                     std::int64_t hi) -> std::optional<long> {
+    const auto* v = value<std::int64_t>(*t, key, kWhere);
+    if (v == nullptr) return std::nullopt;
+    if (v->get() < lo || v->get() > hi) {
+      problem(v->source().begin, "'" + std::string(key) + "' in [http] must be between " +
+                                     std::to_string(lo) + " and " + std::to_string(hi));
+      return std::nullopt;
+    }
+    return static_cast<long>(v->get());
+  };
+  if (auto n = bounded("max_redirects", 0, 20)) cfg.fetch.max_redirects = *n;
+  if (auto n = bounded("max_connections_per_host", 1, 16)) {
+    cfg.fetch.max_connections_per_host = static_cast<std::size_t>(*n);
+  }
+}
+
+bool valid_source_id(std::string_view id) {
+  return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+// Watchlist names and rule ids form the alert topic "<watchlist>/<rule>".
+bool valid_topic_part(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '/' || static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
+  });
+}
+
+void Loader::read_sources(const toml::table& root, Config& cfg) {
+  constexpr std::string_view kWhere = "[[source]]";
+  std::map<std::string, int, std::less<>> first_line;
+  for (const toml::table* t : table_array(root, "source")) {
+    check_keys(*t, kWhere, {"id", "url", "kind", "interval", "backlog"});
+    SourceConfig src;
+    src.pos = pos_of(t->source().begin);
+    bool ok = require(*t, kWhere, "id");
+    ok = require(*t, kWhere, "url") && ok;
+    if (const auto* v = value<std::string>(*t, "id", kWhere)) {
+      src.id = v->get();
+      if (!valid_source_id(src.id)) {
+        problem(v->source().begin,
+                "'id' in [[source]] may only hold ASCII letters, digits, '-', '_' and '.', not " +
+                    in_quotes(src.id));
+        ok = false;
+      } else if (auto [it, fresh] = first_line.emplace(src.id, src.pos.line); !fresh) {
+        problem(v->source().begin, "duplicate source id " + in_quotes(src.id) +
+                                       " (first defined at line " + std::to_string(it->second) +
+                                       ")");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (const auto* v = value<std::string>(*t, "url", kWhere)) {
+      src.url = v->get();
+      if (canonical_url(src.url).empty()) {
+        problem(v->source().begin, "'url' in [[source]] must be an http:// or https:// URL, not " +
+                                       in_quotes(src.url));
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (t->contains("kind")) {
+      if (auto kind = one_of(*t, "kind", kWhere, {"feed", "html"})) {
+        src.kind = *kind == "html" ? SourceConfig::Kind::kHtml : SourceConfig::Kind::kFeed;
+      } else {
+        ok = false;
+      }
+    }
+    if (t->contains("interval")) {
+      if (auto d = duration(*t, "interval", kWhere)) {
+        src.interval = *d;
+      } else {
+        ok = false;
+      }
+    }
+    if (const auto* v = value<bool>(*t, "backlog", kWhere)) src.backlog = v->get();
+    if (ok) cfg.sources.push_back(std::move(src));
+  }
+}
+
+std::vector<std::pair<fs::path, toml::source_position>> Loader::watchlist_files(
+    const toml::table& root, const fs::path& dir) {
+  std::vector<std::pair<fs::path, toml::source_position>> files;
+  for (const auto& [pattern, node] : strings(root, "watchlists", "")) {
+    auto matched = expand_glob(dir, pattern);
+    if (!matched) {
+      problem(node->source().begin,
+              "watchlists pattern " + in_quotes(pattern) + ": " + matched.error().message);
+      continue;
+    }
+    if (matched->empty()) {
+      const fs::path looked = fs::path(pattern).is_absolute() ? fs::path(pattern) : dir / pattern;
+      problem(node->source().begin, "watchlists pattern " + in_quotes(pattern) +
+                                        " matches no file (looked for " +
+                                        looked.lexically_normal().string() + ")");
+      continue;
+    }
+    for (const fs::path& f : *matched)
+      files.emplace_back(f.lexically_normal(), node->source().begin);
+  }
+  std::stable_sort(files.begin(), files.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  files.erase(std::unique(files.begin(), files.end(),
+                          [](const auto& a, const auto& b) { return a.first == b.first; }),
+              files.end());
+  return files;
+}
+
+std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::string>* source_ids) {
+  constexpr std::string_view kWhere = "[[rule]]";
+  check_keys(t, kWhere, {"id", "query", "sources", "languages", "severity", "tags", "exact"});
+  Rule r;
+  bool ok = require(t, kWhere, "id");
+  ok = require(t, kWhere, "query") && ok;
+  if (const auto* v = value<std::string>(t, "id", kWhere)) {
+    r.id = v->get();
+    if (r.id.empty()) {
+      problem(v->source().begin, "'id' in [[rule]] must not be empty");
+      ok = false;
+    } else if (!valid_topic_part(r.id)) {
+      problem(v->source().begin,
+              "'id' in [[rule]] must not contain '/' or spaces (it is part of the alert topic), "
+              "not " +
+                  in_quotes(r.id));
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (const auto* v = value<std::string>(t, "query", kWhere)) {
+    r.query = v->get();
+    r.query_pos = text_start(*v);
+    if (std::all_of(r.query.begin(), r.query.end(), is_space)) {
+      problem(v->source().begin, "'query' in [[rule]] must not be empty");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  for (auto& [id, node] : strings(t, "sources", kWhere)) {
+    if (source_ids != nullptr && !source_ids->contains(id)) {
+      problem(node->source().begin, "'sources' in [[rule]] names unknown source " + in_quotes(id));
+      ok = false;
+    }
+    r.sources.push_back(std::move(id));
+  }
+  for (auto& [lang, node] : strings(t, "languages", kWhere)) {
+    const bool code =
+        (lang.size() == 2 || lang.size() == 3) &&
+        std::all_of(lang.begin(), lang.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!code) {
+      problem(node->source().begin,
+              "'languages' in [[rule]] must hold lower-case ISO 639 codes like \"ar\" or \"en\", "
+              "not " +
+                  in_quotes(lang));
+      ok = false;
+    }
+    r.languages.push_back(std::move(lang));
+  }
+  if (t.contains("severity")) {
+    if (auto s = one_of(t, "severity", kWhere, {"low", "medium", "high", "critical"})) {
+      r.severity = *s;
+    } else {
+      ok = false;
+    }
+  }
+  for (auto& [tag, node] : strings(t, "tags", kWhere)) {
+    if (tag.empty()) {
+      problem(node->source().begin, "'tags' in [[rule]] must not hold an empty tag");
+      ok = false;
+    }
+    r.tags.push_back(std::move(tag));
+  }
+  if (const auto* v = value<bool>(t, "exact", kWhere)) r.exact = v->get();
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+std::optional<Watchlist> Loader::watchlist(const toml::table& root,
+                                           const std::set<std::string>* source_ids) {
+  check_keys(root, "", {"name", "rule"});
+  Watchlist w;
+  w.file = current_file();
+  bool ok = require(root, "", "name");
+  if (const auto* v = value<std::string>(root, "name", "")) {
+    w.name = v->get();
+    if (w.name.empty()) {
+      problem(v->source().begin, "'name' must not be empty");
+      ok = false;
+    } else if (!valid_topic_part(w.name)) {
+      problem(v->source().begin,
+              "'name' must not contain '/' or spaces (it is part of the alert topic), not " +
+                  in_quotes(w.name));
+      ok = false;
+    } else if (auto [it, fresh] =
+                   watchlist_names_.emplace(w.name, WatchlistSeen{w.file, v->source().begin});
+               !fresh) {
+      problem(v->source().begin, "duplicate watchlist name " + in_quotes(w.name) + " (also in " +
+                                     it->second.path + ":" + std::to_string(it->second.pos.line) +
+                                     ":" + std::to_string(it->second.pos.column) + ")");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  std::map<std::string, int, std::less<>> first_line;
+  for (const toml::table* t : table_array(root, "rule")) {
+    std::optional<Rule> r = rule(*t, source_ids);
+    if (!r) {
+      ok = false;
+      continue;
+    }
+    if (auto [it, fresh] = first_line.emplace(r->id, static_cast<int>(t->source().begin.line));
+        !fresh) {
+      problem(t->get("id")->source().begin,
+              "duplicate rule id " + in_quotes(r->id) + " in watchlist " + in_quotes(w.name) +
+                  " (first defined at line " + std::to_string(it->second) + ")");
+      ok = false;
+      continue;
+    }
+    w.rules.push_back(std::move(*r));
+  }
+  if (!ok) return std::nullopt;
+  return w;
+}
+
+Result<Config> Loader::load_main(const fs::path& file) {
+  Config cfg;
+  std::error_code ec;
+  cfg.file = fs::absolute(file, ec).lexically_normal();
+  if (ec) return fail(Errc::kIo, "cannot resolve '" + file.string() + "': " + ec.message());
+  auto text = read_text(file);
+  if (!text) return fail(Errc::kIo, "cannot load config: " + text.error().message);
+  std::optional<toml::table> root = parse(file.string(), std::move(*text));
+  if (!root) return std::unexpected(error());
+
+  check_keys(*root, "", {"watchlists", "daemon", "publish", "http", "source"});
+  read_daemon(*root, cfg);
+  read_publish(*root, cfg);
+  read_http(*root, cfg);
+  const std::size_t before_sources = problem_count();
+  read_sources(*root, cfg);
+  // Rules naming unknown sources are only worth reporting when [[source]] was clean.
+  const bool sources_clean = problem_count() == before_sources;
+  std::set<std::string> source_ids;
+  for (const SourceConfig& s : cfg.sources) source_ids.insert(s.id);
+
+  const auto files = watchlist_files(*root, file.parent_path());
+  for (const auto& [f, named_at] : files) {
+    auto wtext = read_text(f);
+    if (!wtext) {  // reported where the main file names it
+      problem_in(0, named_at, "cannot load watchlist: " + wtext.error().message);
+      continue;
+    }
+    std::optional<toml::table> wroot = parse(f.string(), std::move(*wtext));
+    if (!wroot) continue;
+    if (auto w = watchlist(*wroot, sources_clean ? &source_ids : nullptr)) {
+      cfg.watchlists.push_back(std::move(*w));
+    }
+  }
+  if (problem_count() > 0) return std::unexpected(error());
+  return cfg;
+}
+
+Result<Watchlist> Loader::load_single_watchlist(const fs::path& file) {
+  auto text = read_text(file);
+  if (!text) return fail(Errc::kIo, "cannot load watchlist: " + text.error().message);
+  std::optional<toml::table> root = parse(file.string(), std::move(*text));
+  std::optional<Watchlist> w;
+  if (root) w = watchlist(*root, nullptr);
+  if (problem_count() > 0 || !w) return std::unexpected(error());
+  return *std::move(w);
+}
+
+}  // namespace
+
+Result<Config> load_config(const fs::path& file) { return Loader().load_main(file); }
+
+Result<Watchlist> load_watchlist(const fs::path& file) {
+  return Loader().load_single_watchlist(file);
+}
+
+Result<std::chrono::seconds> parse_duration(std::string_view text) {
+  auto bad = [&](std::string why) {
+    return fail(Errc::kInvalid, "bad duration " + in_quotes(text) + ": " + std::move(why));
+  };
+  std::size_t i = 0;
+  auto skip_spaces = [&] {
+    while (i < text.size() && is_space(text[i])) ++i;
+  };
+  skip_spaces();
+  if (i == text.size()) return bad("empty (write e.g. \"30s\", \"5m\" or \"1h30m\")");
+
+  constexpr std::string_view kUnits = "dhms";  // largest first
+  constexpr std::int64_t kUnitSeconds[] = {86400, 3600, 60, 1};
+  std::int64_t total = 0;
+  std::size_t next_unit = 0;  // units must come in kUnits order, each once
+  bool any_unit = false;
+  while (i < text.size()) {
+    const std::size_t number_start = i;
+    std::int64_t n = 0;
+    while (i < text.size() && is_digit(text[i])) {
+      n = std::min<std::int64_t>(n * 10 + (text[i] - '0'), kMaxDuration.count() + 1);
+      ++i;
+    }
+    if (i == number_start) return bad("expected a number at " + in_quotes(text.substr(i)));
+    const std::string number(text.substr(number_start, i - number_start));
+    skip_spaces();
+    if (i == text.size()) {
+      if (!any_unit) {  // a bare number of seconds
+        total = n;
+        break;
+      }
+      return bad(number + " has no unit (use d, h, m or s)");
+    }
+    const std::size_t unit_start = i;
+    while (i < text.size() && !is_digit(text[i]) && !is_space(text[i])) ++i;
+    const std::string_view unit = text.substr(unit_start, i - unit_start);
+    if (unit.empty()) {
+      return bad(number + " has no unit (use d, h, m or s)");
+    }
+    const std::size_t u = unit.size() == 1 ? kUnits.find(unit[0]) : std::string_view::npos;
+    if (u == std::string_view::npos)
+      return bad("unknown unit " + in_quotes(unit) + " (use d, h, m or s)");
+    if (u < next_unit)
+      return bad("units must go from largest to smallest, each once (like \"1h30m\")");
+    next_unit = u + 1;
+    any_unit = true;
+    total = std::min(total + n * kUnitSeconds[u], kMaxDuration.count() + 1);
+    skip_spaces();
+  }
+  if (total > kMaxDuration.count()) return bad("longer than 365 days");
+  return std::chrono::seconds{total};
+}
+
+}  // namespace nw

@@ -1,0 +1,271 @@
+// newswatch: command-line tools over the daemon's stages, one subcommand each:
+//   extract     the main text of pages (files or URLs)
+//   match       watchlist hits in pages or text files
+//   parse-feed  a feed parsed to JSON
+//   check-rules validate a watchlist file
+//   subscribe   print the alerts a running newswatchd publishes
+#include <CLI/CLI.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/alert.h"
+#include "feeds/charset.h"
+#include "feeds/curl_fetcher.h"
+#include "feeds/feed_parser.h"
+#include "filters/extract.h"
+#include "filters/matcher.h"
+
+namespace nw {
+namespace {
+
+using json = nlohmann::json;
+
+bool is_url(const std::string& s) { return s.starts_with("http://") || s.starts_with("https://"); }
+
+struct Input {
+  std::string bytes;
+  std::string content_type;
+  std::string url;  // where it came from, when fetched
+};
+
+Result<Input> read_input(const std::string& input, Fetcher* fetcher) {
+  if (is_url(input)) {
+    auto r = fetch_blocking(*fetcher, {.url = input});
+    if (!r) return std::unexpected(r.error());
+    if (r->status != 200) return fail(Errc::kNetwork, "GET " + input + ": HTTP " + std::to_string(r->status));
+    return Input{std::move(r->body), std::move(r->content_type), std::move(r->url)};
+  }
+  std::ifstream in(input, std::ios::binary);
+  if (!in) return fail(Errc::kIo, input + ": cannot open file");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return fail(Errc::kIo, input + ": read error");
+  return Input{std::move(bytes), "", ""};
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json published_json(const std::optional<std::chrono::sys_seconds>& t) {
+  return t ? json(format_utc(*t)) : json(nullptr);
+}
+
+// A page or text input reduced to what the matcher sees.
+struct Page {
+  std::string title;
+  std::string text;
+  std::string language;
+};
+
+Page page_from(const std::string& input, const Input& in, const std::string& base_url) {
+  if (!is_url(input) && input.ends_with(".txt")) {
+    const Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kText);
+    const auto nl = d.text.find('\n');
+    if (nl == std::string::npos) return {d.text, "", ""};
+    return {d.text.substr(0, nl), d.text.substr(nl + 1), ""};
+  }
+  const Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kHtml);
+  Article a = extract_article(d.text, {.base_url = in.url.empty() ? base_url : in.url});
+  return {std::move(a.title), std::move(a.text), std::move(a.language)};
+}
+
+int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std::string& base_url) {
+  auto fetcher = make_curl_fetcher({});
+  int status = 0;
+  for (const auto& input : inputs) {
+    auto in = read_input(input, fetcher.get());
+    if (!in) {
+      status = 1;
+      if (as_json) {
+        std::cout << dump({{"input", input}, {"error", in.error().message}}) << "\n";
+      } else {
+        std::cerr << "newswatch extract: " << in.error().message << "\n";
+      }
+      continue;
+    }
+    const Decoded d = decode_to_utf8(in->bytes, in->content_type, DocType::kHtml);
+    const Article a = extract_article(d.text, {.base_url = in->url.empty() ? base_url : in->url});
+    if (as_json) {
+      json j = {{"input", input},       {"url", a.url.empty() ? json(nullptr) : json(a.url)},
+                {"title", a.title},     {"text", a.text},
+                {"published", published_json(a.published)},
+                {"author", a.author},   {"language", a.language},
+                {"image", a.image},     {"encoding", d.encoding}};
+      if (a.text.empty()) j["reason"] = a.reason;
+      std::cout << dump(j) << "\n";
+    } else {
+      std::cout << a.title << "\n\n" << a.text << "\n";
+      if (a.text.empty() && !a.reason.empty()) std::cerr << input << ": " << a.reason << "\n";
+    }
+  }
+  return status;
+}
+
+int cmd_match(const std::vector<std::string>& watchlist_files, const std::vector<std::string>& inputs,
+              bool as_json) {
+  std::vector<Watchlist> lists;
+  for (const auto& f : watchlist_files) {
+    auto w = load_watchlist(f);
+    if (!w) {
+      std::cerr << w.error().message << "\n";
+      return 2;
+    }
+    lists.push_back(std::move(*w));
+  }
+  auto matcher = Matcher::compile(lists);
+  if (!matcher) {
+    std::cerr << matcher.error().message << "\n";
+    return 2;
+  }
+  auto fetcher = make_curl_fetcher({});
+  int status = 0;
+  for (const auto& input : inputs) {
+    auto in = read_input(input, fetcher.get());
+    if (!in) {
+      status = 1;
+      if (as_json) {
+        std::cout << dump({{"input", input}, {"error", in.error().message}}) << "\n";
+      } else {
+        std::cerr << "newswatch match: " << in.error().message << "\n";
+      }
+      continue;
+    }
+    const Page page = page_from(input, *in, "");
+    const Document doc{.title = page.title, .body = page.text, .source = "", .language = page.language};
+    for (const Hit& hit : (*matcher)->match(doc)) {
+      if (as_json) {
+        json spans = json::array();
+        for (const auto& s : hit.spans) {
+          spans.push_back({{"field", s.field == MatchSpan::Field::kTitle ? "title" : "body"},
+                           {"begin", s.begin},
+                           {"end", s.end}});
+        }
+        std::cout << dump({{"input", input},
+                           {"watchlist", hit.watchlist},
+                           {"rule", hit.rule},
+                           {"matched", hit.matched},
+                           {"spans", spans},
+                           {"snippet", hit.snippet}})
+                  << "\n";
+      } else {
+        std::string words;
+        for (const auto& m : hit.matched) words += (words.empty() ? "" : ", ") + m;
+        std::cout << input << ": " << hit.watchlist << "/" << hit.rule << " [" << words << "] "
+                  << hit.snippet << "\n";
+      }
+    }
+  }
+  return status;
+}
+
+int cmd_parse_feed(const std::string& file, const std::string& url, const std::string& content_type) {
+  auto in = read_input(file, nullptr);
+  if (!in) {
+    std::cerr << "newswatch parse-feed: " << in.error().message << "\n";
+    return 1;
+  }
+  auto feed = parse_feed(in->bytes, {.url = url, .content_type = content_type});
+  if (!feed) {
+    std::cerr << file << ": " << feed.error().message << "\n";
+    return 1;
+  }
+  std::cout << feed_to_json(*feed) << "\n";
+  return 0;
+}
+
+int cmd_check_rules(const std::vector<std::string>& files) {
+  std::vector<Watchlist> lists;
+  std::string errors;
+  for (const auto& f : files) {
+    auto w = load_watchlist(f);
+    if (!w) {
+      errors += w.error().message + "\n";
+      continue;
+    }
+    lists.push_back(std::move(*w));
+  }
+  if (errors.empty()) {
+    auto m = Matcher::compile(lists);
+    if (!m) errors = m.error().message + "\n";
+    else std::cout << "OK: " << (*m)->rule_count() << " rules\n";
+  }
+  std::cerr << errors;
+  return errors.empty() ? 0 : 1;
+}
+
+// Prints each alert's JSON on its own line, as it arrives.
+int cmd_subscribe(const std::string& endpoint, const std::vector<std::string>& topics, int count) {
+  zmq::context_t ctx;
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  try {
+    sub.connect(endpoint);
+  } catch (const zmq::error_t& e) {
+    std::cerr << "newswatch subscribe: cannot connect to " << endpoint << ": " << e.what() << "\n";
+    return 1;
+  }
+  if (topics.empty()) sub.set(zmq::sockopt::subscribe, "");
+  for (const auto& t : topics) sub.set(zmq::sockopt::subscribe, t);
+  for (int n = 0; count <= 0 || n < count; ++n) {
+    std::vector<zmq::message_t> frames;
+    if (!zmq::recv_multipart(sub, std::back_inserter(frames)) || frames.size() != 2) continue;
+    std::cout << frames[1].to_string_view() << std::endl;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace nw
+
+int main(int argc, char** argv) {
+  CLI::App app{"newswatch: the stages of newswatchd as command-line tools"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "newswatch 0.1.0");
+
+  std::vector<std::string> inputs;
+  bool as_json = false;
+  std::string base_url;
+  auto* extract = app.add_subcommand("extract", "print the main text of pages (files or URLs)");
+  extract->add_flag("--json", as_json, "one JSON object per input per line");
+  extract->add_option("--base-url", base_url, "URL the files came from (resolves relative links)");
+  extract->add_option("inputs", inputs, "HTML files or URLs")->required();
+
+  std::vector<std::string> watchlists;
+  auto* match = app.add_subcommand("match", "print the watchlist hits of pages or text files");
+  match->add_option("-w,--watchlist", watchlists, "watchlist file (TOML); repeatable")->required();
+  match->add_flag("--json", as_json, "one JSON object per hit per line");
+  match->add_option("inputs", inputs, "HTML files, URLs, or .txt files (first line: title)")->required();
+
+  std::string feed_file, feed_url, content_type;
+  auto* parse = app.add_subcommand("parse-feed", "print a feed (RSS, Atom, JSON Feed) as JSON");
+  parse->add_option("file", feed_file, "feed file")->required();
+  parse->add_option("--url", feed_url, "URL the feed came from; '' for none");
+  parse->add_option("--content-type", content_type, "the HTTP Content-Type it came with");
+
+  std::vector<std::string> rule_files;
+  auto* check = app.add_subcommand("check-rules", "validate watchlist files");
+  check->add_option("files", rule_files, "watchlist files (TOML)")->required();
+
+  std::string endpoint = "tcp://127.0.0.1:5556";
+  std::vector<std::string> topics;
+  int count = 0;
+  auto* subscribe = app.add_subcommand("subscribe", "print alerts from a running newswatchd, one JSON per line");
+  subscribe->add_option("-e,--endpoint", endpoint, "the daemon's [publish] endpoint")->capture_default_str();
+  subscribe->add_option("-t,--topic", topics, "topic prefix, e.g. libya/ or libya/haftar-cairo; repeatable");
+  subscribe->add_option("-n,--count", count, "exit after this many alerts (0: never)");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*extract) return nw::cmd_extract(inputs, as_json, base_url);
+  if (*match) return nw::cmd_match(watchlists, inputs, as_json);
+  if (*parse) return nw::cmd_parse_feed(feed_file, feed_url, content_type);
+  if (*check) return nw::cmd_check_rules(rule_files);
+  if (*subscribe) return nw::cmd_subscribe(endpoint, topics, count);
+  return 0;
+}

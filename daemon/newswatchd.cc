@@ -1,0 +1,197 @@
+// newswatchd: the news-monitoring daemon. Loads the config, then loops: the
+// Watcher starts due polls and the Fetcher drives transfers, until SIGTERM or
+// SIGINT (exit 0). SIGHUP reloads sources and watchlists; an invalid reload
+// keeps the running ones. Talks to systemd through sd_notify when run by it.
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "config/config.h"
+#include "daemon/clock.h"
+#include "daemon/publisher.h"
+#include "daemon/store.h"
+#include "daemon/watcher.h"
+#include "feeds/curl_fetcher.h"
+#include "filters/matcher.h"
+
+namespace nw {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Loaded {
+  Config config;
+  std::shared_ptr<const Matcher> matcher;
+};
+
+// Loads and validates the config and compiles its watchlists.
+Result<Loaded> load(const std::string& path) {
+  auto config = load_config(path);
+  if (!config) return std::unexpected(config.error());
+  auto matcher = Matcher::compile(config->watchlists);
+  if (!matcher) return std::unexpected(matcher.error());
+  return Loaded{std::move(*config), std::move(*matcher)};
+}
+
+std::size_t rule_count(const Config& c) {
+  std::size_t n = 0;
+  for (const auto& w : c.watchlists) n += w.rules.size();
+  return n;
+}
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("newswatchd");
+  // journald stamps each line itself.
+  logger->set_pattern(std::getenv("JOURNAL_STREAM") ? "[%l] %v" : "%Y-%m-%dT%H:%M:%S.%e [%l] %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+// Waits for signals on its own thread (they are blocked everywhere else).
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(Fetcher& fetcher)
+      : thread_([this, &fetcher](std::stop_token st) { run(st, fetcher); }) {}
+  bool stop_requested() const { return stop_.load(); }
+  bool take_reload() { return reload_.exchange(false); }
+
+  static void block_signals() {
+    sigset_t set = signal_set();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
+
+ private:
+  static sigset_t signal_set() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+  }
+  void run(std::stop_token st, Fetcher& fetcher) {
+    const sigset_t set = signal_set();
+    const timespec timeout{0, 200'000'000};
+    while (!st.stop_requested()) {
+      const int sig = sigtimedwait(&set, nullptr, &timeout);
+      if (sig == SIGHUP) {
+        reload_ = true;
+        fetcher.wakeup();
+      } else if (sig == SIGTERM || sig == SIGINT) {
+        stop_ = true;
+        fetcher.wakeup();
+        return;
+      }
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> reload_{false};
+  std::jthread thread_;
+};
+
+int run_daemon(const std::string& config_path, const std::string& log_level_override) {
+  auto loaded = load(config_path);
+  if (!loaded) {
+    std::cerr << "newswatchd: invalid configuration, not starting:\n" << loaded.error().message << "\n";
+    return 2;
+  }
+  Config& config = loaded->config;
+  setup_logging(log_level_override.empty() ? config.log_level : log_level_override);
+  SignalWatcher::block_signals();
+
+  auto store = open_sqlite_store(config.state_dir);
+  if (!store) {
+    spdlog::critical("{}", store.error().message);
+    return 1;
+  }
+  auto publisher = bind_zmq_publisher(config.endpoint);
+  if (!publisher) {
+    spdlog::critical("{}", publisher.error().message);
+    return 1;
+  }
+  std::unique_ptr<Fetcher> fetcher = make_curl_fetcher(config.fetch);
+  SystemClock clock;
+  Watcher watcher(*fetcher, **store, **publisher, clock, {});
+  watcher.set_matcher(loaded->matcher);
+  watcher.set_sources(config.sources);
+  SignalWatcher signals(*fetcher);
+
+  spdlog::info("newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}; state in {}",
+               config.sources.size(), config.watchlists.size(), rule_count(config), config.endpoint,
+               config.state_dir.string());
+  sd_notify(0, "READY=1\nSTATUS=watching");
+  std::uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  auto last_ping = std::chrono::steady_clock::now();
+
+  std::future<Result<Loaded>> reloading;
+  while (!signals.stop_requested()) {
+    if (signals.take_reload() && !reloading.valid()) {
+      spdlog::info("reloading {}", config_path);
+      sd_notify(0, "RELOADING=1");
+      reloading = std::async(std::launch::async, load, config_path);
+    }
+    if (reloading.valid() && reloading.wait_for(milliseconds(0)) == std::future_status::ready) {
+      auto next = reloading.get();
+      if (!next) {
+        spdlog::error("reload failed, keeping the running config:\n{}", next.error().message);
+      } else {
+        watcher.set_matcher(next->matcher);
+        watcher.set_sources(next->config.sources);
+        spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(),
+                     rule_count(next->config));
+      }
+      sd_notify(0, "READY=1");
+    }
+    const milliseconds wait = watcher.tick();
+    fetcher->run(wait);
+    if (watchdog && std::chrono::steady_clock::now() - last_ping >
+                        std::chrono::microseconds(watchdog_usec / 2)) {
+      sd_notify(0, "WATCHDOG=1");
+      last_ping = std::chrono::steady_clock::now();
+    }
+  }
+  sd_notify(0, "STOPPING=1");
+  spdlog::info("newswatchd stopping ({} alerts published)", watcher.alerts_published());
+  return 0;
+}
+
+int check_config(const std::string& config_path) {
+  auto loaded = load(config_path);
+  if (!loaded) {
+    std::cerr << loaded.error().message << "\n";
+    return 1;
+  }
+  std::cout << config_path << ": OK (" << loaded->config.sources.size() << " sources, "
+            << loaded->config.watchlists.size() << " watchlists, " << rule_count(loaded->config)
+            << " rules)\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace nw
+
+int main(int argc, char** argv) {
+  CLI::App app{"newswatchd: polls news sources, matches watchlists, publishes alerts over ZeroMQ"};
+  std::string config_path;
+  std::string log_level;
+  bool check = false;
+  app.add_option("-c,--config", config_path, "configuration file (TOML)")->required();
+  app.add_flag("--check", check, "validate the configuration and watchlists, then exit");
+  app.add_option("--log-level", log_level, "override [daemon] log_level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.set_version_flag("--version", "newswatchd 0.1.0");
+  CLI11_PARSE(app, argc, argv);
+  return check ? nw::check_config(config_path) : nw::run_daemon(config_path, log_level);
+}

@@ -1,0 +1,396 @@
+#include "daemon/watcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_set>
+
+#include "feeds/charset.h"
+#include "feeds/feed_parser.h"
+#include "feeds/listing.h"
+#include "feeds/url.h"
+#include "filters/extract.h"
+
+namespace nw {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::string fnv1a_hex(std::string_view a, std::string_view b) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(a);
+  mix("\x1f");
+  mix(b);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::chrono::sys_seconds to_sys_seconds(TimePoint t) {
+  return std::chrono::time_point_cast<seconds>(t);
+}
+
+std::string describe_wait(milliseconds d) {
+  const auto s = duration_cast<seconds>(d).count();
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 7200) return std::to_string(s / 60) + "m";
+  return std::to_string(s / 3600) + "h";
+}
+
+// Plain text of a feed's HTML summary or content.
+std::string feed_text(const Item& item) {
+  const std::string& html = item.content.empty() ? item.summary : item.content;
+  if (html.empty()) return {};
+  Article a = extract_article("<html><body><article>" + html + "</article></body></html>", {});
+  return a.text;
+}
+
+}  // namespace
+
+std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries) {
+  std::unordered_set<std::string_view> ids;
+  bool ids_ok = true;
+  for (const auto& e : entries) {
+    if (e.id.empty() || !ids.insert(e.id).second) {
+      ids_ok = false;
+      break;
+    }
+  }
+  std::unordered_set<std::string> links;
+  bool links_ok = true;
+  for (const auto& e : entries) {
+    const std::string c = canonical_url(e.link);
+    if (c.empty() || !links.insert(c).second) {
+      links_ok = false;
+      break;
+    }
+  }
+  std::vector<std::string> keys;
+  keys.reserve(entries.size());
+  for (const auto& e : entries) {
+    if (ids_ok) {
+      keys.push_back("id:" + e.id);
+    } else if (links_ok) {
+      keys.push_back("link:" + canonical_url(e.link));
+    } else {
+      keys.push_back("hash:" + fnv1a_hex(e.title, e.summary.empty() ? e.content : e.summary));
+    }
+  }
+  return keys;
+}
+
+Watcher::Watcher(Fetcher& fetcher, Store& store, Publisher& publisher, const Clock& clock,
+                 WatcherOptions options)
+    : fetcher_(fetcher),
+      store_(store),
+      publisher_(publisher),
+      clock_(clock),
+      options_(options),
+      scheduler_(clock, {.max_backoff = options.max_backoff}),
+      started_(clock.now()) {}
+
+void Watcher::set_sources(std::vector<SourceConfig> sources) {
+  std::unordered_map<std::string, SourceConfig> next;
+  for (auto& s : sources) next.emplace(s.id, std::move(s));
+  std::vector<std::string> added;
+  for (const auto& [id, s] : sources_) {
+    if (!next.contains(id)) scheduler_.remove(id);
+  }
+  for (const auto& [id, s] : next) {
+    auto old = sources_.find(id);
+    const bool changed = old == sources_.end() || old->second.url != s.url ||
+                         old->second.interval != s.interval || old->second.kind != s.kind;
+    if (!changed && scheduler_.contains(id)) continue;
+    std::optional<TimePoint> due;
+    if (auto state = store_.source(id); state && state->config_url == s.url) {
+      if (state->disabled) {
+        spdlog::warn("source {}: disabled after an earlier error ({}); change its url to retry",
+                     id, state->last_error);
+        continue;
+      }
+      if (state->next_poll) due = TimePoint(*state->next_poll);
+    }
+    scheduler_.add(id, s.interval, due);
+    added.push_back(id);
+  }
+  sources_ = std::move(next);
+  // Items left unfinished by an earlier run are taken up now, not at the next poll.
+  for (const auto& id : added) start_pending(sources_.at(id));
+}
+
+void Watcher::set_matcher(std::shared_ptr<const Matcher> matcher) { matcher_ = std::move(matcher); }
+
+const SourceConfig* Watcher::find_source(const std::string& id) const {
+  auto it = sources_.find(id);
+  return it == sources_.end() ? nullptr : &it->second;
+}
+
+milliseconds Watcher::tick() {
+  for (const std::string& id : scheduler_.take_due()) {
+    if (const SourceConfig* s = find_source(id)) poll(*s);
+  }
+  publish_recorded();
+  milliseconds wait = scheduler_.until_next().value_or(milliseconds(1000));
+  if (unpublished_) {
+    const auto grace_left = duration_cast<milliseconds>(started_ + options_.publish_grace - clock_.now());
+    wait = std::min(wait, std::max(grace_left, milliseconds(10)));
+  }
+  return std::min(wait, milliseconds(1000));
+}
+
+void Watcher::poll(const SourceConfig& source) {
+  auto state = store_.source(source.id);
+  if (!state) {
+    spdlog::error("source {}: {}", source.id, state.error().message);
+    scheduler_.finish(source.id, false, 1);
+    return;
+  }
+  FetchRequest req;
+  // A stored URL differs from the configured one only after a permanent
+  // redirect of that configured URL; a changed config starts afresh.
+  req.url = source.url;
+  if (state->config_url == source.url && !state->url.empty()) req.url = state->url;
+  if (state->url == req.url) {
+    req.etag = state->etag;
+    req.last_modified = state->last_modified;
+  }
+  const std::string id = source.id;
+  fetcher_.submit(std::move(req),
+                  [this, id](Result<FetchResponse> r) { on_poll(id, std::move(r)); });
+}
+
+void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> response) {
+  const SourceConfig* source = find_source(source_id);
+  if (source == nullptr) return;  // removed by a reload meanwhile
+  auto loaded = store_.source(source_id);
+  SourceState state = loaded ? *loaded : SourceState{};
+  if (state.config_url != source->url) {
+    // New source, or its configured URL changed: forget redirects and validators.
+    state.config_url = state.url = source->url;
+    state.etag.clear();
+    state.last_modified.clear();
+  }
+  const auto now = to_sys_seconds(clock_.now());
+  state.last_attempt = now;
+  std::optional<seconds> retry_after;
+  std::string error;
+  bool disable = false;
+
+  if (!response) {
+    error = response.error().message;
+  } else {
+    FetchResponse& r = *response;
+    retry_after = r.retry_after;
+    if (r.moved_to && *r.moved_to != state.url) {
+      spdlog::info("source {}: {} moved permanently to {}", source_id, state.url, *r.moved_to);
+      state.url = *r.moved_to;
+    }
+    if (r.status == 304) {
+      // Nothing new.
+    } else if (r.status == 200) {
+      auto items = items_from(*source, r);
+      if (!items) {
+        error = items.error().message;
+      } else {
+        const bool finished = !state.initialized && !source->backlog;
+        auto added = store_.add_items(source_id, *items, finished);
+        if (!added) {
+          error = added.error().message;
+        } else {
+          spdlog::debug("source {}: {} entries, {} new", source_id, items->size(), added->size());
+          state.initialized = true;
+          // Validators are stored only once the items are safely recorded.
+          state.etag = r.etag;
+          state.last_modified = r.last_modified;
+        }
+      }
+    } else if (r.status == 410) {
+      error = "GET " + r.url + ": HTTP 410 Gone; source disabled";
+      disable = true;
+    } else {
+      error = "GET " + r.url + ": HTTP " + std::to_string(r.status);
+    }
+  }
+
+  const bool ok = error.empty();
+  if (ok) {
+    state.consecutive_failures = 0;
+    state.last_success = now;
+    state.last_error.clear();
+  } else {
+    ++state.consecutive_failures;
+    state.last_error = error;
+  }
+  state.disabled = disable;
+  if (disable) {
+    scheduler_.remove(source_id);
+    state.next_poll.reset();
+    spdlog::error("source {}: {}", source_id, error);
+  } else {
+    const TimePoint next =
+        scheduler_.finish(source_id, ok, state.consecutive_failures, retry_after);
+    state.next_poll = to_sys_seconds(next);
+    if (!ok) {
+      spdlog::warn("source {}: {} (failure {}, next poll in {})", source_id, error,
+                   state.consecutive_failures, describe_wait(duration_cast<milliseconds>(next - clock_.now())));
+    }
+  }
+  if (auto saved = store_.save_source(source_id, state); !saved) {
+    spdlog::error("source {}: {}", source_id, saved.error().message);
+  }
+  start_pending(*source);
+}
+
+Result<std::vector<Item>> Watcher::items_from(const SourceConfig& source, const FetchResponse& r) {
+  std::vector<Item> items;
+  if (source.kind == SourceConfig::Kind::kFeed) {
+    auto feed = parse_feed(r.body, {.url = r.url, .content_type = r.content_type});
+    if (!feed) return std::unexpected(feed.error());
+    for (const auto& w : feed->warnings) spdlog::debug("source {}: {}", source.id, w);
+    const std::vector<std::string> keys = item_keys(feed->entries);
+    items.reserve(feed->entries.size());
+    for (std::size_t i = 0; i < feed->entries.size(); ++i) {
+      FeedEntry& e = feed->entries[i];
+      items.push_back(Item{.key = keys[i],
+                           .link = std::move(e.link),
+                           .title = std::move(e.title),
+                           .summary = std::move(e.summary),
+                           .content = std::move(e.content),
+                           .published = e.published ? e.published : e.updated});
+    }
+  } else {
+    const Decoded page = decode_to_utf8(r.body, r.content_type, DocType::kHtml);
+    for (auto& link : find_article_links(page.text, r.url)) {
+      std::string key = "link:" + canonical_url(link.url);
+      items.push_back(Item{.key = std::move(key), .link = std::move(link.url), .title = std::move(link.title)});
+    }
+  }
+  return items;
+}
+
+void Watcher::start_pending(const SourceConfig& source) {
+  auto pending = store_.pending_items(source.id);
+  if (!pending) {
+    spdlog::error("source {}: {}", source.id, pending.error().message);
+    return;
+  }
+  for (Item& item : *pending) start_item(source, std::move(item));
+}
+
+void Watcher::start_item(const SourceConfig& source, Item item) {
+  if (!in_flight_.emplace(source.id, item.key).second) return;
+  if (item.link.empty()) {
+    finish_item(source, item, item.title, feed_text(item), "", item.published);
+    return;
+  }
+  const std::string id = source.id;
+  FetchRequest req{.url = item.link};
+  fetcher_.submit(std::move(req), [this, id, item = std::move(item)](Result<FetchResponse> r) mutable {
+    on_article(id, std::move(item), std::move(r));
+  });
+}
+
+void Watcher::on_article(const std::string& source_id, Item item, Result<FetchResponse> response) {
+  const SourceConfig* source = find_source(source_id);
+  if (source == nullptr) {
+    in_flight_.erase({source_id, item.key});
+    return;
+  }
+  std::string error;
+  if (!response) {
+    error = response.error().message;
+  } else if (response->status != 200) {
+    error = "GET " + response->url + ": HTTP " + std::to_string(response->status);
+  }
+  if (error.empty()) {
+    const Decoded page = decode_to_utf8(response->body, response->content_type, DocType::kHtml);
+    Article a = extract_article(page.text, {.base_url = response->url});
+    std::string text = std::move(a.text);
+    if (text.empty()) {
+      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, a.reason);
+      text = feed_text(item);
+    }
+    std::string title = a.title.empty() ? item.title : std::move(a.title);
+    finish_item(*source, item, std::move(title), std::move(text), a.language,
+                item.published ? item.published : a.published);
+    return;
+  }
+  ++item.attempts;
+  if (auto r = store_.record_attempt(source_id, item.key); !r) {
+    spdlog::error("source {}: {}", source_id, r.error().message);
+  }
+  if (item.attempts >= options_.max_article_attempts) {
+    spdlog::warn("source {}: article {}: {} (attempt {}; matching the feed's text instead)",
+                 source_id, item.link, error, item.attempts);
+    finish_item(*source, item, item.title, feed_text(item), "", item.published);
+  } else {
+    spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
+                 source_id, item.link, error, item.attempts, options_.max_article_attempts);
+    in_flight_.erase({source_id, item.key});
+  }
+}
+
+void Watcher::finish_item(const SourceConfig& source, const Item& item, std::string title,
+                          std::string text, std::string language,
+                          std::optional<std::chrono::sys_seconds> published) {
+  std::vector<Alert> alerts;
+  if (matcher_) {
+    const Document doc{.title = title, .body = text, .source = source.id, .language = language};
+    const auto fetched = to_sys_seconds(clock_.now());
+    for (Hit& hit : matcher_->match(doc)) {
+      alerts.push_back(Alert{.watchlist = std::move(hit.watchlist),
+                             .rule = std::move(hit.rule),
+                             .source = source.id,
+                             .url = item.link,
+                             .title = title,
+                             .published = published,
+                             .fetched = fetched,
+                             .matched = std::move(hit.matched),
+                             .snippet = std::move(hit.snippet)});
+    }
+  }
+  std::string article_key = canonical_url(item.link);
+  if (article_key.empty()) article_key = source.id + " " + item.key;
+  auto kept = store_.finish_item(source.id, item.key, article_key, std::move(alerts));
+  in_flight_.erase({source.id, item.key});
+  if (!kept) {
+    spdlog::error("source {}: {}", source.id, kept.error().message);
+    return;
+  }
+  if (!kept->empty()) unpublished_ = true;
+}
+
+void Watcher::publish_recorded() {
+  if (!unpublished_ || clock_.now() < started_ + options_.publish_grace) return;
+  auto alerts = store_.unpublished_alerts();
+  if (!alerts) {
+    spdlog::error("{}", alerts.error().message);
+    return;
+  }
+  for (const Alert& a : *alerts) {
+    if (auto sent = publisher_.publish(a); !sent) {
+      spdlog::error("alert #{}: {}", a.seq, sent.error().message);
+      return;  // stays unpublished, retried at the next tick
+    }
+    if (auto marked = store_.mark_published(a.seq); !marked) {
+      spdlog::error("alert #{}: {}", a.seq, marked.error().message);
+      return;
+    }
+    ++alerts_published_;
+    std::string words;
+    for (const auto& m : a.matched) words += (words.empty() ? "" : ", ") + m;
+    spdlog::info("alert #{} {} source={} url={} matched=[{}]", a.seq, a.topic(), a.source, a.url, words);
+  }
+  unpublished_ = false;
+}
+
+}  // namespace nw

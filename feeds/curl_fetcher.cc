@@ -1,0 +1,375 @@
+#include "feeds/curl_fetcher.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <climits>
+#include <ctime>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace nw {
+namespace {
+
+struct EasyDeleter {
+  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct MultiDeleter {
+  void operator()(CURLM* h) const { curl_multi_cleanup(h); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+struct UrlDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
+using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
+
+constexpr const char* kProtocols = "http,https";
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string_view trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto begin = s.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) return {};
+  return s.substr(begin, s.find_last_not_of(kSpace) - begin + 1);
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
+           return lower(x) == lower(y);
+         });
+}
+
+// Retry-After is either delta-seconds or an HTTP-date (RFC 9110 10.2.3). Waits
+// beyond a year are not meant seriously and would overflow nanosecond time
+// arithmetic in the caller, so they are clamped to one.
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
+  constexpr long long kMaxSeconds = 365LL * 24 * 3600;
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  long long secs = 0;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+    if (ec == std::errc::result_out_of_range) secs = kMaxSeconds;
+    else if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+  } else {
+    const std::string date(value);
+    const time_t when = curl_getdate(date.c_str(), nullptr);
+    if (when == -1) return std::nullopt;
+    secs = static_cast<long long>(when) - static_cast<long long>(std::time(nullptr));
+  }
+  return std::chrono::seconds(std::clamp(secs, 0LL, kMaxSeconds));
+}
+
+// The scheme of an absolute URL (RFC 3986 3.1), "" when `url` has none.
+std::string_view url_scheme(std::string_view url) {
+  const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  const auto colon = url.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !is_alpha(url[0])) return {};
+  const std::string_view scheme = url.substr(0, colon);
+  const bool valid = std::all_of(scheme.begin(), scheme.end(), [&](char c) {
+    return is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+  });
+  return valid ? scheme : std::string_view();
+}
+
+// Only http and https are fetched; anything else is refused before any I/O.
+Result<void> check_url(const std::string& url) {
+  const std::string_view scheme = url_scheme(url);
+  if (!scheme.empty() && !iequals(scheme, "http") && !iequals(scheme, "https")) {
+    return fail(Errc::kUnsupported,
+                "unsupported URL scheme \"" + std::string(scheme) + "\" (only http and https): " + url);
+  }
+  UrlHandle u(curl_url());
+  if (!u) return fail(Errc::kInternal, "out of memory parsing URL: " + url);
+  // Without a scheme curl refuses the URL: "example.com/feed" is not absolute.
+  if (const CURLUcode rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK) {
+    return fail(Errc::kInvalid, "invalid URL \"" + url + "\": " + curl_url_strerror(rc));
+  }
+  return {};
+}
+
+// One response in the chain of a transfer: a redirect hop or the final answer.
+struct Hop {
+  long status = 0;
+  std::string url;  // the URL this response answered
+};
+
+// Everything one easy handle writes into. Heap-allocated and never moved while
+// the handle is in the multi: curl holds pointers to it.
+struct Transfer {
+  EasyHandle easy;
+  Slist headers;
+  std::string url;  // as submitted, for error messages
+  Fetcher::Done done;
+  std::size_t max_body = 0;
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {};
+  FetchResponse response;  // headers of the latest response only, body of the final one
+  std::string retry_after;
+  std::vector<Hop> hops;
+};
+
+// Called once per header line of every response, redirects included. A status
+// line starts a new response, so the fields kept at the end are the final one's.
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t length = size * count;
+  const std::string_view line = trim(std::string_view(data, length));
+  if (line.starts_with("HTTP/")) {
+    long status = 0;
+    if (const auto space = line.find(' '); space != std::string_view::npos) {
+      const std::string_view code = line.substr(space + 1);
+      std::from_chars(code.data(), code.data() + code.size(), status);
+    }
+    char* url = nullptr;
+    curl_easy_getinfo(t->easy.get(), CURLINFO_EFFECTIVE_URL, &url);
+    // An interim 1xx answer is followed by the real one for the same request.
+    if (!t->hops.empty() && t->hops.back().status / 100 == 1) t->hops.pop_back();
+    t->hops.push_back(Hop{status, url ? url : t->url});
+    t->response.content_type.clear();
+    t->response.etag.clear();
+    t->response.last_modified.clear();
+    t->retry_after.clear();
+    return length;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return length;
+  const std::string_view name = trim(line.substr(0, colon));
+  const std::string value(trim(line.substr(colon + 1)));
+  if (iequals(name, "Content-Type")) {
+    t->response.content_type = value;
+  } else if (iequals(name, "ETag")) {
+    t->response.etag = value;
+  } else if (iequals(name, "Last-Modified")) {
+    t->response.last_modified = value;
+  } else if (iequals(name, "Retry-After")) {
+    t->retry_after = value;
+  }
+  return length;
+}
+
+// Receives the decoded body: the cap holds however small the compressed form was.
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t length = size * count;
+  if (length > t->max_body - t->response.body.size()) {
+    t->too_large = true;
+    return 0;  // CURLE_WRITE_ERROR: curl aborts the transfer
+  }
+  t->response.body.append(data, length);
+  return length;
+}
+
+Result<FetchResponse> finish(Transfer& t, CURLcode code) {
+  if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    return fail(Errc::kTooLarge,
+                "body larger than " + std::to_string(t.max_body) + " bytes: " + t.url);
+  }
+  if (code != CURLE_OK) {
+    std::string why(trim(t.error));
+    if (why.empty()) why = curl_easy_strerror(code);
+    const Errc errc = code == CURLE_UNSUPPORTED_PROTOCOL ? Errc::kUnsupported
+                      : code == CURLE_URL_MALFORMAT      ? Errc::kInvalid
+                                                         : Errc::kNetwork;
+    return fail(errc, "GET " + t.url + ": " + why);
+  }
+  FetchResponse r = std::move(t.response);
+  curl_easy_getinfo(t.easy.get(), CURLINFO_RESPONSE_CODE, &r.status);
+  char* url = nullptr;
+  curl_easy_getinfo(t.easy.get(), CURLINFO_EFFECTIVE_URL, &url);
+  r.url = url ? url : t.url;
+  if ((r.status == 429 || r.status == 503) && !t.retry_after.empty()) {
+    r.retry_after = parse_retry_after(t.retry_after);
+  }
+  // Hop i was answered by a redirect to hops[i + 1].url. A leading run of
+  // permanent redirects says where the source now lives; a temporary one ends it.
+  for (size_t i = 0; i + 1 < t.hops.size(); ++i) {
+    if (t.hops[i].status != 301 && t.hops[i].status != 308) break;
+    r.moved_to = t.hops[i + 1].url;
+  }
+  return r;
+}
+
+class CurlFetcher final : public Fetcher {
+ public:
+  explicit CurlFetcher(FetchOptions options) : options_(std::move(options)) {
+    global_init();
+    multi_.reset(curl_multi_init());
+    if (multi_) {
+      curl_multi_setopt(multi_.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
+                        static_cast<long>(options_.max_connections_per_host));
+    }
+  }
+
+  ~CurlFetcher() override {
+    for (auto& [easy, transfer] : active_) curl_multi_remove_handle(multi_.get(), easy);
+  }
+
+  void submit(FetchRequest request, Done done) override {
+    auto transfer = start(request);
+    if (!transfer) {
+      ready_.emplace_back(std::move(done), std::unexpected(std::move(transfer.error())));
+      return;
+    }
+    CURL* easy = (*transfer)->easy.get();
+    if (const CURLMcode rc = curl_multi_add_handle(multi_.get(), easy); rc != CURLM_OK) {
+      ready_.emplace_back(std::move(done), fail(Errc::kInternal, "GET " + request.url + ": " +
+                                                                     curl_multi_strerror(rc)));
+      return;
+    }
+    (*transfer)->done = std::move(done);
+    active_.emplace(easy, std::move(*transfer));
+  }
+
+  void run(std::chrono::milliseconds max_wait) override {
+    using std::chrono::steady_clock;
+    // Clamped so that milliseconds::max() ("until something happens") cannot overflow.
+    const auto wait = std::clamp<std::chrono::milliseconds>(max_wait, std::chrono::milliseconds(0),
+                                                            std::chrono::hours(24));
+    const auto deadline = steady_clock::now() + wait;
+    for (;;) {
+      if (multi_) {
+        int running = 0;
+        curl_multi_perform(multi_.get(), &running);
+        collect();
+      }
+      if (deliver() || woken_.exchange(false) || !multi_) return;
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
+      if (left.count() <= 0) return;
+      // curl shortens the wait to its own next timer (timeouts, retries).
+      const int wait_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+      curl_multi_poll(multi_.get(), nullptr, 0, wait_ms, nullptr);
+    }
+  }
+
+  std::size_t pending() const override { return active_.size() + ready_.size(); }
+
+  void wakeup() override {
+    woken_.store(true);
+    if (multi_) curl_multi_wakeup(multi_.get());
+  }
+
+ private:
+  Result<std::unique_ptr<Transfer>> start(const FetchRequest& request) {
+    if (auto ok = check_url(request.url); !ok) return std::unexpected(std::move(ok.error()));
+    // The validators go out verbatim as header lines: a CR or LF would inject headers.
+    for (const std::string* v : {&request.etag, &request.last_modified}) {
+      if (v->find_first_of("\r\n") != std::string::npos) {
+        return fail(Errc::kInvalid, "validator with a line break for " + request.url);
+      }
+    }
+    if (!multi_) return fail(Errc::kInternal, "GET " + request.url + ": curl_multi_init failed");
+    auto t = std::make_unique<Transfer>();
+    t->easy.reset(curl_easy_init());
+    if (!t->easy) return fail(Errc::kInternal, "GET " + request.url + ": curl_easy_init failed");
+    t->url = request.url;
+    t->max_body = options_.max_body_bytes;
+
+    auto add_header = [&t](const std::string& line) {
+      curl_slist* next = curl_slist_append(t->headers.get(), line.c_str());
+      if (next == nullptr) return false;
+      (void)t->headers.release();  // now owned through `next`
+      t->headers.reset(next);
+      return true;
+    };
+    bool headers_ok = true;
+    if (!request.etag.empty()) headers_ok &= add_header("If-None-Match: " + request.etag);
+    if (!request.last_modified.empty()) {
+      headers_ok &= add_header("If-Modified-Since: " + request.last_modified);
+    }
+    if (!headers_ok) return fail(Errc::kInternal, "GET " + request.url + ": out of memory");
+
+    CURL* h = t->easy.get();
+    CURLcode rc = CURLE_OK;
+    auto set = [&rc, h](CURLoption option, auto value) {
+      if (rc == CURLE_OK) rc = curl_easy_setopt(h, option, value);
+    };
+    const long follow = options_.max_redirects > 0 ? 1L : 0L;
+    set(CURLOPT_URL, request.url.c_str());
+    set(CURLOPT_NOSIGNAL, 1L);
+    set(CURLOPT_ERRORBUFFER, t->error);
+    set(CURLOPT_PROTOCOLS_STR, kProtocols);
+    set(CURLOPT_REDIR_PROTOCOLS_STR, kProtocols);
+    set(CURLOPT_FOLLOWLOCATION, follow);
+    set(CURLOPT_MAXREDIRS, std::max(options_.max_redirects, 0L));
+    set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl can decode
+    set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    set(CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+    set(CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
+    set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+    // Refuses early on a Content-Length above the cap; on_body enforces it on decoded bytes.
+    set(CURLOPT_MAXFILESIZE_LARGE,
+        static_cast<curl_off_t>(std::min<std::size_t>(options_.max_body_bytes, std::numeric_limits<curl_off_t>::max())));
+    set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    set(CURLOPT_HEADERFUNCTION, on_header);
+    set(CURLOPT_HEADERDATA, t.get());
+    set(CURLOPT_WRITEFUNCTION, on_body);
+    set(CURLOPT_WRITEDATA, t.get());
+    if (t->headers) set(CURLOPT_HTTPHEADER, t->headers.get());
+    if (rc != CURLE_OK) {
+      return fail(Errc::kInternal,
+                  "GET " + request.url + ": cannot set up transfer: " + curl_easy_strerror(rc));
+    }
+    return t;
+  }
+
+  // Moves finished transfers out of the multi handle and into ready_.
+  void collect() {
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      const CURLcode code = msg->data.result;
+      const auto it = active_.find(easy);
+      if (it == active_.end()) continue;
+      std::unique_ptr<Transfer> t = std::move(it->second);
+      active_.erase(it);
+      curl_multi_remove_handle(multi_.get(), easy);
+      ready_.emplace_back(std::move(t->done), finish(*t, code));
+    }
+  }
+
+  // Runs the callbacks ready when called; those queued by a callback (a refused
+  // URL submitted from inside one) wait for the next run(). True when any ran.
+  bool deliver() {
+    const std::size_t n = ready_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      auto [done, result] = std::move(ready_.front());
+      ready_.pop_front();
+      done(std::move(result));
+    }
+    return n > 0;
+  }
+
+  const FetchOptions options_;
+  MultiHandle multi_;
+  std::map<CURL*, std::unique_ptr<Transfer>> active_;
+  std::deque<std::pair<Done, Result<FetchResponse>>> ready_;
+  std::atomic<bool> woken_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<Fetcher> make_curl_fetcher(FetchOptions options) {
+  return std::make_unique<CurlFetcher>(std::move(options));
+}
+
+}  // namespace nw

@@ -1,0 +1,565 @@
+#include "feeds/feed_parser.h"
+
+#include <pugixml.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "feeds/charset.h"
+#include "feeds/date.h"
+#include "feeds/feed_text.h"
+#include "feeds/html_entities.h"
+#include "feeds/json_feed.h"
+#include "feeds/url.h"
+#include "feeds/xml_repair.h"
+#include "feeds/xml_scope.h"
+
+namespace nw {
+namespace {
+
+// Beyond this many, warnings are counted rather than listed.
+constexpr size_t kMaxWarnings = 20;
+
+// ---- element text -------------------------------------------------------
+
+// The element's text as given: its character data (several text and CDATA
+// pieces joined), or, when it holds markup that should have been escaped
+// (<description><p>..</p></description>), that markup serialized as HTML.
+std::string element_text(pugi::xml_node node) {
+  pugi::xml_node first = node.first_child();
+  if (first && !first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+    return first.value();
+  }
+  bool markup = false;
+  std::string text;
+  for (pugi::xml_node c = first; c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) text += c.value();
+    if (c.type() == pugi::node_element) markup = true;
+  }
+  if (!markup) return text;
+  std::string html;
+  serialize_html_children(node, html);
+  return html;
+}
+
+std::string trimmed(std::string s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  s.erase(s.find_last_not_of(" \t\r\n") + 1);
+  s.erase(0, b);
+  return s;
+}
+
+// An Atom text construct (title, summary, content; Atom 0.3's MIME types and
+// modes too). Sets `is_html` for html and xhtml.
+std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
+  std::string_view type = node.attribute("type").value();
+  const std::string_view mode = node.attribute("mode").value();
+  is_html = false;
+  if (node.attribute("src")) return {};  // out-of-line content: nothing to show
+  const bool xhtml = type == "xhtml" || type == "application/xhtml+xml" || mode == "xml";
+  if (xhtml) {
+    is_html = true;
+    // The content is one xhtml:div whose children are the text.
+    pugi::xml_node div;
+    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
+      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) div = c;
+    });
+    std::string html;
+    serialize_html_children(div ? div : node, html);
+    return trimmed(std::move(html));
+  }
+  std::string text = element_text(node);
+  if (mode == "base64") text = decode_to_utf8(decode_base64(text), {}, DocType::kText).text;
+  is_html = type == "html" || type.ends_with("/html") || mode == "escaped";
+  return trimmed(std::move(text));
+}
+
+// RSS <author> is "email (Name)" by the spec, "Name <email>" or just a name in
+// practice. Returns "Name (email)", "Name" or "email".
+std::string rss_author(std::string_view raw) {
+  std::string s = collapse_whitespace(decode_html_entities(raw));
+  const size_t open = s.find('(');
+  const size_t close = s.rfind(')');
+  if (open != std::string::npos && close != std::string::npos && close > open) {
+    std::string email = collapse_whitespace(s.substr(0, open));
+    std::string name = collapse_whitespace(s.substr(open + 1, close - open - 1));
+    if (email.find('@') != std::string::npos && !name.empty()) return name + " (" + email + ")";
+    return s;
+  }
+  const size_t lt = s.find('<');
+  const size_t gt = s.rfind('>');
+  if (lt != std::string::npos && gt != std::string::npos && gt > lt) {
+    std::string name = collapse_whitespace(s.substr(0, lt));
+    std::string email = collapse_whitespace(s.substr(lt + 1, gt - lt - 1));
+    if (name.empty()) return email;
+    if (email.empty()) return name;
+    return name + " (" + email + ")";
+  }
+  return s;
+}
+
+std::string person(std::string name, std::string email) {
+  if (name.empty()) return email;
+  if (email.empty()) return name;
+  return name + " (" + email + ")";
+}
+
+// True for an absolute http(s) URL that resolve_url() would return unchanged:
+// lower-case scheme, a plain host, a path, printable ASCII only and no dot
+// segments. Most feed links are like this, and libcurl's URL parser costs more
+// than the rest of the parse (feed_parser_test checks the equivalence).
+bool already_normal_url(std::string_view u) {
+  size_t i;
+  if (u.starts_with("https://")) {
+    i = 8;
+  } else if (u.starts_with("http://")) {
+    i = 7;
+  } else {
+    return false;
+  }
+  const size_t host_start = i;
+  for (; i < u.size() && u[i] != '/'; ++i) {
+    const char c = u[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '-' || c == '_' || c == ':')) {
+      return false;  // userinfo, IPv6 literals, '?' or '#' before the path: slow path
+    }
+  }
+  if (i == host_start || i == u.size()) return false;
+  bool in_path = true;
+  for (; i < u.size(); ++i) {
+    const char c = u[i];
+    if (c <= ' ' || c >= 0x7F || c == '\\') return false;
+    if (c == '?' || c == '#') in_path = false;
+    if (in_path && c == '/' && i + 1 < u.size() && u[i + 1] == '.') return false;
+  }
+  return true;
+}
+
+// ---- the walk -----------------------------------------------------------
+
+class Walker {
+ public:
+  explicit Walker(Feed& feed) : feed_(feed) {}
+
+  void warn(std::string w) {
+    if (feed_.warnings.size() < kMaxWarnings) {
+      feed_.warnings.push_back(std::move(w));
+    } else {
+      ++dropped_warnings_;
+    }
+  }
+  void finish() {
+    if (dropped_warnings_ > 0) {
+      feed_.warnings.push_back("... and " + std::to_string(dropped_warnings_) + " more warnings");
+    }
+  }
+
+  std::optional<SysSeconds> date(pugi::xml_node node) {
+    const std::string text = trimmed(element_text(node));
+    if (text.empty()) return std::nullopt;
+    std::optional<SysSeconds> d = parse_date(text);
+    if (!d) warn("unparsable date \"" + utf8_prefix(text, 64) + "\" in <" + node.name() + ">");
+    return d;
+  }
+
+  std::string link(const Scope& scope, std::string_view raw) {
+    std::string_view r = raw;
+    while (!r.empty() && std::strchr(" \t\r\n", r.front()) != nullptr) r.remove_prefix(1);
+    while (!r.empty() && std::strchr(" \t\r\n", r.back()) != nullptr) r.remove_suffix(1);
+    if (r.empty()) return {};
+    if (already_normal_url(r)) return std::string(r);
+    return resolve_url(scope.base, r);
+  }
+
+  void media(pugi::xml_node node, const Name& n, const Scope& scope, FeedEntry& e,
+             bool in_group = false) {
+    if (n.local == "group") {
+      if (in_group) return;  // groups do not nest; hostile input might
+      for_each_child(node, scope, [&](pugi::xml_node c, const Name& cn, const Scope& cs) {
+        if (cn.ns == Ns::kMedia) media(c, cn, cs, e, /*in_group=*/true);
+      });
+    } else if (n.local == "content" || n.local == "thumbnail") {
+      add_enclosure(e, scope, node.attribute("url").value(), node.attribute("type").value(),
+                    node.attribute("fileSize").value());
+    }
+  }
+
+  void add_enclosure(FeedEntry& e, const Scope& scope, std::string_view url,
+                     std::string_view type, std::string_view length) {
+    std::string abs = link(scope, url);
+    if (abs.empty()) return;
+    for (Enclosure& existing : e.enclosures) {
+      if (existing.url == abs) {  // <enclosure> and media:content naming one file
+        if (existing.type.empty()) existing.type = type;
+        if (existing.length.empty()) existing.length = length;
+        return;
+      }
+    }
+    e.enclosures.push_back({std::move(abs), std::string(type), std::string(length)});
+  }
+
+  // An atom:link's target if it is the alternate (HTML) link; ranks text/html
+  // (or untyped) alternates above others.
+  void atom_link(pugi::xml_node node, const Scope& scope, std::string& best, int& best_rank,
+                 FeedEntry* entry) {
+    const std::string_view rel = node.attribute("rel").value();
+    const std::string_view type = node.attribute("type").value();
+    const std::string_view href = node.attribute("href").value();
+    if (rel == "enclosure") {
+      if (entry) add_enclosure(*entry, scope, href, type, node.attribute("length").value());
+      return;
+    }
+    if (!rel.empty() && rel != "alternate" && rel != "http://www.iana.org/assignments/relation/alternate") {
+      return;
+    }
+    const int rank = (type.empty() || type == "text/html" || type == "application/xhtml+xml") ? 2 : 1;
+    if (rank <= best_rank) return;
+    std::string abs = link(scope, href);
+    if (abs.empty()) return;
+    best = std::move(abs);
+    best_rank = rank;
+  }
+
+  // ---- RSS 0.9x / 1.0 / 2.0 ----
+
+  static bool rss_ns(Ns ns) { return ns == Ns::kNone || ns == Ns::kRss; }
+
+  void rss_channel(pugi::xml_node channel, const Scope& scope) {
+    int link_rank = 0;
+    std::string atom_alt;
+    for_each_child(channel, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (rss_ns(n.ns)) {
+        if (n.local == "title" && feed_.title.empty()) {
+          feed_.title = plain_text(element_text(c), /*html=*/true);
+        } else if (n.local == "link" && feed_.link.empty()) {
+          feed_.link = link(s, element_text(c));
+        } else if (n.local == "item") {
+          rss_item(c, s);
+        }
+      } else if (n.is(Ns::kAtom, "link")) {
+        atom_link(c, s, atom_alt, link_rank, nullptr);
+      } else if (n.is(Ns::kDc, "title") && feed_.title.empty()) {
+        feed_.title = plain_text(element_text(c), true);
+      }
+    });
+    if (feed_.link.empty()) feed_.link = std::move(atom_alt);
+  }
+
+  void rss_item(pugi::xml_node item, const Scope& scope) {
+    FeedEntry& e = feed_.entries.emplace_back();
+    std::string rss_link, atom_alt, author, creator;
+    bool guid_is_permalink = false;
+    int link_rank = 0;
+    std::optional<SysSeconds> pub_date, dc_date, issued;
+    bool have_guid = false;
+    if (pugi::xml_attribute about = item.attribute("rdf:about")) e.id = trimmed(about.value());
+    for_each_child(item, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (rss_ns(n.ns)) {
+        const std::string_view l = n.local;
+        if (l == "title") {
+          if (e.title.empty()) e.title = plain_text(element_text(c), true);
+        } else if (l == "link") {
+          // <link href="..."/> is a common slip for Atom's form.
+          if (rss_link.empty()) {
+            rss_link = link(s, c.first_child() ? element_text(c) : std::string(c.attribute("href").value()));
+          }
+        } else if (l == "guid") {
+          if (!have_guid) {
+            have_guid = true;
+            e.id = trimmed(element_text(c));
+            // A permalink guid is the item's URL; only absolute ones are
+            // trusted ("123" is no link).
+            guid_is_permalink = std::string_view(c.attribute("isPermaLink").value()) != "false" &&
+                                (e.id.starts_with("http://") || e.id.starts_with("https://"));
+          }
+        } else if (l == "description") {
+          if (e.summary.empty()) e.summary = trimmed(element_text(c));
+        } else if (l == "pubDate") {
+          if (!pub_date) pub_date = date(c);
+        } else if (l == "author") {
+          if (author.empty()) author = rss_author(element_text(c));
+        } else if (l == "enclosure") {
+          add_enclosure(e, s, c.attribute("url").value(), c.attribute("type").value(),
+                        c.attribute("length").value());
+        }
+        return;
+      }
+      switch (n.ns) {
+        case Ns::kContent:
+          if (n.local == "encoded" && e.content.empty()) e.content = trimmed(element_text(c));
+          break;
+        case Ns::kDc:
+          if (n.local == "creator" && creator.empty()) {
+            creator = collapse_whitespace(decode_html_entities(element_text(c)));
+          } else if (n.local == "date" && !dc_date) {
+            dc_date = date(c);
+          }
+          break;
+        case Ns::kDcTerms:
+          if (n.local == "modified" && !e.updated) e.updated = date(c);
+          if ((n.local == "issued" || n.local == "created") && !issued) issued = date(c);
+          break;
+        case Ns::kAtom:
+          if (n.local == "link") atom_link(c, s, atom_alt, link_rank, &e);
+          else if (n.local == "updated" && !e.updated) e.updated = date(c);
+          else if (n.local == "published" && !issued) issued = date(c);
+          else if (n.local == "id" && !have_guid && e.id.empty()) e.id = trimmed(element_text(c));
+          break;
+        case Ns::kMedia:
+          media(c, n, s, e);
+          break;
+        default:
+          break;
+      }
+    });
+    if (!rss_link.empty()) {
+      e.link = std::move(rss_link);
+    } else if (!atom_alt.empty()) {
+      e.link = std::move(atom_alt);
+    } else if (guid_is_permalink) {
+      e.link = link(scope, e.id);
+    }
+    e.author = !author.empty() ? std::move(author) : std::move(creator);
+    e.published = pub_date ? pub_date : dc_date ? dc_date : issued;
+  }
+
+  // ---- Atom 1.0 / 0.3 ----
+
+  static bool atom_ns(Ns ns) { return ns == Ns::kAtom || ns == Ns::kAtom03 || ns == Ns::kNone; }
+
+  std::string atom_person(pugi::xml_node node, const Scope& scope) {
+    std::string name, email;
+    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
+      if (!atom_ns(n.ns)) return;
+      if (n.local == "name") name = collapse_whitespace(element_text(c));
+      if (n.local == "email") email = collapse_whitespace(element_text(c));
+    });
+    return person(std::move(name), std::move(email));
+  }
+
+  void atom_feed(pugi::xml_node root, const Scope& scope) {
+    int link_rank = 0;
+    std::string feed_author;
+    for_each_child(root, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (!atom_ns(n.ns)) return;
+      if (n.local == "title" && feed_.title.empty()) {
+        bool html = false;
+        const std::string t = atom_text(c, s, html);
+        feed_.title = plain_text(t, html);
+      } else if (n.local == "link") {
+        atom_link(c, s, feed_.link, link_rank, nullptr);
+      } else if (n.local == "author" && feed_author.empty()) {
+        feed_author = atom_person(c, s);
+      } else if (n.local == "entry") {
+        atom_entry(c, s);
+        if (feed_.entries.back().author.empty()) feed_.entries.back().author = feed_author;
+      }
+    });
+    // An entry without an author has the feed's (RFC 4287 4.2.1), wherever
+    // the feed's <author> stands.
+    if (!feed_author.empty()) {
+      for (FeedEntry& e : feed_.entries) {
+        if (e.author.empty()) e.author = feed_author;
+      }
+    }
+  }
+
+  void atom_entry(pugi::xml_node entry, const Scope& scope) {
+    FeedEntry& e = feed_.entries.emplace_back();
+    int link_rank = 0;
+    std::optional<SysSeconds> created;
+    std::string creator;
+    for_each_child(entry, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (n.ns == Ns::kMedia) {
+        media(c, n, s, e);
+        return;
+      }
+      if (n.is(Ns::kDc, "creator")) {
+        if (creator.empty()) creator = collapse_whitespace(element_text(c));
+        return;
+      }
+      if (!atom_ns(n.ns)) return;
+      const std::string_view l = n.local;
+      bool html = false;
+      if (l == "id") {
+        if (e.id.empty()) e.id = trimmed(element_text(c));
+      } else if (l == "title") {
+        if (e.title.empty()) {
+          const std::string t = atom_text(c, s, html);  // sets html
+          e.title = plain_text(t, html);
+        }
+      } else if (l == "link") {
+        atom_link(c, s, e.link, link_rank, &e);
+      } else if (l == "summary") {
+        if (e.summary.empty()) e.summary = atom_text(c, s, html);
+      } else if (l == "content") {
+        if (e.content.empty()) e.content = atom_text(c, s, html);
+      } else if (l == "published" || l == "issued") {
+        if (!e.published) e.published = date(c);
+      } else if (l == "created") {
+        if (!created) created = date(c);
+      } else if (l == "updated" || l == "modified") {
+        if (!e.updated) e.updated = date(c);
+      } else if (l == "author") {
+        if (e.author.empty()) e.author = atom_person(c, s);
+      }
+    });
+    if (!e.published) e.published = created;
+    if (e.author.empty()) e.author = std::move(creator);
+  }
+
+ private:
+  Feed& feed_;
+  size_t dropped_warnings_ = 0;
+};
+
+Error parse_error_at(std::string_view text, size_t offset, std::string_view what) {
+  const auto [line, column] = line_and_column(text, offset);
+  return Error{Errc::kParse, "feed XML, line " + std::to_string(line) + ", column " +
+                                 std::to_string(column) + ": " + std::string(what)};
+}
+
+Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
+                            const FeedParseOptions& options, Feed feed) {
+  RepairedXml xml = repair_xml(std::move(text));
+  for (std::string& w : xml.warnings) feed.warnings.push_back(std::move(w));
+  // The parser works in place, so positions are computed in a fresh decode,
+  // on the rare paths that need one.
+  const auto decoded_again = [&] {
+    return decode_to_utf8(bytes, options.content_type, DocType::kXml).text;
+  };
+
+  // In-place parsing turns the buffer's last byte into the terminator; in a
+  // truncated document that byte could be text (half a character). Well-formed
+  // ones end in '>' or a newline, so this rarely copies.
+  if (!xml.text.empty() && std::strchr(" \t\r\n>", xml.text.back()) == nullptr) {
+    xml.text.push_back('\n');
+  }
+  pugi::xml_document doc;
+  constexpr unsigned kOptions = pugi::parse_default | pugi::parse_ws_pcdata;
+  const pugi::xml_parse_result parsed =
+      doc.load_buffer_inplace(xml.text.data(), xml.text.size(), kOptions, pugi::encoding_utf8);
+  const auto where = [&](ptrdiff_t repaired_offset) {
+    return xml.input_offset(static_cast<size_t>(std::max<ptrdiff_t>(repaired_offset, 0)));
+  };
+
+  pugi::xml_node root = doc.document_element();
+  const Scope top(options.url);
+  Scope root_scope;
+  const Scope& scope = (root && enter(root, top, root_scope)) ? root_scope : top;
+  const Name name = root ? name_of(root, scope) : Name{Ns::kNone, {}};
+  enum class Kind { kNone, kRss, kRdf, kAtom, kChannel } kind = Kind::kNone;
+  if (name.local == "rss" && (name.ns == Ns::kNone || name.ns == Ns::kRss || name.ns == Ns::kOther)) {
+    kind = Kind::kRss;
+  } else if (name.local == "RDF" && name.ns == Ns::kRdf) {
+    kind = Kind::kRdf;
+  } else if (name.local == "feed" && (name.ns == Ns::kAtom || name.ns == Ns::kAtom03 || name.ns == Ns::kNone)) {
+    kind = Kind::kAtom;
+  } else if (name.local == "channel" && (name.ns == Ns::kNone || name.ns == Ns::kRss)) {
+    kind = Kind::kChannel;
+  }
+
+  if (kind == Kind::kNone) {
+    if (!root) return std::unexpected(parse_error_at(decoded_again(), where(0), "no XML element found"));
+    if (!parsed) {
+      return std::unexpected(
+          parse_error_at(decoded_again(), where(parsed.offset), parsed.description()));
+    }
+    // offset_debug() is where the name starts, one past the '<'.
+    return std::unexpected(parse_error_at(
+        decoded_again(), where(root.offset_debug() - 1),
+        "<" + std::string(root.name()) + "> is not an RSS, RDF or Atom root element"));
+  }
+  if (parsed) {
+    for (pugi::xml_node n = root.next_sibling(); n; n = n.next_sibling()) {
+      if (n.type() == pugi::node_element ||
+          (n.type() == pugi::node_pcdata &&
+           std::string_view(n.value()).find_first_not_of(" \t\r\n") != std::string_view::npos)) {
+        feed.warnings.push_back("ignored content after the root element");
+        break;
+      }
+    }
+  }
+
+  Walker walker(feed);
+  switch (kind) {
+    case Kind::kRss:
+    case Kind::kRdf:
+      for_each_child(root, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+        if (!Walker::rss_ns(n.ns)) return;
+        if (n.local == "channel") walker.rss_channel(c, s);
+        if (n.local == "item") walker.rss_item(c, s);  // RSS 1.0 and 0.90 items are siblings
+      });
+      break;
+    case Kind::kChannel:
+      walker.rss_channel(root, scope);
+      break;
+    case Kind::kAtom:
+      walker.atom_feed(root, scope);
+      break;
+    case Kind::kNone:
+      break;
+  }
+  walker.finish();
+  if (!parsed) {
+    const std::string original = decoded_again();
+    if (feed.entries.empty() && feed.title.empty()) {  // nothing worth keeping
+      return std::unexpected(parse_error_at(original, where(parsed.offset), parsed.description()));
+    }
+    const auto [line, column] = line_and_column(original, where(parsed.offset));
+    feed.warnings.push_back("XML error at line " + std::to_string(line) + ", column " +
+                            std::to_string(column) + " (" + parsed.description() +
+                            "): kept what came before it");
+  }
+  return feed;
+}
+
+}  // namespace
+
+Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options) {
+  Decoded decoded = decode_to_utf8(bytes, options.content_type, DocType::kXml);
+  Feed feed;
+  feed.encoding = std::move(decoded.encoding);
+  const size_t first = decoded.text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
+  if (decoded.text[first] == '{') return parse_json_feed(decoded.text, options.url, std::move(feed));
+  return parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
+}
+
+std::string feed_to_json(const Feed& feed) {
+  using Json = nlohmann::ordered_json;
+  auto date = [](const std::optional<SysSeconds>& d) -> Json {
+    return d ? Json(format_iso8601(*d)) : Json(nullptr);
+  };
+  Json entries = Json::array();
+  for (const FeedEntry& e : feed.entries) {
+    Json enclosures = Json::array();
+    for (const Enclosure& enc : e.enclosures) {
+      enclosures.push_back({{"url", enc.url}, {"type", enc.type}, {"length", enc.length}});
+    }
+    entries.push_back({{"title", e.title},
+                       {"link", e.link},
+                       {"id", e.id},
+                       {"published", date(e.published)},
+                       {"updated", date(e.updated)},
+                       {"summary", e.summary},
+                       {"content", e.content},
+                       {"author", e.author},
+                       {"enclosures", std::move(enclosures)}});
+  }
+  Json doc = {{"encoding", feed.encoding},
+              {"feed", {{"title", feed.title}, {"link", feed.link}}},
+              {"entries", std::move(entries)}};
+  return doc.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
+}
+
+}  // namespace nw

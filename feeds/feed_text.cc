@@ -1,0 +1,208 @@
+#include "feeds/feed_text.h"
+
+#include <array>
+#include <cstdint>
+
+#include "feeds/html_entities.h"
+
+namespace nw {
+namespace {
+
+constexpr int kMaxDepth = 200;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string_view local_name(std::string_view qname) {
+  const size_t colon = qname.find(':');
+  return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
+}
+
+bool is_void_element(std::string_view n) {
+  static constexpr std::array<std::string_view, 14> kVoid = {
+      "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+      "source", "track", "wbr"};
+  for (std::string_view v : kVoid) {
+    if (v == n) return true;
+  }
+  return false;
+}
+
+// Tags that separate words when dropped.
+bool is_block_tag(std::string_view tag) {
+  static constexpr std::array<std::string_view, 16> kBlock = {
+      "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
+      "h6", "hr"};
+  for (std::string_view b : kBlock) {
+    if (b.size() == tag.size()) {
+      bool same = true;
+      for (size_t i = 0; i < b.size() && same; ++i) same = lower(tag[i]) == b[i];
+      if (same) return true;
+    }
+  }
+  return false;
+}
+
+void escape_into(std::string& out, std::string_view s, bool attribute) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"':
+        if (attribute) {
+          out += "&quot;";
+          break;
+        }
+        [[fallthrough]];
+      default: out.push_back(c);
+    }
+  }
+}
+
+void text_only(pugi::xml_node node, std::string& out) {
+  for (pugi::xml_node n = node.first_child(); n;) {
+    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) escape_into(out, n.value(), false);
+    // Iterative pre-order walk: no recursion on hostile depth.
+    if (n.first_child()) {
+      n = n.first_child();
+      continue;
+    }
+    while (n && !n.next_sibling() && n != node) n = n.parent();
+    if (!n || n == node) break;
+    n = n.next_sibling();
+  }
+}
+
+void serialize(pugi::xml_node node, std::string& out, int depth) {
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+    switch (c.type()) {
+      case pugi::node_pcdata:
+      case pugi::node_cdata:
+        escape_into(out, c.value(), false);
+        break;
+      case pugi::node_element: {
+        if (depth >= kMaxDepth) {
+          text_only(c, out);
+          break;
+        }
+        const std::string_view name = local_name(c.name());
+        out.push_back('<');
+        out.append(name);
+        for (pugi::xml_attribute a = c.first_attribute(); a; a = a.next_attribute()) {
+          const std::string_view an = a.name();
+          if (an == "xmlns" || an.starts_with("xmlns:")) continue;
+          out.push_back(' ');
+          out.append(an.starts_with("xml:") ? an : local_name(an));
+          out += "=\"";
+          escape_into(out, a.value(), true);
+          out.push_back('"');
+        }
+        out.push_back('>');
+        if (is_void_element(name) && !c.first_child()) break;
+        serialize(c, out, depth + 1);
+        out += "</";
+        out.append(name);
+        out.push_back('>');
+        break;
+      }
+      default:  // comments, processing instructions
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string collapse_whitespace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+    if (is_space(c) || nbsp) {
+      pending_space = !out.empty();
+      if (nbsp) ++i;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string plain_text(std::string_view text, bool html) {
+  if (!html) return collapse_whitespace(decode_html_entities(text));
+  std::string stripped;
+  stripped.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t lt = text.find('<', i);
+    if (lt == std::string_view::npos) {
+      stripped.append(text.substr(i));
+      break;
+    }
+    stripped.append(text.substr(i, lt - i));
+    const char next = lt + 1 < text.size() ? text[lt + 1] : '\0';
+    const size_t gt = text.find('>', lt);
+    if (!(is_alpha(next) || next == '/' || next == '!' || next == '?') ||
+        gt == std::string_view::npos) {
+      stripped.push_back('<');  // "a < b": not a tag
+      i = lt + 1;
+      continue;
+    }
+    size_t name_start = lt + 1 + (next == '/' ? 1 : 0);
+    size_t name_end = name_start;
+    while (name_end < gt && (is_alpha(text[name_end]) || (text[name_end] >= '0' && text[name_end] <= '9'))) {
+      ++name_end;
+    }
+    if (is_block_tag(text.substr(name_start, name_end - name_start))) stripped.push_back(' ');
+    i = gt + 1;
+  }
+  return collapse_whitespace(decode_html_entities(stripped));
+}
+
+void serialize_html_children(pugi::xml_node node, std::string& out) { serialize(node, out, 0); }
+
+std::string utf8_prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return std::string(text.substr(0, n));
+}
+
+std::string decode_base64(std::string_view text) {
+  static constexpr auto kValues = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    for (int i = 0; i < 26; ++i) {
+      t['A' + i] = static_cast<int8_t>(i);
+      t['a' + i] = static_cast<int8_t>(26 + i);
+    }
+    for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<int8_t>(52 + i);
+    t['+'] = 62;
+    t['/'] = 63;
+    return t;
+  }();
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (is_space(c)) continue;
+    const int8_t v = kValues[static_cast<unsigned char>(c)];
+    if (v < 0) break;  // '=' padding or garbage
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+}  // namespace nw

@@ -1,0 +1,33 @@
+// Text helpers for feed parsing: plain-text titles from escaped HTML, inline
+// XHTML serialized back to HTML, base64 (Atom 0.3). Internal to nw_feeds.
+// Pure functions, safe from any thread.
+#pragma once
+
+#include <pugixml.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace nw {
+
+// Plain text for a title: with `html`, tags are dropped (block tags become a
+// space); character references are decoded either way, once, which also
+// undoes the double escaping ("&amp;amp;") common in RSS titles. Whitespace
+// (and NBSP) runs become one space; the result is trimmed.
+std::string plain_text(std::string_view text, bool html);
+
+// Whitespace runs to one space, trimmed.
+std::string collapse_whitespace(std::string_view text);
+
+// Appends the children of `node` as HTML: prefixes and xmlns attributes
+// dropped, text escaped, void elements without end tags. Nesting deeper than
+// a few hundred levels is flattened to its text.
+void serialize_html_children(pugi::xml_node node, std::string& out);
+
+// At most `max_bytes` of `text`, cut at a character boundary (for messages).
+std::string utf8_prefix(std::string_view text, size_t max_bytes);
+
+// Standard base64, whitespace ignored; stops at the first invalid character.
+std::string decode_base64(std::string_view text);
+
+}  // namespace nw

@@ -1,0 +1,240 @@
+#include "feeds/xml_repair.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "feeds/html_entities.h"
+
+namespace nw {
+namespace {
+
+
+// A '<' that can start markup: a name (ASCII letter, '_', ':', or any non-ASCII
+// letter), an end tag, a comment/CDATA/DOCTYPE, or a processing instruction.
+bool starts_markup(char next) {
+  const auto c = static_cast<unsigned char>(next);
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+         c == '/' || c == '!' || c == '?' || c >= 0x80;
+}
+
+bool is_xml_entity(std::string_view name) {
+  return name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos";
+}
+
+// Characters XML 1.0 forbids even as references (pugixml would store them raw).
+bool xml_forbidden(char32_t cp) {
+  return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+std::string hex_ref(char32_t cp) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string s = "&#x";
+  bool started = false;
+  for (int shift = 20; shift >= 0; shift -= 4) {
+    const unsigned nibble = (cp >> shift) & 0xF;
+    if (nibble != 0 || started || shift == 0) {
+      s.push_back(kHex[nibble]);
+      started = true;
+    }
+  }
+  s.push_back(';');
+  return s;
+}
+
+// Where the document proper starts: the XML declaration if there is one near
+// the top, else the first '<' that starts markup.
+size_t document_start(std::string_view s) {
+  const size_t decl = s.substr(0, 1024).find("<?xml");
+  if (decl != std::string_view::npos) return decl;
+  for (size_t i = s.find('<'); i != std::string_view::npos; i = s.find('<', i + 1)) {
+    if (i + 1 < s.size() && starts_markup(s[i + 1])) return i;
+  }
+  return s.find_first_not_of(" \t\r\n");
+}
+
+// Writes the repaired text; allocates only once the first edit happens.
+class Writer {
+ public:
+  Writer(const std::string& in, size_t start, RepairedXml& out, std::vector<std::pair<size_t, size_t>>& anchors)
+      : in_(in), out_(out), anchors_(anchors), copied_(start), start_(start) {}
+
+  // Replaces in_[from, from + length) by `with`.
+  void edit(size_t from, size_t length, std::string_view with) {
+    if (!editing_) {
+      editing_ = true;
+      out_.text.reserve(in_.size() - start_ + 256);
+    }
+    out_.text.append(in_, copied_, from - copied_);
+    out_.text.append(with);
+    copied_ = from + length;
+    anchors_.emplace_back(out_.text.size(), copied_);
+  }
+
+  void finish(std::string&& input) {
+    if (!editing_) {
+      if (start_ > 0) input.erase(0, start_);
+      out_.text = std::move(input);
+      return;
+    }
+    out_.text.append(in_, copied_, std::string::npos);
+  }
+
+ private:
+  const std::string& in_;
+  RepairedXml& out_;
+  std::vector<std::pair<size_t, size_t>>& anchors_;
+  size_t copied_;
+  size_t start_;
+  bool editing_ = false;
+};
+
+struct Counts {
+  size_t html_entities = 0;
+  size_t bad_numeric = 0;
+  size_t unknown_entities = 0;
+  size_t bare_ampersands = 0;
+  size_t bare_lt = 0;
+  std::string first_unknown;
+};
+
+// Handles the '&' at `i`; returns where scanning continues.
+size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
+  const std::string_view rest = std::string_view(in).substr(i, 40);
+  if (rest.size() > 1 && rest[1] == '#') {
+    const CharRef ref = parse_char_ref(rest);
+    if (ref.length == 0) {
+      ++n.bare_ampersands;
+      w.edit(i, 1, "&amp;");
+      return i + 1;
+    }
+    // parse_char_ref maps C1, NUL, surrogates and overflow; re-emit the
+    // reference only when that changed its meaning.
+    const std::string_view raw = rest.substr(0, ref.length);
+    const bool hex = raw[2] == 'x' || raw[2] == 'X';
+    uint32_t raw_value = 0;
+    for (size_t k = hex ? 3 : 2; k + 1 < raw.size() && raw_value <= 0x10FFFF; ++k) {
+      const char c = raw[k];
+      const uint32_t d = (c >= '0' && c <= '9') ? static_cast<uint32_t>(c - '0')
+                                                : static_cast<uint32_t>((c | 0x20) - 'a' + 10);
+      raw_value = raw_value * (hex ? 16 : 10) + d;
+    }
+    const char32_t cp = xml_forbidden(ref.code_point) ? 0xFFFD : ref.code_point;
+    if (raw_value != cp) {
+      ++n.bad_numeric;
+      w.edit(i, ref.length, hex_ref(cp));
+    }
+    return i + ref.length;
+  }
+  size_t k = 1;
+  while (k < rest.size() && ((rest[k] >= 'a' && rest[k] <= 'z') ||
+                             (rest[k] >= 'A' && rest[k] <= 'Z') ||
+                             (rest[k] >= '0' && rest[k] <= '9'))) {
+    ++k;
+  }
+  if (k == 1 || k >= rest.size() || rest[k] != ';') {
+    ++n.bare_ampersands;  // "AT&T", "a & b": pugixml would keep it, but say so
+    w.edit(i, 1, "&amp;");
+    return i + 1;
+  }
+  const std::string_view name = rest.substr(1, k - 1);
+  if (is_xml_entity(name)) return i + k + 1;
+  if (const char32_t cp = html_named_entity(name); cp != 0) {
+    ++n.html_entities;
+    w.edit(i, k + 1, hex_ref(cp));
+  } else {
+    if (n.unknown_entities++ == 0) n.first_unknown = std::string(name);
+    w.edit(i, 1, "&amp;");  // keep the text as written
+  }
+  return i + k + 1;
+}
+
+// Skips a construct whose content is literal ("<![CDATA[" ... "]]>").
+size_t skip_past(const std::string& in, size_t i, std::string_view open, std::string_view close) {
+  const size_t end = in.find(close, i + open.size());
+  return end == std::string::npos ? in.size() : end + close.size();
+}
+
+}  // namespace
+
+size_t RepairedXml::input_offset(size_t offset) const {
+  auto it = std::upper_bound(anchors_.begin(), anchors_.end(), offset,
+                             [](size_t o, const auto& a) { return o < a.first; });
+  if (it == anchors_.begin()) return offset;
+  --it;
+  return it->second + (offset - it->first);
+}
+
+RepairedXml repair_xml(std::string input) {
+  RepairedXml out;
+  size_t start = document_start(input);
+  if (start == std::string::npos) start = input.size();
+  if (input.find_first_not_of(" \t\r\n") < start) {
+    out.warnings.push_back("ignored " + std::to_string(start) +
+                           " bytes of garbage before the XML document");
+  }
+  out.anchors_.emplace_back(0, start);
+  Writer w(input, start, out, out.anchors_);
+  Counts n;
+
+  // Only '<' and '&' matter; everything else is copied in bulk.
+  static constexpr auto kInteresting = [] {
+    std::array<bool, 256> t{};
+    t['<'] = t['&'] = true;
+    return t;
+  }();
+  const char* data = input.data();
+  const size_t size = input.size();
+  size_t i = start;
+  while (i < size) {
+    while (i < size && !kInteresting[static_cast<unsigned char>(data[i])]) ++i;
+    if (i >= size) break;
+    if (data[i] == '&') {
+      i = repair_ampersand(input, i, w, n);
+      continue;
+    }
+    const std::string_view at(data + i, std::min<size_t>(size - i, 9));
+    if (at.starts_with("<![CDATA[")) {
+      i = skip_past(input, i, "<![CDATA[", "]]>");
+    } else if (at.starts_with("<!--")) {
+      i = skip_past(input, i, "<!--", "-->");
+    } else if (at.starts_with("<?")) {
+      i = skip_past(input, i, "<?", "?>");
+    } else if (i + 1 < size && starts_markup(data[i + 1])) {
+      ++i;
+    } else {
+      ++n.bare_lt;
+      w.edit(i, 1, "&lt;");
+      ++i;
+    }
+  }
+  w.finish(std::move(input));
+
+  auto note = [&](size_t count, std::string what) {
+    if (count > 0) out.warnings.push_back(std::to_string(count) + " " + std::move(what));
+  };
+  note(n.html_entities, "HTML named entities converted (XML does not define them)");
+  note(n.bad_numeric, "numeric character references to invalid characters replaced");
+  note(n.unknown_entities, "undefined entities kept as text (first: &" + n.first_unknown + ";)");
+  note(n.bare_ampersands, "unescaped '&' in text");
+  note(n.bare_lt, "unescaped '<' in text");
+  return out;
+}
+
+std::pair<size_t, size_t> line_and_column(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = text.find('\n'); i != std::string_view::npos && i < offset;
+       i = text.find('\n', i + 1)) {
+    ++line;
+    line_start = i + 1;
+  }
+  size_t column = 1;
+  for (size_t i = line_start; i < offset; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;
+  }
+  return {line, column};
+}
+
+}  // namespace nw

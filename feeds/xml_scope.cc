@@ -1,0 +1,95 @@
+#include "feeds/xml_scope.h"
+
+#include <array>
+
+#include "feeds/url.h"
+
+namespace nw {
+namespace {
+
+// For prefixes used without a declaration (a frequent slip: dc:creator with
+// no xmlns:dc), the conventional binding.
+Ns conventional_prefix(std::string_view prefix) {
+  if (prefix == "dc") return Ns::kDc;
+  if (prefix == "content") return Ns::kContent;
+  if (prefix == "media") return Ns::kMedia;
+  if (prefix == "atom" || prefix == "atom10") return Ns::kAtom;
+  if (prefix == "rdf") return Ns::kRdf;
+  if (prefix == "dcterms") return Ns::kDcTerms;
+  if (prefix == "xhtml") return Ns::kXhtml;
+  return Ns::kOther;
+}
+
+}  // namespace
+
+Ns classify_uri(std::string_view uri) {
+  if (uri.empty()) return Ns::kNone;
+  // Compare without the scheme and trailing slash: "https://www.w3.org/2005/Atom/"
+  // is a common slip for the Atom namespace.
+  if (uri.starts_with("http://")) uri.remove_prefix(7);
+  else if (uri.starts_with("https://")) uri.remove_prefix(8);
+  if (uri.ends_with('/')) uri.remove_suffix(1);
+  struct Known {
+    std::string_view uri;
+    Ns ns;
+  };
+  static constexpr std::array kKnown = {
+      Known{"www.w3.org/2005/Atom", Ns::kAtom},
+      Known{"purl.org/atom/ns#", Ns::kAtom03},
+      Known{"purl.org/rss/1.0", Ns::kRss},
+      Known{"my.netscape.com/rdf/simple/0.9", Ns::kRss},
+      Known{"backend.userland.com/rss2", Ns::kRss},
+      Known{"blogs.law.harvard.edu/tech/rss", Ns::kRss},
+      Known{"www.w3.org/1999/02/22-rdf-syntax-ns#", Ns::kRdf},
+      Known{"purl.org/rss/1.0/modules/content", Ns::kContent},
+      Known{"purl.org/dc/elements/1.1", Ns::kDc},
+      Known{"purl.org/dc/terms", Ns::kDcTerms},
+      Known{"search.yahoo.com/mrss", Ns::kMedia},
+      Known{"www.w3.org/1999/xhtml", Ns::kXhtml},
+  };
+  for (const Known& k : kKnown) {
+    if (k.uri == uri) return k.ns;
+  }
+  return Ns::kOther;
+}
+
+Ns Scope::lookup(std::string_view prefix) const {
+  for (const Scope* s = this; s != nullptr; s = s->parent) {
+    for (const auto& [p, ns] : s->bindings) {
+      if (p == prefix) return ns;
+    }
+  }
+  return prefix.empty() ? Ns::kNone : conventional_prefix(prefix);
+}
+
+Name name_of(pugi::xml_node node, const Scope& scope) {
+  const std::string_view q = node.name();
+  const size_t colon = q.find(':');
+  if (colon == std::string_view::npos) return {scope.lookup({}), q};
+  return {scope.lookup(q.substr(0, colon)), q.substr(colon + 1)};
+}
+
+bool enter(pugi::xml_node node, const Scope& parent, Scope& out) {
+  bool own = false;
+  for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+    const std::string_view n = a.name();
+    if (n.size() < 5 || (n[0] != 'x' && n[0] != 'X')) continue;
+    if (n == "xmlns" || n.starts_with("xmlns:")) {
+      if (!own) out.start(parent);
+      own = true;
+      out.bindings.emplace_back(n.size() > 6 ? n.substr(6) : std::string_view(),
+                                classify_uri(a.value()));
+    } else if (n == "xml:base") {
+      if (!own) out.start(parent);
+      own = true;
+      std::string resolved = resolve_url(parent.base, a.value());
+      if (!resolved.empty()) {
+        out.own_base = std::move(resolved);
+        out.base = out.own_base;
+      }
+    }
+  }
+  return own;
+}
+
+}  // namespace nw

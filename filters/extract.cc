@@ -1,0 +1,547 @@
+#include "filters/extract.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "feeds/url.h"
+#include "filters/boilerplate.h"
+#include "filters/extract_meta.h"
+#include "filters/html.h"
+
+// How the body is found:
+//  1. Furniture is removed as whole subtrees: by element (nav, aside, footer,
+//     dialog, form with inputs, scripts...), by attribute (role=navigation,
+//     hidden, aria-hidden, display:none) and by class/id vocabulary. Weak
+//     vocabulary ("sidebar", "meta") is ignored on elements that hold a large
+//     share of the page's unlinked text.
+//  2. The root is the schema.org articleBody, else the <article> with the most
+//     text, else the best container by paragraph scoring (text length, commas,
+//     link density, as in Readability) with its well-scoring siblings.
+//  3. The root's text blocks (paragraphs, headings, list items, cells, lines
+//     between <br>s) are kept unless link-dense or labelled boilerplate by the
+//     phrase lexicon; a "Comments"/"Related" head drops the rest of its section.
+namespace nw {
+namespace {
+
+using extract_detail::PageMeta;
+using html::Node;
+using html::Tag;
+namespace bp = boilerplate;
+
+bool is_block(Tag t) {
+  switch (t) {
+    case Tag::kAddress: case Tag::kArticle: case Tag::kAside: case Tag::kBlockquote:
+    case Tag::kBody: case Tag::kCaption: case Tag::kCenter: case Tag::kDd: case Tag::kDetails:
+    case Tag::kDialog: case Tag::kDiv: case Tag::kDl: case Tag::kDt: case Tag::kFieldset:
+    case Tag::kFigcaption: case Tag::kFigure: case Tag::kFooter: case Tag::kForm: case Tag::kH1:
+    case Tag::kH2: case Tag::kH3: case Tag::kH4: case Tag::kH5: case Tag::kH6:
+    case Tag::kHeader: case Tag::kHr: case Tag::kLi: case Tag::kMain: case Tag::kMenu:
+    case Tag::kNav: case Tag::kOl: case Tag::kP: case Tag::kPre: case Tag::kSection:
+    case Tag::kSummary: case Tag::kTable: case Tag::kTbody: case Tag::kTd: case Tag::kTfoot:
+    case Tag::kTh: case Tag::kThead: case Tag::kTr: case Tag::kUl: case Tag::kLegend:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_heading(Tag t) { return t >= Tag::kH1 && t <= Tag::kH6; }
+
+bool is_paragraph(Tag t) {
+  return t == Tag::kP || t == Tag::kPre || t == Tag::kLi || t == Tag::kDt || t == Tag::kDd ||
+         is_heading(t);
+}
+
+// Elements that are never article text.
+bool is_furniture_tag(Tag t) {
+  switch (t) {
+    case Tag::kHead: case Tag::kScript: case Tag::kStyle: case Tag::kNoscript:
+    case Tag::kTemplate: case Tag::kIframe: case Tag::kObject: case Tag::kEmbed:
+    case Tag::kSvg: case Tag::kMath: case Tag::kCanvas: case Tag::kVideo: case Tag::kAudio:
+    case Tag::kSelect: case Tag::kOption: case Tag::kTextarea: case Tag::kInput:
+    case Tag::kButton: case Tag::kNav: case Tag::kAside: case Tag::kDialog: case Tag::kMenu:
+    case Tag::kFigcaption: case Tag::kFooter: case Tag::kAddress: case Tag::kLabel:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Code points that are not ASCII whitespace: the length measure for Arabic
+// and Latin alike.
+int visible_chars(std::string_view s) {
+  int n = 0;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c & 0xC0) == 0x80 || c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+      continue;
+    }
+    ++n;
+  }
+  return n;
+}
+
+int commas(std::string_view s) {
+  int n = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == ',') ++n;
+    // U+060C ARABIC COMMA
+    if (s[i] == '\xD8' && i + 1 < s.size() && s[i + 1] == '\x8C') ++n;
+  }
+  return n;
+}
+
+struct Block {
+  std::string text;  // whitespace collapsed
+  std::uint32_t owner = 0;       // nearest block-level element
+  std::uint32_t first_text = 0;  // first text node, for "is it inside the root"
+  int chars = 0;
+  int linked = 0;
+  Tag kind = Tag::kOther;
+
+  double link_density() const { return chars ? static_cast<double>(linked) / chars : 0.0; }
+};
+
+class Extractor {
+ public:
+  Extractor(const html::Document& doc, const PageMeta& meta, std::string_view host)
+      : doc_(doc), meta_(meta), host_(host), n_(static_cast<std::uint32_t>(doc.size())) {}
+
+  void run(Article& out);
+
+ private:
+  Node node(std::uint32_t id) const { return doc_.node(id); }
+  void count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) const;
+  int text_in(const Node& n) const { return text_[n.end()] - text_[n.id()]; }
+  int linked_in(const Node& n) const { return linked_[n.end()] - linked_[n.id()]; }
+  int unlinked_in(const Node& n) const { return text_in(n) - linked_in(n); }
+  double share(const Node& n) const {
+    return total_unlinked_ > 0 ? static_cast<double>(unlinked_in(n)) / total_unlinked_ : 0.0;
+  }
+  Node find_article_body() const;
+  bool furniture(const Node& n, const Node& hint) const;
+  void remove_furniture(const Node& hint);
+  void segment();
+  // Sets `scored` when the roots come from paragraph scoring (no structural hint).
+  std::vector<Node> choose_roots(const Node& hint, std::string& reason, bool& scored) const;
+  std::vector<Node> best_candidate() const;
+  std::string choose_title(const std::vector<Node>& roots) const;
+
+  const html::Document& doc_;
+  const PageMeta& meta_;
+  std::string host_;
+  std::uint32_t n_;
+  std::vector<int> text_, linked_;  // prefix sums of visible chars over node ids
+  int total_unlinked_ = 0;
+  std::vector<std::uint8_t> removed_;
+  std::vector<Block> blocks_;
+};
+
+// Prefix sums of visible characters (all, and inside links) over node ids, so
+// any subtree's totals are two lookups.
+void Extractor::count_text(bool kept_only, std::vector<int>& text,
+                           std::vector<int>& linked) const {
+  text.assign(n_ + 1, 0);
+  linked.assign(n_ + 1, 0);
+  std::uint32_t link_end = 0, skip_end = 0;
+  for (std::uint32_t i = 0; i < n_; ++i) {
+    const Node nd = node(i);
+    int t = 0, l = 0;
+    if (i >= skip_end) {
+      const Tag tag = nd.tag();
+      if ((kept_only && removed_[i]) || tag == Tag::kScript || tag == Tag::kStyle ||
+          tag == Tag::kTemplate || tag == Tag::kHead || tag == Tag::kNoscript) {
+        skip_end = nd.end();
+      } else if (tag == Tag::kA) {
+        link_end = std::max(link_end, nd.end());
+      } else if (tag == Tag::kText) {
+        t = visible_chars(nd.text());
+        if (i < link_end) l = t;
+      }
+    }
+    text[i + 1] = text[i] + t;
+    linked[i + 1] = linked[i] + l;
+  }
+}
+
+Node Extractor::find_article_body() const {
+  Node best;
+  for (std::uint32_t i = 0; i < n_; ++i) {
+    const Node nd = node(i);
+    if (!nd.is_element()) continue;
+    const std::string_view prop = nd.attr("itemprop");
+    if (prop.empty() || lower_ascii(prop).find("articlebody") == std::string::npos) continue;
+    if (!best || unlinked_in(nd) > unlinked_in(best)) best = nd;
+  }
+  return best && unlinked_in(best) > 0 ? best : Node();
+}
+
+bool Extractor::furniture(const Node& n, const Node& hint) const {
+  const Tag tag = n.tag();
+  if (tag == Tag::kHtml || tag == Tag::kBody) return false;
+  if (hint && n.contains(hint)) return false;
+  if (is_furniture_tag(tag)) return true;
+
+  if (n.has_attr("hidden") || lower_ascii(n.attr("aria-hidden")) == "true" ||
+      lower_ascii(n.attr("aria-modal")) == "true") {
+    return true;
+  }
+  std::string style = lower_ascii(n.attr("style"));
+  std::erase(style, ' ');
+  if (style.find("display:none") != std::string::npos ||
+      style.find("visibility:hidden") != std::string::npos) {
+    return true;
+  }
+  static constexpr std::string_view kRoles[] = {
+      "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog",
+      "search", "menu", "menubar", "toolbar", "tablist", "form"};
+  const std::string role = lower_ascii(n.attr("role"));
+  if (std::ranges::find(kRoles, role) != std::end(kRoles)) return true;
+  const std::string itemprop = lower_ascii(n.attr("itemprop"));
+  const std::string itemtype = lower_ascii(n.attr("itemtype"));
+  if (itemprop == "comment" || itemtype.ends_with("/comment")) return true;
+
+  if (tag == Tag::kHeader) {
+    // A page header goes; an article's own header (headline, standfirst) stays.
+    bool in_article = false;
+    for (Node p = n.parent(); p; p = p.parent()) {
+      in_article |= p.tag() == Tag::kArticle || p.tag() == Tag::kMain;
+    }
+    bool has_nav = false;
+    for (Node d = n.following(); d && d != n.after(); d = d.following()) {
+      has_nav |= d.tag() == Tag::kNav;
+    }
+    if (!in_article || has_nav) return true;
+  }
+  if (tag == Tag::kForm && share(n) < 0.4) {
+    // Comment, search and newsletter forms; a form wrapping the whole page stays.
+    for (Node d = n.following(); d && d != n.after(); d = d.following()) {
+      if (d.tag() == Tag::kTextarea || d.tag() == Tag::kInput) return true;
+    }
+  }
+
+  const bp::Vocab vocab = bp::classify_class(n.attr("class"), n.attr("id"));
+  if (vocab == bp::Vocab::kNone) return false;
+  if (tag == Tag::kArticle || tag == Tag::kMain) return false;
+  const bool positive = bp::positive_class(n.attr("class"), n.attr("id"));
+  const double s = share(n);
+  if (vocab == bp::Vocab::kStrong) return !(positive && s >= 0.6);
+  return !(s >= 0.35 || (positive && s >= 0.15));
+}
+
+void Extractor::remove_furniture(const Node& hint) {
+  removed_.assign(n_, 0);
+  for (std::uint32_t i = 0; i < n_;) {
+    const Node nd = node(i);
+    if (nd.is_element() && furniture(nd, hint)) {
+      std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
+      i = nd.end();
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Cuts the kept body into blocks in document order: a block ends where a
+// block-level element opens or closes and at each <br>.
+void Extractor::segment() {
+  const Node body = doc_.first(Tag::kBody);
+  if (!body) return;
+  struct Open {
+    std::uint32_t end, id;
+  };
+  std::vector<Open> open{{body.end(), body.id()}};
+  std::string buf;
+  Block cur;
+  bool have_text = false;
+  std::uint32_t link_end = 0;
+  auto flush = [&] {
+    if (have_text) {
+      std::string text = html::collapse_whitespace(buf);
+      if (!text.empty()) {
+        cur.text = std::move(text);
+        cur.owner = open.back().id;
+        cur.kind = node(cur.owner).tag();
+        blocks_.push_back(std::move(cur));
+      }
+    }
+    cur = Block();
+    buf.clear();
+    have_text = false;
+  };
+  for (std::uint32_t i = body.id() + 1; i < body.end();) {
+    while (open.size() > 1 && open.back().end <= i) {
+      flush();
+      open.pop_back();
+    }
+    const Node nd = node(i);
+    if (removed_[i]) {
+      i = nd.end();
+      continue;
+    }
+    const Tag tag = nd.tag();
+    if (tag == Tag::kText) {
+      const std::string_view t = nd.text();
+      if (!have_text) cur.first_text = i;
+      have_text = true;
+      buf.append(t);
+      const int c = visible_chars(t);
+      cur.chars += c;
+      if (i < link_end) cur.linked += c;
+    } else if (tag == Tag::kBr || tag == Tag::kHr) {
+      flush();
+    } else if (tag == Tag::kImg) {
+      buf.push_back(' ');
+    } else if (tag == Tag::kA) {
+      link_end = std::max(link_end, nd.end());
+    } else if (is_block(tag)) {
+      flush();
+      open.push_back({nd.end(), i});
+    } else if (tag == Tag::kTd || tag == Tag::kTh) {
+      flush();
+    }
+    ++i;
+  }
+  while (!open.empty()) {
+    flush();
+    open.pop_back();
+  }
+}
+
+// Readability-style scoring: each real paragraph credits the containers above
+// it; the best container, damped by its link density, wins.
+std::vector<Node> Extractor::best_candidate() const {
+  std::vector<double> score(n_, 0.0);
+  std::vector<std::uint32_t> scored;
+  for (const Block& b : blocks_) {
+    if (b.chars - b.linked < 25 || b.link_density() > 0.5) continue;
+    const double s = 1 + commas(b.text) + std::min(b.chars / 100.0, 3.0);
+    Node c = node(b.owner);
+    if (is_paragraph(b.kind)) c = c.parent();
+    for (int level = 0; c && level < 4 && c.tag() != Tag::kHtml; ++level, c = c.parent()) {
+      if (score[c.id()] == 0.0) scored.push_back(c.id());
+      score[c.id()] += level == 0 ? s : level == 1 ? s / 2 : s / (level * 3);
+    }
+  }
+  auto final_score = [&](std::uint32_t id) {
+    const Node nd = node(id);
+    double s = score[id];
+    switch (nd.tag()) {
+      case Tag::kDiv: case Tag::kArticle: case Tag::kSection: case Tag::kMain: s += 5; break;
+      case Tag::kTd: case Tag::kPre: case Tag::kBlockquote: s += 3; break;
+      case Tag::kForm: case Tag::kOl: case Tag::kUl: case Tag::kLi: case Tag::kDl: s -= 3; break;
+      case Tag::kTh: s -= 5; break;
+      default: break;
+    }
+    if (bp::positive_class(nd.attr("class"), nd.attr("id"))) s += 25;
+    const int t = text_in(nd);
+    const double density = t ? static_cast<double>(linked_in(nd)) / t : 1.0;
+    return s * (1.0 - density);
+  };
+  std::uint32_t top = 0;
+  double top_score = 0;
+  for (const std::uint32_t id : scored) {
+    const double s = final_score(id);
+    if (s > top_score) {
+      top_score = s;
+      top = id;
+    }
+  }
+  if (top_score <= 0) return {};
+  const Node best = node(top);
+  const Node parent = best.parent();
+  if (!parent || parent.tag() == Tag::kHtml) return {best};
+  // Siblings that continue the article: well scored, or prose paragraphs.
+  std::vector<Node> roots;
+  const double threshold = std::max(10.0, top_score * 0.2);
+  for (Node s = parent.first_child(); s; s = s.next_sibling()) {
+    if (s == best) {
+      roots.push_back(s);
+      continue;
+    }
+    if (!s.is_element() || removed_[s.id()]) continue;
+    const int t = text_in(s);
+    const double density = t ? static_cast<double>(linked_in(s)) / t : 1.0;
+    bool take = score[s.id()] > 0 && final_score(s.id()) >= threshold;
+    if (!take && s.tag() == Tag::kP) take = t > 80 && density < 0.25;
+    if (take) roots.push_back(s);
+  }
+  return roots;
+}
+
+std::vector<Node> Extractor::choose_roots(const Node& hint, std::string& reason,
+                                          bool& scored) const {
+  scored = false;
+  if (hint && !removed_[hint.id()]) {
+    // Prefer the enclosing <article> when it adds little beyond a headline and
+    // standfirst, so those stay.
+    for (Node p = hint.parent(); p; p = p.parent()) {
+      if (p.tag() != Tag::kArticle) continue;
+      if (!removed_[p.id()] && unlinked_in(p) <= unlinked_in(hint) * 3 / 2 + 400) return {p};
+      break;
+    }
+    return {hint};
+  }
+  Node best;
+  int total = 0, substantial = 0;
+  for (const Node& a : doc_.all(Tag::kArticle)) {
+    if (removed_[a.id()]) continue;
+    bool nested = false;
+    for (Node p = a.parent(); p; p = p.parent()) nested |= p.tag() == Tag::kArticle;
+    if (nested) continue;
+    const int u = unlinked_in(a);
+    total += u;
+    if (u >= 80) ++substantial;
+    if (!best || u > unlinked_in(best)) best = a;
+  }
+  if (best) {
+    const int u = unlinked_in(best);
+    if (substantial >= 3 && u * 2 < total) {
+      reason = "page lists several articles; no single article found";
+      return {};
+    }
+    if (u >= 200) return {best};
+  }
+  scored = true;
+  return best_candidate();
+}
+
+std::string Extractor::choose_title(const std::vector<Node>& roots) const {
+  const std::string site = bp::fold(meta_.site_name);
+  const std::vector<std::string> meta_titles = {
+      bp::fold(meta_.og_title), bp::fold(meta_.ld_headline), bp::fold(meta_.html_title)};
+  auto in_roots = [&](const Node& n) {
+    return std::ranges::any_of(roots, [&](const Node& r) { return r.contains(n); });
+  };
+  std::string root_h1, any_h1;
+  for (const Node& h : doc_.all(Tag::kH1)) {
+    std::string t = html::collapse_whitespace(h.text_content());
+    const std::string f = bp::fold(t);
+    if (f.empty() || f == site) continue;
+    const bool words2 = f.find(' ') != std::string::npos;
+    for (const std::string& m : meta_titles) {
+      if (!m.empty() && (m == f || (words2 && m.find(f) != std::string::npos))) return t;
+    }
+    if (root_h1.empty() && !removed_[h.id()] && in_roots(h)) root_h1 = t;
+    if (any_h1.empty() && !removed_[h.id()]) any_h1 = t;
+  }
+  if (!root_h1.empty()) return root_h1;
+  if (!meta_.ld_headline.empty()) return meta_.ld_headline;
+  for (const std::string* t : {&meta_.og_title, &meta_.html_title}) {
+    if (!t->empty()) return extract_detail::strip_site_name(*t, meta_.site_name, host_);
+  }
+  return any_h1;
+}
+
+void Extractor::run(Article& out) {
+  count_text(false, text_, linked_);
+  total_unlinked_ = text_[n_] - linked_[n_];
+  const Node hint = find_article_body();
+  remove_furniture(hint);
+  count_text(true, text_, linked_);
+  total_unlinked_ = text_[n_] - linked_[n_];
+  segment();
+
+  std::string reason;
+  bool scored = false;
+  const std::vector<Node> roots = choose_roots(hint, reason, scored);
+  out.title = choose_title(roots);
+  if (roots.empty()) {
+    out.reason = reason.empty() ? "no article content found" : reason;
+    return;
+  }
+  auto root_of = [&](std::uint32_t id) {
+    for (const Node& r : roots) {
+      if (id >= r.id() && id < r.end()) return r;
+    }
+    return Node();
+  };
+
+  const std::string title = bp::fold(out.title);
+  std::vector<const Block*> kept;
+  std::uint32_t cut_begin = 0, cut_end = 0;  // a boilerplate section being dropped
+  int link_headings = 0, long_paragraphs = 0;
+  for (const Block& b : blocks_) {
+    const Node root = root_of(b.first_text);
+    if (!root) continue;
+    if (b.first_text >= cut_begin && b.first_text < cut_end) continue;
+    if (is_heading(b.kind) && b.link_density() > 0.6) ++link_headings;
+    if (b.link_density() > 0.5) continue;
+    const bp::Cue cue = bp::classify_text(b.text);
+    if (cue == bp::Cue::kDrop) continue;
+    if (cue == bp::Cue::kSectionStart) {
+      // The section is the heading's container, or everything after it in the root.
+      Node section = node(b.owner);
+      if (is_paragraph(b.kind) && section.parent()) section = section.parent();
+      if (!root.contains(section)) section = root;
+      cut_begin = b.first_text;
+      cut_end = section.end();
+      continue;
+    }
+    if (kept.empty() || b.kind == Tag::kH1) {
+      if (!title.empty() && bp::fold(b.text) == title) continue;  // the headline again
+    }
+    if (b.chars - b.linked >= 200) ++long_paragraphs;
+    kept.push_back(&b);
+  }
+  if (scored && link_headings >= 3 && long_paragraphs < 2) {
+    out.reason = "page lists several articles; no single article found";
+    return;
+  }
+  int chars = 0;
+  for (const Block* b : kept) {
+    if (!out.text.empty()) out.text.push_back('\n');
+    out.text += b->text;
+    chars += b->chars;
+  }
+  if (chars < 50) {
+    out.text.clear();
+    out.reason = "no article content found (less than 50 characters of body text)";
+  }
+  if (!out.published) {
+    for (const Node& r : roots) {
+      if ((out.published = extract_detail::time_element_date(r))) break;
+    }
+  }
+  if (!out.published) {
+    // Outside the body only a marked time, or the page's only one, is trusted.
+    out.published = extract_detail::time_element_date(doc_.root(), /*marked_only=*/true);
+    const std::vector<Node> times = doc_.all(Tag::kTime);
+    if (!out.published && times.size() == 1) {
+      out.published = extract_detail::time_element_date(times.front());
+    }
+  }
+}
+
+}  // namespace
+
+Article extract_article(std::string_view html, const ExtractOptions& options) {
+  Article article;
+  article.url = options.base_url;
+  auto doc = html::parse(html);
+  if (!doc) {
+    article.reason = "HTML not parsed: " + doc.error().message;
+    return article;
+  }
+  const PageMeta meta = extract_detail::read_meta(*doc, options.base_url);
+  article.published = meta.published;
+  article.author = meta.author;
+  article.language = meta.language;
+  article.image = meta.image;
+  if (!meta.canonical.empty()) article.url = meta.canonical;
+
+  Extractor extractor(*doc, meta, url_host(options.base_url));
+  extractor.run(article);
+  return article;
+}
+
+}  // namespace nw

@@ -1,0 +1,60 @@
+#include "filters/key_dictionary.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace nw {
+
+void KeyDictionary::Builder::add(std::string_view key, DictEntry entry) {
+  records_.push_back({std::hash<std::string_view>{}(key), arena_.size(), key.size(), entry});
+  arena_ += key;
+}
+
+KeyDictionary::KeyDictionary(Builder&& b) {
+  using Record = Builder::Record;
+  auto less = [&](const Record& x, const Record& y) {
+    if (x.hash != y.hash) return x.hash < y.hash;
+    if (int c = b.key(x).compare(b.key(y)); c != 0) return c < 0;
+    return x.entry.word < y.entry.word;
+  };
+  std::sort(b.records_.begin(), b.records_.end(), less);
+  auto same_key = [&](const Record& x, const Record& y) { return x.hash == y.hash && b.key(x) == b.key(y); };
+  std::size_t keys = 0;
+  for (std::size_t i = 0; i < b.records_.size(); ++i) keys += i == 0 || !same_key(b.records_[i - 1], b.records_[i]);
+  std::size_t capacity = 16;
+  while (capacity < keys * 2) capacity *= 2;
+  slots_.resize(capacity);
+  mask_ = capacity - 1;
+  entries_.reserve(b.records_.size());
+  for (std::size_t i = 0; i < b.records_.size();) {
+    const Record& r = b.records_[i];
+    const auto first = static_cast<std::uint32_t>(entries_.size());
+    for (; i < b.records_.size() && same_key(r, b.records_[i]); ++i) {
+      const DictEntry& e = b.records_[i].entry;
+      if (entries_.size() > first && entries_.back().word == e.word) {
+        entries_.back().via |= e.via;  // the same word reached two ways
+      } else {
+        entries_.push_back(e);
+      }
+    }
+    std::size_t at = r.hash & mask_;
+    while (slots_[at].count != 0) at = (at + 1) & mask_;
+    slots_[at] = Slot{r.hash, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(r.size), first,
+                      static_cast<std::uint32_t>(entries_.size() - first)};
+    arena_ += b.key(r);
+  }
+}
+
+std::span<const DictEntry> KeyDictionary::find(std::string_view key) const {
+  if (slots_.empty()) return {};
+  const std::size_t h = std::hash<std::string_view>{}(key);
+  for (std::size_t i = h & mask_; slots_[i].count != 0; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (s.hash == h && std::string_view(arena_).substr(s.key_offset, s.key_size) == key) {
+      return std::span(entries_).subspan(s.first, s.count);
+    }
+  }
+  return {};
+}
+
+}  // namespace nw

@@ -1,0 +1,64 @@
+// The matcher's word dictionary: an immutable open-addressing hash table from
+// a normalized key to the query words it stands for. Built once per compiled
+// Matcher, then read-only, so any number of threads may call find() at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nw {
+
+// How an entry may be reached from a token (see Token::alt_key in
+// filters/normalize.h): through the token's carrier key, its bare-hamza form,
+// or both.
+inline constexpr std::uint8_t kViaCarrier = 1;
+inline constexpr std::uint8_t kViaBare = 2;
+
+struct DictEntry {
+  std::uint32_t word = 0;
+  std::uint8_t via = 0;
+};
+
+class KeyDictionary {
+ public:
+  // Collects (key, entry) records; keys go to one arena, not one string each.
+  class Builder {
+   public:
+    void add(std::string_view key, DictEntry entry);
+
+   private:
+    friend class KeyDictionary;
+    struct Record {
+      std::size_t hash;
+      std::size_t offset, size;
+      DictEntry entry;
+    };
+    std::string_view key(const Record& r) const { return std::string_view(arena_).substr(r.offset, r.size); }
+    std::string arena_;
+    std::vector<Record> records_;
+  };
+
+  KeyDictionary() = default;
+  // Entries of one key are merged per word (their `via` or-ed together).
+  explicit KeyDictionary(Builder&& builder);
+
+  // The entries for `key`, sorted by word; empty when the key is unknown.
+  std::span<const DictEntry> find(std::string_view key) const;
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    std::uint32_t key_offset = 0, key_size = 0;
+    std::uint32_t first = 0, count = 0;  // count == 0: empty slot
+  };
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::size_t mask_ = 0;
+  std::string arena_;
+  std::vector<DictEntry> entries_;
+};
+
+}  // namespace nw

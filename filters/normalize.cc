@@ -1,0 +1,367 @@
+#include "filters/normalize.h"
+
+#include <unicode/brkiter.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utext.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <memory>
+#include <stdexcept>
+
+namespace nw {
+namespace {
+
+// ICU data missing is a broken installation, not an expected failure.
+[[noreturn]] void icu_broken(const char* what, UErrorCode status) {
+  throw std::runtime_error(std::string("ICU: ") + what + ": " + u_errorName(status));
+}
+
+const icu::Normalizer2& nfkc_casefold() {
+  static const icu::Normalizer2* const instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) icu_broken("NFKC_Casefold normalizer", status);
+    return n;
+  }();
+  return *instance;
+}
+
+// One prototype, one clone per thread: a BreakIterator is not thread-safe, but
+// cloning a const one is, and clones are cheap to reuse across calls.
+std::unique_ptr<icu::BreakIterator> make_breaker(bool words) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Locale& root = icu::Locale::getRoot();
+  std::unique_ptr<icu::BreakIterator> bi(words ? icu::BreakIterator::createWordInstance(root, status)
+                                               : icu::BreakIterator::createSentenceInstance(root, status));
+  if (U_FAILURE(status)) icu_broken("creating a break iterator", status);
+  return bi;
+}
+
+icu::BreakIterator& word_breaker() {
+  static const std::unique_ptr<icu::BreakIterator> prototype = make_breaker(true);
+  thread_local const std::unique_ptr<icu::BreakIterator> mine(prototype->clone());
+  return *mine;
+}
+
+icu::BreakIterator& sentence_breaker() {
+  static const std::unique_ptr<icu::BreakIterator> prototype = make_breaker(false);
+  thread_local const std::unique_ptr<icu::BreakIterator> mine(prototype->clone());
+  return *mine;
+}
+
+// Points `bi` at `utf8` through `ut` (closed by the caller); native indexes
+// of a UTF-8 UText are byte offsets into utf8.
+void set_text(icu::BreakIterator& bi, UText& ut, std::string_view utf8) {
+  UErrorCode status = U_ZERO_ERROR;
+  utext_openUTF8(&ut, utf8.data(), static_cast<int64_t>(utf8.size()), &status);
+  bi.setText(&ut, status);
+  if (U_FAILURE(status)) {
+    utext_close(&ut);
+    icu_broken("setting break iterator text", status);
+  }
+}
+
+constexpr UChar32 kDrop = -1;
+constexpr UChar32 kAlef = 0x0627, kYeh = 0x064A, kWaw = 0x0648, kHeh = 0x0647, kKaf = 0x0643,
+                  kHamza = 0x0621, kYehHamza = 0x0626, kWawHamza = 0x0624;
+
+bool in(UChar32 c, UChar32 lo, UChar32 hi) { return c >= lo && c <= hi; }
+
+// Folds one code point of NFKC_Casefold output; kDrop removes it. Seated
+// hamza is left to the caller, which needs both of its forms.
+UChar32 fold(UChar32 c) {
+  // Fast path: ASCII and the Arabic letters that stay as they are.
+  if (c < 0x80 || c == 0x0621 || c == 0x0627 || c == 0x0628 || in(c, 0x062A, 0x063A) || in(c, 0x0641, 0x0648) || c == 0x064A) {
+    return c;
+  }
+  switch (c) {
+    case 0x0640:                                       // tatweel
+    case 0x0670:                                       // superscript alef
+    case 0x200C: case 0x200D: case 0x200E: case 0x200F:  // ZWNJ ZWJ LRM RLM
+      return kDrop;
+    case 0x0622: case 0x0623: case 0x0625: case 0x0671: case 0x0672: case 0x0673:
+      return kAlef;
+    case 0x0649: case 0x06CC: case 0x06D2:
+      return kYeh;
+    case 0x0629: case 0x06C0: case 0x06C1: case 0x06D5:
+      return kHeh;
+    case 0x06A9:
+      return kKaf;
+    case 0x0131:  // dotless ı: Turkish I/ı/İ/i all compare as i
+      return 'i';
+    default:
+      break;
+  }
+  if (in(c, 0x0610, 0x061A) || in(c, 0x064B, 0x065F) || in(c, 0x06D6, 0x06ED) ||
+      in(c, 0x202A, 0x202E) || in(c, 0x2066, 0x2069)) {
+    return kDrop;
+  }
+  if (c >= 0x80 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER) return '0' + u_charDigitValue(c);
+  return c;
+}
+
+void append_utf8(std::string& out, UChar32 c) {
+  char buf[U8_MAX_LENGTH];
+  int32_t n = 0;
+  U8_APPEND_UNSAFE(buf, n, c);
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+// Reusable per-thread UTF-16 buffers for the ICU normalizer.
+struct Scratch {
+  std::u16string src;
+  icu::UnicodeString dst;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// Normalizes `text` into key (carrier form) and alt (bare-hamza form, left
+// empty when no seated hamza occurs).
+void normalize_into(std::string_view text, std::string& key, std::string& alt) {
+  key.clear();
+  alt.clear();
+  bool ascii = true;
+  for (unsigned char ch : text) ascii = ascii && ch < 0x80;
+  if (ascii) {  // NFKC_Casefold of ASCII is plain lower-casing
+    key.reserve(text.size());
+    for (char ch : text) key.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + 32) : ch);
+    return;
+  }
+
+  Scratch& s = scratch();
+  s.src.clear();
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto length = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0) c = 0xFFFD;
+    if (c <= 0xFFFF) {
+      s.src.push_back(static_cast<char16_t>(c));
+    } else {
+      s.src.push_back(U16_LEAD(c));
+      s.src.push_back(U16_TRAIL(c));
+    }
+  }
+  // A read-only alias: no copy into ICU's string type.
+  const icu::UnicodeString src(false, s.src.data(), static_cast<int32_t>(s.src.size()));
+  const icu::Normalizer2& norm = nfkc_casefold();
+  UErrorCode status = U_ZERO_ERROR;
+  const int32_t done = norm.spanQuickCheckYes(src, status);
+  const char16_t* u = s.src.data();
+  int32_t n = static_cast<int32_t>(s.src.size());
+  if (U_SUCCESS(status) && done < n) {
+    s.dst.setTo(src, 0, done);
+    norm.normalizeSecondAndAppend(s.dst, src.tempSubString(done), status);
+    if (U_SUCCESS(status)) {
+      u = s.dst.getBuffer();
+      n = s.dst.length();
+    }
+  }
+
+  key.reserve(text.size());
+  bool seated = false;
+  UChar32 prev = 0;
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U16_NEXT(u, i, n, c);
+    if (c == 0x0307 && prev == 'i') continue;  // İ folds to i + dot above
+    if (c == kYehHamza || c == kWawHamza) {
+      if (!seated) alt = key;
+      seated = true;
+      append_utf8(key, c == kYehHamza ? kYeh : kWaw);
+      append_utf8(alt, kHamza);
+      prev = c;
+      continue;
+    }
+    c = fold(c);
+    if (c == kDrop) continue;
+    append_utf8(key, c);
+    if (seated) append_utf8(alt, c);
+    prev = c;
+  }
+}
+
+bool is_apostrophe_at(std::string_view s, std::size_t i, std::size_t& width) {
+  if (s[i] == '\'') {
+    width = 1;
+    return true;
+  }
+  // U+2019 ’ and U+FF07 ＇, the other apostrophes ICU keeps inside a word.
+  if (s.substr(i, 3) == "\xE2\x80\x99" || s.substr(i, 3) == "\xEF\xBC\x87") {
+    width = 3;
+    return true;
+  }
+  return false;
+}
+
+void add_part(std::string_view text, std::size_t begin, std::size_t end, std::vector<Token>& out) {
+  if (begin >= end) return;
+  Token t;
+  normalize_into(text.substr(begin, end - begin), t.key, t.alt_key);
+  if (t.key.empty()) return;  // e.g. only tatweel and harakat
+  t.begin = begin;
+  t.end = end;
+  out.push_back(std::move(t));
+}
+
+// One ICU word segment; an apostrophe inside it separates words.
+void add_word(std::string_view text, std::size_t begin, std::size_t end, std::vector<Token>& out) {
+  std::size_t part = begin;
+  for (std::size_t i = begin; i < end;) {
+    std::size_t width = 0;
+    if (is_apostrophe_at(text.substr(0, end), i, width)) {
+      add_part(text, part, i, out);
+      i += width;
+      part = i;
+    } else {
+      ++i;
+    }
+  }
+  add_part(text, part, end, out);
+}
+
+}  // namespace
+
+void tokenize(std::string_view utf8, std::vector<Token>& out) {
+  if (utf8.empty()) return;
+  // Break positions are int32_t; an article is never near 2 GiB.
+  if (utf8.size() > static_cast<std::size_t>(INT32_MAX)) utf8 = utf8.substr(0, INT32_MAX);
+  UText ut = UTEXT_INITIALIZER;
+  icu::BreakIterator& bi = word_breaker();
+  set_text(bi, ut, utf8);
+  int32_t begin = bi.first();
+  for (int32_t end = bi.next(); end != icu::BreakIterator::DONE; begin = end, end = bi.next()) {
+    if (bi.getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation
+    add_word(utf8, static_cast<std::size_t>(begin), static_cast<std::size_t>(end), out);
+  }
+  utext_close(&ut);
+}
+
+std::vector<Token> tokenize(std::string_view utf8) {
+  std::vector<Token> out;
+  out.reserve(utf8.size() / 6);
+  tokenize(utf8, out);
+  return out;
+}
+
+std::string normalize_term(std::string_view text) {
+  std::string key, alt;
+  normalize_into(text, key, alt);
+  return key;
+}
+
+bool is_arabic_key(std::string_view key) {
+  if (key.empty()) return false;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(key.data());
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(bytes, i, static_cast<int32_t>(key.size()), c);
+  return in(c, 0x0600, 0x06FF) || in(c, 0x0750, 0x077F) || in(c, 0x08A0, 0x08FF);
+}
+
+std::vector<std::string> proclitic_variants(std::string_view key) {
+  std::vector<std::string> out;
+  // Two letters at least (each two bytes): a proclitic on a one-letter word
+  // would mostly make other words.
+  if (!is_arabic_key(key) || key.size() < 4) return out;
+  static constexpr std::string_view kArticle = "ال";
+  static constexpr std::array<std::string_view, 3> kConjunctions = {"", "و", "ف"};
+  static constexpr std::array<std::string_view, 4> kPrepositions = {"", "ب", "ك", "ل"};
+  const bool definite = key.starts_with(kArticle);
+  const std::string_view rest = definite ? key.substr(kArticle.size()) : key;
+  out.reserve(24);
+  for (std::string_view conj : kConjunctions) {
+    for (std::string_view prep : kPrepositions) {
+      for (bool article : {false, true}) {
+        if (article && definite) continue;
+        if (conj.empty() && prep.empty() && !article) continue;  // the word itself
+        std::string v(conj);
+        if (prep == "ل" && (article || definite)) {
+          if (rest.empty()) continue;
+          v += "لل";  // ل + ال is written لل
+          v += rest;
+        } else {
+          v += prep;
+          if (article) v += kArticle;
+          v += key;
+        }
+        out.push_back(std::move(v));
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+std::vector<std::size_t> sentence_breaks(std::string_view text) {
+  if (text.size() > static_cast<std::size_t>(INT32_MAX)) text = text.substr(0, INT32_MAX);
+  std::vector<std::size_t> out{0};
+  if (text.empty()) return out;
+  UText ut = UTEXT_INITIALIZER;
+  icu::BreakIterator& bi = sentence_breaker();
+  set_text(bi, ut, text);
+  for (int32_t b = bi.next(); b != icu::BreakIterator::DONE; b = bi.next()) out.push_back(static_cast<std::size_t>(b));
+  utext_close(&ut);
+  if (out.back() != text.size()) out.push_back(text.size());
+  return out;
+}
+
+std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end, std::size_t max_bytes) {
+  return snippet_around(text, sentence_breaks(text), begin, end, max_bytes);
+}
+
+std::string snippet_around(std::string_view text, std::span<const std::size_t> breaks, std::size_t begin,
+                           std::size_t end, std::size_t max_bytes) {
+  begin = std::min(begin, text.size());
+  end = std::clamp(end, begin, text.size());
+  // The last break at or before begin, and the first break at or after end.
+  const std::size_t probe = text.empty() ? 0 : std::min(begin, text.size() - 1);
+  auto after_begin = std::ranges::upper_bound(breaks, probe);
+  std::size_t s = after_begin == breaks.begin() ? 0 : *std::prev(after_begin);
+  auto at_end = std::ranges::lower_bound(breaks, std::max(end, begin + 1));
+  std::size_t e = at_end == breaks.end() ? text.size() : std::clamp(*at_end, end, text.size());
+  s = std::min(s, begin);
+  while (s < begin && is_space(text[s])) ++s;
+  while (e > end && is_space(text[e - 1])) --e;
+  if (e - s <= max_bytes) return std::string(text.substr(s, e - s));
+
+  // Too long: a window around the match, cut between words where possible.
+  static constexpr std::string_view kEllipsis = "…";
+  const std::size_t room = max_bytes > 2 * kEllipsis.size() ? max_bytes - 2 * kEllipsis.size() : max_bytes;
+  std::size_t ws = begin - std::min(begin - s, room / 3);
+  std::size_t we = std::min(e, ws + room);
+  if (we < end) we = std::min(e, end);  // a match longer than the room stays whole
+  while (ws < begin && is_continuation(text[ws])) ++ws;
+  while (we > end && we < text.size() && is_continuation(text[we])) --we;
+  if (ws > s) {
+    const std::size_t space = text.substr(ws, begin - ws).find(' ');
+    if (space != std::string_view::npos) ws += space + 1;
+  }
+  if (we < e) {
+    const std::size_t space = text.substr(end, we - end).rfind(' ');
+    if (space != std::string_view::npos) we = end + space;
+  }
+  std::string out;
+  if (ws > s) out += kEllipsis;
+  out += text.substr(ws, we - ws);
+  if (we < e) out += kEllipsis;
+  return out;
+}
+
+}  // namespace nw

@@ -1,0 +1,60 @@
+// Text normalization shared by rule terms and article text: ICU NFKC with full
+// case folding, Arabic spelling variants folded, digits to ASCII, word tokens
+// that keep their byte range in the original UTF-8, and sentence snippets.
+// Pure functions, safe from any thread (each thread clones its own ICU break
+// iterators).
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nw {
+
+struct Token {
+  // Carrier form: a hamza on a seat becomes its seat (ئ → ي, ؤ → و).
+  std::string key;
+  // Bare-hamza form (ئ ؤ → ء); empty when the token has no seated hamza, i.e.
+  // when it would equal `key`. Two words are the same word when their keys or
+  // their bare forms (alt_key, else key) agree: فائز = فايز, المسئولين = المسؤولين.
+  std::string alt_key;
+  std::size_t begin = 0;  // byte range of the word in the original text
+  std::size_t end = 0;
+};
+
+// Splits `utf8` into normalized word tokens (ICU word boundaries, punctuation
+// and spaces dropped; an apostrophe splits a word: "Obama's" → obama, s and
+// "l'État" → l, état). Invalid UTF-8 is read as U+FFFD, never rejected.
+std::vector<Token> tokenize(std::string_view utf8);
+// Same, appending to `out` (lets a caller reuse its buffer).
+void tokenize(std::string_view utf8, std::vector<Token>& out);
+
+// Normalizes `text` as a whole (no splitting), in carrier form: what the key
+// of a one-word token would be. "STRASSE" and "straße" both give "strasse".
+std::string normalize_term(std::string_view text);
+
+// True when the normalized key is written in Arabic script (its first letter is).
+bool is_arabic_key(std::string_view key);
+
+// The keys a normalized Arabic word takes behind proclitics: conjunction و ف,
+// preposition ب ك ل, article ال, in that order, e.g. حفتر → وحفتر, بالحفتر,
+// وللحفتر; a word that has ال already takes لل for ل+ال (القاهره → للقاهره).
+// Excludes `key` itself; empty for non-Arabic keys.
+std::vector<std::string> proclitic_variants(std::string_view key);
+
+// Where the sentences of `text` start, as byte offsets (ICU sentence breaks:
+// . ! ? ؟ and line ends), from 0 to text.size() inclusive.
+std::vector<std::size_t> sentence_breaks(std::string_view text);
+
+// The sentence of `text` around the bytes [begin, end), trimmed, at most
+// `max_bytes` long: a longer sentence is cut on UTF-8 and, where possible,
+// word boundaries around the match, with "…" marking each cut. `breaks` is
+// sentence_breaks(text), for callers taking several snippets of one text.
+std::string snippet_around(std::string_view text, std::span<const std::size_t> breaks, std::size_t begin,
+                           std::size_t end, std::size_t max_bytes = 300);
+std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end,
+                           std::size_t max_bytes = 300);
+
+}  // namespace nw

@@ -1,0 +1,581 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+const fs::path kData = fs::path(NW_TEST_DATA) / "config";
+const std::string kInvalid = (kData / "invalid").string() + "/";
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// Replaces every "@/" with the invalid/ fixture folder.
+std::string expand(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s.substr(i, 2) == "@/") {
+      out += kInvalid;
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- durations
+
+struct DurationCase {
+  std::string_view text;
+  long long seconds;
+};
+
+TEST(ParseDuration, Valid) {
+  const DurationCase cases[] = {
+      {"1s", 1},        {"2s", 2},
+      {"30s", 30},      {"5m", 300},
+      {"1h", 3600},     {"1h30m", 5400},
+      {"1d", 86400},    {"1h0m5s", 3605},
+      {"90", 90},       {"0", 0},
+      {"0s", 0},        {" 5m ", 300},
+      {"1h 30m", 5400}, {"365d", 365LL * 86400},
+  };
+  for (const auto& c : cases) {
+    auto d = parse_duration(c.text);
+    ASSERT_TRUE(d.has_value()) << c.text << ": " << d.error().message;
+    EXPECT_EQ(d->count(), c.seconds) << c.text;
+  }
+}
+
+struct BadDurationCase {
+  std::string_view text;
+  std::string_view message;
+};
+
+TEST(ParseDuration, Invalid) {
+  const BadDurationCase cases[] = {
+      {"", R"(bad duration "": empty (write e.g. "30s", "5m" or "1h30m"))"},
+      {"  ", R"(bad duration "  ": empty (write e.g. "30s", "5m" or "1h30m"))"},
+      {"5x", R"(bad duration "5x": unknown unit "x" (use d, h, m or s))"},
+      {"5ms", R"(bad duration "5ms": unknown unit "ms" (use d, h, m or s))"},
+      {"5 min", R"(bad duration "5 min": unknown unit "min" (use d, h, m or s))"},
+      {"1h30", R"(bad duration "1h30": 30 has no unit (use d, h, m or s))"},
+      {"1h30 ", R"(bad duration "1h30 ": 30 has no unit (use d, h, m or s))"},
+      {"30 5m", R"(bad duration "30 5m": 30 has no unit (use d, h, m or s))"},
+      {"m5", R"(bad duration "m5": expected a number at "m5")"},
+      {"-5s", R"(bad duration "-5s": expected a number at "-5s")"},
+      {"1.5h", R"(bad duration "1.5h": unknown unit "." (use d, h, m or s))"},
+      {"30s5m",
+       R"(bad duration "30s5m": units must go from largest to smallest, each once (like "1h30m"))"},
+      {"5m5m",
+       R"(bad duration "5m5m": units must go from largest to smallest, each once (like "1h30m"))"},
+      {"366d", R"(bad duration "366d": longer than 365 days)"},
+      {"99999999999999999999999s",
+       R"(bad duration "99999999999999999999999s": longer than 365 days)"},
+      {"99999999999999999999999",
+       R"(bad duration "99999999999999999999999": longer than 365 days)"},
+      {"٥m", R"(bad duration "٥m": expected a number at "٥m")"},
+  };
+  for (const auto& c : cases) {
+    auto d = parse_duration(c.text);
+    ASSERT_FALSE(d.has_value()) << c.text;
+    EXPECT_EQ(d.error().code, Errc::kInvalid);
+    EXPECT_EQ(d.error().message, c.message);
+  }
+}
+
+// ------------------------------------------------------------- valid config
+
+TEST(LoadConfig, ReadsEveryKey) {
+  const fs::path file = kData / "valid" / "newswatch.toml";
+  auto cfg = load_config(file);
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+
+  EXPECT_EQ(cfg->file, file);
+  EXPECT_EQ(cfg->state_dir, kData / "state-test");
+  EXPECT_EQ(cfg->log_level, "debug");
+  EXPECT_EQ(cfg->endpoint, "tcp://127.0.0.1:6001");
+  EXPECT_EQ(cfg->fetch.user_agent, "newswatch-test/1.0");
+  EXPECT_EQ(cfg->fetch.total_timeout, std::chrono::milliseconds(45'000));
+  EXPECT_EQ(cfg->fetch.connect_timeout, std::chrono::milliseconds(5'000));
+  EXPECT_EQ(cfg->fetch.max_body_bytes, 2u * 1024 * 1024);
+  EXPECT_EQ(cfg->fetch.max_redirects, 3);
+  EXPECT_EQ(cfg->fetch.max_connections_per_host, 4u);
+
+  ASSERT_EQ(cfg->sources.size(), 3u);
+  const SourceConfig& a = cfg->sources[0];
+  EXPECT_EQ(a.id, "alrasifa");
+  EXPECT_EQ(a.url, "https://alrasifa.example/feed/");
+  EXPECT_EQ(a.kind, SourceConfig::Kind::kFeed);
+  EXPECT_EQ(a.interval, seconds(1));
+  EXPECT_TRUE(a.backlog);
+  EXPECT_EQ(a.pos.file, file.string());
+  EXPECT_EQ(a.pos.line, 19);
+  EXPECT_EQ(a.pos.column, 1);
+  const SourceConfig& b = cfg->sources[1];
+  EXPECT_EQ(b.id, "alwasat");
+  EXPECT_EQ(b.kind, SourceConfig::Kind::kHtml);
+  EXPECT_EQ(b.interval, seconds(5400));
+  EXPECT_FALSE(b.backlog);
+  EXPECT_EQ(cfg->sources[2].interval, seconds(90));
+
+  // Sorted by path, each file once although two patterns name alpha.toml.
+  ASSERT_EQ(cfg->watchlists.size(), 3u);
+  EXPECT_EQ(cfg->watchlists[0].name, "zeta");
+  EXPECT_EQ(cfg->watchlists[0].file, (kData / "valid/extra/zeta.toml").string());
+  EXPECT_TRUE(cfg->watchlists[0].rules.empty());
+  EXPECT_EQ(cfg->watchlists[1].name, "alpha");
+  EXPECT_EQ(cfg->watchlists[2].name, "beta");
+
+  const Watchlist& beta = cfg->watchlists[2];
+  ASSERT_EQ(beta.rules.size(), 2u);
+  const Rule& r = beta.rules[0];
+  EXPECT_EQ(r.id, "haftar-cairo");
+  EXPECT_EQ(r.query, "حفتر AND القاهرة");
+  EXPECT_EQ(r.query_pos.file, (kData / "valid/watchlists/beta.toml").string());
+  EXPECT_EQ(r.query_pos.line, 5);
+  EXPECT_EQ(r.query_pos.column, 10);
+  EXPECT_EQ(r.sources, (std::vector<std::string>{"alrasifa", "alwasat"}));
+  EXPECT_EQ(r.languages, (std::vector<std::string>{"ar"}));
+  EXPECT_EQ(r.severity, "high");
+  EXPECT_EQ(r.tags, (std::vector<std::string>{"libya", "egypt"}));
+  EXPECT_TRUE(r.exact);
+  const Rule& gna = beta.rules[1];
+  EXPECT_EQ(gna.query, "\"Government of National Accord\"");
+  EXPECT_TRUE(gna.sources.empty());
+  EXPECT_TRUE(gna.severity.empty());
+  EXPECT_FALSE(gna.exact);
+}
+
+TEST(LoadConfig, EmptyFileGivesDefaults) {
+  const fs::path dir = fs::temp_directory_path() / ("nw_config_empty_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "empty.toml";
+  std::ofstream(file) << "# nothing\n";
+  auto cfg = load_config(file);
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  const Config defaults;
+  EXPECT_EQ(cfg->state_dir, dir / "state");
+  EXPECT_EQ(cfg->log_level, defaults.log_level);
+  EXPECT_EQ(cfg->endpoint, defaults.endpoint);
+  EXPECT_EQ(cfg->fetch.max_body_bytes, defaults.fetch.max_body_bytes);
+  EXPECT_TRUE(cfg->sources.empty());
+  EXPECT_TRUE(cfg->watchlists.empty());
+  EXPECT_FALSE(fs::exists(dir / "state")) << "loading must not create state_dir";
+  fs::remove_all(dir);
+}
+
+// Runs the body with the working directory set to `dir`, then restores it.
+template <class F>
+void in_directory(const fs::path& dir, F body) {
+  const fs::path saved = fs::current_path();
+  fs::current_path(dir);
+  body();
+  fs::current_path(saved);
+}
+
+TEST(LoadConfig, RelativePathsResolveAgainstTheConfigFolder) {
+  in_directory(kData, [] {
+    auto cfg = load_config("valid/newswatch.toml");
+    ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+    EXPECT_EQ(cfg->file, kData / "valid/newswatch.toml");
+    EXPECT_TRUE(cfg->file.is_absolute());
+    EXPECT_EQ(cfg->state_dir, kData / "state-test");  // "../state-test" from valid/
+    // Messages and positions name files the way the caller did.
+    ASSERT_EQ(cfg->watchlists.size(), 3u);
+    EXPECT_EQ(cfg->watchlists[1].file, "valid/watchlists/alpha.toml");
+    EXPECT_EQ(cfg->watchlists[2].rules[0].query_pos.file, "valid/watchlists/beta.toml");
+    EXPECT_EQ(cfg->sources[0].pos.file, "valid/newswatch.toml");
+  });
+  in_directory(kData / "valid", [] {
+    auto cfg = load_config("newswatch.toml");
+    ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+    EXPECT_EQ(cfg->file, kData / "valid/newswatch.toml");
+    EXPECT_EQ(cfg->state_dir, kData / "state-test");
+    EXPECT_EQ(cfg->watchlists[0].file, "extra/zeta.toml");
+  });
+}
+
+TEST(LoadConfig, AbsoluteStateDirIsKept) {
+  const fs::path dir = fs::temp_directory_path() / ("nw_config_abs_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "newswatch.toml";
+  std::ofstream(file) << "[daemon]\nstate_dir = \"/var/lib/newswatch/\"\n";
+  auto cfg = load_config(file);
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->state_dir, fs::path("/var/lib/newswatch/"));
+  fs::remove_all(dir);
+}
+
+TEST(LoadConfig, MissingFileIsAnIoError) {
+  auto cfg = load_config(kData / "no-such-file.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().code, Errc::kIo);
+  EXPECT_NE(cfg.error().message.find("no-such-file.toml"), std::string::npos);
+  EXPECT_NE(cfg.error().message.find("No such file"), std::string::npos);
+}
+
+TEST(LoadConfig, DirectoryIsAnIoError) {
+  auto cfg = load_config(kData);
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().code, Errc::kIo);
+  EXPECT_NE(cfg.error().message.find("is a directory"), std::string::npos);
+}
+
+// ----------------------------------------------------------- invalid config
+
+struct InvalidCase {
+  std::string_view file;                // under invalid/
+  std::vector<std::string_view> lines;  // "@/" stands for the invalid/ folder
+};
+
+TEST(LoadConfig, ReportsEveryProblemWithItsPosition) {
+  const InvalidCase cases[] = {
+      {"unknown_keys.toml",
+       {
+           "@/unknown_keys.toml:1:1: unknown top-level key 'watchlist' (did you mean "
+           "'watchlists'?)",
+           "@/unknown_keys.toml:4:1: unknown key 'state-dir' in [daemon] (did you mean "
+           "'state_dir'?)",
+           "@/unknown_keys.toml:5:1: unknown key 'loglevel' in [daemon] (did you mean "
+           "'log_level'?)",
+           "@/unknown_keys.toml:9:1: unknown key 'bind' in [publish]",
+           "@/unknown_keys.toml:14:1: unknown key 'intervall' in [[source]] (did you mean "
+           "'interval'?)",
+           "@/unknown_keys.toml:19:1: unknown key 'backlogg' in [[source]] (did you mean "
+           "'backlog'?)",
+           "@/unknown_keys.toml:20:1: unknown key 'colour' in [[source]]",
+       }},
+      {"types.toml",
+       {
+           "@/types.toml:1:14: 'watchlists' must be an array of strings, not a string",
+           "@/types.toml:4:13: 'log_level' in [daemon] must be a string, not an integer",
+           "@/types.toml:5:13: 'state_dir' in [daemon] must not be empty",
+           "@/types.toml:8:11: 'timeout' in [http] must be a duration like \"30s\", not a float",
+           "@/types.toml:9:12: 'max_body' in [http] must be a positive size like \"10MB\", "
+           "\"512KB\" or a number of bytes",
+           "@/types.toml:10:14: 'user_agent' in [http] must be a string, not an array",
+           "@/types.toml:11:17: 'max_redirects' in [http] must be between 0 and 20",
+           "@/types.toml:14:6: 'id' in [[source]] must be a string, not an integer",
+           "@/types.toml:16:11: 'backlog' in [[source]] must be a boolean, not a string",
+           "@/types.toml:21:12: 'interval' in [[source]] must be a duration like \"30s\", not a "
+           "boolean",
+       }},
+      {"sources.toml",
+       {
+           "@/sources.toml:6:6: duplicate source id \"bbc\" (first defined at line 1)",
+           "@/sources.toml:9:1: [[source]] is missing required key 'id'",
+           "@/sources.toml:12:1: [[source]] is missing required key 'url'",
+           "@/sources.toml:18:8: 'kind' in [[source]] must be \"feed\" or \"html\", not \"rss\"",
+           "@/sources.toml:22:7: 'url' in [[source]] must be an http:// or https:// URL, not "
+           "\"ftp://example.com/feed.xml\"",
+           "@/sources.toml:26:7: 'url' in [[source]] must be an http:// or https:// URL, not "
+           "\"not a url\"",
+           "@/sources.toml:31:12: 'interval' in [[source]] must be at least 1s, not 0s",
+           "@/sources.toml:36:12: 'interval' in [[source]]: bad duration \"5x\": unknown unit "
+           "\"x\" (use d, h, m or s)",
+           "@/sources.toml:41:12: 'interval' in [[source]]: bad duration \"1h30\": 30 has no "
+           "unit (use d, h, m or s)",
+           "@/sources.toml:44:6: 'id' in [[source]] may only hold ASCII letters, digits, '-', "
+           "'_' and '.', not \"al rasifa\"",
+       }},
+      {"syntax.toml",
+       {
+           "@/syntax.toml:3:21: Error while parsing string: missing closing quote",
+       }},
+      {"sections.toml",
+       {
+           "@/sections.toml:1:10: 'daemon' must be a table ([daemon]), not a string",
+           "@/sections.toml:2:24: 'endpoint' in [publish] must be a ZeroMQ endpoint like "
+           "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\", not "
+           "\"udp://127.0.0.1:5556\"",
+           "@/sections.toml:4:1: 'source' must be an array of tables ([[source]]), not a table",
+       }},
+      {"globs.toml",
+       {
+           "@/globs.toml:1:36: watchlists pattern \"missing/*.toml\" matches no file (looked "
+           "for @/missing/*.toml)",
+           "@/globs.toml:1:54: watchlists pattern \"nothing-here.toml\" matches no file (looked "
+           "for @/nothing-here.toml)",
+           "@/watchlists/a_rules.toml:9:6: duplicate rule id \"haftar-cairo\" in watchlist "
+           "\"libya\" (first defined at line 3)",
+           "@/watchlists/a_rules.toml:12:1: [[rule]] is missing required key 'query'",
+           "@/watchlists/a_rules.toml:15:1: [[rule]] is missing required key 'id'",
+           "@/watchlists/a_rules.toml:20:9: 'query' in [[rule]] must not be empty",
+           "@/watchlists/a_rules.toml:21:12: 'sources' in [[rule]] names unknown source "
+           "\"alrasfa\"",
+           "@/watchlists/a_rules.toml:21:23: 'sources' in [[rule]] must hold only strings, not "
+           "an integer",
+           "@/watchlists/a_rules.toml:22:14: 'languages' in [[rule]] must hold lower-case ISO "
+           "639 codes like \"ar\" or \"en\", not \"Arabic\"",
+           "@/watchlists/a_rules.toml:23:12: 'severity' in [[rule]] must be \"low\", "
+           "\"medium\", \"high\" or \"critical\", not \"hgih\"",
+           "@/watchlists/a_rules.toml:24:9: 'tags' in [[rule]] must not hold an empty tag",
+           "@/watchlists/a_rules.toml:25:9: 'exact' in [[rule]] must be a boolean, not a string",
+           "@/watchlists/a_rules.toml:26:1: unknown key 'querry' in [[rule]] (did you mean "
+           "'query'?)",
+           "@/watchlists/a_rules.toml:29:6: 'id' in [[rule]] must not contain '/' or spaces (it "
+           "is part of the alert topic), not \"a/b\"",
+           "@/watchlists/b_dup_name.toml:2:8: duplicate watchlist name \"libya\" (also in "
+           "@/watchlists/a_rules.toml:1:8)",
+           "@/watchlists/c_syntax.toml:4:22: Error while parsing literal string: missing "
+           "closing quote",
+           "@/watchlists/d_no_name.toml:1:1: unknown top-level key 'names' (did you mean "
+           "'name'?)",
+           "@/watchlists/d_no_name.toml:1:1: missing required top-level key 'name'",
+           "@/watchlists/d_no_name.toml:3:1: 'rule' must be an array of tables ([[rule]]), not "
+           "a table",
+       }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    auto cfg = load_config(kInvalid + std::string(c.file));
+    ASSERT_FALSE(cfg.has_value());
+    EXPECT_EQ(cfg.error().code, Errc::kInvalid);
+    std::vector<std::string> want;
+    for (std::string_view line : c.lines) want.push_back(expand(line));
+    EXPECT_EQ(lines_of(cfg.error().message), want);
+  }
+}
+
+// A config written to a temporary folder, for cases too small for a fixture.
+class TempConfig {
+ public:
+  explicit TempConfig(std::string_view text) {
+    static int n = 0;
+    dir_ = fs::temp_directory_path() /
+           ("nw_config_tmp_" + std::to_string(getpid()) + "_" + std::to_string(n++));
+    fs::create_directories(dir_);
+    std::ofstream(file()) << text;
+  }
+  ~TempConfig() { fs::remove_all(dir_); }
+  fs::path file() const { return dir_ / "newswatch.toml"; }
+
+ private:
+  fs::path dir_;
+};
+
+struct SizeCase {
+  std::string_view toml;
+  std::size_t bytes;
+};
+
+TEST(LoadConfig, MaxBodySizes) {
+  const SizeCase cases[] = {
+      {"max_body = \"10MB\"", 10u << 20}, {"max_body = \"512 KB\"", 512u << 10},
+      {"max_body = \"1GiB\"", 1u << 30},  {"max_body = \"2k\"", 2048},
+      {"max_body = \"100B\"", 100},       {"max_body = 123456", 123456},
+      {"max_body = \"777\"", 777},
+  };
+  for (const auto& c : cases) {
+    TempConfig t("[http]\n" + std::string(c.toml) + "\n");
+    auto cfg = load_config(t.file());
+    ASSERT_TRUE(cfg.has_value()) << c.toml << ": " << cfg.error().message;
+    EXPECT_EQ(cfg->fetch.max_body_bytes, c.bytes) << c.toml;
+  }
+  for (std::string_view bad : {"max_body = 0", "max_body = -1", "max_body = \"10 TB\"",
+                               "max_body = \"MB\"", "max_body = \"99999999999999999999GB\""}) {
+    TempConfig t("[http]\n" + std::string(bad) + "\n");
+    auto cfg = load_config(t.file());
+    ASSERT_FALSE(cfg.has_value()) << bad;
+    EXPECT_EQ(cfg.error().message, t.file().string() +
+                                       ":2:12: 'max_body' in [http] must be a positive size like "
+                                       "\"10MB\", \"512KB\" or a number of bytes")
+        << bad;
+  }
+}
+
+TEST(LoadConfig, InlineTablesAndEndpoints) {
+  TempConfig t(R"(source = [{ id = "a", url = "https://a.example/rss", kind = "html" }]
+publish = { endpoint = "ipc:///tmp/newswatch.sock" }
+)");
+  auto cfg = load_config(t.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->sources.size(), 1u);
+  EXPECT_EQ(cfg->sources[0].kind, SourceConfig::Kind::kHtml);
+  EXPECT_EQ(cfg->sources[0].pos.line, 1);
+  EXPECT_EQ(cfg->sources[0].pos.column, 11);  // the {
+  EXPECT_EQ(cfg->endpoint, "ipc:///tmp/newswatch.sock");
+}
+
+TEST(LoadConfig, UnknownSourcesAreNotReportedWhenSourcesThemselvesAreBroken) {
+  // [[source]] "b" is dropped for its bad URL; the rule naming it must not
+  // add a second, misleading problem.
+  const fs::path dir = fs::temp_directory_path() / ("nw_config_src_" + std::to_string(getpid()));
+  fs::create_directories(dir / "w");
+  std::ofstream(dir / "newswatch.toml") << R"(watchlists = ["w/*.toml"]
+[[source]]
+id = "b"
+url = "gopher://b.example/"
+)";
+  std::ofstream(dir / "w" / "x.toml") << R"(name = "x"
+[[rule]]
+id = "r"
+query = "Haftar"
+sources = ["b"]
+)";
+  auto cfg = load_config(dir / "newswatch.toml");
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().message,
+            (dir / "newswatch.toml").string() +
+                ":4:7: 'url' in [[source]] must be an http:// or https:// URL, not "
+                "\"gopher://b.example/\"");
+  fs::remove_all(dir);
+}
+
+// -------------------------------------------------------------- query_pos
+
+// The text at (line, column) of `file`, column counted in code points.
+std::string text_at(const fs::path& file, int line, int column) {
+  std::ifstream in(file, std::ios::binary);
+  std::string s;
+  for (int i = 0; i < line; ++i) std::getline(in, s);
+  std::size_t b = 0;
+  for (int c = 1; c < column; ++c) {
+    ++b;
+    while (b < s.size() && (static_cast<unsigned char>(s[b]) & 0xC0) == 0x80) ++b;
+  }
+  return b <= s.size() ? s.substr(b) : "";
+}
+
+struct PosCase {
+  std::string_view rule;
+  int line;
+  int column;
+  std::string_view text_there;  // what the file holds at that position
+};
+
+TEST(LoadWatchlist, QueryPosIsTheFirstCharacterOfTheQueryText) {
+  const fs::path file = kData / "query_pos.toml";
+  const PosCase cases[] = {
+      {"literal", 7, 10, "حفتر AND"},
+      {"basic", 11, 10, "Haftar AND"},
+      {"indented", 15, 15, "tabs and"},
+      {"literal-multi-same-line", 19, 12, "تركيا AND"},
+      {"literal-multi-next-line", 24, 1, "السراج AND"},
+      {"basic-multi-next-line", 29, 1, "  Sarraj OR"},
+      {"basic-multi-backslash", 35, 7, "السيسي AND"},
+      {"escaped", 39, 10, "\\\"Government"},
+  };
+  auto w = load_watchlist(file);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_EQ(w->name, "positions");
+  ASSERT_EQ(w->rules.size(), std::size(cases));
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const PosCase& c = cases[i];
+    const Rule& r = w->rules[i];
+    SCOPED_TRACE(c.rule);
+    EXPECT_EQ(r.id, c.rule);
+    EXPECT_EQ(r.query_pos.file, file.string());
+    EXPECT_EQ(r.query_pos.line, c.line);
+    EXPECT_EQ(r.query_pos.column, c.column);
+    EXPECT_TRUE(text_at(file, c.line, c.column).starts_with(c.text_there))
+        << text_at(file, c.line, c.column);
+  }
+  EXPECT_EQ(w->rules[4].query, "السراج AND \"حكومة الوفاق\"");
+  EXPECT_EQ(w->rules[5].query, "  Sarraj OR \"Government of National Accord\"\n");
+  EXPECT_EQ(w->rules[6].query, "السيسي AND حفتر");
+}
+
+TEST(LoadWatchlist, QueryPosCountsCodePointsAfterArabicOnTheSameLine) {
+  const fs::path file = kData / "query_pos_inline.toml";
+  auto w = load_watchlist(file);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  ASSERT_EQ(w->rules.size(), 2u);
+  EXPECT_EQ(w->rules[0].id, "ليبيا-1");
+  EXPECT_EQ(w->rules[0].tags, (std::vector<std::string>{"مصر"}));
+  EXPECT_EQ(w->rules[0].query_pos.line, 4);
+  EXPECT_EQ(w->rules[0].query_pos.column, 46);
+  EXPECT_TRUE(text_at(file, 4, 46).starts_with("حفتر AND القاهرة'"));
+  EXPECT_EQ(w->rules[1].query_pos.line, 5);
+  EXPECT_EQ(w->rules[1].query_pos.column, 32);
+  EXPECT_TRUE(text_at(file, 5, 32).starts_with("السيسي AND"));
+}
+
+TEST(LoadWatchlist, ByteOrderMarkIsNotAColumn) {
+  const fs::path dir = fs::temp_directory_path() / ("nw_config_bom_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "bom.toml";
+  std::ofstream(file, std::ios::binary)
+      << "\xEF\xBB\xBF"
+         "rule = [{ id = \"r\", query = 'حفتر' }]\nname = \"bom\"\n";
+  auto w = load_watchlist(file);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_EQ(w->rules[0].query_pos.line, 1);
+  EXPECT_EQ(w->rules[0].query_pos.column, 30);
+  fs::remove_all(dir);
+}
+
+TEST(LoadWatchlist, ReportsProblemsWithoutCheckingSourceIds) {
+  auto w = load_watchlist(kInvalid + "watchlists/d_no_name.toml");
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().code, Errc::kInvalid);
+  EXPECT_EQ(lines_of(w.error().message),
+            (std::vector<std::string>{
+                expand("@/watchlists/d_no_name.toml:1:1: unknown top-level key 'names' (did you "
+                       "mean 'name'?)"),
+                expand("@/watchlists/d_no_name.toml:1:1: missing required top-level key 'name'"),
+                expand("@/watchlists/d_no_name.toml:3:1: 'rule' must be an array of tables "
+                       "([[rule]]), not a table"),
+            }));
+  // A rule naming a source is fine here: there is no [[source]] list to check against.
+  auto v = load_watchlist(kData / "valid/watchlists/beta.toml");
+  ASSERT_TRUE(v.has_value()) << v.error().message;
+  EXPECT_EQ(v->rules[0].sources.size(), 2u);
+
+  auto missing = load_watchlist(kData / "nope.toml");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, Errc::kIo);
+}
+
+TEST(LoadWatchlist, InvalidUtf8IsASyntaxError) {
+  const fs::path dir = fs::temp_directory_path() / ("nw_config_utf8_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path file = dir / "bad.toml";
+  std::ofstream(file, std::ios::binary) << "name = \"a\xFF\"\n";
+  auto w = load_watchlist(file);
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().code, Errc::kInvalid);
+  EXPECT_TRUE(w.error().message.starts_with(file.string() + ":1:")) << w.error().message;
+  fs::remove_all(dir);
+}
+
+// ---------------------------------------------------------- bundled config
+
+TEST(BundledConfig, IsValid) {
+  const fs::path file = fs::path(NW_SOURCE_DIR) / "config" / "newswatch.toml";
+  auto cfg = load_config(file);
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->state_dir, fs::path(NW_SOURCE_DIR) / "state");
+  EXPECT_GE(cfg->sources.size(), 7u);
+  EXPECT_TRUE(std::any_of(cfg->sources.begin(), cfg->sources.end(), [](const SourceConfig& s) {
+    return s.kind == SourceConfig::Kind::kHtml;
+  }));
+  const auto libya = std::find_if(cfg->watchlists.begin(), cfg->watchlists.end(),
+                                  [](const Watchlist& w) { return w.name == "libya"; });
+  ASSERT_NE(libya, cfg->watchlists.end());
+  EXPECT_GE(libya->rules.size(), 8u);
+  const auto haftar_cairo =
+      std::find_if(libya->rules.begin(), libya->rules.end(),
+                   [](const Rule& r) { return r.query == "حفتر AND القاهرة"; });
+  EXPECT_NE(haftar_cairo, libya->rules.end());
+}
+
+}  // namespace
+}  // namespace nw

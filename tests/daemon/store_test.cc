@@ -1,0 +1,404 @@
+#include "daemon/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::sys_seconds;
+using namespace std::chrono_literals;
+
+// Runs `sql` on the database file through a separate connection (as another
+// process would) and returns the first column of the first row, or "ERROR: ...".
+std::string sql(const fs::path& db_path, const std::string& statement) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK) {
+    out = std::string("ERROR: ") + sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return out;
+  }
+  auto first = [](void* o, int, char** v, char**) {
+    auto* s = static_cast<std::string*>(o);
+    if (s->empty() && v[0]) *s = v[0];
+    return 0;
+  };
+  char* err = nullptr;
+  if (sqlite3_exec(db, statement.c_str(), first, &out, &err) != SQLITE_OK) {
+    out = std::string("ERROR: ") + (err ? err : "?");
+    sqlite3_free(err);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+Item item(std::string key, std::string title = "") {
+  Item it;
+  it.link = "https://alrasifa.example/" + key;
+  it.key = std::move(key);
+  it.title = std::move(title);
+  return it;
+}
+
+Alert alert(std::string watchlist, std::string rule, std::string title = "حفتر في القاهرة") {
+  Alert a;
+  a.watchlist = std::move(watchlist);
+  a.rule = std::move(rule);
+  a.source = "alrasifa";
+  a.url = "https://alrasifa.example/a";
+  a.title = std::move(title);
+  a.fetched = sys_seconds{1591175850s};
+  a.published = sys_seconds{1591175700s};
+  a.matched = {"حفتر", "للقاهرة"};
+  a.snippet = "زيارة حفتر للقاهرة";
+  return a;
+}
+
+std::vector<std::string> keys(const std::vector<Item>& items) {
+  std::vector<std::string> k;
+  for (const auto& i : items) k.push_back(i.key);
+  return k;
+}
+
+std::vector<std::uint64_t> seqs(const std::vector<Alert>& alerts) {
+  std::vector<std::uint64_t> s;
+  for (const auto& a : alerts) s.push_back(a.seq);
+  return s;
+}
+
+class StoreTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("nw_store_test_" + std::to_string(::getpid()) + "_" + info->name()) / "state";
+    fs::remove_all(dir_.parent_path());
+    store_ = open();
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_.parent_path());
+  }
+
+  std::unique_ptr<Store> open() {
+    auto s = open_sqlite_store(dir_);
+    EXPECT_TRUE(s.has_value()) << s.error().message;
+    return s ? std::move(*s) : nullptr;
+  }
+  // A new Store on the same directory, as after a daemon restart.
+  void reopen() {
+    store_.reset();
+    store_ = open();
+    ASSERT_NE(store_, nullptr);
+  }
+  fs::path db_path() const { return dir_ / "newswatch.db"; }
+
+  std::vector<Item> add(std::string_view source, std::vector<Item> items, bool finished = false) {
+    auto r = store_->add_items(source, items, finished);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? *r : std::vector<Item>{};
+  }
+  std::vector<std::string> pending(std::string_view source) {
+    auto r = store_->pending_items(source);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? keys(*r) : std::vector<std::string>{};
+  }
+  std::vector<Alert> finish(std::string_view source, std::string_view key,
+                            std::string_view article_key, std::vector<Alert> alerts) {
+    auto r = store_->finish_item(source, key, article_key, std::move(alerts));
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? *r : std::vector<Alert>{};
+  }
+  std::vector<Alert> unpublished() {
+    auto r = store_->unpublished_alerts();
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? *r : std::vector<Alert>{};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
+  EXPECT_TRUE(fs::is_regular_file(db_path()));
+  EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "1");
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                           "('sources', 'items', 'alerts', 'counters')"),
+            "4");
+}
+
+TEST_F(StoreTest, SourceDefaultsThenSavedStateSurvivesReopen) {
+  auto fresh = store_->source("alrasifa");
+  ASSERT_TRUE(fresh.has_value()) << fresh.error().message;
+  EXPECT_EQ(fresh->url, "");
+  EXPECT_EQ(fresh->config_url, "");
+  EXPECT_FALSE(fresh->initialized);
+  EXPECT_FALSE(fresh->last_success.has_value());
+
+  SourceState s;
+  s.config_url = "http://alrasifa.example/feed";
+  s.url = "https://alrasifa.example/feed/";
+  s.etag = "W/\"abc\"";
+  s.last_modified = "Wed, 03 Jun 2020 09:15:00 GMT";
+  s.initialized = true;
+  s.disabled = true;
+  s.consecutive_failures = 3;
+  s.last_success = sys_seconds{1591175700s};
+  s.last_attempt = sys_seconds{1591175900s};
+  s.last_error = "HTTP 410 Gone";
+  s.next_poll = sys_seconds{1591176000s};
+  ASSERT_TRUE(store_->save_source("alrasifa", s).has_value());
+  reopen();
+
+  auto got = store_->source("alrasifa");
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->config_url, s.config_url);
+  EXPECT_EQ(got->url, s.url);
+  EXPECT_EQ(got->etag, s.etag);
+  EXPECT_EQ(got->last_modified, s.last_modified);
+  EXPECT_TRUE(got->initialized);
+  EXPECT_TRUE(got->disabled);
+  EXPECT_EQ(got->consecutive_failures, 3);
+  EXPECT_EQ(got->last_success, s.last_success);
+  EXPECT_EQ(got->last_attempt, s.last_attempt);
+  EXPECT_EQ(got->last_error, s.last_error);
+  EXPECT_EQ(got->next_poll, s.next_poll);
+  EXPECT_EQ(sql(db_path(), "SELECT last_success FROM sources WHERE id = 'alrasifa'"),
+            "1591175700");
+
+  // Overwrite, including back to "never".
+  SourceState cleared;
+  cleared.url = "https://alrasifa.example/rss";
+  ASSERT_TRUE(store_->save_source("alrasifa", cleared).has_value());
+  got = store_->source("alrasifa");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->url, cleared.url);
+  EXPECT_EQ(got->config_url, "");
+  EXPECT_EQ(got->etag, "");
+  EXPECT_FALSE(got->last_success.has_value());
+  EXPECT_FALSE(got->next_poll.has_value());
+  EXPECT_FALSE(got->disabled);
+}
+
+TEST_F(StoreTest, AddItemsReturnsOnlyNewKeysInInputOrder) {
+  Item rich = item("c", "عنوان");
+  rich.summary = "ملخص";
+  rich.content = "<p>نص</p>";
+  rich.published = sys_seconds{1591175700s};
+  EXPECT_EQ(keys(add("alrasifa", {item("b"), item("a"), item("b"), rich})),
+            (std::vector<std::string>{"b", "a", "c"}));
+  EXPECT_EQ(keys(add("alrasifa", {item("c"), item("d"), item("a")})),
+            (std::vector<std::string>{"d"}));
+  // Keys are per source.
+  EXPECT_EQ(keys(add("bbc-ar", {item("a")})), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(add("alrasifa", {}).empty());
+
+  auto p = store_->pending_items("alrasifa");
+  ASSERT_TRUE(p.has_value()) << p.error().message;
+  ASSERT_EQ(keys(*p), (std::vector<std::string>{"b", "a", "c", "d"}));
+  const Item& c = (*p)[2];
+  EXPECT_EQ(c.link, "https://alrasifa.example/c");
+  EXPECT_EQ(c.title, "عنوان");
+  EXPECT_EQ(c.summary, "ملخص");
+  EXPECT_EQ(c.content, "<p>نص</p>");
+  EXPECT_EQ(c.published, rich.published);
+  EXPECT_EQ(c.attempts, 0);
+  EXPECT_FALSE((*p)[0].published.has_value());
+}
+
+TEST_F(StoreTest, AddItemsAsFinishedIsNotPending) {
+  EXPECT_EQ(keys(add("alrasifa", {item("old1"), item("old2")}, /*finished=*/true)),
+            (std::vector<std::string>{"old1", "old2"}));
+  EXPECT_TRUE(pending("alrasifa").empty());
+  EXPECT_TRUE(add("alrasifa", {item("old1")}).empty());
+}
+
+TEST_F(StoreTest, RecordAttemptCountsAndRejectsUnknownItem) {
+  add("alrasifa", {item("a")});
+  ASSERT_TRUE(store_->record_attempt("alrasifa", "a").has_value());
+  ASSERT_TRUE(store_->record_attempt("alrasifa", "a").has_value());
+  auto p = store_->pending_items("alrasifa");
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].attempts, 2);
+
+  auto r = store_->record_attempt("alrasifa", "nope");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kInvalid);
+  EXPECT_NE(r.error().message.find("nope"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(db_path().string()), std::string::npos) << r.error().message;
+}
+
+TEST_F(StoreTest, FinishItemNumbersKeepsNewAlertsAndFinishesItem) {
+  add("alrasifa", {item("a"), item("b"), item("c")});
+  auto kept = finish("alrasifa", "a", "https://alrasifa.example/a",
+                     {alert("libya", "haftar"), alert("libya", "cairo")});
+  EXPECT_EQ(seqs(kept), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(kept[1].rule, "cairo");
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"b", "c"}));
+
+  // The same article under another item key (or another source): the
+  // (watchlist, rule, article_key) already alerted is dropped, a new rule kept.
+  kept = finish("alrasifa", "b", "https://alrasifa.example/a",
+                {alert("libya", "haftar"), alert("egypt", "haftar")});
+  EXPECT_EQ(seqs(kept), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(kept[0].watchlist, "egypt");
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"c"}));
+
+  // Duplicates within one call: the first is kept. No alerts: just finished.
+  kept = finish("alrasifa", "c", "https://alrasifa.example/c",
+                {alert("libya", "haftar", "first"), alert("libya", "haftar", "second")});
+  ASSERT_EQ(seqs(kept), (std::vector<std::uint64_t>{4}));
+  EXPECT_EQ(kept[0].title, "first");
+  EXPECT_TRUE(finish("alrasifa", "c", "https://alrasifa.example/c", {}).empty());
+  EXPECT_TRUE(pending("alrasifa").empty());
+
+  // What is stored is what was returned, seq included in the JSON.
+  auto stored = unpublished();
+  ASSERT_EQ(seqs(stored), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(to_json(stored[3]), to_json(kept[0]));
+  EXPECT_EQ(sql(db_path(), "SELECT json FROM alerts WHERE seq = 4"), to_json(kept[0]));
+}
+
+TEST_F(StoreTest, FinishItemNeverAddedRecordsItFinished) {
+  auto kept = finish("cli", "one-off", "https://example.com/x", {alert("libya", "haftar")});
+  EXPECT_EQ(seqs(kept), (std::vector<std::uint64_t>{1}));
+  EXPECT_TRUE(pending("cli").empty());
+  EXPECT_TRUE(add("cli", {item("one-off")}).empty());
+  EXPECT_EQ(sql(db_path(), "SELECT finished FROM items WHERE source_id = 'cli'"), "1");
+}
+
+TEST_F(StoreTest, MarkPublishedRemovesFromUnpublished) {
+  finish("s", "a", "art-a", {alert("w", "r1"), alert("w", "r2"), alert("w", "r3")});
+  ASSERT_TRUE(store_->mark_published(2).has_value());
+  EXPECT_EQ(seqs(unpublished()), (std::vector<std::uint64_t>{1, 3}));
+  ASSERT_TRUE(store_->mark_published(2).has_value());  // idempotent
+  ASSERT_TRUE(store_->mark_published(1).has_value());
+  ASSERT_TRUE(store_->mark_published(3).has_value());
+  EXPECT_TRUE(unpublished().empty());
+
+  auto r = store_->mark_published(99);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kInvalid);
+  EXPECT_NE(r.error().message.find("99"), std::string::npos) << r.error().message;
+}
+
+TEST_F(StoreTest, RestartRepeatsNothingAndLosesNothing) {
+  add("alrasifa", {item("a"), item("b"), item("c")});
+  finish("alrasifa", "a", "art-a", {alert("libya", "haftar"), alert("libya", "cairo")});
+  ASSERT_TRUE(store_->mark_published(1).has_value());
+  ASSERT_TRUE(store_->record_attempt("alrasifa", "b").has_value());
+  reopen();
+
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"b", "c"}));
+  auto p = store_->pending_items("alrasifa");
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ((*p)[0].attempts, 1);
+  EXPECT_TRUE(add("alrasifa", {item("a"), item("b")}).empty());
+  auto left = unpublished();
+  ASSERT_EQ(seqs(left), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(left[0].rule, "cairo");
+  EXPECT_EQ(left[0].matched, (std::vector<std::string>{"حفتر", "للقاهرة"}));
+
+  // Dedupe and numbering continue across the restart.
+  auto kept = finish("alrasifa", "b", "art-a", {alert("libya", "haftar"), alert("libya", "x")});
+  EXPECT_EQ(seqs(kept), (std::vector<std::uint64_t>{3}));
+  reopen();
+  kept = finish("alrasifa", "c", "art-c", {alert("libya", "haftar")});
+  EXPECT_EQ(seqs(kept), (std::vector<std::uint64_t>{4}));
+  EXPECT_TRUE(pending("alrasifa").empty());
+}
+
+TEST_F(StoreTest, FailedFinishItemLeavesNothing) {
+  add("alrasifa", {item("a")});
+  // Inject a failure after the alerts are inserted: marking the item finished aborts.
+  ASSERT_EQ(sql(db_path(), "CREATE TRIGGER fail_finish BEFORE UPDATE OF finished ON items "
+                           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+            "");
+  auto r = store_->finish_item("alrasifa", "a", "art-a", {alert("libya", "haftar")});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kIo);
+  EXPECT_NE(r.error().message.find("injected failure"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(db_path().string()), std::string::npos) << r.error().message;
+
+  EXPECT_TRUE(unpublished().empty());
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts"), "0");
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"a"}));
+
+  // Once the fault is gone the same alert is kept, with the first seq.
+  ASSERT_EQ(sql(db_path(), "DROP TRIGGER fail_finish"), "");
+  EXPECT_EQ(seqs(finish("alrasifa", "a", "art-a", {alert("libya", "haftar")})),
+            (std::vector<std::uint64_t>{1}));
+}
+
+TEST_F(StoreTest, FailedAddItemsLeavesNothing) {
+  ASSERT_EQ(sql(db_path(), "CREATE TRIGGER fail_add BEFORE INSERT ON items WHEN NEW.key = 'bad' "
+                           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+            "");
+  auto r = store_->add_items("alrasifa", std::vector<Item>{item("a"), item("bad"), item("c")},
+                             false);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("injected failure"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("'bad'"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(pending("alrasifa").empty());
+  EXPECT_EQ(keys(add("alrasifa", {item("a"), item("c")})), (std::vector<std::string>{"a", "c"}));
+}
+
+TEST_F(StoreTest, OtherWriterHoldingTheLockIsAnErrorNotAHang) {
+  // A second connection holds the write lock longer than the busy timeout.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path().c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto start = std::chrono::steady_clock::now();
+  auto r = store_->add_items("alrasifa", std::vector<Item>{item("a")}, false);
+  auto waited = std::chrono::steady_clock::now() - start;
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("database is locked"), std::string::npos) << r.error().message;
+  EXPECT_GE(waited, 1s);  // it did wait for the lock (busy_timeout) before giving up
+  EXPECT_EQ(keys(add("alrasifa", {item("a")})), (std::vector<std::string>{"a"}));
+}
+
+TEST_F(StoreTest, CorruptedFileIsAnErrorNamingThePath) {
+  store_.reset();
+  fs::remove(dir_ / "newswatch.db-wal");
+  fs::remove(dir_ / "newswatch.db-shm");
+  {
+    std::ofstream out(db_path(), std::ios::binary | std::ios::trunc);
+    for (int i = 0; i < 512; ++i) out << "this is not an SQLite database, just garbage \x01\x02\xff\n";
+  }
+  auto s = open_sqlite_store(dir_);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, Errc::kIo);
+  EXPECT_NE(s.error().message.find(db_path().string()), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("file is not a database"), std::string::npos)
+      << s.error().message;
+}
+
+TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
+  store_.reset();
+  ASSERT_EQ(sql(db_path(), "PRAGMA user_version = 9"), "");
+  auto s = open_sqlite_store(dir_);
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, Errc::kUnsupported);
+  EXPECT_NE(s.error().message.find("schema version 9"), std::string::npos) << s.error().message;
+}
+
+TEST_F(StoreTest, DirectoryThatIsAFileIsAnError) {
+  const fs::path file = dir_.parent_path() / "plain-file";
+  std::ofstream(file) << "x";
+  auto s = open_sqlite_store(file / "state");
+  ASSERT_FALSE(s.has_value());
+  EXPECT_EQ(s.error().code, Errc::kIo);
+  EXPECT_NE(s.error().message.find(file.string()), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace nw

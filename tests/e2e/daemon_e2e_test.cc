@@ -1,0 +1,277 @@
+// End to end: a real HTTP server on 127.0.0.1 serves two feeds (RSS 2.0 in
+// UTF-8, RSS 1.0 in windows-1256), a listing page and article pages built from
+// real Arabic news; the real newswatchd polls them; a real ZeroMQ SUB socket
+// receives the alerts. Boilerplate on the pages carries words that trap rules
+// watch for, so an extraction leak shows up as a false alert.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <spawn.h>
+#include <csignal>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "tests/support/http_server.h"
+
+extern char** environ;
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
+    s.replace(pos, from.size(), to);
+  }
+  return s;
+}
+
+int free_tcp_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// newswatchd as a child process, its stderr in a log file.
+class Daemon {
+ public:
+  Daemon(const std::vector<std::string>& args, const fs::path& log) {
+    std::vector<char*> argv;
+    std::string bin = std::string(NW_BUILD_DIR) + "/newswatchd";
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Daemon() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Sends `sig` and returns the exit code (-1 when it did not exit within 15 s or was killed).
+  int stop(int sig = SIGTERM) {
+    kill(pid_, sig);
+    return wait(15s);
+  }
+  int wait(std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+struct Received {
+  std::string topic;
+  json body;
+};
+
+class DaemonE2E : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("newswatch_e2e_" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir_ / "watchlists");
+    data_ = fs::path(NW_TEST_DATA) / "e2e";
+    base_ = server_.url("");
+    serve_feed("feed.xml");
+    server_.set("/rdf.xml", {.content_type = "application/rdf+xml", .body = templ("rdf.xml")});
+    const std::pair<const char*, const char*> pages[] = {
+        {"/articles/a1", "a1.html"}, {"/articles/a2", "a2.html"}, {"/articles/a3", "a3.html"},
+        {"/articles/a4", "a4.html"},
+        {"/2020/06/03/haftar-arrives-in-cairo-for-talks.html", "e1.html"},
+        {"/2020/06/03/local-club-wins-cup-final.html", "e2.html"}, {"/libya/", "libya-listing.html"}};
+    for (const auto& [path, file] : pages) {
+      server_.set(path, {.body = read_file(data_ / file)});
+    }
+    // The old portal declares its charset only in <meta>.
+    server_.set("/news.asp?id=7715", {.content_type = "text/html", .body = read_file(data_ / "b1.html")});
+
+    fs::copy_file(data_ / "libya.toml", dir_ / "watchlists" / "libya.toml");
+    endpoint_ = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+    std::ofstream(dir_ / "newswatch.toml") << "watchlists = [\"watchlists/*.toml\"]\n"
+        "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
+        "[publish]\nendpoint = \"" << endpoint_ << "\"\n"
+        "[[source]]\nid = \"alrasifa\"\nurl = \"" << base_ << "/feed.xml\"\nkind = \"feed\"\ninterval = \"1s\"\n"
+        "[[source]]\nid = \"libyagate\"\nurl = \"" << base_ << "/rdf.xml\"\nkind = \"feed\"\ninterval = \"1s\"\n"
+        "[[source]]\nid = \"monitor\"\nurl = \"" << base_ << "/libya/\"\nkind = \"html\"\ninterval = \"1s\"\n";
+    sub_.set(zmq::sockopt::subscribe, "");
+    sub_.connect(endpoint_);
+  }
+  void TearDown() override {
+    if (HasFailure()) std::cerr << "---- newswatchd log ----\n" << read_file(dir_ / "daemon.log");
+    fs::remove_all(dir_);
+  }
+
+  std::string templ(const std::string& file) { return replace_all(read_file(data_ / file), "{BASE}", base_); }
+  void serve_feed(const std::string& file) {
+    server_.set("/feed.xml", {.content_type = "application/rss+xml; charset=utf-8",
+                              .body = templ(file), .etag = "\"" + file + "\""});
+  }
+  std::unique_ptr<Daemon> start() {
+    return std::make_unique<Daemon>(std::vector<std::string>{"--config", (dir_ / "newswatch.toml").string()},
+                                    dir_ / "daemon.log");
+  }
+  // Receives alerts until `want` arrived (or `limit`), then keeps listening for `quiet` more.
+  std::vector<Received> receive(std::size_t want, std::chrono::milliseconds limit,
+                                std::chrono::milliseconds quiet) {
+    std::vector<Received> got;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    bool extended = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!extended && got.size() >= want) {
+        deadline = std::chrono::steady_clock::now() + quiet;
+        extended = true;
+      }
+      zmq::pollitem_t item{sub_.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, 100ms);
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      std::vector<zmq::message_t> frames;
+      if (!zmq::recv_multipart(sub_, std::back_inserter(frames))) continue;
+      EXPECT_EQ(frames.size(), 2u);
+      if (frames.size() != 2) continue;
+      got.push_back({frames[0].to_string(), json::parse(frames[1].to_string())});
+    }
+    return got;
+  }
+  static std::set<std::pair<std::string, std::string>> rule_urls(const std::vector<Received>& alerts,
+                                                                 const std::string& base) {
+    std::set<std::pair<std::string, std::string>> s;
+    for (const auto& a : alerts) s.emplace(a.body["rule"], replace_all(a.body["url"], base, ""));
+    return s;
+  }
+
+  fs::path dir_, data_;
+  test::HttpServer server_;
+  std::string base_, endpoint_;
+  zmq::context_t ctx_;
+  zmq::socket_t sub_{ctx_, zmq::socket_type::sub};
+};
+
+TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
+  auto daemon = start();
+  auto first = receive(6, 40s, 3s);
+  const std::set<std::pair<std::string, std::string>> want = {
+      {"haftar-cairo", "/articles/a1"},        {"turkish-mercenaries", "/articles/a1"},
+      {"haftar-cairo", "/articles/a2"},        {"turkish-mercenaries", "/articles/a2"},
+      {"sisi-haftar", "/news.asp?id=7715"},
+      {"haftar-cairo-en", "/2020/06/03/haftar-arrives-in-cairo-for-talks.html"}};
+  EXPECT_EQ(rule_urls(first, base_), want);
+  ASSERT_EQ(first.size(), want.size());
+
+  std::set<std::uint64_t> seqs;
+  for (const auto& a : first) {
+    seqs.insert(a.body["seq"].get<std::uint64_t>());
+    EXPECT_EQ(a.topic, "libya/" + a.body["rule"].get<std::string>());
+    EXPECT_EQ(a.body["v"], 1);
+    EXPECT_EQ(a.body["watchlist"], "libya");
+    EXPECT_TRUE(a.body["fetched"].get<std::string>().ends_with("Z"));
+    EXPECT_FALSE(a.body["matched"].empty());
+    EXPECT_FALSE(a.body["snippet"].get<std::string>().empty());
+    if (a.body["url"] == base_ + "/articles/a1" && a.body["rule"] == "haftar-cairo") {
+      EXPECT_EQ(a.body["source"], "alrasifa");
+      EXPECT_EQ(a.body["title"], "حفتر يصل القاهرة لإجراء مباحثات حول تطورات الأوضاع فى ليبيا");
+      EXPECT_EQ(a.body["published"], "2020-06-03T09:15:00Z");
+      const auto matched = a.body["matched"].get<std::vector<std::string>>();
+      EXPECT_NE(std::find(matched.begin(), matched.end(), "حفتر"), matched.end()) << a.body.dump();
+    }
+    if (a.body["rule"] == "haftar-cairo-en") { EXPECT_EQ(a.body["source"], "monitor"); }
+    if (a.body["rule"] == "sisi-haftar") { EXPECT_EQ(a.body["source"], "libyagate"); }
+  }
+  EXPECT_EQ(seqs, (std::set<std::uint64_t>{1, 2, 3, 4, 5, 6}));
+
+  // A new item in the feed: exactly one new alert, next in sequence.
+  serve_feed("feed-2.xml");
+  auto second = receive(1, 20s, 3s);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].body["rule"], "haftar-cairo");
+  EXPECT_EQ(second[0].body["url"], base_ + "/articles/a4");
+  EXPECT_EQ(second[0].body["seq"], 7);
+
+  EXPECT_EQ(daemon->stop(SIGTERM), 0);
+
+  // Restart on the same state: several polls, no repeats.
+  daemon = start();
+  auto third = receive(1, 5s, 0s);
+  EXPECT_TRUE(third.empty()) << third.size() << " repeated, first: " << third[0].body.dump();
+  EXPECT_TRUE(daemon->running());
+  EXPECT_EQ(daemon->stop(SIGINT), 0);
+  EXPECT_GE(server_.hits("/feed.xml"), 4);
+  // Conditional GET: later polls carried the validator.
+  EXPECT_EQ(server_.last_headers("/feed.xml").find("If-None-Match")->second, "\"feed-2.xml\"");
+}
+
+TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {
+  Daemon ok({"--check", "--config", (dir_ / "newswatch.toml").string()}, dir_ / "check.log");
+  EXPECT_EQ(ok.wait(20s), 0) << read_file(dir_ / "check.log");
+
+  std::ofstream(dir_ / "watchlists" / "bad.toml") << "name = \"bad\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر AND (القاهرة'\n";
+  Daemon check({"--check", "--config", (dir_ / "newswatch.toml").string()}, dir_ / "bad.log");
+  EXPECT_NE(check.wait(20s), 0);
+  const std::string log = read_file(dir_ / "bad.log");
+  EXPECT_NE(log.find("bad.toml:4:"), std::string::npos) << log;
+
+  Daemon refused({"--config", (dir_ / "newswatch.toml").string()}, dir_ / "refused.log");
+  EXPECT_NE(refused.wait(20s), 0);
+  EXPECT_NE(read_file(dir_ / "refused.log").find("bad.toml:4:"), std::string::npos);
+}
+
+TEST_F(DaemonE2E, UnreachableSourcesAreLoggedAndBackedOff) {
+  std::ofstream(dir_ / "newswatch.toml", std::ios::app)
+      << "[[source]]\nid = \"down\"\nurl = \"http://127.0.0.1:" << free_tcp_port()
+      << "/feed\"\nkind = \"feed\"\ninterval = \"1s\"\n";
+  auto daemon = start();
+  auto alerts = receive(6, 40s, 0s);
+  EXPECT_EQ(alerts.size(), 6u);  // the dead source delays nobody
+  EXPECT_TRUE(daemon->running());
+  EXPECT_EQ(daemon->stop(), 0);
+  const std::string log = read_file(dir_ / "daemon.log");
+  EXPECT_NE(log.find("source down: "), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace nw

@@ -1,0 +1,532 @@
+#include "feeds/curl_fetcher.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "tests/support/http_server.h"
+
+// GCC 12 warns about members left to their defaults even in designated
+// initializers, which is how this test (and the project) writes options.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace nw {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using std::chrono::steady_clock;
+using testing::HasSubstr;
+using testing::StartsWith;
+
+// Test-sized options: short timeouts so a failing test fails fast.
+FetchOptions fast_options() {
+  return FetchOptions{
+      .user_agent = "newswatch-test/1",
+      .connect_timeout = milliseconds(2'000),
+      .total_timeout = milliseconds(5'000),
+  };
+}
+
+std::string gzip(std::string_view in) {
+  z_stream zs{};
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&zs, in.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A redirect to `to` with the given status.
+test::CannedResponse redirect(int status, std::string to) {
+  return test::CannedResponse{.status = status, .body = "moved", .headers = {{"Location", std::move(to)}}};
+}
+
+class CurlFetcherTest : public testing::Test {
+ protected:
+  // Declared before the fetcher: the fetcher closes its connections first, so
+  // the server's keep-alive threads end at once on shutdown.
+  test::HttpServer server_;
+  std::unique_ptr<Fetcher> fetcher_ = make_curl_fetcher(fast_options());
+
+  Result<FetchResponse> get(const std::string& path, std::string etag = "", std::string lm = "") {
+    return fetch_blocking(*fetcher_, FetchRequest{server_.url(path), std::move(etag), std::move(lm)});
+  }
+};
+
+TEST_F(CurlFetcherTest, FetchesBodyAndResponseHeaders) {
+  server_.set("/feed.xml", {.status = 200,
+                            .content_type = "application/rss+xml; charset=windows-1256",
+                            .body = "<rss/>",
+                            .etag = "\"v1\"",
+                            .last_modified = "Tue, 04 Jun 2024 10:00:00 GMT"});
+  auto r = get("/feed.xml");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->url, server_.url("/feed.xml"));
+  EXPECT_EQ(r->body, "<rss/>");
+  EXPECT_EQ(r->content_type, "application/rss+xml; charset=windows-1256");
+  EXPECT_EQ(r->etag, "\"v1\"");
+  EXPECT_EQ(r->last_modified, "Tue, 04 Jun 2024 10:00:00 GMT");
+  EXPECT_FALSE(r->moved_to.has_value());
+  EXPECT_FALSE(r->retry_after.has_value());
+
+  const auto headers = server_.last_headers("/feed.xml");
+  EXPECT_EQ(httplib::detail::get_header_value(headers, "User-Agent", 0, ""), std::string("newswatch-test/1"));
+  EXPECT_FALSE(headers.count("If-None-Match"));
+  EXPECT_FALSE(headers.count("If-Modified-Since"));
+}
+
+TEST_F(CurlFetcherTest, HttpErrorStatusIsAResponse) {
+  auto r = get("/nothing-here");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->body, "not found");
+}
+
+TEST_F(CurlFetcherTest, ConditionalGetWithETag) {
+  server_.set("/c", {.body = "content", .etag = "\"abc\""});
+  auto r = get("/c", "\"abc\"");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 304);
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->etag, "\"abc\"");
+  EXPECT_EQ(httplib::detail::get_header_value(server_.last_headers("/c"), "If-None-Match", 0, ""),
+            std::string("\"abc\""));
+
+  auto stale = get("/c", "\"old\"");
+  ASSERT_TRUE(stale.has_value()) << stale.error().message;
+  EXPECT_EQ(stale->status, 200);
+  EXPECT_EQ(stale->body, "content");
+}
+
+TEST_F(CurlFetcherTest, ConditionalGetWithLastModified) {
+  const std::string lm = "Wed, 05 Jun 2024 08:30:00 GMT";
+  server_.set("/lm", {.body = "content", .last_modified = lm});
+  auto r = get("/lm", "", lm);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 304);
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->last_modified, lm);
+  EXPECT_EQ(httplib::detail::get_header_value(server_.last_headers("/lm"), "If-Modified-Since", 0, ""), lm);
+}
+
+TEST_F(CurlFetcherTest, ValidatorWithLineBreakIsRefused) {
+  auto r = get("/c", "\"x\"\r\nX-Injected: 1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kInvalid);
+  EXPECT_EQ(server_.hits("/c"), 0);
+}
+
+// A real Arabic article, compressed by the server with whatever encoding it
+// picks from our Accept-Encoding (httplib: br or gzip), comes back byte-exact.
+TEST_F(CurlFetcherTest, UndoesContentEncoding) {
+  const std::string article = read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/000_2f2f26cc72d594b8.txt");
+  ASSERT_GT(article.size(), 1000u);
+  server_.set("/article", {.content_type = "text/html; charset=utf-8", .body = article});
+  auto r = get("/article");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->body, article);
+  const std::string accept =
+      httplib::detail::get_header_value(server_.last_headers("/article"), "Accept-Encoding", 0, "");
+  EXPECT_THAT(accept, HasSubstr("gzip"));
+  EXPECT_THAT(accept, HasSubstr("br"));
+
+  const std::string text = "خليفة حفتر يصل إلى القاهرة في زيارة رسمية\n";
+  const std::string packed = gzip(text);
+  server_.handle_with("/gz", [packed](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Encoding", "gzip");
+    res.set_content(packed, "application/octet-stream");
+  });
+  auto gz = get("/gz");
+  ASSERT_TRUE(gz.has_value()) << gz.error().message;
+  EXPECT_EQ(gz->body, text);
+}
+
+TEST(CurlFetcherCap, GzipBombIsStoppedByTheCap) {
+  test::HttpServer server;
+  const std::string bomb = gzip(std::string(16 << 20, '\0'));  // 16 MiB of zeros
+  ASSERT_LT(bomb.size(), 100'000u);
+  server.handle_with("/bomb", [&bomb](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Content-Encoding", "gzip");
+    res.set_content(bomb, "application/octet-stream");
+  });
+  FetchOptions options = fast_options();
+  options.max_body_bytes = 1 << 20;
+  auto fetcher = make_curl_fetcher(options);
+  auto r = fetch_blocking(*fetcher, {server.url("/bomb")});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kTooLarge);
+  EXPECT_EQ(r.error().message, "body larger than 1048576 bytes: " + server.url("/bomb"));
+}
+
+TEST(CurlFetcherCap, ContentLengthAboveCapIsRefusedAndCapItselfPasses) {
+  test::HttpServer server;
+  // application/octet-stream: httplib leaves it uncompressed, so Content-Length is the body size.
+  server.set("/big", {.content_type = "application/octet-stream", .body = std::string(4097, 'x')});
+  server.set("/exact", {.content_type = "application/octet-stream", .body = std::string(4096, 'x')});
+  FetchOptions options = fast_options();
+  options.max_body_bytes = 4096;
+  auto fetcher = make_curl_fetcher(options);
+
+  auto big = fetch_blocking(*fetcher, {server.url("/big")});
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code, Errc::kTooLarge);
+  EXPECT_EQ(big.error().message, "body larger than 4096 bytes: " + server.url("/big"));
+
+  auto exact = fetch_blocking(*fetcher, {server.url("/exact")});
+  ASSERT_TRUE(exact.has_value()) << exact.error().message;
+  EXPECT_EQ(exact->body.size(), 4096u);
+}
+
+struct RedirectCase {
+  int status;
+  bool permanent;
+};
+
+class RedirectTest : public CurlFetcherTest, public testing::WithParamInterface<RedirectCase> {};
+
+TEST_P(RedirectTest, FollowsAndReportsPermanentMoves) {
+  const auto c = GetParam();
+  server_.set("/old", redirect(c.status, "/new"));
+  server_.set("/new", {.body = "new home", .etag = "\"n\""});
+  auto r = get("/old");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "new home");
+  EXPECT_EQ(r->url, server_.url("/new"));
+  EXPECT_EQ(r->etag, "\"n\"");  // headers of the final response, not the redirect's
+  if (c.permanent) {
+    EXPECT_EQ(r->moved_to, server_.url("/new"));
+  } else {
+    EXPECT_FALSE(r->moved_to.has_value()) << *r->moved_to;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Statuses, RedirectTest,
+                         testing::Values(RedirectCase{301, true}, RedirectCase{308, true},
+                                         RedirectCase{302, false}, RedirectCase{307, false}),
+                         [](const auto& info) { return std::to_string(info.param.status); });
+
+TEST_F(CurlFetcherTest, MovedToStopsAtTheFirstTemporaryHop) {
+  server_.set("/a", redirect(301, "/b"));
+  server_.set("/b", redirect(302, "/c"));
+  server_.set("/c", {.body = "c"});
+  auto r = get("/a");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->body, "c");
+  EXPECT_EQ(r->moved_to, server_.url("/b"));
+
+  server_.set("/p1", redirect(308, "/p2"));
+  server_.set("/p2", redirect(301, server_.url("/p3")));
+  server_.set("/p3", {.body = "p3"});
+  auto chain = get("/p1");
+  ASSERT_TRUE(chain.has_value()) << chain.error().message;
+  EXPECT_EQ(chain->moved_to, server_.url("/p3"));
+
+  server_.set("/t", redirect(307, "/u"));
+  server_.set("/u", redirect(301, "/v"));
+  server_.set("/v", {.body = "v"});
+  auto temp_first = get("/t");
+  ASSERT_TRUE(temp_first.has_value()) << temp_first.error().message;
+  EXPECT_FALSE(temp_first->moved_to.has_value());
+}
+
+TEST_F(CurlFetcherTest, RedirectLoopIsAnError) {
+  server_.set("/loop1", redirect(302, "/loop2"));
+  server_.set("/loop2", redirect(302, "/loop1"));
+  auto r = get("/loop1");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kNetwork);
+  EXPECT_THAT(r.error().message, StartsWith("GET " + server_.url("/loop1") + ": "));
+  EXPECT_THAT(r.error().message, HasSubstr("redirect"));
+  EXPECT_EQ(server_.hits("/loop1") + server_.hits("/loop2"), 6);  // first request + 5 redirects
+}
+
+TEST(CurlFetcherRedirects, MaxRedirectsIsHonoured) {
+  test::HttpServer server;
+  server.set("/r1", redirect(301, "/r2"));
+  server.set("/r2", redirect(301, "/r3"));
+  server.set("/r3", {.body = "end"});
+  FetchOptions two = fast_options();
+  two.max_redirects = 2;
+  auto ok = fetch_blocking(*make_curl_fetcher(two), {server.url("/r1")});
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_EQ(ok->body, "end");
+
+  FetchOptions one = fast_options();
+  one.max_redirects = 1;
+  auto too_many = fetch_blocking(*make_curl_fetcher(one), {server.url("/r1")});
+  ASSERT_FALSE(too_many.has_value());
+  EXPECT_EQ(too_many.error().code, Errc::kNetwork);
+
+  // No following at all: the redirect itself is the answer.
+  FetchOptions none = fast_options();
+  none.max_redirects = 0;
+  auto raw = fetch_blocking(*make_curl_fetcher(none), {server.url("/r1")});
+  ASSERT_TRUE(raw.has_value()) << raw.error().message;
+  EXPECT_EQ(raw->status, 301);
+  EXPECT_FALSE(raw->moved_to.has_value());
+}
+
+TEST_F(CurlFetcherTest, RedirectToOtherSchemeIsRefused) {
+  server_.set("/to-file", redirect(302, "file:///etc/passwd"));
+  server_.set("/to-ftp", redirect(301, "ftp://127.0.0.1/pub"));
+  for (const char* path : {"/to-file", "/to-ftp"}) {
+    auto r = get(path);
+    ASSERT_FALSE(r.has_value()) << path;
+    EXPECT_EQ(r.error().code, Errc::kUnsupported) << r.error().message;
+    EXPECT_THAT(r.error().message, HasSubstr("not supported")) << r.error().message;
+    EXPECT_THAT(r.error().message, HasSubstr(server_.url(path)));
+  }
+}
+
+struct BadUrlCase {
+  const char* url;
+  Errc code;
+};
+
+class BadUrlTest : public testing::TestWithParam<BadUrlCase> {};
+
+TEST_P(BadUrlTest, RefusedWithoutNetworkFromRun) {
+  auto fetcher = make_curl_fetcher(fast_options());
+  std::optional<Result<FetchResponse>> got;
+  fetcher->submit({GetParam().url}, [&got](Result<FetchResponse> r) { got = std::move(r); });
+  EXPECT_FALSE(got.has_value()) << "callback must not run inside submit()";
+  EXPECT_EQ(fetcher->pending(), 1u);
+  fetcher->run(milliseconds(0));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(fetcher->pending(), 0u);
+  ASSERT_FALSE(got->has_value());
+  EXPECT_EQ(got->error().code, GetParam().code) << got->error().message;
+  EXPECT_THAT(got->error().message, HasSubstr(GetParam().url));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadUrlTest,
+    testing::Values(BadUrlCase{"ftp://example.com/feed.xml", Errc::kUnsupported},
+                    BadUrlCase{"file:///etc/passwd", Errc::kUnsupported},
+                    BadUrlCase{"gopher://example.com/", Errc::kUnsupported},
+                    BadUrlCase{"javascript:alert(1)", Errc::kUnsupported},
+                    BadUrlCase{"HTTPX://example.com/", Errc::kUnsupported},
+                    BadUrlCase{"example.com/feed", Errc::kInvalid},
+                    BadUrlCase{"http://", Errc::kInvalid},
+                    BadUrlCase{"http://exa mple.com/", Errc::kInvalid},
+                    BadUrlCase{"", Errc::kInvalid}));
+
+TEST(CurlFetcherErrors, ConnectionRefusedNamesUrlAndCause) {
+  auto fetcher = make_curl_fetcher(fast_options());
+  auto r = fetch_blocking(*fetcher, {"http://127.0.0.1:1/x"});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kNetwork);
+  EXPECT_THAT(r.error().message, StartsWith("GET http://127.0.0.1:1/x: "));
+  EXPECT_THAT(r.error().message, HasSubstr("Couldn't connect to server"));
+}
+
+TEST_F(CurlFetcherTest, TlsFailureIsANetworkError) {
+  // TLS handshake against a plain-HTTP server.
+  auto r = fetch_blocking(*fetcher_, {"https://127.0.0.1:" + std::to_string(server_.port()) + "/"});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kNetwork);
+  EXPECT_THAT(r.error().message, StartsWith("GET https://127.0.0.1:"));
+  EXPECT_THAT(r.error().message, HasSubstr("SSL")) << r.error().message;
+}
+
+TEST(CurlFetcherErrors, TotalTimeout) {
+  test::HttpServer server;
+  server.handle_with("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(milliseconds(1'000));
+    res.set_content("late", "text/plain");
+  });
+  FetchOptions options = fast_options();
+  options.total_timeout = milliseconds(200);
+  auto fetcher = make_curl_fetcher(options);
+  const auto start = steady_clock::now();
+  auto r = fetch_blocking(*fetcher, {server.url("/slow")});
+  EXPECT_LT(steady_clock::now() - start, milliseconds(900));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kNetwork);
+  EXPECT_THAT(r.error().message, HasSubstr("timed out"));
+}
+
+TEST(CurlFetcherErrors, DrippingServerIsDropped) {
+  test::HttpServer server;
+  server.handle_with("/drip", [](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider("application/octet-stream",
+                                     [](size_t offset, httplib::DataSink& sink) {
+                                       if (offset >= 8) {
+                                         sink.done();
+                                         return true;
+                                       }
+                                       std::this_thread::sleep_for(milliseconds(1'000));
+                                       return sink.write("x", 1);
+                                     });
+  });
+  FetchOptions options = fast_options();
+  options.total_timeout = milliseconds(20'000);
+  options.low_speed_bytes = 64;
+  options.low_speed_time = seconds(1);
+  auto fetcher = make_curl_fetcher(options);
+  const auto start = steady_clock::now();
+  auto r = fetch_blocking(*fetcher, {server.url("/drip")});
+  EXPECT_LT(steady_clock::now() - start, seconds(4));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kNetwork);
+  EXPECT_THAT(r.error().message, StartsWith("GET " + server.url("/drip") + ": "));
+  EXPECT_THAT(r.error().message, HasSubstr("too slow"));
+}
+
+struct RetryAfterCase {
+  const char* name;
+  int status;
+  long long header_offset;  // HTTP-date this many seconds from now, unless `value` is set
+  const char* value;
+  std::optional<long long> want_min;
+  long long want_max;
+};
+
+class RetryAfterTest : public CurlFetcherTest, public testing::WithParamInterface<RetryAfterCase> {};
+
+std::string http_date(std::time_t t) {
+  char buf[64];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+TEST_P(RetryAfterTest, Parses) {
+  const auto c = GetParam();
+  const std::string value = c.value ? c.value : http_date(std::time(nullptr) + c.header_offset);
+  server_.set("/busy", {.status = c.status, .body = "busy", .headers = {{"Retry-After", value}}});
+  auto r = get("/busy");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->status, c.status);
+  if (!c.want_min) {
+    EXPECT_FALSE(r->retry_after.has_value()) << r->retry_after->count();
+    return;
+  }
+  ASSERT_TRUE(r->retry_after.has_value()) << value;
+  EXPECT_GE(r->retry_after->count(), *c.want_min) << value;
+  EXPECT_LE(r->retry_after->count(), c.want_max) << value;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RetryAfterTest,
+    testing::Values(RetryAfterCase{"Seconds503", 503, 0, "120", 120, 120},
+                    RetryAfterCase{"Seconds429", 429, 0, " 7 ", 7, 7},
+                    RetryAfterCase{"Date429", 429, 90, nullptr, 85, 90},
+                    RetryAfterCase{"PastDateIsZero", 503, -3600, nullptr, 0, 0},
+                    RetryAfterCase{"HugeIsClampedToAYear", 503, 0, "99999999999999999999", 31'536'000,
+                                   31'536'000},
+                    RetryAfterCase{"FarDateIsClampedToAYear", 503, 10LL * 365 * 24 * 3600, nullptr,
+                                   31'536'000, 31'536'000},
+                    RetryAfterCase{"Garbage", 503, 0, "soon", std::nullopt, 0},
+                    RetryAfterCase{"Negative", 503, 0, "-5", std::nullopt, 0},
+                    RetryAfterCase{"IgnoredOn200", 200, 0, "60", std::nullopt, 0}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(CurlFetcherTest, TwoHundredConcurrentRequestsAllComplete) {
+  server_.set("/many", {.body = "ok"});
+  int ok = 0;
+  int failed = 0;
+  for (int i = 0; i < 200; ++i) {
+    fetcher_->submit({server_.url("/many?i=" + std::to_string(i))},
+                     [&](Result<FetchResponse> r) { (r && r->status == 200 && r->body == "ok") ? ++ok : ++failed; });
+  }
+  EXPECT_EQ(fetcher_->pending(), 200u);
+  const auto deadline = steady_clock::now() + seconds(10);
+  while (fetcher_->pending() > 0 && steady_clock::now() < deadline) fetcher_->run(milliseconds(500));
+  EXPECT_EQ(ok, 200);
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(server_.hits("/many"), 200);
+}
+
+TEST(CurlFetcherConcurrency, SlowHostDoesNotDelayFastOne) {
+  test::HttpServer slow_host;
+  test::HttpServer fast_host;
+  slow_host.handle_with("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(milliseconds(2'000));
+    res.set_content("slow", "text/plain");
+  });
+  fast_host.set("/fast", {.body = "fast"});
+  auto fetcher = make_curl_fetcher(fast_options());
+  std::vector<std::string> order;
+  const auto start = steady_clock::now();
+  steady_clock::duration fast_took{};
+  fetcher->submit({slow_host.url("/slow")}, [&](Result<FetchResponse> r) {
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    order.push_back(r->body);
+  });
+  fetcher->submit({fast_host.url("/fast")}, [&](Result<FetchResponse> r) {
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    fast_took = steady_clock::now() - start;
+    order.push_back(r->body);
+  });
+  const auto deadline = steady_clock::now() + seconds(10);
+  while (fetcher->pending() > 0 && steady_clock::now() < deadline) fetcher->run(seconds(1));
+  EXPECT_EQ(order, (std::vector<std::string>{"fast", "slow"}));
+  EXPECT_LT(fast_took, milliseconds(1'000));
+}
+
+TEST_F(CurlFetcherTest, CallbackMaySubmitMore) {
+  server_.set("/first", {.body = "1"});
+  server_.set("/second", {.body = "2"});
+  std::vector<std::string> bodies;
+  fetcher_->submit({server_.url("/first")}, [&](Result<FetchResponse> r) {
+    ASSERT_TRUE(r.has_value());
+    bodies.push_back(r->body);
+    fetcher_->submit({server_.url("/second")}, [&](Result<FetchResponse> r2) {
+      ASSERT_TRUE(r2.has_value());
+      bodies.push_back(r2->body);
+    });
+  });
+  const auto deadline = steady_clock::now() + seconds(5);
+  while (fetcher_->pending() > 0 && steady_clock::now() < deadline) fetcher_->run(milliseconds(500));
+  EXPECT_EQ(bodies, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(CurlFetcherWakeup, WakeupEndsABlockedRun) {
+  auto fetcher = make_curl_fetcher(fast_options());
+  std::jthread waker([&fetcher] {
+    std::this_thread::sleep_for(milliseconds(100));
+    fetcher->wakeup();
+  });
+  const auto start = steady_clock::now();
+  fetcher->run(seconds(10));
+  EXPECT_LT(steady_clock::now() - start, seconds(2));
+}
+
+TEST(CurlFetcherWakeup, WakeupBeforeRunIsNotLost) {
+  auto fetcher = make_curl_fetcher(fast_options());
+  fetcher->wakeup();
+  const auto start = steady_clock::now();
+  fetcher->run(seconds(10));
+  EXPECT_LT(steady_clock::now() - start, milliseconds(500));
+  // Consumed: the next run waits its full time.
+  const auto again = steady_clock::now();
+  fetcher->run(milliseconds(200));
+  EXPECT_GE(steady_clock::now() - again, milliseconds(190));
+}
+
+}  // namespace
+}  // namespace nw

@@ -1,0 +1,378 @@
+#include "filters/extract.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "feeds/charset.h"
+#include "feeds/date.h"
+
+namespace nw {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << "cannot open " << path;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string data(const std::string& name) { return std::string(NW_TEST_DATA) + "/extract/" + name; }
+
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (const char c : text) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+// Word-4-gram shingle F1 between the extracted text and the hand-written truth.
+double shingle_f1(std::string_view got, std::string_view want) {
+  auto shingles = [](std::string_view t) {
+    const std::vector<std::string> w = words(t);
+    std::multiset<std::string> s;
+    for (std::size_t i = 0; i + 4 <= w.size(); ++i) {
+      s.insert(w[i] + ' ' + w[i + 1] + ' ' + w[i + 2] + ' ' + w[i + 3]);
+    }
+    return s;
+  };
+  const auto g = shingles(got), w = shingles(want);
+  if (g.empty() || w.empty()) return 0.0;
+  std::multiset<std::string> common;
+  std::set_intersection(g.begin(), g.end(), w.begin(), w.end(),
+                        std::inserter(common, common.begin()));
+  const double p = static_cast<double>(common.size()) / g.size();
+  const double r = static_cast<double>(common.size()) / w.size();
+  return p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+}
+
+std::size_t count(std::string_view text, std::string_view needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+std::string trim_newline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+// Phrases of page furniture that the fixtures contain outside the body.
+const char* const kBoilerplate[] = {
+    "اترك تعليق", "مقالات ذات صلة", "اقرأ أيضا", "اقرأ أيضاً", "الأكثر قراءة", "آخر الأخبار",
+    "ملفات تعريف الارتباط", "الوسوم", "شارك", "مشاهدة", "صورة أرشيفية", "تعليقات القراء",
+    "عدد القراءات", "جميع الحقوق محفوظة", "النشرة البريدية", "لن يتم نشر", "شروط التعليق",
+    "العودة للأعلى", "إعلان", "طباعة", "الرئيسية", "أخبار ذات صلة", "قبول الكل", "بقلم",
+    "أرسل لصديق", "استطلاع", "Leave a Reply", "Related", "Most popular", "cookies",
+    "Advertisement", "Read more", "Share", "Join the conversation", "Back to top", "Photo",
+    "Subscribe", "Sign up", "All rights reserved", "Topics", "correspondent", "Show more",
+    "GMT", "Photograph"};
+
+// Watchlist words put inside the furniture: a leak changes their count.
+const char* const kWatchWords[] = {"حفتر", "القاهرة", "تركيا", "مرتزقة", "Haftar", "Cairo",
+                                   "Turkey", "mercenaries"};
+
+class FixtureTest : public testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    const std::string name = GetParam();
+    std::string bytes = read_file(data(name + ".html"));
+    const Decoded decoded = decode_to_utf8(bytes, "", DocType::kHtml);
+    if (name.find("cp1256") != std::string::npos) {
+      ASSERT_EQ(decoded.encoding, "windows-1256");
+    }
+    html_ = decoded.text;
+    truth_ = trim_newline(read_file(data(name + ".txt")));
+    meta_ = nlohmann::json::parse(read_file(data(name + ".meta.json")));
+    article_ = extract_article(html_, {.base_url = meta_["base_url"].get<std::string>()});
+  }
+  std::string html_, truth_;
+  nlohmann::json meta_;
+  Article article_;
+};
+
+TEST_P(FixtureTest, Title) {
+  EXPECT_EQ(article_.title, meta_["title"].get<std::string>());
+  EXPECT_FALSE(article_.text.starts_with(article_.title)) << "title repeated at start of text";
+}
+
+TEST_P(FixtureTest, Metadata) {
+  if (meta_["published"].is_null()) {
+    EXPECT_FALSE(article_.published.has_value());
+  } else {
+    ASSERT_TRUE(article_.published.has_value());
+    EXPECT_EQ(format_iso8601(*article_.published), meta_["published"].get<std::string>());
+  }
+  EXPECT_EQ(article_.language, meta_["language"].get<std::string>());
+  EXPECT_EQ(article_.url, meta_["url"].get<std::string>());
+  EXPECT_EQ(article_.author, meta_["author"].get<std::string>());
+  EXPECT_EQ(article_.image, meta_["image"].get<std::string>());
+  EXPECT_TRUE(article_.reason.empty()) << article_.reason;
+}
+
+TEST_P(FixtureTest, BodyMatchesTruth) {
+  const double f1 = shingle_f1(article_.text, truth_);
+  EXPECT_GE(f1, 0.9) << "extracted:\n" << article_.text;
+}
+
+TEST_P(FixtureTest, NoBoilerplateLeaks) {
+  for (const char* phrase : kBoilerplate) {
+    EXPECT_EQ(count(article_.text, phrase), count(truth_, phrase)) << phrase;
+  }
+  for (const char* word : kWatchWords) {
+    EXPECT_EQ(count(article_.text, word), count(truth_, word)) << "watch word " << word;
+  }
+}
+
+TEST_P(FixtureTest, TextShape) {
+  EXPECT_EQ(article_.text.find("\n\n"), std::string::npos);
+  EXPECT_FALSE(article_.text.starts_with('\n'));
+  EXPECT_FALSE(article_.text.ends_with('\n'));
+  EXPECT_EQ(article_.text.find("  "), std::string::npos);
+  EXPECT_EQ(article_.text.find('\t'), std::string::npos);
+}
+
+// Without the structural hints (<article>, itemprop=articleBody) the scorer
+// must still find the body: the same page as an anonymous <div> soup.
+TEST_P(FixtureTest, BodyFoundWithoutSemanticHints) {
+  std::string soup = html_;
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"<article", "<div"}, {"</article>", "</div>"}, {"itemprop=\"articleBody\"", ""}}) {
+    for (auto at = soup.find(from); at != std::string::npos; at = soup.find(from, at + to.size())) {
+      soup.replace(at, from.size(), to);
+    }
+  }
+  const Article a = extract_article(soup, {.base_url = meta_["base_url"].get<std::string>()});
+  EXPECT_GE(shingle_f1(a.text, truth_), 0.85) << "extracted:\n" << a.text;
+  for (const char* word : kWatchWords) {
+    EXPECT_LE(count(a.text, word), count(truth_, word) + 1) << "watch word " << word;
+  }
+}
+
+// Broken copies of real pages: truncated anywhere, bytes flipped. No crash,
+// valid shape, and the text never grows beyond the page's own text.
+TEST_P(FixtureTest, SurvivesMutation) {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 60; ++round) {
+    std::string page = html_.substr(0, rng() % (html_.size() + 1));
+    for (int k = 0; k < 20 && !page.empty(); ++k) page[rng() % page.size()] = static_cast<char>(rng());
+    const Article a = extract_article(page, {.base_url = "https://example.com/"});
+    EXPECT_LE(a.text.size(), page.size());
+    if (a.text.empty()) {
+      EXPECT_FALSE(a.reason.empty());
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Pages, FixtureTest,
+                         testing::Values("wordpress_ar", "portal_cp1256", "html5_consent_ar",
+                                         "news_en"));
+
+// ---- Titles ----
+
+struct TitleCase {
+  const char* head;
+  const char* body;
+  const char* want;
+};
+
+class TitleTest : public testing::TestWithParam<TitleCase> {};
+
+TEST_P(TitleTest, SiteNameRemoved) {
+  const TitleCase& c = GetParam();
+  const std::string page = std::string("<html><head>") + c.head + "</head><body>" + c.body +
+                           "<div><p>Khalifa Haftar arrived in Cairo on Sunday for talks with "
+                           "Egyptian officials, according to sources close to the visit.</p>"
+                           "<p>The meeting focused on the war around Tripoli and on Turkey's "
+                           "role, officials said after the meeting ended.</p></div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://www.libyaobserver.ly/news/x"});
+  EXPECT_EQ(a.title, c.want);
+  EXPECT_FALSE(a.text.starts_with(a.title)) << a.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, TitleTest,
+    testing::Values(
+        TitleCase{"<title>Haftar lands in Cairo | Libya Observer</title>", "", "Haftar lands in Cairo"},
+        TitleCase{"<title>Libya Observer - Haftar lands in Cairo</title>", "", "Haftar lands in Cairo"},
+        TitleCase{"<meta property='og:site_name' content='The Observer'>"
+                  "<title>Haftar lands in Cairo for talks – The Observer</title>",
+                  "", "Haftar lands in Cairo for talks"},
+        TitleCase{"<title>حفتر يصل القاهرة في زيارة رسمية - بوابة الوسط</title>", "",
+                  "حفتر يصل القاهرة في زيارة رسمية"},
+        TitleCase{"<meta property='og:title' content='Haftar - the general in Cairo'>"
+                  "<title>x</title>",
+                  "<h1>Haftar - the general in Cairo</h1>", "Haftar - the general in Cairo"},
+        TitleCase{"<title>Haftar lands in Cairo | LibyaObserver</title>",
+                  "<header><h1 class='logo'><a href='/'>Libya Observer</a></h1></header>"
+                  "<h1>Haftar lands in Cairo</h1>",
+                  "Haftar lands in Cairo"},
+        TitleCase{"<title>Haftar lands in Cairo</title>", "", "Haftar lands in Cairo"}));
+
+// ---- Dates ----
+
+struct DateCase {
+  const char* markup;
+  const char* want;  // "" for none
+};
+
+class DateTest : public testing::TestWithParam<DateCase> {};
+
+TEST_P(DateTest, ToUtc) {
+  const std::string page = std::string("<html><head>") + GetParam().markup +
+                           "</head><body><article><p>Khalifa Haftar arrived in Cairo on Sunday "
+                           "for talks with Egyptian officials, sources said on Monday.</p>" +
+                           "<p>The visit was not announced in advance by either side.</p>"
+                           "</article></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/a"});
+  if (std::string_view(GetParam().want).empty()) {
+    EXPECT_FALSE(a.published.has_value());
+  } else {
+    ASSERT_TRUE(a.published.has_value());
+    EXPECT_EQ(format_iso8601(*a.published), GetParam().want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, DateTest,
+    testing::Values(
+        DateCase{"<meta property='article:published_time' content='2020-06-03T12:30:00+02:00'>",
+                 "2020-06-03T10:30:00Z"},
+        DateCase{"<script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"headline\":"
+                 "\"h\",\"datePublished\":\"2019-12-29T14:05:00-05:00\"}</script>",
+                 "2019-12-29T19:05:00Z"},
+        DateCase{"<script type='application/ld+json'>[{\"@type\":[\"NewsArticle\"],\"headline\":"
+                 "\"h\",\"datePublished\":\"2019-12-29\"}]</script>",
+                 "2019-12-29T00:00:00Z"},
+        DateCase{"<script type='application/ld+json'>{ broken json \"datePublished\": }</script>",
+                 ""},
+        DateCase{"<meta name='pubdate' content='not a date'>", ""},
+        DateCase{"</head><body><time datetime='2020-01-02T03:04:05Z'>Jan 2</time><head>",
+                 "2020-01-02T03:04:05Z"}));
+
+// ---- Pages without an article ----
+
+struct NoArticleCase {
+  const char* name;
+  std::string html;
+};
+
+class NoArticleTest : public testing::TestWithParam<NoArticleCase> {};
+
+TEST_P(NoArticleTest, EmptyTextWithReason) {
+  const Article a = extract_article(GetParam().html, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text, "") << GetParam().name;
+  EXPECT_FALSE(a.reason.empty()) << GetParam().name;
+}
+
+std::string menu_page() {
+  std::string p = "<html><body><div class='menu'><ul>";
+  for (int i = 0; i < 30; ++i) {
+    p += "<li><a href='/section/" + std::to_string(i) + "'>Section about Haftar and Cairo " +
+         std::to_string(i) + "</a></li>";
+  }
+  return p + "</ul></div><div><ul><li><a href='/a'>Libya news: Haftar in Cairo today</a></li>"
+             "<li><a href='/b'>Turkey sends mercenaries to Tripoli again</a></li></ul></div>"
+             "<footer>Copyright 2020</footer></body></html>";
+}
+
+std::string teaser_page() {
+  std::string p = "<html><body><main>";
+  for (int i = 0; i < 8; ++i) {
+    p += "<div class='teaser'><h2><a href='/news/" + std::to_string(1000 + i) +
+         "'>Haftar meets officials in Cairo, day " + std::to_string(i) + "</a></h2>"
+         "<p>The commander held talks with Egyptian officials about the war in Libya and "
+         "Turkey's growing role there, sources said.</p></div>";
+  }
+  return p + "</main></body></html>";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, NoArticleTest,
+    testing::Values(NoArticleCase{"empty", ""}, NoArticleCase{"text only", "hello"},
+                    NoArticleCase{"binary", std::string("\x00\xff\xfe<\x01>\x80", 7)},
+                    NoArticleCase{"menu", menu_page()}, NoArticleCase{"teasers", teaser_page()},
+                    NoArticleCase{"404", "<html><body><h1>Page not found</h1><p>Sorry.</p>"
+                                         "<nav><a href='/'>Home</a></nav></body></html>"}),
+    [](const testing::TestParamInfo<NoArticleCase>& info) {
+      std::string n = info.param.name;
+      for (char& c : n) {
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+      }
+      return n;
+    });
+
+// ---- Structure ----
+
+TEST(Extract, KeepsBrLinesHeadingsListsAndQuotes) {
+  const Article a = extract_article(
+      "<html><body><table><tr><td><a href='/'>Home</a></td></tr><tr><td>"
+      "<font>First line of the report about the Libyan talks in Cairo today.<br>"
+      "Second line, with more detail on what the delegation asked Egypt for.<br><br>"
+      "<b>Subheading</b><br>Third line after the subheading, still part of the story.</font>"
+      "<ul><li>Point one of the agreement, about the ceasefire.</li>"
+      "<li>Point two of the agreement, about the mercenaries.</li></ul>"
+      "<blockquote>We will not accept foreign troops, a spokesman said.</blockquote>"
+      "</td></tr></table></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text,
+            "First line of the report about the Libyan talks in Cairo today.\n"
+            "Second line, with more detail on what the delegation asked Egypt for.\n"
+            "Subheading\n"
+            "Third line after the subheading, still part of the story.\n"
+            "Point one of the agreement, about the ceasefire.\n"
+            "Point two of the agreement, about the mercenaries.\n"
+            "We will not accept foreign troops, a spokesman said.");
+}
+
+TEST(Extract, CommentSectionWithoutClassNamesIsCut) {
+  const Article a = extract_article(
+      "<html><body><div><p>Khalifa Haftar arrived in Cairo on Sunday, officials said, for talks "
+      "on the war.</p><p>Egypt has backed him since 2014, and repeated that support today.</p>"
+      "<h3>Leave a Reply</h3><p>Haftar will lose, says a reader who does not like him at "
+      "all.</p></div></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text,
+            "Khalifa Haftar arrived in Cairo on Sunday, officials said, for talks on the war.\n"
+            "Egypt has backed him since 2014, and repeated that support today.");
+}
+
+TEST(Extract, TenMegabytePageInBoundedTime) {
+  const std::string para =
+      "<p>Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian officials, "
+      "sources said, as the battle for Tripoli continued.</p>\n";
+  std::string page = "<html><body><article>";
+  while (page.size() < (10u << 20)) page += para;
+  page += "</article></body></html>";
+  const auto t0 = std::chrono::steady_clock::now();
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20));
+  EXPECT_FALSE(a.text.empty());
+}
+
+TEST(Extract, PathologicalNestingGivesReason) {
+  std::string page;
+  for (int i = 0; i < 200000; ++i) page += "<div>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text, "");
+  EXPECT_NE(a.reason.find("nesting"), std::string::npos) << a.reason;
+}
+
+}  // namespace
+}  // namespace nw

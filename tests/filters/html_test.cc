@@ -1,0 +1,159 @@
+#include "filters/html.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+
+namespace nw::html {
+namespace {
+
+Document must_parse(std::string_view html) {
+  auto doc = parse(html);
+  EXPECT_TRUE(doc.has_value()) << (doc ? "" : doc.error().message);
+  return std::move(*doc);
+}
+
+TEST(Html, BuildsTreeInDocumentOrder) {
+  const Document doc = must_parse(
+      "<!doctype html><html lang=ar><head><title>T</title></head>"
+      "<body><div id=Main class='a b'><p>one <b>two</b></p><p>three</p></div></body></html>");
+  const Node html = doc.first(Tag::kHtml);
+  ASSERT_TRUE(html);
+  EXPECT_EQ(html.attr("lang"), "ar");
+  const Node div = doc.first(Tag::kDiv);
+  ASSERT_TRUE(div);
+  EXPECT_EQ(div.attr("id"), "Main");
+  EXPECT_EQ(div.attr("class"), "a b");
+  EXPECT_TRUE(div.has_attr("class"));
+  EXPECT_FALSE(div.has_attr("style"));
+  EXPECT_EQ(div.attr("missing"), "");
+  EXPECT_EQ(div.text_content(), "one twothree");
+  EXPECT_EQ(div.parent().tag(), Tag::kBody);
+
+  const Node p1 = div.first_child();
+  ASSERT_TRUE(p1);
+  EXPECT_EQ(p1.tag(), Tag::kP);
+  EXPECT_EQ(p1.next_sibling().tag(), Tag::kP);
+  EXPECT_EQ(p1.next_sibling(), div.last_child());
+  EXPECT_FALSE(div.last_child().next_sibling());
+  EXPECT_TRUE(div.contains(p1));
+  EXPECT_FALSE(p1.contains(div));
+  // Descendants occupy the id range (id, end).
+  for (std::uint32_t i = div.id() + 1; i < div.end(); ++i) {
+    EXPECT_TRUE(div.contains(doc.node(i)));
+  }
+  EXPECT_EQ(doc.all(Tag::kP).size(), 2u);
+  EXPECT_EQ(doc.root().tag(), Tag::kDocument);
+  EXPECT_EQ(doc.root().end(), doc.size());
+}
+
+TEST(Html, DecodesEntitiesAndKeepsUnknownTagNames) {
+  const Document doc = must_parse(
+      "<p title='a&amp;b'>x &lt; y&nbsp;&#1581;&#x641;</p><my-widget data-X=1>w</my-widget>");
+  const Node p = doc.first(Tag::kP);
+  EXPECT_EQ(p.attr("title"), "a&b");
+  EXPECT_EQ(p.first_child().text(), "x < y\u00a0\u062d\u0641");
+  const Node w = doc.first(Tag::kOther);
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w.name(), "my-widget");
+  EXPECT_EQ(w.attr("data-x"), "1");
+}
+
+TEST(Html, ScriptAndStyleTextIsNotContent) {
+  const Document doc = must_parse(
+      "<body><script>var a = '<p>x</p>';</script><style>p{}</style><p>seen</p></body>");
+  EXPECT_EQ(doc.first(Tag::kBody).text_content(), "seen");
+  EXPECT_EQ(doc.first(Tag::kScript).first_child().text(), "var a = '<p>x</p>';");
+}
+
+TEST(Html, RepairsBrokenMarkup) {
+  const Document doc = must_parse("<table><tr><td>a<td>b</table><p>unclosed <b>bold <i>it</p>c");
+  EXPECT_EQ(doc.all(Tag::kTd).size(), 2u);
+  EXPECT_EQ(doc.first(Tag::kBody).text_content(), "abunclosed bold itc");
+}
+
+TEST(Html, NodesSurviveDocumentMove) {
+  Document doc = must_parse("<p class=x>hello</p>");
+  const Node p = doc.first(Tag::kP);
+  Document moved = std::move(doc);
+  EXPECT_EQ(p.attr("class"), "x");
+  EXPECT_EQ(p.text_content(), "hello");
+}
+
+TEST(Html, RejectsOversizedInput) {
+  const auto doc = parse(std::string(2000, 'a'), {.max_bytes = 1000});
+  ASSERT_FALSE(doc.has_value());
+  EXPECT_EQ(doc.error().code, Errc::kTooLarge);
+}
+
+TEST(Html, EmptyAndBinaryInputParse) {
+  EXPECT_TRUE(parse("").has_value());
+  std::string junk;
+  std::mt19937 rng(7);
+  for (int round = 0; round < 50; ++round) {
+    junk.resize(rng() % 4000);
+    const char kAlphabet[] = "<>/=\"'&#;! abcdpqrstv\x00\xff\xd8\xa7\xe2\x80";
+    for (char& c : junk) c = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
+    const auto doc = parse(junk);
+    ASSERT_TRUE(doc.has_value());
+    EXPECT_EQ(doc->root().end(), doc->size());
+  }
+}
+
+TEST(Html, ModerateNestingParsesWithoutRecursion) {
+  std::string deep;
+  for (int i = 0; i < 3000; ++i) deep += "<div>";
+  deep += "bottom";
+  const auto doc = parse(deep);
+  ASSERT_TRUE(doc.has_value()) << doc.error().message;
+  EXPECT_NE(doc->first(Tag::kBody).text_content().find("bottom"), std::string::npos);
+}
+
+TEST(Html, RefusesPathologicalNesting) {
+  std::string deep;
+  for (int i = 0; i < 100000; ++i) deep += "<div>";
+  const auto doc = parse(deep);
+  ASSERT_FALSE(doc.has_value());
+  EXPECT_EQ(doc.error().code, Errc::kTooLarge);
+  EXPECT_NE(doc.error().message.find("nesting"), std::string::npos);
+}
+
+// 10 MB of each repeated pattern must parse, or be refused, in bounded time.
+class TenMegabyteTest : public testing::TestWithParam<const char*> {};
+TEST_P(TenMegabyteTest, BoundedTime) {
+  std::string page;
+  const std::string unit = GetParam();
+  while (page.size() < (10u << 20)) page += unit;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto doc = parse(page);
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(elapsed, std::chrono::seconds(10)) << unit;  // generous: shared CI cores
+  if (!doc) {
+    EXPECT_EQ(doc.error().code, Errc::kTooLarge) << unit;
+  }
+}
+INSTANTIATE_TEST_SUITE_P(Patterns, TenMegabyteTest,
+                         testing::Values("<p>para ", "<li>item", "<b>", "<a href=x>", "<font>",
+                                         "<table>", "<td>", "<select><option>", "<div></div>",
+                                         "</div>", "&amp;", "<!--", "<b><i></b></i>",
+                                         "<p><b><i><u>x</p>", "\xd8\xa7 "));
+
+struct CollapseCase {
+  const char* in;
+  const char* want;
+};
+class CollapseTest : public testing::TestWithParam<CollapseCase> {};
+TEST_P(CollapseTest, Collapses) {
+  EXPECT_EQ(collapse_whitespace(GetParam().in), GetParam().want);
+}
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CollapseTest,
+    testing::Values(CollapseCase{"  a  b\n\tc ", "a b c"}, CollapseCase{"", ""},
+                    CollapseCase{" \n ", ""}, CollapseCase{"a\u00a0\u00a0b", "a b"},
+                    CollapseCase{"\u062d\u202f\u0641", "\u062d \u0641"},
+                    CollapseCase{"x\u2003y", "x y"}));
+
+}  // namespace
+}  // namespace nw::html

@@ -1,0 +1,221 @@
+#include "filters/query.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace nw {
+namespace {
+
+const SourcePos kPos{"lists/libya.toml", 7, 10};
+
+struct ParseCase {
+  const char* query;
+  const char* want;  // to_string of the AST
+};
+
+class ParseTest : public testing::TestWithParam<ParseCase> {};
+
+TEST_P(ParseTest, Parses) {
+  const auto& c = GetParam();
+  auto q = parse_query(c.query, kPos);
+  ASSERT_TRUE(q.has_value()) << c.query << "\n" << q.error().message;
+  EXPECT_EQ(to_string(*q), c.want) << c.query;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Operators, ParseTest,
+    testing::Values(
+        ParseCase{"Haftar", "haftar"},
+        ParseCase{"حفتر", "حفتر"},
+        ParseCase{"Haftar Cairo", "(AND haftar cairo)"},  // implicit AND
+        ParseCase{"Haftar AND Cairo", "(AND haftar cairo)"},
+        ParseCase{"Haftar OR Sisi", "(OR haftar sisi)"},
+        ParseCase{"a OR b OR c", "(OR a b c)"},
+        ParseCase{"a b c", "(AND a b c)"},
+        // NOT binds tighter than AND, AND (explicit or implicit) tighter than OR.
+        ParseCase{"a OR b AND c", "(OR a (AND b c))"},
+        ParseCase{"a OR b c", "(OR a (AND b c))"},
+        ParseCase{"a b OR c", "(OR (AND a b) c)"},
+        ParseCase{"a NOT b", "(AND a (NOT b))"},
+        ParseCase{"a AND NOT b OR c", "(OR (AND a (NOT b)) c)"},
+        ParseCase{"NOT b a", "(AND (NOT b) a)"},
+        ParseCase{"(a OR b) c", "(AND (OR a b) c)"},
+        ParseCase{"(a OR b) AND (c OR d)", "(AND (OR a b) (OR c d))"},
+        ParseCase{"((a))", "a"},
+        ParseCase{"a AND (b AND c)", "(AND a b c)"},
+        ParseCase{"a (b OR NOT c)", "(AND a (OR b (NOT c)))"},
+        // Lower-case operators are words.
+        ParseCase{"war and peace", "(AND war and peace)"},
+        ParseCase{"Haftar or Sisi", "(AND haftar or sisi)"},
+        ParseCase{"not Haftar", "(AND not haftar)"},
+        // Phrases: straight, curly and guillemet quotes.
+        ParseCase{"\"Khalifa Haftar\"", "\"khalifa haftar\""},
+        ParseCase{"“خليفة حفتر” OR «فائز السراج»", "(OR \"خليفه حفتر\" \"فايز السراج\")"},
+        ParseCase{"\"Haftar\" Cairo", "(AND \"haftar\" cairo)"},
+        ParseCase{"\"AND\"", "\"and\""},  // a quoted operator is a word
+        // A term the tokenizer splits matches as a phrase.
+        ParseCase{"al-Sisi", "\"al sisi\""},
+        ParseCase{"Obama's", "\"obama s\""},
+        // Normalization applies to terms.
+        ParseCase{"المسئولين", "المسيولين"},
+        ParseCase{"STRASSE İstanbul", "(AND strasse istanbul)"},
+        // Fields.
+        ParseCase{"title:Haftar Cairo", "(AND title:haftar cairo)"},
+        ParseCase{"body:\"Khalifa Haftar\"", "body:\"khalifa haftar\""},
+        ParseCase{"title:(Haftar OR Sisi)", "(OR title:haftar title:sisi)"},
+        ParseCase{"title: Haftar", "title:haftar"},
+        ParseCase{"10:30", "\"10 30\""},
+        // Prefixes.
+        ParseCase{"Haft*", "haft*"},
+        ParseCase{"مسؤول* OR title:Sis*", "(OR مسوول* title:sis*)"},
+        ParseCase{"al-Sis*", "\"al sis*\""},
+        // Layout.
+        ParseCase{"  Haftar\n  AND\tCairo  ", "(AND haftar cairo)"},
+        ParseCase{"Haftar\u00A0Cairo", "(AND haftar cairo)"}));
+
+struct ErrorCase {
+  const char* what;
+  const char* query;
+  const char* want;
+};
+
+class ParseErrorTest : public testing::TestWithParam<ErrorCase> {};
+
+TEST_P(ParseErrorTest, ExactMessageWithCaret) {
+  const auto& c = GetParam();
+  auto q = parse_query(c.query, kPos);
+  ASSERT_FALSE(q.has_value()) << c.what << ": " << to_string(*q);
+  EXPECT_EQ(q.error().code, Errc::kInvalid);
+  EXPECT_EQ(q.error().message, c.want) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Messages, ParseErrorTest,
+    testing::Values(
+        ErrorCase{"empty", "", "lists/libya.toml:7:10: empty query\n    \n    ^"},
+        ErrorCase{"blank", "   ", "lists/libya.toml:7:10: empty query\n       \n    ^"},
+        ErrorCase{"unclosed (", "(Haftar OR Sisi",
+                  "lists/libya.toml:7:10: unbalanced parenthesis: '(' is never closed\n"
+                  "    (Haftar OR Sisi\n"
+                  "    ^"},
+        ErrorCase{"inner unclosed (", "Haftar AND (Sisi OR (Cairo)",
+                  "lists/libya.toml:7:21: unbalanced parenthesis: '(' is never closed\n"
+                  "    Haftar AND (Sisi OR (Cairo)\n"
+                  "               ^"},
+        ErrorCase{"stray )", "Haftar) Sisi",
+                  "lists/libya.toml:7:16: unbalanced parenthesis: ')' has no matching '('\n"
+                  "    Haftar) Sisi\n"
+                  "          ^"},
+        ErrorCase{"only )", ")",
+                  "lists/libya.toml:7:10: unbalanced parenthesis: ')' has no matching '('\n    )\n    ^"},
+        ErrorCase{"empty ()", "Haftar ()",
+                  "lists/libya.toml:7:17: empty parentheses\n    Haftar ()\n           ^"},
+        ErrorCase{"unclosed quote", "Haftar \"Khalifa",
+                  "lists/libya.toml:7:17: unclosed quote\n    Haftar \"Khalifa\n           ^"},
+        ErrorCase{"unclosed curly quote", "“خليفة حفتر",
+                  "lists/libya.toml:7:10: unclosed quote\n    “خليفة حفتر\n    ^"},
+        ErrorCase{"empty phrase", "Haftar \"\"",
+                  "lists/libya.toml:7:17: empty phrase\n    Haftar \"\"\n           ^"},
+        ErrorCase{"phrase of punctuation", "\"...\"",
+                  "lists/libya.toml:7:10: phrase has no letters or digits to match\n    \"...\"\n    ^"},
+        ErrorCase{"term of punctuation", "Haftar & Sisi",
+                  "lists/libya.toml:7:17: '&' has no letters or digits to match\n"
+                  "    Haftar & Sisi\n"
+                  "           ^"},
+        ErrorCase{"AND at end", "Haftar AND",
+                  "lists/libya.toml:7:17: AND with nothing after it\n    Haftar AND\n           ^"},
+        ErrorCase{"OR at end", "Haftar OR",
+                  "lists/libya.toml:7:17: OR with nothing after it\n    Haftar OR\n           ^"},
+        ErrorCase{"NOT at end", "Haftar NOT",
+                  "lists/libya.toml:7:17: NOT with nothing after it\n    Haftar NOT\n           ^"},
+        ErrorCase{"AND before )", "(Haftar AND) Sisi",
+                  "lists/libya.toml:7:18: AND with nothing after it\n    (Haftar AND) Sisi\n            ^"},
+        ErrorCase{"AND OR", "Haftar AND OR Sisi",
+                  "lists/libya.toml:7:17: AND with nothing after it\n    Haftar AND OR Sisi\n           ^"},
+        ErrorCase{"OR at start", "OR Haftar",
+                  "lists/libya.toml:7:10: OR with nothing before it\n    OR Haftar\n    ^"},
+        ErrorCase{"AND after (", "(AND Haftar)",
+                  "lists/libya.toml:7:11: AND with nothing before it\n    (AND Haftar)\n     ^"},
+        ErrorCase{"field with nothing", "Haftar title:",
+                  "lists/libya.toml:7:17: title: with no word, phrase or '(' right after it\n"
+                  "    Haftar title:\n"
+                  "           ^"},
+        ErrorCase{"field before operator", "body: OR Haftar",
+                  "lists/libya.toml:7:10: body: with no word, phrase or '(' right after it\n"
+                  "    body: OR Haftar\n"
+                  "    ^"},
+        ErrorCase{"conflicting fields", "title:(body:Haftar)",
+                  "lists/libya.toml:7:17: conflicting fields: title: and body: on the same term\n"
+                  "    title:(body:Haftar)\n"
+                  "           ^"},
+        ErrorCase{"NOT only", "NOT Haftar",
+                  "lists/libya.toml:7:10: rule has no positive term (NOT only excludes; add a word to look for)\n"
+                  "    NOT Haftar\n"
+                  "    ^"},
+        ErrorCase{"NOT and NOT", "NOT a NOT b",
+                  "lists/libya.toml:7:10: rule has no positive term (NOT only excludes; add a word to look for)\n"
+                  "    NOT a NOT b\n"
+                  "    ^"},
+        ErrorCase{"negative OR branch", "Haftar OR NOT Sisi",
+                  "lists/libya.toml:7:20: OR alternative has no positive term (NOT only excludes; add a word to "
+                  "look for)\n"
+                  "    Haftar OR NOT Sisi\n"
+                  "              ^"},
+        ErrorCase{"star inside a word", "Haf*tar",
+                  "lists/libya.toml:7:13: '*' marks a prefix only at the end of a word\n    Haf*tar\n       ^"},
+        ErrorCase{"short prefix", "Haftar H*",
+                  "lists/libya.toml:7:17: prefix too short: give at least 2 letters before '*'\n"
+                  "    Haftar H*\n"
+                  "           ^"},
+        ErrorCase{"star after punctuation", "Haftar-*",
+                  "lists/libya.toml:7:17: '*' must follow a letter or digit\n    Haftar-*\n           ^"},
+        ErrorCase{"lone star", "Haftar *",
+                  "lists/libya.toml:7:17: '*' has no letters or digits to match\n    Haftar *\n           ^"},
+        // Columns count code points, not bytes; lines count from the query start.
+        ErrorCase{"arabic columns", "حفتر AND",
+                  "lists/libya.toml:7:15: AND with nothing after it\n    حفتر AND\n         ^"},
+        ErrorCase{"second line", "Haftar AND\n  (Sisi OR Cairo",
+                  "lists/libya.toml:8:3: unbalanced parenthesis: '(' is never closed\n"
+                  "      (Sisi OR Cairo\n"
+                  "      ^"},
+        ErrorCase{"tab kept under caret", "Haftar\tAND",
+                  "lists/libya.toml:7:17: AND with nothing after it\n    Haftar\tAND\n          \t^"}));
+
+TEST(ParseQuery, UnknownPositionDefaultsToLineOneColumnOne) {
+  auto q = parse_query("a AND", SourcePos{});
+  ASSERT_FALSE(q.has_value());
+  EXPECT_EQ(q.error().message, "<query>:1:3: AND with nothing after it\n    a AND\n      ^");
+}
+
+TEST(ParseQuery, DeepNestingIsAnErrorNotAStackOverflow) {
+  const std::string query = std::string(100'000, '(') + "a";
+  auto q = parse_query(query, kPos);
+  ASSERT_FALSE(q.has_value());
+  EXPECT_TRUE(q.error().message.starts_with("lists/libya.toml:7:75: query nested too deeply\n"))
+      << q.error().message.substr(0, 100);
+}
+
+TEST(ParseQuery, AnyBytesInNeverCrash) {
+  for (const char* q : {"\xFF\xFE", "(((", ")))", "\"", "“", "«", "NOT NOT NOT", "AND OR NOT", "title:",
+                        "a\xE2\x80", "title:title:a", "body:)"}) {
+    auto r = parse_query(q, kPos);
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::kInvalid) << q;
+    }
+  }
+}
+
+TEST(ParseQuery, OffsetsPointIntoTheQuery) {
+  auto q = parse_query("Haftar (Sisi OR \"Khalifa Haftar\")", kPos);
+  ASSERT_TRUE(q.has_value());
+  ASSERT_EQ(q->children.size(), 2u);
+  EXPECT_EQ(q->children[0].offset, 0u);
+  EXPECT_EQ(q->children[0].text, "Haftar");
+  EXPECT_EQ(q->children[1].offset, 8u);
+  EXPECT_EQ(q->children[1].children[1].offset, 16u);
+  EXPECT_EQ(q->children[1].children[1].text, "Khalifa Haftar");
+}
+
+}  // namespace
+}  // namespace nw

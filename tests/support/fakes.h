@@ -1,0 +1,86 @@
+// Test doubles for the daemon's seams: a clock the test moves, a fetcher that
+// answers from a table the test fills (and records every request), and a
+// publisher that keeps what it was given. Single-threaded, like the loop.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "daemon/clock.h"
+#include "daemon/publisher.h"
+#include "feeds/fetcher.h"
+
+namespace nw::test {
+
+class FakeClock final : public Clock {
+ public:
+  FakeClock() : now_(std::chrono::sys_days{std::chrono::year{2020} / 6 / 3} + std::chrono::hours(9)) {}
+  TimePoint now() const override { return now_; }
+  void advance(std::chrono::milliseconds d) { now_ += d; }
+
+ private:
+  TimePoint now_;
+};
+
+class FakeFetcher final : public Fetcher {
+ public:
+  // What a URL answers; unknown URLs answer a network error.
+  void answer(const std::string& url, Result<FetchResponse> r) { answers_[url] = std::move(r); }
+  void answer_page(const std::string& url, std::string body, long status = 200,
+                   std::string content_type = "text/html; charset=utf-8") {
+    answer(url, FetchResponse{.status = status, .url = url, .content_type = std::move(content_type),
+                              .body = std::move(body)});
+  }
+
+  void submit(FetchRequest request, Done done) override {
+    requests.push_back(request);
+    queue_.emplace_back(std::move(request), std::move(done));
+  }
+  void run(std::chrono::milliseconds) override {
+    auto batch = std::move(queue_);
+    queue_.clear();
+    for (auto& [req, done] : batch) {
+      auto it = answers_.find(req.url);
+      if (it == answers_.end()) {
+        done(fail(Errc::kNetwork, "GET " + req.url + ": Couldn't connect to server"));
+        continue;
+      }
+      Result<FetchResponse> r = it->second;
+      if (r && r->status == 200 && !r->etag.empty() && req.etag == r->etag) {
+        r = FetchResponse{.status = 304, .url = req.url, .etag = r->etag};
+      }
+      done(std::move(r));
+    }
+  }
+  std::size_t pending() const override { return queue_.size(); }
+  void wakeup() override {}
+
+  int count(const std::string& url) const {
+    int n = 0;
+    for (const auto& r : requests) n += r.url == url;
+    return n;
+  }
+  std::vector<FetchRequest> requests;
+
+ private:
+  std::map<std::string, Result<FetchResponse>> answers_;
+  std::deque<std::pair<FetchRequest, Done>> queue_;
+};
+
+class FakePublisher final : public Publisher {
+ public:
+  Result<void> publish(const Alert& alert) override {
+    if (broken) return fail(Errc::kIo, "publisher broken");
+    sent.push_back(alert);
+    return {};
+  }
+  std::vector<Alert> sent;
+  bool broken = false;
+};
+
+}  // namespace nw::test
