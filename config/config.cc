@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -146,7 +147,7 @@ void Loader::read_http(const toml::table& root, Config& cfg) {
   constexpr std::string_view kWhere = "[http]";
   check_keys(*t, kWhere,
              {"user_agent", "timeout", "connect_timeout", "max_body", "max_redirects",
-              "max_connections_per_host"});
+              "max_connections_per_host", "host_spacing"});
   if (const auto* v = value<std::string>(*t, "user_agent", kWhere)) {
     if (v->get().empty() || v->get().find_first_of("\r\n") != std::string::npos) {
       problem(v->source().begin, "'user_agent' in [http] must be one non-empty line");
@@ -188,6 +189,31 @@ void Loader::read_http(const toml::table& root, Config& cfg) {
   if (auto n = bounded("max_connections_per_host", 1, 16)) {
     cfg.fetch.max_connections_per_host = static_cast<std::size_t>(*n);
   }
+  // host_spacing: a duration ("1s") or milliseconds ("500ms"); "0ms" turns it off.
+  if (const toml::node* n = t->get("host_spacing")) {
+    constexpr std::chrono::milliseconds kMaxSpacing{std::chrono::minutes(10)};
+    const auto* s = n->as_string();
+    const std::string_view text = s ? std::string_view(s->get()) : std::string_view();
+    std::optional<std::chrono::milliseconds> spacing;
+    if (text.size() > 2 && text.ends_with("ms")) {
+      std::int64_t ms = 0;
+      const std::string_view digits = text.substr(0, text.size() - 2);
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+      if (ec != std::errc() || end != digits.data() + digits.size() || ms < 0) {
+        problem(n->source().begin, "'host_spacing' in [http] must be a duration like \"1s\" or "
+                                   "\"500ms\", not " + in_quotes(text));
+      } else {
+        spacing = std::chrono::milliseconds(ms);
+      }
+    } else if (auto d = duration(*t, "host_spacing", kWhere)) {
+      spacing = *d;
+    }
+    if (spacing && *spacing > kMaxSpacing) {
+      problem(n->source().begin, "'host_spacing' in [http] must be at most 10m");
+    } else if (spacing) {
+      cfg.fetch.host_spacing = *spacing;
+    }
+  }
 }
 
 bool valid_source_id(std::string_view id) {
@@ -208,7 +234,8 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
   constexpr std::string_view kWhere = "[[source]]";
   std::map<std::string, int, std::less<>> first_line;
   for (const toml::table* t : table_array(root, "source")) {
-    check_keys(*t, kWhere, {"id", "url", "kind", "interval", "backlog"});
+    check_keys(*t, kWhere, {"id", "url", "kind", "interval", "backlog", "min_interval",
+                            "max_interval", "realert_on_edit"});
     SourceConfig src;
     src.pos = pos_of(t->source().begin);
     bool ok = require(*t, kWhere, "id");
@@ -254,6 +281,26 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
       }
     }
     if (const auto* v = value<bool>(*t, "backlog", kWhere)) src.backlog = v->get();
+    if (const auto* v = value<bool>(*t, "realert_on_edit", kWhere)) src.realert_on_edit = v->get();
+    // Adaptive bounds: min_interval <= interval <= max_interval.
+    if (t->contains("min_interval")) {
+      src.min_interval = duration(*t, "min_interval", kWhere);
+      ok = src.min_interval.has_value() && ok;
+    }
+    if (t->contains("max_interval")) {
+      src.max_interval = duration(*t, "max_interval", kWhere);
+      ok = src.max_interval.has_value() && ok;
+    }
+    if (ok && src.min_interval && *src.min_interval > src.interval) {
+      problem(t->get("min_interval")->source().begin,
+              "'min_interval' in [[source]] must not be longer than 'interval'");
+      ok = false;
+    }
+    if (ok && src.max_interval && *src.max_interval < src.interval) {
+      problem(t->get("max_interval")->source().begin,
+              "'max_interval' in [[source]] must not be shorter than 'interval'");
+      ok = false;
+    }
     if (ok) cfg.sources.push_back(std::move(src));
   }
 }
@@ -288,7 +335,7 @@ std::vector<std::pair<fs::path, toml::source_position>> Loader::watchlist_files(
 
 std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::string>* source_ids) {
   constexpr std::string_view kWhere = "[[rule]]";
-  check_keys(t, kWhere, {"id", "query", "sources", "languages", "severity", "tags", "exact"});
+  check_keys(t, kWhere, {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents"});
   Rule r;
   bool ok = require(t, kWhere, "id");
   ok = require(t, kWhere, "query") && ok;
@@ -352,6 +399,7 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
     r.tags.push_back(std::move(tag));
   }
   if (const auto* v = value<bool>(t, "exact", kWhere)) r.exact = v->get();
+  if (const auto* v = value<bool>(t, "fold_accents", kWhere)) r.fold_accents = v->get();
   if (!ok) return std::nullopt;
   return r;
 }

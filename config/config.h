@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ struct SourceConfig {
   Kind kind = Kind::kFeed;
   std::chrono::seconds interval{300};
   bool backlog = true;  // items already present at first sight alert like new ones
+  // Adaptive polling moves between these from the observed publishing rate;
+  // unset: interval/4 (at least 1s) and interval*4 (daemon/scheduler.h).
+  std::optional<std::chrono::seconds> min_interval;
+  std::optional<std::chrono::seconds> max_interval;
+  // An item seen again with new content is matched again (new rules may alert;
+  // still at most one alert per rule and article).
+  bool realert_on_edit = false;
   SourcePos pos;        // of the [[source]] table, for messages
 };
 

@@ -65,6 +65,15 @@ struct Page {
   std::string language;
 };
 
+// An input that could not be read: a JSON line in the output stream, or a message on stderr.
+void report_failure(std::string_view command, const std::string& input, const Error& error, bool as_json) {
+  if (as_json) {
+    std::cout << dump({{"input", input}, {"error", error.message}}) << "\n";
+  } else {
+    std::cerr << "newswatch " << command << ": " << error.message << "\n";
+  }
+}
+
 Page page_from(const std::string& input, const Input& in, const std::string& base_url) {
   if (!is_url(input) && input.ends_with(".txt")) {
     const Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kText);
@@ -84,11 +93,7 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
     auto in = read_input(input, fetcher.get());
     if (!in) {
       status = 1;
-      if (as_json) {
-        std::cout << dump({{"input", input}, {"error", in.error().message}}) << "\n";
-      } else {
-        std::cerr << "newswatch extract: " << in.error().message << "\n";
-      }
+      report_failure("extract", input, in.error(), as_json);
       continue;
     }
     const Decoded d = decode_to_utf8(in->bytes, in->content_type, DocType::kHtml);
@@ -131,11 +136,7 @@ int cmd_match(const std::vector<std::string>& watchlist_files, const std::vector
     auto in = read_input(input, fetcher.get());
     if (!in) {
       status = 1;
-      if (as_json) {
-        std::cout << dump({{"input", input}, {"error", in.error().message}}) << "\n";
-      } else {
-        std::cerr << "newswatch match: " << in.error().message << "\n";
-      }
+      report_failure("match", input, in.error(), as_json);
       continue;
     }
     const Page page = page_from(input, *in, "");
@@ -239,7 +240,9 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> watchlists;
   auto* match = app.add_subcommand("match", "print the watchlist hits of pages or text files");
-  match->add_option("-w,--watchlist", watchlists, "watchlist file (TOML); repeatable")->required();
+  match->add_option("-w,--watchlist", watchlists, "watchlist file (TOML); repeatable")
+      ->required()
+      ->allow_extra_args(false);
   match->add_flag("--json", as_json, "one JSON object per hit per line");
   match->add_option("inputs", inputs, "HTML files, URLs, or .txt files (first line: title)")->required();
 

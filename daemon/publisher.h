@@ -20,6 +20,10 @@ class Publisher {
   // Where subscribers connect: for ZeroMQ the bound endpoint with any wildcard
   // port resolved ("tcp://127.0.0.1:*" -> "tcp://127.0.0.1:41237"). "" if none.
   virtual std::string endpoint() const { return {}; }
+  // Whether anyone would receive an alert published now. ZeroMQ drops what a
+  // PUB socket sends while nobody subscribes, so the daemon keeps alerts in its
+  // store until this is true.
+  virtual bool has_subscribers() { return true; }
 };
 
 // Binds `endpoint` (e.g. "tcp://127.0.0.1:5556", or "tcp://127.0.0.1:*" for any

@@ -1,6 +1,7 @@
 #include "daemon/scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace nw {
 
@@ -8,44 +9,52 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+namespace {
+constexpr seconds kFloor{1};
+}
+
 Scheduler::Scheduler(const Clock& clock, Options options) : clock_(clock), options_(options) {}
 
 void Scheduler::add(std::string id, seconds interval, std::optional<TimePoint> first_due) {
-  auto& e = entries_[std::move(id)];
-  e.interval = std::max(interval, seconds(1));
+  auto [it, fresh] = entries_.try_emplace(std::move(id));
+  Entry& e = it->second;
+  if (!fresh && !e.in_flight) queue_.erase({e.due, it->first});
+  e.interval = std::max(interval, kFloor);
   e.due = first_due.value_or(clock_.now());
+  if (!e.in_flight) queue_.emplace(e.due, it->first);
 }
 
-void Scheduler::remove(std::string_view id) { entries_.erase(std::string(id)); }
+void Scheduler::remove(std::string_view id) {
+  auto it = entries_.find(std::string(id));
+  if (it == entries_.end()) return;
+  if (!it->second.in_flight) queue_.erase({it->second.due, it->first});
+  entries_.erase(it);
+}
 
 bool Scheduler::contains(std::string_view id) const {
   return entries_.contains(std::string(id));
 }
 
+void Scheduler::set_interval(std::string_view id, seconds interval) {
+  if (auto it = entries_.find(std::string(id)); it != entries_.end()) {
+    it->second.interval = std::max(interval, kFloor);
+  }
+}
+
 std::vector<std::string> Scheduler::take_due() {
   const TimePoint now = clock_.now();
-  std::vector<std::pair<TimePoint, std::string>> due;
-  for (auto& [id, e] : entries_) {
-    if (!e.in_flight && e.due <= now) due.emplace_back(e.due, id);
-  }
-  std::sort(due.begin(), due.end());
   std::vector<std::string> out;
-  out.reserve(due.size());
-  for (auto& [when, id] : due) {
-    entries_[id].in_flight = true;
-    out.push_back(std::move(id));
+  while (!queue_.empty() && queue_.begin()->first <= now) {
+    auto node = queue_.extract(queue_.begin());
+    entries_.at(node.value().second).in_flight = true;
+    out.push_back(std::move(node.value().second));
   }
   return out;
 }
 
 std::optional<milliseconds> Scheduler::until_next() const {
-  std::optional<TimePoint> next;
-  for (const auto& [id, e] : entries_) {
-    if (e.in_flight) continue;
-    if (!next || e.due < *next) next = e.due;
-  }
-  if (!next) return std::nullopt;
-  const auto wait = duration_cast<milliseconds>(*next - clock_.now());
+  if (queue_.empty()) return std::nullopt;
+  const auto wait = duration_cast<milliseconds>(queue_.begin()->first - clock_.now());
   return std::max(wait, milliseconds(0));
 }
 
@@ -54,6 +63,7 @@ TimePoint Scheduler::finish(std::string_view id, bool ok, int consecutive_failur
   auto it = entries_.find(std::string(id));
   if (it == entries_.end()) return clock_.now();
   Entry& e = it->second;
+  if (!e.in_flight) queue_.erase({e.due, it->first});
   e.in_flight = false;
   milliseconds delay = e.interval;
   if (!ok) {
@@ -66,7 +76,48 @@ TimePoint Scheduler::finish(std::string_view id, bool ok, int consecutive_failur
   }
   if (retry_after) delay = std::max<milliseconds>(delay, *retry_after);
   e.due = clock_.now() + delay;
+  queue_.emplace(e.due, it->first);
   return e.due;
+}
+
+IntervalBounds interval_bounds(seconds interval, std::optional<seconds> min_interval,
+                               std::optional<seconds> max_interval) {
+  const seconds base = std::max(interval, kFloor);
+  const seconds lo = std::clamp(min_interval.value_or(base / 4), kFloor, base);
+  const seconds hi = std::max(max_interval.value_or(base * 4), base);
+  return {lo, base, hi};
+}
+
+seconds adapt_interval(seconds current, const IntervalBounds& bounds, const PollSample& sample,
+                       std::chrono::sys_seconds now) {
+  current = std::clamp(current, bounds.min, bounds.max);
+  std::optional<double> estimate;  // seconds per new item
+  if (sample.modified && sample.new_items > 0 && sample.since_last && sample.since_last->count() > 0) {
+    estimate = static_cast<double>(sample.since_last->count()) / sample.new_items;
+  }
+  if (sample.modified) {
+    // k dated items published over [oldest, now]: one per (now - oldest) / k.
+    // Future dates (clock skew, scheduled posts) say nothing about the rate.
+    std::optional<std::chrono::sys_seconds> oldest;
+    int k = 0;
+    for (const auto d : sample.item_dates) {
+      if (d > now + std::chrono::minutes(5)) continue;
+      ++k;
+      if (!oldest || d < *oldest) oldest = d;
+    }
+    if (k >= 2) {
+      const double span = std::max<double>(static_cast<double>((now - *oldest).count()), 1.0);
+      const double by_dates = span / k;
+      estimate = estimate ? std::min(*estimate, by_dates) : by_dates;
+    }
+  }
+  // No evidence of activity: slow down.
+  const double target = estimate.value_or(2.0 * static_cast<double>(current.count()));
+  double next = std::sqrt(static_cast<double>(current.count()) * std::max(target, 1.0));
+  if (sample.hint) next = std::max(next, static_cast<double>(sample.hint->count()));
+  next = std::clamp(next, static_cast<double>(bounds.min.count()),
+                    static_cast<double>(bounds.max.count()));
+  return seconds(static_cast<std::int64_t>(std::llround(next)));
 }
 
 }  // namespace nw

@@ -1,8 +1,9 @@
 // The SQLite implementation of Store (daemon/store.h).
 //
-// Schema version 1 (PRAGMA user_version):
+// Schema version 2 (PRAGMA user_version); a version 1 file is migrated in place:
 //   sources  one row per source id, all SourceState fields
-//   items    (source_id, key) -> item, attempts, finished flag; rowid = discovery order
+//   items    (source_id, key) -> item, attempts, finished flag; rowid = discovery order;
+//            canon (canonical link, indexed) and digest since version 2
 //   alerts   seq -> rendered JSON, published flag; UNIQUE(watchlist, rule, article_key)
 //   counters name -> value; "alert_seq" is the last seq handed out, so a seq is
 //            never reused even if old alert rows are pruned one day.
@@ -20,7 +21,7 @@
 namespace nw {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr const char* kSchema = R"sql(
@@ -71,6 +72,16 @@ CREATE TABLE counters (
 );
 INSERT INTO counters(name, value) VALUES ('alert_seq', 0);
 PRAGMA user_version = 1;
+)sql";
+
+// Version 1 -> 2: item identity and adaptive polling.
+constexpr const char* kMigrateTo2 = R"sql(
+ALTER TABLE sources ADD COLUMN identity INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN poll_interval INTEGER;
+ALTER TABLE items ADD COLUMN canon TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX items_canon ON items(source_id, canon) WHERE canon != '';
+PRAGMA user_version = 2;
 )sql";
 
 struct DbCloser {
@@ -138,6 +149,7 @@ class Statement {
                : std::string();
     }
     std::int64_t column_int(int i) const { return sqlite3_column_int64(s_, i); }
+    bool column_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
     std::optional<std::chrono::sys_seconds> column_time(int i) const {
       if (sqlite3_column_type(s_, i) == SQLITE_NULL) return std::nullopt;
       return from_unix(sqlite3_column_int64(s_, i));
@@ -166,6 +178,10 @@ class SqliteStore final : public Store {
   Result<void> save_source(std::string_view source_id, const SourceState& state) override;
   Result<std::vector<Item>> add_items(std::string_view source_id, std::span<const Item> items,
                                       bool finished) override;
+  Result<std::vector<std::pair<std::string, std::string>>> keys_for_links(
+      std::string_view source_id, std::span<const std::string> links) override;
+  Result<std::vector<Item>> requeue_edited(std::string_view source_id,
+                                           std::span<const Item> items) override;
   Result<std::vector<Item>> pending_items(std::string_view source_id) override;
   Result<void> record_attempt(std::string_view source_id, std::string_view key) override;
   Result<std::vector<Alert>> finish_item(std::string_view source_id, std::string_view key,
@@ -233,7 +249,8 @@ class SqliteStore final : public Store {
   DbHandle db_;
   std::string path_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
-      finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, published_;
+      finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, published_,
+      by_canon_, get_digest_, set_digest_, requeue_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -244,26 +261,34 @@ Result<void> SqliteStore::prepare_all() {
   const Entry entries[] = {
       {&get_source_,
        "SELECT url, etag, last_modified, initialized, disabled, consecutive_failures, "
-       "last_success, last_attempt, last_error, next_poll, config_url FROM sources "
-       "WHERE id = ?1"},
+       "last_success, last_attempt, last_error, next_poll, config_url, identity, poll_interval "
+       "FROM sources WHERE id = ?1"},
       {&put_source_,
        "INSERT INTO sources(id, url, etag, last_modified, initialized, disabled, "
-       "consecutive_failures, last_success, last_attempt, last_error, next_poll, config_url) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+       "consecutive_failures, last_success, last_attempt, last_error, next_poll, config_url, "
+       "identity, poll_interval) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
        "ON CONFLICT(id) DO UPDATE SET url = excluded.url, etag = excluded.etag, "
        "last_modified = excluded.last_modified, initialized = excluded.initialized, "
        "disabled = excluded.disabled, consecutive_failures = excluded.consecutive_failures, "
        "last_success = excluded.last_success, last_attempt = excluded.last_attempt, "
        "last_error = excluded.last_error, next_poll = excluded.next_poll, "
-       "config_url = excluded.config_url"},
+       "config_url = excluded.config_url, identity = excluded.identity, "
+       "poll_interval = excluded.poll_interval"},
       {&ensure_source_, "INSERT INTO sources(id) VALUES (?1) ON CONFLICT(id) DO NOTHING"},
       {&add_item_,
        "INSERT INTO items(source_id, key, link, title, summary, content, published, attempts, "
-       "finished, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-       "ON CONFLICT(source_id, key) DO NOTHING"},
+       "finished, first_seen, canon, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+       "?11, ?12) ON CONFLICT(source_id, key) DO NOTHING"},
       {&pending_,
-       "SELECT key, link, title, summary, content, published, attempts FROM items "
+       "SELECT key, link, title, summary, content, published, attempts, canon, digest FROM items "
        "WHERE source_id = ?1 AND finished = 0 ORDER BY rowid"},
+      {&by_canon_, "SELECT key FROM items WHERE source_id = ?1 AND canon = ?2 AND canon != ''"},
+      {&get_digest_, "SELECT digest FROM items WHERE source_id = ?1 AND key = ?2"},
+      {&set_digest_, "UPDATE items SET digest = ?3 WHERE source_id = ?1 AND key = ?2"},
+      {&requeue_,
+       "UPDATE items SET link = ?3, title = ?4, summary = ?5, content = ?6, published = ?7, "
+       "canon = ?8, digest = ?9, attempts = 0, finished = 0 WHERE source_id = ?1 AND key = ?2"},
       {&attempt_,
        "UPDATE items SET attempts = attempts + 1 WHERE source_id = ?1 AND key = ?2"},
       {&finish_existing_, "UPDATE items SET finished = 1 WHERE source_id = ?1 AND key = ?2"},
@@ -306,6 +331,13 @@ Result<SourceState> SqliteStore::source(std::string_view source_id) {
   s.last_error = u.column_text(8);
   s.next_poll = u.column_time(9);
   s.config_url = u.column_text(10);
+  const std::int64_t identity = u.column_int(11);
+  s.identity = identity == 2 ? ItemIdentity::kHash
+               : identity == 1 ? ItemIdentity::kLink
+                               : ItemIdentity::kId;
+  if (!u.column_null(12)) {
+    s.poll_interval = std::chrono::seconds(u.column_int(12));
+  }
   return s;
 }
 
@@ -323,7 +355,9 @@ Result<void> SqliteStore::save_source(std::string_view source_id, const SourceSt
       .time(9, state.last_attempt)
       .text(10, state.last_error)
       .time(11, state.next_poll)
-      .text(12, state.config_url);
+      .text(12, state.config_url)
+      .integer(13, static_cast<std::int64_t>(state.identity));
+  if (state.poll_interval) u.integer(14, state.poll_interval->count());
   return run(u, what);  // a single statement is its own transaction
 }
 
@@ -346,7 +380,9 @@ Result<std::vector<Item>> SqliteStore::add_items(std::string_view source_id,
         .time(7, item.published)
         .integer(8, item.attempts)
         .integer(9, finished)
-        .integer(10, now);
+        .integer(10, now)
+        .text(11, item.canonical_link)
+        .text(12, item.digest);
     if (auto r = run(u, what + " (item '" + item.key + "')"); !r) {
       return std::unexpected(r.error());
     }
@@ -374,8 +410,69 @@ Result<std::vector<Item>> SqliteStore::pending_items(std::string_view source_id)
     it.content = u.column_text(4);
     it.published = u.column_time(5);
     it.attempts = static_cast<int>(u.column_int(6));
+    it.canonical_link = u.column_text(7);
+    it.digest = u.column_text(8);
   }
   return items;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::keys_for_links(
+    std::string_view source_id, std::span<const std::string> links) {
+  const std::string what = "look up links of source '" + std::string(source_id) + "'";
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& link : links) {
+    if (link.empty()) continue;
+    auto u = by_canon_.use();
+    u.text(1, source_id).text(2, link);
+    for (;;) {
+      auto row = u.step();
+      if (!row) return std::unexpected(db_error(what));
+      if (!*row) break;
+      out.emplace_back(link, u.column_text(0));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Item>> SqliteStore::requeue_edited(std::string_view source_id,
+                                                      std::span<const Item> items) {
+  const std::string what = "requeue edited items of source '" + std::string(source_id) + "'";
+  Transaction tx(*this);
+  if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+  std::vector<Item> edited;
+  for (const Item& item : items) {
+    if (item.digest.empty()) continue;
+    std::optional<std::string> stored;
+    {
+      auto u = get_digest_.use();
+      u.text(1, source_id).text(2, item.key);
+      auto row = u.step();
+      if (!row) return std::unexpected(db_error(what));
+      if (*row) stored = u.column_text(0);
+    }
+    if (!stored || *stored == item.digest) continue;
+    if (stored->empty()) {
+      auto u = set_digest_.use();
+      u.text(1, source_id).text(2, item.key).text(3, item.digest);
+      if (auto r = run(u, what); !r) return std::unexpected(r.error());
+      continue;
+    }
+    auto u = requeue_.use();
+    u.text(1, source_id)
+        .text(2, item.key)
+        .text(3, item.link)
+        .text(4, item.title)
+        .text(5, item.summary)
+        .text(6, item.content)
+        .time(7, item.published)
+        .text(8, item.canonical_link)
+        .text(9, item.digest);
+    if (auto r = run(u, what + " (item '" + item.key + "')"); !r) return std::unexpected(r.error());
+    Item& e = edited.emplace_back(item);
+    e.attempts = 0;
+  }
+  if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
+  return edited;
 }
 
 Result<void> SqliteStore::record_attempt(std::string_view source_id, std::string_view key) {
@@ -554,7 +651,13 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& di
     }
     // Version 0 is a new file (a file with other tables fails in CREATE TABLE).
     // Later versions migrate here, one step per version.
-    if (version == 0) return exec(kSchema, "create schema");
+    if (version == 0) {
+      if (auto r = exec(kSchema, "create schema"); !r) return r;
+      version = 1;
+    }
+    if (version == 1) {
+      if (auto r = exec(kMigrateTo2, "migrate schema to version 2"); !r) return r;
+    }
     return {};
   }();
   if (!schema) {

@@ -14,12 +14,17 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "daemon/alert.h"
 #include "daemon/error.h"
 
 namespace nw {
+
+// How a source's items are keyed (daemon/watcher.h). A source starts trusting
+// its feed's ids and only ever degrades, once it has shown they cannot be trusted.
+enum class ItemIdentity { kId = 0, kLink = 1, kHash = 2 };
 
 struct SourceState {
   std::string config_url;  // the configured URL this state belongs to
@@ -33,6 +38,8 @@ struct SourceState {
   std::optional<std::chrono::sys_seconds> last_attempt;
   std::string last_error;  // empty after a success
   std::optional<std::chrono::sys_seconds> next_poll;
+  ItemIdentity identity = ItemIdentity::kId;
+  std::optional<std::chrono::seconds> poll_interval;  // current adaptive interval
 };
 
 // An entry discovered in a source (feed entry or listing link).
@@ -44,6 +51,8 @@ struct Item {
   std::string content;
   std::optional<std::chrono::sys_seconds> published;
   int attempts = 0;  // failed tries to fetch the article so far
+  std::string canonical_link;  // canonical_url(link): finds the item under another key
+  std::string digest;          // of the feed's title, summary and content: tells an edit
 };
 
 class Store {
@@ -61,6 +70,15 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<Item>> add_items(std::string_view source_id,
                                                            std::span<const Item> items,
                                                            bool finished) = 0;
+  // (canonical link, key) of every item this source recorded with one of `links`.
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> keys_for_links(
+      std::string_view source_id, std::span<const std::string> links) = 0;
+  // Of `items`, those recorded before with another non-empty digest (edited
+  // since): their stored content and digest are replaced, they are pending
+  // again with no attempts, and they are returned. A recorded item without a
+  // digest just gets this one. Unknown keys are ignored.
+  [[nodiscard]] virtual Result<std::vector<Item>> requeue_edited(std::string_view source_id,
+                                                                std::span<const Item> items) = 0;
   // Items recorded but not finished, oldest first (after a restart: the work left).
   [[nodiscard]] virtual Result<std::vector<Item>> pending_items(std::string_view source_id) = 0;
   // Counts one more failed attempt on a pending item.

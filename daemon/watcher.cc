@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "feeds/charset.h"
@@ -46,6 +47,29 @@ std::string describe_wait(milliseconds d) {
   return std::to_string(s / 3600) + "h";
 }
 
+const char* identity_name(ItemIdentity i) {
+  switch (i) {
+    case ItemIdentity::kId: return "ids";
+    case ItemIdentity::kLink: return "links";
+    case ItemIdentity::kHash: return "content hashes";
+  }
+  return "?";
+}
+
+std::string digest(const Item& item) {
+  return fnv1a_hex(item.title, item.summary + "\x1f" + item.content);
+}
+
+IntervalBounds bounds_of(const SourceConfig& s) {
+  return interval_bounds(s.interval, s.min_interval, s.max_interval);
+}
+
+std::optional<seconds> longest(std::optional<seconds> a, std::optional<seconds> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
 // Plain text of a feed's HTML summary or content.
 std::string feed_text(const Item& item) {
   const std::string& html = item.content.empty() ? item.summary : item.content;
@@ -57,23 +81,32 @@ std::string feed_text(const Item& item) {
 }  // namespace
 
 std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries) {
+  ItemIdentity used;
+  return item_keys(entries, ItemIdentity::kId, used);
+}
+
+std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries, ItemIdentity at_least,
+                                   ItemIdentity& used) {
   std::unordered_set<std::string_view> ids;
-  bool ids_ok = true;
+  bool ids_ok = at_least == ItemIdentity::kId;
   for (const auto& e : entries) {
+    if (!ids_ok) break;
     if (e.id.empty() || !ids.insert(e.id).second) {
       ids_ok = false;
       break;
     }
   }
   std::unordered_set<std::string> links;
-  bool links_ok = true;
+  bool links_ok = at_least != ItemIdentity::kHash;
   for (const auto& e : entries) {
+    if (!links_ok) break;
     const std::string c = canonical_url(e.link);
     if (c.empty() || !links.insert(c).second) {
       links_ok = false;
       break;
     }
   }
+  used = ids_ok ? ItemIdentity::kId : links_ok ? ItemIdentity::kLink : ItemIdentity::kHash;
   std::vector<std::string> keys;
   keys.reserve(entries.size());
   for (const auto& e : entries) {
@@ -95,8 +128,7 @@ Watcher::Watcher(Fetcher& fetcher, Store& store, Publisher& publisher, const Clo
       publisher_(publisher),
       clock_(clock),
       options_(options),
-      scheduler_(clock, {.max_backoff = options.max_backoff}),
-      started_(clock.now()) {}
+      scheduler_(clock, {.max_backoff = options.max_backoff}) {}
 
 void Watcher::set_sources(std::vector<SourceConfig> sources) {
   std::unordered_map<std::string, SourceConfig> next;
@@ -108,9 +140,13 @@ void Watcher::set_sources(std::vector<SourceConfig> sources) {
   for (const auto& [id, s] : next) {
     auto old = sources_.find(id);
     const bool changed = old == sources_.end() || old->second.url != s.url ||
-                         old->second.interval != s.interval || old->second.kind != s.kind;
+                         old->second.interval != s.interval || old->second.kind != s.kind ||
+                         old->second.min_interval != s.min_interval ||
+                         old->second.max_interval != s.max_interval;
     if (!changed && scheduler_.contains(id)) continue;
     std::optional<TimePoint> due;
+    const IntervalBounds bounds = bounds_of(s);
+    seconds interval = bounds.base;
     if (auto state = store_.source(id); state && state->config_url == s.url) {
       if (state->disabled) {
         spdlog::warn("source {}: disabled after an earlier error ({}); change its url to retry",
@@ -118,8 +154,9 @@ void Watcher::set_sources(std::vector<SourceConfig> sources) {
         continue;
       }
       if (state->next_poll) due = TimePoint(*state->next_poll);
+      if (state->poll_interval) interval = std::clamp(*state->poll_interval, bounds.min, bounds.max);
     }
-    scheduler_.add(id, s.interval, due);
+    scheduler_.add(id, interval, due);
     added.push_back(id);
   }
   sources_ = std::move(next);
@@ -139,12 +176,8 @@ milliseconds Watcher::tick() {
     if (const SourceConfig* s = find_source(id)) poll(*s);
   }
   publish_recorded();
-  milliseconds wait = scheduler_.until_next().value_or(milliseconds(1000));
-  if (unpublished_) {
-    const auto grace_left = duration_cast<milliseconds>(started_ + options_.publish_grace - clock_.now());
-    wait = std::min(wait, std::max(grace_left, milliseconds(10)));
-  }
-  return std::min(wait, milliseconds(1000));
+  // At most a second: alerts held for want of a subscriber go out within one.
+  return std::min(scheduler_.until_next().value_or(milliseconds(1000)), milliseconds(1000));
 }
 
 void Watcher::poll(const SourceConfig& source) {
@@ -178,12 +211,15 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
     state.config_url = state.url = source->url;
     state.etag.clear();
     state.last_modified.clear();
+    state.identity = ItemIdentity::kId;
+    state.poll_interval.reset();
   }
   const auto now = to_sys_seconds(clock_.now());
   state.last_attempt = now;
   std::optional<seconds> retry_after;
   std::string error;
   bool disable = false;
+  std::optional<PollSample> sample;  // set when the poll observed something
 
   if (!response) {
     error = response.error().message;
@@ -194,24 +230,28 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
       spdlog::info("source {}: {} moved permanently to {}", source_id, state.url, *r.moved_to);
       state.url = *r.moved_to;
     }
+    std::optional<seconds> since_last;
+    if (state.last_success) since_last = now - *state.last_success;
     if (r.status == 304) {
       // Nothing new.
+      sample = PollSample{.modified = false, .since_last = since_last, .hint = r.max_age};
     } else if (r.status == 200) {
-      auto items = items_from(*source, r);
-      if (!items) {
-        error = items.error().message;
+      const ItemIdentity identity = state.identity;
+      auto polled = items_from(*source, r, state);
+      auto added = polled ? record_items(*source, *polled, state) : std::unexpected(polled.error());
+      if (!added) {
+        error = added.error().message;
+        state.identity = identity;  // decided again, with its bookkeeping, next time
       } else {
-        const bool finished = !state.initialized && !source->backlog;
-        auto added = store_.add_items(source_id, *items, finished);
-        if (!added) {
-          error = added.error().message;
-        } else {
-          spdlog::debug("source {}: {} entries, {} new", source_id, items->size(), added->size());
-          state.initialized = true;
-          // Validators are stored only once the items are safely recorded.
-          state.etag = r.etag;
-          state.last_modified = r.last_modified;
-        }
+        spdlog::debug("source {}: {} entries, {} new", source_id, polled->items.size(), *added);
+        state.initialized = true;
+        // Validators are stored only once the items are safely recorded.
+        state.etag = r.etag;
+        state.last_modified = r.last_modified;
+        sample = PollSample{.new_items = *added,
+                            .since_last = since_last,
+                            .item_dates = std::move(polled->dates),
+                            .hint = longest(polled->hint, r.max_age)};
       }
     } else if (r.status == 410) {
       error = "GET " + r.url + ": HTTP 410 Gone; source disabled";
@@ -226,6 +266,14 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
     state.consecutive_failures = 0;
     state.last_success = now;
     state.last_error.clear();
+    if (sample) {
+      const IntervalBounds bounds = bounds_of(*source);
+      const seconds current = state.poll_interval.value_or(bounds.base);
+      const seconds next = adapt_interval(current, bounds, *sample, now);
+      if (next != current) spdlog::debug("source {}: polling every {}", source_id, describe_wait(next));
+      state.poll_interval = next;
+      scheduler_.set_interval(source_id, next);
+    }
   } else {
     ++state.consecutive_failures;
     state.last_error = error;
@@ -250,31 +298,104 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
   start_pending(*source);
 }
 
-Result<std::vector<Item>> Watcher::items_from(const SourceConfig& source, const FetchResponse& r) {
-  std::vector<Item> items;
+Result<Watcher::Polled> Watcher::items_from(const SourceConfig& source, const FetchResponse& r,
+                                            SourceState& state) {
+  Polled out;
   if (source.kind == SourceConfig::Kind::kFeed) {
     auto feed = parse_feed(r.body, {.url = r.url, .content_type = r.content_type});
     if (!feed) return std::unexpected(feed.error());
     for (const auto& w : feed->warnings) spdlog::debug("source {}: {}", source.id, w);
-    const std::vector<std::string> keys = item_keys(feed->entries);
-    items.reserve(feed->entries.size());
+    out.hint = longest(feed->ttl, feed->update_interval);
+    ItemIdentity used = state.identity;
+    std::vector<std::string> keys = item_keys(feed->entries, state.identity, used);
+    std::vector<std::string> links;
+    links.reserve(feed->entries.size());
+    for (const auto& e : feed->entries) links.push_back(canonical_url(e.link));
+    if (used == ItemIdentity::kId && state.initialized) {
+      // Across polls: entries whose link is known under another id. A majority
+      // of them means the feed makes up new ids for old items.
+      auto known = store_.keys_for_links(source.id, links);
+      if (!known) return std::unexpected(known.error());
+      std::unordered_map<std::string_view, std::unordered_set<std::string_view>> by_link;
+      for (const auto& [link, key] : *known) by_link[link].insert(key);
+      int with_known_link = 0;
+      int reissued = 0;
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto it = by_link.find(links[i]);
+        if (it == by_link.end()) continue;
+        ++with_known_link;
+        reissued += !it->second.contains(keys[i]);
+      }
+      if (reissued > 0 && 2 * reissued > with_known_link) {
+        spdlog::info("source {}: {} of {} known articles came back under new ids", source.id,
+                     reissued, with_known_link);
+        keys = item_keys(feed->entries, ItemIdentity::kLink, used);
+      }
+    }
+    if (used != state.identity) {
+      spdlog::info("source {}: its item ids cannot be trusted; items are now told apart by {}",
+                   source.id, identity_name(used));
+      state.identity = used;
+      out.identity_changed = true;
+    }
+    out.items.reserve(feed->entries.size());
     for (std::size_t i = 0; i < feed->entries.size(); ++i) {
       FeedEntry& e = feed->entries[i];
-      items.push_back(Item{.key = keys[i],
-                           .link = std::move(e.link),
-                           .title = std::move(e.title),
-                           .summary = std::move(e.summary),
-                           .content = std::move(e.content),
-                           .published = e.published ? e.published : e.updated});
+      auto published = e.published ? e.published : e.updated;
+      if (published) out.dates.push_back(*published);
+      Item& item = out.items.emplace_back(Item{.key = std::move(keys[i]),
+                                               .link = std::move(e.link),
+                                               .title = std::move(e.title),
+                                               .summary = std::move(e.summary),
+                                               .content = std::move(e.content),
+                                               .published = published,
+                                               .canonical_link = std::move(links[i])});
+      item.digest = digest(item);
     }
   } else {
     const Decoded page = decode_to_utf8(r.body, r.content_type, DocType::kHtml);
     for (auto& link : find_article_links(page.text, r.url)) {
-      std::string key = "link:" + canonical_url(link.url);
-      items.push_back(Item{.key = std::move(key), .link = std::move(link.url), .title = std::move(link.title)});
+      std::string canonical = canonical_url(link.url);
+      Item& item = out.items.emplace_back(Item{.key = "link:" + canonical,
+                                               .link = std::move(link.url),
+                                               .title = std::move(link.title),
+                                               .canonical_link = std::move(canonical)});
+      item.digest = digest(item);
     }
   }
-  return items;
+  return out;
+}
+
+Result<int> Watcher::record_items(const SourceConfig& source, Polled& polled,
+                                  const SourceState& state) {
+  if (polled.identity_changed) {
+    // Items recorded under their old keys are not new under the new ones.
+    std::vector<std::string> links;
+    for (const Item& item : polled.items) links.push_back(item.canonical_link);
+    auto known = store_.keys_for_links(source.id, links);
+    if (!known) return std::unexpected(known.error());
+    std::unordered_set<std::string_view> seen_links;
+    for (const auto& [link, key] : *known) seen_links.insert(link);
+    std::vector<Item> seen;
+    for (const Item& item : polled.items) {
+      if (seen_links.contains(item.canonical_link)) seen.push_back(item);
+    }
+    if (auto r = store_.add_items(source.id, seen, /*finished=*/true); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  const bool finished = !state.initialized && !source.backlog;
+  auto added = store_.add_items(source.id, polled.items, finished);
+  if (!added) return std::unexpected(added.error());
+  if (source.realert_on_edit && state.initialized) {
+    auto edited = store_.requeue_edited(source.id, polled.items);
+    if (!edited) return std::unexpected(edited.error());
+    for (const Item& item : *edited) {
+      spdlog::info("source {}: {} was edited; matching it again", source.id,
+                   item.link.empty() ? item.key : item.link);
+    }
+  }
+  return static_cast<int>(added->size());
 }
 
 void Watcher::start_pending(const SourceConfig& source) {
@@ -370,7 +491,16 @@ void Watcher::finish_item(const SourceConfig& source, const Item& item, std::str
 }
 
 void Watcher::publish_recorded() {
-  if (!unpublished_ || clock_.now() < started_ + options_.publish_grace) return;
+  if (!unpublished_) return;
+  // ZeroMQ drops what is published while nobody subscribes: alerts wait in the
+  // store until a subscriber is there.
+  if (!publisher_.has_subscribers()) {
+    if (!holding_) spdlog::info("no subscriber connected: alerts wait in the state database until one is");
+    holding_ = true;
+    return;
+  }
+  if (holding_) spdlog::info("a subscriber connected: sending the alerts that waited");
+  holding_ = false;
   auto alerts = store_.unpublished_alerts();
   if (!alerts) {
     spdlog::error("{}", alerts.error().message);

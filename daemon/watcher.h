@@ -3,6 +3,8 @@
 // extracts its text, matches it against the current rule snapshot, records the
 // alerts in the Store and hands them to the Publisher. Everything it knows
 // survives in the Store, so a restart repeats no alert and loses none.
+// Item identity degrades per source and is persisted (see item_keys); each
+// source's interval adapts to its publishing rate within its bounds.
 // Not thread-safe: lives on the loop thread that also calls Fetcher::run().
 // set_matcher() may take a snapshot compiled on another thread.
 #pragma once
@@ -29,9 +31,6 @@ namespace nw {
 struct WatcherOptions {
   // Tries to fetch an article before it is matched on its feed text alone.
   int max_article_attempts = 3;
-  // No alert goes out before this long after start: subscribers that connect
-  // as the daemon starts would miss them (ZeroMQ's slow joiner).
-  std::chrono::milliseconds publish_grace{1000};
   std::chrono::seconds max_backoff{3600};
 };
 
@@ -53,11 +52,21 @@ class Watcher {
   std::uint64_t alerts_published() const { return alerts_published_; }
 
  private:
-  struct Job;  // one item being processed
+  // What a 200 response held.
+  struct Polled {
+    std::vector<Item> items;
+    std::vector<std::chrono::sys_seconds> dates;  // of the feed's items, for adaptive polling
+    std::optional<std::chrono::seconds> hint;     // the feed's ttl / sy:update*
+    bool identity_changed = false;                // state.identity degraded on this poll
+  };
   void poll(const SourceConfig& source);
   void on_poll(const std::string& source_id, Result<FetchResponse> response);
-  // Returns the items found in a 200 response, or an error message.
-  Result<std::vector<Item>> items_from(const SourceConfig& source, const FetchResponse& response);
+  // Returns the items found in a 200 response, or an error message. May degrade
+  // state.identity (ids or links shown untrustworthy).
+  Result<Polled> items_from(const SourceConfig& source, const FetchResponse& response,
+                            SourceState& state);
+  // Records a 200's items; returns how many were new. Error: a message.
+  Result<int> record_items(const SourceConfig& source, Polled& polled, const SourceState& state);
   void start_pending(const SourceConfig& source);
   void start_item(const SourceConfig& source, Item item);
   void on_article(const std::string& source_id, Item item, Result<FetchResponse> response);
@@ -76,8 +85,8 @@ class Watcher {
   std::unordered_map<std::string, SourceConfig> sources_;
   std::shared_ptr<const Matcher> matcher_;
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
-  TimePoint started_;
   bool unpublished_ = true;  // the store may hold alerts not yet published
+  bool holding_ = false;     // alerts are waiting for a subscriber
   std::uint64_t alerts_published_ = 0;
 };
 
@@ -85,5 +94,12 @@ class Watcher {
 // ids are trustworthy (present and unique), else the canonical link, else a
 // hash of title and summary.
 std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries);
+
+// The same, for a source whose stored identity is `at_least`: never a better
+// kind than that; `used` says which kind was used. The Watcher also degrades a
+// source from ids to links when a majority of the entries whose links it knows
+// come back under new ids (a feed that regenerates its guids).
+std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries, ItemIdentity at_least,
+                                   ItemIdentity& used);
 
 }  // namespace nw

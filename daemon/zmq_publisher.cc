@@ -1,7 +1,9 @@
-// The ZeroMQ Publisher (daemon/publisher.h): one context and one PUB socket,
-// owned here. cppzmq reports failures with zmq::error_t; they stop at this
+// The ZeroMQ Publisher (daemon/publisher.h): one context and one XPUB socket,
+// owned here. XPUB is PUB that also reports subscriptions, which is how
+// has_subscribers() knows whether an alert would reach anyone. cppzmq reports failures with zmq::error_t; they stop at this
 // file and leave as Result values.
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,7 +43,7 @@ std::optional<std::string> bad_tcp_port(std::string_view endpoint) {
 
 class ZmqPublisher final : public Publisher {
  public:
-  ZmqPublisher() : socket_(context_, zmq::socket_type::pub) {}
+  ZmqPublisher() : socket_(context_, zmq::socket_type::xpub) {}
 
   Result<void> bind(const std::string& endpoint) {
     if (auto why = bad_tcp_port(endpoint)) {
@@ -78,12 +80,32 @@ class ZmqPublisher final : public Publisher {
 
   std::string endpoint() const override { return endpoint_; }
 
+  bool has_subscribers() override {
+    // Subscription messages: 1 byte (1 subscribe, 0 unsubscribe) + the topic.
+    // XPUB passes on the first subscription to a topic and the last
+    // unsubscription from it (also when a subscriber goes away), so the set of
+    // topics with at least one subscriber is exactly what arrives here.
+    try {
+      zmq::message_t msg;
+      while (socket_.recv(msg, zmq::recv_flags::dontwait)) {
+        const std::string_view m = msg.to_string_view();
+        if (m.empty()) continue;
+        if (m[0] == 1) topics_.emplace(m.substr(1));
+        if (m[0] == 0) topics_.erase(std::string(m.substr(1)));
+      }
+    } catch (const zmq::error_t&) {
+      // A receive failure leaves the last known state.
+    }
+    return !topics_.empty();
+  }
+
  private:
   // Declared before socket_: the socket closes first, then the context waits
   // (up to the linger time) for queued messages.
   zmq::context_t context_;
   zmq::socket_t socket_;
   std::string endpoint_;
+  std::set<std::string, std::less<>> topics_;  // topics someone subscribes to
 };
 
 }  // namespace

@@ -55,19 +55,20 @@ struct Alias {
 };
 
 // WHATWG-style overrides where plain ICU alias lookup would differ from what
-// browsers (and therefore publishers) mean. Everything else goes to ICU.
+// browsers (and therefore publishers) mean. Everything else goes to ICU. The
+// name is what we report; converter_for() says which table decodes it.
 constexpr std::array kAliases = {
     Alias{"utf-8", "utf-8"},          Alias{"utf8", "utf-8"},
     Alias{"unicode-1-1-utf-8", "utf-8"}, Alias{"x-unicode20utf8", "utf-8"},
-    Alias{"us-ascii", "windows-1252"}, Alias{"ascii", "windows-1252"},
-    Alias{"ansi_x3.4-1968", "windows-1252"}, Alias{"iso-8859-1", "windows-1252"},
-    Alias{"iso8859-1", "windows-1252"}, Alias{"iso88591", "windows-1252"},
-    Alias{"iso_8859-1", "windows-1252"}, Alias{"iso_8859-1:1987", "windows-1252"},
-    Alias{"latin1", "windows-1252"},  Alias{"l1", "windows-1252"},
-    Alias{"cp819", "windows-1252"},   Alias{"ibm819", "windows-1252"},
+    Alias{"us-ascii", "us-ascii"},    Alias{"ascii", "us-ascii"},
+    Alias{"ansi_x3.4-1968", "us-ascii"}, Alias{"iso-8859-1", "iso-8859-1"},
+    Alias{"iso8859-1", "iso-8859-1"}, Alias{"iso88591", "iso-8859-1"},
+    Alias{"iso_8859-1", "iso-8859-1"}, Alias{"iso_8859-1:1987", "iso-8859-1"},
+    Alias{"latin1", "iso-8859-1"},    Alias{"l1", "iso-8859-1"},
+    Alias{"cp819", "iso-8859-1"},     Alias{"ibm819", "iso-8859-1"},
     Alias{"cp1252", "windows-1252"},  Alias{"x-cp1252", "windows-1252"},
-    Alias{"windows-1252", "windows-1252"}, Alias{"iso-8859-9", "windows-1254"},
-    Alias{"latin5", "windows-1254"},  Alias{"iso-8859-6", "iso-8859-6"},
+    Alias{"windows-1252", "windows-1252"}, Alias{"iso-8859-9", "iso-8859-9"},
+    Alias{"latin5", "iso-8859-9"},    Alias{"iso-8859-6", "iso-8859-6"},
     Alias{"iso8859-6", "iso-8859-6"}, Alias{"iso88596", "iso-8859-6"},
     Alias{"iso_8859-6", "iso-8859-6"}, Alias{"iso_8859-6:1987", "iso-8859-6"},
     Alias{"iso-8859-6-e", "iso-8859-6"}, Alias{"iso-8859-6-i", "iso-8859-6"},
@@ -80,6 +81,15 @@ constexpr std::array kAliases = {
     Alias{"utf-16be", "utf-16be"},    Alias{"unicode", "utf-16le"},
     Alias{"ucs-2", "utf-16le"},
 };
+
+// As browsers do, US-ASCII and ISO-8859-1 are read as their superset
+// windows-1252 (their 0x80-0x9F are C1 controls nobody means), ISO-8859-9 as
+// windows-1254. The document keeps its declared name.
+std::string_view converter_for(std::string_view name) {
+  if (name == "iso-8859-1" || name == "us-ascii") return "windows-1252";
+  if (name == "iso-8859-9") return "windows-1254";
+  return name;
+}
 
 struct ConverterCloser {
   void operator()(UConverter* c) const { ucnv_close(c); }
@@ -98,10 +108,12 @@ std::optional<std::string> canonical_charset(std::string_view raw) {
   Converter cnv(ucnv_open(label.c_str(), &err));
   if (U_FAILURE(err) || !cnv) return std::nullopt;
   const char* icu_name = ucnv_getName(cnv.get(), &err);
-  const char* iana = U_SUCCESS(err) ? ucnv_getStandardName(icu_name, "IANA", &err) : nullptr;
+  // The MIME name ("euc-jp") is the one people write; IANA's first name can
+  // be a registry key ("extended_unix_code_packed_format_for_japanese").
+  const char* iana = U_SUCCESS(err) ? ucnv_getStandardName(icu_name, "MIME", &err) : nullptr;
   if (U_FAILURE(err) || iana == nullptr) {
     err = U_ZERO_ERROR;
-    iana = ucnv_getStandardName(icu_name, "MIME", &err);
+    iana = ucnv_getStandardName(icu_name, "IANA", &err);
   }
   std::string name = lower_trimmed((U_SUCCESS(err) && iana != nullptr) ? iana : label);
   // The names ICU's IANA table gives can themselves be WHATWG aliases.
@@ -230,7 +242,7 @@ std::string utf16_to_utf8(const std::u16string& u16) {
 // Converts with ICU; nullopt only when ICU cannot open the charset.
 std::optional<std::string> convert(std::string_view bytes, const std::string& charset) {
   UErrorCode err = U_ZERO_ERROR;
-  Converter cnv(ucnv_open(charset.c_str(), &err));
+  Converter cnv(ucnv_open(std::string(converter_for(charset)).c_str(), &err));
   if (U_FAILURE(err) || !cnv) return std::nullopt;
   ucnv_setToUCallBack(cnv.get(), to_u_replacement, nullptr, nullptr, nullptr, &err);
   if (U_FAILURE(err)) return std::nullopt;

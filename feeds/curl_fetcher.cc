@@ -12,8 +12,11 @@
 #include <map>
 #include <mutex>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "feeds/url.h"
 
 namespace nw {
 namespace {
@@ -77,6 +80,27 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
   return std::chrono::seconds(std::clamp(secs, 0LL, kMaxSeconds));
 }
 
+// max-age=N from a Cache-Control value ("public, max-age=300"); s-maxage is
+// for shared caches and ignored. Clamped like Retry-After.
+std::optional<std::chrono::seconds> parse_max_age(std::string_view value) {
+  constexpr long long kMaxSeconds = 365LL * 24 * 3600;
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    std::string_view part = trim(value.substr(0, comma));
+    value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
+    constexpr std::string_view kKey = "max-age=";
+    if (part.size() <= kKey.size() || !iequals(part.substr(0, kKey.size()), kKey)) continue;
+    part.remove_prefix(kKey.size());
+    if (part.size() >= 2 && part.front() == '"' && part.back() == '"') part = part.substr(1, part.size() - 2);
+    long long secs = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), secs);
+    if (ec == std::errc::result_out_of_range && end == part.data() + part.size()) secs = kMaxSeconds;
+    else if (ec != std::errc() || end != part.data() + part.size() || secs < 0) return std::nullopt;
+    return std::chrono::seconds(std::min(secs, kMaxSeconds));
+  }
+  return std::nullopt;
+}
+
 // The scheme of an absolute URL (RFC 3986 3.1), "" when `url` has none.
 std::string_view url_scheme(std::string_view url) {
   const auto is_alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
@@ -117,12 +141,14 @@ struct Transfer {
   EasyHandle easy;
   Slist headers;
   std::string url;  // as submitted, for error messages
+  std::string host;  // politeness key (url_host of url)
   Fetcher::Done done;
   std::size_t max_body = 0;
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {};
   FetchResponse response;  // headers of the latest response only, body of the final one
   std::string retry_after;
+  std::string cache_control;
   std::vector<Hop> hops;
 };
 
@@ -147,6 +173,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t->response.etag.clear();
     t->response.last_modified.clear();
     t->retry_after.clear();
+    t->cache_control.clear();
     return length;
   }
   const auto colon = line.find(':');
@@ -161,6 +188,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t->response.last_modified = value;
   } else if (iequals(name, "Retry-After")) {
     t->retry_after = value;
+  } else if (iequals(name, "Cache-Control")) {
+    t->cache_control += (t->cache_control.empty() ? "" : ",") + value;
   }
   return length;
 }
@@ -198,6 +227,7 @@ Result<FetchResponse> finish(Transfer& t, CURLcode code) {
   if ((r.status == 429 || r.status == 503) && !t.retry_after.empty()) {
     r.retry_after = parse_retry_after(t.retry_after);
   }
+  if (!t.cache_control.empty()) r.max_age = parse_max_age(t.cache_control);
   // Hop i was answered by a redirect to hops[i + 1].url. A leading run of
   // permanent redirects says where the source now lives; a temporary one ends it.
   for (size_t i = 0; i + 1 < t.hops.size(); ++i) {
@@ -223,19 +253,17 @@ class CurlFetcher final : public Fetcher {
   }
 
   void submit(FetchRequest request, Done done) override {
-    auto transfer = start(request);
-    if (!transfer) {
-      ready_.emplace_back(std::move(done), std::unexpected(std::move(transfer.error())));
+    // Refused URLs fail at once rather than after waiting for their host's turn.
+    if (auto ok = validate(request); !ok) {
+      ready_.emplace_back(std::move(done), std::unexpected(std::move(ok.error())));
       return;
     }
-    CURL* easy = (*transfer)->easy.get();
-    if (const CURLMcode rc = curl_multi_add_handle(multi_.get(), easy); rc != CURLM_OK) {
-      ready_.emplace_back(std::move(done), fail(Errc::kInternal, "GET " + request.url + ": " +
-                                                                     curl_multi_strerror(rc)));
-      return;
-    }
-    (*transfer)->done = std::move(done);
-    active_.emplace(easy, std::move(*transfer));
+    std::string host = url_host(request.url);
+    Host& h = hosts_[host];
+    if (h.queue.empty()) turns_.push_back(host);
+    h.queue.push_back(Waiting{std::move(request), std::move(done)});
+    ++waiting_;
+    pump(std::chrono::steady_clock::now());
   }
 
   void run(std::chrono::milliseconds max_wait) override {
@@ -245,21 +273,30 @@ class CurlFetcher final : public Fetcher {
                                                             std::chrono::hours(24));
     const auto deadline = steady_clock::now() + wait;
     for (;;) {
+      std::optional<steady_clock::time_point> next_turn;
       if (multi_) {
         int running = 0;
         curl_multi_perform(multi_.get(), &running);
         collect();
+        // After collect(): finished transfers free their host's slots.
+        next_turn = pump(steady_clock::now());
       }
       if (deliver() || woken_.exchange(false) || !multi_) return;
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - steady_clock::now());
-      if (left.count() <= 0) return;
+      const auto now = steady_clock::now();
+      auto until = deadline;
+      if (next_turn) until = std::min(until, std::max(*next_turn, now));
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - now);
+      if (left.count() <= 0) {
+        if (until == deadline) return;
+        continue;  // a host's turn has come
+      }
       // curl shortens the wait to its own next timer (timeouts, retries).
       const int wait_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
       curl_multi_poll(multi_.get(), nullptr, 0, wait_ms, nullptr);
     }
   }
 
-  std::size_t pending() const override { return active_.size() + ready_.size(); }
+  std::size_t pending() const override { return active_.size() + ready_.size() + waiting_; }
 
   void wakeup() override {
     woken_.store(true);
@@ -267,8 +304,19 @@ class CurlFetcher final : public Fetcher {
   }
 
  private:
-  Result<std::unique_ptr<Transfer>> start(const FetchRequest& request) {
-    if (auto ok = check_url(request.url); !ok) return std::unexpected(std::move(ok.error()));
+  struct Waiting {
+    FetchRequest request;
+    Done done;
+  };
+  // Politeness state of one host name.
+  struct Host {
+    std::deque<Waiting> queue;  // not started yet, in submit order
+    std::size_t active = 0;     // transfers in the multi handle
+    std::chrono::steady_clock::time_point next_start{};  // spacing: no start before
+  };
+
+  Result<void> validate(const FetchRequest& request) const {
+    if (auto ok = check_url(request.url); !ok) return ok;
     // The validators go out verbatim as header lines: a CR or LF would inject headers.
     for (const std::string* v : {&request.etag, &request.last_modified}) {
       if (v->find_first_of("\r\n") != std::string::npos) {
@@ -276,6 +324,64 @@ class CurlFetcher final : public Fetcher {
       }
     }
     if (!multi_) return fail(Errc::kInternal, "GET " + request.url + ": curl_multi_init failed");
+    return {};
+  }
+
+  // Starts every waiting request whose host and the global limit allow it now,
+  // one per host per round so that no host starves the others. Returns when the
+  // earliest host held back only by its spacing gets its turn.
+  std::optional<std::chrono::steady_clock::time_point> pump(
+      std::chrono::steady_clock::time_point now) {
+    std::optional<std::chrono::steady_clock::time_point> next_turn;
+    bool progress = true;
+    while (progress && !turns_.empty()) {
+      progress = false;
+      next_turn.reset();
+      for (std::size_t n = turns_.size(); n > 0; --n) {
+        std::string host = std::move(turns_.front());
+        turns_.pop_front();
+        Host& h = hosts_[host];
+        const bool slot = h.active < options_.max_connections_per_host &&
+                          active_.size() < options_.max_transfers;
+        if (slot && h.next_start <= now) {
+          Waiting w = std::move(h.queue.front());
+          h.queue.pop_front();
+          --waiting_;
+          h.next_start = now + options_.host_spacing;
+          launch(host, h, std::move(w));
+          progress = true;
+        } else if (slot) {
+          next_turn = next_turn ? std::min(*next_turn, h.next_start) : h.next_start;
+        }
+        if (!h.queue.empty()) {
+          turns_.push_back(std::move(host));
+        } else if (h.active == 0) {
+          hosts_.erase(host);
+        }
+      }
+    }
+    return next_turn;
+  }
+
+  void launch(const std::string& host, Host& h, Waiting w) {
+    auto transfer = start(w.request);
+    if (!transfer) {
+      ready_.emplace_back(std::move(w.done), std::unexpected(std::move(transfer.error())));
+      return;
+    }
+    CURL* easy = (*transfer)->easy.get();
+    if (const CURLMcode rc = curl_multi_add_handle(multi_.get(), easy); rc != CURLM_OK) {
+      ready_.emplace_back(std::move(w.done), fail(Errc::kInternal, "GET " + w.request.url + ": " +
+                                                                       curl_multi_strerror(rc)));
+      return;
+    }
+    (*transfer)->done = std::move(w.done);
+    (*transfer)->host = host;
+    ++h.active;
+    active_.emplace(easy, std::move(*transfer));
+  }
+
+  Result<std::unique_ptr<Transfer>> start(const FetchRequest& request) {
     auto t = std::make_unique<Transfer>();
     t->easy.reset(curl_easy_init());
     if (!t->easy) return fail(Errc::kInternal, "GET " + request.url + ": curl_easy_init failed");
@@ -343,6 +449,9 @@ class CurlFetcher final : public Fetcher {
       std::unique_ptr<Transfer> t = std::move(it->second);
       active_.erase(it);
       curl_multi_remove_handle(multi_.get(), easy);
+      if (auto h = hosts_.find(t->host); h != hosts_.end()) {
+        if (--h->second.active == 0 && h->second.queue.empty()) hosts_.erase(h);
+      }
       ready_.emplace_back(std::move(t->done), finish(*t, code));
     }
   }
@@ -362,6 +471,11 @@ class CurlFetcher final : public Fetcher {
   const FetchOptions options_;
   MultiHandle multi_;
   std::map<CURL*, std::unique_ptr<Transfer>> active_;
+  // Requests waiting for their host's turn, and the hosts that have some, in
+  // round-robin order (each host once).
+  std::unordered_map<std::string, Host> hosts_;
+  std::deque<std::string> turns_;
+  std::size_t waiting_ = 0;
   std::deque<std::pair<Done, Result<FetchResponse>>> ready_;
   std::atomic<bool> woken_{false};
 };

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "feeds/date_l10n.h"
+
 namespace nw {
 namespace {
 
@@ -164,7 +166,8 @@ std::optional<int> numeric_offset(Cursor& c) {
 // followed by an offset ("GMT+0200", "UTC+3").
 std::optional<int> zone(Cursor& c, bool military) {
   if (c.peek() == '+' || c.peek() == '-') return numeric_offset(c);
-  const std::string_view name = c.word();
+  std::string_view name = c.word();
+  if (iequals(name, "etc") && c.eat('/')) name = c.word();  // tz database "Etc/GMT", "Etc/UTC"
   if (name.empty()) return {};
   std::optional<int> base;
   for (const NamedZone& z : kZones) {
@@ -237,7 +240,8 @@ bool iso_date_part(Cursor& c, Fields& f) {
 }
 
 bool iso_time_part(Cursor& c, Fields& f) {
-  const auto hour = c.number(2);
+  // "T9:15" is a common slip for "T09:15"; "T915" stays too vague.
+  const auto hour = c.digits_ahead() == 1 && c.peek(1) == ':' ? c.number(1) : c.number(2);
   if (!hour) return false;
   f.hour = *hour;
   const bool extended = c.eat(':');
@@ -349,6 +353,32 @@ bool rfc_time(Cursor& c, Fields& f) {
   return c.digits_ahead() == 0;
 }
 
+// Perforce's "2006/09/15 08:19:53 EDT" (the weekday already skipped).
+std::optional<std::chrono::sys_seconds> parse_perforce(std::string_view text) {
+  Cursor c(text);
+  Fields f;
+  const auto year = c.number(4);
+  if (!year || !c.eat('/')) return {};
+  const auto month = c.number_upto(2);
+  if (!month || !c.eat('/')) return {};
+  const auto day = c.number_upto(2);
+  if (!day) return {};
+  f.year = *year;
+  f.month = *month;
+  f.day = *day;
+  c.skip_spaces();
+  if (!c.done() && !rfc_time(c, f)) return {};
+  c.skip_spaces();
+  if (!c.done()) {
+    const auto offset = zone(c, /*military=*/false);
+    if (!offset) return {};
+    f.offset_minutes = *offset;
+  }
+  c.skip_spaces();
+  if (!c.done()) return {};
+  return to_utc(f);
+}
+
 std::optional<std::chrono::sys_seconds> parse_rfc822(std::string_view raw) {
   const std::string text = strip_comments(raw);
   Cursor c(text);
@@ -364,6 +394,7 @@ std::optional<std::chrono::sys_seconds> parse_rfc822(std::string_view raw) {
     }
   }
   bool have_year = false;
+  if (c.digits_ahead() == 4) return parse_perforce(text.substr(c.pos()));
   if (is_digit(c.peek())) {  // "02 Jan 2024", "02-Jan-24", "2 January, 2024"
     const auto day = c.number_upto(2);
     if (!day) return {};
@@ -402,9 +433,9 @@ std::optional<std::chrono::sys_seconds> parse_rfc822(std::string_view raw) {
     if (!rfc_time(c, f)) return {};
     c.skip_spaces();
   }
-  if (!have_year) {
-    if (c.digits_ahead() != 4) return {};
+  if (!have_year && c.digits_ahead() == 4) {
     f.year = *c.number(4);
+    have_year = true;
     c.skip_spaces();
   }
   if (!c.done() && c.peek() != '.') {
@@ -421,10 +452,25 @@ std::optional<std::chrono::sys_seconds> parse_rfc822(std::string_view raw) {
   c.skip_any(".");
   if (!have_year && c.digits_ahead() == 4) {  // asctime-like with the zone before the year
     f.year = *c.number(4);
+    have_year = true;
     c.skip_spaces();
   }
-  if (!c.done()) return {};
+  if (!c.done() || !have_year) return {};
   return to_utc(f);
+}
+
+}  // namespace
+
+namespace {
+
+std::optional<std::chrono::sys_seconds> parse_english(std::string_view text) {
+  // ISO dates start with a four-digit year; RFC 822 ones never do.
+  if (text.size() >= 4 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) &&
+      is_digit(text[3])) {
+    if (text.size() > 4 && text[4] == '/') return parse_perforce(text);
+    return parse_iso(text);
+  }
+  return parse_rfc822(text);
 }
 
 }  // namespace
@@ -433,12 +479,14 @@ std::optional<std::chrono::sys_seconds> parse_date(std::string_view text) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
   if (text.empty() || text.size() > 128) return {};
-  // ISO dates start with a four-digit year; RFC 822 ones never do.
-  if (text.size() >= 4 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) &&
-      is_digit(text[3])) {
-    return parse_iso(text);
+  if (std::optional<std::chrono::sys_seconds> t = parse_english(text)) return t;
+  // Rare: a date in another language (an Arabic month, Arabic-Indic digits).
+  if (std::optional<std::string> english = englishize_date(text)) {
+    std::string_view e = *english;
+    while (!e.empty() && (is_space(e.front()) || e.front() == ',' || e.front() == '.')) e.remove_prefix(1);
+    return parse_english(e);
   }
-  return parse_rfc822(text);
+  return {};
 }
 
 std::string format_iso8601(std::chrono::sys_seconds t) {

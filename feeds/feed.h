@@ -21,8 +21,11 @@ struct FeedEntry {
   std::string id;       // guid / atom:id exactly as written; empty when absent
   std::string title;    // plain text (markup and entities resolved)
   std::string link;     // absolute URL of the alternate (HTML) link; may be empty
-  std::string summary;  // description / summary, as given (may hold HTML)
-  std::string content;  // content:encoded / atom:content, as given (may hold HTML)
+  // description / summary and content:encoded / atom:content, kept apart, as
+  // given (may hold HTML), except that relative URLs in HTML attributes are
+  // resolved against xml:base / the feed URL.
+  std::string summary;
+  std::string content;
   std::string author;   // "Name (email)", "Name" or "email"
   std::optional<SysSeconds> published;  // UTC; nullopt when absent or unparsable
   std::optional<SysSeconds> updated;
@@ -34,6 +37,11 @@ struct Feed {
   std::string title;
   std::string link;
   std::vector<FeedEntry> entries;
+  // Polling hints for the scheduler; absent when the feed gives none (or gives
+  // nonsense, which is warned about).
+  std::optional<std::chrono::seconds> ttl;              // RSS <ttl> (written in minutes)
+  std::optional<std::chrono::seconds> update_interval;  // sy:updatePeriod / sy:updateFrequency
+  std::string hub;  // WebSub hub URL: <link rel="hub"> (atom:link in RSS too), JSON Feed hubs
   // Problems that were recovered from (bad date, junk after the root...), for logs.
   std::vector<std::string> warnings;
 };

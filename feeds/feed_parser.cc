@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -157,7 +158,28 @@ class Walker {
       ++dropped_warnings_;
     }
   }
+  // Feed-level elements that any format may carry: polling hints.
+  bool feed_hint(pugi::xml_node node, const Name& n) {
+    if (n.ns == Ns::kSy) {
+      if (n.local == "updatePeriod") sy_period_ = trimmed(element_text(node));
+      if (n.local == "updateFrequency") sy_frequency_ = trimmed(element_text(node));
+      return true;
+    }
+    if (n.local == "ttl" && (n.ns == Ns::kNone || n.ns == Ns::kRss)) {
+      const std::string text = trimmed(element_text(node));
+      const std::optional<long> minutes = small_number(text);
+      if (minutes && *minutes > 0) {
+        feed_.ttl = std::chrono::minutes(*minutes);
+      } else {
+        warn("ignored <ttl> \"" + utf8_prefix(text, 32) + "\": not a positive number of minutes");
+      }
+      return true;
+    }
+    return false;
+  }
+
   void finish() {
+    if (!sy_period_.empty() || !sy_frequency_.empty()) update_interval();
     if (dropped_warnings_ > 0) {
       feed_.warnings.push_back("... and " + std::to_string(dropped_warnings_) + " more warnings");
     }
@@ -169,6 +191,12 @@ class Walker {
     std::optional<SysSeconds> d = parse_date(text);
     if (!d) warn("unparsable date \"" + utf8_prefix(text, 64) + "\" in <" + node.name() + ">");
     return d;
+  }
+
+  // An RSS HTML field (description, content:encoded): relative URLs in it
+  // resolved against the element's base.
+  static std::string html_text(pugi::xml_node node, const Scope& scope) {
+    return resolve_html_urls(trimmed(element_text(node)), scope.base);
   }
 
   std::string link(const Scope& scope, std::string_view raw) {
@@ -218,6 +246,10 @@ class Walker {
       if (entry) add_enclosure(*entry, scope, href, type, node.attribute("length").value());
       return;
     }
+    if (rel == "hub") {
+      if (!entry && feed_.hub.empty()) feed_.hub = link(scope, href);
+      return;
+    }
     if (!rel.empty() && rel != "alternate" && rel != "http://www.iana.org/assignments/relation/alternate") {
       return;
     }
@@ -244,11 +276,15 @@ class Walker {
           feed_.link = link(s, element_text(c));
         } else if (n.local == "item") {
           rss_item(c, s);
+        } else {
+          feed_hint(c, n);
         }
       } else if (n.is(Ns::kAtom, "link")) {
         atom_link(c, s, atom_alt, link_rank, nullptr);
       } else if (n.is(Ns::kDc, "title") && feed_.title.empty()) {
         feed_.title = plain_text(element_text(c), true);
+      } else {
+        feed_hint(c, n);
       }
     });
     if (feed_.link.empty()) feed_.link = std::move(atom_alt);
@@ -256,7 +292,7 @@ class Walker {
 
   void rss_item(pugi::xml_node item, const Scope& scope) {
     FeedEntry& e = feed_.entries.emplace_back();
-    std::string rss_link, atom_alt, author, creator;
+    std::string rss_link, atom_alt, author, creator, itunes_author, dc_title, dc_description, content;
     bool guid_is_permalink = false;
     int link_rank = 0;
     std::optional<SysSeconds> pub_date, dc_date, issued;
@@ -282,7 +318,7 @@ class Walker {
                                 (e.id.starts_with("http://") || e.id.starts_with("https://"));
           }
         } else if (l == "description") {
-          if (e.summary.empty()) e.summary = trimmed(element_text(c));
+          if (e.summary.empty()) e.summary = html_text(c, s);
         } else if (l == "pubDate") {
           if (!pub_date) pub_date = date(c);
         } else if (l == "author") {
@@ -290,18 +326,35 @@ class Walker {
         } else if (l == "enclosure") {
           add_enclosure(e, s, c.attribute("url").value(), c.attribute("type").value(),
                         c.attribute("length").value());
+        } else if (l == "fullitem") {  // an early full-content element
+          if (content.empty()) content = html_text(c, s);
         }
         return;
       }
       switch (n.ns) {
         case Ns::kContent:
-          if (n.local == "encoded" && e.content.empty()) e.content = trimmed(element_text(c));
+          if (n.local == "encoded" && e.content.empty()) e.content = html_text(c, s);
+          break;
+        case Ns::kXhtml:
+          if (n.local == "body" && content.empty()) {
+            serialize_html_children(c, content);
+            content = resolve_html_urls(trimmed(std::move(content)), s.base);
+          }
           break;
         case Ns::kDc:
           if (n.local == "creator" && creator.empty()) {
             creator = collapse_whitespace(decode_html_entities(element_text(c)));
           } else if (n.local == "date" && !dc_date) {
             dc_date = date(c);
+          } else if (n.local == "title" && dc_title.empty()) {
+            dc_title = plain_text(element_text(c), true);
+          } else if (n.local == "description" && dc_description.empty()) {
+            dc_description = html_text(c, s);
+          }
+          break;
+        case Ns::kItunes:
+          if (n.local == "author" && itunes_author.empty()) {
+            itunes_author = collapse_whitespace(decode_html_entities(element_text(c)));
           }
           break;
         case Ns::kDcTerms:
@@ -328,8 +381,13 @@ class Walker {
     } else if (guid_is_permalink) {
       e.link = link(scope, e.id);
     }
-    e.author = !author.empty() ? std::move(author) : std::move(creator);
+    e.author = !author.empty() ? std::move(author) : !creator.empty() ? std::move(creator) : std::move(itunes_author);
+    if (e.title.empty()) e.title = std::move(dc_title);
+    if (e.summary.empty()) e.summary = std::move(dc_description);
+    if (e.content.empty()) e.content = std::move(content);
     e.published = pub_date ? pub_date : dc_date ? dc_date : issued;
+    // dc:date is "the" date of the item: its last change as much as its birth.
+    if (!e.updated) e.updated = dc_date;
   }
 
   // ---- Atom 1.0 / 0.3 ----
@@ -350,6 +408,7 @@ class Walker {
     int link_rank = 0;
     std::string feed_author;
     for_each_child(root, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (n.ns == Ns::kSy) feed_hint(c, n);
       if (!atom_ns(n.ns)) return;
       if (n.local == "title" && feed_.title.empty()) {
         bool html = false;
@@ -400,9 +459,15 @@ class Walker {
       } else if (l == "link") {
         atom_link(c, s, e.link, link_rank, &e);
       } else if (l == "summary") {
-        if (e.summary.empty()) e.summary = atom_text(c, s, html);
+        if (e.summary.empty()) {
+          e.summary = atom_text(c, s, html);
+          if (html) e.summary = resolve_html_urls(std::move(e.summary), s.base);
+        }
       } else if (l == "content") {
-        if (e.content.empty()) e.content = atom_text(c, s, html);
+        if (e.content.empty()) {
+          e.content = atom_text(c, s, html);
+          if (html) e.content = resolve_html_urls(std::move(e.content), s.base);
+        }
       } else if (l == "published" || l == "issued") {
         if (!e.published) e.published = date(c);
       } else if (l == "created") {
@@ -418,8 +483,47 @@ class Walker {
   }
 
  private:
+  // A decimal number of at most 9 digits, or nullopt.
+  static std::optional<long> small_number(std::string_view text) {
+    if (text.empty() || text.size() > 9) return std::nullopt;
+    long v = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  // sy:updatePeriod (default daily) divided by sy:updateFrequency (default 1).
+  void update_interval() {
+    using std::chrono::hours;
+    struct Period {
+      std::string_view name;
+      std::chrono::seconds length;
+    };
+    static constexpr std::array kPeriods = {
+        Period{"hourly", hours(1)},       Period{"daily", hours(24)},
+        Period{"weekly", hours(24 * 7)},  Period{"monthly", hours(24 * 30)},
+        Period{"yearly", hours(24 * 365)}};
+    std::optional<std::chrono::seconds> period;
+    std::string name = sy_period_.empty() ? std::string("daily") : sy_period_;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const Period& p : kPeriods) {
+      if (p.name == name) period = p.length;
+    }
+    const std::optional<long> frequency = sy_frequency_.empty() ? 1L : small_number(sy_frequency_);
+    if (!period || !frequency || *frequency <= 0) {
+      warn("ignored sy:updatePeriod \"" + utf8_prefix(sy_period_, 32) + "\" / sy:updateFrequency \"" +
+           utf8_prefix(sy_frequency_, 32) + "\"");
+      return;
+    }
+    // Never below a second, whatever the frequency claims.
+    feed_.update_interval = std::max(std::chrono::seconds(1), *period / *frequency);
+  }
+
   Feed& feed_;
   size_t dropped_warnings_ = 0;
+  std::string sy_period_, sy_frequency_;
 };
 
 Error parse_error_at(std::string_view text, size_t offset, std::string_view what) {
@@ -556,8 +660,13 @@ std::string feed_to_json(const Feed& feed) {
                        {"author", e.author},
                        {"enclosures", std::move(enclosures)}});
   }
+  Json head = {{"title", feed.title}, {"link", feed.link}};
+  // Polling hints only when the feed gives them: most feeds do not.
+  if (feed.ttl) head["ttl"] = feed.ttl->count();
+  if (feed.update_interval) head["update_interval"] = feed.update_interval->count();
+  if (!feed.hub.empty()) head["hub"] = feed.hub;
   Json doc = {{"encoding", feed.encoding},
-              {"feed", {{"title", feed.title}, {"link", feed.link}}},
+              {"feed", std::move(head)},
               {"entries", std::move(entries)}};
   return doc.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }

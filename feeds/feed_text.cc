@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "feeds/html_entities.h"
+#include "feeds/url.h"
 
 namespace nw {
 namespace {
@@ -113,7 +114,125 @@ void serialize(pugi::xml_node node, std::string& out, int depth) {
   }
 }
 
+bool is_url_attribute(std::string_view name) {
+  static constexpr std::array<std::string_view, 12> kUrlAttributes = {
+      "href", "src", "cite", "action", "background", "longdesc", "poster", "usemap",
+      "codebase", "data", "formaction", "srcset"};
+  for (std::string_view a : kUrlAttributes) {
+    if (a.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < a.size() && same; ++i) same = lower(name[i]) == a[i];
+    if (same) return true;
+  }
+  return false;
+}
+
+// "mailto:", "https:", "data:"... (RFC 3986 scheme) at the start.
+bool has_scheme(std::string_view v) {
+  if (v.empty() || !is_alpha(v[0])) return false;
+  for (size_t i = 1; i < v.size(); ++i) {
+    const char c = v[i];
+    if (c == ':') return true;
+    if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+  }
+  return false;
+}
+
+// The resolved, re-escaped attribute value, or "" to keep the original.
+std::string resolved_attribute(std::string_view raw, std::string_view base, bool srcset) {
+  const std::string value = decode_html_entities(raw);
+  std::string_view v = value;
+  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
+  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
+  if (v.empty() || has_scheme(v)) return {};
+  // srcset: "a.jpg 1x, b.jpg 2x" resolves only its first URL; rare enough.
+  std::string_view url = v;
+  std::string_view rest;
+  if (srcset) {
+    const size_t end = v.find_first_of(" \t\r\n,");
+    if (end != std::string_view::npos) {
+      url = v.substr(0, end);
+      rest = v.substr(end);
+    }
+  }
+  std::string abs = resolve_url(base, url);
+  if (abs.empty()) return {};
+  abs.append(rest);
+  std::string out;
+  escape_into(out, abs, /*attribute=*/true);
+  return out;
+}
+
 }  // namespace
+
+std::string resolve_html_urls(std::string html, std::string_view base) {
+  if (base.empty() || html.find('=') == std::string::npos) return html;
+  std::string out;
+  size_t copied = 0;  // html[copied..] is not in `out` yet
+  size_t i = 0;
+  const size_t n = html.size();
+  while ((i = html.find('<', i)) != std::string::npos) {
+    if (html.compare(i, 4, "<!--") == 0) {
+      const size_t end = html.find("-->", i + 4);
+      if (end == std::string::npos) break;
+      i = end + 3;
+      continue;
+    }
+    ++i;
+    if (i >= n || !is_alpha(html[i])) continue;
+    while (i < n && !is_space(html[i]) && html[i] != '>' && html[i] != '/') ++i;  // tag name
+    // Attributes up to the '>'.
+    while (i < n && html[i] != '>') {
+      if (is_space(html[i]) || html[i] == '/') {
+        ++i;
+        continue;
+      }
+      const size_t name_start = i;
+      while (i < n && !is_space(html[i]) && html[i] != '=' && html[i] != '>' && html[i] != '/') ++i;
+      const std::string_view name(html.data() + name_start, i - name_start);
+      size_t j = i;
+      while (j < n && is_space(html[j])) ++j;
+      if (j >= n || html[j] != '=') continue;  // attribute without a value
+      ++j;
+      while (j < n && is_space(html[j])) ++j;
+      if (j >= n) break;
+      size_t value_start, value_end;
+      if (html[j] == '"' || html[j] == '\'') {
+        const size_t close = html.find(html[j], j + 1);
+        if (close == std::string::npos) {
+          i = n;
+          break;
+        }
+        value_start = j + 1;
+        value_end = close;
+        i = close + 1;
+      } else {
+        value_start = j;
+        while (j < n && !is_space(html[j]) && html[j] != '>') ++j;
+        value_end = j;
+        i = j;
+      }
+      if (!is_url_attribute(name)) continue;
+      const std::string_view raw(html.data() + value_start, value_end - value_start);
+      const bool srcset = name.size() == 6 && lower(name[0]) == 's' && lower(name[3]) == 's';
+      std::string resolved = resolved_attribute(raw, base, srcset);
+      if (resolved.empty() || resolved == raw) continue;
+      if (out.empty()) out.reserve(html.size() + 64);
+      out.append(html, copied, value_start - copied);
+      if (html[value_start - 1] != '"' && html[value_start - 1] != '\'') {
+        out.push_back('"');  // an unquoted value gets quotes: the URL may need them
+        out += resolved;
+        out.push_back('"');
+      } else {
+        out += resolved;
+      }
+      copied = value_end;
+    }
+  }
+  if (copied == 0) return html;
+  out.append(html, copied, std::string::npos);
+  return out;
+}
 
 std::string collapse_whitespace(std::string_view text) {
   std::string out;

@@ -24,6 +24,12 @@ std::string collapse_whitespace(std::string_view text);
 // a few hundred levels is flattened to its text.
 void serialize_html_children(pugi::xml_node node, std::string& out);
 
+// `html` with the relative URLs in its URL attributes (href, src, poster...)
+// resolved against `base`, as feed readers do for xml:base. Absolute URLs and
+// other schemes (mailto:, data:) stay as written; so does everything when
+// `base` is empty. Attribute values are read and written entity-escaped.
+std::string resolve_html_urls(std::string html, std::string_view base);
+
 // At most `max_bytes` of `text`, cut at a character boundary (for messages).
 std::string utf8_prefix(std::string_view text, size_t max_bytes);
 

@@ -34,6 +34,8 @@ struct FetchResponse {
   // The URL a permanent redirect (301/308) in the chain pointed to, when there
   // was one: the caller may store it as the source's new URL.
   std::optional<std::string> moved_to;
+  // Cache-Control max-age of the final response: a hint not to ask again sooner.
+  std::optional<std::chrono::seconds> max_age;
 };
 
 struct FetchOptions {
@@ -46,6 +48,12 @@ struct FetchOptions {
   long low_speed_bytes = 64;
   std::chrono::seconds low_speed_time{15};
   std::size_t max_connections_per_host = 2;
+  // Politeness: at least this long between the starts of two requests to one
+  // host name (the host of the submitted URL; redirects are followed at once).
+  std::chrono::milliseconds host_spacing{500};
+  // Transfers running at once over all hosts; the rest wait in submit order per
+  // host. Bounds sockets and memory when thousands of sources fall due together.
+  std::size_t max_transfers = 64;
 };
 
 class Fetcher {
@@ -53,7 +61,8 @@ class Fetcher {
   using Done = std::function<void(Result<FetchResponse>)>;
   virtual ~Fetcher() = default;
 
-  // Queues a request. `done` runs exactly once, from a later run() call.
+  // Queues a request. `done` runs exactly once, from a later run() call. The
+  // request may wait for its host's turn (FetchOptions politeness limits).
   virtual void submit(FetchRequest request, Done done) = 0;
   // Drives transfers for at most `max_wait`, running the callbacks of those that
   // finished. Returns early after a callback ran or wakeup() was called.

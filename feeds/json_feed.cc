@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <string>
 
 #include "feeds/date.h"
@@ -105,6 +106,16 @@ Result<Feed> parse_json_feed(std::string_view text, std::string_view url, Feed f
   const std::string base = !url.empty() ? std::string(url) : resolve_url(feed_url, "");
   feed.title = plain_text(str(doc, "title"), false);
   feed.link = resolve_url(base, str(doc, "home_page_url"));
+  if (auto hubs = doc.find("hubs"); hubs != doc.end() && hubs->is_array()) {
+    for (const Json& h : *hubs) {
+      if (!h.is_object()) continue;
+      std::string type = str(h, "type");
+      for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (type != "websub" && type != "pubsubhubbub") continue;
+      feed.hub = resolve_url(base, str(h, "url"));
+      if (!feed.hub.empty()) break;
+    }
+  }
   if (items == doc.end() || !items->is_array()) return feed;
   feed.entries.reserve(items->size());
   for (const Json& item : *items) {
@@ -119,7 +130,7 @@ Result<Feed> parse_json_feed(std::string_view text, std::string_view url, Feed f
     if (link.empty()) link = str(item, "external_url");
     if (!link.empty()) e.link = resolve_url(base, link);
     e.summary = str(item, "summary");
-    e.content = str(item, "content_html");
+    e.content = resolve_html_urls(str(item, "content_html"), base);
     if (e.content.empty()) e.content = str(item, "content_text");
     e.published = date(item, "date_published", feed);
     e.updated = date(item, "date_modified", feed);

@@ -123,7 +123,7 @@ bool skipped_region(const Node& n, std::size_t links_inside, std::size_t links_t
 
 std::vector<ListingLink> find_article_links(std::string_view html_text, std::string_view page_url) {
   std::vector<ListingLink> out;
-  const auto doc = html::parse(html_text);
+  const auto doc = html::parse(html_text, {.skip_script_text = true});
   if (!doc) return out;
   const std::string page_host = without_www(url_host(page_url));
   const std::string page_canonical = without_fragment(canonical_url(page_url));

@@ -95,8 +95,49 @@ struct Counts {
   size_t unknown_entities = 0;
   size_t bare_ampersands = 0;
   size_t bare_lt = 0;
+  size_t declared_entities = 0;
   std::string first_unknown;
+  // <!ENTITY name "value"> from the internal DTD subset, escaped for content.
+  std::vector<std::pair<std::string, std::string>> declared;
 };
+
+// General entities declared in an internal DTD subset before the root
+// element. XML parsers without DTD support leave them undefined. Replacement
+// text is inserted once, never re-expanded (no "billion laughs"), and capped.
+void read_internal_entities(std::string_view in, size_t start, Counts& n) {
+  constexpr size_t kMaxEntities = 64;
+  constexpr size_t kMaxValue = 1024;
+  const size_t doctype = in.substr(start, 4096).find("<!DOCTYPE");
+  if (doctype == std::string_view::npos) return;
+  const size_t open = in.find('[', start + doctype);
+  const size_t gt = in.find('>', start + doctype);
+  if (open == std::string_view::npos || (gt != std::string_view::npos && gt < open)) return;
+  const size_t close = in.find("]>", open);
+  if (close == std::string_view::npos) return;
+  const std::string_view subset = in.substr(open + 1, close - open - 1);
+  for (size_t p = subset.find("<!ENTITY"); p != std::string_view::npos && n.declared.size() < kMaxEntities;
+       p = subset.find("<!ENTITY", p + 8)) {
+    size_t i = p + 8;
+    auto skip_ws = [&] {
+      while (i < subset.size() && std::string_view(" \t\r\n").find(subset[i]) != std::string_view::npos) ++i;
+    };
+    skip_ws();
+    if (i >= subset.size() || subset[i] == '%') continue;  // parameter entity
+    const size_t name_start = i;
+    while (i < subset.size() && std::string_view(" \t\r\n\"'>").find(subset[i]) == std::string_view::npos) ++i;
+    const std::string_view name = subset.substr(name_start, i - name_start);
+    skip_ws();
+    if (name.empty() || i >= subset.size() || (subset[i] != '"' && subset[i] != '\'')) continue;  // SYSTEM/PUBLIC
+    const size_t value_end = subset.find(subset[i], i + 1);
+    if (value_end == std::string_view::npos || value_end - i - 1 > kMaxValue) continue;
+    std::string value;
+    for (char c : subset.substr(i + 1, value_end - i - 1)) {
+      if (c == '<') value += "&lt;";
+      else value.push_back(c);
+    }
+    n.declared.emplace_back(std::string(name), std::move(value));
+  }
+}
 
 // Handles the '&' at `i`; returns where scanning continues.
 size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
@@ -139,6 +180,13 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
   }
   const std::string_view name = rest.substr(1, k - 1);
   if (is_xml_entity(name)) return i + k + 1;
+  for (const auto& [declared, value] : n.declared) {
+    if (declared == name) {
+      ++n.declared_entities;
+      w.edit(i, k + 1, value);
+      return i + k + 1;
+    }
+  }
   if (const char32_t cp = html_named_entity(name); cp != 0) {
     ++n.html_entities;
     w.edit(i, k + 1, hex_ref(cp));
@@ -176,6 +224,7 @@ RepairedXml repair_xml(std::string input) {
   out.anchors_.emplace_back(0, start);
   Writer w(input, start, out, out.anchors_);
   Counts n;
+  read_internal_entities(input, start, n);
 
   // Only '<' and '&' matter; everything else is copied in bulk.
   static constexpr auto kInteresting = [] {
@@ -213,6 +262,7 @@ RepairedXml repair_xml(std::string input) {
   auto note = [&](size_t count, std::string what) {
     if (count > 0) out.warnings.push_back(std::to_string(count) + " " + std::move(what));
   };
+  note(n.declared_entities, "entities from the internal DTD subset expanded");
   note(n.html_entities, "HTML named entities converted (XML does not define them)");
   note(n.bad_numeric, "numeric character references to invalid characters replaced");
   note(n.unknown_entities, "undefined entities kept as text (first: &" + n.first_unknown + ";)");

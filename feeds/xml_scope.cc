@@ -17,6 +17,8 @@ Ns conventional_prefix(std::string_view prefix) {
   if (prefix == "rdf") return Ns::kRdf;
   if (prefix == "dcterms") return Ns::kDcTerms;
   if (prefix == "xhtml") return Ns::kXhtml;
+  if (prefix == "sy") return Ns::kSy;
+  if (prefix == "itunes") return Ns::kItunes;
   return Ns::kOther;
 }
 
@@ -46,6 +48,8 @@ Ns classify_uri(std::string_view uri) {
       Known{"purl.org/dc/terms", Ns::kDcTerms},
       Known{"search.yahoo.com/mrss", Ns::kMedia},
       Known{"www.w3.org/1999/xhtml", Ns::kXhtml},
+      Known{"purl.org/rss/1.0/modules/syndication", Ns::kSy},
+      Known{"www.itunes.com/dtds/podcast-1.0.dtd", Ns::kItunes},
   };
   for (const Known& k : kKnown) {
     if (k.uri == uri) return k.ns;

@@ -15,7 +15,7 @@ namespace nw {
 
 // The vocabularies a feed parser cares about.
 enum class Ns : uint8_t { kNone, kRss, kAtom, kAtom03, kRdf, kContent, kDc, kDcTerms, kMedia,
-                          kXhtml, kOther };
+                          kXhtml, kSy, kItunes, kOther };
 
 Ns classify_uri(std::string_view uri);
 

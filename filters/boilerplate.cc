@@ -106,7 +106,10 @@ constexpr Phrase kLexicon[] = {
     {"Daha fazla", D, kS, 0}, {"Поделиться", D, kS, 0}, {"Реклама", D, kS, 0},
     {"Наверх", D, kS, 0}, {"Показать ещё", D, kS, 0},
     // Bylines and captions.
-    {"بقلم", D, kS, 6}, {"By", D, kS, 5}, {"صورة أرشيفية", D, kC, 16}, {"Photo", D, kS, 0},
+    {"بقلم", D, kS, 8}, {"By", D, kS, 5}, {"Par", D, kS, 5}, {"Por", D, kS, 5}, {"Von", D, kS, 5},
+    {"Yazan", D, kS, 7}, {"Автор", D, kS, 7}, {"Foto", D, kS, 0}, {"Fotoğraf", D, kS, 0},
+    {"Фото", D, kS, 0}, {"تصوير", D, kS, 0}, {"Reporting by", D, kS, 25}, {"Editing by", D, kS, 25},
+    {"Writing by", D, kS, 25}, {"صورة أرشيفية", D, kC, 16}, {"Photo", D, kS, 0},
     {"Photo credit", D, kS, 12}, {"Image credit", D, kS, 12}, {"Crédit photo", D, kS, 12},
     {"Getty Images", D, kC, 12}, {"AFP Photo", D, kC, 12},
     // Comment forms and rules.
@@ -154,7 +157,21 @@ constexpr std::string_view kDateWords[] = {
     "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "wed", "thu",
     "fri", "sat", "sun", "am", "pm", "gmt", "utc", "bst", "cet", "est", "edt",
     "updated", "published", "posted", "on", "at", "ago", "hours", "hour", "minutes",
-    "last", "update"};
+    "last", "update", "uhr", "vor", "stunde", "stunden", "minuten", "aktualisiert", "am",
+    "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "montag",
+    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "publié", "le", "à",
+    "mis", "jour", "il", "y", "a", "heure", "heures", "janvier", "février", "mars", "avril",
+    "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "lundi", "mardi",
+    "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "h", "actualizado", "publicado",
+    "de", "hace", "horas", "hora", "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre", "lunes", "martes",
+    "miércoles", "jueves", "viernes", "sábado", "domingo", "güncelleme", "güncellendi", "saat",
+    "önce", "dakika", "ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos",
+    "eylül", "ekim", "kasım", "aralık", "pazartesi", "salı", "çarşamba", "perşembe", "cuma",
+    "cumartesi", "pazar", "обновлено", "опубликовано", "назад", "час", "часа", "часов", "минут",
+    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+    "октября", "ноября", "декабря", "понедельник", "вторник", "среда", "четверг", "пятница",
+    "суббота", "воскресенье", "г", "года"};
 
 struct FoldedPhrase {
   std::string text;  // folded

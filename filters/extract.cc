@@ -128,7 +128,8 @@ class Extractor {
     return total_unlinked_ > 0 ? static_cast<double>(unlinked_in(n)) / total_unlinked_ : 0.0;
   }
   Node find_article_body() const;
-  bool furniture(const Node& n, const Node& hint) const;
+  // The first pass removes sure furniture, the second weak class names.
+  bool furniture(const Node& n, const Node& hint, bool weak_pass);
   void remove_furniture(const Node& hint);
   void segment();
   // Sets `scored` when the roots come from paragraph scoring (no structural hint).
@@ -143,6 +144,8 @@ class Extractor {
   std::vector<int> text_, linked_;  // prefix sums of visible chars over node ids
   int total_unlinked_ = 0;
   std::vector<std::uint8_t> removed_;
+  std::vector<std::uint32_t> key_nodes_;  // ids of <h1>, <main>, <article>, ascending
+  std::vector<std::uint8_t> weak_;  // weak furniture class names, found by the first pass
   std::vector<Block> blocks_;
 };
 
@@ -185,10 +188,19 @@ Node Extractor::find_article_body() const {
   return best && unlinked_in(best) > 0 ? best : Node();
 }
 
-bool Extractor::furniture(const Node& n, const Node& hint) const {
+bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   const Tag tag = n.tag();
   if (tag == Tag::kHtml || tag == Tag::kBody) return false;
   if (hint && n.contains(hint)) return false;
+  if (weak_pass) {
+    // Shares are now of the text left after the sure furniture went, so a
+    // long comment thread does not make the body look small.
+    if (!weak_[n.id()] || tag == Tag::kArticle || tag == Tag::kMain) return false;
+    const auto key = std::ranges::lower_bound(key_nodes_, n.id() + 1);
+    if (key != key_nodes_.end() && *key < n.end()) return false;
+    const double s = share(n);
+    return !(s >= 0.35 || (bp::positive_class(n.attr("class"), n.attr("id")) && s >= 0.15));
+  }
   if (is_furniture_tag(tag)) return true;
 
   if (n.has_attr("hidden") || lower_ascii(n.attr("aria-hidden")) == "true" ||
@@ -230,23 +242,37 @@ bool Extractor::furniture(const Node& n, const Node& hint) const {
   }
 
   const bp::Vocab vocab = bp::classify_class(n.attr("class"), n.attr("id"));
+  weak_[n.id()] = vocab == bp::Vocab::kWeak;
   if (vocab == bp::Vocab::kNone) return false;
   if (tag == Tag::kArticle || tag == Tag::kMain) return false;
   const bool positive = bp::positive_class(n.attr("class"), n.attr("id"));
   const double s = share(n);
-  if (vocab == bp::Vocab::kStrong) return !(positive && s >= 0.6);
-  return !(s >= 0.35 || (positive && s >= 0.15));
+  // Weak names ("dialog-off-canvas", "has-sidebar") wait for the second pass.
+  return vocab == bp::Vocab::kStrong && !(positive && s >= 0.6);
 }
 
 void Extractor::remove_furniture(const Node& hint) {
   removed_.assign(n_, 0);
-  for (std::uint32_t i = 0; i < n_;) {
-    const Node nd = node(i);
-    if (nd.is_element() && furniture(nd, hint)) {
-      std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
-      i = nd.end();
-    } else {
-      ++i;
+  weak_.assign(n_, 0);
+  for (std::uint32_t i = 0; i < n_; ++i) {
+    const Tag t = node(i).tag();
+    if (t == Tag::kH1 || t == Tag::kMain || t == Tag::kArticle) key_nodes_.push_back(i);
+  }
+  for (const bool weak_pass : {false, true}) {
+    if (weak_pass) {
+      count_text(true, text_, linked_);
+      total_unlinked_ = text_[n_] - linked_[n_];
+    }
+    for (std::uint32_t i = 0; i < n_;) {
+      const Node nd = node(i);
+      if (removed_[i]) {
+        i = nd.end();
+      } else if (nd.is_element() && furniture(nd, hint, weak_pass)) {
+        std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
+        i = nd.end();
+      } else {
+        ++i;
+      }
     }
   }
 }
@@ -342,7 +368,9 @@ std::vector<Node> Extractor::best_candidate() const {
       case Tag::kTh: s -= 5; break;
       default: break;
     }
-    if (bp::positive_class(nd.attr("class"), nd.attr("id"))) s += 25;
+    // A content class name helps a container that already holds prose; it
+    // must not lift a one-line widget ("card-body") over the article.
+    if (bp::positive_class(nd.attr("class"), nd.attr("id"))) s += std::min(25.0, score[id]);
     const int t = text_in(nd);
     const double density = t ? static_cast<double>(linked_in(nd)) / t : 1.0;
     return s * (1.0 - density);
@@ -385,7 +413,9 @@ std::vector<Node> Extractor::choose_roots(const Node& hint, std::string& reason,
     // Prefer the enclosing <article> when it adds little beyond a headline and
     // standfirst, so those stay.
     for (Node p = hint.parent(); p; p = p.parent()) {
-      if (p.tag() != Tag::kArticle) continue;
+      const bool article = p.tag() == Tag::kArticle ||
+                           lower_ascii(p.attr("itemtype")).find("article") != std::string::npos;
+      if (!article) continue;
       if (!removed_[p.id()] && unlinked_in(p) <= unlinked_in(hint) * 3 / 2 + 400) return {p};
       break;
     }
@@ -422,15 +452,26 @@ std::string Extractor::choose_title(const std::vector<Node>& roots) const {
   auto in_roots = [&](const Node& n) {
     return std::ranges::any_of(roots, [&](const Node& r) { return r.contains(n); });
   };
+  const std::string stripped_title =
+      bp::fold(extract_detail::strip_site_name(meta_.html_title, meta_.site_name, host_));
   std::string root_h1, any_h1;
   for (const Node& h : doc_.all(Tag::kH1)) {
     std::string t = html::collapse_whitespace(h.text_content());
     const std::string f = bp::fold(t);
     if (f.empty() || f == site) continue;
     const bool words2 = f.find(' ') != std::string::npos;
+    // The site's own name in an <h1> logo is found inside "<title>Headline -
+    // Site", but strip_site_name() removed it from there: not the headline.
+    const bool site_part = !stripped_title.empty() && stripped_title.find(f) == std::string::npos &&
+                           meta_titles[2].find(f) != std::string::npos;
     for (const std::string& m : meta_titles) {
-      if (!m.empty() && (m == f || (words2 && m.find(f) != std::string::npos))) return t;
+      if (m.empty()) continue;
+      if (m == f) return t;
+      if (words2 && m.find(f) != std::string::npos && !(site_part && &m == &meta_titles[2])) {
+        return t;
+      }
     }
+    if (site_part) continue;
     if (root_h1.empty() && !removed_[h.id()] && in_roots(h)) root_h1 = t;
     if (any_h1.empty() && !removed_[h.id()]) any_h1 = t;
   }
@@ -482,7 +523,11 @@ void Extractor::run(Article& out) {
       // The section is the heading's container, or everything after it in the root.
       Node section = node(b.owner);
       if (is_paragraph(b.kind) && section.parent()) section = section.parent();
-      if (!root.contains(section)) section = root;
+      // A head alone in a link-free box ("Leave a Reply" over a removed form):
+      // the comments follow outside the box, so the rest of the root goes. A
+      // box of links ("Related" over a list) is cut by itself.
+      const bool alone = unlinked_in(section) < b.chars + 100 && linked_in(section) == 0;
+      if (!root.contains(section) || alone) section = root;
       cut_begin = b.first_text;
       cut_end = section.end();
       continue;
@@ -527,7 +572,7 @@ void Extractor::run(Article& out) {
 Article extract_article(std::string_view html, const ExtractOptions& options) {
   Article article;
   article.url = options.base_url;
-  auto doc = html::parse(html);
+  auto doc = html::parse(html, {.skip_script_text = true});
   if (!doc) {
     article.reason = "HTML not parsed: " + doc.error().message;
     return article;

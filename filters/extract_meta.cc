@@ -215,8 +215,12 @@ std::optional<std::chrono::sys_seconds> time_element_date(Node scope, bool marke
   std::optional<std::chrono::sys_seconds> first;
   const Node stop = scope.after();
   for (Node n = scope; n && n != stop; n = n.following()) {
-    if (n.tag() != Tag::kTime || !n.has_attr("datetime")) continue;
-    const auto t = parse_date(n.attr("datetime"));
+    // <time datetime>, and the hAtom <abbr class="published" title="ISO date">
+    // of Blogger and older WordPress themes.
+    const bool abbr = n.tag() == Tag::kAbbr && n.has_attr("title") &&
+                      lower_ascii(n.attr("class")).find("published") != std::string::npos;
+    if (!abbr && (n.tag() != Tag::kTime || !n.has_attr("datetime"))) continue;
+    const auto t = parse_date(n.attr(abbr ? "title" : "datetime"));
     const bool marked = n.has_attr("pubdate") ||
                         lower_ascii(n.attr("itemprop")) == "datepublished" ||
                         lower_ascii(n.attr("class")).find("publish") != std::string::npos;

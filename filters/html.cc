@@ -232,7 +232,8 @@ struct RawAttr {
 
 class Builder {
  public:
-  Builder(Parser& parser, Impl& impl) : parser_(parser), impl_(impl) {}
+  Builder(Parser& parser, Impl& impl, bool skip_script_text)
+      : parser_(parser), impl_(impl), skip_script_text_(skip_script_text) {}
 
   // Copies the myhtml tree into `impl_` in document order, without recursion
   // (pages nest thousands deep).
@@ -274,6 +275,7 @@ class Builder {
       if (tag == Tag::kText || tag == Tag::kComment) {
         std::size_t len = 0;
         const char* text = myhtml_node_text(src, &len);
+        if (skip_text(parent)) len = 0;
         store(text, len, d.str_begin, d.str_len);
       } else if (tid == MyHTML_TAG__DOCTYPE) {
         tag = Tag::kComment;  // keeps the tree shape without inventing a node kind
@@ -291,7 +293,7 @@ class Builder {
           const char* key = myhtml_attribute_key(a, &klen);
           const char* value = myhtml_attribute_value(a, &vlen);
           if (key == nullptr || klen == 0) continue;
-          store_lower(key, klen, r.name_begin, r.name_len);
+          store(key, klen, r.name_begin, r.name_len);  // the tokenizer lower-cased it
           store(value, vlen, r.value_begin, r.value_len);
           raw_attrs_.push_back(r);
         }
@@ -313,6 +315,22 @@ class Builder {
     return id;
   }
 
+  // With ParseOptions::skip_script_text: code and CSS are not copied, JSON is.
+  bool skip_text(std::uint32_t parent) const {
+    if (!skip_script_text_ || parent == Node::kNone) return false;
+    const NodeData& p = impl_.nodes[parent];
+    if (p.tag == Tag::kStyle) return true;
+    if (p.tag != Tag::kScript) return false;
+    for (std::uint32_t i = p.attr_begin; i < p.attr_begin + p.attr_count; ++i) {
+      const RawAttr& a = raw_attrs_[i];
+      if (impl_.str(a.name_begin, a.name_len) != "type") continue;
+      const std::string_view type = impl_.str(a.value_begin, a.value_len);
+      return type.find("json") == std::string_view::npos &&
+             type.find("JSON") == std::string_view::npos;
+    }
+    return true;
+  }
+
   void store(const char* s, std::size_t len, std::uint32_t& begin, std::uint32_t& out_len) {
     begin = static_cast<std::uint32_t>(impl_.pool.size());
     if (s != nullptr) impl_.pool.insert(impl_.pool.end(), s, s + len);
@@ -331,6 +349,7 @@ class Builder {
   Impl& impl_;
   std::vector<RawAttr> raw_attrs_;
   std::vector<myhtml_tree_node_t*> source_;
+  bool skip_script_text_;
 };
 
 }  // namespace
@@ -357,11 +376,23 @@ std::string_view lower_name(std::string_view s, std::size_t& i, std::array<char,
 // Elements that never nest: void elements and those whose end tag is implied
 // by a sibling (<p>, <li>, <td>...), as HTML5 tree construction treats them.
 bool flat_element(std::string_view n) {
-  static constexpr std::string_view kFlat[] = {
-      "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-      "source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
-      "tbody", "thead", "tfoot", "colgroup", "rb", "rt", "rp", "html", "head", "body"};
-  return std::ranges::find(kFlat, n) != std::end(kFlat);
+  // Dispatch on length first: this runs for every tag of every page.
+  switch (n.size()) {
+    case 1: return n[0] == 'p';
+    case 2:
+      return n == "br" || n == "hr" || n == "li" || n == "dt" || n == "dd" || n == "tr" ||
+             n == "td" || n == "th" || n == "rb" || n == "rt" || n == "rp";
+    case 3: return n == "img" || n == "col" || n == "wbr";
+    case 4:
+      return n == "meta" || n == "link" || n == "area" || n == "base" || n == "html" ||
+             n == "head" || n == "body";
+    case 5:
+      return n == "input" || n == "embed" || n == "param" || n == "track" || n == "tbody" ||
+             n == "thead" || n == "tfoot";
+    case 6: return n == "source" || n == "option";
+    case 8: return n == "optgroup" || n == "colgroup";
+    default: return false;
+  }
 }
 
 // Tree construction checks scopes against the stack of open elements, so its
@@ -424,7 +455,8 @@ std::string check_nesting(std::string_view s) {
 
 }  // namespace
 
-Result<Document> parse_impl(std::string_view utf8, std::size_t max_bytes) {
+Result<Document> parse_impl(std::string_view utf8, const ParseOptions& options) {
+  const std::size_t max_bytes = options.max_bytes;
   if (utf8.size() > max_bytes) {
     return fail(Errc::kTooLarge, "HTML document of " + std::to_string(utf8.size()) +
                                      " bytes exceeds the parser limit of " +
@@ -446,14 +478,14 @@ Result<Document> parse_impl(std::string_view utf8, std::size_t max_bytes) {
   }
   impl->pool.reserve(utf8.size() / 2 + 64);
   impl->nodes.reserve(utf8.size() / 24 + 16);
-  Builder builder(parser, *impl);
+  Builder builder(parser, *impl, options.skip_script_text);
   builder.build(myhtml_tree_get_document(parser.tree()));
   parser.done(utf8.size());
   return Document(std::move(impl));
 }
 
 Result<Document> parse(std::string_view utf8, const ParseOptions& options) {
-  return parse_impl(utf8, options.max_bytes);
+  return parse_impl(utf8, options);
 }
 
 std::string collapse_whitespace(std::string_view text) {

@@ -40,6 +40,7 @@ struct Attribute {
 namespace detail {
 struct Impl;
 }
+struct ParseOptions;
 
 class Node {
  public:
@@ -98,13 +99,17 @@ class Document {
   std::vector<Node> all(Tag tag) const;
 
  private:
-  friend Result<Document> parse_impl(std::string_view, std::size_t);
+  friend Result<Document> parse_impl(std::string_view, const ParseOptions&);
   explicit Document(std::unique_ptr<detail::Impl> impl);
   std::unique_ptr<detail::Impl> impl_;
 };
 
 struct ParseOptions {
   std::size_t max_bytes = 32u << 20;  // larger inputs fail with Errc::kTooLarge
+  // Drops the text of <style> and of <script> unless its type names JSON
+  // (JSON-LD stays readable): pages carry more code than prose, and copying it
+  // is wasted work for text extraction.
+  bool skip_script_text = false;
 };
 
 // Parses UTF-8 HTML (invalid sequences are tolerated); broken markup is repaired

@@ -1,12 +1,11 @@
 #include "filters/key_dictionary.h"
 
 #include <algorithm>
-#include <functional>
 
 namespace nw {
 
 void KeyDictionary::Builder::add(std::string_view key, DictEntry entry) {
-  records_.push_back({std::hash<std::string_view>{}(key), arena_.size(), key.size(), entry});
+  records_.push_back({hash(key), arena_.size(), key.size(), entry});
   arena_ += key;
 }
 
@@ -37,7 +36,7 @@ KeyDictionary::KeyDictionary(Builder&& b) {
         entries_.push_back(e);
       }
     }
-    std::size_t at = r.hash & mask_;
+    std::size_t at = slot(r.hash);
     while (slots_[at].count != 0) at = (at + 1) & mask_;
     slots_[at] = Slot{r.hash, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(r.size), first,
                       static_cast<std::uint32_t>(entries_.size() - first)};
@@ -45,10 +44,9 @@ KeyDictionary::KeyDictionary(Builder&& b) {
   }
 }
 
-std::span<const DictEntry> KeyDictionary::find(std::string_view key) const {
+std::span<const DictEntry> KeyDictionary::find(std::string_view key, std::uint64_t h) const {
   if (slots_.empty()) return {};
-  const std::size_t h = std::hash<std::string_view>{}(key);
-  for (std::size_t i = h & mask_; slots_[i].count != 0; i = (i + 1) & mask_) {
+  for (std::size_t i = slot(h); slots_[i].count != 0; i = (i + 1) & mask_) {
     const Slot& s = slots_[i];
     if (s.hash == h && std::string_view(arena_).substr(s.key_offset, s.key_size) == key) {
       return std::span(entries_).subspan(s.first, s.count);

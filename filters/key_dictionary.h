@@ -33,7 +33,7 @@ class KeyDictionary {
    private:
     friend class KeyDictionary;
     struct Record {
-      std::size_t hash;
+      std::uint64_t hash;
       std::size_t offset, size;
       DictEntry entry;
     };
@@ -47,11 +47,33 @@ class KeyDictionary {
   explicit KeyDictionary(Builder&& builder);
 
   // The entries for `key`, sorted by word; empty when the key is unknown.
-  std::span<const DictEntry> find(std::string_view key) const;
+  std::span<const DictEntry> find(std::string_view key) const { return find(key, hash(key)); }
+  // Same, with hash(key) already known: a caller probing every prefix of a
+  // token extends one hash a byte at a time instead of hashing each prefix.
+  std::span<const DictEntry> find(std::string_view key, std::uint64_t key_hash) const;
+
+  // FNV-1a, byte by byte: hash(s + c) == extend(hash(s), c).
+  static constexpr std::uint64_t kEmptyHash = 0xcbf29ce484222325ULL;
+  static constexpr std::uint64_t extend(std::uint64_t h, char c) {
+    return (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  }
+  static constexpr std::uint64_t hash(std::string_view key) {
+    std::uint64_t h = kEmptyHash;
+    for (char c : key) h = extend(h, c);
+    return h;
+  }
 
  private:
+  // FNV-1a's low bits mix poorly: the slot comes from a finalized hash.
+  std::size_t slot(std::uint64_t h) const {
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return static_cast<std::size_t>(h) & mask_;
+  }
+
   struct Slot {
-    std::size_t hash = 0;
+    std::uint64_t hash = 0;
     std::uint32_t key_offset = 0, key_size = 0;
     std::uint32_t first = 0, count = 0;  // count == 0: empty slot
   };

@@ -1,46 +1,26 @@
-// How matching works: every distinct query word (with its hamza forms and,
-// unless the rule is exact, its Arabic proclitic variants) is a key in one
-// hash dictionary pointing at word ids. An article is tokenized once, each
-// token looked up once (key, and bare-hamza key when it differs), which
-// yields the fired words with their positions. Each rule has an anchor set
-// of words of which one must fire for the rule to match; only rules whose
-// anchors fired are evaluated. Phrases are checked on positions.
+// Matching an article against the compiled snapshot (filters/matcher_impl.h;
+// compiling is in matcher_compile.cc). An article is tokenized once and each
+// token looked up once per form (key, bare-hamza key, accent-folded key when
+// some rule folds accents; prefixes and fuzzy words only when rules use them),
+// which yields the fired words with their positions, then the fired bigrams
+// (adjacent pairs of phrase words). Only rules whose anchor set fired and
+// whose checked sets fired too are evaluated; phrases and NEAR are checked
+// on positions.
 #include "filters/matcher.h"
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 
-#include "filters/key_dictionary.h"
+#include "filters/matcher_impl.h"
 #include "filters/normalize.h"
-#include "filters/query.h"
 
 namespace nw {
 namespace {
 
 using Field = QueryNode::Field;
-
-// A compiled query node. kWord: `first` is the word id. kPhrase: words
-// phrase_words[first, first+count). kAnd/kOr/kNot: children
-// child_ids[first, first+count).
-struct Node {
-  enum class Kind : std::uint8_t { kWord, kPhrase, kAnd, kOr, kNot };
-  Kind kind = Kind::kWord;
-  Field field = Field::kAny;
-  std::uint32_t first = 0;
-  std::uint32_t count = 0;
-};
-
-struct CompiledRule {
-  std::string watchlist;
-  std::string id;
-  std::uint32_t root = 0;
-  std::vector<std::string> sources;
-  std::vector<std::string> languages;
-};
 
 // Positions: title tokens are 0..T-1, body tokens T+1..; the gap keeps a
 // phrase from running from the title into the body.
@@ -70,161 +50,6 @@ bool language_allowed(const std::vector<std::string>& allowed, std::string_view 
   return false;
 }
 
-}  // namespace
-
-struct Matcher::Impl {
-  KeyDictionary dictionary;
-  KeyDictionary prefixes;             // word* terms, probed with each prefix of a token
-  std::size_t longest_prefix = 0;  // bytes; 0 when there is no word* term
-  std::vector<Node> nodes;
-  std::vector<std::uint32_t> child_ids;
-  std::vector<std::uint32_t> phrase_words;
-  std::vector<CompiledRule> rules;
-  // Hot per-rule data kept apart from the metadata, for cache locality:
-  // root node, and whether sources/languages restrict the rule.
-  std::vector<std::uint32_t> roots;
-  std::vector<std::uint8_t> restricted;
-  std::vector<std::uint32_t> anchor_begin;  // word id → anchored rules, CSR
-  std::vector<std::uint32_t> anchor_rules;
-};
-
-namespace {
-
-class Compiler {
- public:
-  explicit Compiler(Matcher::Impl& impl) : impl_(impl) {}
-
-  void add_rule(const Watchlist& list, const Rule& rule, const QueryNode& query) {
-    exact_ = rule.exact;
-    const auto rule_index = static_cast<std::uint32_t>(impl_.rules.size());
-    const std::uint32_t root = compile(query);
-    impl_.rules.push_back({list.name, rule.id, root, rule.sources, rule.languages});
-    impl_.roots.push_back(root);
-    impl_.restricted.push_back(!rule.sources.empty() || !rule.languages.empty());
-    for (std::uint32_t word : anchor(root)) anchors_.emplace_back(word, rule_index);
-  }
-
-  void finish() {
-    impl_.dictionary = KeyDictionary(std::move(builder_));
-    impl_.prefixes = KeyDictionary(std::move(prefix_builder_));
-    std::ranges::sort(anchors_);
-    const auto last = std::ranges::unique(anchors_);
-    anchors_.erase(last.begin(), last.end());
-    impl_.anchor_begin.assign(word_keys_.size() + 1, 0);
-    for (const auto& [word, rule] : anchors_) ++impl_.anchor_begin[word + 1];
-    for (std::size_t i = 1; i < impl_.anchor_begin.size(); ++i) impl_.anchor_begin[i] += impl_.anchor_begin[i - 1];
-    impl_.anchor_rules.reserve(anchors_.size());
-    for (const auto& [word, rule] : anchors_) impl_.anchor_rules.push_back(rule);
-  }
-
- private:
-  std::uint32_t add_node(Node n) {
-    impl_.nodes.push_back(n);
-    return static_cast<std::uint32_t>(impl_.nodes.size() - 1);
-  }
-
-  std::uint32_t compile(const QueryNode& q) {
-    switch (q.kind) {
-      case QueryNode::Kind::kTerm:
-      case QueryNode::Kind::kPhrase: {
-        const std::size_t last = q.words.size() - 1;
-        if (last == 0) return add_node({Node::Kind::kWord, q.field, intern(q.words[0], q.bare_words[0], q.prefix), 1});
-        const auto first = static_cast<std::uint32_t>(impl_.phrase_words.size());
-        for (std::size_t i = 0; i <= last; ++i) {
-          impl_.phrase_words.push_back(intern(q.words[i], q.bare_words[i], q.prefix && i == last));
-        }
-        return add_node({Node::Kind::kPhrase, q.field, first, static_cast<std::uint32_t>(q.words.size())});
-      }
-      case QueryNode::Kind::kAnd:
-      case QueryNode::Kind::kOr:
-      case QueryNode::Kind::kNot: {
-        std::vector<std::uint32_t> children;
-        for (const auto& c : q.children) children.push_back(compile(c));
-        const auto first = static_cast<std::uint32_t>(impl_.child_ids.size());
-        impl_.child_ids.insert(impl_.child_ids.end(), children.begin(), children.end());
-        const auto kind = q.kind == QueryNode::Kind::kAnd  ? Node::Kind::kAnd
-                          : q.kind == QueryNode::Kind::kOr ? Node::Kind::kOr
-                                                           : Node::Kind::kNot;
-        return add_node({kind, Field::kAny, first, static_cast<std::uint32_t>(children.size())});
-      }
-    }
-    return 0;
-  }
-
-  // One id per distinct (key, bare key, exact, prefix) word, shared by all rules.
-  std::uint32_t intern(const std::string& key, const std::string& bare, bool prefix) {
-    std::string identity = key + '\x1f' + bare + (exact_ ? "\x1f=" : "") + (prefix ? "\x1f*" : "");
-    auto [it, inserted] = word_ids_.try_emplace(std::move(identity), static_cast<std::uint32_t>(word_keys_.size()));
-    if (!inserted) return it->second;
-    const std::uint32_t id = it->second;
-    word_keys_.push_back(key);
-    KeyDictionary::Builder& builder = prefix ? prefix_builder_ : builder_;
-    auto add_key = [&](std::string_view k, std::uint32_t word, std::uint8_t via) {
-      builder.add(k, {word, via});
-      if (prefix) impl_.longest_prefix = std::max(impl_.longest_prefix, k.size());
-    };
-    // Without a seated hamza both forms are the key itself.
-    add_key(key, id, bare.empty() ? kViaCarrier | kViaBare : kViaCarrier);
-    if (!bare.empty()) add_key(bare, id, kViaBare);
-    if (!exact_) {
-      for (const auto& v : proclitic_variants(key)) add_key(v, id, bare.empty() ? kViaCarrier | kViaBare : kViaCarrier);
-      if (!bare.empty()) {
-        for (const auto& v : proclitic_variants(bare)) add_key(v, id, kViaBare);
-      }
-    }
-    return id;
-  }
-
-  // Words of which at least one fires whenever the node matches; empty when
-  // there is no such set (a NOT, or an OR with a purely negative branch).
-  std::vector<std::uint32_t> anchor(std::uint32_t index) const {
-    const Node& n = impl_.nodes[index];
-    auto children = std::span(impl_.child_ids).subspan(n.first, n.kind >= Node::Kind::kAnd ? n.count : 0);
-    switch (n.kind) {
-      case Node::Kind::kWord:
-        return {n.first};
-      case Node::Kind::kPhrase: {  // the longest word: likely the rarest
-        auto words = std::span(impl_.phrase_words).subspan(n.first, n.count);
-        return {*std::ranges::max_element(words, {}, [&](std::uint32_t w) { return word_keys_[w].size(); })};
-      }
-      case Node::Kind::kNot:
-        return {};
-      case Node::Kind::kAnd: {  // one child's set: the smallest, then the longest words
-        std::vector<std::uint32_t> best;
-        std::size_t best_len = 0;
-        for (std::uint32_t c : children) {
-          auto set = anchor(c);
-          if (set.empty()) continue;
-          std::size_t shortest = SIZE_MAX;
-          for (std::uint32_t w : set) shortest = std::min(shortest, word_keys_[w].size());
-          if (best.empty() || set.size() < best.size() || (set.size() == best.size() && shortest > best_len)) {
-            best = std::move(set);
-            best_len = shortest;
-          }
-        }
-        return best;
-      }
-      case Node::Kind::kOr: {
-        std::vector<std::uint32_t> all;
-        for (std::uint32_t c : children) {
-          auto set = anchor(c);
-          if (set.empty()) return {};
-          all.insert(all.end(), set.begin(), set.end());
-        }
-        return all;
-      }
-    }
-    return {};
-  }
-
-  Matcher::Impl& impl_;
-  bool exact_ = false;
-  KeyDictionary::Builder builder_;
-  KeyDictionary::Builder prefix_builder_;
-  std::unordered_map<std::string, std::uint32_t> word_ids_;
-  std::vector<std::string> word_keys_;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> anchors_;  // (word, rule)
-};
 
 // The per-article state: tokens of both fields and the fired words.
 class Article {
@@ -247,49 +72,81 @@ class Article {
             if (e.via & kViaBare) fired.emplace_back(e.word, base + i);
           }
         }
-        if (impl_.longest_prefix == 0) continue;
-        // word*: look up every prefix of the token of at least two code points.
-        auto probe = [&](const std::string& key, std::uint8_t via) {
-          const std::size_t limit = std::min(key.size(), impl_.longest_prefix);
-          std::size_t letters = 0;
-          for (std::size_t end = 1; end <= limit; ++end) {
-            if (end < key.size() && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80) continue;
-            if (++letters < 2) continue;
-            for (const DictEntry& e : impl_.prefixes.find(std::string_view(key).substr(0, end))) {
-              if (e.via & via) fired.emplace_back(e.word, base + i);
-            }
+        std::string folded;
+        if (impl_.fold && !(folded = fold_accents(t.key)).empty()) {
+          for (const DictEntry& e : impl_.dictionary.find(folded)) {
+            if (e.via & kViaFolded) fired.emplace_back(e.word, base + i);
           }
-        };
-        probe(t.key, via_key);
-        if (!t.alt_key.empty()) probe(t.alt_key, kViaBare);
+        }
+        if (impl_.longest_prefix != 0) {
+          // word*: look up the prefixes of the token that are as long as some prefix term.
+          auto probe = [&](std::string_view key, std::uint8_t via) {
+            const std::size_t limit = std::min({key.size(), impl_.longest_prefix, std::size_t{63}});
+            std::uint64_t h = KeyDictionary::kEmptyHash;  // of key[0, end)
+            for (std::size_t end = 1; end <= limit; ++end) {
+              h = KeyDictionary::extend(h, key[end - 1]);
+              if (!(impl_.prefix_lengths >> end & 1)) continue;
+              if (end < key.size() && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80) continue;
+              for (const DictEntry& e : impl_.prefixes.find(key.substr(0, end), h)) {
+                if (e.via & via) fired.emplace_back(e.word, base + i);
+              }
+            }
+          };
+          probe(t.key, via_key);
+          if (!t.alt_key.empty()) probe(t.alt_key, kViaBare);
+          if (!folded.empty()) probe(folded, kViaFolded);
+        }
+        if (!impl_.fuzzy_targets.empty()) {
+          // word~1: this token's one-deletions meet those of the fuzzy words.
+          auto probe = [&](std::string_view key) {
+            if (key.size() < 4) return;  // fewer than 4 code points cannot be one edit from 5
+            auto check = [&](std::string_view k) {
+              for (const DictEntry& e : impl_.fuzzy.find(k)) {
+                const FuzzyTarget& target = impl_.fuzzy_targets[e.word];
+                if (within_one_edit(key, target.spelling)) fired.emplace_back(target.word, base + i);
+              }
+            };
+            check(key);
+            for (const auto& d : one_deletions(key)) check(d);
+          };
+          probe(t.key);
+          if (!t.alt_key.empty()) probe(t.alt_key);
+        }
       }
     };
     look_up(title_, 0);
     look_up(body_, body_start_);
+    fired_bits_.assign(impl_.feature_count / 64 + 1, 0);
+    find_bigrams(fired);
     std::ranges::sort(fired);
-    const auto dup = std::ranges::unique(fired);
-    fired.erase(dup.begin(), dup.end());
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    fired.erase(std::unique(fired.begin(), fired.end()), fired.end());
     positions_.reserve(fired.size());
     for (const auto& [word, pos] : fired) {
       if (words_.empty() || words_.back().word != word) {
         words_.push_back({word, static_cast<std::uint32_t>(positions_.size()), 0});
+        set_fired(word);
       }
       positions_.push_back(pos);
       ++words_.back().count;
     }
   }
 
-  // Rules whose anchors fired, each once, in compile order.
+  // Rules whose anchor set has a fired feature and whose checked sets each
+  // have one too, each rule once, in compile order.
   std::vector<std::uint32_t> candidates() const {
-    std::vector<std::uint32_t> out;
-    for (const FiredWord& w : words_) {
-      for (std::uint32_t i = impl_.anchor_begin[w.word]; i < impl_.anchor_begin[w.word + 1]; ++i) {
-        out.push_back(impl_.anchor_rules[i]);
+    std::vector<std::uint32_t> out(impl_.unanchored);
+    auto wake = [&](std::uint32_t feature) {
+      for (std::uint32_t i = impl_.anchor_begin[feature]; i < impl_.anchor_begin[feature + 1]; ++i) {
+        const std::uint32_t rule = impl_.anchor_rules[i];
+        if (checks_pass(rule)) out.push_back(rule);
       }
-    }
+    };
+    for (const FiredWord& w : words_) wake(w.word);
+    for (std::uint32_t f : bigrams_) wake(f);
     std::ranges::sort(out);
-    const auto dup = std::ranges::unique(out);
-    out.erase(dup.begin(), dup.end());
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
   }
 
@@ -308,6 +165,10 @@ class Article {
         return occurrences(n, out);
       case Node::Kind::kNot:
         return !eval(impl_.child_ids[n.first], nullptr);
+      case Node::Kind::kMeta:
+        return meta(n);
+      case Node::Kind::kNear:
+        return near(n, out);
       case Node::Kind::kAnd: {
         for (std::uint32_t i = 0; i < n.count; ++i) {
           if (!eval(impl_.child_ids[n.first + i], nullptr)) return false;
@@ -332,8 +193,8 @@ class Article {
   Hit make_hit(const CompiledRule& rule, std::vector<Occurrence> found) const {
     Hit hit{.watchlist = rule.watchlist, .rule = rule.id, .matched = {}, .spans = {}, .snippet = {}};
     std::ranges::sort(found);
-    const auto dup = std::ranges::unique(found);
-    found.erase(dup.begin(), dup.end());
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    found.erase(std::unique(found.begin(), found.end()), found.end());
     for (const Occurrence& o : found) {
       const bool in_title = o.first < body_start_;
       const auto& tokens = in_title ? title_ : body_;
@@ -348,15 +209,54 @@ class Article {
     if (!hit.spans.empty()) {
       const MatchSpan& first = hit.spans.front();
       const bool in_title = first.field == MatchSpan::Field::kTitle;
-      // Sentence breaks once per field, only for articles that hit.
-      auto& breaks = in_title ? title_breaks_ : body_breaks_;
-      if (!breaks) breaks = sentence_breaks(in_title ? doc_.title : doc_.body);
-      hit.snippet = snippet_around(in_title ? doc_.title : doc_.body, *breaks, first.begin, first.end);
+      // Only the sentence around the match is looked for, not every sentence of the text.
+      const std::string_view text = in_title ? doc_.title : doc_.body;
+      hit.snippet = snippet_around(text, sentence_around(text, first.begin, first.end), first.begin, first.end);
     }
     return hit;
   }
 
  private:
+  bool is_fired(std::uint32_t feature) const { return fired_bits_[feature >> 6] >> (feature & 63) & 1; }
+  void set_fired(std::uint32_t feature) { fired_bits_[feature >> 6] |= std::uint64_t{1} << (feature & 63); }
+
+  // Each required set the rule checks has a fired feature.
+  bool checks_pass(std::uint32_t rule) const {
+    const std::uint32_t end = impl_.check_begin[rule + 1];
+    for (std::uint32_t i = impl_.check_begin[rule]; i < end; i += impl_.checks[i] + 1) {
+      bool any = false;
+      for (std::uint32_t j = i + 1; j <= i + impl_.checks[i] && !any; ++j) any = is_fired(impl_.checks[j]);
+      if (!any) return false;
+    }
+    return true;
+  }
+
+  // The bigrams that fire: a word at position p and the next word at p + 1.
+  // `fired` holds (word, position) in position order, one run per token.
+  void find_bigrams(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& fired) {
+    if (impl_.feature_count == impl_.word_count) return;
+    std::size_t prev = 0, prev_end = 0;  // the run of the previous token
+    for (std::size_t i = 0; i < fired.size();) {
+      const std::uint32_t pos = fired[i].second;
+      std::size_t end = i;
+      while (end < fired.size() && fired[end].second == pos) ++end;
+      if (prev_end > prev && fired[prev].second + 1 == pos) {
+        for (std::size_t a = prev; a < prev_end; ++a) {
+          if (!impl_.starts_bigram[fired[a].first]) continue;
+          for (std::size_t b = i; b < end; ++b) {
+            const std::uint32_t f = impl_.bigrams.find(PairTable::key(fired[a].first, fired[b].first));
+            if (f == PairTable::kMissing || is_fired(f)) continue;
+            set_fired(f);
+            bigrams_.push_back(f);
+          }
+        }
+      }
+      prev = i;
+      prev_end = end;
+      i = end;
+    }
+  }
+
   struct FiredWord {
     std::uint32_t word = 0;
     std::uint32_t first = 0;  // into positions_
@@ -367,6 +267,37 @@ class Article {
     auto it = std::ranges::lower_bound(words_, word, {}, &FiredWord::word);
     if (it == words_.end() || it->word != word) return {};
     return std::span(positions_).subspan(it->first, it->count);
+  }
+
+  bool meta(const Node& n) const {
+    const std::string& value = impl_.meta_values[n.first];
+    if (n.field == Field::kSource) return equals_ignore_case(doc_.source, value);
+    return language_allowed({value}, doc_.language);
+  }
+
+  // Occurrences of the two sides no more than n positions apart (in order for
+  // ONEAR), within one field and not overlapping.
+  bool near(const Node& n, std::vector<Occurrence>* out) const {
+    std::vector<Occurrence> left, right;
+    if (!eval(impl_.child_ids[n.first], &left) || !eval(impl_.child_ids[n.first + 1], &right)) return false;
+    auto close = [&](const Occurrence& a, const Occurrence& b) {  // b after a
+      return b.first > a.last && b.first - a.last <= n.distance &&
+             (a.first < body_start_) == (b.first < body_start_);
+    };
+    bool found = false;
+    std::vector<bool> used_right(right.size());
+    for (const Occurrence& a : left) {
+      bool used = false;
+      for (std::size_t j = 0; j < right.size(); ++j) {
+        if (!close(a, right[j]) && (n.ordered || !close(right[j], a))) continue;
+        if (!out) return true;
+        found = used = true;
+        if (!used_right[j]) out->push_back(right[j]);
+        used_right[j] = true;
+      }
+      if (used) out->push_back(a);
+    }
+    return found;
   }
 
   bool in_field(std::uint32_t pos, Field field) const {
@@ -399,31 +330,17 @@ class Article {
   std::uint32_t body_start_ = 1;
   std::vector<FiredWord> words_;  // sorted by word
   std::vector<std::uint32_t> positions_;
-  mutable std::optional<std::vector<std::size_t>> title_breaks_;
-  mutable std::optional<std::vector<std::size_t>> body_breaks_;
+  std::vector<std::uint32_t> bigrams_;       // fired bigram features
+  std::vector<std::uint64_t> fired_bits_;    // per feature
 };
 
 }  // namespace
 
 Result<std::shared_ptr<const Matcher>> Matcher::compile(std::span<const Watchlist> watchlists) {
   auto impl = std::make_unique<Impl>();
-  Compiler compiler(*impl);
   std::string errors;
-  for (const Watchlist& list : watchlists) {
-    for (const Rule& rule : list.rules) {
-      SourcePos pos = rule.query_pos;
-      if (pos.file.empty()) pos.file = list.file;
-      auto query = parse_query(rule.query, pos);
-      if (!query) {
-        if (!errors.empty()) errors += '\n';
-        errors += query.error().message;
-        continue;
-      }
-      if (errors.empty()) compiler.add_rule(list, rule, *query);
-    }
-  }
+  compile_rules(watchlists, *impl, errors);
   if (!errors.empty()) return fail(Errc::kInvalid, std::move(errors));
-  compiler.finish();
   return std::make_shared<const Matcher>(std::move(impl));
 }
 

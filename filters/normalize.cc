@@ -113,6 +113,25 @@ void append_utf8(std::string& out, UChar32 c) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+// Ligatures that NFKC would expand to phrases (ﷺ → four words, ﷻ → two):
+// they stay one word, hidden from the normalizer behind private-use stand-ins.
+constexpr UChar32 kPhraseLigatures[] = {0xFDFA, 0xFDFB, 0xFDFD};
+constexpr UChar32 kStandIn = 0xF8F0;  // + index into kPhraseLigatures
+
+UChar32 hide_ligature(UChar32 c) {
+  for (std::size_t i = 0; i < std::size(kPhraseLigatures); ++i) {
+    if (c == kPhraseLigatures[i]) return kStandIn + static_cast<UChar32>(i);
+  }
+  return c;
+}
+
+UChar32 unhide_ligature(UChar32 c) {
+  if (c >= kStandIn && c < kStandIn + static_cast<UChar32>(std::size(kPhraseLigatures))) {
+    return kPhraseLigatures[c - kStandIn];
+  }
+  return c;
+}
+
 // Reusable per-thread UTF-16 buffers for the ICU normalizer.
 struct Scratch {
   std::u16string src;
@@ -145,6 +164,7 @@ void normalize_into(std::string_view text, std::string& key, std::string& alt) {
     UChar32 c;
     U8_NEXT(bytes, i, length, c);
     if (c < 0) c = 0xFFFD;
+    if (c >= 0xFDFA && c <= 0xFDFD) c = hide_ligature(c);
     if (c <= 0xFFFF) {
       s.src.push_back(static_cast<char16_t>(c));
     } else {
@@ -175,6 +195,9 @@ void normalize_into(std::string_view text, std::string& key, std::string& alt) {
     UChar32 c;
     U16_NEXT(u, i, n, c);
     if (c == 0x0307 && prev == 'i') continue;  // İ folds to i + dot above
+    // NFKC writes isolated harakat (U+FE70.., U+FC5E..) as space + mark.
+    if (c == ' ' && i < n && u_charType(u[i]) == U_NON_SPACING_MARK) continue;
+    c = unhide_ligature(c);
     if (c == kYehHamza || c == kWawHamza) {
       if (!seated) alt = key;
       seated = true;
@@ -254,6 +277,45 @@ std::vector<Token> tokenize(std::string_view utf8) {
   return out;
 }
 
+std::string fold_accents(std::string_view key) {
+  bool latin = false;  // only precomposed Latin letters (U+00C0..U+024F, U+1E00..U+1EFF) change
+  for (std::size_t i = 0; i + 1 < key.size() && !latin; ++i) {
+    const auto b = static_cast<unsigned char>(key[i]);
+    latin = (b >= 0xC3 && b <= 0xC9) || (b == 0xE1 && (static_cast<unsigned char>(key[i + 1]) & 0xFC) == 0xB8);
+  }
+  if (!latin) return {};
+  static const icu::Normalizer2* const nfd = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFDInstance(status);
+    if (U_FAILURE(status)) icu_broken("NFD normalizer", status);
+    return n;
+  }();
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::UnicodeString decomposed =
+      nfd->normalize(icu::UnicodeString::fromUTF8(icu::StringPiece(key.data(), static_cast<int32_t>(key.size()))), status);
+  if (U_FAILURE(status)) return {};
+  std::string out;
+  out.reserve(key.size());
+  for (int32_t i = 0; i < decomposed.length();) {
+    const UChar32 c = decomposed.char32At(i);
+    i += U16_LENGTH(c);
+    if (in(c, 0x0300, 0x036F)) continue;  // combining accents
+    switch (c) {  // letters with a stroke or ligatures that NFD keeps whole
+      case 0x00F8: out += 'o'; break;       // ø
+      case 0x0111: out += 'd'; break;       // đ
+      case 0x0142: out += 'l'; break;       // ł
+      case 0x0127: out += 'h'; break;       // ħ
+      case 0x00E6: out += "ae"; break;      // æ
+      case 0x0153: out += "oe"; break;      // œ
+      case 0x00F0: out += 'd'; break;       // ð
+      case 0x00FE: out += "th"; break;      // þ
+      default: append_utf8(out, c);
+    }
+  }
+  if (out == key) return {};
+  return out;
+}
+
 std::string normalize_term(std::string_view text) {
   std::string key, alt;
   normalize_into(text, key, alt);
@@ -320,6 +382,29 @@ std::vector<std::size_t> sentence_breaks(std::string_view text) {
   utext_close(&ut);
   if (out.back() != text.size()) out.push_back(text.size());
   return out;
+}
+
+std::array<std::size_t, 2> sentence_around(std::string_view text, std::size_t begin, std::size_t end) {
+  if (text.size() > static_cast<std::size_t>(INT32_MAX)) text = text.substr(0, INT32_MAX);
+  if (text.empty()) return {0, 0};
+  begin = std::min(begin, text.size());
+  end = std::clamp(end, begin, text.size());
+  const std::size_t probe = std::min(begin, text.size() - 1);
+  const std::size_t after = std::max(end, begin + 1);  // the end break lies at or after this
+  UText ut = UTEXT_INITIALIZER;
+  icu::BreakIterator& bi = sentence_breaker();
+  set_text(bi, ut, text);
+  // ICU's rule-based iterators give the same boundaries backwards and
+  // forwards from any offset as a scan from the start.
+  // preceding() from the next code point (a UTF-8 UText moves an offset
+  // inside a code point back to its start).
+  std::size_t next = probe + 1;
+  while (next < text.size() && is_continuation(text[next])) ++next;
+  const int32_t s = bi.preceding(static_cast<int32_t>(next));
+  const int32_t e = after > text.size() ? icu::BreakIterator::DONE : bi.following(static_cast<int32_t>(after) - 1);
+  utext_close(&ut);
+  return {s == icu::BreakIterator::DONE ? 0 : static_cast<std::size_t>(s),
+          e == icu::BreakIterator::DONE ? text.size() : static_cast<std::size_t>(e)};
 }
 
 std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end, std::size_t max_bytes) {

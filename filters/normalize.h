@@ -1,10 +1,12 @@
 // Text normalization shared by rule terms and article text: ICU NFKC with full
-// case folding, Arabic spelling variants folded, digits to ASCII, word tokens
+// case folding (except ligatures that would become phrases: U+FDFA, U+FDFB,
+// U+FDFD stay one word), Arabic spelling variants folded, digits to ASCII, word tokens
 // that keep their byte range in the original UTF-8, and sentence snippets.
 // Pure functions, safe from any thread (each thread clones its own ICU break
 // iterators).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -35,6 +37,10 @@ void tokenize(std::string_view utf8, std::vector<Token>& out);
 // of a one-word token would be. "STRASSE" and "straße" both give "strasse".
 std::string normalize_term(std::string_view text);
 
+// The normalized `key` with Latin accents removed (état → etat, łódź → lodz,
+// æ → ae), for rules that fold accents; empty when nothing changes.
+std::string fold_accents(std::string_view key);
+
 // True when the normalized key is written in Arabic script (its first letter is).
 bool is_arabic_key(std::string_view key);
 
@@ -47,6 +53,12 @@ std::vector<std::string> proclitic_variants(std::string_view key);
 // Where the sentences of `text` start, as byte offsets (ICU sentence breaks:
 // . ! ? ؟ and line ends), from 0 to text.size() inclusive.
 std::vector<std::size_t> sentence_breaks(std::string_view text);
+
+// The sentence breaks of sentence_breaks(text) around the bytes [begin, end):
+// the last at or before begin and the first at or after end (and after
+// begin), found from the match outwards rather than over the whole text. As
+// the `breaks` of snippet_around, the pair gives the same snippet.
+std::array<std::size_t, 2> sentence_around(std::string_view text, std::size_t begin, std::size_t end);
 
 // The sentence of `text` around the bytes [begin, end), trimmed, at most
 // `max_bytes` long: a longer sentence is cut on UTF-8 and, where possible,

@@ -1,3 +1,5 @@
+// The query parser (filters/query.h): a lexer, a recursive-descent parser
+// and the positive-term check; messages are formatted by query_format.cc.
 #include "filters/query.h"
 
 #include <algorithm>
@@ -5,12 +7,20 @@
 #include <utility>
 
 #include "filters/normalize.h"
+#include "filters/query_format.h"
 
 namespace nw {
 namespace {
 
+using query_internal::explain_no_positive;
+using query_internal::field_name;
+using query_internal::has_positive;
+using query_internal::ParseError;
+
 constexpr int kMaxDepth = 64;
-constexpr std::size_t kMinPrefix = 2;  // code points before '*'
+constexpr std::size_t kMinPrefix = 3;  // code points before '*'
+constexpr std::size_t kMinFuzzy = 5;   // code points in a word~1
+constexpr int kMaxDistance = 1000;     // NEAR/n
 
 std::size_t code_points(std::string_view s) {
   std::size_t n = 0;
@@ -18,18 +28,31 @@ std::size_t code_points(std::string_view s) {
   return n;
 }
 
-enum class Lex { kWord, kPhrase, kField, kLParen, kRParen, kAnd, kOr, kNot, kEnd };
+enum class Lex { kWord, kPhrase, kField, kLParen, kRParen, kAnd, kOr, kNot, kNear, kEnd };
 
 struct Lexeme {
   Lex kind = Lex::kEnd;
   std::string_view text;  // word, phrase contents, field name, operator as written
   std::size_t offset = 0;
+  bool exact = false;  // kPhrase written ="..."
 };
 
-struct ParseError {
-  std::size_t offset = 0;
-  std::string message;
-};
+constexpr std::string_view kFields[] = {"title:", "body:", "source:", "lang:"};
+
+QueryNode::Field field_of(std::string_view name) {
+  if (name == "title:") return QueryNode::Field::kTitle;
+  if (name == "body:") return QueryNode::Field::kBody;
+  if (name == "source:") return QueryNode::Field::kSource;
+  return QueryNode::Field::kLang;
+}
+
+bool is_meta(QueryNode::Field f) { return f == QueryNode::Field::kSource || f == QueryNode::Field::kLang; }
+
+// NEAR/5, ONEAR/5, and a bare NEAR or ONEAR (an error the parser explains).
+bool is_near_operator(std::string_view w) {
+  if (w.starts_with("ONEAR")) w.remove_prefix(1);
+  return w == "NEAR" || w.starts_with("NEAR/");
+}
 
 template <class T>
 using Parsed = std::expected<T, ParseError>;
@@ -74,12 +97,13 @@ Parsed<std::vector<Lexeme>> lex(std::string_view q) {
     } else if (q[i] == '(' || q[i] == ')') {
       out.push_back({q[i] == '(' ? Lex::kLParen : Lex::kRParen, q.substr(i, 1), i});
       ++i;
-    } else if (auto quote = quote_at(q, i)) {
+    } else if (auto quote = q[i] == '=' && i + 1 < q.size() ? quote_at(q, i + 1) : quote_at(q, i)) {
       const std::size_t open = i;
-      const std::size_t body = i + quote->width;
+      const bool exact = q[i] == '=';  // ="phrase"
+      const std::size_t body = i + exact + quote->width;
       const std::size_t close = q.find(quote->close, body);
-      if (close == std::string_view::npos) return error_at(open, "unclosed quote");
-      out.push_back({Lex::kPhrase, q.substr(body, close - body), open});
+      if (close == std::string_view::npos) return error_at(open + exact, "unclosed quote");
+      out.push_back({Lex::kPhrase, q.substr(body, close - body), open, exact});
       i = close + quote->close.size();
     } else {
       const std::size_t start = i;
@@ -89,8 +113,12 @@ Parsed<std::vector<Lexeme>> lex(std::string_view q) {
         out.push_back({word == "AND" ? Lex::kAnd : word == "OR" ? Lex::kOr : Lex::kNot, word, start});
         continue;
       }
-      // title:word, body:"a phrase", title:(a OR b)
-      for (std::string_view field : {"title:", "body:"}) {
+      if (is_near_operator(word)) {
+        out.push_back({Lex::kNear, word, start});
+        continue;
+      }
+      // title:word, body:"a phrase", title:(a OR b), source:id, lang:ar
+      for (std::string_view field : kFields) {
         if (word.starts_with(field)) {
           out.push_back({Lex::kField, word.substr(0, field.size()), start});
           word.remove_prefix(field.size());
@@ -104,9 +132,19 @@ Parsed<std::vector<Lexeme>> lex(std::string_view q) {
   return out;
 }
 
-bool is_operator(Lex k) { return k == Lex::kAnd || k == Lex::kOr || k == Lex::kNot || k == Lex::kField; }
+bool is_operator(Lex k) {
+  return k == Lex::kAnd || k == Lex::kOr || k == Lex::kNot || k == Lex::kField || k == Lex::kNear;
+}
 
-std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+// Built by appending: GCC 12 warns (-Wrestrict, a false positive) on "'" + std::string(s).
+std::string quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '\'';
+  out += s;
+  out += '\'';
+  return out;
+}
 
 class Parser {
  public:
@@ -190,27 +228,121 @@ class Parser {
       n.children.push_back(std::move(*operand));
       return n;
     }
-    if (peek().kind == Lex::kField) {
-      const Lexeme& f = take();
-      const auto field = f.text == "title:" ? QueryNode::Field::kTitle : QueryNode::Field::kBody;
-      if (peek().kind != Lex::kWord && peek().kind != Lex::kPhrase && peek().kind != Lex::kLParen) {
-        return error_at(f.offset, std::string(f.text) + " with no word, phrase or '(' right after it");
-      }
-      const bool group = peek().kind == Lex::kLParen;
-      auto operand = parse_primary(depth + 1);
-      if (!operand) return operand;
-      if (!group) operand->offset = f.offset;  // errors about the term point at its field
-      if (auto bad = set_field(*operand, field)) return error_at(bad->offset, bad->message);
-      return operand;
+    return parse_near(depth);
+  }
+
+  // A NEAR side: a term or phrase, or an OR of them (with or without fields).
+  static bool near_operand(const QueryNode& n) {
+    if (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) return true;
+    if (n.kind != QueryNode::Kind::kOr) return false;
+    return std::ranges::all_of(n.children, [](const QueryNode& c) {
+      return c.kind == QueryNode::Kind::kTerm || c.kind == QueryNode::Kind::kPhrase;
+    });
+  }
+
+  Parsed<QueryNode> parse_near(int depth) {
+    auto left = parse_operand(depth);
+    if (!left || peek().kind != Lex::kNear) return left;
+    const Lexeme& op = take();
+    std::string_view name = op.text.substr(0, op.text.find('/'));
+    std::string_view digits = op.text.size() > name.size() ? op.text.substr(name.size() + 1) : "";
+    int distance = 0;
+    bool number = !digits.empty() && digits.size() <= 4;
+    for (char c : digits) {
+      number = number && c >= '0' && c <= '9';
+      if (number) distance = distance * 10 + (c - '0');
     }
-    return parse_primary(depth);
+    if (!number || distance < 1 || distance > kMaxDistance) {
+      return error_at(op.offset, std::string(name) + " needs a distance from 1 to 1000, as in " +
+                                     std::string(name) + "/5");
+    }
+    const std::string what = std::string(op.text) + " takes a term, phrase or prefix on each side (or an OR of them)";
+    if (peek().kind == Lex::kNot) return error_at(peek().offset, what);
+    auto right = parse_operand(depth);
+    if (!right) return right;
+    if (!near_operand(*left)) return error_at(left->offset, what);
+    if (!near_operand(*right)) return error_at(right->offset, what);
+    if (peek().kind == Lex::kNear) {
+      return error_at(peek().offset, "NEAR and ONEAR do not chain: join two of them with AND");
+    }
+    QueryNode n;
+    n.kind = QueryNode::Kind::kNear;
+    n.text = std::string(op.text);
+    n.offset = left->offset;
+    n.ordered = name == "ONEAR";
+    n.distance = distance;
+    n.children.push_back(std::move(*left));
+    n.children.push_back(std::move(*right));
+    return n;
+  }
+
+  // [field:] primary
+  Parsed<QueryNode> parse_operand(int depth) {
+    if (peek().kind != Lex::kField) return parse_primary(depth);
+    const Lexeme& f = take();
+    const auto field = field_of(f.text);
+    if (peek().kind != Lex::kWord && peek().kind != Lex::kPhrase && peek().kind != Lex::kLParen) {
+      return error_at(f.offset, std::string(f.text) + " with no word, phrase or '(' right after it");
+    }
+    if (is_meta(field)) return parse_meta(f, field);
+    const bool group = peek().kind == Lex::kLParen;
+    auto operand = parse_primary(depth + 1);
+    if (!operand) return operand;
+    if (!group) operand->offset = f.offset;  // errors about the term point at its field
+    if (auto bad = set_field(*operand, field)) return error_at(bad->offset, bad->message);
+    return operand;
+  }
+
+  // source:id, lang:ar, source:(a OR b): values as written, not normalized.
+  Parsed<QueryNode> parse_meta(const Lexeme& f, QueryNode::Field field) {
+    const std::string usage = field == QueryNode::Field::kSource
+                                  ? "source: takes a source id or a (a OR b) group of them"
+                                  : "lang: takes a language code such as ar or en-GB, or a (a OR b) group of them";
+    auto value = [&]() -> Parsed<QueryNode> {
+      if (peek().kind != Lex::kWord) return error_at(peek().offset, usage);
+      const Lexeme& l = take();
+      if (field == QueryNode::Field::kLang) {
+        bool ok = true;
+        for (char c : l.text) ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-');
+        if (!ok || l.text.size() < 2 || l.text.size() > 35) return error_at(l.offset, usage);
+      }
+      QueryNode n;
+      n.kind = QueryNode::Kind::kMeta;
+      n.field = field;
+      n.text = std::string(l.text);
+      n.offset = l.offset;
+      return n;
+    };
+    if (peek().kind != Lex::kLParen) {
+      auto n = value();
+      if (n) n->offset = f.offset;
+      return n;
+    }
+    const Lexeme& open = take();
+    std::vector<QueryNode> alternatives;
+    for (;;) {
+      auto n = value();
+      if (!n) return n;
+      alternatives.push_back(std::move(*n));
+      if (peek().kind == Lex::kRParen) break;
+      if (peek().kind != Lex::kOr) {
+        if (peek().kind == Lex::kEnd) return error_at(open.offset, "unbalanced parenthesis: '(' is never closed");
+        return error_at(peek().offset, usage);
+      }
+      take();
+    }
+    take();
+    QueryNode n = combine(QueryNode::Kind::kOr, std::move(alternatives));
+    n.offset = f.offset;
+    return n;
   }
 
   // Applies a field to every term under `n`; a nested different field is an error.
   static std::optional<ParseError> set_field(QueryNode& n, QueryNode::Field field) {
-    if (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase) {
+    if (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase || n.kind == QueryNode::Kind::kMeta) {
       if (n.field != QueryNode::Field::kAny && n.field != field) {
-        return ParseError{n.offset, "conflicting fields: title: and body: on the same term"};
+        return ParseError{n.offset, "conflicting fields: " + std::string(field_name(field)) + " and " +
+                                        std::string(field_name(n.field)) + " on the same term"};
       }
       n.field = field;
       return std::nullopt;
@@ -247,7 +379,7 @@ class Parser {
     if (prev != nullptr && is_operator(prev->kind)) {
       return error_at(prev->offset, std::string(prev->text) + " with nothing after it");
     }
-    if (next.kind == Lex::kAnd || next.kind == Lex::kOr) {
+    if (next.kind == Lex::kAnd || next.kind == Lex::kOr || next.kind == Lex::kNear) {
       return error_at(next.offset, std::string(next.text) + " with nothing before it");
     }
     if (next.kind == Lex::kRParen) {
@@ -264,10 +396,30 @@ class Parser {
     n.kind = l.kind == Lex::kPhrase ? QueryNode::Kind::kPhrase : QueryNode::Kind::kTerm;
     n.text = std::string(l.text);
     n.offset = l.offset;
+    n.exact = l.exact;
     std::string_view text = l.text;
+    std::size_t base = l.offset;  // where `text` starts in the query
     if (l.kind == Lex::kWord) {
+      if (text.starts_with('=')) {
+        if (text.size() == 1) return error_at(l.offset, "'=' must be followed right away by a word or a phrase");
+        n.exact = true;
+        text.remove_prefix(1);
+        ++base;
+        n.text = std::string(text);
+      }
+      if (const std::size_t tilde = text.find('~'); tilde != std::string_view::npos) {
+        const std::string_view edits = text.substr(tilde + 1);
+        if (edits != "1") {
+          const bool number = !edits.empty() && std::ranges::all_of(edits, [](char c) { return c >= '0' && c <= '9'; });
+          return error_at(base + tilde, number ? "only one edit is supported: write ~1"
+                                               : "'~' marks a fuzzy word only as ~1 at the end of a word");
+        }
+        n.fuzzy = true;
+        text.remove_suffix(2);
+        if (text.ends_with('*')) return error_at(base + tilde, "a prefix* cannot also be fuzzy (~1)");
+      }
       if (const std::size_t star = text.find('*'); star != std::string_view::npos && star + 1 != text.size()) {
-        return error_at(l.offset + star, "'*' marks a prefix only at the end of a word");
+        return error_at(base + star, "'*' marks a prefix only at the end of a word");
       }
       if (text.size() > 1 && text.ends_with('*')) {
         text.remove_suffix(1);
@@ -277,18 +429,24 @@ class Parser {
     std::vector<Token> tokens = tokenize(text);
     if (n.prefix && !tokens.empty()) {
       if (tokens.back().end != text.size()) {
-        return error_at(l.offset + text.size(), "'*' must follow a letter or digit");
+        return error_at(base + text.size(), "'*' must follow a letter or digit");
       }
       if (code_points(tokens.back().key) < kMinPrefix) {
-        return error_at(l.offset + tokens.back().begin, "prefix too short: give at least 2 letters before '*'");
+        return error_at(base + tokens.back().begin, "prefix too short: give at least 3 letters before '*'");
       }
+    }
+    if (n.fuzzy && tokens.size() > 1) {
+      return error_at(base, "~1 applies to one word; write each word of " + quoted(text) + " apart");
+    }
+    if (n.fuzzy && !tokens.empty() && code_points(tokens[0].key) < kMinFuzzy) {
+      return error_at(base, "fuzzy word too short: ~1 needs a word of at least 5 letters");
     }
     for (Token& t : tokens) {
       n.words.push_back(std::move(t.key));
       n.bare_words.push_back(std::move(t.alt_key));
     }
     if (n.words.empty()) {
-      if (l.kind != Lex::kPhrase) return error_at(l.offset, quoted(l.text) + " has no letters or digits to match");
+      if (l.kind != Lex::kPhrase) return error_at(base, quoted(text) + " has no letters or digits to match");
       bool blank = true;
       for (std::size_t i = 0; i < l.text.size(); ++i) blank = blank && space_at(l.text, i) > 0;
       return error_at(l.offset, blank ? "empty phrase" : "phrase has no letters or digits to match");
@@ -300,107 +458,10 @@ class Parser {
   std::size_t pos_ = 0;
 };
 
-// Whether `n` requires some word to be present, so the matcher has an anchor.
-bool has_positive(const QueryNode& n) {
-  switch (n.kind) {
-    case QueryNode::Kind::kTerm:
-    case QueryNode::Kind::kPhrase:
-      return true;
-    case QueryNode::Kind::kNot:
-      return false;
-    case QueryNode::Kind::kAnd:
-      for (const auto& c : n.children) {
-        if (has_positive(c)) return true;
-      }
-      return false;
-    case QueryNode::Kind::kOr:
-      for (const auto& c : n.children) {
-        if (!has_positive(c)) return false;
-      }
-      return true;
-  }
-  return false;
-}
-
-// The first place where the query lacks a positive term, with the reason.
-ParseError explain_no_positive(const QueryNode& n) {
-  if (n.kind == QueryNode::Kind::kOr) {
-    for (const auto& c : n.children) {
-      if (!has_positive(c)) {
-        if (c.kind == QueryNode::Kind::kOr) return explain_no_positive(c);
-        return {c.offset, "OR alternative has no positive term (NOT only excludes; add a word to look for)"};
-      }
-    }
-  }
-  return {n.offset, "rule has no positive term (NOT only excludes; add a word to look for)"};
-}
-
-std::string format_error(std::string_view query, const SourcePos& pos, const ParseError& e) {
-  const std::size_t at = std::min(e.offset, query.size());
-  int line = pos.line > 0 ? pos.line : 1;
-  int column = pos.column > 0 ? pos.column : 1;
-  std::size_t line_start = 0;
-  for (std::size_t i = 0; i < at; ++i) {
-    const auto ch = static_cast<unsigned char>(query[i]);
-    if (ch == '\n') {
-      ++line;
-      column = 1;
-      line_start = i + 1;
-    } else if ((ch & 0xC0) != 0x80) {
-      ++column;  // count code points: skip UTF-8 continuation bytes
-    }
-  }
-  std::size_t line_end = query.find('\n', line_start);
-  if (line_end == std::string_view::npos) line_end = query.size();
-  std::string_view text = query.substr(line_start, line_end - line_start);
-  if (text.ends_with('\r')) text.remove_suffix(1);
-  std::string caret;
-  for (std::size_t i = line_start; i < at; ++i) {
-    const auto ch = static_cast<unsigned char>(query[i]);
-    if (ch == '\t') {
-      caret += '\t';  // keep the caret aligned under tabs
-    } else if ((ch & 0xC0) != 0x80) {
-      caret += ' ';
-    }
-  }
-  const std::string file = pos.file.empty() ? "<query>" : pos.file;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + e.message + "\n    " +
-         std::string(text) + "\n    " + caret + "^";
-}
-
-void print(const QueryNode& n, std::string& out) {
-  switch (n.kind) {
-    case QueryNode::Kind::kTerm:
-    case QueryNode::Kind::kPhrase: {
-      if (n.field == QueryNode::Field::kTitle) out += "title:";
-      if (n.field == QueryNode::Field::kBody) out += "body:";
-      const bool quote = n.kind == QueryNode::Kind::kPhrase || n.words.size() > 1;
-      if (quote) out += '"';
-      for (std::size_t i = 0; i < n.words.size(); ++i) {
-        if (i > 0) out += ' ';
-        out += n.words[i];
-      }
-      if (n.prefix) out += '*';
-      if (quote) out += '"';
-      return;
-    }
-    case QueryNode::Kind::kAnd:
-    case QueryNode::Kind::kOr:
-    case QueryNode::Kind::kNot:
-      out += n.kind == QueryNode::Kind::kAnd ? "(AND" : n.kind == QueryNode::Kind::kOr ? "(OR" : "(NOT";
-      for (const auto& c : n.children) {
-        out += ' ';
-        print(c, out);
-      }
-      out += ')';
-      return;
-  }
-}
-
 }  // namespace
 
 Result<QueryNode> parse_query(std::string_view query, const SourcePos& pos) {
-  auto failed = [&](const ParseError& e) { return fail(Errc::kInvalid, format_error(query, pos, e)); };
+  auto failed = [&](const ParseError& e) { return fail(Errc::kInvalid, query_internal::format_error(query, pos, e)); };
   auto lexemes = lex(query);
   if (!lexemes) return failed(lexemes.error());
   if (lexemes->size() == 1) return failed({0, "empty query"});
@@ -409,12 +470,6 @@ Result<QueryNode> parse_query(std::string_view query, const SourcePos& pos) {
   if (!root) return failed(root.error());
   if (!has_positive(*root)) return failed(explain_no_positive(*root));
   return std::move(*root);
-}
-
-std::string to_string(const QueryNode& node) {
-  std::string out;
-  print(node, out);
-  return out;
 }
 
 }  // namespace nw

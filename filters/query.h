@@ -1,9 +1,10 @@
 // The watchlist query language: parses a rule's query into an AST that the
 // matcher compiles. Grammar, loosest binding first:
 //   query := or;  or := and (OR and)*;  and := unary ([AND] unary)*;
-//   unary := NOT unary | primary;  primary := [field:](word | word* | "phrase" | ( or ))
-// with field = title | body. Operators are upper-case only ("and" is a word).
-// Pure functions, safe from any thread.
+//   unary := NOT unary | near;  near := primary [(NEAR/n | ONEAR/n) primary]
+//   primary := [field:](word | =word | word* | word~1 | [=]"phrase" | ( or ))
+// with field = title | body | source | lang. Operators are upper-case only
+// ("and", "near/3" are words). Pure functions, safe from any thread.
 #pragma once
 
 #include <cstddef>
@@ -17,8 +18,12 @@
 namespace nw {
 
 struct QueryNode {
-  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot };
-  enum class Field { kAny, kTitle, kBody };
+  // kNear: children[0] NEAR/distance children[1] (either order) or, when
+  // `ordered`, ONEAR (children[0] first). Each side is a term, a phrase or an
+  // OR of them. kMeta: `source:id` or `lang:code` (field kSource/kLang, the
+  // value in `text`); it restricts but is not a word to look for.
+  enum class Kind { kTerm, kPhrase, kAnd, kOr, kNot, kNear, kMeta };
+  enum class Field { kAny, kTitle, kBody, kSource, kLang };
 
   Kind kind = Kind::kTerm;
   // kTerm, kPhrase: the text as written (a phrase without its quotes, a term
@@ -29,6 +34,10 @@ struct QueryNode {
   std::vector<std::string> bare_words; // bare-hamza forms, "" where same as the key
   Field field = Field::kAny;
   bool prefix = false;     // written word*: the last word matches any word it begins
+  bool exact = false;      // written =word or ="phrase": no Arabic proclitic variants
+  bool fuzzy = false;      // written word~1: also matches words one edit away
+  bool ordered = false;    // kNear: ONEAR
+  int distance = 0;        // kNear: at most this many token positions apart (1 = adjacent)
   std::size_t offset = 0;  // byte offset of the node's first character in the query
   std::vector<QueryNode> children;  // kAnd, kOr: two or more; kNot: one
 };
@@ -41,7 +50,8 @@ struct QueryNode {
 [[nodiscard]] Result<QueryNode> parse_query(std::string_view query, const SourcePos& pos);
 
 // The AST as an s-expression, for tests and debugging:
-// (AND haftar (OR cairo "al sisi") (NOT title:egypt))
+// (AND haftar (OR cairo "al sisi") (NOT title:egypt)), (NEAR/3 a b), (ONEAR/2 a b),
+// =word, word~1, source:id, lang:ar
 std::string to_string(const QueryNode& node);
 
 }  // namespace nw

@@ -24,6 +24,7 @@ struct Rule {
   std::string severity;
   std::vector<std::string> tags;
   bool exact = false;  // no proclitic variants for any term
+  bool fold_accents = false;  // Latin accents ignored on both sides: etat matches État
 };
 
 struct Watchlist {

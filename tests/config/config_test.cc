@@ -579,3 +579,42 @@ TEST(BundledConfig, IsValid) {
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+// Keys added for polling politeness, adaptive intervals and accent folding.
+TEST(LoadConfig, PollingKeys) {
+  TempConfig t(R"([http]
+host_spacing = "250ms"
+
+[[source]]
+id = "a"
+url = "https://a.example/rss"
+interval = "5m"
+min_interval = "1m"
+max_interval = "1h"
+realert_on_edit = true
+)");
+  auto cfg = load_config(t.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->fetch.host_spacing, std::chrono::milliseconds(250));
+  ASSERT_EQ(cfg->sources.size(), 1u);
+  EXPECT_EQ(cfg->sources[0].min_interval, std::chrono::seconds(60));
+  EXPECT_EQ(cfg->sources[0].max_interval, std::chrono::seconds(3600));
+  EXPECT_TRUE(cfg->sources[0].realert_on_edit);
+
+  TempConfig bad(R"([[source]]
+id = "a"
+url = "https://a.example/rss"
+interval = "5m"
+min_interval = "10m"
+)");
+  auto r = load_config(bad.file());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message,
+            bad.file().string() + ":5:16: 'min_interval' in [[source]] must not be longer than 'interval'");
+}
+
+}  // namespace
+}  // namespace nw

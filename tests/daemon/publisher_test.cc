@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <thread>
 #include <utility>
 #include <zmq.hpp>
 
@@ -191,6 +192,44 @@ INSTANTIATE_TEST_SUITE_P(Cases, BadEndpointTest,
                                          "tcp://127.0.0.1:65536", "tcp://127.0.0.1:5556x",
                                          "tcp://127.0.0.1:",
                                          "tcp://256.1.1.1:5556", "bogus://127.0.0.1:5556"));
+
+}  // namespace
+}  // namespace nw
+
+namespace nw {
+namespace {
+
+// Polls has_subscribers() until it equals `want` (subscriptions travel asynchronously).
+bool eventually_subscribed(Publisher& pub, bool want) {
+  for (int i = 0; i < 100; ++i) {
+    if (pub.has_subscribers() == want) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+TEST(ZmqPublisher, KnowsWhenSomeoneSubscribes) {
+  auto pub = bind_any_port();
+  ASSERT_NE(pub, nullptr);
+  EXPECT_FALSE(pub->has_subscribers());
+  {
+    Subscriber a(pub->endpoint(), "libya/");
+    ASSERT_TRUE(eventually_subscribed(*pub, true));
+    {
+      Subscriber b(pub->endpoint(), "libya/");
+      std::this_thread::sleep_for(100ms);
+    }
+    // b left; a still subscribes to the same topic.
+    std::this_thread::sleep_for(200ms);
+    EXPECT_TRUE(pub->has_subscribers());
+    // Once subscribed, a publish reaches the subscriber at once: no slow-joiner loss.
+    ASSERT_TRUE(pub->publish(alert("libya", "x", 7)).has_value());
+    auto m = a.receive(2000ms);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->topic, "libya/x");
+  }
+  EXPECT_TRUE(eventually_subscribed(*pub, false));
+}
 
 }  // namespace
 }  // namespace nw

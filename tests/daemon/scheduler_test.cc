@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/support/fakes.h"
 
 namespace nw {
@@ -63,6 +65,102 @@ TEST(Scheduler, StoredDueTimeAndRemoval) {
   EXPECT_EQ(s.until_next(), std::chrono::milliseconds(30000));
   s.remove("later");
   EXPECT_FALSE(s.until_next());
+}
+
+
+TEST(Scheduler, SetIntervalAppliesFromTheNextFinish) {
+  test::FakeClock clock;
+  Scheduler s(clock, {});
+  s.add("x", 10s);
+  s.take_due();
+  s.set_interval("x", 40s);
+  EXPECT_EQ(s.finish("x", true, 0) - clock.now(), 40s);
+  s.set_interval("x", 0s);  // floored at 1s
+  clock.advance(40s);
+  s.take_due();
+  EXPECT_EQ(s.finish("x", true, 0) - clock.now(), 1s);
+}
+
+TEST(Scheduler, TenThousandSourcesComeDueInOrder) {
+  test::FakeClock clock;
+  Scheduler s(clock, {});
+  for (int i = 0; i < 10'000; ++i) s.add("s" + std::to_string(i), 60s, clock.now() + std::chrono::milliseconds(6 * i));
+  std::set<std::string> taken;
+  std::string last;
+  for (int step = 0; step < 100; ++step) {
+    for (const auto& id : s.take_due()) {
+      EXPECT_TRUE(taken.insert(id).second) << id;  // each once in the first minute
+      s.finish(id, true, 0);
+    }
+    clock.advance(600ms);
+  }
+  EXPECT_EQ(taken.size(), 9'901u);  // due at 0 .. 59.4s
+  EXPECT_EQ(s.until_next(), std::chrono::milliseconds(0));  // the clock is at 60s: s9901 is late
+}
+
+TEST(IntervalBounds, DefaultsAreAQuarterAndFourTimesTheInterval) {
+  struct Case { std::chrono::seconds interval; std::optional<std::chrono::seconds> lo, hi; std::chrono::seconds want_lo, want_hi; };
+  for (const Case& c : {Case{300s, {}, {}, 75s, 1200s}, Case{2s, {}, {}, 1s, 8s},
+                        Case{300s, 60s, 3600s, 60s, 3600s}, Case{300s, 600s, 100s, 300s, 300s}}) {
+    const IntervalBounds b = interval_bounds(c.interval, c.lo, c.hi);
+    EXPECT_EQ(b.min, c.want_lo) << c.interval.count();
+    EXPECT_EQ(b.base, c.interval);
+    EXPECT_EQ(b.max, c.want_hi) << c.interval.count();
+  }
+}
+
+TEST(AdaptInterval, FollowsThePublishingRateWithinBounds) {
+  const auto now = std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::year{2020} / 6 / 3}};
+  const IntervalBounds b = interval_bounds(300s, {}, {});  // 75s .. 1200s
+  auto dates = [&](int n, std::chrono::seconds gap) {
+    std::vector<std::chrono::sys_seconds> d;
+    for (int i = 0; i < n; ++i) d.push_back(now - gap * i - 30s);
+    return d;
+  };
+  struct Case {
+    const char* name;
+    std::chrono::seconds current;
+    PollSample sample;
+    std::chrono::seconds lo, hi;
+  };
+  const Case cases[] = {
+      // One new item per poll: stays.
+      {"steady", 300s, {.new_items = 1, .since_last = 300s}, 300s, 300s},
+      // Four per poll: halfway (log scale) to 75s per item.
+      {"busy", 300s, {.new_items = 4, .since_last = 300s}, 150s, 150s},
+      {"busy at min", 80s, {.new_items = 50, .since_last = 80s}, 75s, 75s},
+      // Nothing new, no dates: grows by sqrt(2).
+      {"not modified", 300s, {.modified = false}, 424s, 425s},
+      {"quiet at max", 1200s, {.modified = false}, 1200s, 1200s},
+      // Dated items: 10 in the last 50 min, one per ~5 min.
+      {"dates", 1200s, {.item_dates = dates(10, 300s)}, 565s, 580s},  // sqrt(1200 * 273)
+      // Dates far in the future say nothing.
+      {"future dates", 300s, {.new_items = 0, .item_dates = {now + 24h, now + 48h}}, 424s, 425s},
+      // A hint (ttl 15 min) is a floor, but the max still wins.
+      {"hint", 300s, {.new_items = 4, .since_last = 300s, .hint = 900s}, 900s, 900s},
+      {"hint above max", 300s, {.modified = false, .hint = 7200s}, 1200s, 1200s},
+  };
+  for (const Case& c : cases) {
+    const auto next = adapt_interval(c.current, b, c.sample, now);
+    EXPECT_GE(next, c.lo) << c.name;
+    EXPECT_LE(next, c.hi) << c.name;
+  }
+}
+
+TEST(AdaptInterval, ConvergesOnTheRateOfABusyFeed) {
+  const auto now = std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::year{2020} / 6 / 3}};
+  const IntervalBounds b = interval_bounds(600s, 30s, {});
+  // An item every 60s: a poll sees the items published since the last one.
+  std::chrono::seconds cur = 600s;
+  std::int64_t t = 0;
+  for (int i = 0; i < 20; ++i) {
+    const std::int64_t next_t = t + cur.count();
+    const int items = static_cast<int>(next_t / 60 - t / 60);
+    t = next_t;
+    cur = adapt_interval(cur, b, {.new_items = items, .since_last = cur}, now);
+  }
+  EXPECT_GE(cur, 40s);
+  EXPECT_LE(cur, 90s);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
 namespace nw {
 namespace {
@@ -127,7 +128,7 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "1");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "2");
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                            "('sources', 'items', 'alerts', 'counters')"),
             "4");
@@ -398,6 +399,95 @@ TEST_F(StoreTest, DirectoryThatIsAFileIsAnError) {
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().code, Errc::kIo);
   EXPECT_NE(s.error().message.find(file.string()), std::string::npos) << s.error().message;
+}
+
+
+TEST_F(StoreTest, IdentityAndPollIntervalSurviveReopen) {
+  SourceState st;
+  st.config_url = st.url = "https://alrasifa.example/feed";
+  st.identity = ItemIdentity::kLink;
+  st.poll_interval = 1200s;
+  ASSERT_TRUE(store_->save_source("alrasifa", st).has_value());
+  reopen();
+  auto got = store_->source("alrasifa");
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->identity, ItemIdentity::kLink);
+  EXPECT_EQ(got->poll_interval, std::optional(1200s));
+  st.identity = ItemIdentity::kHash;
+  st.poll_interval.reset();
+  ASSERT_TRUE(store_->save_source("alrasifa", st).has_value());
+  got = store_->source("alrasifa");
+  EXPECT_EQ(got->identity, ItemIdentity::kHash);
+  EXPECT_FALSE(got->poll_interval.has_value());
+  EXPECT_EQ(store_->source("never-seen")->identity, ItemIdentity::kId);
+}
+
+TEST_F(StoreTest, KeysForLinksFindsItemsUnderAnyKey) {
+  Item a = item("id:1"), b = item("id:2"), c = item("id:3");
+  a.canonical_link = "https://x.example/a";
+  b.canonical_link = "https://x.example/b";
+  c.canonical_link = "https://x.example/a";  // the same article reissued under a new id
+  add("s", {a, b, c});
+  add("other", {a});
+  const std::vector<std::string> links = {"https://x.example/a", "https://x.example/zzz", ""};
+  auto r = store_->keys_for_links("s", links);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  std::set<std::pair<std::string, std::string>> got(r->begin(), r->end());
+  EXPECT_EQ(got, (std::set<std::pair<std::string, std::string>>{{"https://x.example/a", "id:1"},
+                                                                {"https://x.example/a", "id:3"}}));
+}
+
+TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
+  Item a = item("a", "old title"), b = item("b"), legacy = item("legacy");
+  a.digest = "d1";
+  b.digest = "d2";
+  add("s", {a, b, legacy});
+  for (const char* k : {"a", "b", "legacy"}) finish("s", k, k, {});
+  ASSERT_TRUE(store_->record_attempt("s", "a").has_value());
+  EXPECT_TRUE(pending("s").empty());
+
+  Item a2 = a, b2 = b, legacy2 = legacy, unknown = item("unknown");
+  a2.digest = "d1-edited";
+  a2.title = "new title";
+  legacy2.digest = "first-digest";  // recorded without one: just gets it
+  unknown.digest = "x";
+  auto r = store_->requeue_edited("s", std::vector<Item>{a2, b2, legacy2, unknown});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(keys(*r), (std::vector<std::string>{"a"}));
+  auto p = store_->pending_items("s");
+  ASSERT_TRUE(p.has_value());
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].title, "new title");
+  EXPECT_EQ((*p)[0].digest, "d1-edited");
+  EXPECT_EQ((*p)[0].attempts, 0);
+  // The same content again is no edit; nor is legacy's digest now.
+  legacy2.digest = "first-digest";
+  r = store_->requeue_edited("s", std::vector<Item>{a2, legacy2});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->empty());
+}
+
+TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
+  SourceState st;
+  st.config_url = st.url = "https://alrasifa.example/feed";
+  st.etag = "\"e\"";
+  ASSERT_TRUE(store_->save_source("alrasifa", st).has_value());
+  add("alrasifa", {item("k1")});
+  store_.reset();
+  // Back to the version 1 layout, as an older newswatch left it.
+  ASSERT_EQ(sql(db_path(), "DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
+                           "ALTER TABLE items DROP COLUMN digest; "
+                           "ALTER TABLE sources DROP COLUMN identity; "
+                           "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
+            "");
+  reopen();
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "2");
+  auto got = store_->source("alrasifa");
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->etag, "\"e\"");
+  EXPECT_EQ(got->identity, ItemIdentity::kId);
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"k1"}));
+  EXPECT_TRUE(add("alrasifa", {item("k1")}).empty());
 }
 
 }  // namespace

@@ -101,6 +101,7 @@ class Daemon {
     return -1;
   }
   bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
+  void signal(int sig) const { ::kill(pid_, sig); }
 
  private:
   pid_t pid_ = -1;
@@ -243,6 +244,28 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
   EXPECT_GE(server_.hits("/feed.xml"), 4);
   // Conditional GET: later polls carried the validator.
   EXPECT_EQ(server_.last_headers("/feed.xml").find("If-None-Match")->second, "\"feed-2.xml\"");
+}
+
+TEST_F(DaemonE2E, SighupReloadsWatchlistsAndKeepsThemWhenInvalid) {
+  auto daemon = start();
+  ASSERT_EQ(receive(6, 40s, 1s).size(), 6u);
+  std::ofstream(dir_ / "watchlists" / "libya.toml", std::ios::app)
+      << "\n[[rule]]\nid = \"haftar-visit\"\nquery = 'حفتر AND زيارة'\n";
+  daemon->signal(SIGHUP);
+  std::this_thread::sleep_for(1500ms);
+  serve_feed("feed-2.xml");
+  auto after = receive(2, 20s, 2s);
+  EXPECT_EQ(rule_urls(after, base_), (std::set<std::pair<std::string, std::string>>{
+                                         {"haftar-cairo", "/articles/a4"}, {"haftar-visit", "/articles/a4"}}));
+
+  std::ofstream(dir_ / "watchlists" / "libya.toml", std::ios::app) << "\n[[rule]]\nid = \"broken\"\n";
+  daemon->signal(SIGHUP);
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(daemon->running());
+  EXPECT_EQ(daemon->stop(), 0);
+  const std::string log = read_file(dir_ / "daemon.log");
+  EXPECT_NE(log.find("reload failed, keeping the running config"), std::string::npos) << log;
+  EXPECT_NE(log.find("libya.toml:"), std::string::npos);
 }
 
 TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {

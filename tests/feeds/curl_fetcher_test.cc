@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <mutex>
+#include <tuple>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -32,6 +34,7 @@ FetchOptions fast_options() {
       .user_agent = "newswatch-test/1",
       .connect_timeout = milliseconds(2'000),
       .total_timeout = milliseconds(5'000),
+      .host_spacing = milliseconds(0),
   };
 }
 
@@ -526,6 +529,115 @@ TEST(CurlFetcherWakeup, WakeupBeforeRunIsNotLost) {
   const auto again = steady_clock::now();
   fetcher->run(milliseconds(200));
   EXPECT_GE(steady_clock::now() - again, milliseconds(190));
+}
+
+
+// ---- Politeness ----
+
+// Records when each request arrived and how many ran at once.
+struct Arrivals {
+  std::mutex mutex;
+  std::vector<steady_clock::time_point> at;
+  int running = 0;
+  int max_running = 0;
+  httplib::Server::Handler handler(milliseconds hold) {
+    return [this, hold](const httplib::Request&, httplib::Response& res) {
+      {
+        std::lock_guard lock(mutex);
+        at.push_back(steady_clock::now());
+        max_running = std::max(max_running, ++running);
+      }
+      std::this_thread::sleep_for(hold);
+      {
+        std::lock_guard lock(mutex);
+        --running;
+      }
+      res.set_content("ok", "text/plain");
+    };
+  }
+};
+
+void drain(Fetcher& f, seconds limit) {
+  const auto deadline = steady_clock::now() + limit;
+  while (f.pending() > 0 && steady_clock::now() < deadline) f.run(milliseconds(500));
+}
+
+TEST(CurlFetcherPoliteness, RequestsToOneHostAreSpacedAndOtherHostsAreNot) {
+  test::HttpServer server;
+  Arrivals near, far;
+  server.handle_with("/near", near.handler(milliseconds(0)));
+  server.handle_with("/far", far.handler(milliseconds(0)));
+  FetchOptions options = fast_options();
+  options.host_spacing = milliseconds(200);
+  auto fetcher = make_curl_fetcher(options);
+  int ok = 0;
+  const auto start = steady_clock::now();
+  for (int i = 0; i < 4; ++i) {
+    fetcher->submit({server.url("/near")}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  }
+  // "localhost" is another host name for the same server: its own turn.
+  const std::string far_url = "http://localhost:" + std::to_string(server.port()) + "/far";
+  fetcher->submit({far_url}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  EXPECT_EQ(fetcher->pending(), 5u);
+  drain(*fetcher, seconds(5));
+  EXPECT_EQ(ok, 5);
+  ASSERT_EQ(near.at.size(), 4u);
+  for (std::size_t i = 1; i < near.at.size(); ++i) {
+    EXPECT_GE(near.at[i] - near.at[i - 1], milliseconds(190)) << i;
+  }
+  EXPECT_GE(near.at.back() - start, milliseconds(590));
+  ASSERT_EQ(far.at.size(), 1u);
+  EXPECT_LT(far.at[0] - start, milliseconds(150));
+}
+
+TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
+  test::HttpServer server;
+  Arrivals slow;
+  server.handle_with("/slow", slow.handler(milliseconds(150)));
+  for (auto [per_host, total, want] : {std::tuple{1u, 64u, 1}, std::tuple{3u, 64u, 3}, std::tuple{16u, 2u, 2}}) {
+    slow.max_running = 0;
+    FetchOptions options = fast_options();
+    options.max_connections_per_host = per_host;
+    options.max_transfers = total;
+    auto fetcher = make_curl_fetcher(options);
+    int ok = 0;
+    for (int i = 0; i < 6; ++i) {
+      fetcher->submit({server.url("/slow?i=" + std::to_string(i))}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+    }
+    drain(*fetcher, seconds(10));
+    EXPECT_EQ(ok, 6);
+    EXPECT_EQ(slow.max_running, want) << per_host << " per host, " << total << " in all";
+  }
+}
+
+TEST(CurlFetcherPoliteness, RefusedUrlFailsAtOnceEvenWhenItsHostIsBusy) {
+  test::HttpServer server;
+  server.set("/a", {.body = "a"});
+  FetchOptions options = fast_options();
+  options.host_spacing = milliseconds(5'000);
+  auto fetcher = make_curl_fetcher(options);
+  std::vector<std::string> done;
+  fetcher->submit({server.url("/a")}, [&](Result<FetchResponse>) { done.push_back("a"); });
+  fetcher->submit({server.url("/a") + "\r\n"}, [&](Result<FetchResponse>) { done.push_back("bad"); });
+  fetcher->submit({"ftp://127.0.0.1/x"}, [&](Result<FetchResponse> r) {
+    EXPECT_EQ(r.error().code, Errc::kUnsupported);
+    done.push_back("ftp");
+  });
+  drain(*fetcher, seconds(2));
+  EXPECT_EQ(done.size(), 3u);
+  EXPECT_EQ(fetcher->pending(), 0u);
+}
+
+TEST_F(CurlFetcherTest, CacheControlMaxAgeIsReported) {
+  struct Case { const char* value; std::optional<long long> want; };
+  for (const Case& c : {Case{"public, max-age=300", 300}, Case{"max-age=\"60\", must-revalidate", 60},
+                        Case{"no-cache", std::nullopt}, Case{"s-maxage=900", std::nullopt},
+                        Case{"max-age=-1", std::nullopt}, Case{"max-age=99999999999999999999", 31'536'000}}) {
+    server_.set("/cc", {.body = "x", .headers = {{"Cache-Control", c.value}}});
+    auto r = get("/cc");
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->max_age ? std::optional(r->max_age->count()) : std::nullopt, c.want) << c.value;
+  }
 }
 
 }  // namespace

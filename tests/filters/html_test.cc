@@ -68,6 +68,23 @@ TEST(Html, ScriptAndStyleTextIsNotContent) {
   EXPECT_EQ(doc.first(Tag::kScript).first_child().text(), "var a = '<p>x</p>';");
 }
 
+TEST(Html, SkipScriptTextKeepsJsonOnly) {
+  const auto doc = parse(
+      "<head><script type='application/ld+json'>{\"a\":1}</script><style>p{}</style>"
+      "<script>var a = 1;</script><script type=module>x()</script></head>"
+      "<body><p>seen</p><script type='Application/JSON'>[2]</script></body>",
+      {.skip_script_text = true});
+  ASSERT_TRUE(doc.has_value());
+  const std::vector<Node> scripts = doc->all(Tag::kScript);
+  ASSERT_EQ(scripts.size(), 4u);
+  EXPECT_EQ(scripts[0].text_content(), "{\"a\":1}");
+  EXPECT_EQ(scripts[1].text_content(), "");
+  EXPECT_EQ(scripts[2].text_content(), "");
+  EXPECT_EQ(scripts[3].text_content(), "[2]");
+  EXPECT_EQ(doc->first(Tag::kStyle).text_content(), "");
+  EXPECT_EQ(doc->first(Tag::kBody).text_content(), "seen");
+}
+
 TEST(Html, RepairsBrokenMarkup) {
   const Document doc = must_parse("<table><tr><td>a<td>b</table><p>unclosed <b>bold <i>it</p>c");
   EXPECT_EQ(doc.all(Tag::kTd).size(), 2u);
@@ -129,7 +146,8 @@ TEST_P(TenMegabyteTest, BoundedTime) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto doc = parse(page);
   const auto elapsed = std::chrono::steady_clock::now() - t0;
-  EXPECT_LT(elapsed, std::chrono::seconds(10)) << unit;  // generous: shared CI cores
+  // A hang guard, not a speed test (speed lives in tests/bench/): shared CI cores are slow.
+  EXPECT_LT(elapsed, std::chrono::seconds(90)) << unit;
   if (!doc) {
     EXPECT_EQ(doc.error().code, Errc::kTooLarge) << unit;
   }

@@ -96,7 +96,50 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"prefix", "Haft*", "Haftar's forces; Haft", {"Haftar", "Haft"}},
         MatchCase{"prefix is a prefix", "Haft*", "Khaftar", kNoHit},
         MatchCase{"prefix as last word of a phrase", "al-Sis*", "al Sisi; Sisi; al Sis", {"al Sisi", "al Sis"}},
-        MatchCase{"prefix and exact word together", "Haft* Cairo", "Haftarist in Cairo", {"Haftarist", "Cairo"}}));
+        MatchCase{"prefix and exact word together", "Haft* Cairo", "Haftarist in Cairo", {"Haftarist", "Cairo"}},
+        // NEAR/n: either order, at most n positions apart (NEAR/1: adjacent).
+        MatchCase{"NEAR in reach", "Haftar NEAR/3 Cairo", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
+        MatchCase{"NEAR reversed", "Cairo NEAR/3 Haftar", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
+        MatchCase{"NEAR out of reach", "Haftar NEAR/2 Cairo", "Haftar flew to Cairo", kNoHit},
+        MatchCase{"NEAR/1 is adjacent", "Haftar NEAR/1 Cairo", "Cairo Haftar", {"Cairo", "Haftar"}},
+        MatchCase{"NEAR needs two tokens", "Haftar NEAR/3 Haftar", "Haftar spoke", kNoHit},
+        MatchCase{"NEAR same word twice", "Haftar NEAR/3 Haftar", "Haftar met Haftar", {"Haftar"}},
+        MatchCase{"NEAR marks only close pairs", "Haftar NEAR/2 Cairo",
+                  "Haftar went home. Much later, in Cairo, Haftar spoke", {"Cairo", "Haftar"}},
+        MatchCase{"NEAR with phrase", "\"Khalifa Haftar\" NEAR/2 Cairo", "Khalifa Haftar in Cairo",
+                  {"Khalifa Haftar", "Cairo"}},
+        MatchCase{"NEAR phrase distance from its end", "\"Khalifa Haftar\" NEAR/1 Cairo", "Khalifa Haftar in Cairo",
+                  kNoHit},
+        MatchCase{"NEAR with prefix", "Haft* NEAR/3 Cair*", "Haftarist flew to Cairene", {"Haftarist", "Cairene"}},
+        MatchCase{"NEAR with OR sides", "(Sisi OR Haftar) NEAR/2 (Rome OR Cairo)", "Haftar in Cairo",
+                  {"Haftar", "Cairo"}},
+        MatchCase{"ONEAR in order", "Haftar ONEAR/3 Cairo", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
+        MatchCase{"ONEAR wrong order", "Cairo ONEAR/3 Haftar", "Haftar flew to Cairo", kNoHit},
+        MatchCase{"NEAR under AND", "Libya Haftar NEAR/3 Cairo", "Libya: Haftar flew to Cairo",
+                  {"Libya", "Haftar", "Cairo"}},
+        MatchCase{"NOT NEAR", "Haftar NOT (Haftar NEAR/2 Cairo)", "Haftar flew to Cairo", {"Haftar"}},
+        // word~1: one code point inserted, deleted or replaced, words of 5+ letters.
+        MatchCase{"fuzzy exact", "Haftar~1", "Haftar spoke", {"Haftar"}},
+        MatchCase{"fuzzy substitution", "Haftar~1", "Hafter spoke", {"Hafter"}},
+        MatchCase{"fuzzy deletion", "Haftar~1", "Haftr spoke", {"Haftr"}},
+        MatchCase{"fuzzy insertion", "Haftar~1", "Hafttar spoke", {"Hafttar"}},
+        MatchCase{"fuzzy two edits miss", "Haftar~1", "Hefter spoke", kNoHit},
+        MatchCase{"fuzzy transposition is two edits", "Haftar~1", "Hatfar spoke", kNoHit},
+        MatchCase{"fuzzy arabic", "السراج~1", "فايز السراح", {"السراح"}},
+        MatchCase{"fuzzy arabic behind proclitic", "السراج~1", "التقى بالسراح", {"بالسراح"}},
+        // =term: no proclitic variants for that word only.
+        MatchCase{"= no proclitic", "=حفتر", "التقى السيسي وحفتر", kNoHit},
+        MatchCase{"= word itself", "=حفتر", "التقى حفتر", {"حفتر"}},
+        MatchCase{"= only that word", "=حفتر القاهرة", "حفتر في للقاهرة", {"حفتر", "للقاهرة"}},
+        MatchCase{"= phrase", "=\"خليفة حفتر\"", "لخليفة حفتر", kNoHit},
+        // source: and lang: (the document is source "src", language "ar").
+        MatchCase{"source: matches", "Haftar source:src", "Haftar", {"Haftar"}},
+        MatchCase{"source: other", "Haftar source:other", "Haftar", kNoHit},
+        MatchCase{"source: group", "Haftar source:(x OR SRC)", "Haftar", {"Haftar"}},
+        MatchCase{"lang: matches", "Haftar lang:ar", "Haftar", {"Haftar"}},
+        MatchCase{"lang: other", "Haftar lang:en", "Haftar", kNoHit},
+        MatchCase{"NOT lang:", "Haftar NOT lang:en", "Haftar", {"Haftar"}},
+        MatchCase{"lang: in OR under AND", "Haftar (Cairo OR lang:ar)", "Haftar", {"Haftar"}}));
 
 INSTANTIATE_TEST_SUITE_P(
     Arabic, MatchTest,
@@ -141,6 +184,58 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"sharp s, reverse", "straße", "STRASSE", {"STRASSE"}},
         MatchCase{"accents not folded", "etat", "l'État", kNoHit},
         MatchCase{"no Arabic proclitics on Latin", "Obama", "wObama", kNoHit}));
+
+TEST(Matcher, FoldAccentsIsPerRule) {
+  Rule folding = rule("fold", "etat OR Lodz OR Muller");
+  folding.fold_accents = true;
+  EXPECT_EQ(matched(folding, "", "l'État, Łódź et Müller"), (Words{"État", "Łódź", "Müller"}));
+  EXPECT_EQ(matched(rule("plain", "etat OR Lodz OR Muller"), "", "l'État, Łódź et Müller"), kNoHit);
+  // Both sides fold: an accented rule word matches the bare spelling too.
+  Rule accented = rule("fold2", "état");
+  accented.fold_accents = true;
+  EXPECT_EQ(matched(accented, "", "ETAT et Etat"), (Words{"ETAT", "Etat"}));
+  Rule prefix = rule("fold3", "gén*");
+  prefix.fold_accents = true;
+  EXPECT_EQ(matched(prefix, "", "le General"), (Words{"General"}));
+}
+
+TEST(Matcher, NearSpansAndSnippet) {
+  auto m = compile_one(rule("near", "حفتر NEAR/3 القاهرة"));
+  ASSERT_TRUE(m);
+  const std::string body = "خبر أول. وصل المشير حفتر إلى القاهرة اليوم وسط ترقب كبير. حفتر بعيد جدا جدا جدا جدا عن القاهرة.";
+  auto hits = m->match({.title = "", .body = body, .source = "", .language = "ar"});
+  ASSERT_EQ(hits.size(), 1u);
+  ASSERT_EQ(hits[0].spans.size(), 2u);
+  EXPECT_EQ(body.substr(hits[0].spans[0].begin, hits[0].spans[0].end - hits[0].spans[0].begin), "حفتر");
+  EXPECT_EQ(body.substr(hits[0].spans[1].begin, hits[0].spans[1].end - hits[0].spans[1].begin), "القاهرة");
+  EXPECT_EQ(hits[0].matched, (Words{"حفتر", "القاهرة"}));
+  EXPECT_EQ(hits[0].snippet, "وصل المشير حفتر إلى القاهرة اليوم وسط ترقب كبير.");
+}
+
+TEST(Matcher, NearDoesNotSpanTitleAndBody) {
+  EXPECT_EQ(matched(rule("r", "Haftar NEAR/3 Cairo"), "News of Haftar", "Cairo said"), kNoHit);
+  EXPECT_EQ(matched(rule("r", "Haftar NEAR/3 Cairo"), "Haftar in Cairo", ""), (Words{"Haftar", "Cairo"}));
+}
+
+TEST(Matcher, ManyAnchorsStillFindEveryMatch) {
+  // Rules with 1, 2, 3 and more required parts are stored under up to three
+  // anchor sets; each must still match when all its parts are present.
+  std::vector<Watchlist> lists{{"t", "t.toml",
+                                {rule("one", "Haftar"), rule("two", "Haftar Cairo"),
+                                 rule("three", "\"Khalifa Haftar\" Cairo"), rule("four", "Khalifa Haftar Cairo Sisi"),
+                                 rule("or", "(Rome OR Cairo) Haftar Sisi"), rule("near", "Sisi NEAR/5 (Rome OR Cairo)")}}};
+  auto m = Matcher::compile(lists);
+  ASSERT_TRUE(m.has_value());
+  auto ids = [&](std::string_view body) {
+    std::vector<std::string> out;
+    for (const Hit& h : (*m)->match({.title = "", .body = body, .source = "", .language = ""})) out.push_back(h.rule);
+    return out;
+  };
+  EXPECT_EQ(ids("Khalifa Haftar met Sisi in Cairo"), (Words{"one", "two", "three", "four", "or", "near"}));
+  EXPECT_EQ(ids("Haftar met Sisi in Cairo"), (Words{"one", "two", "or", "near"}));
+  EXPECT_EQ(ids("Khalifa and Haftar in Cairo"), (Words{"one", "two"}));
+  EXPECT_EQ(ids("Cairo"), Words{});
+}
 
 TEST(Matcher, ExactRuleHasNoProclitics) {
   Rule r = rule("r", "القاهرة");

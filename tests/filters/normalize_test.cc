@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -37,6 +39,11 @@ INSTANTIATE_TEST_SUITE_P(
         // NFKC: compatibility forms and presentation forms become plain letters.
         NormCase{"lam-alef ligature", "\uFEFB", "لا"},
         NormCase{"allah ligature", "\uFDF2", "الله"},
+        // Ligatures NFKC would turn into phrases stay one word.
+        NormCase{"salla ligature kept", "\uFDFA", "\uFDFA"},
+        NormCase{"jalla ligature kept", "\uFDFB", "\uFDFB"},
+        NormCase{"bismillah kept", "\uFDFD", "\uFDFD"},
+        NormCase{"isolated harakat form vanishes", "ب\uFE7C", "ب"},
         NormCase{"presentation forms", "\uFEA3\uFED4\uFE98\uFEAE", "حفتر"},
         NormCase{"fullwidth latin", "ＨＡＦＴＡＲ", "haftar"},
         NormCase{"composes e + acute", "E\u0301tat", "état"},
@@ -92,6 +99,30 @@ INSTANTIATE_TEST_SUITE_P(
         NormCase{"bare hamza stays", "سماء", "سماء"},
         NormCase{"invalid utf-8", "a\xFF" "b", "a\uFFFDb"},
         NormCase{"empty", "", ""}));
+
+TEST(Normalize, PhraseLigatureIsOneToken) {
+  const std::vector<Token> tokens = tokenize("محمد \uFDFA قال");
+  ASSERT_EQ(tokens.size(), 3u);
+  EXPECT_EQ(tokens[1].key, "\uFDFA");
+}
+
+struct FoldCase {
+  const char* input;  // a normalized key
+  const char* want;   // "" when nothing changes
+};
+
+class FoldAccentsTest : public testing::TestWithParam<FoldCase> {};
+
+TEST_P(FoldAccentsTest, Folds) {
+  EXPECT_EQ(fold_accents(GetParam().input), GetParam().want) << GetParam().input;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Latin, FoldAccentsTest,
+    testing::Values(FoldCase{"état", "etat"}, FoldCase{"łódź", "lodz"}, FoldCase{"müller", "muller"},
+                    FoldCase{"ærø", "aero"}, FoldCase{"œuvre", "oeuvre"}, FoldCase{"nguyễn", "nguyen"},
+                    FoldCase{"dişişleri", "disisleri"}, FoldCase{"çavuşoğlu", "cavusoglu"},
+                    FoldCase{"etat", ""}, FoldCase{"حفتر", ""}, FoldCase{"", ""}));
 
 std::vector<std::string> keys(const std::vector<Token>& tokens) {
   std::vector<std::string> out;
@@ -281,6 +312,39 @@ TEST(Snippet, CapsLongArabicSentenceOnCharacterBoundary) {
   // Nothing out of range either.
   EXPECT_EQ(snippet_around("", 0, 0), "");
   EXPECT_EQ(snippet_around("abc", 10, 20), "abc");
+}
+
+// sentence_around looks from the match outwards; it must find the very breaks
+// a scan of the whole text finds, for every token and every pair of tokens,
+// in the real samples and on edges (empty text, offsets past the end).
+TEST(Snippet, SentenceAroundAgreesWithAllBreaks) {
+  std::vector<std::string> texts{"", "a", "One. Two! Three? ثلاثة؟ أربعة.\n\nخمسة", "no break at all"};
+  for (const char* name : {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
+    texts.push_back(read_sample(name));
+  }
+  for (const std::string& text : texts) {
+    const auto breaks = sentence_breaks(text);
+    auto expected = [&](std::size_t begin, std::size_t end) -> std::array<std::size_t, 2> {
+      if (text.empty()) return {0, 0};
+      begin = std::min(begin, text.size());
+      end = std::clamp(end, begin, text.size());
+      const auto s = std::prev(std::ranges::upper_bound(breaks, std::min(begin, text.size() - 1)));
+      const auto e = std::ranges::lower_bound(breaks, std::max(end, begin + 1));
+      return {*s, e == breaks.end() ? text.size() : *e};
+    };
+    const auto tokens = tokenize(text);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const std::size_t j = std::min(tokens.size() - 1, i + i % 7);  // spans of 1 to 7 tokens
+      ASSERT_EQ(sentence_around(text, tokens[i].begin, tokens[j].end), expected(tokens[i].begin, tokens[j].end))
+          << "token " << i << " of " << text.substr(0, 40);
+      EXPECT_EQ(snippet_around(text, sentence_around(text, tokens[i].begin, tokens[i].end), tokens[i].begin,
+                               tokens[i].end),
+                snippet_around(text, tokens[i].begin, tokens[i].end));
+    }
+    for (std::size_t at : {std::size_t{0}, text.size(), text.size() + 5}) {
+      EXPECT_EQ(sentence_around(text, at, at + 3), expected(at, at + 3)) << at;
+    }
+  }
 }
 
 }  // namespace

@@ -70,6 +70,27 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"Haft*", "haft*"},
         ParseCase{"مسؤول* OR title:Sis*", "(OR مسوول* title:sis*)"},
         ParseCase{"al-Sis*", "\"al sis*\""},
+        // NEAR / ONEAR: tighter than AND; sides are terms, phrases, prefixes or ORs of them.
+        ParseCase{"Haftar NEAR/5 Cairo", "(NEAR/5 haftar cairo)"},
+        ParseCase{"Haftar ONEAR/2 Cairo", "(ONEAR/2 haftar cairo)"},
+        ParseCase{"a b NEAR/3 c d", "(AND a (NEAR/3 b c) d)"},
+        ParseCase{"\"Khalifa Haftar\" NEAR/10 Cai*", "(NEAR/10 \"khalifa haftar\" cai*)"},
+        ParseCase{"(Haftar OR Sisi) NEAR/4 (Cairo OR Tripoli)", "(NEAR/4 (OR haftar sisi) (OR cairo tripoli))"},
+        ParseCase{"title:Haftar NEAR/3 Cairo", "(NEAR/3 title:haftar cairo)"},
+        ParseCase{"title:(Haftar NEAR/3 Cairo)", "(NEAR/3 title:haftar title:cairo)"},
+        ParseCase{"a NEAR/3 b NOT c", "(AND (NEAR/3 a b) (NOT c))"},
+        ParseCase{"near/3 Haftar", "(AND \"near 3\" haftar)"},  // lower case is words
+        // Exact and fuzzy terms.
+        ParseCase{"=حفتر", "=حفتر"},
+        ParseCase{"=\"خليفة حفتر\"", "=\"خليفه حفتر\""},
+        ParseCase{"Haftar~1", "haftar~1"},
+        ParseCase{"title:Haftar~1", "title:haftar~1"},
+        ParseCase{"title:=حفتر", "title:=حفتر"},
+        // source: and lang:, with groups.
+        ParseCase{"Haftar source:libya-herald", "(AND haftar source:libya-herald)"},
+        ParseCase{"Haftar lang:ar", "(AND haftar lang:ar)"},
+        ParseCase{"Haftar source:(a OR b)", "(AND haftar (OR source:a source:b))"},
+        ParseCase{"Haftar NOT lang:(en OR fr)", "(AND haftar (NOT (OR lang:en lang:fr)))"},
         // Layout.
         ParseCase{"  Haftar\n  AND\tCairo  ", "(AND haftar cairo)"},
         ParseCase{"Haftar\u00A0Cairo", "(AND haftar cairo)"}));
@@ -164,10 +185,66 @@ INSTANTIATE_TEST_SUITE_P(
                   "              ^"},
         ErrorCase{"star inside a word", "Haf*tar",
                   "lists/libya.toml:7:13: '*' marks a prefix only at the end of a word\n    Haf*tar\n       ^"},
-        ErrorCase{"short prefix", "Haftar H*",
-                  "lists/libya.toml:7:17: prefix too short: give at least 2 letters before '*'\n"
-                  "    Haftar H*\n"
+        ErrorCase{"short prefix", "Haftar Ha*",
+                  "lists/libya.toml:7:17: prefix too short: give at least 3 letters before '*'\n"
+                  "    Haftar Ha*\n"
                   "           ^"},
+        ErrorCase{"NEAR without distance", "Haftar NEAR Sisi",
+                  "lists/libya.toml:7:17: NEAR needs a distance from 1 to 1000, as in NEAR/5\n"
+                  "    Haftar NEAR Sisi\n"
+                  "           ^"},
+        ErrorCase{"NEAR/0", "a NEAR/0 b",
+                  "lists/libya.toml:7:12: NEAR needs a distance from 1 to 1000, as in NEAR/5\n    a NEAR/0 b\n      ^"},
+        ErrorCase{"ONEAR/x", "a ONEAR/x b",
+                  "lists/libya.toml:7:12: ONEAR needs a distance from 1 to 1000, as in ONEAR/5\n"
+                  "    a ONEAR/x b\n      ^"},
+        ErrorCase{"NEAR/1001", "a NEAR/1001 b",
+                  "lists/libya.toml:7:12: NEAR needs a distance from 1 to 1000, as in NEAR/5\n"
+                  "    a NEAR/1001 b\n      ^"},
+        ErrorCase{"NEAR at end", "a NEAR/3",
+                  "lists/libya.toml:7:12: NEAR/3 with nothing after it\n    a NEAR/3\n      ^"},
+        ErrorCase{"NEAR at start", "NEAR/3 a",
+                  "lists/libya.toml:7:10: NEAR/3 with nothing before it\n    NEAR/3 a\n    ^"},
+        ErrorCase{"NEAR over AND", "(a AND b) NEAR/3 c",
+                  "lists/libya.toml:7:11: NEAR/3 takes a term, phrase or prefix on each side (or an OR of them)\n"
+                  "    (a AND b) NEAR/3 c\n     ^"},
+        ErrorCase{"NEAR NOT", "a NEAR/3 NOT c",
+                  "lists/libya.toml:7:19: NEAR/3 takes a term, phrase or prefix on each side (or an OR of them)\n"
+                  "    a NEAR/3 NOT c\n             ^"},
+        ErrorCase{"NEAR chained", "a NEAR/3 b NEAR/3 c",
+                  "lists/libya.toml:7:21: NEAR and ONEAR do not chain: join two of them with AND\n"
+                  "    a NEAR/3 b NEAR/3 c\n               ^"},
+        ErrorCase{"fuzzy too short", "Sisi~1",
+                  "lists/libya.toml:7:10: fuzzy word too short: ~1 needs a word of at least 5 letters\n"
+                  "    Sisi~1\n    ^"},
+        ErrorCase{"fuzzy two edits", "Haftar~2",
+                  "lists/libya.toml:7:16: only one edit is supported: write ~1\n    Haftar~2\n          ^"},
+        ErrorCase{"tilde inside", "Haf~tar",
+                  "lists/libya.toml:7:13: '~' marks a fuzzy word only as ~1 at the end of a word\n"
+                  "    Haf~tar\n       ^"},
+        ErrorCase{"fuzzy prefix", "Haft*~1",
+                  "lists/libya.toml:7:15: a prefix* cannot also be fuzzy (~1)\n    Haft*~1\n         ^"},
+        ErrorCase{"fuzzy phrase-like term", "al-Sisi~1",
+                  "lists/libya.toml:7:10: ~1 applies to one word; write each word of 'al-Sisi' apart\n"
+                  "    al-Sisi~1\n    ^"},
+        ErrorCase{"lone =", "Haftar = Sisi",
+                  "lists/libya.toml:7:17: '=' must be followed right away by a word or a phrase\n"
+                  "    Haftar = Sisi\n           ^"},
+        ErrorCase{"source: alone", "source:reuters",
+                  "lists/libya.toml:7:10: rule has no positive term (source: and lang: only restrict; add a word "
+                  "to look for)\n    source:reuters\n    ^"},
+        ErrorCase{"bad lang code", "Haftar lang:a1",
+                  "lists/libya.toml:7:22: lang: takes a language code such as ar or en-GB, or a (a OR b) group of "
+                  "them\n    Haftar lang:a1\n                ^"},
+        ErrorCase{"source: phrase", "Haftar source:\"x y\"",
+                  "lists/libya.toml:7:24: source: takes a source id or a (a OR b) group of them\n"
+                  "    Haftar source:\"x y\"\n                  ^"},
+        ErrorCase{"source group unclosed", "Haftar source:(a OR b",
+                  "lists/libya.toml:7:24: unbalanced parenthesis: '(' is never closed\n"
+                  "    Haftar source:(a OR b\n                  ^"},
+        ErrorCase{"title: over source:", "Haftar title:(source:x)",
+                  "lists/libya.toml:7:24: conflicting fields: title: and source: on the same term\n"
+                  "    Haftar title:(source:x)\n                  ^"},
         ErrorCase{"star after punctuation", "Haftar-*",
                   "lists/libya.toml:7:17: '*' must follow a letter or digit\n    Haftar-*\n           ^"},
         ErrorCase{"lone star", "Haftar *",

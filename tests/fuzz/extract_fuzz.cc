@@ -2,7 +2,7 @@
 // find_article_links() take pages from anyone on the internet. Beyond "no
 // crash, no sanitizer report", it checks the contract: for valid UTF-8 input
 // every output string is valid UTF-8, the text has no empty lines, an empty
-// text carries a reason, and every listing link is an absolute http(s) URL
+// text carries a reason (and only an empty one does), and every listing link is an absolute http(s) URL
 // without a fragment.
 //
 // Not built by the default (GCC) build; with a clang whose library has
@@ -49,6 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const nw::Article a = nw::extract_article(html, {.base_url = "https://example.com/news/1"});
   check(a.text.find("\n\n") == std::string::npos);
   check(!a.text.empty() || !a.reason.empty());
+  check(a.text.empty() || a.reason.empty());  // a reason only explains an empty text
+  check(!a.text.starts_with('\n') && !a.text.ends_with('\n'));
   if (utf8) {
     check(valid_utf8(a.text) && valid_utf8(a.title) && valid_utf8(a.author));
   }

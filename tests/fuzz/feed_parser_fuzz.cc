@@ -4,10 +4,11 @@
 //
 // Not built by the default (GCC) build; with clang:
 //   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/feed_parser_fuzz.cc feeds/{charset,date,feed_parser,feed_text,html_entities,
-//     json_feed,xml_repair,xml_scope,url}.cc -lpugixml -licui18n -licuuc -licudata -lcurl -o feed_parser_fuzz
-//   ./feed_parser_fuzz -max_total_time=60 tests/data/feeds/
-// (tests/data/feeds/ is the seed corpus: every format, charset and breakage.)
+//     tests/fuzz/feed_parser_fuzz.cc feeds/{charset,date,date_l10n,feed_parser,feed_text,
+//     html_entities,json_feed,xml_repair,xml_scope,url}.cc -lpugixml -licui18n -licuuc -licudata -lcurl -o feed_parser_fuzz
+//   ./feed_parser_fuzz -max_total_time=60 tests/data/feeds/ tests/data/feeds/conformance/*/
+// (tests/data/feeds/ and the conformance corpus are the seeds: every format,
+// charset, date form and breakage.)
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -63,6 +64,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(feed->encoding);
   check(feed->title);
   check(feed->link);
+  check(feed->hub);
+  if (feed->ttl && feed->ttl->count() <= 0) std::abort();
+  if (feed->update_interval && feed->update_interval->count() <= 0) std::abort();
   for (const nw::FeedEntry& e : feed->entries) {
     for (std::string_view s : {e.id, e.title, e.link, e.summary, e.content, e.author}) check(s);
     for (const nw::Enclosure& enc : e.enclosures) {

@@ -7,6 +7,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,8 +38,15 @@ class FakeFetcher final : public Fetcher {
                               .body = std::move(body)});
   }
 
+  // Requests for `url` are recorded but never answered: a host that hangs.
+  void hold(const std::string& url) { held_urls_.insert(url); }
+
   void submit(FetchRequest request, Done done) override {
     requests.push_back(request);
+    if (held_urls_.contains(request.url)) {
+      held_.emplace_back(std::move(request), std::move(done));
+      return;
+    }
     queue_.emplace_back(std::move(request), std::move(done));
   }
   void run(std::chrono::milliseconds) override {
@@ -57,7 +65,7 @@ class FakeFetcher final : public Fetcher {
       done(std::move(r));
     }
   }
-  std::size_t pending() const override { return queue_.size(); }
+  std::size_t pending() const override { return queue_.size() + held_.size(); }
   void wakeup() override {}
 
   int count(const std::string& url) const {
@@ -70,6 +78,8 @@ class FakeFetcher final : public Fetcher {
  private:
   std::map<std::string, Result<FetchResponse>> answers_;
   std::deque<std::pair<FetchRequest, Done>> queue_;
+  std::set<std::string> held_urls_;
+  std::deque<std::pair<FetchRequest, Done>> held_;
 };
 
 class FakePublisher final : public Publisher {
@@ -79,8 +89,10 @@ class FakePublisher final : public Publisher {
     sent.push_back(alert);
     return {};
   }
+  bool has_subscribers() override { return subscribed; }
   std::vector<Alert> sent;
   bool broken = false;
+  bool subscribed = true;
 };
 
 }  // namespace nw::test

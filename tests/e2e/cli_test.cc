@@ -1,0 +1,139 @@
+// The `newswatch` command-line tools, run as a user runs them: the real binary,
+// real files and a real HTTP server on 127.0.0.1, output parsed as JSON.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "tests/support/http_server.h"
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+  std::string err;
+  std::vector<json> lines() const {
+    std::vector<json> v;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) v.push_back(json::parse(line));
+    }
+    return v;
+  }
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Cli : public testing::Test {
+ protected:
+  void SetUp() override {
+    tmp_ = fs::temp_directory_path() / ("newswatch_cli_" + std::to_string(std::random_device{}()));
+    fs::create_directories(tmp_);
+  }
+  void TearDown() override { fs::remove_all(tmp_); }
+
+  // Runs `newswatch ARGS` (arguments are shell-quoted by the caller).
+  CliRun run(const std::string& args) {
+    const fs::path err = tmp_ / "stderr";
+    const std::string cmd = std::string(NW_BUILD_DIR) + "/newswatch " + args + " 2>" + err.string();
+    CliRun r;
+    FILE* p = popen(cmd.c_str(), "r");
+    char buf[4096];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+    const int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r.err = read_file(err);
+    return r;
+  }
+  static std::string data(const std::string& rel) { return std::string(NW_TEST_DATA) + "/" + rel; }
+
+  fs::path tmp_;
+};
+
+TEST_F(Cli, ExtractJsonOneLinePerInputInOrder) {
+  const CliRun r = run("extract --json " + data("e2e/a1.html") + " " + data("e2e/b1.html") + " " +
+                    (tmp_ / "missing.html").string());
+  EXPECT_EQ(r.status, 1) << r.err;  // one input failed
+  const auto lines = r.lines();
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[0]["input"], data("e2e/a1.html"));
+  EXPECT_EQ(lines[0]["title"], "حفتر يصل القاهرة لإجراء مباحثات حول تطورات الأوضاع فى ليبيا");
+  EXPECT_EQ(lines[0]["language"], "ar");
+  const std::string text = lines[0]["text"];
+  EXPECT_NE(text.find("أفادت مصادر مطلعة"), std::string::npos);
+  EXPECT_EQ(text.find("اترك تعليق"), std::string::npos);
+  EXPECT_EQ(text.find("الأكثر قراءة"), std::string::npos);
+  EXPECT_EQ(text.find("زلزال"), std::string::npos);  // sidebar, related posts, comments
+  EXPECT_EQ(lines[1]["encoding"], "windows-1256");
+  EXPECT_NE(lines[1]["text"].get<std::string>().find("المشير حفتر"), std::string::npos);
+  EXPECT_TRUE(lines[2].contains("error"));
+  EXPECT_NE(lines[2]["error"].get<std::string>().find("missing.html"), std::string::npos);
+}
+
+TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
+  std::ofstream(tmp_ / "story.txt") << "وصول حفتر\nوصل المشير خليفة حفتر مساء أمس إلى القاهرة للقاء المسؤولين.\n";
+  test::HttpServer server;
+  server.set("/news/a2", {.body = read_file(data("e2e/a2.html"))});
+  const CliRun r = run("match --json --watchlist " + data("e2e/libya.toml") + " " + data("e2e/a1.html") + " " +
+                    (tmp_ / "story.txt").string() + " " + server.url("/news/a2"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::set<std::pair<std::string, std::string>> hits;
+  for (const auto& line : r.lines()) {
+    hits.emplace(line["input"], line["rule"]);
+    EXPECT_EQ(line["watchlist"], "libya");
+    EXPECT_FALSE(line["matched"].empty());
+    EXPECT_FALSE(line["spans"].empty());
+    EXPECT_FALSE(line["snippet"].get<std::string>().empty());
+  }
+  const std::string a1 = data("e2e/a1.html"), txt = (tmp_ / "story.txt").string(), url = server.url("/news/a2");
+  EXPECT_EQ(hits, (std::set<std::pair<std::string, std::string>>{
+                      {a1, "haftar-cairo"}, {a1, "turkish-mercenaries"}, {txt, "haftar-cairo"},
+                      {url, "haftar-cairo"}, {url, "turkish-mercenaries"}}));
+}
+
+TEST_F(Cli, MatchReportsTheWatchlistErrorWithACaret) {
+  std::ofstream(tmp_ / "bad.toml") << "name = \"bad\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر AND (القاهرة'\n";
+  const CliRun r = run("check-rules " + (tmp_ / "bad.toml").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("bad.toml:4:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find('^'), std::string::npos) << r.err;
+  const CliRun m = run("match --watchlist " + (tmp_ / "bad.toml").string() + " " + data("e2e/a1.html"));
+  EXPECT_NE(m.status, 0);
+  EXPECT_TRUE(m.out.empty());
+  EXPECT_EQ(run("check-rules " + data("e2e/libya.toml")).status, 0);
+}
+
+TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
+  const CliRun r = run("parse-feed " + data("e2e/rdf.xml") + " --url ''");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json feed = json::parse(r.out);
+  EXPECT_EQ(feed["encoding"], "windows-1256");
+  EXPECT_EQ(feed["feed"]["title"], "بوابة ليبيا الإخبارية");
+  ASSERT_EQ(feed["entries"].size(), 1u);
+  EXPECT_EQ(feed["entries"][0]["title"], "مواجهة التدخلات الخارجية محور لقاء المشير والرئيس المصري");
+  EXPECT_EQ(feed["entries"][0]["published"], "2019-12-12T06:30:00Z");
+
+  std::ofstream(tmp_ / "junk.xml") << "this is not a feed";
+  const CliRun bad = run("parse-feed " + (tmp_ / "junk.xml").string());
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("junk.xml"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace nw
