@@ -3,8 +3,10 @@
 #include <array>
 #include <cstdint>
 
+#include "feeds/charset.h"
 #include "feeds/html_entities.h"
 #include "feeds/url.h"
+#include "feeds/xml_scope.h"
 
 namespace nw {
 namespace {
@@ -322,6 +324,77 @@ std::string decode_base64(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string element_text(pugi::xml_node node) {
+  pugi::xml_node first = node.first_child();
+  if (first && !first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+    return first.value();
+  }
+  bool markup = false;
+  std::string text;
+  for (pugi::xml_node c = first; c; c = c.next_sibling()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) text += c.value();
+    if (c.type() == pugi::node_element) markup = true;
+  }
+  if (!markup) return text;
+  std::string html;
+  serialize_html_children(node, html);
+  return html;
+}
+
+std::string trimmed(std::string s) {
+  const size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  s.erase(s.find_last_not_of(" \t\r\n") + 1);
+  s.erase(0, b);
+  return s;
+}
+
+std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
+  std::string_view type = node.attribute("type").value();
+  const std::string_view mode = node.attribute("mode").value();
+  is_html = false;
+  if (node.attribute("src")) return {};  // out-of-line content: nothing to show
+  const bool xhtml = type == "xhtml" || type == "application/xhtml+xml" || mode == "xml";
+  if (xhtml) {
+    is_html = true;
+    // The content is one xhtml:div whose children are the text.
+    pugi::xml_node div;
+    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
+      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) div = c;
+    });
+    std::string html;
+    serialize_html_children(div ? div : node, html);
+    return trimmed(std::move(html));
+  }
+  std::string text = element_text(node);
+  if (mode == "base64") text = decode_to_utf8(decode_base64(text), {}, DocType::kText).text;
+  is_html = type == "html" || type.ends_with("/html") || mode == "escaped";
+  return trimmed(std::move(text));
+}
+
+std::string rss_author(std::string_view raw) {
+  std::string s = collapse_whitespace(decode_html_entities(raw));
+  const size_t open = s.find('(');
+  const size_t close = s.rfind(')');
+  if (open != std::string::npos && close != std::string::npos && close > open) {
+    std::string email = collapse_whitespace(s.substr(0, open));
+    std::string name = collapse_whitespace(s.substr(open + 1, close - open - 1));
+    if (email.find('@') != std::string::npos && !name.empty()) return name + " (" + email + ")";
+    return s;
+  }
+  const size_t lt = s.find('<');
+  const size_t gt = s.rfind('>');
+  if (lt != std::string::npos && gt != std::string::npos && gt > lt) {
+    std::string name = collapse_whitespace(s.substr(0, lt));
+    std::string email = collapse_whitespace(s.substr(lt + 1, gt - lt - 1));
+    if (name.empty()) return email;
+    if (email.empty()) return name;
+    return name + " (" + email + ")";
+  }
+  return s;
 }
 
 }  // namespace nw

@@ -1,6 +1,6 @@
-// Text helpers for feed parsing: plain-text titles from escaped HTML, inline
-// XHTML serialized back to HTML, base64 (Atom 0.3). Internal to nw_feeds.
-// Pure functions, safe from any thread.
+// Text helpers for feed parsing: the text an element carries, plain-text titles
+// from escaped HTML, inline XHTML serialized back to HTML, base64 (Atom 0.3).
+// Internal to nw_feeds. Pure functions, safe from any thread.
 #pragma once
 
 #include <pugixml.hpp>
@@ -35,5 +35,24 @@ std::string utf8_prefix(std::string_view text, size_t max_bytes);
 
 // Standard base64, whitespace ignored; stops at the first invalid character.
 std::string decode_base64(std::string_view text);
+
+struct Scope;  // feeds/xml_scope.h
+
+// The element's text as given: its character data (several text and CDATA
+// pieces joined), or, when it holds markup that should have been escaped
+// (<description><p>..</p></description>), that markup serialized as HTML.
+std::string element_text(pugi::xml_node node);
+
+// `s` without leading and trailing spaces, tabs and line breaks.
+std::string trimmed(std::string s);
+
+// An Atom text construct (title, summary, content; Atom 0.3's MIME types and
+// modes too), trimmed; empty for out-of-line content (src=). Sets `is_html`
+// for html and xhtml.
+std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html);
+
+// RSS <author> is "email (Name)" by the spec, "Name <email>" or just a name in
+// practice. Returns "Name (email)", "Name" or "email".
+std::string rss_author(std::string_view raw);
 
 }  // namespace nw

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -138,8 +139,9 @@ class Article {
     std::vector<std::uint32_t> out(impl_.unanchored);
     auto wake = [&](std::uint32_t feature) {
       for (std::uint32_t i = impl_.anchor_begin[feature]; i < impl_.anchor_begin[feature + 1]; ++i) {
-        const std::uint32_t rule = impl_.anchor_rules[i];
-        if (checks_pass(rule)) out.push_back(rule);
+        const Matcher::Impl::Anchored& a = impl_.anchor_rules[i];
+        if (a.gate != Matcher::Impl::kNoGate && !is_fired(a.gate)) continue;
+        if (checks_pass(a.rule)) out.push_back(a.rule);
       }
     };
     for (const FiredWord& w : words_) wake(w.word);
@@ -209,9 +211,11 @@ class Article {
     if (!hit.spans.empty()) {
       const MatchSpan& first = hit.spans.front();
       const bool in_title = first.field == MatchSpan::Field::kTitle;
-      // Only the sentence around the match is looked for, not every sentence of the text.
+      // Sentences are looked for only in the paragraphs that hit.
       const std::string_view text = in_title ? doc_.title : doc_.body;
-      hit.snippet = snippet_around(text, sentence_around(text, first.begin, first.end), first.begin, first.end);
+      auto& sentences = in_title ? title_sentences_ : body_sentences_;
+      if (!sentences) sentences.emplace(text);
+      hit.snippet = snippet_around(text, sentences->around(first.begin, first.end), first.begin, first.end);
     }
     return hit;
   }
@@ -332,6 +336,8 @@ class Article {
   std::vector<std::uint32_t> positions_;
   std::vector<std::uint32_t> bigrams_;       // fired bigram features
   std::vector<std::uint64_t> fired_bits_;    // per feature
+  mutable std::optional<SentenceIndex> title_sentences_;
+  mutable std::optional<SentenceIndex> body_sentences_;
 };
 
 }  // namespace

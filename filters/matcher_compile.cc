@@ -129,15 +129,18 @@ class Compiler {
     impl_.anchor_begin.assign(impl_.feature_count + 1, 0);
     for (const auto& [f, rule] : anchors_) ++impl_.anchor_begin[f + 1];
     for (std::size_t i = 1; i < impl_.anchor_begin.size(); ++i) impl_.anchor_begin[i] += impl_.anchor_begin[i - 1];
-    impl_.anchor_rules.reserve(anchors_.size());
-    for (const auto& [f, rule] : anchors_) impl_.anchor_rules.push_back(rule);
-    // Rewrite the checks' features in place (sizes stay as they are).
+    // Rewrite the checks' features in place (sizes stay as they are) and
+    // find each rule's gate.
     check_begin_.push_back(static_cast<std::uint32_t>(checks_.size()));
+    std::vector<std::uint32_t> gates(impl_.rules.size(), Matcher::Impl::kNoGate);
     for (std::size_t r = 0; r + 1 < check_begin_.size(); ++r) {
       for (std::uint32_t i = check_begin_[r]; i < check_begin_[r + 1]; i += checks_[i] + 1) {
         for (std::uint32_t j = i + 1; j <= i + checks_[i]; ++j) checks_[j] = feature(checks_[j]);
+        if (checks_[i] == 1 && gates[r] == Matcher::Impl::kNoGate) gates[r] = checks_[i + 1];
       }
     }
+    impl_.anchor_rules.reserve(anchors_.size());
+    for (const auto& [f, rule] : anchors_) impl_.anchor_rules.push_back({rule, gates[rule]});
     impl_.check_begin = std::move(check_begin_);
     impl_.checks = std::move(checks_);
   }

@@ -108,8 +108,16 @@ struct Matcher::Impl {
   // CSR. Its other required sets are checks: the rule is a candidate only
   // when each has a fired feature. checks[check_begin[r], check_begin[r+1])
   // holds rule r's sets, each as its size followed by its features.
+  // Each entry carries a gate: the feature of the rule's first one-feature
+  // check (kNoGate when none), tested before the rule's checks are read, as
+  // most rules woken by a common anchor fail there.
+  struct Anchored {
+    std::uint32_t rule = 0;
+    std::uint32_t gate = 0;
+  };
+  static constexpr std::uint32_t kNoGate = 0xFFFFFFFF;
   std::vector<std::uint32_t> anchor_begin;
-  std::vector<std::uint32_t> anchor_rules;
+  std::vector<Anchored> anchor_rules;
   std::vector<std::uint32_t> check_begin;
   std::vector<std::uint32_t> checks;
   std::vector<std::uint32_t> unanchored;  // rules with no required set: always evaluated

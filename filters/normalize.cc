@@ -384,27 +384,35 @@ std::vector<std::size_t> sentence_breaks(std::string_view text) {
   return out;
 }
 
-std::array<std::size_t, 2> sentence_around(std::string_view text, std::size_t begin, std::size_t end) {
-  if (text.size() > static_cast<std::size_t>(INT32_MAX)) text = text.substr(0, INT32_MAX);
-  if (text.empty()) return {0, 0};
-  begin = std::min(begin, text.size());
-  end = std::clamp(end, begin, text.size());
-  const std::size_t probe = std::min(begin, text.size() - 1);
+SentenceIndex::SentenceIndex(std::string_view text) : text_(text) {
+  if (text_.size() > static_cast<std::size_t>(INT32_MAX)) text_ = text_.substr(0, INT32_MAX);  // as sentence_breaks
+}
+
+const std::vector<std::size_t>& SentenceIndex::paragraph(std::size_t at) {
+  for (const auto& p : paragraphs_) {
+    if (p.front() <= at && at < p.back()) return p;
+  }
+  const std::size_t lf = at == 0 ? std::string_view::npos : text_.rfind('\n', at - 1);
+  const std::size_t start = lf == std::string_view::npos ? 0 : lf + 1;
+  const std::size_t next = text_.find('\n', at);
+  const std::size_t end = next == std::string_view::npos ? text_.size() : next + 1;
+  std::vector<std::size_t> breaks = sentence_breaks(text_.substr(start, end - start));
+  for (auto& b : breaks) b += start;
+  paragraphs_.push_back(std::move(breaks));
+  return paragraphs_.back();
+}
+
+std::array<std::size_t, 2> SentenceIndex::around(std::size_t begin, std::size_t end) {
+  if (text_.empty()) return {0, 0};
+  begin = std::min(begin, text_.size());
+  end = std::clamp(end, begin, text_.size());
+  const std::size_t probe = std::min(begin, text_.size() - 1);
   const std::size_t after = std::max(end, begin + 1);  // the end break lies at or after this
-  UText ut = UTEXT_INITIALIZER;
-  icu::BreakIterator& bi = sentence_breaker();
-  set_text(bi, ut, text);
-  // ICU's rule-based iterators give the same boundaries backwards and
-  // forwards from any offset as a scan from the start.
-  // preceding() from the next code point (a UTF-8 UText moves an offset
-  // inside a code point back to its start).
-  std::size_t next = probe + 1;
-  while (next < text.size() && is_continuation(text[next])) ++next;
-  const int32_t s = bi.preceding(static_cast<int32_t>(next));
-  const int32_t e = after > text.size() ? icu::BreakIterator::DONE : bi.following(static_cast<int32_t>(after) - 1);
-  utext_close(&ut);
-  return {s == icu::BreakIterator::DONE ? 0 : static_cast<std::size_t>(s),
-          e == icu::BreakIterator::DONE ? text.size() : static_cast<std::size_t>(e)};
+  const auto& first = paragraph(probe);
+  const std::size_t s = *std::prev(std::ranges::upper_bound(first, probe));
+  if (after > text_.size()) return {s, text_.size()};
+  const auto& last = paragraph(after - 1);  // a match may run over a line feed
+  return {s, *std::ranges::lower_bound(last, after)};
 }
 
 std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end, std::size_t max_bytes) {

@@ -54,11 +54,26 @@ std::vector<std::string> proclitic_variants(std::string_view key);
 // . ! ? ؟ and line ends), from 0 to text.size() inclusive.
 std::vector<std::size_t> sentence_breaks(std::string_view text);
 
-// The sentence breaks of sentence_breaks(text) around the bytes [begin, end):
-// the last at or before begin and the first at or after end (and after
-// begin), found from the match outwards rather than over the whole text. As
-// the `breaks` of snippet_around, the pair gives the same snippet.
-std::array<std::size_t, 2> sentence_around(std::string_view text, std::size_t begin, std::size_t end);
+// The sentence breaks of a text, found one paragraph at a time and only for
+// the paragraphs asked about: a line feed always ends a sentence (Unicode
+// sentence rule SB4), so a paragraph's breaks are those of the whole text.
+// For an article with a few matches this spares breaking all of it. Keeps a
+// view of the text, which must outlive it; one object per thread.
+class SentenceIndex {
+ public:
+  explicit SentenceIndex(std::string_view text);
+  // The breaks of sentence_breaks(text) around the bytes [begin, end): the
+  // last at or before begin and the first at or after end (and after begin).
+  // As the `breaks` of snippet_around they give the same snippet.
+  std::array<std::size_t, 2> around(std::size_t begin, std::size_t end);
+
+ private:
+  // The breaks of the paragraph holding byte `at` (< text size), offsets in the text.
+  const std::vector<std::size_t>& paragraph(std::size_t at);
+
+  std::string_view text_;
+  std::vector<std::vector<std::size_t>> paragraphs_;  // each from its start to its end
+};
 
 // The sentence of `text` around the bytes [begin, end), trimmed, at most
 // `max_bytes` long: a longer sentence is cut on UTF-8 and, where possible,

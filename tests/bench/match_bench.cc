@@ -5,6 +5,8 @@
 // (tests/data/bench/*_words.txt and the Arabic samples).
 //
 //   match_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   match_bench --benchmark_filter=BM_Match --benchmark_repetitions=9 --benchmark_enable_random_interleaving=true
+//     (sizes interleaved: steadier ratios on a shared, noisy machine)
 //   match_bench --rss=100000   # peak RSS of compiling that many rules, in a fresh process
 #include <sys/resource.h>
 
@@ -227,6 +229,28 @@ void BM_Tokenize(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Tokenize)->Unit(benchmark::kMicrosecond);
+
+// The snippet of one match: sentence breaks of the whole body (arg 0) or of
+// its paragraph only (arg 1), for a word a third of the way in.
+void BM_Snippet(benchmark::State& state) {
+  const Corpus& c = corpus();
+  std::vector<std::pair<std::size_t, std::size_t>> at;
+  for (const std::string& body : c.bodies) {
+    const Token t = tokenize(body.substr(0, body.size() / 3)).back();
+    at.emplace_back(t.begin, t.end);
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t k = i++ % c.bodies.size();
+    const std::string& body = c.bodies[k];
+    const auto [begin, end] = at[k];
+    std::string s = state.range(0) == 0
+                        ? snippet_around(body, begin, end)
+                        : snippet_around(body, SentenceIndex(body).around(begin, end), begin, end);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_Snippet)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 void BM_Compile(benchmark::State& state) {
   const auto lists = make_watchlists(static_cast<int>(state.range(0)), english(), arabic());

@@ -333,6 +333,38 @@ TEST(Atom, Atom03ModesAndDates) {
 
 // ---- JSON Feed details ----------------------------------------------------------
 
+// ---- polling hints ------------------------------------------------------------
+
+TEST(Hints, TtlSyndicationAndHub) {
+  const Feed f = parse_ok(
+      "<rss version=\"2.0\" xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\" "
+      "xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel><title>t</title><ttl>30</ttl>"
+      "<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>"
+      "<atom:link rel=\"hub\" href=\"/hub\"/></channel></rss>",
+      "https://example.com/feed.xml");
+  ASSERT_TRUE(f.ttl);
+  EXPECT_EQ(*f.ttl, std::chrono::minutes(30));
+  ASSERT_TRUE(f.update_interval);
+  EXPECT_EQ(*f.update_interval, std::chrono::hours(6));
+  EXPECT_EQ(f.hub, "https://example.com/hub");
+}
+
+TEST(Hints, NonsenseIsIgnoredWithAWarning) {
+  const Feed f = parse_ok(
+      "<rss version=\"2.0\" xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\"><channel>"
+      "<ttl>-5</ttl><sy:updatePeriod>fortnightly</sy:updatePeriod></channel></rss>", "");
+  EXPECT_FALSE(f.ttl);
+  EXPECT_FALSE(f.update_interval);
+  EXPECT_TRUE(f.hub.empty());
+  EXPECT_EQ(f.warnings.size(), 2u);
+}
+
+TEST(Hints, AbsentWhenTheFeedGivesNone) {
+  const Feed f = parse_file("rss20_arabic.xml");
+  EXPECT_FALSE(f.ttl);
+  EXPECT_FALSE(f.update_interval);
+}
+
 TEST(JsonFeed, FieldsAndFallbacks) {
   const Feed f = parse_file("jsonfeed11.json");
   ASSERT_EQ(f.entries.size(), 2u);

@@ -314,11 +314,18 @@ TEST(Snippet, CapsLongArabicSentenceOnCharacterBoundary) {
   EXPECT_EQ(snippet_around("abc", 10, 20), "abc");
 }
 
-// sentence_around looks from the match outwards; it must find the very breaks
-// a scan of the whole text finds, for every token and every pair of tokens,
-// in the real samples and on edges (empty text, offsets past the end).
-TEST(Snippet, SentenceAroundAgreesWithAllBreaks) {
-  std::vector<std::string> texts{"", "a", "One. Two! Three? ثلاثة؟ أربعة.\n\nخمسة", "no break at all"};
+// SentenceIndex breaks only the paragraphs asked about; it must find the very
+// breaks a scan of the whole text finds, for every token and runs of tokens
+// (some over line feeds), in the real samples and on edges (empty text, line
+// feeds at either end, CR LF, offsets past the end).
+TEST(Snippet, SentenceIndexAgreesWithAllBreaks) {
+  std::vector<std::string> texts{"",
+                                 "a",
+                                 "\n",
+                                 "One. Two! Three? ثلاثة؟ أربعة.\n\nخمسة",
+                                 "\nno break at all",
+                                 "Mr. Smith went\nto Cairo. He said \"yes.\"\r\nthen left\n",
+                                 "one\n\n\ntwo three.\n"};
   for (const char* name : {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
     texts.push_back(read_sample(name));
   }
@@ -333,16 +340,18 @@ TEST(Snippet, SentenceAroundAgreesWithAllBreaks) {
       return {*s, e == breaks.end() ? text.size() : *e};
     };
     const auto tokens = tokenize(text);
+    SentenceIndex index(text);
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       const std::size_t j = std::min(tokens.size() - 1, i + i % 7);  // spans of 1 to 7 tokens
-      ASSERT_EQ(sentence_around(text, tokens[i].begin, tokens[j].end), expected(tokens[i].begin, tokens[j].end))
+      ASSERT_EQ(index.around(tokens[i].begin, tokens[j].end), expected(tokens[i].begin, tokens[j].end))
           << "token " << i << " of " << text.substr(0, 40);
-      EXPECT_EQ(snippet_around(text, sentence_around(text, tokens[i].begin, tokens[i].end), tokens[i].begin,
+      EXPECT_EQ(snippet_around(text, SentenceIndex(text).around(tokens[i].begin, tokens[i].end), tokens[i].begin,
                                tokens[i].end),
                 snippet_around(text, tokens[i].begin, tokens[i].end));
     }
-    for (std::size_t at : {std::size_t{0}, text.size(), text.size() + 5}) {
-      EXPECT_EQ(sentence_around(text, at, at + 3), expected(at, at + 3)) << at;
+    for (std::size_t at = 0; at <= text.size() + 2; at += 1 + at / 16) {  // every byte of the short texts
+      EXPECT_EQ(index.around(at, at), expected(at, at)) << at;
+      EXPECT_EQ(index.around(at, at + 9), expected(at, at + 9)) << at;
     }
   }
 }

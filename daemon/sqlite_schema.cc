@@ -1,0 +1,128 @@
+// The store's schema and its migrations (daemon/sqlite_schema.h).
+#include "daemon/sqlite_schema.h"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace nw::sqlite {
+namespace {
+
+constexpr int kSchemaVersion = 2;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY NOT NULL,
+  config_url TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  etag TEXT NOT NULL DEFAULT '',
+  last_modified TEXT NOT NULL DEFAULT '',
+  initialized INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  consecutive_failures INTEGER NOT NULL DEFAULT 0,
+  last_success INTEGER,
+  last_attempt INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_poll INTEGER
+);
+CREATE TABLE items (
+  source_id TEXT NOT NULL REFERENCES sources(id),
+  key TEXT NOT NULL,
+  link TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL DEFAULT '',
+  summary TEXT NOT NULL DEFAULT '',
+  content TEXT NOT NULL DEFAULT '',
+  published INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  finished INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  PRIMARY KEY (source_id, key)
+);
+CREATE INDEX items_pending ON items(source_id) WHERE finished = 0;
+CREATE TABLE alerts (
+  seq INTEGER PRIMARY KEY NOT NULL,
+  watchlist TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  article_key TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  json TEXT NOT NULL,
+  published INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL,
+  UNIQUE (watchlist, rule, article_key)
+);
+CREATE INDEX alerts_unpublished ON alerts(seq) WHERE published = 0;
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY NOT NULL,
+  value INTEGER NOT NULL
+);
+INSERT INTO counters(name, value) VALUES ('alert_seq', 0);
+PRAGMA user_version = 1;
+)sql";
+
+// Version 1 -> 2: item identity and adaptive polling.
+constexpr const char* kMigrateTo2 = R"sql(
+ALTER TABLE sources ADD COLUMN identity INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN poll_interval INTEGER;
+ALTER TABLE items ADD COLUMN canon TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+CREATE INDEX items_canon ON items(source_id, canon) WHERE canon != '';
+PRAGMA user_version = 2;
+)sql";
+
+}  // namespace
+
+Result<void> init_database(sqlite3* db, const std::string& path) {
+  auto exec = [&](const char* sql, std::string_view what) -> Result<void> {
+    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return fail(Errc::kIo, "cannot open SQLite database " + path + ": " + std::string(what) +
+                                 ": " + sqlite3_errmsg(db));
+    }
+    return {};
+  };
+  // The first statements that read the file: a damaged file fails here with
+  // "file is not a database".
+  if (auto r = exec("PRAGMA journal_mode = WAL", "set WAL mode"); !r) return r;
+  if (auto r = exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "set pragmas"); !r) return r;
+
+  // Read and create the schema under the write lock, so two processes opening
+  // a new file at once do not both create it.
+  if (auto r = exec("BEGIN IMMEDIATE", "lock for schema check"); !r) return r;
+  auto schema = [&]() -> Result<void> {
+    int version = -1;
+    auto read_version = [](void* out, int, char** values, char**) {
+      *static_cast<int*>(out) = values[0] ? std::atoi(values[0]) : 0;
+      return 0;
+    };
+    if (sqlite3_exec(db, "PRAGMA user_version", read_version, &version, nullptr) != SQLITE_OK) {
+      return fail(Errc::kIo, "cannot open SQLite database " + path +
+                                 ": read schema version: " + sqlite3_errmsg(db));
+    }
+    if (version > kSchemaVersion) {
+      return fail(Errc::kUnsupported, "SQLite database " + path + " has schema version " +
+                                          std::to_string(version) +
+                                          ", newer than this newswatch (" +
+                                          std::to_string(kSchemaVersion) + ")");
+    }
+    // Version 0 is a new file (a file with other tables fails in CREATE TABLE).
+    // Later versions migrate here, one step per version.
+    if (version == 0) {
+      if (auto r = exec(kSchema, "create schema"); !r) return r;
+      version = 1;
+    }
+    if (version == 1) {
+      if (auto r = exec(kMigrateTo2, "migrate schema to version 2"); !r) return r;
+    }
+    return {};
+  }();
+  if (!schema) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return std::unexpected(schema.error());
+  }
+  if (auto r = exec("COMMIT", "create schema"); !r) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return r;
+  }
+  return {};
+}
+
+}  // namespace nw::sqlite

@@ -1,0 +1,28 @@
+// The store's tables and their versions (PRAGMA user_version), and the set-up
+// of a new connection. Internal to nw_store, called once per connection on open.
+//
+// Schema version 2; a version 1 file is migrated in place:
+//   sources  one row per source id, all SourceState fields
+//   items    (source_id, key) -> item, attempts, finished flag; rowid = discovery order;
+//            canon (canonical link, indexed) and digest since version 2
+//   alerts   seq -> rendered JSON, published flag; UNIQUE(watchlist, rule, article_key)
+//   counters name -> value; "alert_seq" is the last seq handed out, so a seq is
+//            never reused even if old alert rows are pruned one day.
+// Times are integer unix seconds.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "daemon/error.h"
+
+namespace nw::sqlite {
+
+// Sets WAL mode and the connection's pragmas, then creates or migrates the
+// schema of the file at `path` under the write lock. Fails with Errc::kIo
+// ("cannot open SQLite database <path>: ...", also for a file that is not a
+// database) or Errc::kUnsupported (a schema newer than this newswatch).
+[[nodiscard]] Result<void> init_database(sqlite3* db, const std::string& path);
+
+}  // namespace nw::sqlite

@@ -1,0 +1,467 @@
+// The RSS/RDF/Atom element walk behind walk_xml_feed() (feeds/xml_feed.h):
+// per-format element handling, links and enclosures, dates, polling hints.
+#include "feeds/xml_feed.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "feeds/date.h"
+#include "feeds/feed_text.h"
+#include "feeds/html_entities.h"
+#include "feeds/url.h"
+
+namespace nw {
+namespace {
+
+// Beyond this many, warnings are counted rather than listed.
+constexpr size_t kMaxWarnings = 20;
+
+std::string person(std::string name, std::string email) {
+  if (name.empty()) return email;
+  if (email.empty()) return name;
+  return name + " (" + email + ")";
+}
+
+// True for an absolute http(s) URL that resolve_url() would return unchanged:
+// lower-case scheme, a plain host, a path, printable ASCII only and no dot
+// segments. Most feed links are like this, and libcurl's URL parser costs more
+// than the rest of the parse (feed_parser_test checks the equivalence).
+bool already_normal_url(std::string_view u) {
+  size_t i;
+  if (u.starts_with("https://")) {
+    i = 8;
+  } else if (u.starts_with("http://")) {
+    i = 7;
+  } else {
+    return false;
+  }
+  const size_t host_start = i;
+  for (; i < u.size() && u[i] != '/'; ++i) {
+    const char c = u[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '-' || c == '_' || c == ':')) {
+      return false;  // userinfo, IPv6 literals, '?' or '#' before the path: slow path
+    }
+  }
+  if (i == host_start || i == u.size()) return false;
+  bool in_path = true;
+  for (; i < u.size(); ++i) {
+    const char c = u[i];
+    if (c <= ' ' || c >= 0x7F || c == '\\') return false;
+    if (c == '?' || c == '#') in_path = false;
+    if (in_path && c == '/' && i + 1 < u.size() && u[i + 1] == '.') return false;
+  }
+  return true;
+}
+
+// ---- the walk -----------------------------------------------------------
+
+class Walker {
+ public:
+  explicit Walker(Feed& feed) : feed_(feed) {}
+
+  void warn(std::string w) {
+    if (feed_.warnings.size() < kMaxWarnings) {
+      feed_.warnings.push_back(std::move(w));
+    } else {
+      ++dropped_warnings_;
+    }
+  }
+  // Feed-level elements that any format may carry: polling hints.
+  bool feed_hint(pugi::xml_node node, const Name& n) {
+    if (n.ns == Ns::kSy) {
+      if (n.local == "updatePeriod") sy_period_ = trimmed(element_text(node));
+      if (n.local == "updateFrequency") sy_frequency_ = trimmed(element_text(node));
+      return true;
+    }
+    if (n.local == "ttl" && (n.ns == Ns::kNone || n.ns == Ns::kRss)) {
+      const std::string text = trimmed(element_text(node));
+      const std::optional<long> minutes = small_number(text);
+      if (minutes && *minutes > 0) {
+        feed_.ttl = std::chrono::minutes(*minutes);
+      } else {
+        warn("ignored <ttl> \"" + utf8_prefix(text, 32) + "\": not a positive number of minutes");
+      }
+      return true;
+    }
+    return false;
+  }
+
+  void finish() {
+    if (!sy_period_.empty() || !sy_frequency_.empty()) update_interval();
+    if (dropped_warnings_ > 0) {
+      feed_.warnings.push_back("... and " + std::to_string(dropped_warnings_) + " more warnings");
+    }
+  }
+
+  std::optional<SysSeconds> date(pugi::xml_node node) {
+    const std::string text = trimmed(element_text(node));
+    if (text.empty()) return std::nullopt;
+    std::optional<SysSeconds> d = parse_date(text);
+    if (!d) warn("unparsable date \"" + utf8_prefix(text, 64) + "\" in <" + node.name() + ">");
+    return d;
+  }
+
+  // An RSS HTML field (description, content:encoded): relative URLs in it
+  // resolved against the element's base.
+  static std::string html_text(pugi::xml_node node, const Scope& scope) {
+    return resolve_html_urls(trimmed(element_text(node)), scope.base);
+  }
+
+  std::string link(const Scope& scope, std::string_view raw) {
+    std::string_view r = raw;
+    while (!r.empty() && std::strchr(" \t\r\n", r.front()) != nullptr) r.remove_prefix(1);
+    while (!r.empty() && std::strchr(" \t\r\n", r.back()) != nullptr) r.remove_suffix(1);
+    if (r.empty()) return {};
+    if (already_normal_url(r)) return std::string(r);
+    return resolve_url(scope.base, r);
+  }
+
+  void media(pugi::xml_node node, const Name& n, const Scope& scope, FeedEntry& e,
+             bool in_group = false) {
+    if (n.local == "group") {
+      if (in_group) return;  // groups do not nest; hostile input might
+      for_each_child(node, scope, [&](pugi::xml_node c, const Name& cn, const Scope& cs) {
+        if (cn.ns == Ns::kMedia) media(c, cn, cs, e, /*in_group=*/true);
+      });
+    } else if (n.local == "content" || n.local == "thumbnail") {
+      add_enclosure(e, scope, node.attribute("url").value(), node.attribute("type").value(),
+                    node.attribute("fileSize").value());
+    }
+  }
+
+  void add_enclosure(FeedEntry& e, const Scope& scope, std::string_view url,
+                     std::string_view type, std::string_view length) {
+    std::string abs = link(scope, url);
+    if (abs.empty()) return;
+    for (Enclosure& existing : e.enclosures) {
+      if (existing.url == abs) {  // <enclosure> and media:content naming one file
+        if (existing.type.empty()) existing.type = type;
+        if (existing.length.empty()) existing.length = length;
+        return;
+      }
+    }
+    e.enclosures.push_back({std::move(abs), std::string(type), std::string(length)});
+  }
+
+  // An atom:link's target if it is the alternate (HTML) link; ranks text/html
+  // (or untyped) alternates above others.
+  void atom_link(pugi::xml_node node, const Scope& scope, std::string& best, int& best_rank,
+                 FeedEntry* entry) {
+    const std::string_view rel = node.attribute("rel").value();
+    const std::string_view type = node.attribute("type").value();
+    const std::string_view href = node.attribute("href").value();
+    if (rel == "enclosure") {
+      if (entry) add_enclosure(*entry, scope, href, type, node.attribute("length").value());
+      return;
+    }
+    if (rel == "hub") {
+      if (!entry && feed_.hub.empty()) feed_.hub = link(scope, href);
+      return;
+    }
+    if (!rel.empty() && rel != "alternate" && rel != "http://www.iana.org/assignments/relation/alternate") {
+      return;
+    }
+    const int rank = (type.empty() || type == "text/html" || type == "application/xhtml+xml") ? 2 : 1;
+    if (rank <= best_rank) return;
+    std::string abs = link(scope, href);
+    if (abs.empty()) return;
+    best = std::move(abs);
+    best_rank = rank;
+  }
+
+  // ---- RSS 0.9x / 1.0 / 2.0 ----
+
+  static bool rss_ns(Ns ns) { return ns == Ns::kNone || ns == Ns::kRss; }
+
+  void rss_channel(pugi::xml_node channel, const Scope& scope) {
+    int link_rank = 0;
+    std::string atom_alt;
+    for_each_child(channel, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (rss_ns(n.ns)) {
+        if (n.local == "title" && feed_.title.empty()) {
+          feed_.title = plain_text(element_text(c), /*html=*/true);
+        } else if (n.local == "link" && feed_.link.empty()) {
+          feed_.link = link(s, element_text(c));
+        } else if (n.local == "item") {
+          rss_item(c, s);
+        } else {
+          feed_hint(c, n);
+        }
+      } else if (n.is(Ns::kAtom, "link")) {
+        atom_link(c, s, atom_alt, link_rank, nullptr);
+      } else if (n.is(Ns::kDc, "title") && feed_.title.empty()) {
+        feed_.title = plain_text(element_text(c), true);
+      } else {
+        feed_hint(c, n);
+      }
+    });
+    if (feed_.link.empty()) feed_.link = std::move(atom_alt);
+  }
+
+  void rss_item(pugi::xml_node item, const Scope& scope) {
+    FeedEntry& e = feed_.entries.emplace_back();
+    std::string rss_link, atom_alt, author, creator, itunes_author, dc_title, dc_description, content;
+    bool guid_is_permalink = false;
+    int link_rank = 0;
+    std::optional<SysSeconds> pub_date, dc_date, issued;
+    bool have_guid = false;
+    if (pugi::xml_attribute about = item.attribute("rdf:about")) e.id = trimmed(about.value());
+    for_each_child(item, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (rss_ns(n.ns)) {
+        const std::string_view l = n.local;
+        if (l == "title") {
+          if (e.title.empty()) e.title = plain_text(element_text(c), true);
+        } else if (l == "link") {
+          // <link href="..."/> is a common slip for Atom's form.
+          if (rss_link.empty()) {
+            rss_link = link(s, c.first_child() ? element_text(c) : std::string(c.attribute("href").value()));
+          }
+        } else if (l == "guid") {
+          if (!have_guid) {
+            have_guid = true;
+            e.id = trimmed(element_text(c));
+            // A permalink guid is the item's URL; only absolute ones are
+            // trusted ("123" is no link).
+            guid_is_permalink = std::string_view(c.attribute("isPermaLink").value()) != "false" &&
+                                (e.id.starts_with("http://") || e.id.starts_with("https://"));
+          }
+        } else if (l == "description") {
+          if (e.summary.empty()) e.summary = html_text(c, s);
+        } else if (l == "pubDate") {
+          if (!pub_date) pub_date = date(c);
+        } else if (l == "author") {
+          if (author.empty()) author = rss_author(element_text(c));
+        } else if (l == "enclosure") {
+          add_enclosure(e, s, c.attribute("url").value(), c.attribute("type").value(),
+                        c.attribute("length").value());
+        } else if (l == "fullitem") {  // an early full-content element
+          if (content.empty()) content = html_text(c, s);
+        }
+        return;
+      }
+      switch (n.ns) {
+        case Ns::kContent:
+          if (n.local == "encoded" && e.content.empty()) e.content = html_text(c, s);
+          break;
+        case Ns::kXhtml:
+          if (n.local == "body" && content.empty()) {
+            serialize_html_children(c, content);
+            content = resolve_html_urls(trimmed(std::move(content)), s.base);
+          }
+          break;
+        case Ns::kDc:
+          if (n.local == "creator" && creator.empty()) {
+            creator = collapse_whitespace(decode_html_entities(element_text(c)));
+          } else if (n.local == "date" && !dc_date) {
+            dc_date = date(c);
+          } else if (n.local == "title" && dc_title.empty()) {
+            dc_title = plain_text(element_text(c), true);
+          } else if (n.local == "description" && dc_description.empty()) {
+            dc_description = html_text(c, s);
+          }
+          break;
+        case Ns::kItunes:
+          if (n.local == "author" && itunes_author.empty()) {
+            itunes_author = collapse_whitespace(decode_html_entities(element_text(c)));
+          }
+          break;
+        case Ns::kDcTerms:
+          if (n.local == "modified" && !e.updated) e.updated = date(c);
+          if ((n.local == "issued" || n.local == "created") && !issued) issued = date(c);
+          break;
+        case Ns::kAtom:
+          if (n.local == "link") atom_link(c, s, atom_alt, link_rank, &e);
+          else if (n.local == "updated" && !e.updated) e.updated = date(c);
+          else if (n.local == "published" && !issued) issued = date(c);
+          else if (n.local == "id" && !have_guid && e.id.empty()) e.id = trimmed(element_text(c));
+          break;
+        case Ns::kMedia:
+          media(c, n, s, e);
+          break;
+        default:
+          break;
+      }
+    });
+    if (!rss_link.empty()) {
+      e.link = std::move(rss_link);
+    } else if (!atom_alt.empty()) {
+      e.link = std::move(atom_alt);
+    } else if (guid_is_permalink) {
+      e.link = link(scope, e.id);
+    }
+    e.author = !author.empty() ? std::move(author) : !creator.empty() ? std::move(creator) : std::move(itunes_author);
+    if (e.title.empty()) e.title = std::move(dc_title);
+    if (e.summary.empty()) e.summary = std::move(dc_description);
+    if (e.content.empty()) e.content = std::move(content);
+    e.published = pub_date ? pub_date : dc_date ? dc_date : issued;
+    // dc:date is "the" date of the item: its last change as much as its birth.
+    if (!e.updated) e.updated = dc_date;
+  }
+
+  // ---- Atom 1.0 / 0.3 ----
+
+  static bool atom_ns(Ns ns) { return ns == Ns::kAtom || ns == Ns::kAtom03 || ns == Ns::kNone; }
+
+  std::string atom_person(pugi::xml_node node, const Scope& scope) {
+    std::string name, email;
+    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
+      if (!atom_ns(n.ns)) return;
+      if (n.local == "name") name = collapse_whitespace(element_text(c));
+      if (n.local == "email") email = collapse_whitespace(element_text(c));
+    });
+    return person(std::move(name), std::move(email));
+  }
+
+  void atom_feed(pugi::xml_node root, const Scope& scope) {
+    int link_rank = 0;
+    std::string feed_author;
+    for_each_child(root, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (n.ns == Ns::kSy) feed_hint(c, n);
+      if (!atom_ns(n.ns)) return;
+      if (n.local == "title" && feed_.title.empty()) {
+        bool html = false;
+        const std::string t = atom_text(c, s, html);
+        feed_.title = plain_text(t, html);
+      } else if (n.local == "link") {
+        atom_link(c, s, feed_.link, link_rank, nullptr);
+      } else if (n.local == "author" && feed_author.empty()) {
+        feed_author = atom_person(c, s);
+      } else if (n.local == "entry") {
+        atom_entry(c, s);
+        if (feed_.entries.back().author.empty()) feed_.entries.back().author = feed_author;
+      }
+    });
+    // An entry without an author has the feed's (RFC 4287 4.2.1), wherever
+    // the feed's <author> stands.
+    if (!feed_author.empty()) {
+      for (FeedEntry& e : feed_.entries) {
+        if (e.author.empty()) e.author = feed_author;
+      }
+    }
+  }
+
+  void atom_entry(pugi::xml_node entry, const Scope& scope) {
+    FeedEntry& e = feed_.entries.emplace_back();
+    int link_rank = 0;
+    std::optional<SysSeconds> created;
+    std::string creator;
+    for_each_child(entry, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (n.ns == Ns::kMedia) {
+        media(c, n, s, e);
+        return;
+      }
+      if (n.is(Ns::kDc, "creator")) {
+        if (creator.empty()) creator = collapse_whitespace(element_text(c));
+        return;
+      }
+      if (!atom_ns(n.ns)) return;
+      const std::string_view l = n.local;
+      bool html = false;
+      if (l == "id") {
+        if (e.id.empty()) e.id = trimmed(element_text(c));
+      } else if (l == "title") {
+        if (e.title.empty()) {
+          const std::string t = atom_text(c, s, html);  // sets html
+          e.title = plain_text(t, html);
+        }
+      } else if (l == "link") {
+        atom_link(c, s, e.link, link_rank, &e);
+      } else if (l == "summary") {
+        if (e.summary.empty()) {
+          e.summary = atom_text(c, s, html);
+          if (html) e.summary = resolve_html_urls(std::move(e.summary), s.base);
+        }
+      } else if (l == "content") {
+        if (e.content.empty()) {
+          e.content = atom_text(c, s, html);
+          if (html) e.content = resolve_html_urls(std::move(e.content), s.base);
+        }
+      } else if (l == "published" || l == "issued") {
+        if (!e.published) e.published = date(c);
+      } else if (l == "created") {
+        if (!created) created = date(c);
+      } else if (l == "updated" || l == "modified") {
+        if (!e.updated) e.updated = date(c);
+      } else if (l == "author") {
+        if (e.author.empty()) e.author = atom_person(c, s);
+      }
+    });
+    if (!e.published) e.published = created;
+    if (e.author.empty()) e.author = std::move(creator);
+  }
+
+ private:
+  // A decimal number of at most 9 digits, or nullopt.
+  static std::optional<long> small_number(std::string_view text) {
+    if (text.empty() || text.size() > 9) return std::nullopt;
+    long v = 0;
+    for (char c : text) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+
+  // sy:updatePeriod (default daily) divided by sy:updateFrequency (default 1).
+  void update_interval() {
+    using std::chrono::hours;
+    struct Period {
+      std::string_view name;
+      std::chrono::seconds length;
+    };
+    static constexpr std::array kPeriods = {
+        Period{"hourly", hours(1)},       Period{"daily", hours(24)},
+        Period{"weekly", hours(24 * 7)},  Period{"monthly", hours(24 * 30)},
+        Period{"yearly", hours(24 * 365)}};
+    std::optional<std::chrono::seconds> period;
+    std::string name = sy_period_.empty() ? std::string("daily") : sy_period_;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const Period& p : kPeriods) {
+      if (p.name == name) period = p.length;
+    }
+    const std::optional<long> frequency = sy_frequency_.empty() ? 1L : small_number(sy_frequency_);
+    if (!period || !frequency || *frequency <= 0) {
+      warn("ignored sy:updatePeriod \"" + utf8_prefix(sy_period_, 32) + "\" / sy:updateFrequency \"" +
+           utf8_prefix(sy_frequency_, 32) + "\"");
+      return;
+    }
+    // Never below a second, whatever the frequency claims.
+    feed_.update_interval = std::max(std::chrono::seconds(1), *period / *frequency);
+  }
+
+  Feed& feed_;
+  size_t dropped_warnings_ = 0;
+  std::string sy_period_, sy_frequency_;
+};
+
+}  // namespace
+
+void walk_xml_feed(XmlFeedKind kind, pugi::xml_node root, const Scope& scope, Feed& feed) {
+  Walker walker(feed);
+  switch (kind) {
+    case XmlFeedKind::kRss:
+    case XmlFeedKind::kRdf:
+      for_each_child(root, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+        if (!Walker::rss_ns(n.ns)) return;
+        if (n.local == "channel") walker.rss_channel(c, s);
+        if (n.local == "item") walker.rss_item(c, s);  // RSS 1.0 and 0.90 items are siblings
+      });
+      break;
+    case XmlFeedKind::kChannel:
+      walker.rss_channel(root, scope);
+      break;
+    case XmlFeedKind::kAtom:
+      walker.atom_feed(root, scope);
+      break;
+  }
+  walker.finish();
+}
+
+}  // namespace nw
