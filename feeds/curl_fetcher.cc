@@ -172,6 +172,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t->response.content_type.clear();
     t->response.etag.clear();
     t->response.last_modified.clear();
+    t->response.content_location.clear();
     t->retry_after.clear();
     t->cache_control.clear();
     return length;
@@ -186,6 +187,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t->response.etag = value;
   } else if (iequals(name, "Last-Modified")) {
     t->response.last_modified = value;
+  } else if (iequals(name, "Content-Location")) {
+    t->response.content_location = value;
   } else if (iequals(name, "Retry-After")) {
     t->retry_after = value;
   } else if (iequals(name, "Cache-Control")) {

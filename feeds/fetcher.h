@@ -36,6 +36,9 @@ struct FetchResponse {
   std::optional<std::string> moved_to;
   // Cache-Control max-age of the final response: a hint not to ask again sooner.
   std::optional<std::chrono::seconds> max_age;
+  // The Content-Location header as sent (may be relative to `url`): the base
+  // for the document's relative links when present.
+  std::string content_location;
 };
 
 struct FetchOptions {

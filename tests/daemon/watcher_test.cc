@@ -224,6 +224,18 @@ TEST_F(WatcherTest, GoneDisablesTheSource) {
   EXPECT_EQ(fetcher_.count(kFeed), 1);
 }
 
+TEST_F(WatcherTest, RelativeLinksResolveAgainstContentLocation) {
+  fetcher_.answer(kFeed, FetchResponse{
+      .status = 200, .url = kFeed, .content_type = "application/rss+xml",
+      .body = rss({{"r", "حفتر يصل القاهرة", "a"}}), .content_location = "/ar/news/feed.xml"});
+  fetcher_.answer_page("http://news.test/ar/news/a",
+                       page("حفتر يصل القاهرة", "وصل المشير خليفة حفتر إلى القاهرة للقاء المسؤولين."));
+  sources();
+  run_for(2s);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+  EXPECT_EQ(publisher_.sent[0].url, "http://news.test/ar/news/a");
+}
+
 TEST_F(WatcherTest, PermanentRedirectMovesTheSource) {
   const std::string moved = "http://news.test/new-feed.xml";
   fetcher_.answer(kFeed, FetchResponse{.status = 200, .url = moved, .content_type = "application/rss+xml",

@@ -81,7 +81,8 @@ TEST_F(CurlFetcherTest, FetchesBodyAndResponseHeaders) {
                             .content_type = "application/rss+xml; charset=windows-1256",
                             .body = "<rss/>",
                             .etag = "\"v1\"",
-                            .last_modified = "Tue, 04 Jun 2024 10:00:00 GMT"});
+                            .last_modified = "Tue, 04 Jun 2024 10:00:00 GMT",
+                            .headers = {{"Content-Location", "/feeds/ar/rss.xml"}}});
   auto r = get("/feed.xml");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->status, 200);
@@ -90,6 +91,7 @@ TEST_F(CurlFetcherTest, FetchesBodyAndResponseHeaders) {
   EXPECT_EQ(r->content_type, "application/rss+xml; charset=windows-1256");
   EXPECT_EQ(r->etag, "\"v1\"");
   EXPECT_EQ(r->last_modified, "Tue, 04 Jun 2024 10:00:00 GMT");
+  EXPECT_EQ(r->content_location, "/feeds/ar/rss.xml");
   EXPECT_FALSE(r->moved_to.has_value());
   EXPECT_FALSE(r->retry_after.has_value());
 
