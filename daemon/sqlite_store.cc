@@ -48,9 +48,12 @@ class SqliteStore final : public Store {
                                          std::string_view article_key,
                                          std::vector<Alert> alerts) override;
   Result<std::vector<Alert>> unpublished_alerts() override;
+  Result<std::vector<Alert>> alerts_since(std::uint64_t after, std::size_t limit) override;
   Result<void> mark_published(std::uint64_t seq) override;
 
  private:
+  // Reads (seq, json) rows into Alerts.
+  Result<std::vector<Alert>> read_alerts(Statement::Use& u, const std::string& what);
   Result<void> ensure_source(std::string_view source_id, std::string_view what) {
     auto u = ensure_source_.use();
     u.text(1, source_id);
@@ -59,7 +62,7 @@ class SqliteStore final : public Store {
 
   sqlite::Db db_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
-      finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, published_,
+      finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_, published_,
       by_canon_, get_digest_, set_digest_, requeue_;
 };
 
@@ -112,6 +115,7 @@ Result<void> SqliteStore::prepare_all() {
        "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
        "ON CONFLICT(watchlist, rule, article_key) DO NOTHING"},
       {&unpublished_, "SELECT seq, json FROM alerts WHERE published = 0 ORDER BY seq"},
+      {&since_, "SELECT seq, json FROM alerts WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
       {&published_, "UPDATE alerts SET published = 1 WHERE seq = ?1"},
   };
   for (const auto& e : entries) {
@@ -367,8 +371,18 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
 }
 
 Result<std::vector<Alert>> SqliteStore::unpublished_alerts() {
-  const std::string what = "read unpublished alerts";
   auto u = unpublished_.use();
+  return read_alerts(u, "read unpublished alerts");
+}
+
+Result<std::vector<Alert>> SqliteStore::alerts_since(std::uint64_t after, std::size_t limit) {
+  auto u = since_.use();
+  u.integer(1, static_cast<std::int64_t>(after));
+  u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  return read_alerts(u, "read alerts after " + std::to_string(after));
+}
+
+Result<std::vector<Alert>> SqliteStore::read_alerts(Statement::Use& u, const std::string& what) {
   std::vector<Alert> alerts;
   for (;;) {
     auto row = u.step();

@@ -95,6 +95,10 @@ class Store {
   // Alerts recorded but not yet handed to the publisher, in seq order.
   [[nodiscard]] virtual Result<std::vector<Alert>> unpublished_alerts() = 0;
   [[nodiscard]] virtual Result<void> mark_published(std::uint64_t seq) = 0;
+  // Recorded alerts with seq > `after`, in seq order, at most `limit`: a
+  // subscriber that was away catches up with these (`newswatch alerts`).
+  [[nodiscard]] virtual Result<std::vector<Alert>> alerts_since(std::uint64_t after,
+                                                               std::size_t limit) = 0;
 };
 
 // Opens (creating when missing) the SQLite database `dir`/newswatch.db, creating

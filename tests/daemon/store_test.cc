@@ -492,3 +492,26 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+TEST_F(StoreTest, AlertsSinceReplaysInSeqOrderPublishedOrNot) {
+  finish("alrasifa", "a", "art-a", {alert("libya", "haftar"), alert("libya", "sisi")});
+  finish("alrasifa", "b", "art-b", {alert("libya", "haftar")});
+  ASSERT_TRUE(store_->mark_published(1).has_value());
+  auto all = store_->alerts_since(0, 100);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].seq, 1u);
+  EXPECT_EQ((*all)[2].seq, 3u);
+  EXPECT_EQ((*all)[2].rule, "haftar");
+  auto tail = store_->alerts_since(1, 1);
+  ASSERT_TRUE(tail.has_value());
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ((*tail)[0].seq, 2u);
+  EXPECT_TRUE(store_->alerts_since(3, 10)->empty());
+}
+
+}  // namespace
+}  // namespace nw

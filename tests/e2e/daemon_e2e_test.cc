@@ -242,6 +242,18 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
   EXPECT_TRUE(daemon->running());
   EXPECT_EQ(daemon->stop(SIGINT), 0);
   EXPECT_GE(server_.hits("/feed.xml"), 4);
+  // A subscriber that was away catches up from the state database.
+  const std::string cmd = std::string(NW_BUILD_DIR) + "/newswatch alerts --since 5 --config " +
+                          (dir_ / "newswatch.toml").string();
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  EXPECT_EQ(pclose(p), 0);
+  std::istringstream lines(out);
+  std::vector<std::uint64_t> replayed;
+  for (std::string line; std::getline(lines, line);) replayed.push_back(json::parse(line)["seq"]);
+  EXPECT_EQ(replayed, (std::vector<std::uint64_t>{6, 7})) << out;
   // Conditional GET: later polls carried the validator.
   EXPECT_EQ(server_.last_headers("/feed.xml").find("If-None-Match")->second, "\"feed-2.xml\"");
 }
