@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/files.h"
 #include "tests/support/http_server.h"
 
 namespace nw {
@@ -33,12 +34,7 @@ struct CliRun {
   }
 };
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::read_file;
 
 class Cli : public testing::Test {
  protected:

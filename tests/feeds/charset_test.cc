@@ -6,21 +6,15 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-std::string data(const std::string& name) { return read_file(std::string(NW_TEST_DATA) + "/feeds/" + name); }
+std::string data(const std::string& name) { return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name); }
 std::string sample(const std::string& name) {
-  return read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name);
+  return test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name);
 }
 
 // UTF-16/32 bytes from string literals, so the tests do not lean on ICU to

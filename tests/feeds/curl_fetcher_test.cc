@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/files.h"
 #include "tests/support/http_server.h"
 
 // GCC 12 warns about members left to their defaults even in designated
@@ -52,12 +53,7 @@ std::string gzip(std::string_view in) {
   return out;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_file;
 
 // A redirect to `to` with the given status.
 test::CannedResponse redirect(int status, std::string to) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "feeds/feed_parser.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
@@ -24,10 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test::read_file;
 
 struct Case {
   fs::path file;

@@ -11,21 +11,15 @@
 
 #include "feeds/date.h"
 #include "feeds/url.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
-std::string data(const std::string& name) { return read_file(std::string(NW_TEST_DATA) + "/feeds/" + name); }
+std::string data(const std::string& name) { return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name); }
 std::string sample_line(const std::string& file, size_t n) {
-  std::istringstream in(read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + file));
+  std::istringstream in(test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + file));
   std::string line;
   for (size_t i = 0; i <= n; ++i) std::getline(in, line);
   return line;

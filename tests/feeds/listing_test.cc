@@ -6,22 +6,16 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(Listing, SectionPageGivesExactlyTheArticleLinks) {
   const std::string dir = std::string(NW_TEST_DATA) + "/listing/";
-  const std::string html = read_file(dir + "section_ar.html");
-  const auto expected = nlohmann::json::parse(read_file(dir + "section_ar.expected.json"));
+  const std::string html = test::read_fixture_file(dir + "section_ar.html");
+  const auto expected = nlohmann::json::parse(test::read_fixture_file(dir + "section_ar.expected.json"));
   const auto links = find_article_links(html, expected["page_url"].get<std::string>());
   std::vector<std::pair<std::string, std::string>> got, want;
   for (const ListingLink& l : links) got.emplace_back(l.url, l.title);

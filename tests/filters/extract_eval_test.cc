@@ -17,18 +17,14 @@
 #include "feeds/charset.h"
 #include "feeds/date.h"
 #include "filters/extract.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path &path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::read_file;
 
 std::vector<std::string_view> words(std::string_view text) {
   std::vector<std::string_view> out;

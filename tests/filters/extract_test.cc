@@ -13,17 +13,11 @@
 
 #include "feeds/charset.h"
 #include "feeds/date.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open " << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string data(const std::string& name) { return std::string(NW_TEST_DATA) + "/extract/" + name; }
 
@@ -92,14 +86,14 @@ class FixtureTest : public testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     const std::string name = GetParam();
-    std::string bytes = read_file(data(name + ".html"));
+    std::string bytes = test::read_fixture_file(data(name + ".html"));
     const Decoded decoded = decode_to_utf8(bytes, "", DocType::kHtml);
     if (name.find("cp1256") != std::string::npos) {
       ASSERT_EQ(decoded.encoding, "windows-1256");
     }
     html_ = decoded.text;
-    truth_ = trim_newline(read_file(data(name + ".txt")));
-    meta_ = nlohmann::json::parse(read_file(data(name + ".meta.json")));
+    truth_ = trim_newline(test::read_fixture_file(data(name + ".txt")));
+    meta_ = nlohmann::json::parse(test::read_fixture_file(data(name + ".meta.json")));
     article_ = extract_article(html_, {.base_url = meta_["base_url"].get<std::string>()});
   }
   std::string html_, truth_;
