@@ -5,6 +5,7 @@
 //   check-rules validate a watchlist file
 //   subscribe   print the alerts a running newswatchd publishes
 //   alerts      print recorded alerts from the state database (catch up after a gap)
+//   sources     print each configured source's health from the state database
 #include <CLI/CLI.hpp>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -14,6 +15,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -56,7 +58,8 @@ Result<Input> read_input(const std::string& input, Fetcher* fetcher) {
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-json published_json(const std::optional<std::chrono::sys_seconds>& t) {
+// A UTC time as JSON, null when absent.
+json time_json(const std::optional<std::chrono::sys_seconds>& t) {
   return t ? json(format_utc(*t)) : json(nullptr);
 }
 
@@ -103,7 +106,7 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
     if (as_json) {
       json j = {{"input", input},       {"url", a.url.empty() ? json(nullptr) : json(a.url)},
                 {"title", a.title},     {"text", a.text},
-                {"published", published_json(a.published)},
+                {"published", time_json(a.published)},
                 {"author", a.author},   {"language", a.language},
                 {"image", a.image},     {"encoding", d.encoding}};
       if (a.text.empty()) j["reason"] = a.reason;
@@ -204,26 +207,65 @@ int cmd_check_rules(const std::vector<std::string>& files) {
   return errors.empty() ? 0 : 1;
 }
 
-// Prints the alerts recorded after `since`, one JSON per line, in seq order:
-// what a subscriber that was away missed. Safe while the daemon runs (SQLite WAL).
-int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit) {
+// The daemon's config and its state database, for the commands that read
+// state. Safe while the daemon runs (SQLite WAL). Prints the error and
+// returns nullopt when either cannot be opened.
+struct State {
+  Config config;
+  std::unique_ptr<Store> store;
+};
+std::optional<State> open_state(const std::string& command, const std::string& config_path) {
   auto config = load_config(config_path);
   if (!config) {
     std::cerr << config.error().message << "\n";
-    return 2;
+    return std::nullopt;
   }
   auto store = open_sqlite_store(config->state_dir);
   if (!store) {
-    std::cerr << "newswatch alerts: " << store.error().message << "\n";
-    return 1;
+    std::cerr << "newswatch " << command << ": " << store.error().message << "\n";
+    return std::nullopt;
   }
-  auto alerts = (*store)->alerts_since(since, limit);
+  return State{std::move(*config), std::move(*store)};
+}
+
+// Prints the alerts recorded after `since`, one JSON per line, in seq order:
+// what a subscriber that was away missed.
+int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit) {
+  auto state = open_state("alerts", config_path);
+  if (!state) return 2;
+  auto alerts = state->store->alerts_since(since, limit);
   if (!alerts) {
     std::cerr << "newswatch alerts: " << alerts.error().message << "\n";
     return 1;
   }
   for (const Alert& a : *alerts) std::cout << to_json(a) << "\n";
   return 0;
+}
+
+// Prints one JSON line per configured source with its health as last recorded
+// by the daemon: which sources fail, since when, and why.
+int cmd_sources(const std::string& config_path) {
+  auto state = open_state("sources", config_path);
+  if (!state) return 2;
+  int status = 0;
+  for (const SourceConfig& s : state->config.sources) {
+    auto health = state->store->source(s.id);
+    if (!health) {
+      std::cerr << "newswatch sources: " << health.error().message << "\n";
+      status = 1;
+      continue;
+    }
+    std::cout << dump({{"id", s.id},
+                       {"url", health->url.empty() ? s.url : health->url},
+                       {"disabled", health->disabled},
+                       {"consecutive_failures", health->consecutive_failures},
+                       {"last_success", time_json(health->last_success)},
+                       {"last_attempt", time_json(health->last_attempt)},
+                       {"last_error", health->last_error.empty() ? json(nullptr) : json(health->last_error)},
+                       {"next_poll", time_json(health->next_poll)}})
+              << "\n";
+  }
+  return status;
 }
 
 // Prints each alert's JSON on its own line, as it arrives.
@@ -296,6 +338,9 @@ int main(int argc, char** argv) {
   alerts->add_option("--since", since, "print alerts with seq greater than this")->capture_default_str();
   alerts->add_option("--limit", limit, "at most this many")->capture_default_str();
 
+  auto* sources = app.add_subcommand("sources", "print each source's health (last success, last error, next poll)");
+  sources->add_option("-c,--config", config_path, "the daemon's configuration file")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (*extract) return nw::cmd_extract(inputs, as_json, base_url);
   if (*match) return nw::cmd_match(watchlists, inputs, as_json);
@@ -303,5 +348,6 @@ int main(int argc, char** argv) {
   if (*check) return nw::cmd_check_rules(rule_files);
   if (*subscribe) return nw::cmd_subscribe(endpoint, topics, count);
   if (*alerts) return nw::cmd_alerts(config_path, since, limit);
+  if (*sources) return nw::cmd_sources(config_path);
   return 0;
 }

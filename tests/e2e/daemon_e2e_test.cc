@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -144,6 +145,20 @@ class DaemonE2E : public testing::Test {
     fs::remove_all(dir_);
   }
 
+  // Runs `newswatch ARGS --config <this test's config>`; its stdout as JSON lines.
+  std::vector<json> newswatch_lines(const std::string& args) {
+    const std::string cmd = std::string(NW_BUILD_DIR) + "/newswatch " + args + " --config " +
+                            (dir_ / "newswatch.toml").string();
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    EXPECT_EQ(pclose(p), 0) << cmd;
+    std::vector<json> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    return lines;
+  }
   std::string templ(const std::string& file) { return replace_all(read_file(data_ / file), "{BASE}", base_); }
   void serve_feed(const std::string& file) {
     server_.set("/feed.xml", {.content_type = "application/rss+xml; charset=utf-8",
@@ -239,17 +254,9 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
   EXPECT_EQ(daemon->stop(SIGINT), 0);
   EXPECT_GE(server_.hits("/feed.xml"), 4);
   // A subscriber that was away catches up from the state database.
-  const std::string cmd = std::string(NW_BUILD_DIR) + "/newswatch alerts --since 5 --config " +
-                          (dir_ / "newswatch.toml").string();
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  EXPECT_EQ(pclose(p), 0);
-  std::istringstream lines(out);
   std::vector<std::uint64_t> replayed;
-  for (std::string line; std::getline(lines, line);) replayed.push_back(json::parse(line)["seq"]);
-  EXPECT_EQ(replayed, (std::vector<std::uint64_t>{6, 7})) << out;
+  for (const json& a : newswatch_lines("alerts --since 5")) replayed.push_back(a["seq"]);
+  EXPECT_EQ(replayed, (std::vector<std::uint64_t>{6, 7}));
   // Conditional GET: later polls carried the validator.
   EXPECT_EQ(server_.last_headers("/feed.xml").find("If-None-Match")->second, "\"feed-2.xml\"");
 }
@@ -302,6 +309,19 @@ TEST_F(DaemonE2E, UnreachableSourcesAreLoggedAndBackedOff) {
   EXPECT_EQ(daemon->stop(), 0);
   const std::string log = read_file(dir_ / "daemon.log");
   EXPECT_NE(log.find("source down: "), std::string::npos) << log;
+
+  // Each source's health, as the daemon recorded it.
+  std::map<std::string, json> health;
+  for (const json& s : newswatch_lines("sources")) health[s["id"]] = s;
+  ASSERT_EQ(health.size(), 4u);
+  EXPECT_GE(health["down"]["consecutive_failures"].get<int>(), 1);
+  EXPECT_TRUE(health["down"]["last_success"].is_null());
+  EXPECT_NE(health["down"]["last_error"].get<std::string>().find("/feed"), std::string::npos)
+      << health["down"].dump();
+  EXPECT_EQ(health["alrasifa"]["consecutive_failures"], 0);
+  EXPECT_TRUE(health["alrasifa"]["last_error"].is_null());
+  EXPECT_TRUE(health["alrasifa"]["last_success"].get<std::string>().ends_with("Z"));
+  EXPECT_FALSE(health["alrasifa"]["next_poll"].is_null());
 }
 
 }  // namespace
