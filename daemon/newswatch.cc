@@ -79,15 +79,25 @@ void report_failure(std::string_view command, const std::string& input, const Er
   }
 }
 
-Page page_from(const std::string& input, const Input& in, const std::string& base_url) {
+// An HTML input decoded from its charset and reduced to its article.
+struct Extracted {
+  std::string encoding;
+  Article article;
+};
+Extracted extract_input(const Input& in, const std::string& base_url) {
+  Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kHtml);
+  return {std::move(d.encoding),
+          extract_article(d.text, {.base_url = in.url.empty() ? base_url : in.url})};
+}
+
+Page page_from(const std::string& input, const Input& in) {
   if (!is_url(input) && input.ends_with(".txt")) {
     const Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kText);
     const auto nl = d.text.find('\n');
     if (nl == std::string::npos) return {d.text, "", ""};
     return {d.text.substr(0, nl), d.text.substr(nl + 1), ""};
   }
-  const Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kHtml);
-  Article a = extract_article(d.text, {.base_url = in.url.empty() ? base_url : in.url});
+  Article a = extract_input(in, "").article;
   return {std::move(a.title), std::move(a.text), std::move(a.language)};
 }
 
@@ -101,14 +111,13 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
       report_failure("extract", input, in.error(), as_json);
       continue;
     }
-    const Decoded d = decode_to_utf8(in->bytes, in->content_type, DocType::kHtml);
-    const Article a = extract_article(d.text, {.base_url = in->url.empty() ? base_url : in->url});
+    const auto [encoding, a] = extract_input(*in, base_url);
     if (as_json) {
       json j = {{"input", input},       {"url", a.url.empty() ? json(nullptr) : json(a.url)},
                 {"title", a.title},     {"text", a.text},
                 {"published", time_json(a.published)},
                 {"author", a.author},   {"language", a.language},
-                {"image", a.image},     {"encoding", d.encoding}};
+                {"image", a.image},     {"encoding", encoding}};
       if (a.text.empty()) j["reason"] = a.reason;
       std::cout << dump(j) << "\n";
     } else {
@@ -144,7 +153,7 @@ int cmd_match(const std::vector<std::string>& watchlist_files, const std::vector
       report_failure("match", input, in.error(), as_json);
       continue;
     }
-    const Page page = page_from(input, *in, "");
+    const Page page = page_from(input, *in);
     const Document doc{.title = page.title, .body = page.text, .source = "", .language = page.language};
     for (const Hit& hit : (*matcher)->match(doc)) {
       if (as_json) {
