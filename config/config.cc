@@ -200,8 +200,10 @@ void Loader::read_http(const toml::table& root, Config& cfg) {
       const std::string_view digits = text.substr(0, text.size() - 2);
       const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
       if (ec != std::errc() || end != digits.data() + digits.size() || ms < 0) {
-        problem(n->source().begin, "'host_spacing' in [http] must be a duration like \"1s\" or "
-                                   "\"500ms\", not " + in_quotes(text));
+        problem(n->source().begin,
+                "'host_spacing' in [http] must be a duration like \"1s\" or "
+                "\"500ms\", not " +
+                    in_quotes(text));
       } else {
         spacing = std::chrono::milliseconds(ms);
       }
@@ -234,8 +236,9 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
   constexpr std::string_view kWhere = "[[source]]";
   std::map<std::string, int, std::less<>> first_line;
   for (const toml::table* t : table_array(root, "source")) {
-    check_keys(*t, kWhere, {"id", "url", "kind", "interval", "backlog", "min_interval",
-                            "max_interval", "realert_on_edit"});
+    check_keys(*t, kWhere,
+               {"id", "url", "kind", "interval", "backlog", "min_interval", "max_interval",
+                "realert_on_edit"});
     SourceConfig src;
     src.pos = pos_of(t->source().begin);
     bool ok = require(*t, kWhere, "id");
@@ -335,7 +338,8 @@ std::vector<std::pair<fs::path, toml::source_position>> Loader::watchlist_files(
 
 std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::string>* source_ids) {
   constexpr std::string_view kWhere = "[[rule]]";
-  check_keys(t, kWhere, {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents"});
+  check_keys(t, kWhere,
+             {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents"});
   Rule r;
   bool ok = require(t, kWhere, "id");
   ok = require(t, kWhere, "query") && ok;

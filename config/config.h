@@ -31,7 +31,7 @@ struct SourceConfig {
   // An item seen again with new content is matched again (new rules may alert;
   // still at most one alert per rule and article).
   bool realert_on_edit = false;
-  SourcePos pos;        // of the [[source]] table, for messages
+  SourcePos pos;  // of the [[source]] table, for messages
 };
 
 struct Config {

@@ -2,9 +2,8 @@
 
 #include <cstdio>
 #include <exception>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace nw {
 namespace {
@@ -36,8 +35,8 @@ std::optional<std::chrono::sys_seconds> parse_utc(std::string_view s) {
                                   std::chrono::month{static_cast<unsigned>(*month)},
                                   std::chrono::day{static_cast<unsigned>(*day)}};
   if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
-  return std::chrono::sys_days{ymd} + std::chrono::hours{*hour} +
-         std::chrono::minutes{*minute} + std::chrono::seconds{*second};
+  return std::chrono::sys_days{ymd} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
+         std::chrono::seconds{*second};
 }
 
 Error bad(std::string_view what) {

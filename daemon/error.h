@@ -4,11 +4,10 @@
 // the user who has to act on it: it names the file, URL or key involved.
 #pragma once
 
-#include <version>
-
 #include <expected>
 #include <string>
 #include <utility>
+#include <version>
 
 #ifndef __cpp_lib_expected
 // Only clang 14 on libstdc++ 12 (the fuzz build) gets here: no std::expected.

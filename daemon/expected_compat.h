@@ -48,7 +48,9 @@ class bad_expected_access;
 template <>
 class bad_expected_access<void> : public exception {
  public:
-  const char* what() const noexcept override { return "bad access to std::expected without expected value"; }
+  const char* what() const noexcept override {
+    return "bad access to std::expected without expected value";
+  }
 };
 
 template <class E>
@@ -73,11 +75,12 @@ template <class E>
 class unexpected {
  public:
   template <class Err = E>
-    requires(!is_same_v<remove_cvref_t<Err>, unexpected> && !is_same_v<remove_cvref_t<Err>, in_place_t> &&
-             is_constructible_v<E, Err>)
-  constexpr explicit unexpected(Err&& e) : e_(std::forward<Err>(e)) {}
+  requires(!is_same_v<remove_cvref_t<Err>, unexpected> &&
+           !is_same_v<remove_cvref_t<Err>, in_place_t> &&
+           is_constructible_v<E, Err>) constexpr explicit unexpected(Err&& e)
+      : e_(std::forward<Err>(e)) {}
   template <class... Args>
-    requires is_constructible_v<E, Args...>
+  requires is_constructible_v<E, Args...>
   constexpr explicit unexpected(in_place_t, Args&&... args) : e_(std::forward<Args>(args)...) {}
   constexpr unexpected(const unexpected&) = default;
   constexpr unexpected(unexpected&&) = default;
@@ -114,53 +117,59 @@ class expected {
   template <class U>
   using rebind = expected<U, error_type>;
 
-  constexpr expected()
-    requires is_default_constructible_v<T>
-      : v_(in_place_index<0>) {}
+  constexpr expected() requires is_default_constructible_v<T> : v_(in_place_index<0>) {}
   constexpr expected(const expected&) = default;
   constexpr expected(expected&&) = default;
 
   template <class U = T>
-    requires(!is_same_v<remove_cvref_t<U>, in_place_t> && !is_same_v<remove_cvref_t<U>, expected> &&
-             !nw_compat::is_unexpected<remove_cvref_t<U>>::value &&
-             !is_same_v<remove_cvref_t<U>, unexpect_t> && is_constructible_v<T, U> &&
-             (!is_same_v<remove_cv_t<T>, bool> || !nw_compat::is_expected<remove_cvref_t<U>>::value))
-  constexpr explicit(!is_convertible_v<U, T>) expected(U&& v) : v_(in_place_index<0>, std::forward<U>(v)) {}
+  requires(!is_same_v<remove_cvref_t<U>, in_place_t> && !is_same_v<remove_cvref_t<U>, expected> &&
+           !nw_compat::is_unexpected<remove_cvref_t<U>>::value &&
+           !is_same_v<remove_cvref_t<U>, unexpect_t> && is_constructible_v<T, U> &&
+           (!is_same_v<remove_cv_t<T>, bool> ||
+            !nw_compat::is_expected<
+                remove_cvref_t<U>>::value)) constexpr explicit(!is_convertible_v<U, T>)
+      expected(U&& v)
+      : v_(in_place_index<0>, std::forward<U>(v)) {}
 
   template <class U, class G>
-    requires(!is_same_v<expected<U, G>, expected> && is_constructible_v<T, const U&> &&
-             is_constructible_v<E, const G&>)
-  constexpr explicit(!is_convertible_v<const U&, T> || !is_convertible_v<const G&, E>)
+  requires(!is_same_v<expected<U, G>, expected> && is_constructible_v<T, const U&> &&
+           is_constructible_v<E, const G&>) constexpr explicit(!is_convertible_v<const U&, T> ||
+                                                               !is_convertible_v<const G&, E>)
       expected(const expected<U, G>& o)
       : v_(o.has_value() ? V(in_place_index<0>, *o) : V(in_place_index<1>, Unex(o.error()))) {}
   template <class U, class G>
-    requires(!is_same_v<expected<U, G>, expected> && is_constructible_v<T, U> && is_constructible_v<E, G>)
-  constexpr explicit(!is_convertible_v<U, T> || !is_convertible_v<G, E>) expected(expected<U, G>&& o)
-      : v_(o.has_value() ? V(in_place_index<0>, std::move(*o)) : V(in_place_index<1>, Unex(std::move(o.error())))) {}
+  requires(!is_same_v<expected<U, G>, expected> && is_constructible_v<T, U> &&
+           is_constructible_v<E, G>) constexpr explicit(!is_convertible_v<U, T> ||
+                                                        !is_convertible_v<G, E>)
+      expected(expected<U, G>&& o)
+      : v_(o.has_value() ? V(in_place_index<0>, std::move(*o))
+                         : V(in_place_index<1>, Unex(std::move(o.error())))) {}
 
   template <class G>
-    requires is_constructible_v<E, const G&>
+  requires is_constructible_v<E, const G&>
   constexpr explicit(!is_convertible_v<const G&, E>) expected(const unexpected<G>& u)
       : v_(in_place_index<1>, Unex(u.error())) {}
   template <class G>
-    requires is_constructible_v<E, G>
+  requires is_constructible_v<E, G>
   constexpr explicit(!is_convertible_v<G, E>) expected(unexpected<G>&& u)
       : v_(in_place_index<1>, Unex(std::move(u.error()))) {}
 
   template <class... Args>
-    requires is_constructible_v<T, Args...>
-  constexpr explicit expected(in_place_t, Args&&... args) : v_(in_place_index<0>, std::forward<Args>(args)...) {}
+  requires is_constructible_v<T, Args...>
+  constexpr explicit expected(in_place_t, Args&&... args)
+      : v_(in_place_index<0>, std::forward<Args>(args)...) {}
   template <class... Args>
-    requires is_constructible_v<E, Args...>
+  requires is_constructible_v<E, Args...>
   constexpr explicit expected(unexpect_t, Args&&... args)
       : v_(in_place_index<1>, Unex(in_place, std::forward<Args>(args)...)) {}
 
   constexpr expected& operator=(const expected&) = default;
   constexpr expected& operator=(expected&&) = default;
   template <class U = T>
-    requires(!is_same_v<remove_cvref_t<U>, expected> && !nw_compat::is_unexpected<remove_cvref_t<U>>::value &&
-             is_constructible_v<T, U> && is_assignable_v<T&, U>)
-  constexpr expected& operator=(U&& v) {
+  requires(!is_same_v<remove_cvref_t<U>, expected> &&
+           !nw_compat::is_unexpected<remove_cvref_t<U>>::value && is_constructible_v<T, U> &&
+           is_assignable_v<T&, U>) constexpr expected&
+  operator=(U&& v) {
     if (has_value()) {
       std::get<0>(v_) = std::forward<U>(v);
     } else {
@@ -179,7 +188,7 @@ class expected {
     return *this;
   }
   template <class... Args>
-    requires is_nothrow_constructible_v<T, Args...>
+  requires is_nothrow_constructible_v<T, Args...>
   constexpr T& emplace(Args&&... args) noexcept {
     return v_.template emplace<0>(std::forward<Args>(args)...);
   }
@@ -227,14 +236,15 @@ class expected {
     return has_value() ? std::move(val()) : static_cast<T>(std::forward<U>(d));
   }
   template <class T2, class E2>
-    requires(!is_void_v<T2>)
-  friend constexpr bool operator==(const expected& x, const expected<T2, E2>& y) {
+  requires(!is_void_v<T2>) friend constexpr bool operator==(const expected& x,
+                                                            const expected<T2, E2>& y) {
     if (x.has_value() != y.has_value()) return false;
     return x.has_value() ? *x == *y : x.error() == y.error();
   }
   template <class T2>
-    requires(!nw_compat::is_expected<T2>::value && !nw_compat::is_unexpected<T2>::value)
-  friend constexpr bool operator==(const expected& x, const T2& v) {
+  requires(!nw_compat::is_expected<T2>::value &&
+           !nw_compat::is_unexpected<T2>::value) friend constexpr bool
+  operator==(const expected& x, const T2& v) {
     return x.has_value() && *x == v;
   }
   template <class E2>
@@ -269,7 +279,7 @@ class expected {
 };
 
 template <class T, class E>
-  requires is_void_v<T>
+requires is_void_v<T>
 class expected<T, E> {
   using Unex = unexpected<E>;
 
@@ -283,15 +293,15 @@ class expected<T, E> {
   constexpr expected(expected&&) = default;
   constexpr explicit expected(in_place_t) noexcept : v_(in_place_index<0>) {}
   template <class G>
-    requires is_constructible_v<E, const G&>
+  requires is_constructible_v<E, const G&>
   constexpr explicit(!is_convertible_v<const G&, E>) expected(const unexpected<G>& u)
       : v_(in_place_index<1>, Unex(u.error())) {}
   template <class G>
-    requires is_constructible_v<E, G>
+  requires is_constructible_v<E, G>
   constexpr explicit(!is_convertible_v<G, E>) expected(unexpected<G>&& u)
       : v_(in_place_index<1>, Unex(std::move(u.error()))) {}
   template <class... Args>
-    requires is_constructible_v<E, Args...>
+  requires is_constructible_v<E, Args...>
   constexpr explicit expected(unexpect_t, Args&&... args)
       : v_(in_place_index<1>, Unex(in_place, std::forward<Args>(args)...)) {}
 

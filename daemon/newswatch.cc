@@ -7,18 +7,17 @@
 //   alerts      print recorded alerts from the state database (catch up after a gap)
 //   sources     print each configured source's health from the state database
 #include <CLI/CLI.hpp>
-#include <zmq.hpp>
-#include <zmq_addon.hpp>
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
 
 #include "config/config.h"
 #include "daemon/alert.h"
@@ -46,7 +45,8 @@ Result<Input> read_input(const std::string& input, Fetcher* fetcher) {
   if (is_url(input)) {
     auto r = fetch_blocking(*fetcher, {.url = input});
     if (!r) return std::unexpected(r.error());
-    if (r->status != 200) return fail(Errc::kNetwork, "GET " + input + ": HTTP " + std::to_string(r->status));
+    if (r->status != 200)
+      return fail(Errc::kNetwork, "GET " + input + ": HTTP " + std::to_string(r->status));
     return Input{std::move(r->body), std::move(r->content_type), std::move(r->url)};
   }
   std::ifstream in(input, std::ios::binary);
@@ -71,7 +71,8 @@ struct Page {
 };
 
 // An input that could not be read: a JSON line in the output stream, or a message on stderr.
-void report_failure(std::string_view command, const std::string& input, const Error& error, bool as_json) {
+void report_failure(std::string_view command, const std::string& input, const Error& error,
+                    bool as_json) {
   if (as_json) {
     std::cout << dump({{"input", input}, {"error", error.message}}) << "\n";
   } else {
@@ -113,11 +114,15 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
     }
     const auto [encoding, a] = extract_input(*in, base_url);
     if (as_json) {
-      json j = {{"input", input},       {"url", a.url.empty() ? json(nullptr) : json(a.url)},
-                {"title", a.title},     {"text", a.text},
+      json j = {{"input", input},
+                {"url", a.url.empty() ? json(nullptr) : json(a.url)},
+                {"title", a.title},
+                {"text", a.text},
                 {"published", time_json(a.published)},
-                {"author", a.author},   {"language", a.language},
-                {"image", a.image},     {"encoding", encoding}};
+                {"author", a.author},
+                {"language", a.language},
+                {"image", a.image},
+                {"encoding", encoding}};
       if (a.text.empty()) j["reason"] = a.reason;
       std::cout << dump(j) << "\n";
     } else {
@@ -128,8 +133,8 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
   return status;
 }
 
-int cmd_match(const std::vector<std::string>& watchlist_files, const std::vector<std::string>& inputs,
-              bool as_json) {
+int cmd_match(const std::vector<std::string>& watchlist_files,
+              const std::vector<std::string>& inputs, bool as_json) {
   std::vector<Watchlist> lists;
   for (const auto& f : watchlist_files) {
     auto w = load_watchlist(f);
@@ -154,7 +159,8 @@ int cmd_match(const std::vector<std::string>& watchlist_files, const std::vector
       continue;
     }
     const Page page = page_from(input, *in);
-    const Document doc{.title = page.title, .body = page.text, .source = "", .language = page.language};
+    const Document doc{
+        .title = page.title, .body = page.text, .source = "", .language = page.language};
     for (const Hit& hit : (*matcher)->match(doc)) {
       if (as_json) {
         json spans = json::array();
@@ -181,7 +187,8 @@ int cmd_match(const std::vector<std::string>& watchlist_files, const std::vector
   return status;
 }
 
-int cmd_parse_feed(const std::string& file, const std::string& url, const std::string& content_type) {
+int cmd_parse_feed(const std::string& file, const std::string& url,
+                   const std::string& content_type) {
   auto in = read_input(file, nullptr);
   if (!in) {
     std::cerr << "newswatch parse-feed: " << in.error().message << "\n";
@@ -209,8 +216,10 @@ int cmd_check_rules(const std::vector<std::string>& files) {
   }
   if (errors.empty()) {
     auto m = Matcher::compile(lists);
-    if (!m) errors = m.error().message + "\n";
-    else std::cout << "OK: " << (*m)->rule_count() << " rules\n";
+    if (!m)
+      errors = m.error().message + "\n";
+    else
+      std::cout << "OK: " << (*m)->rule_count() << " rules\n";
   }
   std::cerr << errors;
   return errors.empty() ? 0 : 1;
@@ -270,7 +279,8 @@ int cmd_sources(const std::string& config_path) {
                        {"consecutive_failures", health->consecutive_failures},
                        {"last_success", time_json(health->last_success)},
                        {"last_attempt", time_json(health->last_attempt)},
-                       {"last_error", health->last_error.empty() ? json(nullptr) : json(health->last_error)},
+                       {"last_error",
+                        health->last_error.empty() ? json(nullptr) : json(health->last_error)},
                        {"next_poll", time_json(health->next_poll)}})
               << "\n";
   }
@@ -319,7 +329,8 @@ int main(int argc, char** argv) {
       ->required()
       ->allow_extra_args(false);
   match->add_flag("--json", as_json, "one JSON object per hit per line");
-  match->add_option("inputs", inputs, "HTML files, URLs, or .txt files (first line: title)")->required();
+  match->add_option("inputs", inputs, "HTML files, URLs, or .txt files (first line: title)")
+      ->required();
 
   std::string feed_file, feed_url, content_type;
   auto* parse = app.add_subcommand("parse-feed", "print a feed (RSS, Atom, JSON Feed) as JSON");
@@ -334,20 +345,26 @@ int main(int argc, char** argv) {
   std::string endpoint = "tcp://127.0.0.1:5556";
   std::vector<std::string> topics;
   int count = 0;
-  auto* subscribe = app.add_subcommand("subscribe", "print alerts from a running newswatchd, one JSON per line");
-  subscribe->add_option("-e,--endpoint", endpoint, "the daemon's [publish] endpoint")->capture_default_str();
-  subscribe->add_option("-t,--topic", topics, "topic prefix, e.g. libya/ or libya/haftar-cairo; repeatable");
+  auto* subscribe =
+      app.add_subcommand("subscribe", "print alerts from a running newswatchd, one JSON per line");
+  subscribe->add_option("-e,--endpoint", endpoint, "the daemon's [publish] endpoint")
+      ->capture_default_str();
+  subscribe->add_option("-t,--topic", topics,
+                        "topic prefix, e.g. libya/ or libya/haftar-cairo; repeatable");
   subscribe->add_option("-n,--count", count, "exit after this many alerts (0: never)");
 
   std::string config_path;
   std::uint64_t since = 0;
   std::size_t limit = 1000;
-  auto* alerts = app.add_subcommand("alerts", "print recorded alerts after a sequence number, one JSON per line");
+  auto* alerts = app.add_subcommand(
+      "alerts", "print recorded alerts after a sequence number, one JSON per line");
   alerts->add_option("-c,--config", config_path, "the daemon's configuration file")->required();
-  alerts->add_option("--since", since, "print alerts with seq greater than this")->capture_default_str();
+  alerts->add_option("--since", since, "print alerts with seq greater than this")
+      ->capture_default_str();
   alerts->add_option("--limit", limit, "at most this many")->capture_default_str();
 
-  auto* sources = app.add_subcommand("sources", "print each source's health (last success, last error, next poll)");
+  auto* sources = app.add_subcommand(
+      "sources", "print each source's health (last success, last error, next poll)");
   sources->add_option("-c,--config", config_path, "the daemon's configuration file")->required();
 
   CLI11_PARSE(app, argc, argv);

@@ -2,12 +2,12 @@
 // Watcher starts due polls and the Fetcher drives transfers, until SIGTERM or
 // SIGINT (exit 0). SIGHUP reloads sources and watchlists; an invalid reload
 // keeps the running ones. Talks to systemd through sd_notify when run by it.
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -103,7 +103,8 @@ class SignalWatcher {
 int run_daemon(const std::string& config_path, const std::string& log_level_override) {
   auto loaded = load(config_path);
   if (!loaded) {
-    std::cerr << "newswatchd: invalid configuration, not starting:\n" << loaded.error().message << "\n";
+    std::cerr << "newswatchd: invalid configuration, not starting:\n"
+              << loaded.error().message << "\n";
     return 2;
   }
   Config& config = loaded->config;
@@ -127,9 +128,10 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   watcher.set_sources(config.sources);
   SignalWatcher signals(*fetcher);
 
-  spdlog::info("newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}; state in {}",
-               config.sources.size(), config.watchlists.size(), rule_count(config), config.endpoint,
-               config.state_dir.string());
+  spdlog::info(
+      "newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}; state in {}",
+      config.sources.size(), config.watchlists.size(), rule_count(config), config.endpoint,
+      config.state_dir.string());
   sd_notify(0, "READY=1\nSTATUS=watching");
   std::uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;

@@ -31,9 +31,7 @@ void Scheduler::remove(std::string_view id) {
   entries_.erase(it);
 }
 
-bool Scheduler::contains(std::string_view id) const {
-  return entries_.contains(std::string(id));
-}
+bool Scheduler::contains(std::string_view id) const { return entries_.contains(std::string(id)); }
 
 void Scheduler::set_interval(std::string_view id, seconds interval) {
   if (auto it = entries_.find(std::string(id)); it != entries_.end()) {
@@ -72,7 +70,8 @@ TimePoint Scheduler::finish(std::string_view id, bool ok, int consecutive_failur
     const milliseconds cap = std::max<milliseconds>(options_.max_backoff, e.interval);
     delay = std::min<milliseconds>(e.interval * (std::int64_t{1} << shift), cap);
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    delay = milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_)));
+    delay =
+        milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_)));
   }
   if (retry_after) delay = std::max<milliseconds>(delay, *retry_after);
   e.due = clock_.now() + delay;
@@ -92,7 +91,8 @@ seconds adapt_interval(seconds current, const IntervalBounds& bounds, const Poll
                        std::chrono::sys_seconds now) {
   current = std::clamp(current, bounds.min, bounds.max);
   std::optional<double> estimate;  // seconds per new item
-  if (sample.modified && sample.new_items > 0 && sample.since_last && sample.since_last->count() > 0) {
+  if (sample.modified && sample.new_items > 0 && sample.since_last &&
+      sample.since_last->count() > 0) {
     estimate = static_cast<double>(sample.since_last->count()) / sample.new_items;
   }
   if (sample.modified) {

@@ -20,8 +20,7 @@ Result<void> Db::exec(const char* sql, std::string_view what) {
 
 Result<Statement> Db::prepare(const char* sql) {
   sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
     return std::unexpected(error(std::string("prepare statement \"") + sql + "\""));
   }
   return Statement(s);

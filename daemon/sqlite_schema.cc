@@ -82,7 +82,8 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
   // The first statements that read the file: a damaged file fails here with
   // "file is not a database".
   if (auto r = exec("PRAGMA journal_mode = WAL", "set WAL mode"); !r) return r;
-  if (auto r = exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "set pragmas"); !r) return r;
+  if (auto r = exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "set pragmas"); !r)
+    return r;
 
   // Read and create the schema under the write lock, so two processes opening
   // a new file at once do not both create it.
@@ -98,10 +99,9 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
                                  ": read schema version: " + sqlite3_errmsg(db));
     }
     if (version > kSchemaVersion) {
-      return fail(Errc::kUnsupported, "SQLite database " + path + " has schema version " +
-                                          std::to_string(version) +
-                                          ", newer than this newswatch (" +
-                                          std::to_string(kSchemaVersion) + ")");
+      return fail(Errc::kUnsupported,
+                  "SQLite database " + path + " has schema version " + std::to_string(version) +
+                      ", newer than this newswatch (" + std::to_string(kSchemaVersion) + ")");
     }
     // Version 0 is a new file (a file with other tables fails in CREATE TABLE).
     // Later versions migrate here, one step per version.

@@ -62,8 +62,8 @@ class SqliteStore final : public Store {
 
   sqlite::Db db_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
-      finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_, published_,
-      by_canon_, get_digest_, set_digest_, requeue_;
+      finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
+      published_, by_canon_, get_digest_, set_digest_, requeue_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -102,8 +102,7 @@ Result<void> SqliteStore::prepare_all() {
       {&requeue_,
        "UPDATE items SET link = ?3, title = ?4, summary = ?5, content = ?6, published = ?7, "
        "canon = ?8, digest = ?9, attempts = 0, finished = 0 WHERE source_id = ?1 AND key = ?2"},
-      {&attempt_,
-       "UPDATE items SET attempts = attempts + 1 WHERE source_id = ?1 AND key = ?2"},
+      {&attempt_, "UPDATE items SET attempts = attempts + 1 WHERE source_id = ?1 AND key = ?2"},
       {&finish_existing_, "UPDATE items SET finished = 1 WHERE source_id = ?1 AND key = ?2"},
       {&finish_new_,
        "INSERT INTO items(source_id, key, link, title, finished, first_seen) "
@@ -146,7 +145,7 @@ Result<SourceState> SqliteStore::source(std::string_view source_id) {
   s.next_poll = u.column_time(9);
   s.config_url = u.column_text(10);
   const std::int64_t identity = u.column_int(11);
-  s.identity = identity == 2 ? ItemIdentity::kHash
+  s.identity = identity == 2   ? ItemIdentity::kHash
                : identity == 1 ? ItemIdentity::kLink
                                : ItemIdentity::kId;
   if (!u.column_null(12)) {
@@ -281,7 +280,8 @@ Result<std::vector<Item>> SqliteStore::requeue_edited(std::string_view source_id
         .time(7, item.published)
         .text(8, item.canonical_link)
         .text(9, item.digest);
-    if (auto r = db_.run(u, what + " (item '" + item.key + "')"); !r) return std::unexpected(r.error());
+    if (auto r = db_.run(u, what + " (item '" + item.key + "')"); !r)
+      return std::unexpected(r.error());
     Item& e = edited.emplace_back(item);
     e.attempts = 0;
   }
@@ -303,9 +303,9 @@ Result<void> SqliteStore::record_attempt(std::string_view source_id, std::string
 }
 
 Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
-                                                   std::string_view key,
-                                                   std::string_view article_key,
-                                                   std::vector<Alert> alerts) {
+                                                    std::string_view key,
+                                                    std::string_view article_key,
+                                                    std::vector<Alert> alerts) {
   const std::string what =
       "finish item '" + std::string(key) + "' of source '" + std::string(source_id) + "'";
   Transaction tx(db_);
@@ -316,7 +316,8 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
     auto u = get_seq_.use();
     auto row = u.step();
     if (!row) return std::unexpected(db_.error(what));
-    if (!*row) return fail(Errc::kIo, "SQLite database " + db_.path() + ": alert counter is missing");
+    if (!*row)
+      return fail(Errc::kIo, "SQLite database " + db_.path() + ": alert counter is missing");
     seq = static_cast<std::uint64_t>(u.column_int(0));
   }
 
@@ -423,9 +424,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& di
   const std::string path = (dir / "newswatch.db").string();
 
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   sqlite::DbHandle db(raw);  // closes even when open failed
   if (rc != SQLITE_OK) {
     return fail(Errc::kIo, "cannot open SQLite database " + path + ": " +

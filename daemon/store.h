@@ -50,7 +50,7 @@ struct Item {
   std::string summary;  // from the feed: used when the article itself cannot be fetched
   std::string content;
   std::optional<std::chrono::sys_seconds> published;
-  int attempts = 0;  // failed tries to fetch the article so far
+  int attempts = 0;            // failed tries to fetch the article so far
   std::string canonical_link;  // canonical_url(link): finds the item under another key
   std::string digest;          // of the feed's title, summary and content: tells an edit
 };
@@ -68,8 +68,8 @@ class Store {
   // them, in input order. With `finished` they are stored as already processed
   // (the backlog of a source whose backlog is turned off).
   [[nodiscard]] virtual Result<std::vector<Item>> add_items(std::string_view source_id,
-                                                           std::span<const Item> items,
-                                                           bool finished) = 0;
+                                                            std::span<const Item> items,
+                                                            bool finished) = 0;
   // (canonical link, key) of every item this source recorded with one of `links`.
   [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> keys_for_links(
       std::string_view source_id, std::span<const std::string> links) = 0;
@@ -78,7 +78,7 @@ class Store {
   // again with no attempts, and they are returned. A recorded item without a
   // digest just gets this one. Unknown keys are ignored.
   [[nodiscard]] virtual Result<std::vector<Item>> requeue_edited(std::string_view source_id,
-                                                                std::span<const Item> items) = 0;
+                                                                 std::span<const Item> items) = 0;
   // Items recorded but not finished, oldest first (after a restart: the work left).
   [[nodiscard]] virtual Result<std::vector<Item>> pending_items(std::string_view source_id) = 0;
   // Counts one more failed attempt on a pending item.
@@ -89,16 +89,16 @@ class Store {
   // never alerted before, gives each the next sequence number, stores them as
   // unpublished, and marks the item finished. Returns the kept alerts, with seq.
   [[nodiscard]] virtual Result<std::vector<Alert>> finish_item(std::string_view source_id,
-                                                              std::string_view key,
-                                                              std::string_view article_key,
-                                                              std::vector<Alert> alerts) = 0;
+                                                               std::string_view key,
+                                                               std::string_view article_key,
+                                                               std::vector<Alert> alerts) = 0;
   // Alerts recorded but not yet handed to the publisher, in seq order.
   [[nodiscard]] virtual Result<std::vector<Alert>> unpublished_alerts() = 0;
   [[nodiscard]] virtual Result<void> mark_published(std::uint64_t seq) = 0;
   // Recorded alerts with seq > `after`, in seq order, at most `limit`: a
   // subscriber that was away catches up with these (`newswatch alerts`).
   [[nodiscard]] virtual Result<std::vector<Alert>> alerts_since(std::uint64_t after,
-                                                               std::size_t limit) = 0;
+                                                                std::size_t limit) = 0;
 };
 
 // Opens (creating when missing) the SQLite database `dir`/newswatch.db, creating

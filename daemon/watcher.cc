@@ -49,9 +49,12 @@ std::string describe_wait(milliseconds d) {
 
 const char* identity_name(ItemIdentity i) {
   switch (i) {
-    case ItemIdentity::kId: return "ids";
-    case ItemIdentity::kLink: return "links";
-    case ItemIdentity::kHash: return "content hashes";
+    case ItemIdentity::kId:
+      return "ids";
+    case ItemIdentity::kLink:
+      return "links";
+    case ItemIdentity::kHash:
+      return "content hashes";
   }
   return "?";
 }
@@ -149,12 +152,13 @@ void Watcher::set_sources(std::vector<SourceConfig> sources) {
     seconds interval = bounds.base;
     if (auto state = store_.source(id); state && state->config_url == s.url) {
       if (state->disabled) {
-        spdlog::warn("source {}: disabled after an earlier error ({}); change its url to retry",
-                     id, state->last_error);
+        spdlog::warn("source {}: disabled after an earlier error ({}); change its url to retry", id,
+                     state->last_error);
         continue;
       }
       if (state->next_poll) due = TimePoint(*state->next_poll);
-      if (state->poll_interval) interval = std::clamp(*state->poll_interval, bounds.min, bounds.max);
+      if (state->poll_interval)
+        interval = std::clamp(*state->poll_interval, bounds.min, bounds.max);
     }
     scheduler_.add(id, interval, due);
     added.push_back(id);
@@ -270,7 +274,8 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
       const IntervalBounds bounds = bounds_of(*source);
       const seconds current = state.poll_interval.value_or(bounds.base);
       const seconds next = adapt_interval(current, bounds, *sample, now);
-      if (next != current) spdlog::debug("source {}: polling every {}", source_id, describe_wait(next));
+      if (next != current)
+        spdlog::debug("source {}: polling every {}", source_id, describe_wait(next));
       state.poll_interval = next;
       scheduler_.set_interval(source_id, next);
     }
@@ -289,7 +294,8 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
     state.next_poll = to_sys_seconds(next);
     if (!ok) {
       spdlog::warn("source {}: {} (failure {}, next poll in {})", source_id, error,
-                   state.consecutive_failures, describe_wait(duration_cast<milliseconds>(next - clock_.now())));
+                   state.consecutive_failures,
+                   describe_wait(duration_cast<milliseconds>(next - clock_.now())));
     }
   }
   if (auto saved = store_.save_source(source_id, state); !saved) {
@@ -305,7 +311,8 @@ Result<Watcher::Polled> Watcher::items_from(const SourceConfig& source, const Fe
     // Relative links resolve against xml:base, then Content-Location, then the feed's URL.
     std::string base = r.url;
     if (!r.content_location.empty()) {
-      if (std::string located = resolve_url(r.url, r.content_location); !located.empty()) base = located;
+      if (std::string located = resolve_url(r.url, r.content_location); !located.empty())
+        base = located;
     }
     auto feed = parse_feed(r.body, {.url = base, .content_type = r.content_type});
     if (!feed) return std::unexpected(feed.error());
@@ -420,9 +427,10 @@ void Watcher::start_item(const SourceConfig& source, Item item) {
   }
   const std::string id = source.id;
   FetchRequest req{.url = item.link};
-  fetcher_.submit(std::move(req), [this, id, item = std::move(item)](Result<FetchResponse> r) mutable {
-    on_article(id, std::move(item), std::move(r));
-  });
+  fetcher_.submit(std::move(req),
+                  [this, id, item = std::move(item)](Result<FetchResponse> r) mutable {
+                    on_article(id, std::move(item), std::move(r));
+                  });
 }
 
 void Watcher::on_article(const std::string& source_id, Item item, Result<FetchResponse> response) {
@@ -500,7 +508,8 @@ void Watcher::publish_recorded() {
   // ZeroMQ drops what is published while nobody subscribes: alerts wait in the
   // store until a subscriber is there.
   if (!publisher_.has_subscribers()) {
-    if (!holding_) spdlog::info("no subscriber connected: alerts wait in the state database until one is");
+    if (!holding_)
+      spdlog::info("no subscriber connected: alerts wait in the state database until one is");
     holding_ = true;
     return;
   }
@@ -523,7 +532,8 @@ void Watcher::publish_recorded() {
     ++alerts_published_;
     std::string words;
     for (const auto& m : a.matched) words += (words.empty() ? "" : ", ") + m;
-    spdlog::info("alert #{} {} source={} url={} matched=[{}]", a.seq, a.topic(), a.source, a.url, words);
+    spdlog::info("alert #{} {} source={} url={} matched=[{}]", a.seq, a.topic(), a.source, a.url,
+                 words);
   }
   unpublished_ = false;
 }

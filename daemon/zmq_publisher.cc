@@ -1,13 +1,12 @@
 // The ZeroMQ Publisher (daemon/publisher.h): one context and one XPUB socket,
 // owned here. XPUB is PUB that also reports subscriptions, which is how
-// has_subscribers() knows whether an alert would reach anyone. cppzmq reports failures with zmq::error_t; they stop at this
-// file and leave as Result values.
+// has_subscribers() knows whether an alert would reach anyone. cppzmq reports failures with
+// zmq::error_t; they stop at this file and leave as Result values.
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
-
 #include <zmq.hpp>
 
 #include "daemon/publisher.h"

@@ -23,8 +23,8 @@ constexpr size_t kDetectionWindow = 256 * 1024;
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string lower_trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"' ||
-                        s.front() == '\'')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '"' || s.front() == '\'')) {
     s.remove_prefix(1);
   }
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '"' ||
@@ -58,27 +58,48 @@ struct Alias {
 // browsers (and therefore publishers) mean. Everything else goes to ICU. The
 // name is what we report; converter_for() says which table decodes it.
 constexpr std::array kAliases = {
-    Alias{"utf-8", "utf-8"},          Alias{"utf8", "utf-8"},
-    Alias{"unicode-1-1-utf-8", "utf-8"}, Alias{"x-unicode20utf8", "utf-8"},
-    Alias{"us-ascii", "us-ascii"},    Alias{"ascii", "us-ascii"},
-    Alias{"ansi_x3.4-1968", "us-ascii"}, Alias{"iso-8859-1", "iso-8859-1"},
-    Alias{"iso8859-1", "iso-8859-1"}, Alias{"iso88591", "iso-8859-1"},
-    Alias{"iso_8859-1", "iso-8859-1"}, Alias{"iso_8859-1:1987", "iso-8859-1"},
-    Alias{"latin1", "iso-8859-1"},    Alias{"l1", "iso-8859-1"},
-    Alias{"cp819", "iso-8859-1"},     Alias{"ibm819", "iso-8859-1"},
-    Alias{"cp1252", "windows-1252"},  Alias{"x-cp1252", "windows-1252"},
-    Alias{"windows-1252", "windows-1252"}, Alias{"iso-8859-9", "iso-8859-9"},
-    Alias{"latin5", "iso-8859-9"},    Alias{"iso-8859-6", "iso-8859-6"},
-    Alias{"iso8859-6", "iso-8859-6"}, Alias{"iso88596", "iso-8859-6"},
-    Alias{"iso_8859-6", "iso-8859-6"}, Alias{"iso_8859-6:1987", "iso-8859-6"},
-    Alias{"iso-8859-6-e", "iso-8859-6"}, Alias{"iso-8859-6-i", "iso-8859-6"},
-    Alias{"iso-ir-127", "iso-8859-6"}, Alias{"arabic", "iso-8859-6"},
-    Alias{"asmo-708", "iso-8859-6"},  Alias{"ecma-114", "iso-8859-6"},
-    Alias{"csisolatinarabic", "iso-8859-6"}, Alias{"csiso88596e", "iso-8859-6"},
-    Alias{"csiso88596i", "iso-8859-6"}, Alias{"windows-1256", "windows-1256"},
-    Alias{"cp1256", "windows-1256"},  Alias{"x-cp1256", "windows-1256"},
-    Alias{"utf-16", "utf-16le"},      Alias{"utf-16le", "utf-16le"},
-    Alias{"utf-16be", "utf-16be"},    Alias{"unicode", "utf-16le"},
+    Alias{"utf-8", "utf-8"},
+    Alias{"utf8", "utf-8"},
+    Alias{"unicode-1-1-utf-8", "utf-8"},
+    Alias{"x-unicode20utf8", "utf-8"},
+    Alias{"us-ascii", "us-ascii"},
+    Alias{"ascii", "us-ascii"},
+    Alias{"ansi_x3.4-1968", "us-ascii"},
+    Alias{"iso-8859-1", "iso-8859-1"},
+    Alias{"iso8859-1", "iso-8859-1"},
+    Alias{"iso88591", "iso-8859-1"},
+    Alias{"iso_8859-1", "iso-8859-1"},
+    Alias{"iso_8859-1:1987", "iso-8859-1"},
+    Alias{"latin1", "iso-8859-1"},
+    Alias{"l1", "iso-8859-1"},
+    Alias{"cp819", "iso-8859-1"},
+    Alias{"ibm819", "iso-8859-1"},
+    Alias{"cp1252", "windows-1252"},
+    Alias{"x-cp1252", "windows-1252"},
+    Alias{"windows-1252", "windows-1252"},
+    Alias{"iso-8859-9", "iso-8859-9"},
+    Alias{"latin5", "iso-8859-9"},
+    Alias{"iso-8859-6", "iso-8859-6"},
+    Alias{"iso8859-6", "iso-8859-6"},
+    Alias{"iso88596", "iso-8859-6"},
+    Alias{"iso_8859-6", "iso-8859-6"},
+    Alias{"iso_8859-6:1987", "iso-8859-6"},
+    Alias{"iso-8859-6-e", "iso-8859-6"},
+    Alias{"iso-8859-6-i", "iso-8859-6"},
+    Alias{"iso-ir-127", "iso-8859-6"},
+    Alias{"arabic", "iso-8859-6"},
+    Alias{"asmo-708", "iso-8859-6"},
+    Alias{"ecma-114", "iso-8859-6"},
+    Alias{"csisolatinarabic", "iso-8859-6"},
+    Alias{"csiso88596e", "iso-8859-6"},
+    Alias{"csiso88596i", "iso-8859-6"},
+    Alias{"windows-1256", "windows-1256"},
+    Alias{"cp1256", "windows-1256"},
+    Alias{"x-cp1256", "windows-1256"},
+    Alias{"utf-16", "utf-16le"},
+    Alias{"utf-16le", "utf-16le"},
+    Alias{"utf-16be", "utf-16be"},
+    Alias{"unicode", "utf-16le"},
     Alias{"ucs-2", "utf-16le"},
 };
 
@@ -209,8 +230,10 @@ size_t truncated_tail(std::string_view bytes) {
   for (size_t back = 1; back <= 3 && back <= n; ++back) {
     const auto c = static_cast<unsigned char>(bytes[n - back]);
     if ((c & 0xC0) == 0x80) continue;  // continuation: keep looking for the lead
-    const size_t need = (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                        : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    const size_t need = (c >= 0xC2 && c <= 0xDF)   ? 2
+                        : (c >= 0xE0 && c <= 0xEF) ? 3
+                        : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                   : 0;
     return (need > back) ? back : 0;
   }
   return 0;
@@ -366,8 +389,8 @@ std::string_view html_declared_charset(std::string_view b) {
   for (size_t pos = ifind(b, "<meta"); pos != std::string_view::npos;
        pos = ifind(b, "<meta", pos + 5)) {
     const size_t close = b.find('>', pos);
-    const std::string_view tag = b.substr(pos, close == std::string_view::npos ? b.npos
-                                                                               : close - pos);
+    const std::string_view tag =
+        b.substr(pos, close == std::string_view::npos ? b.npos : close - pos);
     const size_t cs = ifind(tag, "charset");
     if (cs == std::string_view::npos) continue;
     std::string_view v = charset_value(tag, cs);
@@ -380,8 +403,7 @@ std::string_view html_declared_charset(std::string_view b) {
 // name or nullopt when nothing is credible.
 std::optional<std::string> detect(std::string_view bytes, DocType type) {
   UErrorCode err = U_ZERO_ERROR;
-  std::unique_ptr<UCharsetDetector, decltype(&ucsdet_close)> det(ucsdet_open(&err),
-                                                                  &ucsdet_close);
+  std::unique_ptr<UCharsetDetector, decltype(&ucsdet_close)> det(ucsdet_open(&err), &ucsdet_close);
   if (U_FAILURE(err)) return std::nullopt;
   const std::string_view sample = bytes.substr(0, kDetectionWindow);
   ucsdet_setText(det.get(), sample.data(), static_cast<int32_t>(sample.size()), &err);
@@ -395,8 +417,8 @@ std::optional<std::string> detect(std::string_view bytes, DocType type) {
     const int32_t confidence = ucsdet_getConfidence(matches[i], &e);
     if (U_FAILURE(e) || name == nullptr || confidence < 10) continue;
     std::optional<std::string> cs = canonical_charset(name);
-    if (!cs || *cs == "utf-8") continue;          // already ruled out by validation
-    if (cs->starts_with("ibm42")) continue;       // EBCDIC Arabic: never on the web
+    if (!cs || *cs == "utf-8") continue;     // already ruled out by validation
+    if (cs->starts_with("ibm42")) continue;  // EBCDIC Arabic: never on the web
     if (is_utf16_or_32(*cs) && confidence < 50) continue;
     return cs;
   }
@@ -436,7 +458,8 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
   // One validation pass serves every decision below. A last character cut off
   // by truncation does not make a document "not UTF-8".
   const size_t tail = truncated_tail(bytes);
-  const Utf8Scan scan = scan_utf8(bytes.substr(0, bytes.size() - tail), /*stop_at_first_error=*/true);
+  const Utf8Scan scan =
+      scan_utf8(bytes.substr(0, bytes.size() - tail), /*stop_at_first_error=*/true);
   for (size_t i = 0; i < declared.size(); ++i) {
     if (declared[i].empty()) continue;
     std::optional<std::string> cs = canonical_charset(declared[i]);

@@ -14,7 +14,7 @@ namespace nw {
 enum class DocType { kXml, kHtml, kText };
 
 struct Decoded {
-  std::string text;      // valid UTF-8, without a BOM; invalid input bytes become U+FFFD
+  std::string text;  // valid UTF-8, without a BOM; invalid input bytes become U+FFFD
   // The charset used, lower-case IANA-style name ("utf-8", "windows-1256").
   // "iso-8859-1" and "us-ascii" are decoded as windows-1252, as browsers do.
   std::string encoding;

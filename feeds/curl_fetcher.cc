@@ -69,8 +69,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
   long long secs = 0;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-    if (ec == std::errc::result_out_of_range) secs = kMaxSeconds;
-    else if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range)
+      secs = kMaxSeconds;
+    else if (ec != std::errc() || end != value.data() + value.size())
+      return std::nullopt;
   } else {
     const std::string date(value);
     const time_t when = curl_getdate(date.c_str(), nullptr);
@@ -91,11 +93,14 @@ std::optional<std::chrono::seconds> parse_max_age(std::string_view value) {
     constexpr std::string_view kKey = "max-age=";
     if (part.size() <= kKey.size() || !iequals(part.substr(0, kKey.size()), kKey)) continue;
     part.remove_prefix(kKey.size());
-    if (part.size() >= 2 && part.front() == '"' && part.back() == '"') part = part.substr(1, part.size() - 2);
+    if (part.size() >= 2 && part.front() == '"' && part.back() == '"')
+      part = part.substr(1, part.size() - 2);
     long long secs = 0;
     const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), secs);
-    if (ec == std::errc::result_out_of_range && end == part.data() + part.size()) secs = kMaxSeconds;
-    else if (ec != std::errc() || end != part.data() + part.size() || secs < 0) return std::nullopt;
+    if (ec == std::errc::result_out_of_range && end == part.data() + part.size())
+      secs = kMaxSeconds;
+    else if (ec != std::errc() || end != part.data() + part.size() || secs < 0)
+      return std::nullopt;
     return std::chrono::seconds(std::min(secs, kMaxSeconds));
   }
   return std::nullopt;
@@ -117,8 +122,8 @@ std::string_view url_scheme(std::string_view url) {
 Result<void> check_url(const std::string& url) {
   const std::string_view scheme = url_scheme(url);
   if (!scheme.empty() && !iequals(scheme, "http") && !iequals(scheme, "https")) {
-    return fail(Errc::kUnsupported,
-                "unsupported URL scheme \"" + std::string(scheme) + "\" (only http and https): " + url);
+    return fail(Errc::kUnsupported, "unsupported URL scheme \"" + std::string(scheme) +
+                                        "\" (only http and https): " + url);
   }
   UrlHandle u(curl_url());
   if (!u) return fail(Errc::kInternal, "out of memory parsing URL: " + url);
@@ -140,7 +145,7 @@ struct Hop {
 struct Transfer {
   EasyHandle easy;
   Slist headers;
-  std::string url;  // as submitted, for error messages
+  std::string url;   // as submitted, for error messages
   std::string host;  // politeness key (url_host of url)
   Fetcher::Done done;
   std::size_t max_body = 0;
@@ -313,8 +318,8 @@ class CurlFetcher final : public Fetcher {
   };
   // Politeness state of one host name.
   struct Host {
-    std::deque<Waiting> queue;  // not started yet, in submit order
-    std::size_t active = 0;     // transfers in the multi handle
+    std::deque<Waiting> queue;                           // not started yet, in submit order
+    std::size_t active = 0;                              // transfers in the multi handle
     std::chrono::steady_clock::time_point next_start{};  // spacing: no start before
   };
 
@@ -344,8 +349,8 @@ class CurlFetcher final : public Fetcher {
         std::string host = std::move(turns_.front());
         turns_.pop_front();
         Host& h = hosts_[host];
-        const bool slot = h.active < options_.max_connections_per_host &&
-                          active_.size() < options_.max_transfers;
+        const bool slot =
+            h.active < options_.max_connections_per_host && active_.size() < options_.max_transfers;
         if (slot && h.next_start <= now) {
           Waiting w = std::move(h.queue.front());
           h.queue.pop_front();
@@ -426,7 +431,8 @@ class CurlFetcher final : public Fetcher {
     set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
     // Refuses early on a Content-Length above the cap; on_body enforces it on decoded bytes.
     set(CURLOPT_MAXFILESIZE_LARGE,
-        static_cast<curl_off_t>(std::min<std::size_t>(options_.max_body_bytes, std::numeric_limits<curl_off_t>::max())));
+        static_cast<curl_off_t>(std::min<std::size_t>(options_.max_body_bytes,
+                                                      std::numeric_limits<curl_off_t>::max())));
     set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     set(CURLOPT_HEADERFUNCTION, on_header);
     set(CURLOPT_HEADERDATA, t.get());

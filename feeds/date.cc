@@ -115,14 +115,14 @@ struct NamedZone {
 // Unambiguous names only: "IST" or "AST" could be any of three zones, so they
 // stay unknown and the date is rejected rather than guessed.
 constexpr std::array kZones = {
-    NamedZone{"gmt", 0},         NamedZone{"ut", 0},          NamedZone{"utc", 0},
-    NamedZone{"z", 0},           NamedZone{"wet", 0},         NamedZone{"est", -5 * 60},
-    NamedZone{"edt", -4 * 60},   NamedZone{"cst", -6 * 60},   NamedZone{"cdt", -5 * 60},
-    NamedZone{"mst", -7 * 60},   NamedZone{"mdt", -6 * 60},   NamedZone{"pst", -8 * 60},
-    NamedZone{"pdt", -7 * 60},   NamedZone{"akst", -9 * 60},  NamedZone{"akdt", -8 * 60},
-    NamedZone{"hst", -10 * 60},  NamedZone{"west", 60},       NamedZone{"cet", 60},
-    NamedZone{"cest", 2 * 60},   NamedZone{"met", 60},        NamedZone{"mest", 2 * 60},
-    NamedZone{"eet", 2 * 60},    NamedZone{"eest", 3 * 60},   NamedZone{"msk", 3 * 60},
+    NamedZone{"gmt", 0},        NamedZone{"ut", 0},         NamedZone{"utc", 0},
+    NamedZone{"z", 0},          NamedZone{"wet", 0},        NamedZone{"est", -5 * 60},
+    NamedZone{"edt", -4 * 60},  NamedZone{"cst", -6 * 60},  NamedZone{"cdt", -5 * 60},
+    NamedZone{"mst", -7 * 60},  NamedZone{"mdt", -6 * 60},  NamedZone{"pst", -8 * 60},
+    NamedZone{"pdt", -7 * 60},  NamedZone{"akst", -9 * 60}, NamedZone{"akdt", -8 * 60},
+    NamedZone{"hst", -10 * 60}, NamedZone{"west", 60},      NamedZone{"cet", 60},
+    NamedZone{"cest", 2 * 60},  NamedZone{"met", 60},       NamedZone{"mest", 2 * 60},
+    NamedZone{"eet", 2 * 60},   NamedZone{"eest", 3 * 60},  NamedZone{"msk", 3 * 60},
     NamedZone{"jst", 9 * 60},
 };
 
@@ -483,7 +483,8 @@ std::optional<std::chrono::sys_seconds> parse_date(std::string_view text) {
   // Rare: a date in another language (an Arabic month, Arabic-Indic digits).
   if (std::optional<std::string> english = englishize_date(text)) {
     std::string_view e = *english;
-    while (!e.empty() && (is_space(e.front()) || e.front() == ',' || e.front() == '.')) e.remove_prefix(1);
+    while (!e.empty() && (is_space(e.front()) || e.front() == ',' || e.front() == '.'))
+      e.remove_prefix(1);
     return parse_english(e);
   }
   return {};

@@ -18,15 +18,15 @@ struct Enclosure {
 };
 
 struct FeedEntry {
-  std::string id;       // guid / atom:id exactly as written; empty when absent
-  std::string title;    // plain text (markup and entities resolved)
-  std::string link;     // absolute URL of the alternate (HTML) link; may be empty
+  std::string id;     // guid / atom:id exactly as written; empty when absent
+  std::string title;  // plain text (markup and entities resolved)
+  std::string link;   // absolute URL of the alternate (HTML) link; may be empty
   // description / summary and content:encoded / atom:content, kept apart, as
   // given (may hold HTML), except that relative URLs in HTML attributes are
   // resolved against xml:base / the feed URL.
   std::string summary;
   std::string content;
-  std::string author;   // "Name (email)", "Name" or "email"
+  std::string author;                   // "Name (email)", "Name" or "email"
   std::optional<SysSeconds> published;  // UTC; nullopt when absent or unparsable
   std::optional<SysSeconds> updated;
   std::vector<Enclosure> enclosures;

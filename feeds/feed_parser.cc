@@ -1,11 +1,10 @@
 #include "feeds/feed_parser.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <pugixml.hpp>
 #include <string_view>
 
 #include "feeds/charset.h"
@@ -54,18 +53,21 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   const Scope& scope = (root && enter(root, top, root_scope)) ? root_scope : top;
   const Name name = root ? name_of(root, scope) : Name{Ns::kNone, {}};
   std::optional<XmlFeedKind> kind;
-  if (name.local == "rss" && (name.ns == Ns::kNone || name.ns == Ns::kRss || name.ns == Ns::kOther)) {
+  if (name.local == "rss" &&
+      (name.ns == Ns::kNone || name.ns == Ns::kRss || name.ns == Ns::kOther)) {
     kind = XmlFeedKind::kRss;
   } else if (name.local == "RDF" && name.ns == Ns::kRdf) {
     kind = XmlFeedKind::kRdf;
-  } else if (name.local == "feed" && (name.ns == Ns::kAtom || name.ns == Ns::kAtom03 || name.ns == Ns::kNone)) {
+  } else if (name.local == "feed" &&
+             (name.ns == Ns::kAtom || name.ns == Ns::kAtom03 || name.ns == Ns::kNone)) {
     kind = XmlFeedKind::kAtom;
   } else if (name.local == "channel" && (name.ns == Ns::kNone || name.ns == Ns::kRss)) {
     kind = XmlFeedKind::kChannel;
   }
 
   if (!kind) {
-    if (!root) return std::unexpected(parse_error_at(decoded_again(), where(0), "no XML element found"));
+    if (!root)
+      return std::unexpected(parse_error_at(decoded_again(), where(0), "no XML element found"));
     if (!parsed) {
       return std::unexpected(
           parse_error_at(decoded_again(), where(parsed.offset), parsed.description()));
@@ -107,8 +109,10 @@ Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options)
   Feed feed;
   feed.encoding = std::move(decoded.encoding);
   const size_t first = decoded.text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
-  if (decoded.text[first] == '{') return parse_json_feed(decoded.text, options.url, std::move(feed));
+  if (first == std::string::npos)
+    return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
+  if (decoded.text[first] == '{')
+    return parse_json_feed(decoded.text, options.url, std::move(feed));
   return parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
 }
 
@@ -138,9 +142,8 @@ std::string feed_to_json(const Feed& feed) {
   if (feed.ttl) head["ttl"] = feed.ttl->count();
   if (feed.update_interval) head["update_interval"] = feed.update_interval->count();
   if (!feed.hub.empty()) head["hub"] = feed.hub;
-  Json doc = {{"encoding", feed.encoding},
-              {"feed", std::move(head)},
-              {"entries", std::move(entries)}};
+  Json doc = {
+      {"encoding", feed.encoding}, {"feed", std::move(head)}, {"entries", std::move(entries)}};
   return doc.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 

@@ -24,8 +24,8 @@ std::string_view local_name(std::string_view qname) {
 
 bool is_void_element(std::string_view n) {
   static constexpr std::array<std::string_view, 14> kVoid = {
-      "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-      "source", "track", "wbr"};
+      "area",  "base", "br",   "col",   "embed",  "hr",    "img",
+      "input", "link", "meta", "param", "source", "track", "wbr"};
   for (std::string_view v : kVoid) {
     if (v == n) return true;
   }
@@ -34,9 +34,9 @@ bool is_void_element(std::string_view n) {
 
 // Tags that separate words when dropped.
 bool is_block_tag(std::string_view tag) {
-  static constexpr std::array<std::string_view, 16> kBlock = {
-      "br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5",
-      "h6", "hr"};
+  static constexpr std::array<std::string_view, 16> kBlock = {"br", "p",  "div", "li", "ul", "ol",
+                                                              "tr", "td", "th",  "h1", "h2", "h3",
+                                                              "h4", "h5", "h6",  "hr"};
   for (std::string_view b : kBlock) {
     if (b.size() == tag.size()) {
       bool same = true;
@@ -50,23 +50,31 @@ bool is_block_tag(std::string_view tag) {
 void escape_into(std::string& out, std::string_view s, bool attribute) {
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
       case '"':
         if (attribute) {
           out += "&quot;";
           break;
         }
         [[fallthrough]];
-      default: out.push_back(c);
+      default:
+        out.push_back(c);
     }
   }
 }
 
 void text_only(pugi::xml_node node, std::string& out) {
   for (pugi::xml_node n = node.first_child(); n;) {
-    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) escape_into(out, n.value(), false);
+    if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata)
+      escape_into(out, n.value(), false);
     // Iterative pre-order walk: no recursion on hostile depth.
     if (n.first_child()) {
       n = n.first_child();
@@ -118,8 +126,8 @@ void serialize(pugi::xml_node node, std::string& out, int depth) {
 
 bool is_url_attribute(std::string_view name) {
   static constexpr std::array<std::string_view, 12> kUrlAttributes = {
-      "href", "src", "cite", "action", "background", "longdesc", "poster", "usemap",
-      "codebase", "data", "formaction", "srcset"};
+      "href",   "src",    "cite",     "action", "background", "longdesc",
+      "poster", "usemap", "codebase", "data",   "formaction", "srcset"};
   for (std::string_view a : kUrlAttributes) {
     if (a.size() != name.size()) continue;
     bool same = true;
@@ -277,7 +285,8 @@ std::string plain_text(std::string_view text, bool html) {
     }
     size_t name_start = lt + 1 + (next == '/' ? 1 : 0);
     size_t name_end = name_start;
-    while (name_end < gt && (is_alpha(text[name_end]) || (text[name_end] >= '0' && text[name_end] <= '9'))) {
+    while (name_end < gt &&
+           (is_alpha(text[name_end]) || (text[name_end] >= '0' && text[name_end] <= '9'))) {
       ++name_end;
     }
     if (is_block_tag(text.substr(name_start, name_end - name_start))) stripped.push_back(' ');

@@ -29,7 +29,7 @@ struct FetchResponse {
   std::string content_type;  // the Content-Type header as sent, may be empty
   std::string etag;
   std::string last_modified;
-  std::string body;          // after Content-Encoding (gzip, br) is undone
+  std::string body;                                 // after Content-Encoding (gzip, br) is undone
   std::optional<std::chrono::seconds> retry_after;  // from Retry-After on 429/503
   // The URL a permanent redirect (301/308) in the chain pointed to, when there
   // was one: the caller may store it as the source's new URL.

@@ -1,8 +1,7 @@
 #include "feeds/json_feed.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cctype>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "feeds/date.h"
@@ -96,7 +95,8 @@ Result<Feed> parse_json_feed(std::string_view text, std::string_view url, Feed f
   const auto items = doc.is_object() ? doc.find("items") : doc.end();
   if (!version.starts_with("https://jsonfeed.org/version/") &&
       (items == doc.end() || !items->is_array())) {
-    return std::unexpected(error_at(text, 0, "JSON document is not a JSON Feed (no version, no items)"));
+    return std::unexpected(
+        error_at(text, 0, "JSON document is not a JSON Feed (no version, no items)"));
   }
   if (!version.starts_with("https://jsonfeed.org/version/")) {
     feed.warnings.push_back("JSON Feed without a jsonfeed.org version");
@@ -120,7 +120,8 @@ Result<Feed> parse_json_feed(std::string_view text, std::string_view url, Feed f
   feed.entries.reserve(items->size());
   for (const Json& item : *items) {
     if (!item.is_object()) {
-      if (feed.warnings.size() < 20) feed.warnings.push_back("skipped a JSON Feed item that is not an object");
+      if (feed.warnings.size() < 20)
+        feed.warnings.push_back("skipped a JSON Feed item that is not an object");
       continue;
     }
     FeedEntry& e = feed.entries.emplace_back();

@@ -83,10 +83,9 @@ int article_url_score(std::string_view path, std::string_view query) {
     number |= run >= 4;
   }
   const std::string lower = lower_ascii(path);
-  const bool page = lower.ends_with(".html") || lower.ends_with(".htm") ||
-                    lower.ends_with(".shtml") ||
-                    ((lower.ends_with(".php") || lower.ends_with(".asp") ||
-                      lower.ends_with(".aspx")) && number);
+  const bool page =
+      lower.ends_with(".html") || lower.ends_with(".htm") || lower.ends_with(".shtml") ||
+      ((lower.ends_with(".php") || lower.ends_with(".asp") || lower.ends_with(".aspx")) && number);
   score += slug + number + page;
   // The home page, unless an id rides in the query ("/?p=18211").
   if (segments == 0) return number ? 1 : 0;
@@ -106,15 +105,18 @@ bool skipped_tag(Tag t) {
 
 bool skipped_region(const Node& n, std::size_t links_inside, std::size_t links_total) {
   if (skipped_tag(n.tag())) return true;
-  static constexpr std::string_view kRoles[] = {"navigation", "banner", "contentinfo",
-                                                "complementary", "search", "menu", "menubar",
-                                                "dialog"};
+  static constexpr std::string_view kRoles[] = {"navigation",    "banner", "contentinfo",
+                                                "complementary", "search", "menu",
+                                                "menubar",       "dialog"};
   if (std::ranges::find(kRoles, lower_ascii(n.attr("role"))) != std::end(kRoles)) return true;
   if (n.tag() == Tag::kBody || n.tag() == Tag::kMain || n.tag() == Tag::kArticle) return false;
   switch (bp::classify_class(n.attr("class"), n.attr("id"))) {
-    case bp::Vocab::kStrong: return true;
-    case bp::Vocab::kWeak: return links_inside * 2 < links_total;  // "has-sidebar" wrappers stay
-    case bp::Vocab::kNone: return false;
+    case bp::Vocab::kStrong:
+      return true;
+    case bp::Vocab::kWeak:
+      return links_inside * 2 < links_total;  // "has-sidebar" wrappers stay
+    case bp::Vocab::kNone:
+      return false;
   }
   return false;
 }

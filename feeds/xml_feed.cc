@@ -136,8 +136,8 @@ class Walker {
     }
   }
 
-  void add_enclosure(FeedEntry& e, const Scope& scope, std::string_view url,
-                     std::string_view type, std::string_view length) {
+  void add_enclosure(FeedEntry& e, const Scope& scope, std::string_view url, std::string_view type,
+                     std::string_view length) {
     std::string abs = link(scope, url);
     if (abs.empty()) return;
     for (Enclosure& existing : e.enclosures) {
@@ -165,10 +165,12 @@ class Walker {
       if (!entry && feed_.hub.empty()) feed_.hub = link(scope, href);
       return;
     }
-    if (!rel.empty() && rel != "alternate" && rel != "http://www.iana.org/assignments/relation/alternate") {
+    if (!rel.empty() && rel != "alternate" &&
+        rel != "http://www.iana.org/assignments/relation/alternate") {
       return;
     }
-    const int rank = (type.empty() || type == "text/html" || type == "application/xhtml+xml") ? 2 : 1;
+    const int rank =
+        (type.empty() || type == "text/html" || type == "application/xhtml+xml") ? 2 : 1;
     if (rank <= best_rank) return;
     std::string abs = link(scope, href);
     if (abs.empty()) return;
@@ -207,7 +209,8 @@ class Walker {
 
   void rss_item(pugi::xml_node item, const Scope& scope) {
     FeedEntry& e = feed_.entries.emplace_back();
-    std::string rss_link, atom_alt, author, creator, itunes_author, dc_title, dc_description, content;
+    std::string rss_link, atom_alt, author, creator, itunes_author, dc_title, dc_description,
+        content;
     bool guid_is_permalink = false;
     int link_rank = 0;
     std::optional<SysSeconds> pub_date, dc_date, issued;
@@ -221,7 +224,8 @@ class Walker {
         } else if (l == "link") {
           // <link href="..."/> is a common slip for Atom's form.
           if (rss_link.empty()) {
-            rss_link = link(s, c.first_child() ? element_text(c) : std::string(c.attribute("href").value()));
+            rss_link = link(
+                s, c.first_child() ? element_text(c) : std::string(c.attribute("href").value()));
           }
         } else if (l == "guid") {
           if (!have_guid) {
@@ -277,10 +281,14 @@ class Walker {
           if ((n.local == "issued" || n.local == "created") && !issued) issued = date(c);
           break;
         case Ns::kAtom:
-          if (n.local == "link") atom_link(c, s, atom_alt, link_rank, &e);
-          else if (n.local == "updated" && !e.updated) e.updated = date(c);
-          else if (n.local == "published" && !issued) issued = date(c);
-          else if (n.local == "id" && !have_guid && e.id.empty()) e.id = trimmed(element_text(c));
+          if (n.local == "link")
+            atom_link(c, s, atom_alt, link_rank, &e);
+          else if (n.local == "updated" && !e.updated)
+            e.updated = date(c);
+          else if (n.local == "published" && !issued)
+            issued = date(c);
+          else if (n.local == "id" && !have_guid && e.id.empty())
+            e.id = trimmed(element_text(c));
           break;
         case Ns::kMedia:
           media(c, n, s, e);
@@ -296,7 +304,9 @@ class Walker {
     } else if (guid_is_permalink) {
       e.link = link(scope, e.id);
     }
-    e.author = !author.empty() ? std::move(author) : !creator.empty() ? std::move(creator) : std::move(itunes_author);
+    e.author = !author.empty()    ? std::move(author)
+               : !creator.empty() ? std::move(creator)
+                                  : std::move(itunes_author);
     if (e.title.empty()) e.title = std::move(dc_title);
     if (e.summary.empty()) e.summary = std::move(dc_description);
     if (e.content.empty()) e.content = std::move(content);
@@ -417,9 +427,8 @@ class Walker {
       std::chrono::seconds length;
     };
     static constexpr std::array kPeriods = {
-        Period{"hourly", hours(1)},       Period{"daily", hours(24)},
-        Period{"weekly", hours(24 * 7)},  Period{"monthly", hours(24 * 30)},
-        Period{"yearly", hours(24 * 365)}};
+        Period{"hourly", hours(1)}, Period{"daily", hours(24)}, Period{"weekly", hours(24 * 7)},
+        Period{"monthly", hours(24 * 30)}, Period{"yearly", hours(24 * 365)}};
     std::optional<std::chrono::seconds> period;
     std::string name = sy_period_.empty() ? std::string("daily") : sy_period_;
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -428,8 +437,8 @@ class Walker {
     }
     const std::optional<long> frequency = sy_frequency_.empty() ? 1L : small_number(sy_frequency_);
     if (!period || !frequency || *frequency <= 0) {
-      warn("ignored sy:updatePeriod \"" + utf8_prefix(sy_period_, 32) + "\" / sy:updateFrequency \"" +
-           utf8_prefix(sy_frequency_, 32) + "\"");
+      warn("ignored sy:updatePeriod \"" + utf8_prefix(sy_period_, 32) +
+           "\" / sy:updateFrequency \"" + utf8_prefix(sy_frequency_, 32) + "\"");
       return;
     }
     // Never below a second, whatever the frequency claims.

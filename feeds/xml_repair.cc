@@ -9,13 +9,12 @@
 namespace nw {
 namespace {
 
-
 // A '<' that can start markup: a name (ASCII letter, '_', ':', or any non-ASCII
 // letter), an end tag, a comment/CDATA/DOCTYPE, or a processing instruction.
 bool starts_markup(char next) {
   const auto c = static_cast<unsigned char>(next);
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-         c == '/' || c == '!' || c == '?' || c >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c == '/' ||
+         c == '!' || c == '?' || c >= 0x80;
 }
 
 bool is_xml_entity(std::string_view name) {
@@ -56,7 +55,8 @@ size_t document_start(std::string_view s) {
 // Writes the repaired text; allocates only once the first edit happens.
 class Writer {
  public:
-  Writer(const std::string& in, size_t start, RepairedXml& out, std::vector<std::pair<size_t, size_t>>& anchors)
+  Writer(const std::string& in, size_t start, RepairedXml& out,
+         std::vector<std::pair<size_t, size_t>>& anchors)
       : in_(in), out_(out), anchors_(anchors), copied_(start), start_(start) {}
 
   // Replaces in_[from, from + length) by `with`.
@@ -115,25 +115,33 @@ void read_internal_entities(std::string_view in, size_t start, Counts& n) {
   const size_t close = in.find("]>", open);
   if (close == std::string_view::npos) return;
   const std::string_view subset = in.substr(open + 1, close - open - 1);
-  for (size_t p = subset.find("<!ENTITY"); p != std::string_view::npos && n.declared.size() < kMaxEntities;
+  for (size_t p = subset.find("<!ENTITY");
+       p != std::string_view::npos && n.declared.size() < kMaxEntities;
        p = subset.find("<!ENTITY", p + 8)) {
     size_t i = p + 8;
     auto skip_ws = [&] {
-      while (i < subset.size() && std::string_view(" \t\r\n").find(subset[i]) != std::string_view::npos) ++i;
+      while (i < subset.size() &&
+             std::string_view(" \t\r\n").find(subset[i]) != std::string_view::npos)
+        ++i;
     };
     skip_ws();
     if (i >= subset.size() || subset[i] == '%') continue;  // parameter entity
     const size_t name_start = i;
-    while (i < subset.size() && std::string_view(" \t\r\n\"'>").find(subset[i]) == std::string_view::npos) ++i;
+    while (i < subset.size() &&
+           std::string_view(" \t\r\n\"'>").find(subset[i]) == std::string_view::npos)
+      ++i;
     const std::string_view name = subset.substr(name_start, i - name_start);
     skip_ws();
-    if (name.empty() || i >= subset.size() || (subset[i] != '"' && subset[i] != '\'')) continue;  // SYSTEM/PUBLIC
+    if (name.empty() || i >= subset.size() || (subset[i] != '"' && subset[i] != '\''))
+      continue;  // SYSTEM/PUBLIC
     const size_t value_end = subset.find(subset[i], i + 1);
     if (value_end == std::string_view::npos || value_end - i - 1 > kMaxValue) continue;
     std::string value;
     for (char c : subset.substr(i + 1, value_end - i - 1)) {
-      if (c == '<') value += "&lt;";
-      else value.push_back(c);
+      if (c == '<')
+        value += "&lt;";
+      else
+        value.push_back(c);
     }
     n.declared.emplace_back(std::string(name), std::move(value));
   }
@@ -168,9 +176,9 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
     return i + ref.length;
   }
   size_t k = 1;
-  while (k < rest.size() && ((rest[k] >= 'a' && rest[k] <= 'z') ||
-                             (rest[k] >= 'A' && rest[k] <= 'Z') ||
-                             (rest[k] >= '0' && rest[k] <= '9'))) {
+  while (k < rest.size() &&
+         ((rest[k] >= 'a' && rest[k] <= 'z') || (rest[k] >= 'A' && rest[k] <= 'Z') ||
+          (rest[k] >= '0' && rest[k] <= '9'))) {
     ++k;
   }
   if (k == 1 || k >= rest.size() || rest[k] != ';') {

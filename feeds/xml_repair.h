@@ -1,8 +1,8 @@
 // Pre-parse repair of feed XML as it is served: garbage before the first tag,
-// entities declared in the internal DTD subset, HTML named entities (&nbsp; &eacute;) that XML without a DTD does not know,
-// numeric references to NUL, surrogates or C1 controls, and '<' left unescaped
-// in text. Keeps a map from repaired offsets back to the input, so that parse
-// errors point at the bytes the user has. Pure functions, safe from any thread.
+// entities declared in the internal DTD subset, HTML named entities (&nbsp; &eacute;) that XML
+// without a DTD does not know, numeric references to NUL, surrogates or C1 controls, and '<' left
+// unescaped in text. Keeps a map from repaired offsets back to the input, so that parse errors
+// point at the bytes the user has. Pure functions, safe from any thread.
 #pragma once
 
 #include <cstddef>

@@ -28,8 +28,10 @@ Ns classify_uri(std::string_view uri) {
   if (uri.empty()) return Ns::kNone;
   // Compare without the scheme and trailing slash: "https://www.w3.org/2005/Atom/"
   // is a common slip for the Atom namespace.
-  if (uri.starts_with("http://")) uri.remove_prefix(7);
-  else if (uri.starts_with("https://")) uri.remove_prefix(8);
+  if (uri.starts_with("http://"))
+    uri.remove_prefix(7);
+  else if (uri.starts_with("https://"))
+    uri.remove_prefix(8);
   if (uri.ends_with('/')) uri.remove_suffix(1);
   struct Known {
     std::string_view uri;

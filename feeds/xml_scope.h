@@ -3,9 +3,8 @@
 // on the caller's stack; pure functions, safe from any thread.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <cstdint>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +13,21 @@
 namespace nw {
 
 // The vocabularies a feed parser cares about.
-enum class Ns : uint8_t { kNone, kRss, kAtom, kAtom03, kRdf, kContent, kDc, kDcTerms, kMedia,
-                          kXhtml, kSy, kItunes, kOther };
+enum class Ns : uint8_t {
+  kNone,
+  kRss,
+  kAtom,
+  kAtom03,
+  kRdf,
+  kContent,
+  kDc,
+  kDcTerms,
+  kMedia,
+  kXhtml,
+  kSy,
+  kItunes,
+  kOther
+};
 
 Ns classify_uri(std::string_view uri);
 

@@ -31,15 +31,50 @@ namespace bp = boilerplate;
 
 bool is_block(Tag t) {
   switch (t) {
-    case Tag::kAddress: case Tag::kArticle: case Tag::kAside: case Tag::kBlockquote:
-    case Tag::kBody: case Tag::kCaption: case Tag::kCenter: case Tag::kDd: case Tag::kDetails:
-    case Tag::kDialog: case Tag::kDiv: case Tag::kDl: case Tag::kDt: case Tag::kFieldset:
-    case Tag::kFigcaption: case Tag::kFigure: case Tag::kFooter: case Tag::kForm: case Tag::kH1:
-    case Tag::kH2: case Tag::kH3: case Tag::kH4: case Tag::kH5: case Tag::kH6:
-    case Tag::kHeader: case Tag::kHr: case Tag::kLi: case Tag::kMain: case Tag::kMenu:
-    case Tag::kNav: case Tag::kOl: case Tag::kP: case Tag::kPre: case Tag::kSection:
-    case Tag::kSummary: case Tag::kTable: case Tag::kTbody: case Tag::kTd: case Tag::kTfoot:
-    case Tag::kTh: case Tag::kThead: case Tag::kTr: case Tag::kUl: case Tag::kLegend:
+    case Tag::kAddress:
+    case Tag::kArticle:
+    case Tag::kAside:
+    case Tag::kBlockquote:
+    case Tag::kBody:
+    case Tag::kCaption:
+    case Tag::kCenter:
+    case Tag::kDd:
+    case Tag::kDetails:
+    case Tag::kDialog:
+    case Tag::kDiv:
+    case Tag::kDl:
+    case Tag::kDt:
+    case Tag::kFieldset:
+    case Tag::kFigcaption:
+    case Tag::kFigure:
+    case Tag::kFooter:
+    case Tag::kForm:
+    case Tag::kH1:
+    case Tag::kH2:
+    case Tag::kH3:
+    case Tag::kH4:
+    case Tag::kH5:
+    case Tag::kH6:
+    case Tag::kHeader:
+    case Tag::kHr:
+    case Tag::kLi:
+    case Tag::kMain:
+    case Tag::kMenu:
+    case Tag::kNav:
+    case Tag::kOl:
+    case Tag::kP:
+    case Tag::kPre:
+    case Tag::kSection:
+    case Tag::kSummary:
+    case Tag::kTable:
+    case Tag::kTbody:
+    case Tag::kTd:
+    case Tag::kTfoot:
+    case Tag::kTh:
+    case Tag::kThead:
+    case Tag::kTr:
+    case Tag::kUl:
+    case Tag::kLegend:
       return true;
     default:
       return false;
@@ -56,12 +91,32 @@ bool is_paragraph(Tag t) {
 // Elements that are never article text.
 bool is_furniture_tag(Tag t) {
   switch (t) {
-    case Tag::kHead: case Tag::kScript: case Tag::kStyle: case Tag::kNoscript:
-    case Tag::kTemplate: case Tag::kIframe: case Tag::kObject: case Tag::kEmbed:
-    case Tag::kSvg: case Tag::kMath: case Tag::kCanvas: case Tag::kVideo: case Tag::kAudio:
-    case Tag::kSelect: case Tag::kOption: case Tag::kTextarea: case Tag::kInput:
-    case Tag::kButton: case Tag::kNav: case Tag::kAside: case Tag::kDialog: case Tag::kMenu:
-    case Tag::kFigcaption: case Tag::kFooter: case Tag::kAddress: case Tag::kLabel:
+    case Tag::kHead:
+    case Tag::kScript:
+    case Tag::kStyle:
+    case Tag::kNoscript:
+    case Tag::kTemplate:
+    case Tag::kIframe:
+    case Tag::kObject:
+    case Tag::kEmbed:
+    case Tag::kSvg:
+    case Tag::kMath:
+    case Tag::kCanvas:
+    case Tag::kVideo:
+    case Tag::kAudio:
+    case Tag::kSelect:
+    case Tag::kOption:
+    case Tag::kTextarea:
+    case Tag::kInput:
+    case Tag::kButton:
+    case Tag::kNav:
+    case Tag::kAside:
+    case Tag::kDialog:
+    case Tag::kMenu:
+    case Tag::kFigcaption:
+    case Tag::kFooter:
+    case Tag::kAddress:
+    case Tag::kLabel:
       return true;
     default:
       return false;
@@ -101,7 +156,7 @@ int commas(std::string_view s) {
 }
 
 struct Block {
-  std::string text;  // whitespace collapsed
+  std::string text;              // whitespace collapsed
   std::uint32_t owner = 0;       // nearest block-level element
   std::uint32_t first_text = 0;  // first text node, for "is it inside the root"
   int chars = 0;
@@ -145,14 +200,13 @@ class Extractor {
   int total_unlinked_ = 0;
   std::vector<std::uint8_t> removed_;
   std::vector<std::uint32_t> key_nodes_;  // ids of <h1>, <main>, <article>, ascending
-  std::vector<std::uint8_t> weak_;  // weak furniture class names, found by the first pass
+  std::vector<std::uint8_t> weak_;        // weak furniture class names, found by the first pass
   std::vector<Block> blocks_;
 };
 
 // Prefix sums of visible characters (all, and inside links) over node ids, so
 // any subtree's totals are two lookups.
-void Extractor::count_text(bool kept_only, std::vector<int>& text,
-                           std::vector<int>& linked) const {
+void Extractor::count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) const {
   text.assign(n_ + 1, 0);
   linked.assign(n_ + 1, 0);
   std::uint32_t link_end = 0, skip_end = 0;
@@ -214,8 +268,8 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
     return true;
   }
   static constexpr std::string_view kRoles[] = {
-      "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog",
-      "search", "menu", "menubar", "toolbar", "tablist", "form"};
+      "navigation", "banner", "contentinfo", "complementary", "dialog",  "alertdialog",
+      "search",     "menu",   "menubar",     "toolbar",       "tablist", "form"};
   const std::string role = lower_ascii(n.attr("role"));
   if (std::ranges::find(kRoles, role) != std::end(kRoles)) return true;
   const std::string itemprop = lower_ascii(n.attr("itemprop"));
@@ -362,11 +416,29 @@ std::vector<Node> Extractor::best_candidate() const {
     const Node nd = node(id);
     double s = score[id];
     switch (nd.tag()) {
-      case Tag::kDiv: case Tag::kArticle: case Tag::kSection: case Tag::kMain: s += 5; break;
-      case Tag::kTd: case Tag::kPre: case Tag::kBlockquote: s += 3; break;
-      case Tag::kForm: case Tag::kOl: case Tag::kUl: case Tag::kLi: case Tag::kDl: s -= 3; break;
-      case Tag::kTh: s -= 5; break;
-      default: break;
+      case Tag::kDiv:
+      case Tag::kArticle:
+      case Tag::kSection:
+      case Tag::kMain:
+        s += 5;
+        break;
+      case Tag::kTd:
+      case Tag::kPre:
+      case Tag::kBlockquote:
+        s += 3;
+        break;
+      case Tag::kForm:
+      case Tag::kOl:
+      case Tag::kUl:
+      case Tag::kLi:
+      case Tag::kDl:
+        s -= 3;
+        break;
+      case Tag::kTh:
+        s -= 5;
+        break;
+      default:
+        break;
     }
     // A content class name helps a container that already holds prose; it
     // must not lift a one-line widget ("card-body") over the article.

@@ -11,14 +11,14 @@
 namespace nw {
 
 struct Article {
-  std::string title;     // the headline as the page shows it, without the site's name
-  std::string text;      // the body without the title; paragraphs separated by '\n'
+  std::string title;  // the headline as the page shows it, without the site's name
+  std::string text;   // the body without the title; paragraphs separated by '\n'
   std::optional<std::chrono::sys_seconds> published;  // UTC
   std::string author;
   std::string language;  // BCP 47 tag from the page ("ar", "en"), may be empty
   std::string url;       // canonical URL when the page declares one, else the base URL
   std::string image;
-  std::string reason;    // when text is empty: why (e.g. "no article content found")
+  std::string reason;  // when text is empty: why (e.g. "no article content found")
 };
 
 struct ExtractOptions {

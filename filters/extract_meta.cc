@@ -1,9 +1,8 @@
 #include "filters/extract_meta.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "feeds/date.h"
@@ -26,10 +25,12 @@ std::string lower_ascii(std::string_view s) {
 }
 
 bool is_article_type(const json& type) {
-  static constexpr std::string_view kTypes[] = {
-      "newsarticle", "article", "reportagenewsarticle", "analysisnewsarticle",
-      "opinionnewsarticle", "backgroundnewsarticle", "reviewnewsarticle", "blogposting",
-      "liveblogposting", "report", "socialmediaposting", "scholarlyarticle"};
+  static constexpr std::string_view kTypes[] = {"newsarticle",          "article",
+                                                "reportagenewsarticle", "analysisnewsarticle",
+                                                "opinionnewsarticle",   "backgroundnewsarticle",
+                                                "reviewnewsarticle",    "blogposting",
+                                                "liveblogposting",      "report",
+                                                "socialmediaposting",   "scholarlyarticle"};
   auto one = [](const json& t) {
     if (!t.is_string()) return false;
     std::string s = lower_ascii(t.get<std::string>());
@@ -115,8 +116,7 @@ std::string normalize_language(std::string_view tag) {
     if (t[i] >= 'A' && t[i] <= 'Z') t[i] = static_cast<char>(t[i] - 'A' + 'a');
   }
   const bool ok = !t.empty() && std::ranges::all_of(t, [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
   });
   return ok ? t : std::string();
 }
@@ -125,7 +125,7 @@ bool looks_like_url(std::string_view s) {
   return s.starts_with("http://") || s.starts_with("https://") || s.starts_with("//");
 }
 
-constexpr std::string_view kSeparators[] = {" | ", " - ", " – ", " — ", " :: ", " · ",
+constexpr std::string_view kSeparators[] = {" | ", " - ", " – ", " — ",  " :: ", " · ",
                                             " • ", " « ", " » ", " ｜ ", " : "};
 
 int word_count(std::string_view s) {
@@ -142,7 +142,7 @@ std::string host_label(std::string_view host) {
     labels.push_back(host.substr(i, dot - i));
     i = dot + 1;
   }
-  static constexpr std::string_view kGeneric[] = {"www", "m", "ar", "en", "fr", "news",
+  static constexpr std::string_view kGeneric[] = {"www", "m",  "ar",  "en",  "fr", "news",
                                                   "com", "co", "org", "net", "gov"};
   // The longest non-generic label other than the top-level domain.
   std::string_view best;
@@ -234,11 +234,24 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
   PageMeta m;
   std::string twitter_title, twitter_image, meta_date, meta_author, og_url, og_locale,
       content_language, app_name;
-  static constexpr std::string_view kDateKeys[] = {
-      "article:published_time", "og:article:published_time", "datepublished", "pubdate",
-      "publishdate", "publish-date", "publish_date", "date", "dc.date", "dc.date.issued",
-      "dcterms.created", "dcterms.issued", "sailthru.date", "parsely-pub-date",
-      "article.published", "og:published_time", "published_time", "release_date"};
+  static constexpr std::string_view kDateKeys[] = {"article:published_time",
+                                                   "og:article:published_time",
+                                                   "datepublished",
+                                                   "pubdate",
+                                                   "publishdate",
+                                                   "publish-date",
+                                                   "publish_date",
+                                                   "date",
+                                                   "dc.date",
+                                                   "dc.date.issued",
+                                                   "dcterms.created",
+                                                   "dcterms.issued",
+                                                   "sailthru.date",
+                                                   "parsely-pub-date",
+                                                   "article.published",
+                                                   "og:published_time",
+                                                   "published_time",
+                                                   "release_date"};
   std::size_t best_date_rank = std::size(kDateKeys);
 
   for (const Node& meta : doc.all(Tag::kMeta)) {
@@ -264,8 +277,8 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
         meta_author.empty() && !looks_like_url(content)) {
       meta_author = content;
     }
-    const auto rank = static_cast<std::size_t>(std::ranges::find(kDateKeys, key) -
-                                               std::begin(kDateKeys));
+    const auto rank =
+        static_cast<std::size_t>(std::ranges::find(kDateKeys, key) - std::begin(kDateKeys));
     if (rank < best_date_rank && parse_date(content)) {
       best_date_rank = rank;
       meta_date = content;

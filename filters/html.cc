@@ -11,16 +11,18 @@ namespace nw::html {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Tag::kCount_)> kTagNames = {
-    "#document", "#text", "#comment", "",
-    "a", "abbr", "address", "article", "aside", "audio", "b", "blockquote", "body", "br",
-    "button", "canvas", "caption", "center", "cite", "code", "dd", "details", "dialog", "div",
-    "dl", "dt", "em", "embed", "fieldset", "figcaption", "figure", "font", "footer", "form",
-    "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "i", "iframe", "img",
-    "input", "label", "legend", "li", "link", "main", "mark", "math", "menu", "meta", "nav",
-    "noscript", "object", "ol", "option", "p", "picture", "pre", "q", "s", "script", "section",
-    "select", "small", "source", "span", "strong", "style", "sub", "summary", "sup", "svg",
-    "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title",
-    "tr", "u", "ul", "video",
+    "#document", "#text",  "#comment", "",           "a",        "abbr",       "address", "article",
+    "aside",     "audio",  "b",        "blockquote", "body",     "br",         "button",  "canvas",
+    "caption",   "center", "cite",     "code",       "dd",       "details",    "dialog",  "div",
+    "dl",        "dt",     "em",       "embed",      "fieldset", "figcaption", "figure",  "font",
+    "footer",    "form",   "h1",       "h2",         "h3",       "h4",         "h5",      "h6",
+    "head",      "header", "hr",       "html",       "i",        "iframe",     "img",     "input",
+    "label",     "legend", "li",       "link",       "main",     "mark",       "math",    "menu",
+    "meta",      "nav",    "noscript", "object",     "ol",       "option",     "p",       "picture",
+    "pre",       "q",      "s",        "script",     "section",  "select",     "small",   "source",
+    "span",      "strong", "style",    "sub",        "summary",  "sup",        "svg",     "table",
+    "tbody",     "td",     "template", "textarea",   "tfoot",    "th",         "thead",   "time",
+    "title",     "tr",     "u",        "ul",         "video",
 };
 
 struct MyhtmlDeleter {
@@ -56,16 +58,15 @@ class Parser {
       std::size_t len = 0;
       const char* name = myhtml_tag_name_by_id(tree_.get(), id, &len);
       if (name == nullptr) continue;
-      const auto it = std::find(kTagNames.begin() + 4, kTagNames.end(), std::string_view(name, len));
+      const auto it =
+          std::find(kTagNames.begin() + 4, kTagNames.end(), std::string_view(name, len));
       if (it != kTagNames.end()) tags_[id] = static_cast<Tag>(it - kTagNames.begin());
     }
   }
 
   bool ok() const { return myhtml_ && tree_; }
   myhtml_tree_t* tree() { return tree_.get(); }
-  Tag tag_of(myhtml_tag_id_t id) const {
-    return id < tags_.size() ? tags_[id] : Tag::kOther;
-  }
+  Tag tag_of(myhtml_tag_id_t id) const { return id < tags_.size() ? tags_[id] : Tag::kOther; }
   void done(std::size_t input_size) {
     // A reused tree is cleaned by the next myhtml_parse() itself.
     if (input_size > kReuseLimit) tree_ = new_tree();
@@ -259,8 +260,8 @@ class Builder {
     }
     impl_.attrs.reserve(raw_attrs_.size());
     for (const RawAttr& a : raw_attrs_) {
-      impl_.attrs.push_back({impl_.str(a.name_begin, a.name_len),
-                             impl_.str(a.value_begin, a.value_len)});
+      impl_.attrs.push_back(
+          {impl_.str(a.name_begin, a.name_len), impl_.str(a.value_begin, a.value_len)});
     }
   }
 
@@ -378,20 +379,25 @@ std::string_view lower_name(std::string_view s, std::size_t& i, std::array<char,
 bool flat_element(std::string_view n) {
   // Dispatch on length first: this runs for every tag of every page.
   switch (n.size()) {
-    case 1: return n[0] == 'p';
+    case 1:
+      return n[0] == 'p';
     case 2:
       return n == "br" || n == "hr" || n == "li" || n == "dt" || n == "dd" || n == "tr" ||
              n == "td" || n == "th" || n == "rb" || n == "rt" || n == "rp";
-    case 3: return n == "img" || n == "col" || n == "wbr";
+    case 3:
+      return n == "img" || n == "col" || n == "wbr";
     case 4:
       return n == "meta" || n == "link" || n == "area" || n == "base" || n == "html" ||
              n == "head" || n == "body";
     case 5:
       return n == "input" || n == "embed" || n == "param" || n == "track" || n == "tbody" ||
              n == "thead" || n == "tfoot";
-    case 6: return n == "source" || n == "option";
-    case 8: return n == "optgroup" || n == "colgroup";
-    default: return false;
+    case 6:
+      return n == "source" || n == "option";
+    case 8:
+      return n == "optgroup" || n == "colgroup";
+    default:
+      return false;
   }
 }
 
@@ -499,7 +505,8 @@ std::string collapse_whitespace(std::string_view text) {
     if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
       ws = true;  // U+00A0 NO-BREAK SPACE
       skip = 1;
-    } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80) {
+    } else if (c == 0xE2 && i + 2 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) == 0x80) {
       const unsigned char c2 = static_cast<unsigned char>(text[i + 2]);
       // U+2000..U+200A spaces, U+2028/2029 separators, U+202F narrow NBSP.
       if (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF) {

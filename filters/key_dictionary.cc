@@ -17,9 +17,12 @@ KeyDictionary::KeyDictionary(Builder&& b) {
     return x.entry.word < y.entry.word;
   };
   std::sort(b.records_.begin(), b.records_.end(), less);
-  auto same_key = [&](const Record& x, const Record& y) { return x.hash == y.hash && b.key(x) == b.key(y); };
+  auto same_key = [&](const Record& x, const Record& y) {
+    return x.hash == y.hash && b.key(x) == b.key(y);
+  };
   std::size_t keys = 0;
-  for (std::size_t i = 0; i < b.records_.size(); ++i) keys += i == 0 || !same_key(b.records_[i - 1], b.records_[i]);
+  for (std::size_t i = 0; i < b.records_.size(); ++i)
+    keys += i == 0 || !same_key(b.records_[i - 1], b.records_[i]);
   std::size_t capacity = 16;
   while (capacity < keys * 2) capacity *= 2;
   slots_.resize(capacity);
@@ -38,8 +41,9 @@ KeyDictionary::KeyDictionary(Builder&& b) {
     }
     std::size_t at = slot(r.hash);
     while (slots_[at].count != 0) at = (at + 1) & mask_;
-    slots_[at] = Slot{r.hash, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(r.size), first,
-                      static_cast<std::uint32_t>(entries_.size() - first)};
+    slots_[at] =
+        Slot{r.hash, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(r.size),
+             first, static_cast<std::uint32_t>(entries_.size() - first)};
     arena_ += b.key(r);
   }
 }

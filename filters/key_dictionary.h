@@ -37,7 +37,9 @@ class KeyDictionary {
       std::size_t offset, size;
       DictEntry entry;
     };
-    std::string_view key(const Record& r) const { return std::string_view(arena_).substr(r.offset, r.size); }
+    std::string_view key(const Record& r) const {
+      return std::string_view(arena_).substr(r.offset, r.size);
+    }
     std::string arena_;
     std::vector<Record> records_;
   };

@@ -51,7 +51,6 @@ bool language_allowed(const std::vector<std::string>& allowed, std::string_view 
   return false;
 }
 
-
 // The per-article state: tokens of both fields and the fired words.
 class Article {
  public:
@@ -87,7 +86,8 @@ class Article {
             for (std::size_t end = 1; end <= limit; ++end) {
               h = KeyDictionary::extend(h, key[end - 1]);
               if (!(impl_.prefix_lengths >> end & 1)) continue;
-              if (end < key.size() && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80) continue;
+              if (end < key.size() && (static_cast<unsigned char>(key[end]) & 0xC0) == 0x80)
+                continue;
               for (const DictEntry& e : impl_.prefixes.find(key.substr(0, end), h)) {
                 if (e.via & via) fired.emplace_back(e.word, base + i);
               }
@@ -104,7 +104,8 @@ class Article {
             auto check = [&](std::string_view k) {
               for (const DictEntry& e : impl_.fuzzy.find(k)) {
                 const FuzzyTarget& target = impl_.fuzzy_targets[e.word];
-                if (within_one_edit(key, target.spelling)) fired.emplace_back(target.word, base + i);
+                if (within_one_edit(key, target.spelling))
+                  fired.emplace_back(target.word, base + i);
               }
             };
             check(key);
@@ -120,7 +121,8 @@ class Article {
     fired_bits_.assign(impl_.feature_count / 64 + 1, 0);
     find_bigrams(fired);
     std::ranges::sort(fired);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
+    // returns.
     fired.erase(std::unique(fired.begin(), fired.end()), fired.end());
     positions_.reserve(fired.size());
     for (const auto& [word, pos] : fired) {
@@ -138,7 +140,8 @@ class Article {
   std::vector<std::uint32_t> candidates() const {
     std::vector<std::uint32_t> out(impl_.unanchored);
     auto wake = [&](std::uint32_t feature) {
-      for (std::uint32_t i = impl_.anchor_begin[feature]; i < impl_.anchor_begin[feature + 1]; ++i) {
+      for (std::uint32_t i = impl_.anchor_begin[feature]; i < impl_.anchor_begin[feature + 1];
+           ++i) {
         const Matcher::Impl::Anchored& a = impl_.anchor_rules[i];
         if (a.gate != Matcher::Impl::kNoGate && !is_fired(a.gate)) continue;
         if (checks_pass(a.rule)) out.push_back(a.rule);
@@ -147,13 +150,15 @@ class Article {
     for (const FiredWord& w : words_) wake(w.word);
     for (std::uint32_t f : bigrams_) wake(f);
     std::ranges::sort(out);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
+    // returns.
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
   }
 
   bool allowed(const CompiledRule& rule) const {
-    if (!rule.sources.empty() && std::ranges::find(rule.sources, doc_.source) == rule.sources.end()) return false;
+    if (!rule.sources.empty() && std::ranges::find(rule.sources, doc_.source) == rule.sources.end())
+      return false;
     return language_allowed(rule.languages, doc_.language);
   }
 
@@ -193,19 +198,22 @@ class Article {
   }
 
   Hit make_hit(const CompiledRule& rule, std::vector<Occurrence> found) const {
-    Hit hit{.watchlist = rule.watchlist, .rule = rule.id, .matched = {}, .spans = {}, .snippet = {}};
+    Hit hit{
+        .watchlist = rule.watchlist, .rule = rule.id, .matched = {}, .spans = {}, .snippet = {}};
     std::ranges::sort(found);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
+    // returns.
     found.erase(std::unique(found.begin(), found.end()), found.end());
     for (const Occurrence& o : found) {
       const bool in_title = o.first < body_start_;
       const auto& tokens = in_title ? title_ : body_;
       const std::string_view text = in_title ? doc_.title : doc_.body;
       const std::uint32_t base = in_title ? 0 : body_start_;
-      MatchSpan span{in_title ? MatchSpan::Field::kTitle : MatchSpan::Field::kBody, tokens[o.first - base].begin,
-                     tokens[o.last - base].end};
+      MatchSpan span{in_title ? MatchSpan::Field::kTitle : MatchSpan::Field::kBody,
+                     tokens[o.first - base].begin, tokens[o.last - base].end};
       std::string words(text.substr(span.begin, span.end - span.begin));
-      if (std::ranges::find(hit.matched, words) == hit.matched.end()) hit.matched.push_back(std::move(words));
+      if (std::ranges::find(hit.matched, words) == hit.matched.end())
+        hit.matched.push_back(std::move(words));
       hit.spans.push_back(span);
     }
     if (!hit.spans.empty()) {
@@ -215,21 +223,27 @@ class Article {
       const std::string_view text = in_title ? doc_.title : doc_.body;
       auto& sentences = in_title ? title_sentences_ : body_sentences_;
       if (!sentences) sentences.emplace(text);
-      hit.snippet = snippet_around(text, sentences->around(first.begin, first.end), first.begin, first.end);
+      hit.snippet =
+          snippet_around(text, sentences->around(first.begin, first.end), first.begin, first.end);
     }
     return hit;
   }
 
  private:
-  bool is_fired(std::uint32_t feature) const { return fired_bits_[feature >> 6] >> (feature & 63) & 1; }
-  void set_fired(std::uint32_t feature) { fired_bits_[feature >> 6] |= std::uint64_t{1} << (feature & 63); }
+  bool is_fired(std::uint32_t feature) const {
+    return fired_bits_[feature >> 6] >> (feature & 63) & 1;
+  }
+  void set_fired(std::uint32_t feature) {
+    fired_bits_[feature >> 6] |= std::uint64_t{1} << (feature & 63);
+  }
 
   // Each required set the rule checks has a fired feature.
   bool checks_pass(std::uint32_t rule) const {
     const std::uint32_t end = impl_.check_begin[rule + 1];
     for (std::uint32_t i = impl_.check_begin[rule]; i < end; i += impl_.checks[i] + 1) {
       bool any = false;
-      for (std::uint32_t j = i + 1; j <= i + impl_.checks[i] && !any; ++j) any = is_fired(impl_.checks[j]);
+      for (std::uint32_t j = i + 1; j <= i + impl_.checks[i] && !any; ++j)
+        any = is_fired(impl_.checks[j]);
       if (!any) return false;
     }
     return true;
@@ -248,7 +262,8 @@ class Article {
         for (std::size_t a = prev; a < prev_end; ++a) {
           if (!impl_.starts_bigram[fired[a].first]) continue;
           for (std::size_t b = i; b < end; ++b) {
-            const std::uint32_t f = impl_.bigrams.find(PairTable::key(fired[a].first, fired[b].first));
+            const std::uint32_t f =
+                impl_.bigrams.find(PairTable::key(fired[a].first, fired[b].first));
             if (f == PairTable::kMissing || is_fired(f)) continue;
             set_fired(f);
             bigrams_.push_back(f);
@@ -283,7 +298,8 @@ class Article {
   // ONEAR), within one field and not overlapping.
   bool near(const Node& n, std::vector<Occurrence>* out) const {
     std::vector<Occurrence> left, right;
-    if (!eval(impl_.child_ids[n.first], &left) || !eval(impl_.child_ids[n.first + 1], &right)) return false;
+    if (!eval(impl_.child_ids[n.first], &left) || !eval(impl_.child_ids[n.first + 1], &right))
+      return false;
     auto close = [&](const Occurrence& a, const Occurrence& b) {  // b after a
       return b.first > a.last && b.first - a.last <= n.distance &&
              (a.first < body_start_) == (b.first < body_start_);
@@ -311,7 +327,9 @@ class Article {
   bool occurrences(const Node& n, std::vector<Occurrence>* out) const {
     const bool phrase = n.kind == Node::Kind::kPhrase;
     const std::uint32_t length = phrase ? n.count : 1;
-    auto word_at = [&](std::uint32_t i) { return phrase ? impl_.phrase_words[n.first + i] : n.first; };
+    auto word_at = [&](std::uint32_t i) {
+      return phrase ? impl_.phrase_words[n.first + i] : n.first;
+    };
     bool found = false;
     for (std::uint32_t start : positions_of(word_at(0))) {
       if (!in_field(start, n.field)) continue;
@@ -334,8 +352,8 @@ class Article {
   std::uint32_t body_start_ = 1;
   std::vector<FiredWord> words_;  // sorted by word
   std::vector<std::uint32_t> positions_;
-  std::vector<std::uint32_t> bigrams_;       // fired bigram features
-  std::vector<std::uint64_t> fired_bits_;    // per feature
+  std::vector<std::uint32_t> bigrams_;     // fired bigram features
+  std::vector<std::uint64_t> fired_bits_;  // per feature
   mutable std::optional<SentenceIndex> title_sentences_;
   mutable std::optional<SentenceIndex> body_sentences_;
 };

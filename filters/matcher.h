@@ -33,7 +33,8 @@ struct MatchSpan {
 struct Hit {
   std::string watchlist;
   std::string rule;
-  std::vector<std::string> matched;  // the words as they appear in the article, first occurrence order, each once
+  std::vector<std::string>
+      matched;  // the words as they appear in the article, first occurrence order, each once
   std::vector<MatchSpan> spans;
   std::string snippet;  // the sentence around the first match
 };

@@ -33,25 +33,240 @@ std::size_t code_points(std::string_view s) {
 // anchored on one of these when it has a rarer required word.
 constexpr std::string_view kCommonWords[] = {
     // Arabic
-    "في", "من", "على", "إلى", "الى", "عن", "مع", "أن", "ان", "إن", "هذا", "هذه", "ذلك", "تلك", "التي", "الذي",
-    "الذين", "كان", "كانت", "يكون", "قال", "قالت", "وقال", "أكد", "وأكد", "أضاف", "وأضاف", "بين", "بعد", "قبل",
-    "حتى", "أو", "ثم", "كل", "لم", "لن", "لا", "ما", "هو", "هي", "هم", "نحن", "أنه", "انه", "عند", "خلال", "حول",
-    "منذ", "ضد", "عبر", "غير", "أي", "قد", "وقد", "لقد", "كما", "بعض", "أمام", "اليوم", "العام", "عام", "يوم",
-    "الرئيس", "رئيس", "الحكومة", "حكومة", "وزير", "وزارة", "مصادر", "مصدر", "أكثر", "أول", "دولة", "الدولة",
-    "البلاد", "الوطني", "الوطنية", "العربية", "العربي", "الدولي", "الدولية", "المتحدة", "الأمن", "القوات",
-    "مجلس", "حيث", "إذا", "لكن", "ولكن", "أيضا", "فقط", "عليه", "عليها", "فيه", "فيها", "منه", "منها", "له",
-    "لها", "لهم", "به", "بها", "تم", "يتم", "وفق", "وفقا", "نحو", "لدى", "أمس", "الأول", "الثاني", "الماضي",
-    "المقبل", "الجديد", "العسكرية", "السياسية", "الأزمة", "الوضع", "الأوضاع", "المنطقة", "الشعب", "الحرب",
-    "الجيش", "مصر", "ليبيا", "العاصمة", "الخارجية", "الداخلية", "خاصة", "بشكل", "إطار", "ظل", "سنة", "شهر",
+    "في",
+    "من",
+    "على",
+    "إلى",
+    "الى",
+    "عن",
+    "مع",
+    "أن",
+    "ان",
+    "إن",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "التي",
+    "الذي",
+    "الذين",
+    "كان",
+    "كانت",
+    "يكون",
+    "قال",
+    "قالت",
+    "وقال",
+    "أكد",
+    "وأكد",
+    "أضاف",
+    "وأضاف",
+    "بين",
+    "بعد",
+    "قبل",
+    "حتى",
+    "أو",
+    "ثم",
+    "كل",
+    "لم",
+    "لن",
+    "لا",
+    "ما",
+    "هو",
+    "هي",
+    "هم",
+    "نحن",
+    "أنه",
+    "انه",
+    "عند",
+    "خلال",
+    "حول",
+    "منذ",
+    "ضد",
+    "عبر",
+    "غير",
+    "أي",
+    "قد",
+    "وقد",
+    "لقد",
+    "كما",
+    "بعض",
+    "أمام",
+    "اليوم",
+    "العام",
+    "عام",
+    "يوم",
+    "الرئيس",
+    "رئيس",
+    "الحكومة",
+    "حكومة",
+    "وزير",
+    "وزارة",
+    "مصادر",
+    "مصدر",
+    "أكثر",
+    "أول",
+    "دولة",
+    "الدولة",
+    "البلاد",
+    "الوطني",
+    "الوطنية",
+    "العربية",
+    "العربي",
+    "الدولي",
+    "الدولية",
+    "المتحدة",
+    "الأمن",
+    "القوات",
+    "مجلس",
+    "حيث",
+    "إذا",
+    "لكن",
+    "ولكن",
+    "أيضا",
+    "فقط",
+    "عليه",
+    "عليها",
+    "فيه",
+    "فيها",
+    "منه",
+    "منها",
+    "له",
+    "لها",
+    "لهم",
+    "به",
+    "بها",
+    "تم",
+    "يتم",
+    "وفق",
+    "وفقا",
+    "نحو",
+    "لدى",
+    "أمس",
+    "الأول",
+    "الثاني",
+    "الماضي",
+    "المقبل",
+    "الجديد",
+    "العسكرية",
+    "السياسية",
+    "الأزمة",
+    "الوضع",
+    "الأوضاع",
+    "المنطقة",
+    "الشعب",
+    "الحرب",
+    "الجيش",
+    "مصر",
+    "ليبيا",
+    "العاصمة",
+    "الخارجية",
+    "الداخلية",
+    "خاصة",
+    "بشكل",
+    "إطار",
+    "ظل",
+    "سنة",
+    "شهر",
     // English
-    "the", "of", "and", "to", "a", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at", "from", "it",
-    "be", "has", "have", "had", "said", "says", "are", "were", "will", "would", "not", "but", "this", "which",
-    "an", "or", "its", "his", "her", "their", "they", "he", "she", "we", "after", "over", "about", "more", "new",
-    "than", "who", "also", "been", "one", "two", "first", "year", "years", "government", "president",
-    "minister", "people", "state", "police", "officials", "told", "percent", "last", "there", "into", "up",
-    "out", "could", "other", "some", "all", "when", "what", "while", "against", "country", "security",
-    "military", "forces", "war", "news", "week", "time", "world", "national", "international", "united",
-    "minister", "reuters", "according", "official", "two", "three", "since", "before", "during", "under",
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "was",
+    "for",
+    "on",
+    "that",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "it",
+    "be",
+    "has",
+    "have",
+    "had",
+    "said",
+    "says",
+    "are",
+    "were",
+    "will",
+    "would",
+    "not",
+    "but",
+    "this",
+    "which",
+    "an",
+    "or",
+    "its",
+    "his",
+    "her",
+    "their",
+    "they",
+    "he",
+    "she",
+    "we",
+    "after",
+    "over",
+    "about",
+    "more",
+    "new",
+    "than",
+    "who",
+    "also",
+    "been",
+    "one",
+    "two",
+    "first",
+    "year",
+    "years",
+    "government",
+    "president",
+    "minister",
+    "people",
+    "state",
+    "police",
+    "officials",
+    "told",
+    "percent",
+    "last",
+    "there",
+    "into",
+    "up",
+    "out",
+    "could",
+    "other",
+    "some",
+    "all",
+    "when",
+    "what",
+    "while",
+    "against",
+    "country",
+    "security",
+    "military",
+    "forces",
+    "war",
+    "news",
+    "week",
+    "time",
+    "world",
+    "national",
+    "international",
+    "united",
+    "minister",
+    "reuters",
+    "according",
+    "official",
+    "two",
+    "three",
+    "since",
+    "before",
+    "during",
+    "under",
 };
 
 const std::unordered_set<std::string>& common_words() {
@@ -124,11 +339,13 @@ class Compiler {
     impl_.bigrams = PairTable(pairs);
     for (auto& [f, rule] : anchors_) f = feature(f);
     std::ranges::sort(anchors_);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it returns.
+    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
+    // returns.
     anchors_.erase(std::unique(anchors_.begin(), anchors_.end()), anchors_.end());
     impl_.anchor_begin.assign(impl_.feature_count + 1, 0);
     for (const auto& [f, rule] : anchors_) ++impl_.anchor_begin[f + 1];
-    for (std::size_t i = 1; i < impl_.anchor_begin.size(); ++i) impl_.anchor_begin[i] += impl_.anchor_begin[i - 1];
+    for (std::size_t i = 1; i < impl_.anchor_begin.size(); ++i)
+      impl_.anchor_begin[i] += impl_.anchor_begin[i - 1];
     // Rewrite the checks' features in place (sizes stay as they are) and
     // find each rule's gate.
     check_begin_.push_back(static_cast<std::uint32_t>(checks_.size()));
@@ -163,20 +380,27 @@ class Compiler {
         capital_ = !q.text.empty() && q.text[0] >= 'A' && q.text[0] <= 'Z';
         const std::size_t last = q.words.size() - 1;
         if (last == 0) {
-          return add_node({.kind = Node::Kind::kWord, .field = q.field,
-                           .first = intern(q.words[0], q.bare_words[0], q.prefix, exact, q.fuzzy), .count = 1});
+          return add_node({.kind = Node::Kind::kWord,
+                           .field = q.field,
+                           .first = intern(q.words[0], q.bare_words[0], q.prefix, exact, q.fuzzy),
+                           .count = 1});
         }
         const auto first = static_cast<std::uint32_t>(impl_.phrase_words.size());
         for (std::size_t i = 0; i <= last; ++i) {
-          impl_.phrase_words.push_back(intern(q.words[i], q.bare_words[i], q.prefix && i == last, exact, false));
+          impl_.phrase_words.push_back(
+              intern(q.words[i], q.bare_words[i], q.prefix && i == last, exact, false));
         }
-        return add_node({.kind = Node::Kind::kPhrase, .field = q.field, .first = first,
+        return add_node({.kind = Node::Kind::kPhrase,
+                         .field = q.field,
+                         .first = first,
                          .count = static_cast<std::uint32_t>(q.words.size())});
       }
       case QueryNode::Kind::kMeta:
         impl_.meta_values.push_back(q.text);
-        return add_node({.kind = Node::Kind::kMeta, .field = q.field,
-                         .first = static_cast<std::uint32_t>(impl_.meta_values.size() - 1), .count = 1});
+        return add_node({.kind = Node::Kind::kMeta,
+                         .field = q.field,
+                         .first = static_cast<std::uint32_t>(impl_.meta_values.size() - 1),
+                         .count = 1});
       case QueryNode::Kind::kAnd:
       case QueryNode::Kind::kOr:
       case QueryNode::Kind::kNot:
@@ -189,8 +413,11 @@ class Compiler {
                           : q.kind == QueryNode::Kind::kOr  ? Node::Kind::kOr
                           : q.kind == QueryNode::Kind::kNot ? Node::Kind::kNot
                                                             : Node::Kind::kNear;
-        return add_node({.kind = kind, .field = Field::kAny, .ordered = q.ordered,
-                         .distance = static_cast<std::uint16_t>(q.distance), .first = first,
+        return add_node({.kind = kind,
+                         .field = Field::kAny,
+                         .ordered = q.ordered,
+                         .distance = static_cast<std::uint16_t>(q.distance),
+                         .first = first,
                          .count = static_cast<std::uint32_t>(children.size())});
       }
     }
@@ -198,10 +425,12 @@ class Compiler {
   }
 
   // One id per distinct word and way of matching it, shared by all rules.
-  std::uint32_t intern(const std::string& key, const std::string& bare, bool prefix, bool exact, bool fuzzy) {
+  std::uint32_t intern(const std::string& key, const std::string& bare, bool prefix, bool exact,
+                       bool fuzzy) {
     std::string identity = key + '\x1f' + bare + (exact ? "\x1f=" : "") + (prefix ? "\x1f*" : "") +
                            (fuzzy ? "\x1f~" : "") + (fold_ ? "\x1f^" : "");
-    auto [it, inserted] = word_ids_.try_emplace(std::move(identity), static_cast<std::uint32_t>(words_.size()));
+    auto [it, inserted] =
+        word_ids_.try_emplace(std::move(identity), static_cast<std::uint32_t>(words_.size()));
     if (!inserted) return it->second;
     const std::uint32_t id = it->second;
     words_.push_back({weight(key, prefix, exact, fuzzy, capital_)});
@@ -213,10 +442,12 @@ class Compiler {
       if (k.size() < 64) impl_.prefix_lengths |= std::uint64_t{1} << k.size();
     };
     // Without a seated hamza both forms are the key itself.
-    const std::uint8_t via_key = (bare.empty() ? kViaCarrier | kViaBare : kViaCarrier) | (fold_ ? kViaFolded : 0);
+    const std::uint8_t via_key =
+        (bare.empty() ? kViaCarrier | kViaBare : kViaCarrier) | (fold_ ? kViaFolded : 0);
     add_key(key, via_key);
     if (fold_) {
-      if (std::string folded = fold_accents(key); !folded.empty()) add_key(folded, via_key | kViaFolded);
+      if (std::string folded = fold_accents(key); !folded.empty())
+        add_key(folded, via_key | kViaFolded);
     }
     if (!bare.empty()) add_key(bare, kViaBare);
     std::vector<std::string> spellings{key};
@@ -235,7 +466,8 @@ class Compiler {
     }
     if (fuzzy) {
       if (fold_) {
-        if (std::string folded = fold_accents(key); !folded.empty()) spellings.push_back(std::move(folded));
+        if (std::string folded = fold_accents(key); !folded.empty())
+          spellings.push_back(std::move(folded));
       }
       for (auto& s : spellings) {
         const auto target = static_cast<std::uint32_t>(impl_.fuzzy_targets.size());
@@ -250,9 +482,11 @@ class Compiler {
   // A relative estimate of how often a word fires in a news article: common
   // words most, then by length; prefixes, fuzzy words and Arabic words with
   // proclitic variants fire through more spellings.
-  static std::uint32_t weight(const std::string& key, bool prefix, bool exact, bool fuzzy, bool capital) {
+  static std::uint32_t weight(const std::string& key, bool prefix, bool exact, bool fuzzy,
+                              bool capital) {
     if (!prefix && common_words().contains(key)) return 1 << 16;
-    static constexpr std::array<std::uint32_t, 9> kByLength = {1024, 1024, 512, 256, 128, 64, 48, 32, 24};
+    static constexpr std::array<std::uint32_t, 9> kByLength = {1024, 1024, 512, 256, 128,
+                                                               64,   48,   32,  24};
     const std::size_t n = code_points(key);
     std::uint32_t w = n < kByLength.size() ? kByLength[n] : 16;
     if (capital) w /= 8;  // written as a name: Haftar, NATO
@@ -273,9 +507,10 @@ class Compiler {
   // The feature of the words `a` `b` side by side, with its weight: rarer
   // than either word alone.
   AnchorSet bigram(std::uint32_t a, std::uint32_t b) {
-    const std::uint64_t w = std::max<std::uint64_t>(1, std::min(words_[a].weight, words_[b].weight) / 16);
-    auto [it, inserted] =
-        bigram_ids_.try_emplace(PairTable::key(a, b), static_cast<std::uint32_t>(bigram_pairs_.size()));
+    const std::uint64_t w =
+        std::max<std::uint64_t>(1, std::min(words_[a].weight, words_[b].weight) / 16);
+    auto [it, inserted] = bigram_ids_.try_emplace(PairTable::key(a, b),
+                                                  static_cast<std::uint32_t>(bigram_pairs_.size()));
     if (inserted) bigram_pairs_.emplace_back(a, b);
     return {{kBigram | it->second}, w};
   }
@@ -285,9 +520,11 @@ class Compiler {
   // source:, lang:, or an OR with such a branch).
   std::vector<AnchorSet> required(std::uint32_t index) {
     const Node& n = impl_.nodes[index];
-    const bool inner = n.kind == Node::Kind::kAnd || n.kind == Node::Kind::kOr || n.kind == Node::Kind::kNear;
+    const bool inner =
+        n.kind == Node::Kind::kAnd || n.kind == Node::Kind::kOr || n.kind == Node::Kind::kNear;
     // Only inner nodes index child_ids (a word's `first` is its word id).
-    auto children = inner ? std::span(impl_.child_ids).subspan(n.first, n.count) : std::span<const std::uint32_t>();
+    auto children = inner ? std::span(impl_.child_ids).subspan(n.first, n.count)
+                          : std::span<const std::uint32_t>();
     switch (n.kind) {
       case Node::Kind::kWord:
         return {{{n.first}, words_[n.first].weight}};
@@ -296,7 +533,8 @@ class Compiler {
         const auto words = std::span(impl_.phrase_words).subspan(n.first, n.count);
         for (std::size_t i = 0; i + 1 < words.size(); ++i) {
           AnchorSet pair = bigram(words[i], words[i + 1]);
-          if (std::ranges::none_of(out, [&](const AnchorSet& a) { return a.features == pair.features; })) {
+          if (std::ranges::none_of(
+                  out, [&](const AnchorSet& a) { return a.features == pair.features; })) {
             out.push_back(std::move(pair));
           }
         }
@@ -405,7 +643,8 @@ bool within_one_edit(std::string_view a, std::string_view b) {
   return code_points(ra) <= 1 && code_points(rb) <= 1;
 }
 
-void compile_rules(std::span<const Watchlist> watchlists, Matcher::Impl& impl, std::string& errors) {
+void compile_rules(std::span<const Watchlist> watchlists, Matcher::Impl& impl,
+                   std::string& errors) {
   Compiler compiler(impl);
   for (const Watchlist& list : watchlists) {
     for (const Rule& rule : list.rules) {

@@ -27,7 +27,8 @@ inline constexpr std::size_t kMaxChecks = 4;
 class PairTable {
  public:
   PairTable() = default;
-  explicit PairTable(std::span<const std::pair<std::uint64_t, std::uint32_t>> entries);  // distinct keys
+  explicit PairTable(
+      std::span<const std::pair<std::uint64_t, std::uint32_t>> entries);  // distinct keys
   static std::uint64_t key(std::uint32_t a, std::uint32_t b) { return std::uint64_t{a} << 32 | b; }
   // The value of `k`, or kMissing.
   std::uint32_t find(std::uint64_t k) const {
@@ -80,10 +81,10 @@ struct FuzzyTarget {
 
 struct Matcher::Impl {
   KeyDictionary dictionary;
-  KeyDictionary prefixes;          // word* terms, probed with each prefix of a token
+  KeyDictionary prefixes;            // word* terms, probed with each prefix of a token
   std::uint64_t prefix_lengths = 0;  // bit b: some prefix key is b bytes long (b < 64)
-  std::size_t longest_prefix = 0;  // bytes; 0 when there is no word* term
-  KeyDictionary fuzzy;             // DictEntry::word indexes fuzzy_targets
+  std::size_t longest_prefix = 0;    // bytes; 0 when there is no word* term
+  KeyDictionary fuzzy;               // DictEntry::word indexes fuzzy_targets
   std::vector<FuzzyTarget> fuzzy_targets;
   bool fold = false;  // some rule folds accents: tokens need their folded key
   std::vector<Node> nodes;

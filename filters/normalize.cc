@@ -37,8 +37,9 @@ const icu::Normalizer2& nfkc_casefold() {
 std::unique_ptr<icu::BreakIterator> make_breaker(bool words) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Locale& root = icu::Locale::getRoot();
-  std::unique_ptr<icu::BreakIterator> bi(words ? icu::BreakIterator::createWordInstance(root, status)
-                                               : icu::BreakIterator::createSentenceInstance(root, status));
+  std::unique_ptr<icu::BreakIterator> bi(
+      words ? icu::BreakIterator::createWordInstance(root, status)
+            : icu::BreakIterator::createSentenceInstance(root, status));
   if (U_FAILURE(status)) icu_broken("creating a break iterator", status);
   return bi;
 }
@@ -77,19 +78,33 @@ bool in(UChar32 c, UChar32 lo, UChar32 hi) { return c >= lo && c <= hi; }
 // hamza is left to the caller, which needs both of its forms.
 UChar32 fold(UChar32 c) {
   // Fast path: ASCII and the Arabic letters that stay as they are.
-  if (c < 0x80 || c == 0x0621 || c == 0x0627 || c == 0x0628 || in(c, 0x062A, 0x063A) || in(c, 0x0641, 0x0648) || c == 0x064A) {
+  if (c < 0x80 || c == 0x0621 || c == 0x0627 || c == 0x0628 || in(c, 0x062A, 0x063A) ||
+      in(c, 0x0641, 0x0648) || c == 0x064A) {
     return c;
   }
   switch (c) {
-    case 0x0640:                                       // tatweel
-    case 0x0670:                                       // superscript alef
-    case 0x200C: case 0x200D: case 0x200E: case 0x200F:  // ZWNJ ZWJ LRM RLM
+    case 0x0640:  // tatweel
+    case 0x0670:  // superscript alef
+    case 0x200C:
+    case 0x200D:
+    case 0x200E:
+    case 0x200F:  // ZWNJ ZWJ LRM RLM
       return kDrop;
-    case 0x0622: case 0x0623: case 0x0625: case 0x0671: case 0x0672: case 0x0673:
+    case 0x0622:
+    case 0x0623:
+    case 0x0625:
+    case 0x0671:
+    case 0x0672:
+    case 0x0673:
       return kAlef;
-    case 0x0649: case 0x06CC: case 0x06D2:
+    case 0x0649:
+    case 0x06CC:
+    case 0x06D2:
       return kYeh;
-    case 0x0629: case 0x06C0: case 0x06C1: case 0x06D5:
+    case 0x0629:
+    case 0x06C0:
+    case 0x06C1:
+    case 0x06D5:
       return kHeh;
     case 0x06A9:
       return kKaf;
@@ -281,7 +296,8 @@ std::string fold_accents(std::string_view key) {
   bool latin = false;  // only precomposed Latin letters (U+00C0..U+024F, U+1E00..U+1EFF) change
   for (std::size_t i = 0; i + 1 < key.size() && !latin; ++i) {
     const auto b = static_cast<unsigned char>(key[i]);
-    latin = (b >= 0xC3 && b <= 0xC9) || (b == 0xE1 && (static_cast<unsigned char>(key[i + 1]) & 0xFC) == 0xB8);
+    latin = (b >= 0xC3 && b <= 0xC9) ||
+            (b == 0xE1 && (static_cast<unsigned char>(key[i + 1]) & 0xFC) == 0xB8);
   }
   if (!latin) return {};
   static const icu::Normalizer2* const nfd = [] {
@@ -291,8 +307,9 @@ std::string fold_accents(std::string_view key) {
     return n;
   }();
   UErrorCode status = U_ZERO_ERROR;
-  const icu::UnicodeString decomposed =
-      nfd->normalize(icu::UnicodeString::fromUTF8(icu::StringPiece(key.data(), static_cast<int32_t>(key.size()))), status);
+  const icu::UnicodeString decomposed = nfd->normalize(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(key.data(), static_cast<int32_t>(key.size()))),
+      status);
   if (U_FAILURE(status)) return {};
   std::string out;
   out.reserve(key.size());
@@ -300,16 +317,33 @@ std::string fold_accents(std::string_view key) {
     const UChar32 c = decomposed.char32At(i);
     i += U16_LENGTH(c);
     if (in(c, 0x0300, 0x036F)) continue;  // combining accents
-    switch (c) {  // letters with a stroke or ligatures that NFD keeps whole
-      case 0x00F8: out += 'o'; break;       // ø
-      case 0x0111: out += 'd'; break;       // đ
-      case 0x0142: out += 'l'; break;       // ł
-      case 0x0127: out += 'h'; break;       // ħ
-      case 0x00E6: out += "ae"; break;      // æ
-      case 0x0153: out += "oe"; break;      // œ
-      case 0x00F0: out += 'd'; break;       // ð
-      case 0x00FE: out += "th"; break;      // þ
-      default: append_utf8(out, c);
+    switch (c) {                          // letters with a stroke or ligatures that NFD keeps whole
+      case 0x00F8:
+        out += 'o';
+        break;  // ø
+      case 0x0111:
+        out += 'd';
+        break;  // đ
+      case 0x0142:
+        out += 'l';
+        break;  // ł
+      case 0x0127:
+        out += 'h';
+        break;  // ħ
+      case 0x00E6:
+        out += "ae";
+        break;  // æ
+      case 0x0153:
+        out += "oe";
+        break;  // œ
+      case 0x00F0:
+        out += 'd';
+        break;  // ð
+      case 0x00FE:
+        out += "th";
+        break;  // þ
+      default:
+        append_utf8(out, c);
     }
   }
   if (out == key) return {};
@@ -366,7 +400,9 @@ std::vector<std::string> proclitic_variants(std::string_view key) {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 }  // namespace
@@ -378,14 +414,16 @@ std::vector<std::size_t> sentence_breaks(std::string_view text) {
   UText ut = UTEXT_INITIALIZER;
   icu::BreakIterator& bi = sentence_breaker();
   set_text(bi, ut, text);
-  for (int32_t b = bi.next(); b != icu::BreakIterator::DONE; b = bi.next()) out.push_back(static_cast<std::size_t>(b));
+  for (int32_t b = bi.next(); b != icu::BreakIterator::DONE; b = bi.next())
+    out.push_back(static_cast<std::size_t>(b));
   utext_close(&ut);
   if (out.back() != text.size()) out.push_back(text.size());
   return out;
 }
 
 SentenceIndex::SentenceIndex(std::string_view text) : text_(text) {
-  if (text_.size() > static_cast<std::size_t>(INT32_MAX)) text_ = text_.substr(0, INT32_MAX);  // as sentence_breaks
+  if (text_.size() > static_cast<std::size_t>(INT32_MAX))
+    text_ = text_.substr(0, INT32_MAX);  // as sentence_breaks
 }
 
 const std::vector<std::size_t>& SentenceIndex::paragraph(std::size_t at) {
@@ -415,12 +453,13 @@ std::array<std::size_t, 2> SentenceIndex::around(std::size_t begin, std::size_t 
   return {s, *std::ranges::lower_bound(last, after)};
 }
 
-std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end, std::size_t max_bytes) {
+std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end,
+                           std::size_t max_bytes) {
   return snippet_around(text, sentence_breaks(text), begin, end, max_bytes);
 }
 
-std::string snippet_around(std::string_view text, std::span<const std::size_t> breaks, std::size_t begin,
-                           std::size_t end, std::size_t max_bytes) {
+std::string snippet_around(std::string_view text, std::span<const std::size_t> breaks,
+                           std::size_t begin, std::size_t end, std::size_t max_bytes) {
   begin = std::min(begin, text.size());
   end = std::clamp(end, begin, text.size());
   // The last break at or before begin, and the first break at or after end.
@@ -436,7 +475,8 @@ std::string snippet_around(std::string_view text, std::span<const std::size_t> b
 
   // Too long: a window around the match, cut between words where possible.
   static constexpr std::string_view kEllipsis = "…";
-  const std::size_t room = max_bytes > 2 * kEllipsis.size() ? max_bytes - 2 * kEllipsis.size() : max_bytes;
+  const std::size_t room =
+      max_bytes > 2 * kEllipsis.size() ? max_bytes - 2 * kEllipsis.size() : max_bytes;
   std::size_t ws = begin - std::min(begin - s, room / 3);
   std::size_t we = std::min(e, ws + room);
   if (we < end) we = std::min(e, end);  // a match longer than the room stays whole

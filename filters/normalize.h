@@ -79,8 +79,8 @@ class SentenceIndex {
 // `max_bytes` long: a longer sentence is cut on UTF-8 and, where possible,
 // word boundaries around the match, with "…" marking each cut. `breaks` is
 // sentence_breaks(text), for callers taking several snippets of one text.
-std::string snippet_around(std::string_view text, std::span<const std::size_t> breaks, std::size_t begin,
-                           std::size_t end, std::size_t max_bytes = 300);
+std::string snippet_around(std::string_view text, std::span<const std::size_t> breaks,
+                           std::size_t begin, std::size_t end, std::size_t max_bytes = 300);
 std::string snippet_around(std::string_view text, std::size_t begin, std::size_t end,
                            std::size_t max_bytes = 300);
 

@@ -46,7 +46,9 @@ QueryNode::Field field_of(std::string_view name) {
   return QueryNode::Field::kLang;
 }
 
-bool is_meta(QueryNode::Field f) { return f == QueryNode::Field::kSource || f == QueryNode::Field::kLang; }
+bool is_meta(QueryNode::Field f) {
+  return f == QueryNode::Field::kSource || f == QueryNode::Field::kLang;
+}
 
 // NEAR/5, ONEAR/5, and a bare NEAR or ONEAR (an error the parser explains).
 bool is_near_operator(std::string_view w) {
@@ -77,7 +79,12 @@ std::optional<Quote> quote_at(std::string_view q, std::size_t i) {
 // Whitespace width at q[i] (0 when none): ASCII blanks and no-break space.
 std::size_t space_at(std::string_view q, std::size_t i) {
   switch (q[i]) {
-    case ' ': case '\t': case '\n': case '\r': case '\f': case '\v':
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case '\f':
+    case '\v':
       return 1;
     default:
       return q.substr(i, 2) == "\u00A0" ? 2 : 0;
@@ -110,7 +117,10 @@ Parsed<std::vector<Lexeme>> lex(std::string_view q) {
       while (i < q.size() && !ends_word(q, i)) ++i;
       std::string_view word = q.substr(start, i - start);
       if (word == "AND" || word == "OR" || word == "NOT") {
-        out.push_back({word == "AND" ? Lex::kAnd : word == "OR" ? Lex::kOr : Lex::kNot, word, start});
+        out.push_back({word == "AND"  ? Lex::kAnd
+                       : word == "OR" ? Lex::kOr
+                                      : Lex::kNot,
+                       word, start});
         continue;
       }
       if (is_near_operator(word)) {
@@ -125,7 +135,8 @@ Parsed<std::vector<Lexeme>> lex(std::string_view q) {
           break;
         }
       }
-      if (!word.empty()) out.push_back({Lex::kWord, word, static_cast<std::size_t>(word.data() - q.data())});
+      if (!word.empty())
+        out.push_back({Lex::kWord, word, static_cast<std::size_t>(word.data() - q.data())});
     }
   }
   out.push_back({Lex::kEnd, {}, q.size()});
@@ -195,7 +206,8 @@ class Parser {
   }
 
   static bool starts_unary(Lex k) {
-    return k == Lex::kWord || k == Lex::kPhrase || k == Lex::kLParen || k == Lex::kNot || k == Lex::kField;
+    return k == Lex::kWord || k == Lex::kPhrase || k == Lex::kLParen || k == Lex::kNot ||
+           k == Lex::kField;
   }
 
   Parsed<QueryNode> parse_and(int depth) {
@@ -256,7 +268,8 @@ class Parser {
       return error_at(op.offset, std::string(name) + " needs a distance from 1 to 1000, as in " +
                                      std::string(name) + "/5");
     }
-    const std::string what = std::string(op.text) + " takes a term, phrase or prefix on each side (or an OR of them)";
+    const std::string what =
+        std::string(op.text) + " takes a term, phrase or prefix on each side (or an OR of them)";
     if (peek().kind == Lex::kNot) return error_at(peek().offset, what);
     auto right = parse_operand(depth);
     if (!right) return right;
@@ -282,7 +295,8 @@ class Parser {
     const Lexeme& f = take();
     const auto field = field_of(f.text);
     if (peek().kind != Lex::kWord && peek().kind != Lex::kPhrase && peek().kind != Lex::kLParen) {
-      return error_at(f.offset, std::string(f.text) + " with no word, phrase or '(' right after it");
+      return error_at(f.offset,
+                      std::string(f.text) + " with no word, phrase or '(' right after it");
     }
     if (is_meta(field)) return parse_meta(f, field);
     const bool group = peek().kind == Lex::kLParen;
@@ -295,15 +309,17 @@ class Parser {
 
   // source:id, lang:ar, source:(a OR b): values as written, not normalized.
   Parsed<QueryNode> parse_meta(const Lexeme& f, QueryNode::Field field) {
-    const std::string usage = field == QueryNode::Field::kSource
-                                  ? "source: takes a source id or a (a OR b) group of them"
-                                  : "lang: takes a language code such as ar or en-GB, or a (a OR b) group of them";
+    const std::string usage =
+        field == QueryNode::Field::kSource
+            ? "source: takes a source id or a (a OR b) group of them"
+            : "lang: takes a language code such as ar or en-GB, or a (a OR b) group of them";
     auto value = [&]() -> Parsed<QueryNode> {
       if (peek().kind != Lex::kWord) return error_at(peek().offset, usage);
       const Lexeme& l = take();
       if (field == QueryNode::Field::kLang) {
         bool ok = true;
-        for (char c : l.text) ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-');
+        for (char c : l.text)
+          ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-');
         if (!ok || l.text.size() < 2 || l.text.size() > 35) return error_at(l.offset, usage);
       }
       QueryNode n;
@@ -326,7 +342,8 @@ class Parser {
       alternatives.push_back(std::move(*n));
       if (peek().kind == Lex::kRParen) break;
       if (peek().kind != Lex::kOr) {
-        if (peek().kind == Lex::kEnd) return error_at(open.offset, "unbalanced parenthesis: '(' is never closed");
+        if (peek().kind == Lex::kEnd)
+          return error_at(open.offset, "unbalanced parenthesis: '(' is never closed");
         return error_at(peek().offset, usage);
       }
       take();
@@ -339,10 +356,12 @@ class Parser {
 
   // Applies a field to every term under `n`; a nested different field is an error.
   static std::optional<ParseError> set_field(QueryNode& n, QueryNode::Field field) {
-    if (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase || n.kind == QueryNode::Kind::kMeta) {
+    if (n.kind == QueryNode::Kind::kTerm || n.kind == QueryNode::Kind::kPhrase ||
+        n.kind == QueryNode::Kind::kMeta) {
       if (n.field != QueryNode::Field::kAny && n.field != field) {
-        return ParseError{n.offset, "conflicting fields: " + std::string(field_name(field)) + " and " +
-                                        std::string(field_name(n.field)) + " on the same term"};
+        return ParseError{n.offset, "conflicting fields: " + std::string(field_name(field)) +
+                                        " and " + std::string(field_name(n.field)) +
+                                        " on the same term"};
       }
       n.field = field;
       return std::nullopt;
@@ -401,7 +420,8 @@ class Parser {
     std::size_t base = l.offset;  // where `text` starts in the query
     if (l.kind == Lex::kWord) {
       if (text.starts_with('=')) {
-        if (text.size() == 1) return error_at(l.offset, "'=' must be followed right away by a word or a phrase");
+        if (text.size() == 1)
+          return error_at(l.offset, "'=' must be followed right away by a word or a phrase");
         n.exact = true;
         text.remove_prefix(1);
         ++base;
@@ -410,15 +430,20 @@ class Parser {
       if (const std::size_t tilde = text.find('~'); tilde != std::string_view::npos) {
         const std::string_view edits = text.substr(tilde + 1);
         if (edits != "1") {
-          const bool number = !edits.empty() && std::ranges::all_of(edits, [](char c) { return c >= '0' && c <= '9'; });
-          return error_at(base + tilde, number ? "only one edit is supported: write ~1"
-                                               : "'~' marks a fuzzy word only as ~1 at the end of a word");
+          const bool number = !edits.empty() && std::ranges::all_of(edits, [](char c) {
+            return c >= '0' && c <= '9';
+          });
+          return error_at(base + tilde,
+                          number ? "only one edit is supported: write ~1"
+                                 : "'~' marks a fuzzy word only as ~1 at the end of a word");
         }
         n.fuzzy = true;
         text.remove_suffix(2);
-        if (text.ends_with('*')) return error_at(base + tilde, "a prefix* cannot also be fuzzy (~1)");
+        if (text.ends_with('*'))
+          return error_at(base + tilde, "a prefix* cannot also be fuzzy (~1)");
       }
-      if (const std::size_t star = text.find('*'); star != std::string_view::npos && star + 1 != text.size()) {
+      if (const std::size_t star = text.find('*');
+          star != std::string_view::npos && star + 1 != text.size()) {
         return error_at(base + star, "'*' marks a prefix only at the end of a word");
       }
       if (text.size() > 1 && text.ends_with('*')) {
@@ -432,11 +457,13 @@ class Parser {
         return error_at(base + text.size(), "'*' must follow a letter or digit");
       }
       if (code_points(tokens.back().key) < kMinPrefix) {
-        return error_at(base + tokens.back().begin, "prefix too short: give at least 3 letters before '*'");
+        return error_at(base + tokens.back().begin,
+                        "prefix too short: give at least 3 letters before '*'");
       }
     }
     if (n.fuzzy && tokens.size() > 1) {
-      return error_at(base, "~1 applies to one word; write each word of " + quoted(text) + " apart");
+      return error_at(base,
+                      "~1 applies to one word; write each word of " + quoted(text) + " apart");
     }
     if (n.fuzzy && !tokens.empty() && code_points(tokens[0].key) < kMinFuzzy) {
       return error_at(base, "fuzzy word too short: ~1 needs a word of at least 5 letters");
@@ -446,10 +473,12 @@ class Parser {
       n.bare_words.push_back(std::move(t.alt_key));
     }
     if (n.words.empty()) {
-      if (l.kind != Lex::kPhrase) return error_at(base, quoted(text) + " has no letters or digits to match");
+      if (l.kind != Lex::kPhrase)
+        return error_at(base, quoted(text) + " has no letters or digits to match");
       bool blank = true;
       for (std::size_t i = 0; i < l.text.size(); ++i) blank = blank && space_at(l.text, i) > 0;
-      return error_at(l.offset, blank ? "empty phrase" : "phrase has no letters or digits to match");
+      return error_at(l.offset,
+                      blank ? "empty phrase" : "phrase has no letters or digits to match");
     }
     return n;
   }
@@ -461,7 +490,9 @@ class Parser {
 }  // namespace
 
 Result<QueryNode> parse_query(std::string_view query, const SourcePos& pos) {
-  auto failed = [&](const ParseError& e) { return fail(Errc::kInvalid, query_internal::format_error(query, pos, e)); };
+  auto failed = [&](const ParseError& e) {
+    return fail(Errc::kInvalid, query_internal::format_error(query, pos, e));
+  };
   auto lexemes = lex(query);
   if (!lexemes) return failed(lexemes.error());
   if (lexemes->size() == 1) return failed({0, "empty query"});

@@ -30,15 +30,15 @@ struct QueryNode {
   // without its field: prefix) and its normalized words. A term the tokenizer
   // splits ("al-Sisi", "Obama's") has several words and matches as a phrase.
   std::string text;
-  std::vector<std::string> words;      // carrier-form keys (see filters/normalize.h)
-  std::vector<std::string> bare_words; // bare-hamza forms, "" where same as the key
+  std::vector<std::string> words;       // carrier-form keys (see filters/normalize.h)
+  std::vector<std::string> bare_words;  // bare-hamza forms, "" where same as the key
   Field field = Field::kAny;
-  bool prefix = false;     // written word*: the last word matches any word it begins
-  bool exact = false;      // written =word or ="phrase": no Arabic proclitic variants
-  bool fuzzy = false;      // written word~1: also matches words one edit away
-  bool ordered = false;    // kNear: ONEAR
-  int distance = 0;        // kNear: at most this many token positions apart (1 = adjacent)
-  std::size_t offset = 0;  // byte offset of the node's first character in the query
+  bool prefix = false;              // written word*: the last word matches any word it begins
+  bool exact = false;               // written =word or ="phrase": no Arabic proclitic variants
+  bool fuzzy = false;               // written word~1: also matches words one edit away
+  bool ordered = false;             // kNear: ONEAR
+  int distance = 0;                 // kNear: at most this many token positions apart (1 = adjacent)
+  std::size_t offset = 0;           // byte offset of the node's first character in the query
   std::vector<QueryNode> children;  // kAnd, kOr: two or more; kNot: one
 };
 

@@ -9,11 +9,16 @@ namespace query_internal {
 
 std::string_view field_name(QueryNode::Field f) {
   switch (f) {
-    case QueryNode::Field::kTitle: return "title:";
-    case QueryNode::Field::kBody: return "body:";
-    case QueryNode::Field::kSource: return "source:";
-    case QueryNode::Field::kLang: return "lang:";
-    case QueryNode::Field::kAny: break;
+    case QueryNode::Field::kTitle:
+      return "title:";
+    case QueryNode::Field::kBody:
+      return "body:";
+    case QueryNode::Field::kSource:
+      return "source:";
+    case QueryNode::Field::kLang:
+      return "lang:";
+    case QueryNode::Field::kAny:
+      break;
   }
   return "";
 }
@@ -98,8 +103,8 @@ std::string format_error(std::string_view query, const SourcePos& pos, const Par
     }
   }
   const std::string file = pos.file.empty() ? "<query>" : pos.file;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + e.message + "\n    " +
-         std::string(text) + "\n    " + caret + "^";
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + e.message +
+         "\n    " + std::string(text) + "\n    " + caret + "^";
 }
 
 namespace {
@@ -137,7 +142,9 @@ void print(const QueryNode& n, std::string& out) {
     case QueryNode::Kind::kAnd:
     case QueryNode::Kind::kOr:
     case QueryNode::Kind::kNot:
-      out += n.kind == QueryNode::Kind::kAnd ? "(AND" : n.kind == QueryNode::Kind::kOr ? "(OR" : "(NOT";
+      out += n.kind == QueryNode::Kind::kAnd  ? "(AND"
+             : n.kind == QueryNode::Kind::kOr ? "(OR"
+                                              : "(NOT";
       for (const auto& c : n.children) {
         out += ' ';
         print(c, out);

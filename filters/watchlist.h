@@ -18,12 +18,12 @@ struct SourcePos {
 struct Rule {
   std::string id;
   std::string query;
-  SourcePos query_pos;  // position of the query's first character (inside the quotes)
-  std::vector<std::string> sources;    // only these source ids; empty = all
+  SourcePos query_pos;               // position of the query's first character (inside the quotes)
+  std::vector<std::string> sources;  // only these source ids; empty = all
   std::vector<std::string> languages;  // only these languages; empty = all
   std::string severity;
   std::vector<std::string> tags;
-  bool exact = false;  // no proclitic variants for any term
+  bool exact = false;         // no proclitic variants for any term
   bool fold_accents = false;  // Latin accents ignored on both sides: etat matches État
 };
 

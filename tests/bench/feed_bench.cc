@@ -6,7 +6,8 @@
 //
 //   cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
 //   cmake --build build-release -j2 --target feed_bench
-//   build-release/bench/feed_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   build-release/bench/feed_bench --benchmark_repetitions=5
+//   --benchmark_report_aggregates_only=true
 //
 // Target: >= 100,000 items/s (python feedparser does about 2,000 here).
 #include <benchmark/benchmark.h>
@@ -53,7 +54,8 @@ struct Lcg {
 
 std::vector<std::string> arabic_sentences() {
   std::vector<std::string> out;
-  const std::filesystem::path dir = std::filesystem::path(NW_SHARED_DIR) / "samples" / "arabic-news";
+  const std::filesystem::path dir =
+      std::filesystem::path(NW_SHARED_DIR) / "samples" / "arabic-news";
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
   std::sort(files.begin(), files.end());
@@ -96,10 +98,13 @@ std::vector<Item> make_items() {
     const bool arabic = i % 2 == 0;
     it.title = arabic ? ar[rng.next() % ar.size()].substr(0, 160) : kEnglish[rng.next() % 5];
     if (arabic) {  // cut at a character boundary
-      while (!it.title.empty() && (static_cast<unsigned char>(it.title.back()) & 0xC0) == 0x80) it.title.pop_back();
-      if (!it.title.empty() && static_cast<unsigned char>(it.title.back()) >= 0xC0) it.title.pop_back();
+      while (!it.title.empty() && (static_cast<unsigned char>(it.title.back()) & 0xC0) == 0x80)
+        it.title.pop_back();
+      if (!it.title.empty() && static_cast<unsigned char>(it.title.back()) >= 0xC0)
+        it.title.pop_back();
     }
-    it.link = "https://news.example.com/" + std::string(arabic ? "ar" : "en") + "/2020/06/story-" + std::to_string(i);
+    it.link = "https://news.example.com/" + std::string(arabic ? "ar" : "en") + "/2020/06/story-" +
+              std::to_string(i);
     it.guid = "news-example-" + std::to_string(100000 + i);
     const int day = 1 + i % 28, hour = i % 24, minute = (i * 7) % 60;
     char buf[64];
@@ -121,13 +126,16 @@ std::vector<Item> make_items() {
 }
 
 std::string make_rss(const std::vector<Item>& items, const char* encoding) {
-  std::string x = std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n" +
-                  "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n"
-                  "<title>الأخبار - News</title>\n<link>https://news.example.com/</link>\n<ttl>15</ttl>\n";
+  std::string x =
+      std::string("<?xml version=\"1.0\" encoding=\"") + encoding + "\"?>\n" +
+      "<rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<channel>\n"
+      "<title>الأخبار - News</title>\n<link>https://news.example.com/</link>\n<ttl>15</ttl>\n";
   for (const Item& it : items) {
-    x += "<item>\n<title>" + it.title + "</title>\n<link>" + it.link + "</link>\n<guid isPermaLink=\"false\">" +
-         it.guid + "</guid>\n<pubDate>" + it.date_rfc + "</pubDate>\n<dc:creator>" + it.author +
-         "</dc:creator>\n<category>news</category>\n<description><![CDATA[" + it.body + "]]></description>\n";
+    x += "<item>\n<title>" + it.title + "</title>\n<link>" + it.link +
+         "</link>\n<guid isPermaLink=\"false\">" + it.guid + "</guid>\n<pubDate>" + it.date_rfc +
+         "</pubDate>\n<dc:creator>" + it.author +
+         "</dc:creator>\n<category>news</category>\n<description><![CDATA[" + it.body +
+         "]]></description>\n";
     if (it.enclosure) {
       x += "<enclosure url=\"" + it.link + ".jpg\" type=\"image/jpeg\" length=\"48213\"/>\n";
     }
@@ -148,7 +156,8 @@ std::string make_atom(const std::vector<Item>& items) {
          it.date_iso + "</updated>\n<author><name>" + it.author + "</name></author>\n" +
          "<content type=\"html\"><![CDATA[" + it.body + "]]></content>\n";
     if (it.enclosure) {
-      x += "<link rel=\"enclosure\" href=\"" + it.link + ".jpg\" type=\"image/jpeg\" length=\"48213\"/>\n";
+      x += "<link rel=\"enclosure\" href=\"" + it.link +
+           ".jpg\" type=\"image/jpeg\" length=\"48213\"/>\n";
     }
     x += "</entry>\n";
   }
@@ -199,24 +208,30 @@ const Corpus& corpus() {
 }
 
 void run(benchmark::State& state, const std::string& doc, const char* expected_encoding) {
-  const nw::FeedParseOptions options{.url = "https://news.example.com/feed.xml", .content_type = ""};
+  const nw::FeedParseOptions options{.url = "https://news.example.com/feed.xml",
+                                     .content_type = ""};
   size_t items = 0;
   for (auto _ : state) {
     nw::Result<nw::Feed> feed = nw::parse_feed(doc, options);
-    if (!feed || feed->entries.size() != static_cast<size_t>(kItems) || feed->encoding != expected_encoding) {
+    if (!feed || feed->entries.size() != static_cast<size_t>(kItems) ||
+        feed->encoding != expected_encoding) {
       state.SkipWithError("parse failed or lost items");
       return;
     }
     items += feed->entries.size();
     benchmark::DoNotOptimize(feed->entries.back().summary.data());
   }
-  state.counters["items/s"] = benchmark::Counter(static_cast<double>(items), benchmark::Counter::kIsRate);
+  state.counters["items/s"] =
+      benchmark::Counter(static_cast<double>(items), benchmark::Counter::kIsRate);
   state.counters["MB"] = static_cast<double>(doc.size()) / (1024.0 * 1024.0);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(doc.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(doc.size()));
 }
 
 void BM_ParseRssUtf8(benchmark::State& state) { run(state, corpus().rss_utf8, "utf-8"); }
-void BM_ParseRssWindows1256(benchmark::State& state) { run(state, corpus().rss_cp1256, "windows-1256"); }
+void BM_ParseRssWindows1256(benchmark::State& state) {
+  run(state, corpus().rss_cp1256, "windows-1256");
+}
 void BM_ParseAtomUtf8(benchmark::State& state) { run(state, corpus().atom, "utf-8"); }
 
 // Rates are per CPU second: parsing is single-threaded, and on the shared

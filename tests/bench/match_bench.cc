@@ -5,12 +5,12 @@
 // (tests/data/bench/*_words.txt and the Arabic samples).
 //
 //   match_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-//   match_bench --benchmark_filter=BM_Match --benchmark_repetitions=9 --benchmark_enable_random_interleaving=true
+//   match_bench --benchmark_filter=BM_Match --benchmark_repetitions=9
+//   --benchmark_enable_random_interleaving=true
 //     (sizes interleaved: steadier ratios on a shared, noisy machine)
 //   match_bench --rss=100000   # peak RSS of compiling that many rules, in a fresh process
-#include <sys/resource.h>
-
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -64,15 +64,19 @@ struct Corpus {
   std::vector<std::string> titles, bodies, languages;
 };
 
-const char* const kSamples[] = {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"};
+const char* const kSamples[] = {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt",
+                                "003_1c09f43d1289937b.txt"};
 
 // An English wire story of about 5 KB: function words and topic words around
 // a handful of people, places and organisations from the vocabulary.
 std::string english_article(const Vocabulary& v, std::mt19937& rng) {
   static const std::vector<std::string> filler = {
-      "the", "of", "and", "to", "in", "a", "said", "on", "for", "that", "with", "was", "by", "at", "from",
-      "officials", "government", "minister", "president", "told", "reporters", "after", "talks", "would",
-      "not", "forces", "their", "new", "week", "security", "country", "also", "has", "been", "more", "than"};
+      "the",       "of",     "and",       "to",        "in",         "a",
+      "said",      "on",     "for",       "that",      "with",       "was",
+      "by",        "at",     "from",      "officials", "government", "minister",
+      "president", "told",   "reporters", "after",     "talks",      "would",
+      "not",       "forces", "their",     "new",       "week",       "security",
+      "country",   "also",   "has",       "been",      "more",       "than"};
   auto pick = [&](const std::vector<std::string>& words) { return words[rng() % words.size()]; };
   std::vector<std::string> cast;
   for (int i = 0; i < 4; ++i) cast.push_back(pick(v.at("first")) + " " + pick(v.at("last")));
@@ -122,7 +126,8 @@ std::string prefix_of(const std::string& word, std::size_t letters) {
 // Analyst-style rules: a fixed cast of people per language (given + family
 // name), places, organisations and topic words, combined the way monitoring
 // desks write them.
-std::vector<Watchlist> make_watchlists(int count, const Vocabulary& english, const Vocabulary& arabic) {
+std::vector<Watchlist> make_watchlists(int count, const Vocabulary& english,
+                                       const Vocabulary& arabic) {
   std::mt19937 rng(42);
   auto pick = [&](const std::vector<std::string>& words) { return words[rng() % words.size()]; };
   struct Lang {
@@ -133,7 +138,8 @@ std::vector<Watchlist> make_watchlists(int count, const Vocabulary& english, con
   for (const Vocabulary* v : {&english, &arabic}) {
     Lang l{v, {}};
     // A bigger desk watches more people, not the same people more often.
-    for (int i = 0; i < std::max(3000, count / 4); ++i) l.people.push_back(pick(v->at("first")) + " " + pick(v->at("last")));
+    for (int i = 0; i < std::max(3000, count / 4); ++i)
+      l.people.push_back(pick(v->at("first")) + " " + pick(v->at("last")));
     langs.push_back(std::move(l));
   }
   Watchlist list{"bench", "bench.toml", {}};
@@ -147,17 +153,36 @@ std::vector<Watchlist> make_watchlists(int count, const Vocabulary& english, con
     const std::string org = pick(v.at("org")), topic = pick(v.at("topic"));
     std::string q;
     switch (rng() % 10) {
-      case 0: q = "\"" + person + "\""; break;
-      case 1: q = "\"" + person + "\" AND (" + place + " OR " + place2 + ")"; break;
-      case 2: q = "\"" + person + "\" AND " + topic; break;
-      case 3: q = "\"" + person + "\" NEAR/5 " + topic; break;
-      case 4: q = family + " ONEAR/3 " + org; break;
-      case 5: q = prefix_of(family, 4) + " AND " + place + " AND " + topic; break;
-      case 6: q = "\"" + person + "\" OR \"" + pick(l.people) + "\""; break;
-      case 7: q = "title:" + family + " " + place + " NOT " + topic; break;
-      case 8: q = org + " AND " + topic + " AND " + place; break;
+      case 0:
+        q = "\"" + person + "\"";
+        break;
+      case 1:
+        q = "\"" + person + "\" AND (" + place + " OR " + place2 + ")";
+        break;
+      case 2:
+        q = "\"" + person + "\" AND " + topic;
+        break;
+      case 3:
+        q = "\"" + person + "\" NEAR/5 " + topic;
+        break;
+      case 4:
+        q = family + " ONEAR/3 " + org;
+        break;
+      case 5:
+        q = prefix_of(family, 4) + " AND " + place + " AND " + topic;
+        break;
+      case 6:
+        q = "\"" + person + "\" OR \"" + pick(l.people) + "\"";
+        break;
+      case 7:
+        q = "title:" + family + " " + place + " NOT " + topic;
+        break;
+      case 8:
+        q = org + " AND " + topic + " AND " + place;
+        break;
       default:
-        q = "(\"" + person + "\" OR \"" + pick(l.people) + "\") NEAR/10 (" + place + " OR " + place2 + ")";
+        q = "(\"" + person + "\" OR \"" + pick(l.people) + "\") NEAR/10 (" + place + " OR " +
+            place2 + ")";
         break;
     }
     Rule r;
@@ -171,11 +196,13 @@ std::vector<Watchlist> make_watchlists(int count, const Vocabulary& english, con
 }
 
 const Vocabulary& english() {
-  static const Vocabulary v = read_vocabulary(std::string(NW_TEST_DATA) + "/bench/english_words.txt");
+  static const Vocabulary v =
+      read_vocabulary(std::string(NW_TEST_DATA) + "/bench/english_words.txt");
   return v;
 }
 const Vocabulary& arabic() {
-  static const Vocabulary v = read_vocabulary(std::string(NW_TEST_DATA) + "/bench/arabic_words.txt");
+  static const Vocabulary v =
+      read_vocabulary(std::string(NW_TEST_DATA) + "/bench/arabic_words.txt");
   return v;
 }
 const Corpus& corpus() {
@@ -204,7 +231,8 @@ void BM_Match(benchmark::State& state) {
   std::size_t i = 0, hits = 0, articles = 0;
   for (auto _ : state) {
     const std::size_t k = i++ % c.bodies.size();
-    auto h = matcher->match({.title = c.titles[k], .body = c.bodies[k], .source = "wire", .language = c.languages[k]});
+    auto h = matcher->match(
+        {.title = c.titles[k], .body = c.bodies[k], .source = "wire", .language = c.languages[k]});
     hits += h.size();
     ++articles;
     benchmark::DoNotOptimize(h);
@@ -277,8 +305,10 @@ int report_rss(int rules) {
   auto m = Matcher::compile(lists);
   const auto t1 = std::chrono::steady_clock::now();
   if (!m) return 2;
-  std::printf("rules=%d compile_ms=%lld peak_rss_mib=%.1f (at start %.1f, rules generated %.1f)\n", rules,
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()),
+  std::printf("rules=%d compile_ms=%lld peak_rss_mib=%.1f (at start %.1f, rules generated %.1f)\n",
+              rules,
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()),
               max_rss_kib() / 1024.0, before / 1024.0, generated / 1024.0);
   return 0;
 }
@@ -287,7 +317,8 @@ int report_rss(int rules) {
 }  // namespace nw
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strncmp(argv[1], "--rss=", 6) == 0) return nw::report_rss(std::atoi(argv[1] + 6));
+  if (argc == 2 && std::strncmp(argv[1], "--rss=", 6) == 0)
+    return nw::report_rss(std::atoi(argv[1] + 6));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

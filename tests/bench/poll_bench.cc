@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -28,8 +29,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "daemon/clock.h"
 #include "daemon/publisher.h"
@@ -55,9 +54,10 @@ constexpr std::string_view kFeed =
   epoll_event ev{.events = EPOLLIN, .data = {.fd = listener}};
   epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
   std::unordered_map<int, std::string> buffers;
-  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: \"v1\"\r\n"
-                         "Content-Length: " + std::to_string(kFeed.size()) + "\r\n\r\n" +
-                         std::string(kFeed);
+  const std::string ok =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: \"v1\"\r\n"
+      "Content-Length: " +
+      std::to_string(kFeed.size()) + "\r\n\r\n" + std::string(kFeed);
   epoll_event events[256];
   char buf[8192];
   for (;;) {
@@ -121,12 +121,14 @@ class CountingFetcher final : public nw::Fetcher {
   explicit CountingFetcher(nw::Fetcher& inner) : inner_(inner) {}
   void submit(nw::FetchRequest request, Done done) override {
     ++submitted;
-    inner_.submit(std::move(request), [this, done = std::move(done)](nw::Result<nw::FetchResponse> r) {
-      ++completed;
-      if (!r || r->status != 304) ++not_304;
-      if (!r && errors_shown++ < 3) std::fprintf(stderr, "error: %s\n", r.error().message.c_str());
-      done(std::move(r));
-    });
+    inner_.submit(std::move(request),
+                  [this, done = std::move(done)](nw::Result<nw::FetchResponse> r) {
+                    ++completed;
+                    if (!r || r->status != 304) ++not_304;
+                    if (!r && errors_shown++ < 3)
+                      std::fprintf(stderr, "error: %s\n", r.error().message.c_str());
+                    done(std::move(r));
+                  });
   }
   void run(std::chrono::milliseconds max_wait) override { inner_.run(max_wait); }
   std::size_t pending() const override { return inner_.pending(); }
@@ -146,16 +148,23 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long sources = 10'000, hosts = 500, interval_s = 60, polls = 20'000, segments = 5, spacing_ms = 500;
+  long sources = 10'000, hosts = 500, interval_s = 60, polls = 20'000, segments = 5,
+       spacing_ms = 500;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const long v = std::atol(argv[i + 1]);
-    if (k == "--sources") sources = v;
-    else if (k == "--hosts") hosts = v;
-    else if (k == "--interval") interval_s = v;
-    else if (k == "--polls") polls = v;
-    else if (k == "--segments") segments = v;
-    else if (k == "--spacing-ms") spacing_ms = v;
+    if (k == "--sources")
+      sources = v;
+    else if (k == "--hosts")
+      hosts = v;
+    else if (k == "--interval")
+      interval_s = v;
+    else if (k == "--polls")
+      polls = v;
+    else if (k == "--segments")
+      segments = v;
+    else if (k == "--spacing-ms")
+      spacing_ms = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -168,7 +177,8 @@ int main(int argc, char** argv) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(listener, 4096) != 0 ||
+  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(listener, 4096) != 0 ||
       getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     std::perror("server socket");
     return 1;
@@ -178,8 +188,8 @@ int main(int argc, char** argv) {
   if (server == 0) serve(listener);
   close(listener);
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("poll_bench_" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("poll_bench_" + std::to_string(getpid()));
   int rc = 0;
   {
     auto store = nw::open_sqlite_store(dir);
@@ -196,9 +206,11 @@ int main(int argc, char** argv) {
     const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock.now());
     std::mt19937 rng(42);
     for (long i = 0; i < sources; ++i) {
-      const std::string url = "http://h" + std::to_string(i % hosts) + ".localhost:" +
-                              std::to_string(port) + "/feed/" + std::to_string(i) + ".xml";
-      nw::SourceConfig s{.id = "s" + std::to_string(i), .url = url,
+      const std::string url = "http://h" + std::to_string(i % hosts) +
+                              ".localhost:" + std::to_string(port) + "/feed/" + std::to_string(i) +
+                              ".xml";
+      nw::SourceConfig s{.id = "s" + std::to_string(i),
+                         .url = url,
                          .interval = std::chrono::seconds(interval_s),
                          .min_interval = std::chrono::seconds(interval_s),
                          .max_interval = std::chrono::seconds(interval_s)};
@@ -206,7 +218,8 @@ int main(int argc, char** argv) {
       st.config_url = st.url = url;
       st.etag = "\"v1\"";
       st.initialized = true;
-      st.next_poll = now + std::chrono::seconds(std::uniform_int_distribution<long>(0, interval_s - 1)(rng));
+      st.next_poll =
+          now + std::chrono::seconds(std::uniform_int_distribution<long>(0, interval_s - 1)(rng));
       if (auto saved = (*store)->save_source(s.id, st); !saved) {
         std::fprintf(stderr, "%s\n", saved.error().message.c_str());
         return 1;
@@ -220,8 +233,9 @@ int main(int argc, char** argv) {
     nw::Watcher watcher(fetcher, **store, **publisher, clock, {});
     watcher.set_sources(std::move(configs));
 
-    std::printf("poll_bench: %ld sources on %ld hosts, interval %lds, host spacing %ldms, server port %d\n",
-                sources, hosts, interval_s, spacing_ms, port);
+    std::printf(
+        "poll_bench: %ld sources on %ld hosts, interval %lds, host spacing %ldms, server port %d\n",
+        sources, hosts, interval_s, spacing_ms, port);
     std::printf("after setup: VmRSS %ld kB\n", status_kb("VmRSS:"));
     std::printf("%8s %8s %8s %10s %12s %8s %10s\n", "segment", "polls", "wall_s", "cpu_s",
                 "cpu_s/1kpoll", "cpu_%", "VmRSS_kB");
@@ -241,9 +255,10 @@ int main(int argc, char** argv) {
                   share.back(), status_kb("VmRSS:"));
       std::fflush(stdout);
     }
-    std::printf("median: %.4f CPU s per 1000 polls, %.2f%% CPU; peak RSS %ld kB (VmHWM); "
-                "%ld of %ld answers were not 304\n",
-                median(per_k), median(share), status_kb("VmHWM:"), fetcher.not_304, fetcher.completed);
+    std::printf(
+        "median: %.4f CPU s per 1000 polls, %.2f%% CPU; peak RSS %ld kB (VmHWM); "
+        "%ld of %ld answers were not 304\n",
+        median(per_k), median(share), status_kb("VmHWM:"), fetcher.not_304, fetcher.completed);
     if (fetcher.not_304 > 0) rc = 1;
   }
   kill(server, SIGTERM);

@@ -613,7 +613,8 @@ min_interval = "10m"
   auto r = load_config(bad.file());
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message,
-            bad.file().string() + ":5:16: 'min_interval' in [[source]] must not be longer than 'interval'");
+            bad.file().string() +
+                ":5:16: 'min_interval' in [[source]] must not be longer than 'interval'");
 }
 
 }  // namespace

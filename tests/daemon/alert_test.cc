@@ -39,7 +39,8 @@ Alert full_alert() {
   a.published = at(2020, 6, 3, 9, 15, 0);
   a.fetched = at(2020, 6, 3, 9, 17, 30);
   a.matched = {"حفتر", "للقاهرة"};
-  a.snippet = "زيارة حفتر للقاهرة تأتي في وقت يواصل فيه الجيش الليبي تقدمه نحو قلب العاصمة الليبية طرابلس";
+  a.snippet =
+      "زيارة حفتر للقاهرة تأتي في وقت يواصل فيه الجيش الليبي تقدمه نحو قلب العاصمة الليبية طرابلس";
   a.severity = "high";
   a.tags = {"libya", "egypt"};
   return a;
@@ -205,8 +206,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "\"matched\" holds a non-string"},
         BadCase{"tags not strings", minimal_with(R"("matched")", R"("tags":[null],"matched")"),
                 "\"tags\" holds a non-string"},
-        BadCase{"severity number",
-                minimal_with(R"("matched")", R"("severity":5,"matched")"),
+        BadCase{"severity number", minimal_with(R"("matched")", R"("severity":5,"matched")"),
                 "\"severity\" is not a string"}),
     [](const testing::TestParamInfo<BadCase>& info) {
       std::string n = info.param.name;

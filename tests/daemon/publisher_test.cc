@@ -164,15 +164,17 @@ TEST(ZmqPublisher, PortInUseIsAnIoErrorNamingTheEndpoint) {
   auto second = bind_zmq_publisher(ep);
   ASSERT_FALSE(second.has_value());
   EXPECT_EQ(second.error().code, Errc::kIo);
-  EXPECT_EQ(second.error().message, "cannot bind ZeroMQ endpoint " + ep + ": Address already in use");
+  EXPECT_EQ(second.error().message,
+            "cannot bind ZeroMQ endpoint " + ep + ": Address already in use");
 }
 
 TEST(ZmqPublisher, PortOutOfRangeIsRefusedNotTruncated) {
   // libzmq alone would bind 99999 & 0xffff = 34463.
   auto pub = bind_zmq_publisher("tcp://127.0.0.1:99999");
   ASSERT_FALSE(pub.has_value());
-  EXPECT_EQ(pub.error().message, "cannot bind ZeroMQ endpoint tcp://127.0.0.1:99999: port \"99999\" "
-                                 "is not a number from 0 to 65535");
+  EXPECT_EQ(pub.error().message,
+            "cannot bind ZeroMQ endpoint tcp://127.0.0.1:99999: port \"99999\" "
+            "is not a number from 0 to 65535");
 }
 
 class BadEndpointTest : public testing::TestWithParam<const char*> {};
@@ -181,17 +183,17 @@ TEST_P(BadEndpointTest, IsAnIoErrorNamingTheEndpoint) {
   auto pub = bind_zmq_publisher(GetParam());
   ASSERT_FALSE(pub.has_value());
   EXPECT_EQ(pub.error().code, Errc::kIo);
-  EXPECT_EQ(pub.error().message.rfind(std::string("cannot bind ZeroMQ endpoint ") + GetParam() + ": ",
-                                      0),
-            0u)
+  EXPECT_EQ(
+      pub.error().message.rfind(std::string("cannot bind ZeroMQ endpoint ") + GetParam() + ": ", 0),
+      0u)
       << pub.error().message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadEndpointTest,
                          testing::Values("", "nonsense", "tcp://", "tcp://127.0.0.1:99999",
                                          "tcp://127.0.0.1:65536", "tcp://127.0.0.1:5556x",
-                                         "tcp://127.0.0.1:",
-                                         "tcp://256.1.1.1:5556", "bogus://127.0.0.1:5556"));
+                                         "tcp://127.0.0.1:", "tcp://256.1.1.1:5556",
+                                         "bogus://127.0.0.1:5556"));
 
 }  // namespace
 }  // namespace nw

@@ -16,7 +16,7 @@ TEST(Scheduler, EachSourceOnItsOwnInterval) {
   Scheduler s(clock, {});
   s.add("fast", 2s);
   s.add("slow", 10s);
-  EXPECT_EQ(s.take_due(), (std::vector<std::string>{"fast", "slow"}) );
+  EXPECT_EQ(s.take_due(), (std::vector<std::string>{"fast", "slow"}));
   EXPECT_TRUE(s.take_due().empty());  // in flight
   s.finish("fast", true, 0);
   s.finish("slow", true, 0);
@@ -39,8 +39,12 @@ TEST(Scheduler, FailuresBackOffExponentiallyWithCap) {
   s.add("x", 10s);
   s.take_due();
   const auto t0 = clock.now();
-  struct Case { int failures; double lo, hi; };
-  for (Case c : {Case{1, 8, 12}, Case{2, 16, 24}, Case{3, 32, 48}, Case{5, 80, 120}, Case{12, 80, 120}}) {
+  struct Case {
+    int failures;
+    double lo, hi;
+  };
+  for (Case c :
+       {Case{1, 8, 12}, Case{2, 16, 24}, Case{3, 32, 48}, Case{5, 80, 120}, Case{12, 80, 120}}) {
     const auto due = s.finish("x", false, c.failures);
     const double secs = std::chrono::duration<double>(due - t0).count();
     EXPECT_GE(secs, c.lo) << c.failures;
@@ -67,7 +71,6 @@ TEST(Scheduler, StoredDueTimeAndRemoval) {
   EXPECT_FALSE(s.until_next());
 }
 
-
 TEST(Scheduler, SetIntervalAppliesFromTheNextFinish) {
   test::FakeClock clock;
   Scheduler s(clock, {});
@@ -84,7 +87,8 @@ TEST(Scheduler, SetIntervalAppliesFromTheNextFinish) {
 TEST(Scheduler, TenThousandSourcesComeDueInOrder) {
   test::FakeClock clock;
   Scheduler s(clock, {});
-  for (int i = 0; i < 10'000; ++i) s.add("s" + std::to_string(i), 60s, clock.now() + std::chrono::milliseconds(6 * i));
+  for (int i = 0; i < 10'000; ++i)
+    s.add("s" + std::to_string(i), 60s, clock.now() + std::chrono::milliseconds(6 * i));
   std::set<std::string> taken;
   std::string last;
   for (int step = 0; step < 100; ++step) {
@@ -94,12 +98,16 @@ TEST(Scheduler, TenThousandSourcesComeDueInOrder) {
     }
     clock.advance(600ms);
   }
-  EXPECT_EQ(taken.size(), 9'901u);  // due at 0 .. 59.4s
+  EXPECT_EQ(taken.size(), 9'901u);                          // due at 0 .. 59.4s
   EXPECT_EQ(s.until_next(), std::chrono::milliseconds(0));  // the clock is at 60s: s9901 is late
 }
 
 TEST(IntervalBounds, DefaultsAreAQuarterAndFourTimesTheInterval) {
-  struct Case { std::chrono::seconds interval; std::optional<std::chrono::seconds> lo, hi; std::chrono::seconds want_lo, want_hi; };
+  struct Case {
+    std::chrono::seconds interval;
+    std::optional<std::chrono::seconds> lo, hi;
+    std::chrono::seconds want_lo, want_hi;
+  };
   for (const Case& c : {Case{300s, {}, {}, 75s, 1200s}, Case{2s, {}, {}, 1s, 8s},
                         Case{300s, 60s, 3600s, 60s, 3600s}, Case{300s, 600s, 100s, 300s, 300s}}) {
     const IntervalBounds b = interval_bounds(c.interval, c.lo, c.hi);

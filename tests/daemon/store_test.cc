@@ -129,8 +129,9 @@ TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "2");
-  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                           "('sources', 'items', 'alerts', 'counters')"),
+  EXPECT_EQ(sql(db_path(),
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('sources', 'items', 'alerts', 'counters')"),
             "4");
 }
 
@@ -170,8 +171,7 @@ TEST_F(StoreTest, SourceDefaultsThenSavedStateSurvivesReopen) {
   EXPECT_EQ(got->last_attempt, s.last_attempt);
   EXPECT_EQ(got->last_error, s.last_error);
   EXPECT_EQ(got->next_poll, s.next_poll);
-  EXPECT_EQ(sql(db_path(), "SELECT last_success FROM sources WHERE id = 'alrasifa'"),
-            "1591175700");
+  EXPECT_EQ(sql(db_path(), "SELECT last_success FROM sources WHERE id = 'alrasifa'"), "1591175700");
 
   // Overwrite, including back to "never".
   SourceState cleared;
@@ -319,8 +319,9 @@ TEST_F(StoreTest, RestartRepeatsNothingAndLosesNothing) {
 TEST_F(StoreTest, FailedFinishItemLeavesNothing) {
   add("alrasifa", {item("a")});
   // Inject a failure after the alerts are inserted: marking the item finished aborts.
-  ASSERT_EQ(sql(db_path(), "CREATE TRIGGER fail_finish BEFORE UPDATE OF finished ON items "
-                           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+  ASSERT_EQ(sql(db_path(),
+                "CREATE TRIGGER fail_finish BEFORE UPDATE OF finished ON items "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
             "");
   auto r = store_->finish_item("alrasifa", "a", "art-a", {alert("libya", "haftar")});
   ASSERT_FALSE(r.has_value());
@@ -339,11 +340,12 @@ TEST_F(StoreTest, FailedFinishItemLeavesNothing) {
 }
 
 TEST_F(StoreTest, FailedAddItemsLeavesNothing) {
-  ASSERT_EQ(sql(db_path(), "CREATE TRIGGER fail_add BEFORE INSERT ON items WHEN NEW.key = 'bad' "
-                           "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+  ASSERT_EQ(sql(db_path(),
+                "CREATE TRIGGER fail_add BEFORE INSERT ON items WHEN NEW.key = 'bad' "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
             "");
-  auto r = store_->add_items("alrasifa", std::vector<Item>{item("a"), item("bad"), item("c")},
-                             false);
+  auto r =
+      store_->add_items("alrasifa", std::vector<Item>{item("a"), item("bad"), item("c")}, false);
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("injected failure"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("'bad'"), std::string::npos) << r.error().message;
@@ -373,7 +375,8 @@ TEST_F(StoreTest, CorruptedFileIsAnErrorNamingThePath) {
   fs::remove(dir_ / "newswatch.db-shm");
   {
     std::ofstream out(db_path(), std::ios::binary | std::ios::trunc);
-    for (int i = 0; i < 512; ++i) out << "this is not an SQLite database, just garbage \x01\x02\xff\n";
+    for (int i = 0; i < 512; ++i)
+      out << "this is not an SQLite database, just garbage \x01\x02\xff\n";
   }
   auto s = open_sqlite_store(dir_);
   ASSERT_FALSE(s.has_value());
@@ -400,7 +403,6 @@ TEST_F(StoreTest, DirectoryThatIsAFileIsAnError) {
   EXPECT_EQ(s.error().code, Errc::kIo);
   EXPECT_NE(s.error().message.find(file.string()), std::string::npos) << s.error().message;
 }
-
 
 TEST_F(StoreTest, IdentityAndPollIntervalSurviveReopen) {
   SourceState st;
@@ -475,10 +477,11 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
   add("alrasifa", {item("k1")});
   store_.reset();
   // Back to the version 1 layout, as an older newswatch left it.
-  ASSERT_EQ(sql(db_path(), "DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
-                           "ALTER TABLE items DROP COLUMN digest; "
-                           "ALTER TABLE sources DROP COLUMN identity; "
-                           "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
+  ASSERT_EQ(sql(db_path(),
+                "DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
+                "ALTER TABLE items DROP COLUMN digest; "
+                "ALTER TABLE sources DROP COLUMN identity; "
+                "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
   EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "2");

@@ -10,8 +10,8 @@
 
 #include "feeds/curl_fetcher.h"
 #include "feeds/feed_parser.h"
-#include "tests/support/http_server.h"
 #include "tests/support/fakes.h"
+#include "tests/support/http_server.h"
 
 namespace nw {
 namespace {
@@ -22,10 +22,12 @@ using test::FakeFetcher;
 using test::FakePublisher;
 
 std::string rss(const std::vector<std::tuple<std::string, std::string, std::string>>& items) {
-  std::string s = R"(<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>)";
+  std::string s =
+      R"(<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>)";
   for (const auto& [guid, title, link] : items) {
     s += "<item><guid>" + guid + "</guid><title>" + title + "</title><link>" + link +
-         "</link><description>" + title + "</description><pubDate>Wed, 03 Jun 2020 09:15:00 GMT</pubDate></item>";
+         "</link><description>" + title +
+         "</description><pubDate>Wed, 03 Jun 2020 09:15:00 GMT</pubDate></item>";
   }
   return s + "</channel></rss>";
 }
@@ -33,11 +35,14 @@ std::string rss(const std::vector<std::tuple<std::string, std::string, std::stri
 std::string page(const std::string& title, const std::string& body) {
   std::string paragraphs;
   for (int i = 0; i < 3; ++i) {
-    paragraphs += "<p>" + body + " وأكدت المصادر أن المحادثات تناولت تطورات الأوضاع الراهنة في البلاد "
+    paragraphs += "<p>" + body +
+                  " وأكدت المصادر أن المحادثات تناولت تطورات الأوضاع الراهنة في البلاد "
                   "والتنسيق المشترك بين الجانبين في الملفات الأمنية والسياسية.</p>";
   }
-  return "<html lang=\"ar\"><head><title>" + title + " | موقع</title></head><body>"
-         "<nav><a href=\"/\">الرئيسية</a></nav><article><h1>" + title + "</h1>" + paragraphs +
+  return "<html lang=\"ar\"><head><title>" + title +
+         " | موقع</title></head><body>"
+         "<nav><a href=\"/\">الرئيسية</a></nav><article><h1>" +
+         title + "</h1>" + paragraphs +
          "</article><footer>جميع الحقوق محفوظة</footer></body></html>";
 }
 
@@ -47,8 +52,10 @@ class WatcherTest : public testing::Test {
     dir_ = std::filesystem::temp_directory_path() /
            ("watcher_test_" + std::to_string(std::random_device{}()));
     Watchlist w{.name = "libya", .file = "libya.toml"};
-    w.rules.push_back(Rule{.id = "haftar-cairo", .query = "حفتر AND القاهرة", .query_pos = {"libya.toml", 3, 10}});
-    w.rules.push_back(Rule{.id = "mercenaries", .query = "تركيا AND مرتزقة", .query_pos = {"libya.toml", 6, 10}});
+    w.rules.push_back(Rule{
+        .id = "haftar-cairo", .query = "حفتر AND القاهرة", .query_pos = {"libya.toml", 3, 10}});
+    w.rules.push_back(
+        Rule{.id = "mercenaries", .query = "تركيا AND مرتزقة", .query_pos = {"libya.toml", 6, 10}});
     auto m = Matcher::compile(std::span(&w, 1));
     ASSERT_TRUE(m) << m.error().message;
     matcher_ = *m;
@@ -56,11 +63,15 @@ class WatcherTest : public testing::Test {
     answers();
   }
   void answers() {
-    fetcher_.answer_page(kFeed, rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"},
-                                     {"b", "أخبار الطقس", "http://news.test/b"}}),
+    fetcher_.answer_page(kFeed,
+                         rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"},
+                              {"b", "أخبار الطقس", "http://news.test/b"}}),
                          200, "application/rss+xml");
-    fetcher_.answer_page("http://news.test/a", page("حفتر يصل القاهرة", "وصل المشير خليفة حفتر إلى القاهرة للقاء المسؤولين."));
-    fetcher_.answer_page("http://news.test/b", page("أخبار الطقس", "طقس معتدل في معظم المناطق مع رياح خفيفة."));
+    fetcher_.answer_page(
+        "http://news.test/a",
+        page("حفتر يصل القاهرة", "وصل المشير خليفة حفتر إلى القاهرة للقاء المسؤولين."));
+    fetcher_.answer_page("http://news.test/b",
+                         page("أخبار الطقس", "طقس معتدل في معظم المناطق مع رياح خفيفة."));
   }
   void TearDown() override {
     watcher_.reset();
@@ -79,8 +90,12 @@ class WatcherTest : public testing::Test {
   // A fixed 60s interval (min = max): these tests count polls. Adaptive
   // polling has its own tests.
   void sources(bool backlog = true, bool realert_on_edit = false) {
-    watcher_->set_sources({SourceConfig{.id = "feed", .url = kFeed, .interval = 60s, .backlog = backlog,
-                                        .min_interval = 60s, .max_interval = 60s,
+    watcher_->set_sources({SourceConfig{.id = "feed",
+                                        .url = kFeed,
+                                        .interval = 60s,
+                                        .backlog = backlog,
+                                        .min_interval = 60s,
+                                        .max_interval = 60s,
                                         .realert_on_edit = realert_on_edit}});
   }
   SourceState state(const std::string& id = "feed") {
@@ -149,7 +164,8 @@ TEST_F(WatcherTest, NewItemAlertsWithNextSeq) {
   ASSERT_EQ(publisher_.sent.size(), 1u);
   fetcher_.answer_page(kFeed, rss({{"c", "مرتزقة", "http://news.test/c"},
                                    {"a", "حفتر يصل القاهرة", "http://news.test/a"}}));
-  fetcher_.answer_page("http://news.test/c", page("تركيا ترسل مرتزقة", "أرسلت تركيا مرتزقة سوريين إلى ليبيا."));
+  fetcher_.answer_page("http://news.test/c",
+                       page("تركيا ترسل مرتزقة", "أرسلت تركيا مرتزقة سوريين إلى ليبيا."));
   run_for(70s, 5s);
   ASSERT_EQ(publisher_.sent.size(), 2u);
   EXPECT_EQ(publisher_.sent[1].rule, "mercenaries");
@@ -162,16 +178,20 @@ TEST_F(WatcherTest, BacklogOffSkipsItemsPresentAtFirstSight) {
   EXPECT_TRUE(publisher_.sent.empty());
   EXPECT_EQ(fetcher_.count("http://news.test/a"), 0);
   fetcher_.answer_page(kFeed, rss({{"d", "حفتر في القاهرة مجددا", "http://news.test/d"}}));
-  fetcher_.answer_page("http://news.test/d", page("حفتر في القاهرة مجددا", "عاد حفتر إلى القاهرة."));
+  fetcher_.answer_page("http://news.test/d",
+                       page("حفتر في القاهرة مجددا", "عاد حفتر إلى القاهرة."));
   run_for(70s, 5s);
   ASSERT_EQ(publisher_.sent.size(), 1u);
   EXPECT_EQ(publisher_.sent[0].url, "http://news.test/d");
 }
 
 TEST_F(WatcherTest, SendsValidatorsAndTreats304AsNothingNew) {
-  fetcher_.answer(kFeed, FetchResponse{.status = 200, .url = kFeed, .content_type = "application/rss+xml",
-                                       .etag = "\"v1\"",
-                                       .body = rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"}})});
+  fetcher_.answer(kFeed,
+                  FetchResponse{.status = 200,
+                                .url = kFeed,
+                                .content_type = "application/rss+xml",
+                                .etag = "\"v1\"",
+                                .body = rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"}})});
   sources();
   run_for(130s, 5s);
   ASSERT_GE(fetcher_.requests.size(), 3u);
@@ -181,7 +201,8 @@ TEST_F(WatcherTest, SendsValidatorsAndTreats304AsNothingNew) {
 }
 
 TEST_F(WatcherTest, FailingSourceBacksOffAndRecovers) {
-  fetcher_.answer(kFeed, fail(Errc::kNetwork, "GET http://news.test/feed.xml: Could not resolve host"));
+  fetcher_.answer(kFeed,
+                  fail(Errc::kNetwork, "GET http://news.test/feed.xml: Could not resolve host"));
   sources();
   run_for(600s, 5s);
   // interval 60s; backoff 60, 120, 240 (+-20%): at most 5 polls in 10 minutes, not 10.
@@ -225,11 +246,14 @@ TEST_F(WatcherTest, GoneDisablesTheSource) {
 }
 
 TEST_F(WatcherTest, RelativeLinksResolveAgainstContentLocation) {
-  fetcher_.answer(kFeed, FetchResponse{
-      .status = 200, .url = kFeed, .content_type = "application/rss+xml",
-      .body = rss({{"r", "حفتر يصل القاهرة", "a"}}), .content_location = "/ar/news/feed.xml"});
-  fetcher_.answer_page("http://news.test/ar/news/a",
-                       page("حفتر يصل القاهرة", "وصل المشير خليفة حفتر إلى القاهرة للقاء المسؤولين."));
+  fetcher_.answer(kFeed, FetchResponse{.status = 200,
+                                       .url = kFeed,
+                                       .content_type = "application/rss+xml",
+                                       .body = rss({{"r", "حفتر يصل القاهرة", "a"}}),
+                                       .content_location = "/ar/news/feed.xml"});
+  fetcher_.answer_page(
+      "http://news.test/ar/news/a",
+      page("حفتر يصل القاهرة", "وصل المشير خليفة حفتر إلى القاهرة للقاء المسؤولين."));
   sources();
   run_for(2s);
   ASSERT_EQ(publisher_.sent.size(), 1u);
@@ -238,8 +262,11 @@ TEST_F(WatcherTest, RelativeLinksResolveAgainstContentLocation) {
 
 TEST_F(WatcherTest, PermanentRedirectMovesTheSource) {
   const std::string moved = "http://news.test/new-feed.xml";
-  fetcher_.answer(kFeed, FetchResponse{.status = 200, .url = moved, .content_type = "application/rss+xml",
-                                       .body = rss({}), .moved_to = moved});
+  fetcher_.answer(kFeed, FetchResponse{.status = 200,
+                                       .url = moved,
+                                       .content_type = "application/rss+xml",
+                                       .body = rss({}),
+                                       .moved_to = moved});
   fetcher_.answer_page(moved, rss({}));
   sources();
   run_for(130s, 5s);
@@ -289,7 +316,6 @@ TEST_F(WatcherTest, UnpublishedAlertsGoOutAfterRestart) {
   EXPECT_EQ(publisher_.sent[0].seq, 1u);
 }
 
-
 // ---- Identity across polls ----
 
 TEST_F(WatcherTest, RegeneratedGuidsDegradeToLinksWithoutRealerting) {
@@ -300,8 +326,9 @@ TEST_F(WatcherTest, RegeneratedGuidsDegradeToLinksWithoutRealerting) {
   // Every fetch makes up new guids for the same two articles.
   for (int poll = 2; poll <= 4; ++poll) {
     const std::string n = std::to_string(poll);
-    fetcher_.answer_page(kFeed, rss({{"a-" + n, "حفتر يصل القاهرة", "http://news.test/a"},
-                                     {"b-" + n, "أخبار الطقس", "http://news.test/b?utm_source=rss" + n}}));
+    fetcher_.answer_page(kFeed,
+                         rss({{"a-" + n, "حفتر يصل القاهرة", "http://news.test/a"},
+                              {"b-" + n, "أخبار الطقس", "http://news.test/b?utm_source=rss" + n}}));
     run_for(60s, 5s);
   }
   EXPECT_EQ(state().identity, ItemIdentity::kLink);
@@ -315,7 +342,8 @@ TEST_F(WatcherTest, RegeneratedGuidsDegradeToLinksWithoutRealerting) {
   sources();
   fetcher_.answer_page(kFeed, rss({{"c-9", "مرتزقة", "http://news.test/c"},
                                    {"a-9", "حفتر يصل القاهرة", "http://news.test/a"}}));
-  fetcher_.answer_page("http://news.test/c", page("تركيا ترسل مرتزقة", "أرسلت تركيا مرتزقة سوريين إلى ليبيا."));
+  fetcher_.answer_page("http://news.test/c",
+                       page("تركيا ترسل مرتزقة", "أرسلت تركيا مرتزقة سوريين إلى ليبيا."));
   run_for(70s, 5s);
   EXPECT_EQ(state().identity, ItemIdentity::kLink);
   ASSERT_EQ(publisher_.sent.size(), 2u);
@@ -410,13 +438,15 @@ std::string busy_feed(TimePoint now, std::chrono::seconds every) {
   const auto t = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   std::string s = R"(<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>)";
   for (long long n = t / every.count(), i = 0; i < 20; ++i, --n) {
-    s += "<item><guid>n" + std::to_string(n) + "</guid><title>خبر " + std::to_string(n) + "</title></item>";
+    s += "<item><guid>n" + std::to_string(n) + "</guid><title>خبر " + std::to_string(n) +
+         "</title></item>";
   }
   return s + "</channel></rss>";
 }
 
 TEST_F(WatcherTest, IntervalShrinksForABusyFeedAndGrowsForAQuietOne) {
-  watcher_->set_sources({SourceConfig{.id = "feed", .url = kFeed, .interval = 60s}});  // 15s .. 240s
+  watcher_->set_sources(
+      {SourceConfig{.id = "feed", .url = kFeed, .interval = 60s}});  // 15s .. 240s
   for (auto t = 0s; t < 600s; t += 5s) {
     fetcher_.answer_page(kFeed, busy_feed(clock_.now(), 10s));
     run_for(5s, 5s);
@@ -426,8 +456,10 @@ TEST_F(WatcherTest, IntervalShrinksForABusyFeedAndGrowsForAQuietOne) {
   EXPECT_GE(busy_polls, 25);
 
   // Quiet from now on: 304s.
-  fetcher_.answer(kFeed, FetchResponse{.status = 200, .url = kFeed, .etag = "\"q\"",
-                                       .body = busy_feed(clock_.now(), 10s)});
+  fetcher_.answer(
+      kFeed,
+      FetchResponse{
+          .status = 200, .url = kFeed, .etag = "\"q\"", .body = busy_feed(clock_.now(), 10s)});
   run_for(3600s, 5s);
   EXPECT_EQ(state().poll_interval, std::optional(240s));
   EXPECT_LE(fetcher_.count(kFeed) - busy_polls, 25);  // a fixed 60s would be 60
@@ -457,7 +489,8 @@ TEST_F(WatcherTest, PublisherHintsAreAFloorWithinTheBounds) {
   for (const Case& c : cases) {
     std::string body = rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"}});
     if (std::string(c.name) == "sy:update hourly") {
-      body = R"(<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>T</title><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>1</sy:updateFrequency></channel></rss>)";
+      body =
+          R"(<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>T</title><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>1</sy:updateFrequency></channel></rss>)";
     }
     body.insert(body.find("<title>T</title>"), c.channel_extra);
     if (!c.channel_extra.empty()) {
@@ -465,8 +498,10 @@ TEST_F(WatcherTest, PublisherHintsAreAFloorWithinTheBounds) {
     }
     const std::string id = std::string("s") + std::to_string(&c - cases);
     const std::string url = "http://news.test/" + id + ".xml";
-    fetcher_.answer(url, FetchResponse{.status = 200, .url = url, .body = body, .max_age = c.max_age});
-    watcher_->set_sources({SourceConfig{.id = id, .url = url, .interval = 300s, .max_interval = 7200s}});
+    fetcher_.answer(url,
+                    FetchResponse{.status = 200, .url = url, .body = body, .max_age = c.max_age});
+    watcher_->set_sources(
+        {SourceConfig{.id = id, .url = url, .interval = 300s, .max_interval = 7200s}});
     run_for(2s);
     EXPECT_EQ(state(id).poll_interval, std::optional(c.want)) << c.name;
   }
@@ -488,8 +523,10 @@ TEST_F(WatcherTest, HealthIsWrittenOnEveryOutcome) {
       {"404", FetchResponse{.status = 404, .url = u}, false, "HTTP 404"},
       {"500", FetchResponse{.status = 500, .url = u}, false, "HTTP 500"},
       {"429", FetchResponse{.status = 429, .url = u, .retry_after = 900s}, false, "HTTP 429"},
-      {"network", fail(Errc::kNetwork, "GET " + u + ": Connection refused"), false, "Connection refused"},
-      {"too large", fail(Errc::kTooLarge, "body larger than 10485760 bytes: " + u), false, "body larger"},
+      {"network", fail(Errc::kNetwork, "GET " + u + ": Connection refused"), false,
+       "Connection refused"},
+      {"too large", fail(Errc::kTooLarge, "body larger than 10485760 bytes: " + u), false,
+       "body larger"},
       {"not a feed", FetchResponse{.status = 200, .url = u, .body = "<html>not a feed"}, false, ""},
       {"410", FetchResponse{.status = 410, .url = u}, false, "410 Gone"},
   };
@@ -524,15 +561,15 @@ TEST_F(WatcherTest, HealthIsWrittenOnEveryOutcome) {
 TEST_F(WatcherTest, AHangingSourceDelaysNobody) {
   const std::string stuck = "http://stuck.test/feed.xml";
   fetcher_.hold(stuck);
-  watcher_->set_sources({SourceConfig{.id = "stuck", .url = stuck, .interval = 60s},
-                         SourceConfig{.id = "feed", .url = kFeed, .interval = 60s, .min_interval = 60s,
-                                      .max_interval = 60s}});
+  watcher_->set_sources(
+      {SourceConfig{.id = "stuck", .url = stuck, .interval = 60s},
+       SourceConfig{
+           .id = "feed", .url = kFeed, .interval = 60s, .min_interval = 60s, .max_interval = 60s}});
   run_for(600s, 5s);
   EXPECT_EQ(fetcher_.count(stuck), 1);  // still in flight: never polled twice at once
   EXPECT_GE(fetcher_.count(kFeed), 10);
   EXPECT_EQ(publisher_.sent.size(), 1u);
 }
-
 
 // ---- The real fetcher against a real server ----
 
@@ -542,29 +579,36 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
   test::HttpServer good_host;
   test::HttpServer bad_host;
   const std::string feed = rss({{"a", "أخبار الطقس", ""}});
-  good_host.set("/good.xml", {.content_type = "application/rss+xml", .body = feed, .etag = "\"g\""});
+  good_host.set("/good.xml",
+                {.content_type = "application/rss+xml", .body = feed, .etag = "\"g\""});
   good_host.set("/moved.xml", {.content_type = "application/rss+xml", .body = feed});
   good_host.set("/temp-target.xml", {.content_type = "application/rss+xml", .body = feed});
-  good_host.set("/old.xml", {.status = 301, .body = "moved", .headers = {{"Location", "/moved.xml"}}});
-  good_host.set("/temp.xml", {.status = 302, .body = "moved", .headers = {{"Location", "/temp-target.xml"}}});
+  good_host.set("/old.xml",
+                {.status = 301, .body = "moved", .headers = {{"Location", "/moved.xml"}}});
+  good_host.set("/temp.xml",
+                {.status = 302, .body = "moved", .headers = {{"Location", "/temp-target.xml"}}});
   auto bad = [&bad_host](const std::string& path) {
     return "http://localhost:" + std::to_string(bad_host.port()) + path;
   };
   bad_host.handle_with("/drip.xml", [](const httplib::Request&, httplib::Response& res) {
-    res.set_chunked_content_provider("application/rss+xml", [](size_t offset, httplib::DataSink& sink) {
-      if (offset >= 3) {
-        sink.done();
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1'000));
-      return sink.write("<", 1);
-    });
+    res.set_chunked_content_provider(
+        "application/rss+xml", [](size_t offset, httplib::DataSink& sink) {
+          if (offset >= 3) {
+            sink.done();
+            return true;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(1'000));
+          return sink.write("<", 1);
+        });
   });
-  bad_host.set("/huge.xml", {.content_type = "application/octet-stream", .body = std::string(300'000, 'x')});
-  bad_host.set("/loop.xml", {.status = 302, .body = "again", .headers = {{"Location", "/loop.xml"}}});
+  bad_host.set("/huge.xml",
+               {.content_type = "application/octet-stream", .body = std::string(300'000, 'x')});
+  bad_host.set("/loop.xml",
+               {.status = 302, .body = "again", .headers = {{"Location", "/loop.xml"}}});
   bad_host.set("/error.xml", {.status = 500, .body = "oops"});
   bad_host.set("/busy.xml", {.status = 503, .body = "busy", .headers = {{"Retry-After", "120"}}});
-  bad_host.set("/junk.xml", {.content_type = "application/rss+xml", .body = "<html><body>not a feed"});
+  bad_host.set("/junk.xml",
+               {.content_type = "application/rss+xml", .body = "<html><body>not a feed"});
 
   const auto dir = std::filesystem::temp_directory_path() /
                    ("watcher_http_test_" + std::to_string(std::random_device{}()));
@@ -580,10 +624,14 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
   SystemClock clock;
   Watcher watcher(*fetcher, **store, publisher, clock, {});
   auto source = [](std::string id, std::string url) {
-    return SourceConfig{.id = std::move(id), .url = std::move(url), .interval = 1s,
-                        .min_interval = 1s, .max_interval = 1s};
+    return SourceConfig{.id = std::move(id),
+                        .url = std::move(url),
+                        .interval = 1s,
+                        .min_interval = 1s,
+                        .max_interval = 1s};
   };
-  watcher.set_sources({source("good", good_host.url("/good.xml")), source("old", good_host.url("/old.xml")),
+  watcher.set_sources({source("good", good_host.url("/good.xml")),
+                       source("old", good_host.url("/old.xml")),
                        source("temp", good_host.url("/temp.xml")), source("drip", bad("/drip.xml")),
                        source("huge", bad("/huge.xml")), source("loop", bad("/loop.xml")),
                        source("error", bad("/error.xml")), source("busy", bad("/busy.xml")),
@@ -599,8 +647,8 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
     const char* error;
   };
   for (const Want& w : {Want{"drip", "too slow"}, Want{"huge", "body larger than 100000 bytes"},
-                        Want{"loop", "redirects"}, Want{"error", "HTTP 500"}, Want{"busy", "HTTP 503"},
-                        Want{"junk", ""}}) {
+                        Want{"loop", "redirects"}, Want{"error", "HTTP 500"},
+                        Want{"busy", "HTTP 503"}, Want{"junk", ""}}) {
     auto st = (*store)->source(w.id);
     ASSERT_TRUE(st.has_value());
     EXPECT_GE(st->consecutive_failures, 1) << w.id;
@@ -638,7 +686,8 @@ TEST(ItemKeys, UsesIdsWhenUniqueElseLinksElseHashes) {
   e[1].link = "http://x.test/b";
   EXPECT_EQ(item_keys(e), (std::vector<std::string>{"id:1", "id:2"}));
   e[1].id = "1";  // repeated ids: not trustworthy
-  EXPECT_EQ(item_keys(e), (std::vector<std::string>{"link:http://x.test/a", "link:http://x.test/b"}));
+  EXPECT_EQ(item_keys(e),
+            (std::vector<std::string>{"link:http://x.test/a", "link:http://x.test/b"}));
   e[1].link = "http://X.test/a#frag";  // same article twice: links not trustworthy either
   auto keys = item_keys(e);
   EXPECT_TRUE(keys[0].starts_with("hash:"));

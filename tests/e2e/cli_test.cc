@@ -1,12 +1,12 @@
 // The `newswatch` command-line tools, run as a user runs them: the real binary,
 // real files and a real HTTP server on 127.0.0.1, output parsed as JSON.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -64,7 +64,7 @@ class Cli : public testing::Test {
 
 TEST_F(Cli, ExtractJsonOneLinePerInputInOrder) {
   const CliRun r = run("extract --json " + data("e2e/a1.html") + " " + data("e2e/b1.html") + " " +
-                    (tmp_ / "missing.html").string());
+                       (tmp_ / "missing.html").string());
   EXPECT_EQ(r.status, 1) << r.err;  // one input failed
   const auto lines = r.lines();
   ASSERT_EQ(lines.size(), 3u) << r.out;
@@ -83,11 +83,13 @@ TEST_F(Cli, ExtractJsonOneLinePerInputInOrder) {
 }
 
 TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
-  std::ofstream(tmp_ / "story.txt") << "وصول حفتر\nوصل المشير خليفة حفتر مساء أمس إلى القاهرة للقاء المسؤولين.\n";
+  std::ofstream(tmp_ / "story.txt")
+      << "وصول حفتر\nوصل المشير خليفة حفتر مساء أمس إلى القاهرة للقاء المسؤولين.\n";
   test::HttpServer server;
   server.set("/news/a2", {.body = read_file(data("e2e/a2.html"))});
-  const CliRun r = run("match --json --watchlist " + data("e2e/libya.toml") + " " + data("e2e/a1.html") + " " +
-                    (tmp_ / "story.txt").string() + " " + server.url("/news/a2"));
+  const CliRun r =
+      run("match --json --watchlist " + data("e2e/libya.toml") + " " + data("e2e/a1.html") + " " +
+          (tmp_ / "story.txt").string() + " " + server.url("/news/a2"));
   EXPECT_EQ(r.status, 0) << r.err;
   std::set<std::pair<std::string, std::string>> hits;
   for (const auto& line : r.lines()) {
@@ -97,19 +99,24 @@ TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
     EXPECT_FALSE(line["spans"].empty());
     EXPECT_FALSE(line["snippet"].get<std::string>().empty());
   }
-  const std::string a1 = data("e2e/a1.html"), txt = (tmp_ / "story.txt").string(), url = server.url("/news/a2");
-  EXPECT_EQ(hits, (std::set<std::pair<std::string, std::string>>{
-                      {a1, "haftar-cairo"}, {a1, "turkish-mercenaries"}, {txt, "haftar-cairo"},
-                      {url, "haftar-cairo"}, {url, "turkish-mercenaries"}}));
+  const std::string a1 = data("e2e/a1.html"), txt = (tmp_ / "story.txt").string(),
+                    url = server.url("/news/a2");
+  EXPECT_EQ(hits, (std::set<std::pair<std::string, std::string>>{{a1, "haftar-cairo"},
+                                                                 {a1, "turkish-mercenaries"},
+                                                                 {txt, "haftar-cairo"},
+                                                                 {url, "haftar-cairo"},
+                                                                 {url, "turkish-mercenaries"}}));
 }
 
 TEST_F(Cli, MatchReportsTheWatchlistErrorWithACaret) {
-  std::ofstream(tmp_ / "bad.toml") << "name = \"bad\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر AND (القاهرة'\n";
+  std::ofstream(tmp_ / "bad.toml")
+      << "name = \"bad\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر AND (القاهرة'\n";
   const CliRun r = run("check-rules " + (tmp_ / "bad.toml").string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("bad.toml:4:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find('^'), std::string::npos) << r.err;
-  const CliRun m = run("match --watchlist " + (tmp_ / "bad.toml").string() + " " + data("e2e/a1.html"));
+  const CliRun m =
+      run("match --watchlist " + (tmp_ / "bad.toml").string() + " " + data("e2e/a1.html"));
   EXPECT_NE(m.status, 0);
   EXPECT_TRUE(m.out.empty());
   EXPECT_EQ(run("check-rules " + data("e2e/libya.toml")).status, 0);
@@ -122,7 +129,8 @@ TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
   EXPECT_EQ(feed["encoding"], "windows-1256");
   EXPECT_EQ(feed["feed"]["title"], "بوابة ليبيا الإخبارية");
   ASSERT_EQ(feed["entries"].size(), 1u);
-  EXPECT_EQ(feed["entries"][0]["title"], "مواجهة التدخلات الخارجية محور لقاء المشير والرئيس المصري");
+  EXPECT_EQ(feed["entries"][0]["title"],
+            "مواجهة التدخلات الخارجية محور لقاء المشير والرئيس المصري");
   EXPECT_EQ(feed["entries"][0]["published"], "2019-12-12T06:30:00Z");
 
   std::ofstream(tmp_ / "junk.xml") << "this is not a feed";

@@ -3,20 +3,20 @@
 // real Arabic news; the real newswatchd polls them; a real ZeroMQ SUB socket
 // receives the alerts. Boilerplate on the pages carries words that trap rules
 // watch for, so an extraction leak shows up as a false alert.
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <fcntl.h>
-#include <spawn.h>
-#include <csignal>
-#include <sys/socket.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -119,24 +119,36 @@ class DaemonE2E : public testing::Test {
     serve_feed("feed.xml");
     server_.set("/rdf.xml", {.content_type = "application/rdf+xml", .body = templ("rdf.xml")});
     const std::pair<const char*, const char*> pages[] = {
-        {"/articles/a1", "a1.html"}, {"/articles/a2", "a2.html"}, {"/articles/a3", "a3.html"},
+        {"/articles/a1", "a1.html"},
+        {"/articles/a2", "a2.html"},
+        {"/articles/a3", "a3.html"},
         {"/articles/a4", "a4.html"},
         {"/2020/06/03/haftar-arrives-in-cairo-for-talks.html", "e1.html"},
-        {"/2020/06/03/local-club-wins-cup-final.html", "e2.html"}, {"/libya/", "libya-listing.html"}};
+        {"/2020/06/03/local-club-wins-cup-final.html", "e2.html"},
+        {"/libya/", "libya-listing.html"}};
     for (const auto& [path, file] : pages) {
       server_.set(path, {.body = read_file(data_ / file)});
     }
     // The old portal declares its charset only in <meta>.
-    server_.set("/news.asp?id=7715", {.content_type = "text/html", .body = read_file(data_ / "b1.html")});
+    server_.set("/news.asp?id=7715",
+                {.content_type = "text/html", .body = read_file(data_ / "b1.html")});
 
     fs::copy_file(data_ / "libya.toml", dir_ / "watchlists" / "libya.toml");
     endpoint_ = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
-    std::ofstream(dir_ / "newswatch.toml") << "watchlists = [\"watchlists/*.toml\"]\n"
-        "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
-        "[publish]\nendpoint = \"" << endpoint_ << "\"\n"
-        "[[source]]\nid = \"alrasifa\"\nurl = \"" << base_ << "/feed.xml\"\nkind = \"feed\"\ninterval = \"1s\"\n"
-        "[[source]]\nid = \"libyagate\"\nurl = \"" << base_ << "/rdf.xml\"\nkind = \"feed\"\ninterval = \"1s\"\n"
-        "[[source]]\nid = \"monitor\"\nurl = \"" << base_ << "/libya/\"\nkind = \"html\"\ninterval = \"1s\"\n";
+    std::ofstream(dir_ / "newswatch.toml")
+        << "watchlists = [\"watchlists/*.toml\"]\n"
+           "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
+           "[publish]\nendpoint = \""
+        << endpoint_
+        << "\"\n"
+           "[[source]]\nid = \"alrasifa\"\nurl = \""
+        << base_
+        << "/feed.xml\"\nkind = \"feed\"\ninterval = \"1s\"\n"
+           "[[source]]\nid = \"libyagate\"\nurl = \""
+        << base_
+        << "/rdf.xml\"\nkind = \"feed\"\ninterval = \"1s\"\n"
+           "[[source]]\nid = \"monitor\"\nurl = \""
+        << base_ << "/libya/\"\nkind = \"html\"\ninterval = \"1s\"\n";
     sub_.set(zmq::sockopt::subscribe, "");
     sub_.connect(endpoint_);
   }
@@ -159,14 +171,18 @@ class DaemonE2E : public testing::Test {
     for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
     return lines;
   }
-  std::string templ(const std::string& file) { return replace_all(read_file(data_ / file), "{BASE}", base_); }
+  std::string templ(const std::string& file) {
+    return replace_all(read_file(data_ / file), "{BASE}", base_);
+  }
   void serve_feed(const std::string& file) {
     server_.set("/feed.xml", {.content_type = "application/rss+xml; charset=utf-8",
-                              .body = templ(file), .etag = "\"" + file + "\""});
+                              .body = templ(file),
+                              .etag = "\"" + file + "\""});
   }
   std::unique_ptr<Daemon> start() {
-    return std::make_unique<Daemon>(std::vector<std::string>{"--config", (dir_ / "newswatch.toml").string()},
-                                    dir_ / "daemon.log");
+    return std::make_unique<Daemon>(
+        std::vector<std::string>{"--config", (dir_ / "newswatch.toml").string()},
+        dir_ / "daemon.log");
   }
   // Receives alerts until `want` arrived (or `limit`), then keeps listening for `quiet` more.
   std::vector<Received> receive(std::size_t want, std::chrono::milliseconds limit,
@@ -190,8 +206,8 @@ class DaemonE2E : public testing::Test {
     }
     return got;
   }
-  static std::set<std::pair<std::string, std::string>> rule_urls(const std::vector<Received>& alerts,
-                                                                 const std::string& base) {
+  static std::set<std::pair<std::string, std::string>> rule_urls(
+      const std::vector<Received>& alerts, const std::string& base) {
     std::set<std::pair<std::string, std::string>> s;
     for (const auto& a : alerts) s.emplace(a.body["rule"], replace_all(a.body["url"], base, ""));
     return s;
@@ -208,8 +224,10 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
   auto daemon = start();
   auto first = receive(6, 40s, 3s);
   const std::set<std::pair<std::string, std::string>> want = {
-      {"haftar-cairo", "/articles/a1"},        {"turkish-mercenaries", "/articles/a1"},
-      {"haftar-cairo", "/articles/a2"},        {"turkish-mercenaries", "/articles/a2"},
+      {"haftar-cairo", "/articles/a1"},
+      {"turkish-mercenaries", "/articles/a1"},
+      {"haftar-cairo", "/articles/a2"},
+      {"turkish-mercenaries", "/articles/a2"},
       {"sisi-haftar", "/news.asp?id=7715"},
       {"haftar-cairo-en", "/2020/06/03/haftar-arrives-in-cairo-for-talks.html"}};
   EXPECT_EQ(rule_urls(first, base_), want);
@@ -231,8 +249,12 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
       const auto matched = a.body["matched"].get<std::vector<std::string>>();
       EXPECT_NE(std::find(matched.begin(), matched.end(), "حفتر"), matched.end()) << a.body.dump();
     }
-    if (a.body["rule"] == "haftar-cairo-en") { EXPECT_EQ(a.body["source"], "monitor"); }
-    if (a.body["rule"] == "sisi-haftar") { EXPECT_EQ(a.body["source"], "libyagate"); }
+    if (a.body["rule"] == "haftar-cairo-en") {
+      EXPECT_EQ(a.body["source"], "monitor");
+    }
+    if (a.body["rule"] == "sisi-haftar") {
+      EXPECT_EQ(a.body["source"], "libyagate");
+    }
   }
   EXPECT_EQ(seqs, (std::set<std::uint64_t>{1, 2, 3, 4, 5, 6}));
 
@@ -270,10 +292,12 @@ TEST_F(DaemonE2E, SighupReloadsWatchlistsAndKeepsThemWhenInvalid) {
   std::this_thread::sleep_for(1500ms);
   serve_feed("feed-2.xml");
   auto after = receive(2, 20s, 2s);
-  EXPECT_EQ(rule_urls(after, base_), (std::set<std::pair<std::string, std::string>>{
-                                         {"haftar-cairo", "/articles/a4"}, {"haftar-visit", "/articles/a4"}}));
+  EXPECT_EQ(rule_urls(after, base_),
+            (std::set<std::pair<std::string, std::string>>{{"haftar-cairo", "/articles/a4"},
+                                                           {"haftar-visit", "/articles/a4"}}));
 
-  std::ofstream(dir_ / "watchlists" / "libya.toml", std::ios::app) << "\n[[rule]]\nid = \"broken\"\n";
+  std::ofstream(dir_ / "watchlists" / "libya.toml", std::ios::app)
+      << "\n[[rule]]\nid = \"broken\"\n";
   daemon->signal(SIGHUP);
   std::this_thread::sleep_for(1500ms);
   EXPECT_TRUE(daemon->running());
@@ -287,7 +311,8 @@ TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {
   Daemon ok({"--check", "--config", (dir_ / "newswatch.toml").string()}, dir_ / "check.log");
   EXPECT_EQ(ok.wait(20s), 0) << read_file(dir_ / "check.log");
 
-  std::ofstream(dir_ / "watchlists" / "bad.toml") << "name = \"bad\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر AND (القاهرة'\n";
+  std::ofstream(dir_ / "watchlists" / "bad.toml")
+      << "name = \"bad\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر AND (القاهرة'\n";
   Daemon check({"--check", "--config", (dir_ / "newswatch.toml").string()}, dir_ / "bad.log");
   EXPECT_NE(check.wait(20s), 0);
   const std::string log = read_file(dir_ / "bad.log");

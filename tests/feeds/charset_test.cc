@@ -6,13 +6,15 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
 #include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
-
-std::string data(const std::string& name) { return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name); }
+std::string data(const std::string& name) {
+  return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name);
+}
 std::string sample(const std::string& name) {
   return test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name);
 }
@@ -41,8 +43,8 @@ constexpr std::string_view kArabic = "حفتر في القاهرة";
 // ---- the Arabic legacy charsets, from real text ----------------------------
 
 struct SampleCase {
-  const char* legacy_file;   // tests/data/feeds/, made with glibc iconv
-  const char* utf8_file;     // the original in shared/samples/arabic-news/
+  const char* legacy_file;  // tests/data/feeds/, made with glibc iconv
+  const char* utf8_file;    // the original in shared/samples/arabic-news/
   const char* content_type;
   DocType type;
   const char* want_encoding;
@@ -106,8 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         OrderCase{"utf8_bom_stripped", "\xEF\xBB\xBF" + std::string(kArabic), "", DocType::kText,
                   "utf-8", std::string(kArabic)},
-        OrderCase{"bom_beats_content_type", "\xEF\xBB\xBF" + kHaftar, "text/xml; charset=windows-1256",
-                  DocType::kXml, "utf-8", kHaftar},
+        OrderCase{"bom_beats_content_type", "\xEF\xBB\xBF" + kHaftar,
+                  "text/xml; charset=windows-1256", DocType::kXml, "utf-8", kHaftar},
         OrderCase{"utf16le_bom", "\xFF\xFE" + utf16(u"<a>حفتر</a>", false), "", DocType::kXml,
                   "utf-16le", "<a>حفتر</a>"},
         OrderCase{"utf16be_bom", "\xFE\xFF" + utf16(u"حفتر", true), "", DocType::kText, "utf-16be",
@@ -120,15 +122,17 @@ INSTANTIATE_TEST_SUITE_P(
                   "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>" + kCp1256Word + "</t>",
                   "application/rss+xml; charset=windows-1256", DocType::kXml, "windows-1256",
                   "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>" + kHaftar + "</t>"},
-        OrderCase{"xml_declaration", "<?xml version='1.0' encoding='WINDOWS-1256' ?><t>" + kCp1256Word + "</t>",
+        OrderCase{"xml_declaration",
+                  "<?xml version='1.0' encoding='WINDOWS-1256' ?><t>" + kCp1256Word + "</t>",
                   "application/xml", DocType::kXml, "windows-1256",
                   "<?xml version='1.0' encoding='WINDOWS-1256' ?><t>" + kHaftar + "</t>"},
         OrderCase{"unknown_label_falls_through",
                   "<?xml version=\"1.0\" encoding=\"windows-1256\"?><t>" + kCp1256Word + "</t>",
                   "text/xml; charset=x-no-such-charset", DocType::kXml, "windows-1256",
                   "<?xml version=\"1.0\" encoding=\"windows-1256\"?><t>" + kHaftar + "</t>"},
-        OrderCase{"html_meta_charset", "<html><head><meta charset=\"windows-1256\"></head>" + kCp1256Word,
-                  "text/html", DocType::kHtml, "windows-1256",
+        OrderCase{"html_meta_charset",
+                  "<html><head><meta charset=\"windows-1256\"></head>" + kCp1256Word, "text/html",
+                  DocType::kHtml, "windows-1256",
                   "<html><head><meta charset=\"windows-1256\"></head>" + kHaftar},
         OrderCase{"html_meta_http_equiv",
                   "<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; "
@@ -136,11 +140,11 @@ INSTANTIATE_TEST_SUITE_P(
                   "", DocType::kHtml, "iso-8859-6",
                   "<HTML><HEAD><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; "
                   "charset=iso-8859-6\"></HEAD>ظة"},
-        OrderCase{"html_ignores_meta_for_xml", "<meta charset=\"windows-1256\">abc", "", DocType::kXml,
-                  "utf-8", "<meta charset=\"windows-1256\">abc"},
+        OrderCase{"html_ignores_meta_for_xml", "<meta charset=\"windows-1256\">abc", "",
+                  DocType::kXml, "utf-8", "<meta charset=\"windows-1256\">abc"},
         // ISO-8859-1 and US-ASCII keep their names but decode as windows-1252.
-        OrderCase{"latin1_decodes_as_windows_1252", "\x93quoted\x94 caf\xE9", "text/html; charset=ISO-8859-1",
-                  DocType::kHtml, "iso-8859-1", "“quoted” café"},
+        OrderCase{"latin1_decodes_as_windows_1252", "\x93quoted\x94 caf\xE9",
+                  "text/html; charset=ISO-8859-1", DocType::kHtml, "iso-8859-1", "“quoted” café"},
         // A server default label over a UTF-8 Arabic feed must not garble it.
         OrderCase{"valid_utf8_beats_a_legacy_label", "<t>" + kHaftar + "</t>",
                   "text/xml; charset=ISO-8859-1", DocType::kXml, "utf-8", "<t>" + kHaftar + "</t>"},
@@ -153,14 +157,19 @@ INSTANTIATE_TEST_SUITE_P(
         OrderCase{"utf8_label_alias", kHaftar, "text/plain; charset=utf8", DocType::kText, "utf-8",
                   kHaftar},
         OrderCase{"utf16_declared_in_ascii_document_is_a_lie",
-                  "<?xml version=\"1.0\" encoding=\"utf-16\"?><t>" + kHaftar + "</t>", "", DocType::kXml,
-                  "utf-8", "<?xml version=\"1.0\" encoding=\"utf-16\"?><t>" + kHaftar + "</t>"},
+                  "<?xml version=\"1.0\" encoding=\"utf-16\"?><t>" + kHaftar + "</t>", "",
+                  DocType::kXml, "utf-8",
+                  "<?xml version=\"1.0\" encoding=\"utf-16\"?><t>" + kHaftar + "</t>"},
         OrderCase{"undeclared_valid_utf8", std::string(kArabic), "", DocType::kXml, "utf-8",
                   std::string(kArabic)},
         OrderCase{"empty", "", "", DocType::kXml, "utf-8", ""},
         // Undefined bytes in a declared charset become U+FFFD, never an error.
-        OrderCase{"iso_8859_6_undefined_byte", "a\xA1" "b", "text/plain; charset=iso-8859-6",
-                  DocType::kText, "iso-8859-6", "a\xEF\xBF\xBD" "b"},
+        OrderCase{"iso_8859_6_undefined_byte",
+                  "a\xA1"
+                  "b",
+                  "text/plain; charset=iso-8859-6", DocType::kText, "iso-8859-6",
+                  "a\xEF\xBF\xBD"
+                  "b"},
         // One stray byte in otherwise Arabic UTF-8: still UTF-8.
         OrderCase{"mostly_utf8_with_stray_byte",
                   std::string(kArabic) + "\xFF" + std::string(kArabic), "text/plain; charset=utf-8",
@@ -175,7 +184,8 @@ TEST(Charset, RejectsOverlongsAndSurrogatesAsUtf8) {
   // each amid plenty of valid Arabic so UTF-8 stays the verdict.
   const std::string arabic(kArabic);
   for (const std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80"}) {
-    const Decoded d = decode_to_utf8(arabic + bad + arabic, "text/plain; charset=utf-8", DocType::kText);
+    const Decoded d =
+        decode_to_utf8(arabic + bad + arabic, "text/plain; charset=utf-8", DocType::kText);
     EXPECT_EQ(d.encoding, "utf-8");
     EXPECT_EQ(d.text.find(bad), std::string::npos) << "kept invalid bytes";
     EXPECT_NE(d.text.find("\xEF\xBF\xBD"), std::string::npos);

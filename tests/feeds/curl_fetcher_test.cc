@@ -8,9 +8,9 @@
 #include <ctime>
 #include <fstream>
 #include <mutex>
-#include <tuple>
 #include <sstream>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "tests/support/files.h"
@@ -41,7 +41,8 @@ FetchOptions fast_options() {
 
 std::string gzip(std::string_view in) {
   z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY), Z_OK);
+  EXPECT_EQ(deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY),
+            Z_OK);
   std::string out(deflateBound(&zs, in.size()), '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
@@ -57,7 +58,8 @@ using test::read_file;
 
 // A redirect to `to` with the given status.
 test::CannedResponse redirect(int status, std::string to) {
-  return test::CannedResponse{.status = status, .body = "moved", .headers = {{"Location", std::move(to)}}};
+  return test::CannedResponse{
+      .status = status, .body = "moved", .headers = {{"Location", std::move(to)}}};
 }
 
 class CurlFetcherTest : public testing::Test {
@@ -68,7 +70,8 @@ class CurlFetcherTest : public testing::Test {
   std::unique_ptr<Fetcher> fetcher_ = make_curl_fetcher(fast_options());
 
   Result<FetchResponse> get(const std::string& path, std::string etag = "", std::string lm = "") {
-    return fetch_blocking(*fetcher_, FetchRequest{server_.url(path), std::move(etag), std::move(lm)});
+    return fetch_blocking(*fetcher_,
+                          FetchRequest{server_.url(path), std::move(etag), std::move(lm)});
   }
 };
 
@@ -92,7 +95,8 @@ TEST_F(CurlFetcherTest, FetchesBodyAndResponseHeaders) {
   EXPECT_FALSE(r->retry_after.has_value());
 
   const auto headers = server_.last_headers("/feed.xml");
-  EXPECT_EQ(httplib::detail::get_header_value(headers, "User-Agent", 0, ""), std::string("newswatch-test/1"));
+  EXPECT_EQ(httplib::detail::get_header_value(headers, "User-Agent", 0, ""),
+            std::string("newswatch-test/1"));
   EXPECT_FALSE(headers.count("If-None-Match"));
   EXPECT_FALSE(headers.count("If-Modified-Since"));
 }
@@ -128,7 +132,9 @@ TEST_F(CurlFetcherTest, ConditionalGetWithLastModified) {
   EXPECT_EQ(r->status, 304);
   EXPECT_EQ(r->body, "");
   EXPECT_EQ(r->last_modified, lm);
-  EXPECT_EQ(httplib::detail::get_header_value(server_.last_headers("/lm"), "If-Modified-Since", 0, ""), lm);
+  EXPECT_EQ(
+      httplib::detail::get_header_value(server_.last_headers("/lm"), "If-Modified-Since", 0, ""),
+      lm);
 }
 
 TEST_F(CurlFetcherTest, ValidatorWithLineBreakIsRefused) {
@@ -141,7 +147,8 @@ TEST_F(CurlFetcherTest, ValidatorWithLineBreakIsRefused) {
 // A real Arabic article, compressed by the server with whatever encoding it
 // picks from our Accept-Encoding (httplib: br or gzip), comes back byte-exact.
 TEST_F(CurlFetcherTest, UndoesContentEncoding) {
-  const std::string article = read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/000_2f2f26cc72d594b8.txt");
+  const std::string article =
+      read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/000_2f2f26cc72d594b8.txt");
   ASSERT_GT(article.size(), 1000u);
   server_.set("/article", {.content_type = "text/html; charset=utf-8", .body = article});
   auto r = get("/article");
@@ -184,7 +191,8 @@ TEST(CurlFetcherCap, ContentLengthAboveCapIsRefusedAndCapItselfPasses) {
   test::HttpServer server;
   // application/octet-stream: httplib leaves it uncompressed, so Content-Length is the body size.
   server.set("/big", {.content_type = "application/octet-stream", .body = std::string(4097, 'x')});
-  server.set("/exact", {.content_type = "application/octet-stream", .body = std::string(4096, 'x')});
+  server.set("/exact",
+             {.content_type = "application/octet-stream", .body = std::string(4096, 'x')});
   FetchOptions options = fast_options();
   options.max_body_bytes = 4096;
   auto fetcher = make_curl_fetcher(options);
@@ -322,17 +330,17 @@ TEST_P(BadUrlTest, RefusedWithoutNetworkFromRun) {
   EXPECT_THAT(got->error().message, HasSubstr(GetParam().url));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Cases, BadUrlTest,
-    testing::Values(BadUrlCase{"ftp://example.com/feed.xml", Errc::kUnsupported},
-                    BadUrlCase{"file:///etc/passwd", Errc::kUnsupported},
-                    BadUrlCase{"gopher://example.com/", Errc::kUnsupported},
-                    BadUrlCase{"javascript:alert(1)", Errc::kUnsupported},
-                    BadUrlCase{"HTTPX://example.com/", Errc::kUnsupported},
-                    BadUrlCase{"example.com/feed", Errc::kInvalid},
-                    BadUrlCase{"http://", Errc::kInvalid},
-                    BadUrlCase{"http://exa mple.com/", Errc::kInvalid},
-                    BadUrlCase{"", Errc::kInvalid}));
+INSTANTIATE_TEST_SUITE_P(Cases, BadUrlTest,
+                         testing::Values(BadUrlCase{"ftp://example.com/feed.xml",
+                                                    Errc::kUnsupported},
+                                         BadUrlCase{"file:///etc/passwd", Errc::kUnsupported},
+                                         BadUrlCase{"gopher://example.com/", Errc::kUnsupported},
+                                         BadUrlCase{"javascript:alert(1)", Errc::kUnsupported},
+                                         BadUrlCase{"HTTPX://example.com/", Errc::kUnsupported},
+                                         BadUrlCase{"example.com/feed", Errc::kInvalid},
+                                         BadUrlCase{"http://", Errc::kInvalid},
+                                         BadUrlCase{"http://exa mple.com/", Errc::kInvalid},
+                                         BadUrlCase{"", Errc::kInvalid}));
 
 TEST(CurlFetcherErrors, ConnectionRefusedNamesUrlAndCause) {
   auto fetcher = make_curl_fetcher(fast_options());
@@ -405,7 +413,8 @@ struct RetryAfterCase {
   long long want_max;
 };
 
-class RetryAfterTest : public CurlFetcherTest, public testing::WithParamInterface<RetryAfterCase> {};
+class RetryAfterTest : public CurlFetcherTest,
+                       public testing::WithParamInterface<RetryAfterCase> {};
 
 std::string http_date(std::time_t t) {
   char buf[64];
@@ -437,8 +446,8 @@ INSTANTIATE_TEST_SUITE_P(
                     RetryAfterCase{"Seconds429", 429, 0, " 7 ", 7, 7},
                     RetryAfterCase{"Date429", 429, 90, nullptr, 85, 90},
                     RetryAfterCase{"PastDateIsZero", 503, -3600, nullptr, 0, 0},
-                    RetryAfterCase{"HugeIsClampedToAYear", 503, 0, "99999999999999999999", 31'536'000,
-                                   31'536'000},
+                    RetryAfterCase{"HugeIsClampedToAYear", 503, 0, "99999999999999999999",
+                                   31'536'000, 31'536'000},
                     RetryAfterCase{"FarDateIsClampedToAYear", 503, 10LL * 365 * 24 * 3600, nullptr,
                                    31'536'000, 31'536'000},
                     RetryAfterCase{"Garbage", 503, 0, "soon", std::nullopt, 0},
@@ -451,12 +460,14 @@ TEST_F(CurlFetcherTest, TwoHundredConcurrentRequestsAllComplete) {
   int ok = 0;
   int failed = 0;
   for (int i = 0; i < 200; ++i) {
-    fetcher_->submit({server_.url("/many?i=" + std::to_string(i))},
-                     [&](Result<FetchResponse> r) { (r && r->status == 200 && r->body == "ok") ? ++ok : ++failed; });
+    fetcher_->submit({server_.url("/many?i=" + std::to_string(i))}, [&](Result<FetchResponse> r) {
+      (r && r->status == 200 && r->body == "ok") ? ++ok : ++failed;
+    });
   }
   EXPECT_EQ(fetcher_->pending(), 200u);
   const auto deadline = steady_clock::now() + seconds(10);
-  while (fetcher_->pending() > 0 && steady_clock::now() < deadline) fetcher_->run(milliseconds(500));
+  while (fetcher_->pending() > 0 && steady_clock::now() < deadline)
+    fetcher_->run(milliseconds(500));
   EXPECT_EQ(ok, 200);
   EXPECT_EQ(failed, 0);
   EXPECT_EQ(server_.hits("/many"), 200);
@@ -502,7 +513,8 @@ TEST_F(CurlFetcherTest, CallbackMaySubmitMore) {
     });
   });
   const auto deadline = steady_clock::now() + seconds(5);
-  while (fetcher_->pending() > 0 && steady_clock::now() < deadline) fetcher_->run(milliseconds(500));
+  while (fetcher_->pending() > 0 && steady_clock::now() < deadline)
+    fetcher_->run(milliseconds(500));
   EXPECT_EQ(bodies, (std::vector<std::string>{"1", "2"}));
 }
 
@@ -528,7 +540,6 @@ TEST(CurlFetcherWakeup, WakeupBeforeRunIsNotLost) {
   fetcher->run(milliseconds(200));
   EXPECT_GE(steady_clock::now() - again, milliseconds(190));
 }
-
 
 // ---- Politeness ----
 
@@ -592,7 +603,8 @@ TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
   test::HttpServer server;
   Arrivals slow;
   server.handle_with("/slow", slow.handler(milliseconds(150)));
-  for (auto [per_host, total, want] : {std::tuple{1u, 64u, 1}, std::tuple{3u, 64u, 3}, std::tuple{16u, 2u, 2}}) {
+  for (auto [per_host, total, want] :
+       {std::tuple{1u, 64u, 1}, std::tuple{3u, 64u, 3}, std::tuple{16u, 2u, 2}}) {
     slow.max_running = 0;
     FetchOptions options = fast_options();
     options.max_connections_per_host = per_host;
@@ -600,7 +612,8 @@ TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
     auto fetcher = make_curl_fetcher(options);
     int ok = 0;
     for (int i = 0; i < 6; ++i) {
-      fetcher->submit({server.url("/slow?i=" + std::to_string(i))}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+      fetcher->submit({server.url("/slow?i=" + std::to_string(i))},
+                      [&](Result<FetchResponse> r) { ok += r.has_value(); });
     }
     drain(*fetcher, seconds(10));
     EXPECT_EQ(ok, 6);
@@ -616,7 +629,8 @@ TEST(CurlFetcherPoliteness, RefusedUrlFailsAtOnceEvenWhenItsHostIsBusy) {
   auto fetcher = make_curl_fetcher(options);
   std::vector<std::string> done;
   fetcher->submit({server.url("/a")}, [&](Result<FetchResponse>) { done.push_back("a"); });
-  fetcher->submit({server.url("/a") + "\r\n"}, [&](Result<FetchResponse>) { done.push_back("bad"); });
+  fetcher->submit({server.url("/a") + "\r\n"},
+                  [&](Result<FetchResponse>) { done.push_back("bad"); });
   fetcher->submit({"ftp://127.0.0.1/x"}, [&](Result<FetchResponse> r) {
     EXPECT_EQ(r.error().code, Errc::kUnsupported);
     done.push_back("ftp");
@@ -627,10 +641,14 @@ TEST(CurlFetcherPoliteness, RefusedUrlFailsAtOnceEvenWhenItsHostIsBusy) {
 }
 
 TEST_F(CurlFetcherTest, CacheControlMaxAgeIsReported) {
-  struct Case { const char* value; std::optional<long long> want; };
-  for (const Case& c : {Case{"public, max-age=300", 300}, Case{"max-age=\"60\", must-revalidate", 60},
-                        Case{"no-cache", std::nullopt}, Case{"s-maxage=900", std::nullopt},
-                        Case{"max-age=-1", std::nullopt}, Case{"max-age=99999999999999999999", 31'536'000}}) {
+  struct Case {
+    const char* value;
+    std::optional<long long> want;
+  };
+  for (const Case& c :
+       {Case{"public, max-age=300", 300}, Case{"max-age=\"60\", must-revalidate", 60},
+        Case{"no-cache", std::nullopt}, Case{"s-maxage=900", std::nullopt},
+        Case{"max-age=-1", std::nullopt}, Case{"max-age=99999999999999999999", 31'536'000}}) {
     server_.set("/cc", {.body = "x", .headers = {{"Cache-Control", c.value}}});
     auto r = get("/cc");
     ASSERT_TRUE(r.has_value()) << r.error().message;

@@ -33,7 +33,7 @@ struct Case {
   std::string description;
   std::string url;
   std::string content_type;
-  std::string known_failure;       // why it is allowed to fail; empty = must pass
+  std::string known_failure;  // why it is allowed to fail; empty = must pass
   std::vector<std::string> expects;
 };
 
@@ -47,7 +47,8 @@ Case load_case(const fs::path& file) {
     const std::string bytes = read_file(file);
     const size_t open = bytes.find("<!--");
     const size_t close = bytes.find("-->", open == std::string::npos ? 0 : open);
-    if (open != std::string::npos && close != std::string::npos) spec = bytes.substr(open + 4, close - open - 4);
+    if (open != std::string::npos && close != std::string::npos)
+      spec = bytes.substr(open + 4, close - open - 4);
   }
   std::istringstream lines(spec);
   for (std::string line; std::getline(lines, line);) {
@@ -134,7 +135,8 @@ TEST(Conformance, CorpusPasses) {
     if (failures.empty()) {
       ++passed;
       ++cat_passed;
-      if (!c.known_failure.empty()) ADD_FAILURE() << name << " passes now: drop its Known-failure line";
+      if (!c.known_failure.empty())
+        ADD_FAILURE() << name << " passes now: drop its Known-failure line";
     } else if (!c.known_failure.empty()) {
       known.push_back(name + " (" + c.known_failure + ")");
     } else {

@@ -16,10 +16,12 @@
 namespace nw {
 namespace {
 
-
-std::string data(const std::string& name) { return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name); }
+std::string data(const std::string& name) {
+  return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name);
+}
 std::string sample_line(const std::string& file, size_t n) {
-  std::istringstream in(test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + file));
+  std::istringstream in(
+      test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + file));
   std::string line;
   for (size_t i = 0; i <= n; ++i) std::getline(in, line);
   return line;
@@ -83,31 +85,32 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         FormatCase{"rss20_arabic.xml", "https://news.example.com/libya/feed.xml", "", "utf-8",
                    "الأخبار العربية - ليبيا", "https://news.example.com/libya/", 3, kT1,
-                   "https://news.example.com/libya/2020/06/haftar-cairo", "news-example-2020-0603-001",
-                   "2020-06-03T12:05:00Z"},
-        FormatCase{"rss091.xml", "", "", "iso-8859-1", "Café Monde – News", "http://www.example.org/", 2,
-                   "Réunion au Caire : Haftar et Sissi…", "http://www.example.org/2020/06/caire.html", "",
-                   "null"},
-        FormatCase{"rss092.xml", "", "", "utf-8", "Dave's Radio", "http://radio.example.com/", 1, "", "",
-                   "", "null"},
+                   "https://news.example.com/libya/2020/06/haftar-cairo",
+                   "news-example-2020-0603-001", "2020-06-03T12:05:00Z"},
+        FormatCase{"rss091.xml", "", "", "iso-8859-1", "Café Monde – News",
+                   "http://www.example.org/", 2, "Réunion au Caire : Haftar et Sissi…",
+                   "http://www.example.org/2020/06/caire.html", "", "null"},
+        FormatCase{"rss092.xml", "", "", "utf-8", "Dave's Radio", "http://radio.example.com/", 1,
+                   "", "", "", "null"},
         FormatCase{"rss10_rdf.xml", "", "", "utf-8", "مرصد الأخبار", "https://rdf.example.org/", 2,
-                   "خليفة حفتر في القاهرة", "https://rdf.example.org/a/1", "https://rdf.example.org/a/1",
-                   "2020-06-03T10:00:00Z"},
+                   "خليفة حفتر في القاهرة", "https://rdf.example.org/a/1",
+                   "https://rdf.example.org/a/1", "2020-06-03T10:00:00Z"},
         FormatCase{"rss090.xml", "", "", "utf-8", "Mozilla Dot Org", "http://www.mozilla.org/", 2,
                    "New Status Updates", "http://www.mozilla.org/status/", "", "null"},
         FormatCase{"atom10_arabic.xml", "https://atom.example.com/feeds/ar.atom", "", "utf-8",
                    "أخبار ليبيا", "https://atom.example.com/ar/", 2, "حفتر يصل القاهرة",
-                   "https://atom.example.com/ar/news/2020/haftar-cairo.html", "tag:atom.example.com,2020:1",
-                   "2020-06-03T08:14:55Z"},
+                   "https://atom.example.com/ar/news/2020/haftar-cairo.html",
+                   "tag:atom.example.com,2020:1", "2020-06-03T08:14:55Z"},
         FormatCase{"atom03.xml", "", "", "utf-8", "Atom 0.3 feed", "http://atom03.example.org/", 2,
                    "Dive into Atom", "http://atom03.example.org/2003/12/13/atom03",
                    "tag:atom03.example.org,2003:3.2397", "2003-12-31T10:14:55Z"},
         FormatCase{"jsonfeed11.json", "", "application/feed+json", "utf-8", "نشرة ليبيا",
                    "https://json.example.com/", 2, "حفتر يلتقي السيسي في القاهرة",
                    "https://json.example.com/posts/haftar", "2", "2020-06-03T08:00:00Z"},
-        FormatCase{"jsonfeed10.json", "https://j10.example.org/feed.json", "", "utf-8", "JSON Feed 1.0",
-                   "https://j10.example.org/", 1, "First", "https://j10.example.org/1",
-                   "https://j10.example.org/1", "2017-05-17T15:02:12Z"},
+        FormatCase{"jsonfeed10.json", "https://j10.example.org/feed.json", "", "utf-8",
+                   "JSON Feed 1.0", "https://j10.example.org/", 1, "First",
+                   "https://j10.example.org/1", "https://j10.example.org/1",
+                   "2017-05-17T15:02:12Z"},
         // Charsets: windows-1256 declared, undeclared, declared as UTF-8; ISO-8859-6; UTF-16 BOMs.
         FormatCase{"rss20_cp1256_declared.xml", "", "", "windows-1256", "صحيفة ليبيا",
                    "http://libya.example.net/", 2, kT1, "http://libya.example.net/news/1", "",
@@ -115,14 +118,17 @@ INSTANTIATE_TEST_SUITE_P(
         FormatCase{"rss20_cp1256_undeclared.xml", "", "", "windows-1256", "صحيفة ليبيا",
                    "http://libya.example.net/", 2, kT1, "http://libya.example.net/news/1", "",
                    "2020-06-03T07:00:00Z"},
-        FormatCase{"rss20_cp1256_as_utf8.xml", "", "application/rss+xml; charset=UTF-8", "windows-1256",
-                   "صحيفة ليبيا", "http://libya.example.net/", 2, kT1, "http://libya.example.net/news/1",
-                   "", "2020-06-03T07:00:00Z"},
-        FormatCase{"rss20_iso88596.xml", "", "", "iso-8859-6", "ليبيا", "http://libya.example.net/", 1,
-                   "قالت مصادر عسكرية ليبية مرافقة للقائد العام للجيش الوطني الل", "", "", "null"},
-        FormatCase{"atom_utf16le_bom.xml", "", "", "utf-16le", "ترميز UTF-16", "https://u16.example.com/", 1,
-                   "حفتر في القاهرة", "https://u16.example.com/1", "u16-1", "null"},
-        FormatCase{"rss_utf16be_bom.xml", "", "", "utf-16be", "UTF-16BE", "", 1, "ليبيا", "", "", "null"}),
+        FormatCase{"rss20_cp1256_as_utf8.xml", "", "application/rss+xml; charset=UTF-8",
+                   "windows-1256", "صحيفة ليبيا", "http://libya.example.net/", 2, kT1,
+                   "http://libya.example.net/news/1", "", "2020-06-03T07:00:00Z"},
+        FormatCase{"rss20_iso88596.xml", "", "", "iso-8859-6", "ليبيا", "http://libya.example.net/",
+                   1, "قالت مصادر عسكرية ليبية مرافقة للقائد العام للجيش الوطني الل", "", "",
+                   "null"},
+        FormatCase{"atom_utf16le_bom.xml", "", "", "utf-16le", "ترميز UTF-16",
+                   "https://u16.example.com/", 1, "حفتر في القاهرة", "https://u16.example.com/1",
+                   "u16-1", "null"},
+        FormatCase{"rss_utf16be_bom.xml", "", "", "utf-16be", "UTF-16BE", "", 1, "ليبيا", "", "",
+                   "null"}),
     [](const testing::TestParamInfo<FormatCase>& i) {
       std::string n = i.param.file;
       for (char& ch : n) {
@@ -145,7 +151,8 @@ TEST(FeedToJson, NullDatesAndInvalidUtf8DoNotThrow) {
   Feed f;
   f.encoding = "utf-8";
   f.title = "bad \xFF byte";
-  f.entries.push_back({.id = "x", .title = "t", .updated = SysSeconds{std::chrono::seconds{1072986501}}});
+  f.entries.push_back(
+      {.id = "x", .title = "t", .updated = SysSeconds{std::chrono::seconds{1072986501}}});
   const nlohmann::json j = nlohmann::json::parse(feed_to_json(f));
   EXPECT_EQ(j["feed"]["title"], "bad \xEF\xBF\xBD byte");
   EXPECT_TRUE(j["entries"][0]["published"].is_null());
@@ -244,7 +251,7 @@ TEST(Rss, GuidPermalinkOnlyFillsTheLink) {
   EXPECT_EQ(f.entries[0].link, "https://g.example/1");
   EXPECT_EQ(f.entries[1].link, "");
   EXPECT_EQ(f.entries[1].id, "https://g.example/2");
-  EXPECT_EQ(f.entries[2].id, "");  // no fallback from the link
+  EXPECT_EQ(f.entries[2].id, "");    // no fallback from the link
   EXPECT_EQ(f.entries[3].link, "");  // a relative guid is no URL
   EXPECT_EQ(f.entries[4].link, "https://g.example/5");
 }
@@ -252,16 +259,36 @@ TEST(Rss, GuidPermalinkOnlyFillsTheLink) {
 // The parser skips libcurl for links that are already absolute and normal;
 // whatever the path, the result must be what resolve_url() gives.
 TEST(Rss, LinksAreExactlyWhatResolveUrlGives) {
-  const std::vector<std::string> links = {
-      "https://a.example/x", "http://www.mozilla.org", "HTTP://A.example/x", "https://A.Example/x",
-      "https://a.example:443/x", "https://a.example/a/../b", "https://a.example/./b",
-      "https://a.example/a/.hidden", "https://a.example/x?q=a%20b", "https://a.example/x?q=%41",
-      "https://user@a.example/x", "https://a.example/x#frag", "https://a.example/x;p=1",
-      "https://a.example/x?a=1&amp;b=2", "https://a.example/x(1)*y!$,+'", "https://a.example/x/..",
-      "https://a.example/a//b", "https://a.example?x=1", "https://a.example/x?q=a/../b",
-      "https://a.example/ليبيا", "https://a.example/x\\y", "https://a.example/x|y^{z}",
-      "https://a.example/%zz", "https://[::1]/x", "https://a.example:8080/x", "  https://a.example/t  ",
-      "ftp://a.example/x", "https://a.example/x?q=@:", "https:/a.example/x", "https:///x"};
+  const std::vector<std::string> links = {"https://a.example/x",
+                                          "http://www.mozilla.org",
+                                          "HTTP://A.example/x",
+                                          "https://A.Example/x",
+                                          "https://a.example:443/x",
+                                          "https://a.example/a/../b",
+                                          "https://a.example/./b",
+                                          "https://a.example/a/.hidden",
+                                          "https://a.example/x?q=a%20b",
+                                          "https://a.example/x?q=%41",
+                                          "https://user@a.example/x",
+                                          "https://a.example/x#frag",
+                                          "https://a.example/x;p=1",
+                                          "https://a.example/x?a=1&amp;b=2",
+                                          "https://a.example/x(1)*y!$,+'",
+                                          "https://a.example/x/..",
+                                          "https://a.example/a//b",
+                                          "https://a.example?x=1",
+                                          "https://a.example/x?q=a/../b",
+                                          "https://a.example/ليبيا",
+                                          "https://a.example/x\\y",
+                                          "https://a.example/x|y^{z}",
+                                          "https://a.example/%zz",
+                                          "https://[::1]/x",
+                                          "https://a.example:8080/x",
+                                          "  https://a.example/t  ",
+                                          "ftp://a.example/x",
+                                          "https://a.example/x?q=@:",
+                                          "https:/a.example/x",
+                                          "https:///x"};
   std::string xml = "<rss><channel>";
   for (const std::string& l : links) xml += "<item><link>" + l + "</link></item>";
   const Feed f = parse_ok(xml + "</channel></rss>", "https://base.example/dir/feed");
@@ -280,10 +307,11 @@ TEST(Atom, XhtmlContentSerializedAsHtml) {
   ASSERT_EQ(f.entries.size(), 2u);
   const FeedEntry& e = f.entries[0];
   // Relative URLs inside the content resolve against the entry's xml:base.
-  EXPECT_EQ(e.content,
-            "<p>وصل <b>حفتر</b> إلى <a href=\"https://atom.example.com/ar/news/2020/sub/cairo.html\">"
-            "القاهرة</a>.</p><br><img src=\"https://atom.example.com/ar/news/2020/sub/x.jpg\" "
-            "alt=\"a &quot;b&quot;\">");
+  EXPECT_EQ(
+      e.content,
+      "<p>وصل <b>حفتر</b> إلى <a href=\"https://atom.example.com/ar/news/2020/sub/cairo.html\">"
+      "القاهرة</a>.</p><br><img src=\"https://atom.example.com/ar/news/2020/sub/x.jpg\" "
+      "alt=\"a &quot;b&quot;\">");
   EXPECT_EQ(e.summary, "وصل المشير خليفة حفتر إلى القاهرة & التقى الرئيس.");
   EXPECT_EQ(iso(e.updated), "2020-06-03T12:00:00Z");
   EXPECT_EQ(e.author, "سارة أحمد (sara@atom.example.com)");
@@ -321,7 +349,7 @@ TEST(Atom, Atom03ModesAndDates) {
   EXPECT_EQ(f.entries[0].summary, "A summary");
   EXPECT_EQ(iso(f.entries[0].updated), "2004-01-01T19:48:21Z");
   EXPECT_EQ(f.entries[0].author, "Mark Pilgrim");
-  EXPECT_EQ(f.entries[1].content, "<p>Hello <i>world</i></p>");  // mode="xml"
+  EXPECT_EQ(f.entries[1].content, "<p>Hello <i>world</i></p>");    // mode="xml"
   EXPECT_EQ(iso(f.entries[1].published), "2003-12-30T10:00:00Z");  // from <created>
 }
 
@@ -346,7 +374,8 @@ TEST(Hints, TtlSyndicationAndHub) {
 TEST(Hints, NonsenseIsIgnoredWithAWarning) {
   const Feed f = parse_ok(
       "<rss version=\"2.0\" xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\"><channel>"
-      "<ttl>-5</ttl><sy:updatePeriod>fortnightly</sy:updatePeriod></channel></rss>", "");
+      "<ttl>-5</ttl><sy:updatePeriod>fortnightly</sy:updatePeriod></channel></rss>",
+      "");
   EXPECT_FALSE(f.ttl);
   EXPECT_FALSE(f.update_interval);
   EXPECT_TRUE(f.hub.empty());
@@ -378,7 +407,8 @@ TEST(JsonFeed, FieldsAndFallbacks) {
 }
 
 TEST(JsonFeed, SyntaxErrorHasLineAndColumn) {
-  const Result<Feed> r = parse_feed("{\n  \"version\": \"https://jsonfeed.org/version/1.1\",\n  \"items\": [,]\n}", {});
+  const Result<Feed> r = parse_feed(
+      "{\n  \"version\": \"https://jsonfeed.org/version/1.1\",\n  \"items\": [,]\n}", {});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Errc::kParse);
   EXPECT_NE(r.error().message.find("line 3, column 13"), std::string::npos) << r.error().message;
@@ -421,7 +451,8 @@ TEST(Recovery, TruncatedFeedKeepsCompleteItemsInOrder) {
   ASSERT_GE(f.entries.size(), 2u);
   EXPECT_EQ(f.entries[0].title, "First");
   EXPECT_EQ(f.entries[1].title, "Second");
-  EXPECT_TRUE(has_warning(f, "XML error at line 7")) << (f.warnings.empty() ? "" : f.warnings.back());
+  EXPECT_TRUE(has_warning(f, "XML error at line 7"))
+      << (f.warnings.empty() ? "" : f.warnings.back());
 }
 
 TEST(Recovery, TruncatedInsideACharacter) {
@@ -470,10 +501,12 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         HopelessCase{"html_page", data("hopeless_html.html"),
                      "line 2, column 1: <html> is not an RSS, RDF or Atom root element"},
-        HopelessCase{"broken_markup", data("hopeless_broken.xml"), "line 3, column 12: Error parsing start element tag"},
+        HopelessCase{"broken_markup", data("hopeless_broken.xml"),
+                     "line 3, column 12: Error parsing start element tag"},
         HopelessCase{"empty", "", "empty document"},
         HopelessCase{"whitespace", " \n\t ", "empty document"},
-        HopelessCase{"plain_text", "just some text, no markup", "line 1, column 1: no XML element found"},
+        HopelessCase{"plain_text", "just some text, no markup",
+                     "line 1, column 1: no XML element found"},
         HopelessCase{"binary", std::string("\x00\x01\x02\xFF\xFE\x03", 6), "line 1"},
         HopelessCase{"wrong_namespace_feed", "<feed xmlns=\"http://example.com/other\"/>",
                      "<feed> is not an RSS, RDF or Atom root element"},
@@ -485,20 +518,22 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Scale, LargeArabicFeedKeepsEveryItemInOrder) {
   const std::string para = sample_line("000_2f2f26cc72d594b8.txt", 0);
-  std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" "
-                    "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>big</title>\n";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" "
+      "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>big</title>\n";
   const int kItems = 2000;
   for (int i = 0; i < kItems; ++i) {
     const std::string n = std::to_string(i);
     xml += "<item><title>خبر رقم " + n + " &amp; news</title><link>/a/" + n + "</link><guid>g" + n +
-           "</guid><pubDate>Wed, 03 Jun 2020 10:00:00 GMT</pubDate><description><![CDATA[<p>" + para +
-           "</p>]]></description><content:encoded><![CDATA[<p>" + para + "</p><p>" + para +
+           "</guid><pubDate>Wed, 03 Jun 2020 10:00:00 GMT</pubDate><description><![CDATA[<p>" +
+           para + "</p>]]></description><content:encoded><![CDATA[<p>" + para + "</p><p>" + para +
            "</p>]]></content:encoded></item>\n";
   }
   xml += "</channel></rss>\n";
   const auto start = std::chrono::steady_clock::now();
   const Feed f = parse_ok(xml, "https://big.example/");
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   ASSERT_EQ(f.entries.size(), static_cast<size_t>(kItems));
   for (int i = 0; i < kItems; ++i) {
     ASSERT_EQ(f.entries[i].id, "g" + std::to_string(i));

@@ -1,21 +1,22 @@
 #include "feeds/listing.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+
 #include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
-
 TEST(Listing, SectionPageGivesExactlyTheArticleLinks) {
   const std::string dir = std::string(NW_TEST_DATA) + "/listing/";
   const std::string html = test::read_fixture_file(dir + "section_ar.html");
-  const auto expected = nlohmann::json::parse(test::read_fixture_file(dir + "section_ar.expected.json"));
+  const auto expected =
+      nlohmann::json::parse(test::read_fixture_file(dir + "section_ar.expected.json"));
   const auto links = find_article_links(html, expected["page_url"].get<std::string>());
   std::vector<std::pair<std::string, std::string>> got, want;
   for (const ListingLink& l : links) got.emplace_back(l.url, l.title);
@@ -34,8 +35,8 @@ struct LinkCase {
 class LinkTest : public testing::TestWithParam<LinkCase> {};
 
 TEST_P(LinkTest, OneLink) {
-  const std::string html = std::string("<html><body><main><h2>") + GetParam().anchor +
-                           "</h2></main></body></html>";
+  const std::string html =
+      std::string("<html><body><main><h2>") + GetParam().anchor + "</h2></main></body></html>";
   const auto links = find_article_links(html, "https://www.example.com/world/");
   if (std::string_view(GetParam().want).empty()) {
     EXPECT_TRUE(links.empty()) << links.front().url;
@@ -52,18 +53,20 @@ INSTANTIATE_TEST_SUITE_P(
                  "https://www.example.com/2020/06/03/haftar-lands-in-cairo"},
         LinkCase{"fragment", "<a href='/news/48213.html#top'>Haftar lands in Cairo</a>",
                  "https://www.example.com/news/48213.html"},
-        LinkCase{"no www", "<a href='https://example.com/news/item-48213'>Haftar lands in Cairo</a>",
+        LinkCase{"no www",
+                 "<a href='https://example.com/news/item-48213'>Haftar lands in Cairo</a>",
                  "https://example.com/news/item-48213"},
-        LinkCase{"title attr", "<a href='/a/haftar-lands-in-cairo' title='Haftar lands in Cairo'>"
-                               "</a>",
+        LinkCase{"title attr",
+                 "<a href='/a/haftar-lands-in-cairo' title='Haftar lands in Cairo'>"
+                 "</a>",
                  "https://www.example.com/a/haftar-lands-in-cairo"},
         LinkCase{"other site", "<a href='https://other.org/news/48213'>Haftar lands in Cairo</a>",
                  ""},
-        LinkCase{"subdomain", "<a href='https://blog.example.com/news/48213'>Haftar lands in "
-                              "Cairo</a>",
+        LinkCase{"subdomain",
+                 "<a href='https://blog.example.com/news/48213'>Haftar lands in "
+                 "Cairo</a>",
                  ""},
-        LinkCase{"image only", "<a href='/news/48213.html'><img src='x.jpg' alt='Haftar'></a>",
-                 ""},
+        LinkCase{"image only", "<a href='/news/48213.html'><img src='x.jpg' alt='Haftar'></a>", ""},
         LinkCase{"short text", "<a href='/news/48213.html'>More</a>", ""},
         LinkCase{"section", "<a href='/libya'>All the news from Libya today</a>", ""},
         LinkCase{"tag", "<a href='/tag/haftar-cairo-2020'>All about Haftar in Cairo</a>", ""},

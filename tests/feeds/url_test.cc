@@ -20,19 +20,19 @@ TEST_P(ResolveTest, Resolves) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ResolveTest,
-    testing::Values(
-        ResolveCase{"https://example.com/a/b", "c", "https://example.com/a/c"},
-        ResolveCase{"https://example.com/a/b", "/x?y=1", "https://example.com/x?y=1"},
-        ResolveCase{"https://example.com/a/", "../up", "https://example.com/up"},
-        ResolveCase{"https://example.com/", "//other.org/p", "https://other.org/p"},
-        ResolveCase{"https://example.com/", "http://abs.net/q", "http://abs.net/q"},
-        ResolveCase{"https://example.com/", "  /trim  ", "https://example.com/trim"},
-        ResolveCase{"https://example.com/", "javascript:void(0)", ""},
-        ResolveCase{"https://example.com/", "mailto:a@b.c", ""},
-        ResolveCase{"https://example.com/", "ftp://x.org/f", ""},
-        ResolveCase{"", "relative/only", ""},
-        ResolveCase{"https://ar.example/", "/ليبيا/خبر",
-                    "https://ar.example/%d9%84%d9%8a%d8%a8%d9%8a%d8%a7/%d8%ae%d8%a8%d8%b1"}));
+    testing::Values(ResolveCase{"https://example.com/a/b", "c", "https://example.com/a/c"},
+                    ResolveCase{"https://example.com/a/b", "/x?y=1", "https://example.com/x?y=1"},
+                    ResolveCase{"https://example.com/a/", "../up", "https://example.com/up"},
+                    ResolveCase{"https://example.com/", "//other.org/p", "https://other.org/p"},
+                    ResolveCase{"https://example.com/", "http://abs.net/q", "http://abs.net/q"},
+                    ResolveCase{"https://example.com/", "  /trim  ", "https://example.com/trim"},
+                    ResolveCase{"https://example.com/", "javascript:void(0)", ""},
+                    ResolveCase{"https://example.com/", "mailto:a@b.c", ""},
+                    ResolveCase{"https://example.com/", "ftp://x.org/f", ""},
+                    ResolveCase{"", "relative/only", ""},
+                    ResolveCase{
+                        "https://ar.example/", "/ليبيا/خبر",
+                        "https://ar.example/%d9%84%d9%8a%d8%a8%d9%8a%d8%a7/%d8%ae%d8%a8%d8%b1"}));
 
 TEST(CanonicalUrl, LowersSchemeAndHostDropsFragmentAndTracking) {
   EXPECT_EQ(canonical_url("HTTPS://Example.COM:443/Path?utm_source=x&id=3&fbclid=y#top"),

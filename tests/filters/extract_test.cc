@@ -1,10 +1,10 @@
 #include "filters/extract.h"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -17,7 +17,6 @@
 
 namespace nw {
 namespace {
-
 
 std::string data(const std::string& name) { return std::string(NW_TEST_DATA) + "/extract/" + name; }
 
@@ -58,7 +57,8 @@ double shingle_f1(std::string_view got, std::string_view want) {
 
 std::size_t count(std::string_view text, std::string_view needle) {
   std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++n;
+  for (auto at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -68,19 +68,54 @@ std::string trim_newline(std::string s) {
 }
 
 // Phrases of page furniture that the fixtures contain outside the body.
-const char* const kBoilerplate[] = {
-    "اترك تعليق", "مقالات ذات صلة", "اقرأ أيضا", "اقرأ أيضاً", "الأكثر قراءة", "آخر الأخبار",
-    "ملفات تعريف الارتباط", "الوسوم", "شارك", "مشاهدة", "صورة أرشيفية", "تعليقات القراء",
-    "عدد القراءات", "جميع الحقوق محفوظة", "النشرة البريدية", "لن يتم نشر", "شروط التعليق",
-    "العودة للأعلى", "إعلان", "طباعة", "الرئيسية", "أخبار ذات صلة", "قبول الكل", "بقلم",
-    "أرسل لصديق", "استطلاع", "Leave a Reply", "Related", "Most popular", "cookies",
-    "Advertisement", "Read more", "Share", "Join the conversation", "Back to top", "Photo",
-    "Subscribe", "Sign up", "All rights reserved", "Topics", "correspondent", "Show more",
-    "GMT", "Photograph"};
+const char* const kBoilerplate[] = {"اترك تعليق",
+                                    "مقالات ذات صلة",
+                                    "اقرأ أيضا",
+                                    "اقرأ أيضاً",
+                                    "الأكثر قراءة",
+                                    "آخر الأخبار",
+                                    "ملفات تعريف الارتباط",
+                                    "الوسوم",
+                                    "شارك",
+                                    "مشاهدة",
+                                    "صورة أرشيفية",
+                                    "تعليقات القراء",
+                                    "عدد القراءات",
+                                    "جميع الحقوق محفوظة",
+                                    "النشرة البريدية",
+                                    "لن يتم نشر",
+                                    "شروط التعليق",
+                                    "العودة للأعلى",
+                                    "إعلان",
+                                    "طباعة",
+                                    "الرئيسية",
+                                    "أخبار ذات صلة",
+                                    "قبول الكل",
+                                    "بقلم",
+                                    "أرسل لصديق",
+                                    "استطلاع",
+                                    "Leave a Reply",
+                                    "Related",
+                                    "Most popular",
+                                    "cookies",
+                                    "Advertisement",
+                                    "Read more",
+                                    "Share",
+                                    "Join the conversation",
+                                    "Back to top",
+                                    "Photo",
+                                    "Subscribe",
+                                    "Sign up",
+                                    "All rights reserved",
+                                    "Topics",
+                                    "correspondent",
+                                    "Show more",
+                                    "GMT",
+                                    "Photograph"};
 
 // Watchlist words put inside the furniture: a leak changes their count.
-const char* const kWatchWords[] = {"حفتر", "القاهرة", "تركيا", "مرتزقة", "Haftar", "Cairo",
-                                   "Turkey", "mercenaries"};
+const char* const kWatchWords[] = {"حفتر",   "القاهرة", "تركيا",  "مرتزقة",
+                                   "Haftar", "Cairo",   "Turkey", "mercenaries"};
 
 class FixtureTest : public testing::TestWithParam<const char*> {
  protected:
@@ -165,7 +200,8 @@ TEST_P(FixtureTest, SurvivesMutation) {
   std::mt19937 rng(42);
   for (int round = 0; round < 60; ++round) {
     std::string page = html_.substr(0, rng() % (html_.size() + 1));
-    for (int k = 0; k < 20 && !page.empty(); ++k) page[rng() % page.size()] = static_cast<char>(rng());
+    for (int k = 0; k < 20 && !page.empty(); ++k)
+      page[rng() % page.size()] = static_cast<char>(rng());
     const Article a = extract_article(page, {.base_url = "https://example.com/"});
     EXPECT_LE(a.text.size(), page.size());
     if (a.text.empty()) {
@@ -203,8 +239,10 @@ TEST_P(TitleTest, SiteNameRemoved) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, TitleTest,
     testing::Values(
-        TitleCase{"<title>Haftar lands in Cairo | Libya Observer</title>", "", "Haftar lands in Cairo"},
-        TitleCase{"<title>Libya Observer - Haftar lands in Cairo</title>", "", "Haftar lands in Cairo"},
+        TitleCase{"<title>Haftar lands in Cairo | Libya Observer</title>", "",
+                  "Haftar lands in Cairo"},
+        TitleCase{"<title>Libya Observer - Haftar lands in Cairo</title>", "",
+                  "Haftar lands in Cairo"},
         TitleCase{"<meta property='og:site_name' content='The Observer'>"
                   "<title>Haftar lands in Cairo for talks – The Observer</title>",
                   "", "Haftar lands in Cairo for talks"},
@@ -281,16 +319,18 @@ std::string menu_page() {
     p += "<li><a href='/section/" + std::to_string(i) + "'>Section about Haftar and Cairo " +
          std::to_string(i) + "</a></li>";
   }
-  return p + "</ul></div><div><ul><li><a href='/a'>Libya news: Haftar in Cairo today</a></li>"
-             "<li><a href='/b'>Turkey sends mercenaries to Tripoli again</a></li></ul></div>"
-             "<footer>Copyright 2020</footer></body></html>";
+  return p +
+         "</ul></div><div><ul><li><a href='/a'>Libya news: Haftar in Cairo today</a></li>"
+         "<li><a href='/b'>Turkey sends mercenaries to Tripoli again</a></li></ul></div>"
+         "<footer>Copyright 2020</footer></body></html>";
 }
 
 std::string teaser_page() {
   std::string p = "<html><body><main>";
   for (int i = 0; i < 8; ++i) {
     p += "<div class='teaser'><h2><a href='/news/" + std::to_string(1000 + i) +
-         "'>Haftar meets officials in Cairo, day " + std::to_string(i) + "</a></h2>"
+         "'>Haftar meets officials in Cairo, day " + std::to_string(i) +
+         "</a></h2>"
          "<p>The commander held talks with Egyptian officials about the war in Libya and "
          "Turkey's growing role there, sources said.</p></div>";
   }
@@ -302,8 +342,9 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(NoArticleCase{"empty", ""}, NoArticleCase{"text only", "hello"},
                     NoArticleCase{"binary", std::string("\x00\xff\xfe<\x01>\x80", 7)},
                     NoArticleCase{"menu", menu_page()}, NoArticleCase{"teasers", teaser_page()},
-                    NoArticleCase{"404", "<html><body><h1>Page not found</h1><p>Sorry.</p>"
-                                         "<nav><a href='/'>Home</a></nav></body></html>"}),
+                    NoArticleCase{"404",
+                                  "<html><body><h1>Page not found</h1><p>Sorry.</p>"
+                                  "<nav><a href='/'>Home</a></nav></body></html>"}),
     [](const testing::TestParamInfo<NoArticleCase>& info) {
       std::string n = info.param.name;
       for (char& c : n) {

@@ -62,8 +62,8 @@ TEST(Html, DecodesEntitiesAndKeepsUnknownTagNames) {
 }
 
 TEST(Html, ScriptAndStyleTextIsNotContent) {
-  const Document doc = must_parse(
-      "<body><script>var a = '<p>x</p>';</script><style>p{}</style><p>seen</p></body>");
+  const Document doc =
+      must_parse("<body><script>var a = '<p>x</p>';</script><style>p{}</style><p>seen</p></body>");
   EXPECT_EQ(doc.first(Tag::kBody).text_content(), "seen");
   EXPECT_EQ(doc.first(Tag::kScript).first_child().text(), "var a = '<p>x</p>';");
 }
@@ -163,15 +163,13 @@ struct CollapseCase {
   const char* want;
 };
 class CollapseTest : public testing::TestWithParam<CollapseCase> {};
-TEST_P(CollapseTest, Collapses) {
-  EXPECT_EQ(collapse_whitespace(GetParam().in), GetParam().want);
-}
-INSTANTIATE_TEST_SUITE_P(
-    Cases, CollapseTest,
-    testing::Values(CollapseCase{"  a  b\n\tc ", "a b c"}, CollapseCase{"", ""},
-                    CollapseCase{" \n ", ""}, CollapseCase{"a\u00a0\u00a0b", "a b"},
-                    CollapseCase{"\u062d\u202f\u0641", "\u062d \u0641"},
-                    CollapseCase{"x\u2003y", "x y"}));
+TEST_P(CollapseTest, Collapses) { EXPECT_EQ(collapse_whitespace(GetParam().in), GetParam().want); }
+INSTANTIATE_TEST_SUITE_P(Cases, CollapseTest,
+                         testing::Values(CollapseCase{"  a  b\n\tc ", "a b c"},
+                                         CollapseCase{"", ""}, CollapseCase{" \n ", ""},
+                                         CollapseCase{"a\u00a0\u00a0b", "a b"},
+                                         CollapseCase{"\u062d\u202f\u0641", "\u062d \u0641"},
+                                         CollapseCase{"x\u2003y", "x y"}));
 
 }  // namespace
 }  // namespace nw::html

@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <initializer_list>
-#include <cctype>
 #include <iterator>
 #include <map>
 #include <random>
@@ -43,17 +43,20 @@ bool one_edit(std::string_view x, std::string_view y) {
   if (b.size() - a.size() > 1) return false;
   std::size_t i = 0;
   while (i < a.size() && a[i] == b[i]) ++i;
-  if (a.size() == b.size()) return i == a.size() || std::equal(a.begin() + i + 1, a.end(), b.begin() + i + 1);
+  if (a.size() == b.size())
+    return i == a.size() || std::equal(a.begin() + i + 1, a.end(), b.begin() + i + 1);
   return std::equal(a.begin() + i, a.end(), b.begin() + i + 1);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+  return std::ranges::equal(a, b,
+                            [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 bool language_ok(std::string_view want, std::string_view language) {
   return iequals(language, want) ||
-         (language.size() > want.size() && language[want.size()] == '-' && iequals(language.substr(0, want.size()), want));
+         (language.size() > want.size() && language[want.size()] == '-' &&
+          iequals(language.substr(0, want.size()), want));
 }
 
 // Proclitic variants and folded forms, computed once per word for all evaluations.
@@ -66,14 +69,17 @@ struct Caches {
 // written from the issue, with no index.
 class BruteForce {
  public:
-  BruteForce(const Rule& rule, const Document& doc, const std::vector<Token>& title, const std::vector<Token>& body,
-             Caches& caches)
+  BruteForce(const Rule& rule, const Document& doc, const std::vector<Token>& title,
+             const std::vector<Token>& body, Caches& caches)
       : rule_(rule), doc_(doc), fields_{&title, &body}, caches_(caches) {}
 
   bool hits(const QueryNode& q) {
-    if (!rule_.sources.empty() && std::ranges::find(rule_.sources, doc_.source) == rule_.sources.end()) return false;
+    if (!rule_.sources.empty() &&
+        std::ranges::find(rule_.sources, doc_.source) == rule_.sources.end())
+      return false;
     if (!rule_.languages.empty() &&
-        std::ranges::none_of(rule_.languages, [&](const std::string& l) { return language_ok(l, doc_.language); })) {
+        std::ranges::none_of(rule_.languages,
+                             [&](const std::string& l) { return language_ok(l, doc_.language); })) {
       return false;
     }
     return eval(q);
@@ -149,7 +155,8 @@ class BruteForce {
       const auto& tokens = *fields_[f];
       for (std::size_t p = 0; p + q.words.size() <= tokens.size(); ++p) {
         bool all = true;
-        for (std::size_t i = 0; i < q.words.size() && all; ++i) all = word_matches(q, i, tokens[p + i]);
+        for (std::size_t i = 0; i < q.words.size() && all; ++i)
+          all = word_matches(q, i, tokens[p + i]);
         if (all) out.push_back({f, p, p + q.words.size() - 1});
       }
     }
@@ -168,7 +175,8 @@ class BruteForce {
       case QueryNode::Kind::kNot:
         return !eval(q.children[0]);
       case QueryNode::Kind::kMeta:
-        return q.field == Field::kSource ? iequals(doc_.source, q.text) : language_ok(q.text, doc_.language);
+        return q.field == Field::kSource ? iequals(doc_.source, q.text)
+                                         : language_ok(q.text, doc_.language);
       case QueryNode::Kind::kNear: {
         const auto d = static_cast<std::size_t>(q.distance);
         for (const auto& a : occurrences(q.children[0])) {
@@ -190,7 +198,6 @@ class BruteForce {
   Caches& caches_;
 };
 
-
 // Concatenates: "x" + std::string(...) draws a GCC 12 -Wrestrict false positive.
 std::string join(std::initializer_list<std::string_view> parts) {
   std::string out;
@@ -198,12 +205,12 @@ std::string join(std::initializer_list<std::string_view> parts) {
   return out;
 }
 
-const std::vector<std::string> kEnglish = {"Haftar", "Cairo",  "Sisi",   "Rome",   "talks", "ceasefire", "Khalifa",
-                                           "État",   "etat",   "Müller", "Muller", "news",  "the",       "said",
-                                           "president", "Tripoli", "forces", "Haftarist"};
-const std::vector<std::string> kArabic = {"حفتر",      "خليفة",      "القاهرة", "قاهرة",  "المسؤولين", "المسئولين",
-                                          "فائز",      "فايز",       "السراج",  "ليبيا",  "طرابلس",    "في",
-                                          "الرئيس",    "مسؤول"};
+const std::vector<std::string> kEnglish = {
+    "Haftar", "Cairo",  "Sisi", "Rome", "talks", "ceasefire", "Khalifa", "État",   "etat",
+    "Müller", "Muller", "news", "the",  "said",  "president", "Tripoli", "forces", "Haftarist"};
+const std::vector<std::string> kArabic = {"حفتر",      "خليفة", "القاهرة", "قاهرة",  "المسؤولين",
+                                          "المسئولين", "فائز",  "فايز",    "السراج", "ليبيا",
+                                          "طرابلس",    "في",    "الرئيس",  "مسؤول"};
 const std::vector<std::string> kProclitics = {"و", "ب", "ل", "ال", "وال", "بال", "لل", "ف", "فال"};
 
 class Generator {
@@ -229,7 +236,8 @@ class Generator {
       while (next < w.size() && (static_cast<unsigned char>(w[next]) & 0xC0) == 0x80) ++next;
       w.erase(mid, next - mid);
     }
-    if (r == 5 && !(w[0] & 0x80)) std::ranges::transform(w, w.begin(), [](char c) { return std::toupper(c); });
+    if (r == 5 && !(w[0] & 0x80))
+      std::ranges::transform(w, w.begin(), [](char c) { return std::toupper(c); });
     return w;
   }
 
@@ -281,7 +289,8 @@ class Generator {
       case 1:
         return operand();
       case 2:
-        return near_side() + (rng_() % 2 ? " NEAR/" : " ONEAR/") + std::to_string(1 + rng_() % 4) + " " + near_side();
+        return near_side() + (rng_() % 2 ? " NEAR/" : " ONEAR/") + std::to_string(1 + rng_() % 4) +
+               " " + near_side();
       case 3:
       case 4:
         return "(" + query(depth + 1) + " OR " + query(depth + 1) + ")";
@@ -333,14 +342,17 @@ TEST(MatcherDifferential, IndexedMatcherHitsExactlyWhatBruteForceHits) {
   for (int d = 0; d < 120; ++d) {
     const std::string title = gen.text(3 + static_cast<int>(gen.pick(6)));
     const std::string body = gen.text(10 + static_cast<int>(gen.pick(40)));
-    const Document doc{.title = title, .body = body, .source = gen.pick(2) ? "wire" : "blog",
+    const Document doc{.title = title,
+                       .body = body,
+                       .source = gen.pick(2) ? "wire" : "blog",
                        .language = gen.pick(2) ? "ar" : "en-GB"};
     std::vector<std::string> indexed;
     for (const Hit& h : (*m)->match(doc)) indexed.push_back(h.rule);
     const auto title_tokens = tokenize(title), body_tokens = tokenize(body);
     std::vector<std::string> brute;
     for (std::size_t r = 0; r < list.rules.size(); ++r) {
-      if (BruteForce(list.rules[r], doc, title_tokens, body_tokens, caches).hits(queries[r])) brute.push_back(list.rules[r].id);
+      if (BruteForce(list.rules[r], doc, title_tokens, body_tokens, caches).hits(queries[r]))
+        brute.push_back(list.rules[r].id);
     }
     std::vector<std::string> missed, extra;
     auto sorted_brute = brute, sorted_indexed = indexed;
@@ -349,15 +361,17 @@ TEST(MatcherDifferential, IndexedMatcherHitsExactlyWhatBruteForceHits) {
     std::ranges::set_difference(sorted_brute, sorted_indexed, std::back_inserter(missed));
     std::ranges::set_difference(sorted_indexed, sorted_brute, std::back_inserter(extra));
     for (const auto& id : missed) {
-      ADD_FAILURE() << "missed " << id << ": " << list.rules[std::stoul(id.substr(1))].query << "\n  title: " << title
-                    << "\n  body: " << body;
+      ADD_FAILURE() << "missed " << id << ": " << list.rules[std::stoul(id.substr(1))].query
+                    << "\n  title: " << title << "\n  body: " << body;
     }
-    for (const auto& id : extra) ADD_FAILURE() << "extra " << id << ": " << list.rules[std::stoul(id.substr(1))].query;
+    for (const auto& id : extra)
+      ADD_FAILURE() << "extra " << id << ": " << list.rules[std::stoul(id.substr(1))].query;
     if (!missed.empty() || !extra.empty()) break;
     total += brute.size();
     rules_hit.insert(brute.begin(), brute.end());
   }
-  std::printf("%zu rules, %zu hits by %zu different rules\n", list.rules.size(), total, rules_hit.size());
+  std::printf("%zu rules, %zu hits by %zu different rules\n", list.rules.size(), total,
+              rules_hit.size());
   // The comparison means something: many hits, by many different rules.
   EXPECT_GT(total, 1000u);
   EXPECT_GT(rules_hit.size(), 300u);
@@ -373,21 +387,20 @@ TEST(MatcherAnchoring, PhrasesFireOnAdjacentPairs) {
     r.query_pos = {"a.toml", 1, 1};
     return r;
   };
-  const std::vector<Watchlist> lists{{"a", "a.toml",
-                                      {rule("pair", "\"Khalifa Haftar\""),
-                                       rule("repeat", "\"bye bye bye\""),
-                                       rule("prefix", "Khalifa-Haft*"),
-                                       rule("hyphen", "al-Sisi"),
-                                       rule("or", "(\"Khalifa Haftar\" OR \"Abdel Fattah\") Cairo"),
-                                       rule("near", "\"Khalifa Haftar\" NEAR/3 Cairo"),
-                                       rule("title", "title:\"Khalifa Haftar\""),
-                                       rule("arabic", "\"خليفة حفتر\""),
-                                       rule("hamza", "\"فايز السراج\"")}}};
+  const std::vector<Watchlist> lists{
+      {"a",
+       "a.toml",
+       {rule("pair", "\"Khalifa Haftar\""), rule("repeat", "\"bye bye bye\""),
+        rule("prefix", "Khalifa-Haft*"), rule("hyphen", "al-Sisi"),
+        rule("or", "(\"Khalifa Haftar\" OR \"Abdel Fattah\") Cairo"),
+        rule("near", "\"Khalifa Haftar\" NEAR/3 Cairo"), rule("title", "title:\"Khalifa Haftar\""),
+        rule("arabic", "\"خليفة حفتر\""), rule("hamza", "\"فايز السراج\"")}}};
   auto m = Matcher::compile(lists);
   ASSERT_TRUE(m.has_value()) << m.error().message;
   auto ids = [&](std::string_view title, std::string_view body) {
     std::vector<std::string> out;
-    for (const Hit& h : (*m)->match({.title = title, .body = body, .source = "", .language = ""})) out.push_back(h.rule);
+    for (const Hit& h : (*m)->match({.title = title, .body = body, .source = "", .language = ""}))
+      out.push_back(h.rule);
     return out;
   };
   using Ids = std::vector<std::string>;

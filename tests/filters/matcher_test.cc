@@ -70,7 +70,8 @@ class MatchTest : public testing::TestWithParam<MatchCase> {};
 
 TEST_P(MatchTest, MatchesAsExpected) {
   const auto& c = GetParam();
-  EXPECT_EQ(matched(rule("r", c.query), "", c.body), c.want) << c.what << ": " << c.query << " ~ " << c.body;
+  EXPECT_EQ(matched(rule("r", c.query), "", c.body), c.want)
+      << c.what << ": " << c.query << " ~ " << c.body;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -88,43 +89,75 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"NOT excludes", "Haftar NOT Sisi", "Haftar met Sisi", kNoHit},
         MatchCase{"NOT absent", "Haftar NOT Sisi", "Haftar met Dbeibah", {"Haftar"}},
         MatchCase{"precedence: a OR b AND c (a)", "Rome OR Haftar AND Cairo", "in Rome", {"Rome"}},
-        MatchCase{"precedence: a OR b AND c (b only)", "Rome OR Haftar AND Cairo", "Haftar alone", kNoHit},
-        MatchCase{"parentheses", "(Rome OR Haftar) AND Cairo", "Haftar in Cairo", {"Haftar", "Cairo"}},
+        MatchCase{"precedence: a OR b AND c (b only)", "Rome OR Haftar AND Cairo", "Haftar alone",
+                  kNoHit},
+        MatchCase{
+            "parentheses", "(Rome OR Haftar) AND Cairo", "Haftar in Cairo", {"Haftar", "Cairo"}},
         MatchCase{"parentheses exclude", "(Rome OR Haftar) AND Cairo", "Haftar in Rome", kNoHit},
-        MatchCase{"negative OR branch under AND", "Haftar (Cairo OR NOT Rome)", "Haftar in Tripoli", {"Haftar"}},
-        MatchCase{"lower-case and is a word", "war and peace", "war and peace", {"war", "and", "peace"}},
+        MatchCase{"negative OR branch under AND",
+                  "Haftar (Cairo OR NOT Rome)",
+                  "Haftar in Tripoli",
+                  {"Haftar"}},
+        MatchCase{
+            "lower-case and is a word", "war and peace", "war and peace", {"war", "and", "peace"}},
         MatchCase{"lower-case and is required", "war and peace", "war, peace", kNoHit},
-        MatchCase{"phrase", "\"Khalifa Haftar\"", "Marshal Khalifa Haftar said", {"Khalifa Haftar"}},
+        MatchCase{
+            "phrase", "\"Khalifa Haftar\"", "Marshal Khalifa Haftar said", {"Khalifa Haftar"}},
         MatchCase{"phrase needs order", "\"Khalifa Haftar\"", "Haftar Khalifa said", kNoHit},
-        MatchCase{"phrase needs adjacency", "\"Khalifa Haftar\"", "Khalifa Belqasim Haftar", kNoHit},
-        MatchCase{"phrase across punctuation", "\"Khalifa Haftar\"", "Khalifa, Haftar", {"Khalifa, Haftar"}},
+        MatchCase{"phrase needs adjacency", "\"Khalifa Haftar\"", "Khalifa Belqasim Haftar",
+                  kNoHit},
+        MatchCase{"phrase across punctuation",
+                  "\"Khalifa Haftar\"",
+                  "Khalifa, Haftar",
+                  {"Khalifa, Haftar"}},
         MatchCase{"hyphenated term is a phrase", "al-Sisi", "President al Sisi", {"al Sisi"}},
         MatchCase{"NOT phrase", "Haftar NOT \"Khalifa Haftar\"", "Khalifa Haftar", kNoHit},
         MatchCase{"prefix", "Haft*", "Haftar's forces; Haft", {"Haftar", "Haft"}},
         MatchCase{"prefix is a prefix", "Haft*", "Khaftar", kNoHit},
-        MatchCase{"prefix as last word of a phrase", "al-Sis*", "al Sisi; Sisi; al Sis", {"al Sisi", "al Sis"}},
-        MatchCase{"prefix and exact word together", "Haft* Cairo", "Haftarist in Cairo", {"Haftarist", "Cairo"}},
+        MatchCase{"prefix as last word of a phrase",
+                  "al-Sis*",
+                  "al Sisi; Sisi; al Sis",
+                  {"al Sisi", "al Sis"}},
+        MatchCase{"prefix and exact word together",
+                  "Haft* Cairo",
+                  "Haftarist in Cairo",
+                  {"Haftarist", "Cairo"}},
         // NEAR/n: either order, at most n positions apart (NEAR/1: adjacent).
-        MatchCase{"NEAR in reach", "Haftar NEAR/3 Cairo", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
-        MatchCase{"NEAR reversed", "Cairo NEAR/3 Haftar", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
+        MatchCase{
+            "NEAR in reach", "Haftar NEAR/3 Cairo", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
+        MatchCase{
+            "NEAR reversed", "Cairo NEAR/3 Haftar", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
         MatchCase{"NEAR out of reach", "Haftar NEAR/2 Cairo", "Haftar flew to Cairo", kNoHit},
         MatchCase{"NEAR/1 is adjacent", "Haftar NEAR/1 Cairo", "Cairo Haftar", {"Cairo", "Haftar"}},
         MatchCase{"NEAR needs two tokens", "Haftar NEAR/3 Haftar", "Haftar spoke", kNoHit},
         MatchCase{"NEAR same word twice", "Haftar NEAR/3 Haftar", "Haftar met Haftar", {"Haftar"}},
-        MatchCase{"NEAR marks only close pairs", "Haftar NEAR/2 Cairo",
-                  "Haftar went home. Much later, in Cairo, Haftar spoke", {"Cairo", "Haftar"}},
-        MatchCase{"NEAR with phrase", "\"Khalifa Haftar\" NEAR/2 Cairo", "Khalifa Haftar in Cairo",
+        MatchCase{"NEAR marks only close pairs",
+                  "Haftar NEAR/2 Cairo",
+                  "Haftar went home. Much later, in Cairo, Haftar spoke",
+                  {"Cairo", "Haftar"}},
+        MatchCase{"NEAR with phrase",
+                  "\"Khalifa Haftar\" NEAR/2 Cairo",
+                  "Khalifa Haftar in Cairo",
                   {"Khalifa Haftar", "Cairo"}},
-        MatchCase{"NEAR phrase distance from its end", "\"Khalifa Haftar\" NEAR/1 Cairo", "Khalifa Haftar in Cairo",
-                  kNoHit},
-        MatchCase{"NEAR with prefix", "Haft* NEAR/3 Cair*", "Haftarist flew to Cairene", {"Haftarist", "Cairene"}},
-        MatchCase{"NEAR with OR sides", "(Sisi OR Haftar) NEAR/2 (Rome OR Cairo)", "Haftar in Cairo",
+        MatchCase{"NEAR phrase distance from its end", "\"Khalifa Haftar\" NEAR/1 Cairo",
+                  "Khalifa Haftar in Cairo", kNoHit},
+        MatchCase{"NEAR with prefix",
+                  "Haft* NEAR/3 Cair*",
+                  "Haftarist flew to Cairene",
+                  {"Haftarist", "Cairene"}},
+        MatchCase{"NEAR with OR sides",
+                  "(Sisi OR Haftar) NEAR/2 (Rome OR Cairo)",
+                  "Haftar in Cairo",
                   {"Haftar", "Cairo"}},
-        MatchCase{"ONEAR in order", "Haftar ONEAR/3 Cairo", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
+        MatchCase{
+            "ONEAR in order", "Haftar ONEAR/3 Cairo", "Haftar flew to Cairo", {"Haftar", "Cairo"}},
         MatchCase{"ONEAR wrong order", "Cairo ONEAR/3 Haftar", "Haftar flew to Cairo", kNoHit},
-        MatchCase{"NEAR under AND", "Libya Haftar NEAR/3 Cairo", "Libya: Haftar flew to Cairo",
+        MatchCase{"NEAR under AND",
+                  "Libya Haftar NEAR/3 Cairo",
+                  "Libya: Haftar flew to Cairo",
                   {"Libya", "Haftar", "Cairo"}},
-        MatchCase{"NOT NEAR", "Haftar NOT (Haftar NEAR/2 Cairo)", "Haftar flew to Cairo", {"Haftar"}},
+        MatchCase{
+            "NOT NEAR", "Haftar NOT (Haftar NEAR/2 Cairo)", "Haftar flew to Cairo", {"Haftar"}},
         // word~1: one code point inserted, deleted or replaced, words of 5+ letters.
         MatchCase{"fuzzy exact", "Haftar~1", "Haftar spoke", {"Haftar"}},
         MatchCase{"fuzzy substitution", "Haftar~1", "Hafter spoke", {"Hafter"}},
@@ -160,12 +193,18 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"term without ال takes ال", "قاهرة", "في القاهرة", {"القاهرة"}},
         MatchCase{"no suffix stripping", "حفتر", "الحفتري", kNoHit},
         MatchCase{"the text is not stripped", "وصل", "فصل", kNoHit},
-        MatchCase{"phrase words take proclitics", "\"خليفة حفتر\"", "لخليفة وحفتر", {"لخليفة وحفتر"}},
-        MatchCase{"phrase with tatweel and harakat", "\"خَلِيفَة حفتر\"", "المشير خليفة حفـــتر", {"خليفة حفـــتر"}},
+        MatchCase{
+            "phrase words take proclitics", "\"خليفة حفتر\"", "لخليفة وحفتر", {"لخليفة وحفتر"}},
+        MatchCase{"phrase with tatweel and harakat",
+                  "\"خَلِيفَة حفتر\"",
+                  "المشير خليفة حفـــتر",
+                  {"خليفة حفـــتر"}},
         // Spelling variants.
-        MatchCase{"hamza bare: المسؤولين = المسئولين", "المسؤولين", "عدد من المسئولين", {"المسئولين"}},
+        MatchCase{
+            "hamza bare: المسؤولين = المسئولين", "المسؤولين", "عدد من المسئولين", {"المسئولين"}},
         MatchCase{"hamza bare, reverse", "المسئولين", "عدد من المسؤولين", {"المسؤولين"}},
-        MatchCase{"hamza carrier: فايز = فائز", "\"فايز السراج\"", "حكومة فائز السراج", {"فائز السراج"}},
+        MatchCase{
+            "hamza carrier: فايز = فائز", "\"فايز السراج\"", "حكومة فائز السراج", {"فائز السراج"}},
         MatchCase{"hamza carrier, reverse", "فائز", "فايز السراج", {"فايز"}},
         MatchCase{"bare hamza behind ولل", "المسؤولين", "وللمسئولين", {"وللمسئولين"}},
         MatchCase{"hamza with proclitic", "مسؤولين", "والمسئولين", {"والمسئولين"}},
@@ -173,24 +212,24 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"yeh/alef maksura", "في ليبيا", "فى ليبيا", {"فى", "ليبيا"}},
         MatchCase{"teh marbuta", "القاهره", "القاهرة", {"القاهرة"}},
         MatchCase{"digits", "2020", "يونيو ٢٠٢٠", {"٢٠٢٠"}},
-        MatchCase{"arabic prefix, proclitic and bare hamza", "مسؤول*", "عدد من المسئولين", {"المسئولين"}},
+        MatchCase{
+            "arabic prefix, proclitic and bare hamza", "مسؤول*", "عدد من المسئولين", {"المسئولين"}},
         MatchCase{"arabic prefix, carrier", "فايز*", "فائزون", {"فائزون"}}));
 
 INSTANTIATE_TEST_SUITE_P(
     Latin, MatchTest,
-    testing::Values(
-        MatchCase{"possessive", "Obama", "Obama's visit", {"Obama"}},
-        MatchCase{"possessive, curly", "Obama", "Obama’s visit", {"Obama"}},
-        MatchCase{"possessive as written", "Obama's", "Obama’s visit", {"Obama’s"}},
-        MatchCase{"elision", "État", "l'État islamique", {"État"}},
-        MatchCase{"elision, curly", "état", "l’État islamique", {"État"}},
-        MatchCase{"italian elision", "Italia", "dell’Italia", {"Italia"}},
-        MatchCase{"Turkish dotted capital", "istanbul", "İstanbul'da", {"İstanbul"}},
-        MatchCase{"Turkish upper", "İstanbul", "ISTANBUL", {"ISTANBUL"}},
-        MatchCase{"sharp s", "STRASSE", "die Straße", {"Straße"}},
-        MatchCase{"sharp s, reverse", "straße", "STRASSE", {"STRASSE"}},
-        MatchCase{"accents not folded", "etat", "l'État", kNoHit},
-        MatchCase{"no Arabic proclitics on Latin", "Obama", "wObama", kNoHit}));
+    testing::Values(MatchCase{"possessive", "Obama", "Obama's visit", {"Obama"}},
+                    MatchCase{"possessive, curly", "Obama", "Obama’s visit", {"Obama"}},
+                    MatchCase{"possessive as written", "Obama's", "Obama’s visit", {"Obama’s"}},
+                    MatchCase{"elision", "État", "l'État islamique", {"État"}},
+                    MatchCase{"elision, curly", "état", "l’État islamique", {"État"}},
+                    MatchCase{"italian elision", "Italia", "dell’Italia", {"Italia"}},
+                    MatchCase{"Turkish dotted capital", "istanbul", "İstanbul'da", {"İstanbul"}},
+                    MatchCase{"Turkish upper", "İstanbul", "ISTANBUL", {"ISTANBUL"}},
+                    MatchCase{"sharp s", "STRASSE", "die Straße", {"Straße"}},
+                    MatchCase{"sharp s, reverse", "straße", "STRASSE", {"STRASSE"}},
+                    MatchCase{"accents not folded", "etat", "l'État", kNoHit},
+                    MatchCase{"no Arabic proclitics on Latin", "Obama", "wObama", kNoHit}));
 
 TEST(Matcher, FoldAccentsIsPerRule) {
   Rule folding = rule("fold", "etat OR Lodz OR Muller");
@@ -209,36 +248,45 @@ TEST(Matcher, FoldAccentsIsPerRule) {
 TEST(Matcher, NearSpansAndSnippet) {
   auto m = compile_one(rule("near", "حفتر NEAR/3 القاهرة"));
   ASSERT_TRUE(m);
-  const std::string body = "خبر أول. وصل المشير حفتر إلى القاهرة اليوم وسط ترقب كبير. حفتر بعيد جدا جدا جدا جدا عن القاهرة.";
+  const std::string body =
+      "خبر أول. وصل المشير حفتر إلى القاهرة اليوم وسط ترقب كبير. حفتر بعيد جدا جدا جدا جدا عن "
+      "القاهرة.";
   auto hits = m->match({.title = "", .body = body, .source = "", .language = "ar"});
   ASSERT_EQ(hits.size(), 1u);
   ASSERT_EQ(hits[0].spans.size(), 2u);
-  EXPECT_EQ(body.substr(hits[0].spans[0].begin, hits[0].spans[0].end - hits[0].spans[0].begin), "حفتر");
-  EXPECT_EQ(body.substr(hits[0].spans[1].begin, hits[0].spans[1].end - hits[0].spans[1].begin), "القاهرة");
+  EXPECT_EQ(body.substr(hits[0].spans[0].begin, hits[0].spans[0].end - hits[0].spans[0].begin),
+            "حفتر");
+  EXPECT_EQ(body.substr(hits[0].spans[1].begin, hits[0].spans[1].end - hits[0].spans[1].begin),
+            "القاهرة");
   EXPECT_EQ(hits[0].matched, (Words{"حفتر", "القاهرة"}));
   EXPECT_EQ(hits[0].snippet, "وصل المشير حفتر إلى القاهرة اليوم وسط ترقب كبير.");
 }
 
 TEST(Matcher, NearDoesNotSpanTitleAndBody) {
   EXPECT_EQ(matched(rule("r", "Haftar NEAR/3 Cairo"), "News of Haftar", "Cairo said"), kNoHit);
-  EXPECT_EQ(matched(rule("r", "Haftar NEAR/3 Cairo"), "Haftar in Cairo", ""), (Words{"Haftar", "Cairo"}));
+  EXPECT_EQ(matched(rule("r", "Haftar NEAR/3 Cairo"), "Haftar in Cairo", ""),
+            (Words{"Haftar", "Cairo"}));
 }
 
 TEST(Matcher, ManyAnchorsStillFindEveryMatch) {
   // Rules with 1, 2, 3 and more required parts are stored under their rarest
   // part and checked for the others; each must match when all are present.
-  std::vector<Watchlist> lists{{"t", "t.toml",
-                                {rule("one", "Haftar"), rule("two", "Haftar Cairo"),
-                                 rule("three", "\"Khalifa Haftar\" Cairo"), rule("four", "Khalifa Haftar Cairo Sisi"),
-                                 rule("or", "(Rome OR Cairo) Haftar Sisi"), rule("near", "Sisi NEAR/5 (Rome OR Cairo)")}}};
+  std::vector<Watchlist> lists{
+      {"t",
+       "t.toml",
+       {rule("one", "Haftar"), rule("two", "Haftar Cairo"),
+        rule("three", "\"Khalifa Haftar\" Cairo"), rule("four", "Khalifa Haftar Cairo Sisi"),
+        rule("or", "(Rome OR Cairo) Haftar Sisi"), rule("near", "Sisi NEAR/5 (Rome OR Cairo)")}}};
   auto m = Matcher::compile(lists);
   ASSERT_TRUE(m.has_value());
   auto ids = [&](std::string_view body) {
     std::vector<std::string> out;
-    for (const Hit& h : (*m)->match({.title = "", .body = body, .source = "", .language = ""})) out.push_back(h.rule);
+    for (const Hit& h : (*m)->match({.title = "", .body = body, .source = "", .language = ""}))
+      out.push_back(h.rule);
     return out;
   };
-  EXPECT_EQ(ids("Khalifa Haftar met Sisi in Cairo"), (Words{"one", "two", "three", "four", "or", "near"}));
+  EXPECT_EQ(ids("Khalifa Haftar met Sisi in Cairo"),
+            (Words{"one", "two", "three", "four", "or", "near"}));
   EXPECT_EQ(ids("Haftar met Sisi in Cairo"), (Words{"one", "two", "or", "near"}));
   EXPECT_EQ(ids("Khalifa and Haftar in Cairo"), (Words{"one", "two"}));
   EXPECT_EQ(ids("Cairo"), Words{});
@@ -265,12 +313,14 @@ TEST(Matcher, ExactAndNonExactRulesShareNothingWrongly) {
 }
 
 TEST(Matcher, TitleAndBodyBothMatchButPhrasesDoNotSpanThem) {
-  EXPECT_EQ(matched(rule("r", "Haftar Cairo"), "Haftar arrives", "He landed in Cairo"), (Words{"Haftar", "Cairo"}));
+  EXPECT_EQ(matched(rule("r", "Haftar Cairo"), "Haftar arrives", "He landed in Cairo"),
+            (Words{"Haftar", "Cairo"}));
   EXPECT_EQ(matched(rule("r", "\"arrives He\""), "Haftar arrives", "He landed in Cairo"), kNoHit);
   EXPECT_EQ(matched(rule("r", "title:Cairo"), "Haftar arrives", "He landed in Cairo"), kNoHit);
   EXPECT_EQ(matched(rule("r", "title:Haftar body:Cairo"), "Haftar arrives", "He landed in Cairo"),
             (Words{"Haftar", "Cairo"}));
-  EXPECT_EQ(matched(rule("r", "body:\"landed in\""), "landed in", "He landed in Cairo"), Words{"landed in"});
+  EXPECT_EQ(matched(rule("r", "body:\"landed in\""), "landed in", "He landed in Cairo"),
+            Words{"landed in"});
 }
 
 TEST(Matcher, SpansPointAtTheOriginalText) {
@@ -353,7 +403,8 @@ TEST(Matcher, SourcesAndLanguagesRestrictRules) {
   ASSERT_TRUE(m.has_value());
   auto rules_hit = [&](std::string_view source, std::string_view language) {
     std::vector<std::string> out;
-    for (const auto& h : (*m)->match({.title = "", .body = "Haftar", .source = source, .language = language})) {
+    for (const auto& h :
+         (*m)->match({.title = "", .body = "Haftar", .source = source, .language = language})) {
       out.push_back(h.rule);
     }
     return out;
@@ -373,7 +424,8 @@ TEST(Matcher, CompileReportsEveryBadRule) {
   c.query_pos = {"lists/libya.toml", 9, 12};
   Rule d = rule("d", "(Cairo");
   d.query_pos = {};  // unknown position: the watchlist file, 1:1
-  std::vector<Watchlist> lists{{"libya", "lists/libya.toml", {a, b, c}}, {"egypt", "lists/egypt.toml", {d}}};
+  std::vector<Watchlist> lists{{"libya", "lists/libya.toml", {a, b, c}},
+                               {"egypt", "lists/egypt.toml", {d}}};
   auto m = Matcher::compile(lists);
   ASSERT_FALSE(m.has_value());
   EXPECT_EQ(m.error().code, Errc::kInvalid);
@@ -381,7 +433,8 @@ TEST(Matcher, CompileReportsEveryBadRule) {
             "lists/libya.toml:4:17: AND with nothing after it\n"
             "    Haftar AND\n"
             "           ^\n"
-            "lists/libya.toml:9:12: rule has no positive term (NOT only excludes; add a word to look for)\n"
+            "lists/libya.toml:9:12: rule has no positive term (NOT only excludes; add a word to "
+            "look for)\n"
             "    NOT Sisi\n"
             "    ^\n"
             "lists/egypt.toml:1:1: unbalanced parenthesis: '(' is never closed\n"
@@ -393,11 +446,14 @@ TEST(Matcher, EmptyWatchlistsAndEmptyDocuments) {
   auto none = Matcher::compile({});
   ASSERT_TRUE(none.has_value());
   EXPECT_EQ((*none)->rule_count(), 0u);
-  EXPECT_TRUE((*none)->match({.title = "Haftar", .body = "", .source = "", .language = ""}).empty());
+  EXPECT_TRUE(
+      (*none)->match({.title = "Haftar", .body = "", .source = "", .language = ""}).empty());
   auto m = compile_one(rule("r", "Haftar"));
   ASSERT_TRUE(m);
   EXPECT_TRUE(m->match({.title = "", .body = "", .source = "", .language = ""}).empty());
-  EXPECT_TRUE(m->match({.title = "\xFF\xFE", .body = "\xC0\xAF Haftar\xE2", .source = "", .language = ""}).size() == 1);
+  EXPECT_TRUE(
+      m->match({.title = "\xFF\xFE", .body = "\xC0\xAF Haftar\xE2", .source = "", .language = ""})
+          .size() == 1);
 }
 
 TEST(Matcher, ConcurrentMatchingGivesTheSameHits) {
@@ -412,7 +468,9 @@ TEST(Matcher, ConcurrentMatchingGivesTheSameHits) {
     threads.emplace_back([&] {
       for (int i = 0; i < 50; ++i) {
         auto got = m->match({.title = "", .body = body, .source = "", .language = ""});
-        if (got.size() != 1 || got[0].matched != want[0].matched || got[0].snippet != want[0].snippet) ++mismatches;
+        if (got.size() != 1 || got[0].matched != want[0].matched ||
+            got[0].snippet != want[0].snippet)
+          ++mismatches;
       }
     });
   }
@@ -423,9 +481,10 @@ TEST(Matcher, ConcurrentMatchingGivesTheSameHits) {
 // A fuzz smoke run: random soups of query syntax either compile or fail with
 // a positioned message, and whatever compiles matches random text safely.
 TEST(Matcher, RandomQueriesNeverCrash) {
-  const std::vector<std::string> pieces{"(", ")", "\"", "“", "”", "AND", "OR", "NOT", "and", "title:", "body:",
-                                        "حفتر", "القاهرة", "Haft*", "*", "\xFF", "l'État", " ", " ", "\n", "٢٠",
-                                        "ـ", "\u200F", "x", "&"};
+  const std::vector<std::string> pieces{
+      "(",      ")",     "\"",   "“",       "”",      "AND", "OR",   "NOT",    "and",
+      "title:", "body:", "حفتر", "القاهرة", "Haft*",  "*",   "\xFF", "l'État", " ",
+      " ",      "\n",    "٢٠",   "ـ",       "\u200F", "x",   "&"};
   std::mt19937 rng(12345);
   auto soup = [&](int n) {
     std::string out;
@@ -462,7 +521,8 @@ TEST(Matcher, ManyRulesThroughput) {
   std::vector<std::string> articles;
   std::vector<std::string> vocabulary;
   std::set<std::string> seen;
-  for (const char* name : {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
+  for (const char* name :
+       {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
     articles.push_back(read_sample(name));
     for (const auto& t : tokenize(articles.back())) {
       std::string word = articles.back().substr(t.begin, t.end - t.begin);
@@ -474,9 +534,11 @@ TEST(Matcher, ManyRulesThroughput) {
   constexpr int kRules = 20'000;
   for (int i = 0; i < kRules; ++i) {
     // Mostly words that do not occur (a suffix added), some that do.
-    const std::string a = vocabulary[i % vocabulary.size()] + (i % 50 == 0 ? "" : std::to_string(i));
+    const std::string a =
+        vocabulary[i % vocabulary.size()] + (i % 50 == 0 ? "" : std::to_string(i));
     const std::string b = vocabulary[(i * 7 + 3) % vocabulary.size()];
-    list.rules.push_back(rule(numbered(i), i % 3 == 0 ? a + " AND " + b : "\"" + a + " " + b + "\" OR " + a));
+    list.rules.push_back(
+        rule(numbered(i), i % 3 == 0 ? a + " AND " + b : "\"" + a + " " + b + "\" OR " + a));
   }
   std::vector<Watchlist> lists{std::move(list)};
   const auto t0 = std::chrono::steady_clock::now();
@@ -488,13 +550,15 @@ TEST(Matcher, ManyRulesThroughput) {
   constexpr int kRounds = 100;
   std::size_t hits = 0;
   for (int round = 0; round < kRounds; ++round) {
-    for (const auto& a : articles) hits += (*m)->match({.title = "", .body = a, .source = "", .language = ""}).size();
+    for (const auto& a : articles)
+      hits += (*m)->match({.title = "", .body = a, .source = "", .language = ""}).size();
   }
   const auto t2 = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(t2 - t1).count();
   const double per_second = kRounds * articles.size() / seconds;
   std::printf("compile %d rules: %lld ms; match: %.0f articles/s, %zu hits per round\n", kRules,
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()),
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(t1 - t0).count()),
               per_second, hits / kRounds);
   EXPECT_GT(hits, 0u);
 #if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <array>
-#include <iterator>
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -37,8 +37,7 @@ INSTANTIATE_TEST_SUITE_P(
     Classes, NormalizeTermTest,
     testing::Values(
         // NFKC: compatibility forms and presentation forms become plain letters.
-        NormCase{"lam-alef ligature", "\uFEFB", "لا"},
-        NormCase{"allah ligature", "\uFDF2", "الله"},
+        NormCase{"lam-alef ligature", "\uFEFB", "لا"}, NormCase{"allah ligature", "\uFDF2", "الله"},
         // Ligatures NFKC would turn into phrases stay one word.
         NormCase{"salla ligature kept", "\uFDFA", "\uFDFA"},
         NormCase{"jalla ligature kept", "\uFDFB", "\uFDFB"},
@@ -48,56 +47,48 @@ INSTANTIATE_TEST_SUITE_P(
         NormCase{"fullwidth latin", "ＨＡＦＴＡＲ", "haftar"},
         NormCase{"composes e + acute", "E\u0301tat", "état"},
         // Case folding, full: ß → ss, Turkish İ/ı compare as i, final sigma.
-        NormCase{"ascii upper", "CAIRO", "cairo"},
-        NormCase{"sharp s", "straße", "strasse"},
-        NormCase{"STRASSE", "STRASSE", "strasse"},
-        NormCase{"capital sharp s", "STRAẞE", "strasse"},
+        NormCase{"ascii upper", "CAIRO", "cairo"}, NormCase{"sharp s", "straße", "strasse"},
+        NormCase{"STRASSE", "STRASSE", "strasse"}, NormCase{"capital sharp s", "STRAẞE", "strasse"},
         NormCase{"dotted capital I", "İstanbul", "istanbul"},
         NormCase{"dotless small i", "ıstanbul", "istanbul"},
         NormCase{"plain ISTANBUL", "ISTANBUL", "istanbul"},
         NormCase{"turkish word", "DIŞİŞLERİ", "dişişleri"},
         NormCase{"greek final sigma", "ΟΔΥΣΣΕΥΣ", "οδυσσευσ"},
         // Latin accents are kept.
-        NormCase{"accents kept", "Zürich", "zürich"},
-        NormCase{"accent kept é", "État", "état"},
+        NormCase{"accents kept", "Zürich", "zürich"}, NormCase{"accent kept é", "État", "état"},
         // Arabic diacritics, tatweel, Quranic marks, superscript alef.
-        NormCase{"harakat", "مُحَمَّدٌ", "محمد"},
-        NormCase{"shadda+kasra (003: أبرز)", "أَبْرَزُ", "ابرز"},
-        NormCase{"tatweel", "حفـــتر", "حفتر"},
-        NormCase{"superscript alef", "هٰذا", "هذا"},
+        NormCase{"harakat", "مُحَمَّدٌ", "محمد"}, NormCase{"shadda+kasra (003: أبرز)", "أَبْرَزُ", "ابرز"},
+        NormCase{"tatweel", "حفـــتر", "حفتر"}, NormCase{"superscript alef", "هٰذا", "هذا"},
         NormCase{"quranic marks", "الرَّحِيمِ\u06DA\u06D6", "الرحيم"},
         NormCase{"honorific sign U+0610", "محمد\u0610", "محمد"},
         // Bidi controls and joiners vanish.
         NormCase{"RLM LRM", "\u200Fحفتر\u200E", "حفتر"},
         NormCase{"embedding", "\u202Bالسيسي\u202C", "السيسي"},
         NormCase{"isolates", "\u2067ليبيا\u2069", "ليبيا"},
-        NormCase{"ZWNJ (Persian)", "می\u200Cخواهم", "ميخواهم"},
-        NormCase{"ZWJ", "ل\u200Dا", "لا"},
+        NormCase{"ZWNJ (Persian)", "می\u200Cخواهم", "ميخواهم"}, NormCase{"ZWJ", "ل\u200Dا", "لا"},
         // Alef variants → ا (sample 003: أفادت, إلى, الأوضاع).
-        NormCase{"alef hamza above", "أفادت", "افادت"},
-        NormCase{"alef hamza below", "إلى", "الي"},
-        NormCase{"alef madda", "آخر", "اخر"},
-        NormCase{"alef wasla", "ٱلله", "الله"},
+        NormCase{"alef hamza above", "أفادت", "افادت"}, NormCase{"alef hamza below", "إلى", "الي"},
+        NormCase{"alef madda", "آخر", "اخر"}, NormCase{"alef wasla", "ٱلله", "الله"},
         NormCase{"alef wavy hamza", "\u0672\u0673", "اا"},
         NormCase{"decomposed alef+hamza", "ا\u0654", "ا"},
         // Yeh variants → ي (sample 003: فى ليبيا).
-        NormCase{"alef maksura", "فى", "في"},
-        NormCase{"farsi yeh", "\u06CC", "ي"},
+        NormCase{"alef maksura", "فى", "في"}, NormCase{"farsi yeh", "\u06CC", "ي"},
         NormCase{"yeh barree", "\u06D2", "ي"},
         // Teh marbuta and heh variants → ه.
         NormCase{"teh marbuta", "القاهرة", "القاهره"},
         NormCase{"heh variants", "\u06C0\u06C1\u06D5", "ههه"},
         NormCase{"keheh → kaf", "کتاب", "كتاب"},
         // Every decimal digit to ASCII.
-        NormCase{"arabic-indic digits", "٢٠٢٠", "2020"},
-        NormCase{"persian digits", "۱۳۹۹", "1399"},
-        NormCase{"devanagari digits", "१२", "12"},
-        NormCase{"fullwidth digits", "５", "5"},
+        NormCase{"arabic-indic digits", "٢٠٢٠", "2020"}, NormCase{"persian digits", "۱۳۹۹", "1399"},
+        NormCase{"devanagari digits", "१२", "12"}, NormCase{"fullwidth digits", "５", "5"},
         // Seated hamza: the key is the carrier form.
         NormCase{"yeh with hamza (فائز)", "فائز", "فايز"},
         NormCase{"waw with hamza", "المسؤولين", "المسوولين"},
         NormCase{"bare hamza stays", "سماء", "سماء"},
-        NormCase{"invalid utf-8", "a\xFF" "b", "a\uFFFDb"},
+        NormCase{"invalid utf-8",
+                 "a\xFF"
+                 "b",
+                 "a\uFFFDb"},
         NormCase{"empty", "", ""}));
 
 TEST(Normalize, PhraseLigatureIsOneToken) {
@@ -117,12 +108,13 @@ TEST_P(FoldAccentsTest, Folds) {
   EXPECT_EQ(fold_accents(GetParam().input), GetParam().want) << GetParam().input;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Latin, FoldAccentsTest,
-    testing::Values(FoldCase{"état", "etat"}, FoldCase{"łódź", "lodz"}, FoldCase{"müller", "muller"},
-                    FoldCase{"ærø", "aero"}, FoldCase{"œuvre", "oeuvre"}, FoldCase{"nguyễn", "nguyen"},
-                    FoldCase{"dişişleri", "disisleri"}, FoldCase{"çavuşoğlu", "cavusoglu"},
-                    FoldCase{"etat", ""}, FoldCase{"حفتر", ""}, FoldCase{"", ""}));
+INSTANTIATE_TEST_SUITE_P(Latin, FoldAccentsTest,
+                         testing::Values(FoldCase{"état", "etat"}, FoldCase{"łódź", "lodz"},
+                                         FoldCase{"müller", "muller"}, FoldCase{"ærø", "aero"},
+                                         FoldCase{"œuvre", "oeuvre"}, FoldCase{"nguyễn", "nguyen"},
+                                         FoldCase{"dişişleri", "disisleri"},
+                                         FoldCase{"çavuşoğlu", "cavusoglu"}, FoldCase{"etat", ""},
+                                         FoldCase{"حفتر", ""}, FoldCase{"", ""}));
 
 std::vector<std::string> keys(const std::vector<Token>& tokens) {
   std::vector<std::string> out;
@@ -155,20 +147,22 @@ TEST_P(TokenizeTest, KeysAndOriginalSlices) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, TokenizeTest,
-    testing::Values(
-        TokCase{"المشير خليفة حفتر، وصل اليوم", {"المشير", "خليفه", "حفتر", "وصل", "اليوم"},
-                {"المشير", "خليفة", "حفتر", "وصل", "اليوم"}},
-        TokCase{"(5+5) في ٢٠٢٠.", {"5", "5", "في", "2020"}, {"5", "5", "في", "٢٠٢٠"}},
-        TokCase{"“المسماري” قال", {"المسماري", "قال"}, {"المسماري", "قال"}},
-        TokCase{"Obama's visit", {"obama", "s", "visit"}, {"Obama", "s", "visit"}},
-        TokCase{"Obama’s visit", {"obama", "s", "visit"}, {"Obama", "s", "visit"}},
-        TokCase{"l'État islamique", {"l", "état", "islamique"}, {"l", "État", "islamique"}},
-        TokCase{"dell’Italia", {"dell", "italia"}, {"dell", "Italia"}},
-        TokCase{"al-Sisi met Haftar.", {"al", "sisi", "met", "haftar"}, {"al", "Sisi", "met", "Haftar"}},
-        TokCase{"حفـــتر\u200F يصل", {"حفتر", "يصل"}, {"حفـــتر\u200F", "يصل"}},
-        TokCase{"İSTANBUL'da", {"istanbul", "da"}, {"İSTANBUL", "da"}},
-        TokCase{"  ... !!! ", {}, {}},
-        TokCase{"", {}, {}}));
+    testing::Values(TokCase{"المشير خليفة حفتر، وصل اليوم",
+                            {"المشير", "خليفه", "حفتر", "وصل", "اليوم"},
+                            {"المشير", "خليفة", "حفتر", "وصل", "اليوم"}},
+                    TokCase{"(5+5) في ٢٠٢٠.", {"5", "5", "في", "2020"}, {"5", "5", "في", "٢٠٢٠"}},
+                    TokCase{"“المسماري” قال", {"المسماري", "قال"}, {"المسماري", "قال"}},
+                    TokCase{"Obama's visit", {"obama", "s", "visit"}, {"Obama", "s", "visit"}},
+                    TokCase{"Obama’s visit", {"obama", "s", "visit"}, {"Obama", "s", "visit"}},
+                    TokCase{
+                        "l'État islamique", {"l", "état", "islamique"}, {"l", "État", "islamique"}},
+                    TokCase{"dell’Italia", {"dell", "italia"}, {"dell", "Italia"}},
+                    TokCase{"al-Sisi met Haftar.",
+                            {"al", "sisi", "met", "haftar"},
+                            {"al", "Sisi", "met", "Haftar"}},
+                    TokCase{"حفـــتر\u200F يصل", {"حفتر", "يصل"}, {"حفـــتر\u200F", "يصل"}},
+                    TokCase{"İSTANBUL'da", {"istanbul", "da"}, {"İSTANBUL", "da"}},
+                    TokCase{"  ... !!! ", {}, {}}, TokCase{"", {}, {}}));
 
 TEST(Tokenize, SeatedHamzaGetsBothForms) {
   const auto tokens = tokenize("المسئولين المسؤولين فائز فايز");
@@ -177,7 +171,7 @@ TEST(Tokenize, SeatedHamzaGetsBothForms) {
   EXPECT_EQ(tokens[0].alt_key, "المسءولين");
   EXPECT_EQ(tokens[1].key, "المسوولين");
   EXPECT_EQ(tokens[1].alt_key, "المسءولين");  // bare forms agree
-  EXPECT_EQ(tokens[2].key, "فايز");             // carrier forms agree
+  EXPECT_EQ(tokens[2].key, "فايز");           // carrier forms agree
   EXPECT_EQ(tokens[2].alt_key, "فاءز");
   EXPECT_EQ(tokens[3].key, "فايز");
   EXPECT_EQ(tokens[3].alt_key, "");  // no seated hamza
@@ -199,7 +193,8 @@ TEST(Tokenize, InvalidUtf8NeverCrashesAndKeepsOffsets) {
 // On the real samples: every token's slice normalizes to its key, offsets are
 // increasing, and sample 003 spells المسؤولين both ways.
 TEST(Tokenize, RealSamplesRoundTrip) {
-  for (const char* name : {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
+  for (const char* name :
+       {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
     const std::string text = read_sample(name);
     ASSERT_FALSE(text.empty()) << name;
     const auto tokens = tokenize(text);
@@ -209,7 +204,8 @@ TEST(Tokenize, RealSamplesRoundTrip) {
       ASSERT_GE(t.begin, last_end) << name;
       ASSERT_LE(t.end, text.size());
       last_end = t.end;
-      EXPECT_EQ(normalize_term(text.substr(t.begin, t.end - t.begin)), t.key) << name << " @" << t.begin;
+      EXPECT_EQ(normalize_term(text.substr(t.begin, t.end - t.begin)), t.key)
+          << name << " @" << t.begin;
     }
   }
   const std::string text = read_sample("003_1c09f43d1289937b.txt");
@@ -247,15 +243,16 @@ TEST(ProcliticVariants, ArabicTermsTakeProclitics) {
     return std::ranges::find(v, s) != v.end();
   };
   const auto haftar = proclitic_variants(normalize_term("حفتر"));
-  for (const char* v : {"وحفتر", "فحفتر", "بحفتر", "لحفتر", "كحفتر", "الحفتر", "والحفتر", "بالحفتر", "للحفتر",
-                        "وللحفتر", "وبحفتر", "فبالحفتر"}) {
+  for (const char* v : {"وحفتر", "فحفتر", "بحفتر", "لحفتر", "كحفتر", "الحفتر", "والحفتر", "بالحفتر",
+                        "للحفتر", "وللحفتر", "وبحفتر", "فبالحفتر"}) {
     EXPECT_TRUE(has(haftar, v)) << v;
   }
   EXPECT_FALSE(has(haftar, "حفتر"));
   EXPECT_EQ(haftar.size(), 23u);
 
   const auto cairo = proclitic_variants(normalize_term("القاهرة"));
-  for (const char* v : {"للقاهره", "بالقاهره", "والقاهره", "وبالقاهره", "وللقاهره", "فالقاهره", "كالقاهره"}) {
+  for (const char* v :
+       {"للقاهره", "بالقاهره", "والقاهره", "وبالقاهره", "وللقاهره", "فالقاهره", "كالقاهره"}) {
     EXPECT_TRUE(has(cairo, v)) << v;
   }
   EXPECT_FALSE(has(cairo, "لالقاهره"));
@@ -291,8 +288,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "Haftar met Sisi in Cairo."},
         SnippetCase{"arabic question mark", "هل يصل حفتر؟ وصل حفتر إلى القاهرة. انتهى", "القاهرة",
                     "وصل حفتر إلى القاهرة."},
-        SnippetCase{"newline ends a sentence", "العنوان\nخليفة حفتر وعبد الفتاح السيسي\nنص", "السيسي",
-                    "خليفة حفتر وعبد الفتاح السيسي"},
+        SnippetCase{"newline ends a sentence", "العنوان\nخليفة حفتر وعبد الفتاح السيسي\nنص",
+                    "السيسي", "خليفة حفتر وعبد الفتاح السيسي"},
         SnippetCase{"whole text without breaks", "Haftar in Cairo", "Haftar", "Haftar in Cairo"},
         SnippetCase{"long sentence is capped around the match",
                     std::string(400, 'a') + " the match is here " + std::string(400, 'b'), "match",
@@ -326,7 +323,8 @@ TEST(Snippet, SentenceIndexAgreesWithAllBreaks) {
                                  "\nno break at all",
                                  "Mr. Smith went\nto Cairo. He said \"yes.\"\r\nthen left\n",
                                  "one\n\n\ntwo three.\n"};
-  for (const char* name : {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
+  for (const char* name :
+       {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
     texts.push_back(read_sample(name));
   }
   for (const std::string& text : texts) {
@@ -343,13 +341,15 @@ TEST(Snippet, SentenceIndexAgreesWithAllBreaks) {
     SentenceIndex index(text);
     for (std::size_t i = 0; i < tokens.size(); ++i) {
       const std::size_t j = std::min(tokens.size() - 1, i + i % 7);  // spans of 1 to 7 tokens
-      ASSERT_EQ(index.around(tokens[i].begin, tokens[j].end), expected(tokens[i].begin, tokens[j].end))
+      ASSERT_EQ(index.around(tokens[i].begin, tokens[j].end),
+                expected(tokens[i].begin, tokens[j].end))
           << "token " << i << " of " << text.substr(0, 40);
-      EXPECT_EQ(snippet_around(text, SentenceIndex(text).around(tokens[i].begin, tokens[i].end), tokens[i].begin,
-                               tokens[i].end),
+      EXPECT_EQ(snippet_around(text, SentenceIndex(text).around(tokens[i].begin, tokens[i].end),
+                               tokens[i].begin, tokens[i].end),
                 snippet_around(text, tokens[i].begin, tokens[i].end));
     }
-    for (std::size_t at = 0; at <= text.size() + 2; at += 1 + at / 16) {  // every byte of the short texts
+    for (std::size_t at = 0; at <= text.size() + 2;
+         at += 1 + at / 16) {  // every byte of the short texts
       EXPECT_EQ(index.around(at, at), expected(at, at)) << at;
       EXPECT_EQ(index.around(at, at + 9), expected(at, at + 9)) << at;
     }

@@ -26,23 +26,17 @@ TEST_P(ParseTest, Parses) {
 INSTANTIATE_TEST_SUITE_P(
     Operators, ParseTest,
     testing::Values(
-        ParseCase{"Haftar", "haftar"},
-        ParseCase{"حفتر", "حفتر"},
+        ParseCase{"Haftar", "haftar"}, ParseCase{"حفتر", "حفتر"},
         ParseCase{"Haftar Cairo", "(AND haftar cairo)"},  // implicit AND
         ParseCase{"Haftar AND Cairo", "(AND haftar cairo)"},
-        ParseCase{"Haftar OR Sisi", "(OR haftar sisi)"},
-        ParseCase{"a OR b OR c", "(OR a b c)"},
+        ParseCase{"Haftar OR Sisi", "(OR haftar sisi)"}, ParseCase{"a OR b OR c", "(OR a b c)"},
         ParseCase{"a b c", "(AND a b c)"},
         // NOT binds tighter than AND, AND (explicit or implicit) tighter than OR.
-        ParseCase{"a OR b AND c", "(OR a (AND b c))"},
-        ParseCase{"a OR b c", "(OR a (AND b c))"},
-        ParseCase{"a b OR c", "(OR (AND a b) c)"},
-        ParseCase{"a NOT b", "(AND a (NOT b))"},
+        ParseCase{"a OR b AND c", "(OR a (AND b c))"}, ParseCase{"a OR b c", "(OR a (AND b c))"},
+        ParseCase{"a b OR c", "(OR (AND a b) c)"}, ParseCase{"a NOT b", "(AND a (NOT b))"},
         ParseCase{"a AND NOT b OR c", "(OR (AND a (NOT b)) c)"},
-        ParseCase{"NOT b a", "(AND (NOT b) a)"},
-        ParseCase{"(a OR b) c", "(AND (OR a b) c)"},
-        ParseCase{"(a OR b) AND (c OR d)", "(AND (OR a b) (OR c d))"},
-        ParseCase{"((a))", "a"},
+        ParseCase{"NOT b a", "(AND (NOT b) a)"}, ParseCase{"(a OR b) c", "(AND (OR a b) c)"},
+        ParseCase{"(a OR b) AND (c OR d)", "(AND (OR a b) (OR c d))"}, ParseCase{"((a))", "a"},
         ParseCase{"a AND (b AND c)", "(AND a b c)"},
         ParseCase{"a (b OR NOT c)", "(AND a (OR b (NOT c)))"},
         // Lower-case operators are words.
@@ -55,8 +49,7 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"\"Haftar\" Cairo", "(AND \"haftar\" cairo)"},
         ParseCase{"\"AND\"", "\"and\""},  // a quoted operator is a word
         // A term the tokenizer splits matches as a phrase.
-        ParseCase{"al-Sisi", "\"al sisi\""},
-        ParseCase{"Obama's", "\"obama s\""},
+        ParseCase{"al-Sisi", "\"al sisi\""}, ParseCase{"Obama's", "\"obama s\""},
         // Normalization applies to terms.
         ParseCase{"المسئولين", "المسيولين"},
         ParseCase{"STRASSE İstanbul", "(AND strasse istanbul)"},
@@ -64,27 +57,24 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"title:Haftar Cairo", "(AND title:haftar cairo)"},
         ParseCase{"body:\"Khalifa Haftar\"", "body:\"khalifa haftar\""},
         ParseCase{"title:(Haftar OR Sisi)", "(OR title:haftar title:sisi)"},
-        ParseCase{"title: Haftar", "title:haftar"},
-        ParseCase{"10:30", "\"10 30\""},
+        ParseCase{"title: Haftar", "title:haftar"}, ParseCase{"10:30", "\"10 30\""},
         // Prefixes.
-        ParseCase{"Haft*", "haft*"},
-        ParseCase{"مسؤول* OR title:Sis*", "(OR مسوول* title:sis*)"},
+        ParseCase{"Haft*", "haft*"}, ParseCase{"مسؤول* OR title:Sis*", "(OR مسوول* title:sis*)"},
         ParseCase{"al-Sis*", "\"al sis*\""},
         // NEAR / ONEAR: tighter than AND; sides are terms, phrases, prefixes or ORs of them.
         ParseCase{"Haftar NEAR/5 Cairo", "(NEAR/5 haftar cairo)"},
         ParseCase{"Haftar ONEAR/2 Cairo", "(ONEAR/2 haftar cairo)"},
         ParseCase{"a b NEAR/3 c d", "(AND a (NEAR/3 b c) d)"},
         ParseCase{"\"Khalifa Haftar\" NEAR/10 Cai*", "(NEAR/10 \"khalifa haftar\" cai*)"},
-        ParseCase{"(Haftar OR Sisi) NEAR/4 (Cairo OR Tripoli)", "(NEAR/4 (OR haftar sisi) (OR cairo tripoli))"},
+        ParseCase{"(Haftar OR Sisi) NEAR/4 (Cairo OR Tripoli)",
+                  "(NEAR/4 (OR haftar sisi) (OR cairo tripoli))"},
         ParseCase{"title:Haftar NEAR/3 Cairo", "(NEAR/3 title:haftar cairo)"},
         ParseCase{"title:(Haftar NEAR/3 Cairo)", "(NEAR/3 title:haftar title:cairo)"},
         ParseCase{"a NEAR/3 b NOT c", "(AND (NEAR/3 a b) (NOT c))"},
         ParseCase{"near/3 Haftar", "(AND \"near 3\" haftar)"},  // lower case is words
         // Exact and fuzzy terms.
-        ParseCase{"=حفتر", "=حفتر"},
-        ParseCase{"=\"خليفة حفتر\"", "=\"خليفه حفتر\""},
-        ParseCase{"Haftar~1", "haftar~1"},
-        ParseCase{"title:Haftar~1", "title:haftar~1"},
+        ParseCase{"=حفتر", "=حفتر"}, ParseCase{"=\"خليفة حفتر\"", "=\"خليفه حفتر\""},
+        ParseCase{"Haftar~1", "haftar~1"}, ParseCase{"title:Haftar~1", "title:haftar~1"},
         ParseCase{"title:=حفتر", "title:=حفتر"},
         // source: and lang:, with groups.
         ParseCase{"Haftar source:libya-herald", "(AND haftar source:libya-herald)"},
@@ -128,8 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "lists/libya.toml:7:16: unbalanced parenthesis: ')' has no matching '('\n"
                   "    Haftar) Sisi\n"
                   "          ^"},
-        ErrorCase{"only )", ")",
-                  "lists/libya.toml:7:10: unbalanced parenthesis: ')' has no matching '('\n    )\n    ^"},
+        ErrorCase{
+            "only )", ")",
+            "lists/libya.toml:7:10: unbalanced parenthesis: ')' has no matching '('\n    )\n    ^"},
         ErrorCase{"empty ()", "Haftar ()",
                   "lists/libya.toml:7:17: empty parentheses\n    Haftar ()\n           ^"},
         ErrorCase{"unclosed quote", "Haftar \"Khalifa",
@@ -138,8 +129,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "lists/libya.toml:7:10: unclosed quote\n    “خليفة حفتر\n    ^"},
         ErrorCase{"empty phrase", "Haftar \"\"",
                   "lists/libya.toml:7:17: empty phrase\n    Haftar \"\"\n           ^"},
-        ErrorCase{"phrase of punctuation", "\"...\"",
-                  "lists/libya.toml:7:10: phrase has no letters or digits to match\n    \"...\"\n    ^"},
+        ErrorCase{
+            "phrase of punctuation", "\"...\"",
+            "lists/libya.toml:7:10: phrase has no letters or digits to match\n    \"...\"\n    ^"},
         ErrorCase{"term of punctuation", "Haftar & Sisi",
                   "lists/libya.toml:7:17: '&' has no letters or digits to match\n"
                   "    Haftar & Sisi\n"
@@ -151,9 +143,11 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"NOT at end", "Haftar NOT",
                   "lists/libya.toml:7:17: NOT with nothing after it\n    Haftar NOT\n           ^"},
         ErrorCase{"AND before )", "(Haftar AND) Sisi",
-                  "lists/libya.toml:7:18: AND with nothing after it\n    (Haftar AND) Sisi\n            ^"},
+                  "lists/libya.toml:7:18: AND with nothing after it\n    (Haftar AND) Sisi\n       "
+                  "     ^"},
         ErrorCase{"AND OR", "Haftar AND OR Sisi",
-                  "lists/libya.toml:7:17: AND with nothing after it\n    Haftar AND OR Sisi\n           ^"},
+                  "lists/libya.toml:7:17: AND with nothing after it\n    Haftar AND OR Sisi\n      "
+                  "     ^"},
         ErrorCase{"OR at start", "OR Haftar",
                   "lists/libya.toml:7:10: OR with nothing before it\n    OR Haftar\n    ^"},
         ErrorCase{"AND after (", "(AND Haftar)",
@@ -171,20 +165,24 @@ INSTANTIATE_TEST_SUITE_P(
                   "    title:(body:Haftar)\n"
                   "           ^"},
         ErrorCase{"NOT only", "NOT Haftar",
-                  "lists/libya.toml:7:10: rule has no positive term (NOT only excludes; add a word to look for)\n"
+                  "lists/libya.toml:7:10: rule has no positive term (NOT only excludes; add a word "
+                  "to look for)\n"
                   "    NOT Haftar\n"
                   "    ^"},
         ErrorCase{"NOT and NOT", "NOT a NOT b",
-                  "lists/libya.toml:7:10: rule has no positive term (NOT only excludes; add a word to look for)\n"
+                  "lists/libya.toml:7:10: rule has no positive term (NOT only excludes; add a word "
+                  "to look for)\n"
                   "    NOT a NOT b\n"
                   "    ^"},
         ErrorCase{"negative OR branch", "Haftar OR NOT Sisi",
-                  "lists/libya.toml:7:20: OR alternative has no positive term (NOT only excludes; add a word to "
+                  "lists/libya.toml:7:20: OR alternative has no positive term (NOT only excludes; "
+                  "add a word to "
                   "look for)\n"
                   "    Haftar OR NOT Sisi\n"
                   "              ^"},
         ErrorCase{"star inside a word", "Haf*tar",
-                  "lists/libya.toml:7:13: '*' marks a prefix only at the end of a word\n    Haf*tar\n       ^"},
+                  "lists/libya.toml:7:13: '*' marks a prefix only at the end of a word\n    "
+                  "Haf*tar\n       ^"},
         ErrorCase{"short prefix", "Haftar Ha*",
                   "lists/libya.toml:7:17: prefix too short: give at least 3 letters before '*'\n"
                   "    Haftar Ha*\n"
@@ -194,7 +192,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "    Haftar NEAR Sisi\n"
                   "           ^"},
         ErrorCase{"NEAR/0", "a NEAR/0 b",
-                  "lists/libya.toml:7:12: NEAR needs a distance from 1 to 1000, as in NEAR/5\n    a NEAR/0 b\n      ^"},
+                  "lists/libya.toml:7:12: NEAR needs a distance from 1 to 1000, as in NEAR/5\n    "
+                  "a NEAR/0 b\n      ^"},
         ErrorCase{"ONEAR/x", "a ONEAR/x b",
                   "lists/libya.toml:7:12: ONEAR needs a distance from 1 to 1000, as in ONEAR/5\n"
                   "    a ONEAR/x b\n      ^"},
@@ -206,35 +205,43 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"NEAR at start", "NEAR/3 a",
                   "lists/libya.toml:7:10: NEAR/3 with nothing before it\n    NEAR/3 a\n    ^"},
         ErrorCase{"NEAR over AND", "(a AND b) NEAR/3 c",
-                  "lists/libya.toml:7:11: NEAR/3 takes a term, phrase or prefix on each side (or an OR of them)\n"
+                  "lists/libya.toml:7:11: NEAR/3 takes a term, phrase or prefix on each side (or "
+                  "an OR of them)\n"
                   "    (a AND b) NEAR/3 c\n     ^"},
         ErrorCase{"NEAR NOT", "a NEAR/3 NOT c",
-                  "lists/libya.toml:7:19: NEAR/3 takes a term, phrase or prefix on each side (or an OR of them)\n"
+                  "lists/libya.toml:7:19: NEAR/3 takes a term, phrase or prefix on each side (or "
+                  "an OR of them)\n"
                   "    a NEAR/3 NOT c\n             ^"},
         ErrorCase{"NEAR chained", "a NEAR/3 b NEAR/3 c",
                   "lists/libya.toml:7:21: NEAR and ONEAR do not chain: join two of them with AND\n"
                   "    a NEAR/3 b NEAR/3 c\n               ^"},
-        ErrorCase{"fuzzy too short", "Sisi~1",
-                  "lists/libya.toml:7:10: fuzzy word too short: ~1 needs a word of at least 5 letters\n"
-                  "    Sisi~1\n    ^"},
+        ErrorCase{
+            "fuzzy too short", "Sisi~1",
+            "lists/libya.toml:7:10: fuzzy word too short: ~1 needs a word of at least 5 letters\n"
+            "    Sisi~1\n    ^"},
         ErrorCase{"fuzzy two edits", "Haftar~2",
-                  "lists/libya.toml:7:16: only one edit is supported: write ~1\n    Haftar~2\n          ^"},
+                  "lists/libya.toml:7:16: only one edit is supported: write ~1\n    Haftar~2\n     "
+                  "     ^"},
         ErrorCase{"tilde inside", "Haf~tar",
                   "lists/libya.toml:7:13: '~' marks a fuzzy word only as ~1 at the end of a word\n"
                   "    Haf~tar\n       ^"},
-        ErrorCase{"fuzzy prefix", "Haft*~1",
-                  "lists/libya.toml:7:15: a prefix* cannot also be fuzzy (~1)\n    Haft*~1\n         ^"},
-        ErrorCase{"fuzzy phrase-like term", "al-Sisi~1",
-                  "lists/libya.toml:7:10: ~1 applies to one word; write each word of 'al-Sisi' apart\n"
-                  "    al-Sisi~1\n    ^"},
+        ErrorCase{
+            "fuzzy prefix", "Haft*~1",
+            "lists/libya.toml:7:15: a prefix* cannot also be fuzzy (~1)\n    Haft*~1\n         ^"},
+        ErrorCase{
+            "fuzzy phrase-like term", "al-Sisi~1",
+            "lists/libya.toml:7:10: ~1 applies to one word; write each word of 'al-Sisi' apart\n"
+            "    al-Sisi~1\n    ^"},
         ErrorCase{"lone =", "Haftar = Sisi",
                   "lists/libya.toml:7:17: '=' must be followed right away by a word or a phrase\n"
                   "    Haftar = Sisi\n           ^"},
         ErrorCase{"source: alone", "source:reuters",
-                  "lists/libya.toml:7:10: rule has no positive term (source: and lang: only restrict; add a word "
+                  "lists/libya.toml:7:10: rule has no positive term (source: and lang: only "
+                  "restrict; add a word "
                   "to look for)\n    source:reuters\n    ^"},
         ErrorCase{"bad lang code", "Haftar lang:a1",
-                  "lists/libya.toml:7:22: lang: takes a language code such as ar or en-GB, or a (a OR b) group of "
+                  "lists/libya.toml:7:22: lang: takes a language code such as ar or en-GB, or a (a "
+                  "OR b) group of "
                   "them\n    Haftar lang:a1\n                ^"},
         ErrorCase{"source: phrase", "Haftar source:\"x y\"",
                   "lists/libya.toml:7:24: source: takes a source id or a (a OR b) group of them\n"
@@ -245,10 +252,12 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"title: over source:", "Haftar title:(source:x)",
                   "lists/libya.toml:7:24: conflicting fields: title: and source: on the same term\n"
                   "    Haftar title:(source:x)\n                  ^"},
-        ErrorCase{"star after punctuation", "Haftar-*",
-                  "lists/libya.toml:7:17: '*' must follow a letter or digit\n    Haftar-*\n           ^"},
+        ErrorCase{
+            "star after punctuation", "Haftar-*",
+            "lists/libya.toml:7:17: '*' must follow a letter or digit\n    Haftar-*\n           ^"},
         ErrorCase{"lone star", "Haftar *",
-                  "lists/libya.toml:7:17: '*' has no letters or digits to match\n    Haftar *\n           ^"},
+                  "lists/libya.toml:7:17: '*' has no letters or digits to match\n    Haftar *\n    "
+                  "       ^"},
         // Columns count code points, not bytes; lines count from the query start.
         ErrorCase{"arabic columns", "حفتر AND",
                   "lists/libya.toml:7:15: AND with nothing after it\n    حفتر AND\n         ^"},
@@ -256,8 +265,9 @@ INSTANTIATE_TEST_SUITE_P(
                   "lists/libya.toml:8:3: unbalanced parenthesis: '(' is never closed\n"
                   "      (Sisi OR Cairo\n"
                   "      ^"},
-        ErrorCase{"tab kept under caret", "Haftar\tAND",
-                  "lists/libya.toml:7:17: AND with nothing after it\n    Haftar\tAND\n          \t^"}));
+        ErrorCase{
+            "tab kept under caret", "Haftar\tAND",
+            "lists/libya.toml:7:17: AND with nothing after it\n    Haftar\tAND\n          \t^"}));
 
 TEST(ParseQuery, UnknownPositionDefaultsToLineOneColumnOne) {
   auto q = parse_query("a AND", SourcePos{});
@@ -274,8 +284,8 @@ TEST(ParseQuery, DeepNestingIsAnErrorNotAStackOverflow) {
 }
 
 TEST(ParseQuery, AnyBytesInNeverCrash) {
-  for (const char* q : {"\xFF\xFE", "(((", ")))", "\"", "“", "«", "NOT NOT NOT", "AND OR NOT", "title:",
-                        "a\xE2\x80", "title:title:a", "body:)"}) {
+  for (const char* q : {"\xFF\xFE", "(((", ")))", "\"", "“", "«", "NOT NOT NOT", "AND OR NOT",
+                        "title:", "a\xE2\x80", "title:title:a", "body:)"}) {
     auto r = parse_query(q, kPos);
     if (!r) {
       EXPECT_EQ(r.error().code, Errc::kInvalid) << q;

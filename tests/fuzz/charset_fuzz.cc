@@ -16,8 +16,11 @@ bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                                   : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    const std::size_t n = c < 0x80                   ? 1
+                          : (c >= 0xC2 && c <= 0xDF) ? 2
+                          : (c >= 0xE0 && c <= 0xEF) ? 3
+                          : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                     : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (std::size_t k = 1; k < n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -37,10 +40,16 @@ void check(bool ok) {
 }
 
 // The first byte picks the Content-Type and the document type.
-constexpr std::string_view kContentTypes[] = {
-    "", "text/html; charset=utf-8", "text/html; charset=windows-1256", "text/xml; charset=iso-8859-6",
-    "text/plain; charset=utf-16", "text/html; charset=\"UTF-32BE\"", "text/xml; charset=bogus",
-    "text/html;charset=shift_jis", "application/xml; charset=koi8-r", "text/html; charset=gb18030"};
+constexpr std::string_view kContentTypes[] = {"",
+                                              "text/html; charset=utf-8",
+                                              "text/html; charset=windows-1256",
+                                              "text/xml; charset=iso-8859-6",
+                                              "text/plain; charset=utf-16",
+                                              "text/html; charset=\"UTF-32BE\"",
+                                              "text/xml; charset=bogus",
+                                              "text/html;charset=shift_jis",
+                                              "application/xml; charset=koi8-r",
+                                              "text/html; charset=gb18030"};
 constexpr nw::DocType kTypes[] = {nw::DocType::kXml, nw::DocType::kHtml, nw::DocType::kText};
 
 }  // namespace

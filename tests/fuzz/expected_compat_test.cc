@@ -15,12 +15,12 @@ namespace {
 
 int failures = 0;
 
-#define CHECK(cond)                                                     \
-  do {                                                                  \
-    if (!(cond)) {                                                      \
+#define CHECK(cond)                                                                 \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                       \
-    }                                                                   \
+      ++failures;                                                                   \
+    }                                                                               \
   } while (0)
 
 using nw::Errc;
@@ -84,7 +84,8 @@ int main() {
     threw = e.error().code == Errc::kParse;
   }
   CHECK(threw);
-  CHECK(forward_error('3').value_or(0) == 30 && forward_error('?').error().message == "not a digit: ?");
+  CHECK(forward_error('3').value_or(0) == 30 &&
+        forward_error('?').error().message == "not a digit: ?");
 
   // Aggregates, ->, designated initializers through U = T.
   auto p = make_point(true);
@@ -119,8 +120,9 @@ int main() {
   s = "again";
   CHECK(s && *s == "again");
   std::vector<Result<std::string>> many;
-  for (int i = 0; i < 100; ++i) many.push_back(i % 2 ? Result<std::string>(std::to_string(i))
-                                                     : Result<std::string>(nw::fail(Errc::kParse, "odd")));
+  for (int i = 0; i < 100; ++i)
+    many.push_back(i % 2 ? Result<std::string>(std::to_string(i))
+                         : Result<std::string>(nw::fail(Errc::kParse, "odd")));
   CHECK(many[3] && *many[3] == "3" && !many[4]);
 
   // std::expected<T, E> with a non-Error E, as sqlite_store.cc uses.

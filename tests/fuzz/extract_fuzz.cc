@@ -2,8 +2,8 @@
 // find_article_links() take pages from anyone on the internet. Beyond "no
 // crash, no sanitizer report", it checks the contract: for valid UTF-8 input
 // every output string is valid UTF-8, the text has no empty lines, an empty
-// text carries a reason (and only an empty one does), and every listing link is an absolute http(s) URL
-// without a fragment.
+// text carries a reason (and only an empty one does), and every listing link is an absolute http(s)
+// URL without a fragment.
 //
 // Not built by the default (GCC) build; with a clang whose library has
 // std::expected (clang 16+; Debian 12's clang 14 has not):
@@ -25,8 +25,11 @@ bool valid_utf8(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                                   : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    const std::size_t n = c < 0x80                   ? 1
+                          : (c >= 0xC2 && c <= 0xDF) ? 2
+                          : (c >= 0xE0 && c <= 0xEF) ? 3
+                          : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                     : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (std::size_t k = 1; k < n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;

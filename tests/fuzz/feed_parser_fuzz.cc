@@ -5,7 +5,8 @@
 // Not built by the default (GCC) build; with clang:
 //   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 //     tests/fuzz/feed_parser_fuzz.cc feeds/{charset,date,date_l10n,feed_parser,feed_text,
-//     html_entities,json_feed,xml_repair,xml_scope,url}.cc -lpugixml -licui18n -licuuc -licudata -lcurl -o feed_parser_fuzz
+//     html_entities,json_feed,xml_repair,xml_scope,url}.cc -lpugixml -licui18n -licuuc -licudata
+//     -lcurl -o feed_parser_fuzz
 //   ./feed_parser_fuzz -max_total_time=60 tests/data/feeds/ tests/data/feeds/conformance/*/
 // (tests/data/feeds/ and the conformance corpus are the seeds: every format,
 // charset, date form and breakage.)
@@ -23,8 +24,11 @@ bool valid_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
-                            : (c >= 0xF0 && c <= 0xF4) ? 4 : 0;
+    size_t n = c < 0x80                   ? 1
+               : (c >= 0xC2 && c <= 0xDF) ? 2
+               : (c >= 0xE0 && c <= 0xEF) ? 3
+               : (c >= 0xF0 && c <= 0xF4) ? 4
+                                          : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (size_t k = 1; k < n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
@@ -44,10 +48,14 @@ void check(std::string_view s) {
 }
 
 // The first byte picks a Content-Type, so the declared-charset paths get fuzzed too.
-constexpr std::string_view kContentTypes[] = {
-    "", "application/rss+xml; charset=utf-8", "text/xml; charset=windows-1256",
-    "text/xml; charset=iso-8859-6", "application/atom+xml; charset=ISO-8859-1",
-    "application/feed+json", "text/xml; charset=utf-16", "text/xml; charset=bogus"};
+constexpr std::string_view kContentTypes[] = {"",
+                                              "application/rss+xml; charset=utf-8",
+                                              "text/xml; charset=windows-1256",
+                                              "text/xml; charset=iso-8859-6",
+                                              "application/atom+xml; charset=ISO-8859-1",
+                                              "application/feed+json",
+                                              "text/xml; charset=utf-16",
+                                              "text/xml; charset=bogus"};
 
 }  // namespace
 
@@ -56,7 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view content_type = kContentTypes[data[0] % std::size(kContentTypes)];
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
   const nw::Result<nw::Feed> feed = nw::parse_feed(
-      bytes, {.url = "https://fuzz.example/dir/feed.xml", .content_type = std::string(content_type)});
+      bytes,
+      {.url = "https://fuzz.example/dir/feed.xml", .content_type = std::string(content_type)});
   if (!feed) {
     if (feed.error().code != nw::Errc::kParse) std::abort();
     return 0;

@@ -31,9 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!matcher) std::abort();  // parse_query accepted it, so compile must too
   static const std::string title = "حفتر يصل القاهرة لإجراء مباحثات";
   static const std::string body =
-      "وصل المشير خليفة حفتر إلى القاهرة للقاء المسئولين المصريين. Field Marshal Khalifa Haftar's visit to "
+      "وصل المشير خليفة حفتر إلى القاهرة للقاء المسئولين المصريين. Field Marshal Khalifa Haftar's "
+      "visit to "
       "Cairo, l’État and Müller's İstanbul office: talks on 3 June ٢٠٢٠ ﷺ.";
-  for (const nw::Hit& hit : (*matcher)->match({.title = title, .body = body, .source = "src", .language = "ar"})) {
+  for (const nw::Hit& hit :
+       (*matcher)->match({.title = title, .body = body, .source = "src", .language = "ar"})) {
     for (const nw::MatchSpan& span : hit.spans) {
       const std::string& text = span.field == nw::MatchSpan::Field::kTitle ? title : body;
       if (span.begin > span.end || span.end > text.size()) std::abort();

@@ -35,7 +35,8 @@ int memfd() {
 void check_spans(const nw::Hit& hit, const nw::Document& doc) {
   check(!hit.rule.empty());
   for (const nw::MatchSpan& s : hit.spans) {
-    const std::size_t len = s.field == nw::MatchSpan::Field::kTitle ? doc.title.size() : doc.body.size();
+    const std::size_t len =
+        s.field == nw::MatchSpan::Field::kTitle ? doc.title.size() : doc.body.size();
     check(s.begin <= s.end && s.end <= len);
   }
 }
@@ -52,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)nw::parse_duration(text.substr(0, text.find('\n')));
 
   const int fd = memfd();
-  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) std::abort();
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size))
+    std::abort();
   const nw::Result<nw::Watchlist> w = nw::load_watchlist("/proc/self/fd/" + std::to_string(fd));
   if (!w) {
     check(w.error().code == nw::Errc::kInvalid && !w.error().message.empty());
@@ -63,8 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(matcher.error().code == nw::Errc::kInvalid && !matcher.error().message.empty());
     return 0;
   }
-  for (const nw::Document& doc : {nw::Document{.title = kTitle, .body = kBody, .source = "s", .language = "ar"},
-                                  nw::Document{.title = text.substr(0, 200), .body = text}}) {
+  for (const nw::Document& doc :
+       {nw::Document{.title = kTitle, .body = kBody, .source = "s", .language = "ar"},
+        nw::Document{.title = text.substr(0, 200), .body = text}}) {
     for (const nw::Hit& hit : (*matcher)->match(doc)) check_spans(hit, doc);
   }
   return 0;

@@ -20,7 +20,8 @@ namespace nw::test {
 
 class FakeClock final : public Clock {
  public:
-  FakeClock() : now_(std::chrono::sys_days{std::chrono::year{2020} / 6 / 3} + std::chrono::hours(9)) {}
+  FakeClock()
+      : now_(std::chrono::sys_days{std::chrono::year{2020} / 6 / 3} + std::chrono::hours(9)) {}
   TimePoint now() const override { return now_; }
   void advance(std::chrono::milliseconds d) { now_ += d; }
 
@@ -34,7 +35,9 @@ class FakeFetcher final : public Fetcher {
   void answer(const std::string& url, Result<FetchResponse> r) { answers_[url] = std::move(r); }
   void answer_page(const std::string& url, std::string body, long status = 200,
                    std::string content_type = "text/html; charset=utf-8") {
-    answer(url, FetchResponse{.status = status, .url = url, .content_type = std::move(content_type),
+    answer(url, FetchResponse{.status = status,
+                              .url = url,
+                              .content_type = std::move(content_type),
                               .body = std::move(body)});
   }
 

@@ -10,7 +10,8 @@ HttpServer::HttpServer() {
   // httplib writes headers and body separately: without TCP_NODELAY every
   // response on a reused connection waits ~40 ms for the client's delayed ACK.
   server_.set_tcp_nodelay(true);
-  server_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+  server_.Get(".*",
+              [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("test server: cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });

@@ -60,9 +60,9 @@ class HttpServer {
   int port_ = 0;
   std::thread thread_;
   mutable std::mutex mutex_;
-  std::map<std::string, CannedResponse> routes_;  // GUARDED_BY(mutex_)
-  std::map<std::string, int> hits_;               // GUARDED_BY(mutex_)
-  std::map<std::string, httplib::Headers> headers_;  // GUARDED_BY(mutex_)
+  std::map<std::string, CannedResponse> routes_;              // GUARDED_BY(mutex_)
+  std::map<std::string, int> hits_;                           // GUARDED_BY(mutex_)
+  std::map<std::string, httplib::Headers> headers_;           // GUARDED_BY(mutex_)
   std::map<std::string, httplib::Server::Handler> handlers_;  // GUARDED_BY(mutex_)
 };
 
