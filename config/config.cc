@@ -106,7 +106,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
   fs::path state_dir = "./state";
   if (const toml::table* t = section(root, "daemon")) {
     constexpr std::string_view kWhere = "[daemon]";
-    check_keys(*t, kWhere, {"state_dir", "log_level"});
+    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts"});
     if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
       if (v->get().empty()) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
@@ -117,6 +117,14 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
     if (auto level = one_of(*t, "log_level", kWhere, {"trace", "debug", "info", "warn", "error"})) {
       cfg.log_level = *level;
     }
+    if (auto d = duration(*t, "keep_alerts", kWhere)) {
+      if (d->count() <= 0) {
+        problem(t->get("keep_alerts")->source().begin,
+                "'keep_alerts' in [daemon] must be positive");
+      } else {
+        cfg.keep_alerts = *d;
+      }
+    }
   }
   cfg.state_dir = (cfg.file.parent_path() / state_dir).lexically_normal();
 }
@@ -124,20 +132,53 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
 void Loader::read_publish(const toml::table& root, Config& cfg) {
   const toml::table* t = section(root, "publish");
   if (t == nullptr) return;
-  check_keys(*t, "[publish]", {"endpoint"});
-  if (const auto* v = value<std::string>(*t, "endpoint", "[publish]")) {
+  constexpr std::string_view kWhere = "[publish]";
+  check_keys(*t, kWhere,
+             {"endpoint", "replay_endpoint", "heartbeat", "curve_secret_key_file",
+              "curve_authorized_keys_dir"});
+  // A ZeroMQ endpoint; `may_be_empty`: "" turns the socket off.
+  auto endpoint = [&](std::string_view key, std::string& out, bool may_be_empty) {
+    const auto* v = value<std::string>(*t, key, kWhere);
+    if (v == nullptr) return;
     const std::string_view e = v->get();
+    if (e.empty() && may_be_empty) {
+      out.clear();
+      return;
+    }
     const std::size_t sep = e.find("://");
     const std::string_view transport = e.substr(0, std::min(sep, e.size()));
     if (sep == std::string_view::npos || sep + 3 == e.size() ||
         (transport != "tcp" && transport != "ipc" && transport != "inproc")) {
-      problem(v->source().begin,
-              "'endpoint' in [publish] must be a ZeroMQ endpoint like "
-              "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\", not " +
-                  in_quotes(e));
+      problem(v->source().begin, "'" + std::string(key) +
+                                     "' in [publish] must be a ZeroMQ endpoint like "
+                                     "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\"" +
+                                     (may_be_empty ? " (or \"\" for none)" : "") + ", not " +
+                                     in_quotes(e));
     } else {
-      cfg.endpoint = e;
+      out = e;
     }
+  };
+  endpoint("endpoint", cfg.endpoint, false);
+  endpoint("replay_endpoint", cfg.replay_endpoint, true);
+  if (auto d = duration(*t, "heartbeat", kWhere)) {
+    if (d->count() <= 0) {
+      problem(t->get("heartbeat")->source().begin, "'heartbeat' in [publish] must be positive");
+    } else {
+      cfg.heartbeat = *d;
+    }
+  }
+  // Key paths resolve against the config file's folder, like state_dir.
+  auto path = [&](std::string_view key, fs::path& out) {
+    if (const auto* v = value<std::string>(*t, key, kWhere); v && !v->get().empty()) {
+      out = (cfg.file.parent_path() / v->get()).lexically_normal();
+    }
+  };
+  path("curve_secret_key_file", cfg.curve_secret_key_file);
+  path("curve_authorized_keys_dir", cfg.curve_authorized_keys_dir);
+  if (cfg.curve_secret_key_file.empty() != cfg.curve_authorized_keys_dir.empty()) {
+    problem(t->source().begin,
+            "[publish] needs both 'curve_secret_key_file' and 'curve_authorized_keys_dir' "
+            "for CURVE, or neither");
   }
 }
 
@@ -418,6 +459,12 @@ std::optional<Watchlist> Loader::watchlist(const toml::table& root,
     w.name = v->get();
     if (w.name.empty()) {
       problem(v->source().begin, "'name' must not be empty");
+      ok = false;
+    } else if (w.name.starts_with('_')) {
+      problem(v->source().begin,
+              "'name' must not start with '_' (topics starting with '_' are the daemon's own, "
+              "like \"_heartbeat\"), not " +
+                  in_quotes(w.name));
       ok = false;
     } else if (!valid_topic_part(w.name)) {
       problem(v->source().begin,

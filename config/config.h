@@ -38,7 +38,15 @@ struct Config {
   std::filesystem::path file;       // the main config file, absolute
   std::filesystem::path state_dir;  // absolute; relative values resolve against file's folder
   std::string log_level = "info";   // trace, debug, info, warn, error
+  // Alerts sent for this long are deleted, a little at a time.
+  std::chrono::seconds keep_alerts{std::chrono::days(90)};
+  // [publish]: the live PUB socket, the replay ROUTER socket ("" = none), the
+  // heartbeat period, and CURVE (both paths set, or neither).
   std::string endpoint = "tcp://127.0.0.1:5556";
+  std::string replay_endpoint = "tcp://127.0.0.1:5557";
+  std::chrono::seconds heartbeat{5};
+  std::filesystem::path curve_secret_key_file;
+  std::filesystem::path curve_authorized_keys_dir;
   FetchOptions fetch;  // [http] user_agent, timeouts, max_body
   std::vector<SourceConfig> sources;
   std::vector<Watchlist> watchlists;

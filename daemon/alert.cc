@@ -100,9 +100,29 @@ std::string format_utc(std::chrono::sys_seconds t) {
   return buf;
 }
 
+std::string alert_id(std::string_view watchlist, std::string_view rule,
+                     std::string_view article_key) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(watchlist);
+  mix("\x1f");
+  mix(rule);
+  mix("\x1f");
+  mix(article_key);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
 std::string to_json(const Alert& alert) {
   Json j;
   j["v"] = kVersion;
+  if (!alert.id.empty()) j["id"] = alert.id;
   j["seq"] = alert.seq;
   j["watchlist"] = alert.watchlist;
   j["rule"] = alert.rule;
@@ -161,6 +181,10 @@ Result<Alert> alert_from_json(std::string_view json) {
     return std::unexpected(std::move(*err));
   }
   a.fetched = *fetched;
+  if (auto id = j.find("id"); id != j.end()) {
+    if (!id->is_string()) return std::unexpected(bad("\"id\" is not a string"));
+    a.id = id->get_ref<const std::string&>();
+  }
   if (auto sev = j.find("severity"); sev != j.end()) {
     if (!sev->is_string()) return std::unexpected(bad("\"severity\" is not a string"));
     a.severity = sev->get_ref<const std::string&>();

@@ -15,6 +15,9 @@ namespace nw {
 
 struct Alert {
   std::uint64_t seq = 0;  // +1 per alert, survives restarts; assigned by the Store
+  // The same for the same (watchlist, rule, article) on any daemon: see alert_id().
+  // A consumer fed by several daemons drops duplicates by it.
+  std::string id;
   std::string watchlist;
   std::string rule;
   std::string source;  // source id
@@ -30,11 +33,26 @@ struct Alert {
   std::string topic() const { return watchlist + "/" + rule; }
 };
 
-// {"v":1,"seq":42,"watchlist":"libya","rule":"haftar-cairo","source":"alrasifa",
+// {"v":1,"id":"5f0c…","seq":42,"watchlist":"libya","rule":"haftar-cairo","source":"alrasifa",
 //  "url":"https://...","title":"...","published":"2020-06-03T09:15:00Z"|null,
 //  "fetched":"...Z","matched":["حفتر","للقاهرة"],"snippet":"..."}
 std::string to_json(const Alert& alert);
 [[nodiscard]] Result<Alert> alert_from_json(std::string_view json);
+
+// A stable alert id: 16 hex digits of a 64-bit FNV-1a hash of the watchlist, the
+// rule and the article key (the canonical article URL; see Watcher). It does not
+// depend on time, seq or the daemon, so two daemons watching the same source
+// give the same id for the same hit.
+std::string alert_id(std::string_view watchlist, std::string_view rule,
+                     std::string_view article_key);
+
+// An alert as recorded and sent: its seq, its topic frame and the exact JSON
+// bytes. Live publishing and replay send these same bytes.
+struct RecordedAlert {
+  std::uint64_t seq = 0;
+  std::string topic;
+  std::string json;
+};
 
 // "2020-06-03T09:15:00Z"
 std::string format_utc(std::chrono::sys_seconds t);

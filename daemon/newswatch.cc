@@ -3,10 +3,14 @@
 //   match       watchlist hits in pages or text files
 //   parse-feed  a feed parsed to JSON
 //   check-rules validate a watchlist file
-//   subscribe   print the alerts a running newswatchd publishes
+//   subscribe   print the alerts of a running newswatchd, caught up with no gap
+//   keygen      write a CURVE key pair for the daemon or a subscriber
 //   alerts      print recorded alerts from the state database (catch up after a gap)
 //   sources     print each configured source's health from the state database
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -21,7 +25,9 @@
 
 #include "config/config.h"
 #include "daemon/alert.h"
+#include "daemon/curve.h"
 #include "daemon/store.h"
+#include "daemon/subscriber.h"
 #include "feeds/charset.h"
 #include "feeds/curl_fetcher.h"
 #include "feeds/feed_parser.h"
@@ -251,12 +257,12 @@ std::optional<State> open_state(const std::string& command, const std::string& c
 int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit) {
   auto state = open_state("alerts", config_path);
   if (!state) return 2;
-  auto alerts = state->store->alerts_since(since, limit);
+  auto alerts = state->store->alerts_since(since, "", limit);
   if (!alerts) {
     std::cerr << "newswatch alerts: " << alerts.error().message << "\n";
     return 1;
   }
-  for (const Alert& a : *alerts) std::cout << to_json(a) << "\n";
+  for (const RecordedAlert& a : *alerts) std::cout << a.json << "\n";
   return 0;
 }
 
@@ -287,23 +293,70 @@ int cmd_sources(const std::string& config_path) {
   return status;
 }
 
-// Prints each alert's JSON on its own line, as it arrives.
-int cmd_subscribe(const std::string& endpoint, const std::vector<std::string>& topics, int count) {
-  zmq::context_t ctx;
-  zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  try {
-    sub.connect(endpoint);
-  } catch (const zmq::error_t& e) {
-    std::cerr << "newswatch subscribe: cannot connect to " << endpoint << ": " << e.what() << "\n";
+// One readable line: time, severity, topic, title, url.
+std::string alert_text(std::string_view json) {
+  auto a = alert_from_json(json);
+  if (!a) return std::string(json);
+  return format_utc(a->fetched) + "  " + (a->severity.empty() ? "-" : a->severity) + "  " +
+         a->topic() + "  #" + std::to_string(a->seq) + "  " + a->title + "  " + a->url;
+}
+
+std::atomic<bool> g_stop{false};
+
+// Prints each alert once, in seq order: replay first, then live (daemon/subscriber.h).
+int cmd_subscribe(SubscriberOptions options, bool replay_given, const std::string& format,
+                  const std::string& curve_key_file) {
+  if (!replay_given) options.replay_endpoint = default_replay_endpoint(options.endpoint);
+  if (!curve_key_file.empty() || !options.curve_server_key.empty()) {
+    if (curve_key_file.empty() || options.curve_server_key.empty()) {
+      std::cerr << "newswatch subscribe: CURVE needs both --curve-key-file and "
+                   "--curve-server-key\n";
+      return 2;
+    }
+    auto secret = read_curve_key(curve_key_file);
+    auto pub = secret ? curve_public_key(*secret) : std::unexpected(secret.error());
+    if (!pub) {
+      std::cerr << "newswatch subscribe: " << pub.error().message << "\n";
+      return 2;
+    }
+    options.curve_key = CurveKeyPair{*pub, *secret};
+  }
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_stop = true; };
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  const bool text = format == "text";
+  auto r = run_subscriber(
+      options,
+      [text](std::string_view json) {
+        if (text) {
+          std::cout << alert_text(json) << std::endl;
+        } else {
+          std::cout << json << std::endl;
+        }
+      },
+      [](const std::string& line) { std::cerr << "newswatch subscribe: " << line << std::endl; },
+      [] { return g_stop.load(); });
+  if (!r) {
+    std::cerr << "newswatch subscribe: " << r.error().message << "\n";
+    return r.error().code == Errc::kInvalid ? 2 : 1;
+  }
+  return 0;
+}
+
+// Writes NAME.key and NAME.pub.
+int cmd_keygen(const std::string& base) {
+  auto keys = generate_curve_key_pair();
+  if (!keys) {
+    std::cerr << "newswatch keygen: " << keys.error().message << "\n";
     return 1;
   }
-  if (topics.empty()) sub.set(zmq::sockopt::subscribe, "");
-  for (const auto& t : topics) sub.set(zmq::sockopt::subscribe, t);
-  for (int n = 0; count <= 0 || n < count; ++n) {
-    std::vector<zmq::message_t> frames;
-    if (!zmq::recv_multipart(sub, std::back_inserter(frames)) || frames.size() != 2) continue;
-    std::cout << frames[1].to_string_view() << std::endl;
+  if (auto r = write_curve_key_pair(base, *keys); !r) {
+    std::cerr << "newswatch keygen: " << r.error().message << "\n";
+    return 1;
   }
+  std::cout << "wrote " << base << ".key (secret, keep it private) and " << base
+            << ".pub (public: " << keys->public_key << ")\n";
   return 0;
 }
 
@@ -342,16 +395,38 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-rules", "validate watchlist files");
   check->add_option("files", rule_files, "watchlist files (TOML)")->required();
 
-  std::string endpoint = "tcp://127.0.0.1:5556";
-  std::vector<std::string> topics;
-  int count = 0;
-  auto* subscribe =
-      app.add_subcommand("subscribe", "print alerts from a running newswatchd, one JSON per line");
-  subscribe->add_option("-e,--endpoint", endpoint, "the daemon's [publish] endpoint")
+  nw::SubscriberOptions sub_options;
+  std::uint64_t sub_since = 0;
+  std::string format = "json";
+  std::string curve_key_file;
+  auto* subscribe = app.add_subcommand(
+      "subscribe",
+      "print the alerts of a running newswatchd, one per line, each once, in seq order; "
+      "catches up through the replay socket");
+  subscribe->add_option("-e,--endpoint", sub_options.endpoint, "the daemon's [publish] endpoint")
       ->capture_default_str();
-  subscribe->add_option("-t,--topic", topics,
-                        "topic prefix, e.g. libya/ or libya/haftar-cairo; repeatable");
-  subscribe->add_option("-n,--count", count, "exit after this many alerts (0: never)");
+  auto* replay_opt = subscribe->add_option(
+      "--replay-endpoint", sub_options.replay_endpoint,
+      "the daemon's [publish] replay_endpoint (default: the endpoint's port + 1; \"\" = none)");
+  subscribe->add_option("-t,--topic", sub_options.topic,
+                        "topic prefix, e.g. libya/ or libya/haftar-cairo (default: all)");
+  auto* since_opt =
+      subscribe->add_option("--since", sub_since, "print recorded alerts after this seq first");
+  subscribe->add_option("--state", sub_options.state_file,
+                        "file that remembers the last seq printed; a restart resumes there");
+  subscribe->add_option("--format", format, "json: the alert as sent; text: one readable line")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  subscribe->add_option("-n,--count", sub_options.count, "exit after this many alerts (0: never)");
+  subscribe->add_option("--curve-server-key", sub_options.curve_server_key,
+                        "the daemon's CURVE public key (Z85)");
+  subscribe->add_option("--curve-key-file", curve_key_file,
+                        "this client's secret key file, from `newswatch keygen`");
+
+  std::string key_base;
+  auto* keygen = app.add_subcommand("keygen", "write a CURVE key pair: NAME.key and NAME.pub");
+  keygen->add_option("name", key_base, "path and name of the key files, without extension")
+      ->required();
 
   std::string config_path;
   std::uint64_t since = 0;
@@ -372,7 +447,11 @@ int main(int argc, char** argv) {
   if (*match) return nw::cmd_match(watchlists, inputs, as_json);
   if (*parse) return nw::cmd_parse_feed(feed_file, feed_url, content_type);
   if (*check) return nw::cmd_check_rules(rule_files);
-  if (*subscribe) return nw::cmd_subscribe(endpoint, topics, count);
+  if (*subscribe) {
+    if (*since_opt) sub_options.since = sub_since;
+    return nw::cmd_subscribe(sub_options, replay_opt->count() > 0, format, curve_key_file);
+  }
+  if (*keygen) return nw::cmd_keygen(key_base);
   if (*alerts) return nw::cmd_alerts(config_path, since, limit);
   if (*sources) return nw::cmd_sources(config_path);
   return 0;

@@ -15,10 +15,14 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <zmq.hpp>
 
 #include "config/config.h"
 #include "daemon/clock.h"
+#include "daemon/curve.h"
+#include "daemon/delivery.h"
 #include "daemon/publisher.h"
+#include "daemon/replay_server.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
 #include "feeds/curl_fetcher.h"
@@ -116,21 +120,60 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     spdlog::critical("{}", store.error().message);
     return 1;
   }
-  auto publisher = bind_zmq_publisher(config.endpoint);
+  // One ZeroMQ context for the PUB socket, the replay socket and the CURVE
+  // authenticator; declared first, so it is destroyed last.
+  zmq::context_t zmq_context;
+  std::unique_ptr<ZapAuthenticator> authenticator;
+  std::string curve_secret;
+  if (!config.curve_secret_key_file.empty()) {
+    auto key = read_curve_key(config.curve_secret_key_file);
+    if (!key) {
+      spdlog::critical("[publish] curve_secret_key_file: {}", key.error().message);
+      return 1;
+    }
+    curve_secret = *key;
+    auto auth = ZapAuthenticator::start(zmq_context, config.curve_authorized_keys_dir);
+    if (!auth) {
+      spdlog::critical("{}", auth.error().message);
+      return 1;
+    }
+    authenticator = std::move(*auth);
+  }
+  auto publisher = bind_zmq_publisher(zmq_context, config.endpoint, curve_secret);
   if (!publisher) {
-    spdlog::critical("{}", publisher.error().message);
+    spdlog::critical("[publish] endpoint: {}", publisher.error().message);
     return 1;
+  }
+  std::unique_ptr<ReplayServer> replay;
+  if (!config.replay_endpoint.empty()) {
+    // The replay thread reads through its own connection to the database.
+    auto replay_store = open_sqlite_store(config.state_dir);
+    if (!replay_store) {
+      spdlog::critical("{}", replay_store.error().message);
+      return 1;
+    }
+    auto started = ReplayServer::start(zmq_context, config.replay_endpoint,
+                                       std::move(*replay_store), curve_secret);
+    if (!started) {
+      spdlog::critical("[publish] replay_endpoint: {}", started.error().message);
+      return 1;
+    }
+    replay = std::move(*started);
   }
   std::unique_ptr<Fetcher> fetcher = make_curl_fetcher(config.fetch);
   SystemClock clock;
-  Watcher watcher(*fetcher, **store, **publisher, clock, {});
+  Delivery delivery(**store, **publisher, clock,
+                    {.heartbeat = config.heartbeat, .keep_alerts = config.keep_alerts});
+  Watcher watcher(*fetcher, **store, delivery, clock, {});
   watcher.set_matcher(loaded->matcher);
   watcher.set_sources(config.sources);
   SignalWatcher signals(*fetcher);
 
   spdlog::info(
-      "newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}; state in {}",
-      config.sources.size(), config.watchlists.size(), rule_count(config), config.endpoint,
+      "newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}, replay on {}{}; "
+      "state in {}",
+      config.sources.size(), config.watchlists.size(), rule_count(config), (*publisher)->endpoint(),
+      replay ? replay->endpoint() : "(off)", curve_secret.empty() ? "" : " (CURVE)",
       config.state_dir.string());
   sd_notify(0, "READY=1\nSTATUS=watching");
   std::uint64_t watchdog_usec = 0;
@@ -151,12 +194,14 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       } else {
         watcher.set_matcher(next->matcher);
         watcher.set_sources(next->config.sources);
+        delivery.set_options(
+            {.heartbeat = next->config.heartbeat, .keep_alerts = next->config.keep_alerts});
         spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(),
                      rule_count(next->config));
       }
       sd_notify(0, "READY=1");
     }
-    const milliseconds wait = watcher.tick();
+    const milliseconds wait = std::min(watcher.tick(), delivery.tick());
     fetcher->run(wait);
     if (watchdog && std::chrono::steady_clock::now() - last_ping >
                         std::chrono::microseconds(watchdog_usec / 2)) {
@@ -165,7 +210,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     }
   }
   sd_notify(0, "STOPPING=1");
-  spdlog::info("newswatchd stopping ({} alerts published)", watcher.alerts_published());
+  spdlog::info("newswatchd stopping ({} alerts published)", delivery.alerts_published());
   return 0;
 }
 

@@ -47,13 +47,18 @@ class SqliteStore final : public Store {
   Result<std::vector<Alert>> finish_item(std::string_view source_id, std::string_view key,
                                          std::string_view article_key,
                                          std::vector<Alert> alerts) override;
-  Result<std::vector<Alert>> unpublished_alerts() override;
-  Result<std::vector<Alert>> alerts_since(std::uint64_t after, std::size_t limit) override;
+  Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override;
+  Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after,
+                                                  std::string_view topic_prefix,
+                                                  std::size_t limit) override;
   Result<void> mark_published(std::uint64_t seq) override;
+  Result<AlertLog> alert_log() override;
+  Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
+                                   std::size_t limit) override;
 
  private:
-  // Reads (seq, json) rows into Alerts.
-  Result<std::vector<Alert>> read_alerts(Statement::Use& u, const std::string& what);
+  // Reads (seq, topic, json) rows.
+  Result<std::vector<RecordedAlert>> read_alerts(Statement::Use& u, const std::string& what);
   Result<void> ensure_source(std::string_view source_id, std::string_view what) {
     auto u = ensure_source_.use();
     u.text(1, source_id);
@@ -63,7 +68,7 @@ class SqliteStore final : public Store {
   sqlite::Db db_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
       finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
-      published_, by_canon_, get_digest_, set_digest_, requeue_;
+      published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -113,9 +118,20 @@ Result<void> SqliteStore::prepare_all() {
        "INSERT INTO alerts(seq, watchlist, rule, article_key, source_id, item_key, json, "
        "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
        "ON CONFLICT(watchlist, rule, article_key) DO NOTHING"},
-      {&unpublished_, "SELECT seq, json FROM alerts WHERE published = 0 ORDER BY seq"},
-      {&since_, "SELECT seq, json FROM alerts WHERE seq > ?1 ORDER BY seq LIMIT ?2"},
+      {&unpublished_,
+       "SELECT seq, watchlist || '/' || rule, json FROM alerts WHERE published = 0 "
+       "ORDER BY seq LIMIT ?1"},
+      // A byte prefix, as ZeroMQ compares topics: no LIKE wildcards to escape
+      // in a prefix such as "libya/haftar_cairo", no character counting.
+      {&since_,
+       "SELECT seq, watchlist || '/' || rule AS topic, json FROM alerts WHERE seq > ?1 AND "
+       "substr(CAST(topic AS BLOB), 1, length(CAST(?2 AS BLOB))) = CAST(?2 AS BLOB) "
+       "ORDER BY seq LIMIT ?3"},
       {&published_, "UPDATE alerts SET published = 1 WHERE seq = ?1"},
+      {&oldest_, "SELECT min(seq) FROM alerts"},
+      {&prune_,
+       "DELETE FROM alerts WHERE seq IN (SELECT seq FROM alerts WHERE published = 1 "
+       "AND created < ?1 ORDER BY seq LIMIT ?2)"},
   };
   for (const auto& e : entries) {
     auto s = db_.prepare(e.sql);
@@ -371,34 +387,61 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
   return kept;
 }
 
-Result<std::vector<Alert>> SqliteStore::unpublished_alerts() {
+Result<std::vector<RecordedAlert>> SqliteStore::unpublished_alerts(std::size_t limit) {
   auto u = unpublished_.use();
+  u.integer(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
   return read_alerts(u, "read unpublished alerts");
 }
 
-Result<std::vector<Alert>> SqliteStore::alerts_since(std::uint64_t after, std::size_t limit) {
+Result<std::vector<RecordedAlert>> SqliteStore::alerts_since(std::uint64_t after,
+                                                             std::string_view topic_prefix,
+                                                             std::size_t limit) {
   auto u = since_.use();
-  u.integer(1, static_cast<std::int64_t>(after));
-  u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  u.integer(1, static_cast<std::int64_t>(std::min<std::uint64_t>(after, INT64_MAX)));
+  u.text(2, topic_prefix);
+  u.integer(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
   return read_alerts(u, "read alerts after " + std::to_string(after));
 }
 
-Result<std::vector<Alert>> SqliteStore::read_alerts(Statement::Use& u, const std::string& what) {
-  std::vector<Alert> alerts;
+Result<std::vector<RecordedAlert>> SqliteStore::read_alerts(Statement::Use& u,
+                                                            const std::string& what) {
+  std::vector<RecordedAlert> alerts;
   for (;;) {
     auto row = u.step();
     if (!row) return std::unexpected(db_.error(what));
     if (!*row) break;
-    const auto seq = static_cast<std::uint64_t>(u.column_int(0));
-    auto alert = alert_from_json(u.column_text(1));
-    if (!alert) {
-      return fail(Errc::kIo, "SQLite database " + db_.path() + ": stored alert " +
-                                 std::to_string(seq) + " is damaged: " + alert.error().message);
-    }
-    alert->seq = seq;
-    alerts.push_back(std::move(*alert));
+    alerts.push_back(RecordedAlert{.seq = static_cast<std::uint64_t>(u.column_int(0)),
+                                   .topic = u.column_text(1),
+                                   .json = u.column_text(2)});
   }
   return alerts;
+}
+
+Result<AlertLog> SqliteStore::alert_log() {
+  const std::string what = "read the alert counter";
+  AlertLog log;
+  {
+    auto u = get_seq_.use();
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (!*row)
+      return fail(Errc::kIo, "SQLite database " + db_.path() + ": alert counter is missing");
+    log.last_seq = static_cast<std::uint64_t>(u.column_int(0));
+  }
+  auto u = oldest_.use();
+  auto row = u.step();
+  if (!row) return std::unexpected(db_.error(what));
+  if (*row && !u.column_null(0)) log.oldest_seq = static_cast<std::uint64_t>(u.column_int(0));
+  return log;
+}
+
+Result<std::size_t> SqliteStore::prune_alerts(std::chrono::sys_seconds recorded_before,
+                                              std::size_t limit) {
+  auto u = prune_.use();
+  u.integer(1, sqlite::to_unix(recorded_before));
+  u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  if (auto r = db_.run(u, "delete old alerts"); !r) return std::unexpected(r.error());
+  return static_cast<std::size_t>(sqlite3_changes(db_.get()));
 }
 
 Result<void> SqliteStore::mark_published(std::uint64_t seq) {

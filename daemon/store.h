@@ -55,6 +55,11 @@ struct Item {
   std::string digest;          // of the feed's title, summary and content: tells an edit
 };
 
+struct AlertLog {
+  std::uint64_t last_seq = 0;               // the last seq assigned, kept across pruning
+  std::optional<std::uint64_t> oldest_seq;  // none when no alert is kept
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -92,13 +97,21 @@ class Store {
                                                                std::string_view key,
                                                                std::string_view article_key,
                                                                std::vector<Alert> alerts) = 0;
-  // Alerts recorded but not yet handed to the publisher, in seq order.
-  [[nodiscard]] virtual Result<std::vector<Alert>> unpublished_alerts() = 0;
+  // Alerts recorded but not yet handed to the publisher, in seq order, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<RecordedAlert>> unpublished_alerts(
+      std::size_t limit) = 0;
   [[nodiscard]] virtual Result<void> mark_published(std::uint64_t seq) = 0;
-  // Recorded alerts with seq > `after`, in seq order, at most `limit`: a
-  // subscriber that was away catches up with these (`newswatch alerts`).
-  [[nodiscard]] virtual Result<std::vector<Alert>> alerts_since(std::uint64_t after,
-                                                                std::size_t limit) = 0;
+  // Recorded alerts with seq > `after` whose topic starts with `topic_prefix`
+  // ("" = all), in seq order, at most `limit`: replay for a subscriber that was
+  // away (the replay socket, `newswatch alerts`).
+  [[nodiscard]] virtual Result<std::vector<RecordedAlert>> alerts_since(
+      std::uint64_t after, std::string_view topic_prefix, std::size_t limit) = 0;
+  // The last seq assigned (0 before the first alert) and the oldest still kept.
+  [[nodiscard]] virtual Result<AlertLog> alert_log() = 0;
+  // Deletes at most `limit` published alerts recorded before `recorded_before`,
+  // oldest first, in one short transaction; returns how many went.
+  [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
+                                                         std::size_t limit) = 0;
 };
 
 // Opens (creating when missing) the SQLite database `dir`/newswatch.db, creating

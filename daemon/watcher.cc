@@ -124,11 +124,11 @@ std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries, ItemId
   return keys;
 }
 
-Watcher::Watcher(Fetcher& fetcher, Store& store, Publisher& publisher, const Clock& clock,
+Watcher::Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
                  WatcherOptions options)
     : fetcher_(fetcher),
       store_(store),
-      publisher_(publisher),
+      delivery_(delivery),
       clock_(clock),
       options_(options),
       scheduler_(clock, {.max_backoff = options.max_backoff}) {}
@@ -179,8 +179,6 @@ milliseconds Watcher::tick() {
   for (const std::string& id : scheduler_.take_due()) {
     if (const SourceConfig* s = find_source(id)) poll(*s);
   }
-  publish_recorded();
-  // At most a second: alerts held for want of a subscriber go out within one.
   return std::min(scheduler_.until_next().value_or(milliseconds(1000)), milliseconds(1000));
 }
 
@@ -476,12 +474,15 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
 void Watcher::finish_item(const SourceConfig& source, const Item& item, std::string title,
                           std::string text, std::string language,
                           std::optional<std::chrono::sys_seconds> published) {
+  std::string article_key = canonical_url(item.link);
+  if (article_key.empty()) article_key = source.id + " " + item.key;
   std::vector<Alert> alerts;
   if (matcher_) {
     const Document doc{.title = title, .body = text, .source = source.id, .language = language};
     const auto fetched = to_sys_seconds(clock_.now());
     for (Hit& hit : matcher_->match(doc)) {
-      alerts.push_back(Alert{.watchlist = std::move(hit.watchlist),
+      alerts.push_back(Alert{.id = alert_id(hit.watchlist, hit.rule, article_key),
+                             .watchlist = std::move(hit.watchlist),
                              .rule = std::move(hit.rule),
                              .source = source.id,
                              .url = item.link,
@@ -489,53 +490,18 @@ void Watcher::finish_item(const SourceConfig& source, const Item& item, std::str
                              .published = published,
                              .fetched = fetched,
                              .matched = std::move(hit.matched),
-                             .snippet = std::move(hit.snippet)});
+                             .snippet = std::move(hit.snippet),
+                             .severity = std::move(hit.severity),
+                             .tags = std::move(hit.tags)});
     }
   }
-  std::string article_key = canonical_url(item.link);
-  if (article_key.empty()) article_key = source.id + " " + item.key;
   auto kept = store_.finish_item(source.id, item.key, article_key, std::move(alerts));
   in_flight_.erase({source.id, item.key});
   if (!kept) {
     spdlog::error("source {}: {}", source.id, kept.error().message);
     return;
   }
-  if (!kept->empty()) unpublished_ = true;
-}
-
-void Watcher::publish_recorded() {
-  if (!unpublished_) return;
-  // ZeroMQ drops what is published while nobody subscribes: alerts wait in the
-  // store until a subscriber is there.
-  if (!publisher_.has_subscribers()) {
-    if (!holding_)
-      spdlog::info("no subscriber connected: alerts wait in the state database until one is");
-    holding_ = true;
-    return;
-  }
-  if (holding_) spdlog::info("a subscriber connected: sending the alerts that waited");
-  holding_ = false;
-  auto alerts = store_.unpublished_alerts();
-  if (!alerts) {
-    spdlog::error("{}", alerts.error().message);
-    return;
-  }
-  for (const Alert& a : *alerts) {
-    if (auto sent = publisher_.publish(a); !sent) {
-      spdlog::error("alert #{}: {}", a.seq, sent.error().message);
-      return;  // stays unpublished, retried at the next tick
-    }
-    if (auto marked = store_.mark_published(a.seq); !marked) {
-      spdlog::error("alert #{}: {}", a.seq, marked.error().message);
-      return;
-    }
-    ++alerts_published_;
-    std::string words;
-    for (const auto& m : a.matched) words += (words.empty() ? "" : ", ") + m;
-    spdlog::info("alert #{} {} source={} url={} matched=[{}]", a.seq, a.topic(), a.source, a.url,
-                 words);
-  }
-  unpublished_ = false;
+  if (!kept->empty()) delivery_.publish_recorded();
 }
 
 }  // namespace nw

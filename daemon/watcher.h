@@ -1,7 +1,7 @@
 // The pipeline: polls each source when the Scheduler says so, turns feed
 // entries and listing-page links into items, fetches each new item's article,
 // extracts its text, matches it against the current rule snapshot, records the
-// alerts in the Store and hands them to the Publisher. Everything it knows
+// alerts in the Store and hands them to Delivery (daemon/delivery.h). Everything it knows
 // survives in the Store, so a restart repeats no alert and loses none.
 // Item identity degrades per source and is persisted (see item_keys); each
 // source's interval adapts to its publishing rate within its bounds.
@@ -19,7 +19,7 @@
 
 #include "config/config.h"
 #include "daemon/clock.h"
-#include "daemon/publisher.h"
+#include "daemon/delivery.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
 #include "feeds/feed.h"
@@ -36,7 +36,7 @@ struct WatcherOptions {
 
 class Watcher {
  public:
-  Watcher(Fetcher& fetcher, Store& store, Publisher& publisher, const Clock& clock,
+  Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
           WatcherOptions options);
 
   // Replaces the set of sources (at start and on reload). Sources keep their
@@ -44,12 +44,9 @@ class Watcher {
   void set_sources(std::vector<SourceConfig> sources);
   void set_matcher(std::shared_ptr<const Matcher> matcher);
 
-  // Starts due polls and publishes recorded alerts. Returns how long the loop
-  // may wait in Fetcher::run() before calling tick() again.
+  // Starts due polls. Returns how long the loop may wait in Fetcher::run()
+  // before calling tick() again.
   std::chrono::milliseconds tick();
-
-  // Alerts published since start (for logs and tests).
-  std::uint64_t alerts_published() const { return alerts_published_; }
 
  private:
   // What a 200 response held.
@@ -73,21 +70,17 @@ class Watcher {
   void finish_item(const SourceConfig& source, const Item& item, std::string title,
                    std::string text, std::string language,
                    std::optional<std::chrono::sys_seconds> published);
-  void publish_recorded();
   const SourceConfig* find_source(const std::string& id) const;
 
   Fetcher& fetcher_;
   Store& store_;
-  Publisher& publisher_;
+  Delivery& delivery_;
   const Clock& clock_;
   WatcherOptions options_;
   Scheduler scheduler_;
   std::unordered_map<std::string, SourceConfig> sources_;
   std::shared_ptr<const Matcher> matcher_;
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
-  bool unpublished_ = true;  // the store may hold alerts not yet published
-  bool holding_ = false;     // alerts are waiting for a subscriber
-  std::uint64_t alerts_published_ = 0;
 };
 
 // The identity of feed entries within their feed: the guid/id when the feed's

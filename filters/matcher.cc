@@ -198,8 +198,13 @@ class Article {
   }
 
   Hit make_hit(const CompiledRule& rule, std::vector<Occurrence> found) const {
-    Hit hit{
-        .watchlist = rule.watchlist, .rule = rule.id, .matched = {}, .spans = {}, .snippet = {}};
+    Hit hit{.watchlist = rule.watchlist,
+            .rule = rule.id,
+            .severity = rule.severity,
+            .tags = rule.tags,
+            .matched = {},
+            .spans = {},
+            .snippet = {}};
     std::ranges::sort(found);
     // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
     // returns.

@@ -33,6 +33,8 @@ struct MatchSpan {
 struct Hit {
   std::string watchlist;
   std::string rule;
+  std::string severity;  // the rule's, copied into its alerts
+  std::vector<std::string> tags;
   std::vector<std::string>
       matched;  // the words as they appear in the article, first occurrence order, each once
   std::vector<MatchSpan> spans;

@@ -69,6 +69,8 @@ struct CompiledRule {
   std::string id;
   std::vector<std::string> sources;
   std::vector<std::string> languages;
+  std::string severity;  // copied into every Hit of the rule
+  std::vector<std::string> tags;
 };
 
 // A word~1 reaches its word through any of its spellings (key, bare form,

@@ -29,8 +29,10 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+#include <zmq.hpp>
 
 #include "daemon/clock.h"
+#include "daemon/delivery.h"
 #include "daemon/publisher.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
@@ -193,7 +195,8 @@ int main(int argc, char** argv) {
   int rc = 0;
   {
     auto store = nw::open_sqlite_store(dir);
-    auto publisher = nw::bind_zmq_publisher("tcp://127.0.0.1:*");
+    zmq::context_t zmq_context;
+    auto publisher = nw::bind_zmq_publisher(zmq_context, "tcp://127.0.0.1:*");
     if (!store || !publisher) {
       std::fprintf(stderr, "%s\n", (!store ? store.error() : publisher.error()).message.c_str());
       kill(server, SIGTERM);
@@ -230,7 +233,8 @@ int main(int argc, char** argv) {
     options.host_spacing = std::chrono::milliseconds(spacing_ms);
     auto curl = nw::make_curl_fetcher(options);
     CountingFetcher fetcher(*curl);
-    nw::Watcher watcher(fetcher, **store, **publisher, clock, {});
+    nw::Delivery delivery(**store, **publisher, clock, {});
+    nw::Watcher watcher(fetcher, **store, delivery, clock, {});
     watcher.set_sources(std::move(configs));
 
     std::printf(

@@ -27,6 +27,15 @@ Alert alert(std::string watchlist, std::string rule, std::uint64_t seq) {
   return a;
 }
 
+RecordedAlert record(const Alert& a) {
+  return {.seq = a.seq, .topic = a.topic(), .json = to_json(a)};
+}
+
+zmq::context_t& context() {
+  static zmq::context_t ctx;
+  return ctx;
+}
+
 struct Message {
   std::string topic;
   std::string json;
@@ -66,14 +75,14 @@ class Subscriber {
 // subscription reaches the PUB. Publish `probe` until one arrives (up to ~3 s).
 std::optional<Message> handshake(Publisher& pub, Subscriber& sub, const Alert& probe) {
   for (int i = 0; i < 60; ++i) {
-    if (!pub.publish(probe).has_value()) return std::nullopt;
+    if (!pub.publish(record(probe)).has_value()) return std::nullopt;
     if (auto m = sub.receive(50ms)) return m;
   }
   return std::nullopt;
 }
 
 std::unique_ptr<Publisher> bind_any_port() {
-  auto pub = bind_zmq_publisher("tcp://127.0.0.1:*");
+  auto pub = bind_zmq_publisher(context(), "tcp://127.0.0.1:*");
   EXPECT_TRUE(pub.has_value()) << pub.error().message;
   return pub ? std::move(*pub) : nullptr;
 }
@@ -112,9 +121,9 @@ TEST(ZmqPublisher, SubscribersFilterByTopicPrefix) {
   while (libya.receive(100ms)) {
   }
 
-  ASSERT_TRUE(pub->publish(alert("other", "x", 1)).has_value());
-  ASSERT_TRUE(pub->publish(alert("libyan-oil", "y", 2)).has_value());  // not under "libya/"
-  ASSERT_TRUE(pub->publish(alert("libya", "x", 3)).has_value());
+  ASSERT_TRUE(pub->publish(record(alert("other", "x", 1))).has_value());
+  ASSERT_TRUE(pub->publish(record(alert("libyan-oil", "y", 2))).has_value());  // not under "libya/"
+  ASSERT_TRUE(pub->publish(record(alert("libya", "x", 3))).has_value());
   // One PUB delivers in order: had the first two passed the filter, they would come first.
   auto m = libya.receive(2000ms);
   ASSERT_TRUE(m.has_value());
@@ -133,7 +142,8 @@ TEST(ZmqPublisher, QueuedAlertsGoOutWhenPublisherIsDestroyed) {
 
   constexpr int kCount = 2000;
   for (int i = 1; i <= kCount; ++i) {
-    ASSERT_TRUE(pub->publish(alert("libya", "burst", static_cast<std::uint64_t>(i))).has_value());
+    ASSERT_TRUE(
+        pub->publish(record(alert("libya", "burst", static_cast<std::uint64_t>(i)))).has_value());
   }
   pub.reset();  // linger lets the queue drain
 
@@ -161,7 +171,7 @@ TEST(ZmqPublisher, PortInUseIsAnIoErrorNamingTheEndpoint) {
   auto first = bind_any_port();
   ASSERT_NE(first, nullptr);
   const std::string ep = first->endpoint();
-  auto second = bind_zmq_publisher(ep);
+  auto second = bind_zmq_publisher(context(), ep);
   ASSERT_FALSE(second.has_value());
   EXPECT_EQ(second.error().code, Errc::kIo);
   EXPECT_EQ(second.error().message,
@@ -170,7 +180,7 @@ TEST(ZmqPublisher, PortInUseIsAnIoErrorNamingTheEndpoint) {
 
 TEST(ZmqPublisher, PortOutOfRangeIsRefusedNotTruncated) {
   // libzmq alone would bind 99999 & 0xffff = 34463.
-  auto pub = bind_zmq_publisher("tcp://127.0.0.1:99999");
+  auto pub = bind_zmq_publisher(context(), "tcp://127.0.0.1:99999");
   ASSERT_FALSE(pub.has_value());
   EXPECT_EQ(pub.error().message,
             "cannot bind ZeroMQ endpoint tcp://127.0.0.1:99999: port \"99999\" "
@@ -180,7 +190,7 @@ TEST(ZmqPublisher, PortOutOfRangeIsRefusedNotTruncated) {
 class BadEndpointTest : public testing::TestWithParam<const char*> {};
 
 TEST_P(BadEndpointTest, IsAnIoErrorNamingTheEndpoint) {
-  auto pub = bind_zmq_publisher(GetParam());
+  auto pub = bind_zmq_publisher(context(), GetParam());
   ASSERT_FALSE(pub.has_value());
   EXPECT_EQ(pub.error().code, Errc::kIo);
   EXPECT_EQ(
@@ -201,36 +211,20 @@ INSTANTIATE_TEST_SUITE_P(Cases, BadEndpointTest,
 namespace nw {
 namespace {
 
-// Polls has_subscribers() until it equals `want` (subscriptions travel asynchronously).
-bool eventually_subscribed(Publisher& pub, bool want) {
-  for (int i = 0; i < 100; ++i) {
-    if (pub.has_subscribers() == want) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
-TEST(ZmqPublisher, KnowsWhenSomeoneSubscribes) {
+TEST(ZmqPublisher, HeartbeatCarriesTheLastSeqOnItsOwnTopic) {
   auto pub = bind_any_port();
   ASSERT_NE(pub, nullptr);
-  EXPECT_FALSE(pub->has_subscribers());
-  {
-    Subscriber a(pub->endpoint(), "libya/");
-    ASSERT_TRUE(eventually_subscribed(*pub, true));
-    {
-      Subscriber b(pub->endpoint(), "libya/");
-      std::this_thread::sleep_for(100ms);
-    }
-    // b left; a still subscribes to the same topic.
-    std::this_thread::sleep_for(200ms);
-    EXPECT_TRUE(pub->has_subscribers());
-    // Once subscribed, a publish reaches the subscriber at once: no slow-joiner loss.
-    ASSERT_TRUE(pub->publish(alert("libya", "x", 7)).has_value());
-    auto m = a.receive(2000ms);
-    ASSERT_TRUE(m.has_value());
-    EXPECT_EQ(m->topic, "libya/x");
+  Subscriber sub(pub->endpoint(), "_heartbeat");
+  const auto t = std::chrono::sys_seconds{1591175850s};
+  std::optional<Message> m;
+  for (int i = 0; i < 60 && !m; ++i) {
+    ASSERT_TRUE(pub->heartbeat(17, t).has_value());
+    m = sub.receive(50ms);
   }
-  EXPECT_TRUE(eventually_subscribed(*pub, false));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->topic, "_heartbeat");
+  EXPECT_EQ(m->json, R"({"v":1,"seq":17,"time":"2020-06-03T09:17:30Z"})");
+  EXPECT_FALSE(m->more_after_json);
 }
 
 }  // namespace

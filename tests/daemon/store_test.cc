@@ -116,9 +116,17 @@ class StoreTest : public testing::Test {
     return r ? *r : std::vector<Alert>{};
   }
   std::vector<Alert> unpublished() {
-    auto r = store_->unpublished_alerts();
+    auto r = store_->unpublished_alerts(1000);
     EXPECT_TRUE(r.has_value()) << r.error().message;
-    return r ? *r : std::vector<Alert>{};
+    std::vector<Alert> out;
+    for (const RecordedAlert& rec : r ? *r : std::vector<RecordedAlert>{}) {
+      auto a = alert_from_json(rec.json);
+      EXPECT_TRUE(a.has_value()) << rec.json;
+      EXPECT_EQ(rec.topic, a->topic());
+      EXPECT_EQ(rec.seq, a->seq);
+      if (a) out.push_back(std::move(*a));
+    }
+    return out;
   }
 
   fs::path dir_;
@@ -503,17 +511,69 @@ TEST_F(StoreTest, AlertsSinceReplaysInSeqOrderPublishedOrNot) {
   finish("alrasifa", "a", "art-a", {alert("libya", "haftar"), alert("libya", "sisi")});
   finish("alrasifa", "b", "art-b", {alert("libya", "haftar")});
   ASSERT_TRUE(store_->mark_published(1).has_value());
-  auto all = store_->alerts_since(0, 100);
+  auto all = store_->alerts_since(0, "", 100);
   ASSERT_TRUE(all.has_value()) << all.error().message;
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].seq, 1u);
   EXPECT_EQ((*all)[2].seq, 3u);
-  EXPECT_EQ((*all)[2].rule, "haftar");
-  auto tail = store_->alerts_since(1, 1);
+  EXPECT_EQ((*all)[2].topic, "libya/haftar");
+  EXPECT_NE((*all)[2].json.find(R"("seq":3,)"), std::string::npos);
+  auto tail = store_->alerts_since(1, "", 1);
   ASSERT_TRUE(tail.has_value());
   ASSERT_EQ(tail->size(), 1u);
   EXPECT_EQ((*tail)[0].seq, 2u);
-  EXPECT_TRUE(store_->alerts_since(3, 10)->empty());
+  EXPECT_TRUE(store_->alerts_since(3, "", 10)->empty());
+}
+
+// Topic prefixes compare bytes, as ZeroMQ does: no wildcards, no case folding.
+TEST_F(StoreTest, AlertsSinceFiltersByTopicPrefix) {
+  finish("s", "a", "art-a",
+         {alert("libya", "haftar_cairo"), alert("libya", "haftarXcairo"), alert("ليبيا", "حفتر"),
+          alert("Libya", "haftar_cairo")});
+  auto seqs = [&](std::string_view prefix) {
+    std::vector<std::uint64_t> out;
+    auto rows = store_->alerts_since(0, prefix, 100);
+    EXPECT_TRUE(rows.has_value());
+    for (const auto& r : *rows) out.push_back(r.seq);
+    return out;
+  };
+  EXPECT_EQ(seqs(""), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(seqs("libya/"), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(seqs("libya/haftar_"), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(seqs("ليبيا/"), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(seqs("ليبيا/حفتر"), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(seqs("libya/haftar_cairo/more"), (std::vector<std::uint64_t>{}));
+  EXPECT_EQ(seqs("%"), (std::vector<std::uint64_t>{}));
+}
+
+TEST_F(StoreTest, PruningDeletesOnlyPublishedAlertsInBatchesAndKeepsTheCounter) {
+  auto log = store_->alert_log();
+  ASSERT_TRUE(log.has_value());
+  EXPECT_EQ(log->last_seq, 0u);
+  EXPECT_FALSE(log->oldest_seq.has_value());
+  for (int i = 0; i < 5; ++i) {
+    finish("s", "k" + std::to_string(i), "art-" + std::to_string(i), {alert("libya", "haftar")});
+  }
+  for (std::uint64_t seq : {1, 2, 3, 5}) ASSERT_TRUE(store_->mark_published(seq).has_value());
+  const auto later = std::chrono::time_point_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now() + std::chrono::hours(1));
+  const auto earlier = later - std::chrono::hours(2);
+  EXPECT_EQ(*store_->prune_alerts(earlier, 10), 0u);  // nothing that old
+  EXPECT_EQ(*store_->prune_alerts(later, 2), 2u);     // a batch: seq 1 and 2
+  log = store_->alert_log();
+  EXPECT_EQ(log->last_seq, 5u);
+  EXPECT_EQ(log->oldest_seq, 3u);
+  EXPECT_EQ(*store_->prune_alerts(later, 10), 2u);  // 3 and 5; 4 is unpublished
+  log = store_->alert_log();
+  EXPECT_EQ(log->oldest_seq, 4u);
+  ASSERT_TRUE(store_->mark_published(4).has_value());
+  EXPECT_EQ(*store_->prune_alerts(later, 10), 1u);
+  log = store_->alert_log();
+  EXPECT_EQ(log->last_seq, 5u);  // the counter survives: seq never goes back
+  EXPECT_FALSE(log->oldest_seq.has_value());
+  auto next = finish("s", "k9", "art-9", {alert("libya", "haftar")});
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].seq, 6u);
 }
 
 }  // namespace

@@ -52,8 +52,11 @@ class WatcherTest : public testing::Test {
     dir_ = std::filesystem::temp_directory_path() /
            ("watcher_test_" + std::to_string(std::random_device{}()));
     Watchlist w{.name = "libya", .file = "libya.toml"};
-    w.rules.push_back(Rule{
-        .id = "haftar-cairo", .query = "حفتر AND القاهرة", .query_pos = {"libya.toml", 3, 10}});
+    w.rules.push_back(Rule{.id = "haftar-cairo",
+                           .query = "حفتر AND القاهرة",
+                           .query_pos = {"libya.toml", 3, 10},
+                           .severity = "high",
+                           .tags = {"libya", "egypt"}});
     w.rules.push_back(
         Rule{.id = "mercenaries", .query = "تركيا AND مرتزقة", .query_pos = {"libya.toml", 6, 10}});
     auto m = Matcher::compile(std::span(&w, 1));
@@ -80,11 +83,13 @@ class WatcherTest : public testing::Test {
   }
   void open() {
     watcher_.reset();
+    delivery_.reset();
     store_.reset();
     auto s = open_sqlite_store(dir_);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
-    watcher_ = std::make_unique<Watcher>(fetcher_, *store_, publisher_, clock_, WatcherOptions{});
+    delivery_ = std::make_unique<Delivery>(*store_, publisher_, clock_, DeliveryOptions{});
+    watcher_ = std::make_unique<Watcher>(fetcher_, *store_, *delivery_, clock_, WatcherOptions{});
     if (matcher_) watcher_->set_matcher(matcher_);
   }
   // A fixed 60s interval (min = max): these tests count polls. Adaptive
@@ -109,6 +114,7 @@ class WatcherTest : public testing::Test {
       watcher_->tick();
       fetcher_.run(0ms);
       watcher_->tick();
+      delivery_->tick();
       clock_.advance(step);
     }
   }
@@ -119,6 +125,7 @@ class WatcherTest : public testing::Test {
   FakeFetcher fetcher_;
   FakePublisher publisher_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Delivery> delivery_;
   std::shared_ptr<const Matcher> matcher_;
   std::unique_ptr<Watcher> watcher_;
 };
@@ -144,18 +151,43 @@ TEST_F(WatcherTest, AlertsOncePerRuleAndArticle) {
   EXPECT_EQ(fetcher_.count("http://news.test/a"), 1);
 }
 
-TEST_F(WatcherTest, AlertsWaitForASubscriber) {
-  publisher_.subscribed = false;
+// The rule's severity and tags and the stable id travel from the watchlist
+// through the matcher and the store to the bytes a subscriber receives.
+TEST_F(WatcherTest, PublishedBytesCarryRuleMetadataAndStableId) {
   sources();
-  run_for(5s);
-  EXPECT_TRUE(publisher_.sent.empty());
-  auto waiting = store_->unpublished_alerts();
-  ASSERT_TRUE(waiting);
-  EXPECT_EQ(waiting->size(), 1u);
-  publisher_.subscribed = true;
+  run_for(3s);
+  ASSERT_EQ(publisher_.records.size(), 1u);
+  const RecordedAlert& r = publisher_.records[0];
+  EXPECT_EQ(r.topic, "libya/haftar-cairo");
+  const std::string id = alert_id("libya", "haftar-cairo", "http://news.test/a");
+  EXPECT_TRUE(r.json.starts_with(R"({"v":1,"id":")" + id + R"(","seq":1,)")) << r.json;
+  EXPECT_NE(r.json.find(R"("severity":"high","tags":["libya","egypt"])"), std::string::npos)
+      << r.json;
+  // The replayed bytes are the live bytes.
+  auto replayed = store_->alerts_since(0, "libya/", 10);
+  ASSERT_TRUE(replayed && replayed->size() == 1u);
+  EXPECT_EQ((*replayed)[0].json, r.json);
+  // A rule without metadata has none in its alerts.
+  EXPECT_TRUE(store_->alerts_since(0, "libya/mercenaries", 10)->empty());
+}
+
+TEST_F(WatcherTest, AlertsArePublishedWhenRecordedAndHeartbeatsCarryTheLastSeq) {
+  sources();
   watcher_->tick();
-  ASSERT_EQ(publisher_.sent.size(), 1u);
-  EXPECT_EQ(publisher_.sent[0].seq, 1u);
+  fetcher_.run(0ms);  // the feed, then the article: recorded and published at once
+  fetcher_.run(0ms);
+  EXPECT_EQ(publisher_.sent.size(), 1u);
+  delivery_->tick();
+  ASSERT_FALSE(publisher_.heartbeats.empty());
+  EXPECT_NE(publisher_.heartbeats.back().find(R"("seq":1,)"), std::string::npos)
+      << publisher_.heartbeats.back();
+  const std::size_t beats = publisher_.heartbeats.size();
+  clock_.advance(2s);
+  delivery_->tick();
+  EXPECT_EQ(publisher_.heartbeats.size(), beats);  // not due yet (every 5s)
+  clock_.advance(3s);
+  delivery_->tick();
+  EXPECT_EQ(publisher_.heartbeats.size(), beats + 1);
 }
 
 TEST_F(WatcherTest, NewItemAlertsWithNextSeq) {
@@ -622,7 +654,8 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
                                     .host_spacing = 50ms});
   FakePublisher publisher;
   SystemClock clock;
-  Watcher watcher(*fetcher, **store, publisher, clock, {});
+  Delivery delivery(**store, publisher, clock, {});
+  Watcher watcher(*fetcher, **store, delivery, clock, {});
   auto source = [](std::string id, std::string url) {
     return SourceConfig{.id = std::move(id),
                         .url = std::move(url),

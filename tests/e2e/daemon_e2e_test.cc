@@ -3,10 +3,8 @@
 // real Arabic news; the real newswatchd polls them; a real ZeroMQ SUB socket
 // receives the alerts. Boilerplate on the pages carries words that trap rules
 // watch for, so an extraction leak shows up as a false alert.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +24,7 @@
 
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
-
-extern char** environ;
+#include "tests/support/process.h"
 
 namespace nw {
 namespace {
@@ -45,63 +42,13 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-int free_tcp_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using test::free_tcp_port;
 
-// newswatchd as a child process, its stderr in a log file.
-class Daemon {
+// newswatchd as a child process, its stdout and stderr in a log file.
+class Daemon : public test::Child {
  public:
-  Daemon(const std::vector<std::string>& args, const fs::path& log) {
-    std::vector<char*> argv;
-    std::string bin = std::string(NW_BUILD_DIR) + "/newswatchd";
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Sends `sig` and returns the exit code (-1 when it did not exit within 15 s or was killed).
-  int stop(int sig = SIGTERM) {
-    kill(pid_, sig);
-    return wait(15s);
-  }
-  int wait(std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-  bool running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
-  void signal(int sig) const { ::kill(pid_, sig); }
-
- private:
-  pid_t pid_ = -1;
+  Daemon(const std::vector<std::string>& args, const fs::path& log)
+      : Child(test::build_binary("newswatchd"), args, log, log) {}
 };
 
 struct Received {
@@ -139,7 +86,7 @@ class DaemonE2E : public testing::Test {
         << "watchlists = [\"watchlists/*.toml\"]\n"
            "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
            "[publish]\nendpoint = \""
-        << endpoint_
+        << endpoint_ << "\"\nreplay_endpoint = \"tcp://127.0.0.1:" << free_tcp_port()
         << "\"\n"
            "[[source]]\nid = \"alrasifa\"\nurl = \""
         << base_
@@ -201,7 +148,7 @@ class DaemonE2E : public testing::Test {
       std::vector<zmq::message_t> frames;
       if (!zmq::recv_multipart(sub_, std::back_inserter(frames))) continue;
       EXPECT_EQ(frames.size(), 2u);
-      if (frames.size() != 2) continue;
+      if (frames.size() != 2 || frames[0].to_string_view() == "_heartbeat") continue;
       got.push_back({frames[0].to_string(), json::parse(frames[1].to_string())});
     }
     return got;
@@ -244,6 +191,10 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
     EXPECT_FALSE(a.body["snippet"].get<std::string>().empty());
     if (a.body["url"] == base_ + "/articles/a1" && a.body["rule"] == "haftar-cairo") {
       EXPECT_EQ(a.body["source"], "alrasifa");
+      // The rule's metadata from the watchlist file, on the bytes received.
+      EXPECT_EQ(a.body["severity"], "high");
+      EXPECT_EQ(a.body["tags"], json::array({"libya", "egypt"}));
+      EXPECT_EQ(a.body["id"].get<std::string>().size(), 16u);
       EXPECT_EQ(a.body["title"], "حفتر يصل القاهرة لإجراء مباحثات حول تطورات الأوضاع فى ليبيا");
       EXPECT_EQ(a.body["published"], "2020-06-03T09:15:00Z");
       const auto matched = a.body["matched"].get<std::vector<std::string>>();

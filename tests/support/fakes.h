@@ -85,17 +85,26 @@ class FakeFetcher final : public Fetcher {
   std::deque<std::pair<FetchRequest, Done>> held_;
 };
 
+// Records the bytes a subscriber would receive.
 class FakePublisher final : public Publisher {
  public:
-  Result<void> publish(const Alert& alert) override {
+  Result<void> publish(const RecordedAlert& alert) override {
     if (broken) return fail(Errc::kIo, "publisher broken");
-    sent.push_back(alert);
+    records.push_back(alert);
+    auto parsed = alert_from_json(alert.json);
+    if (!parsed) return fail(Errc::kInternal, "bad alert JSON: " + parsed.error().message);
+    sent.push_back(std::move(*parsed));
     return {};
   }
-  bool has_subscribers() override { return subscribed; }
-  std::vector<Alert> sent;
+  Result<void> heartbeat(std::uint64_t last_seq, std::chrono::sys_seconds now) override {
+    if (broken) return fail(Errc::kIo, "publisher broken");
+    heartbeats.push_back(heartbeat_json(last_seq, now));
+    return {};
+  }
+  std::vector<RecordedAlert> records;  // the bytes a subscriber receives
+  std::vector<Alert> sent;             // the same, parsed back
+  std::vector<std::string> heartbeats;
   bool broken = false;
-  bool subscribed = true;
 };
 
 }  // namespace nw::test

@@ -1,0 +1,95 @@
+// Delivery (daemon/delivery.h).
+#include "daemon/delivery.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace nw {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+// Unpublished alerts are read this many at a time.
+constexpr std::size_t kPublishBatch = 1000;
+
+void log_alert(const RecordedAlert& recorded) {
+  auto a = alert_from_json(recorded.json);
+  if (!a) {
+    spdlog::info("alert #{} {}", recorded.seq, recorded.topic);
+    return;
+  }
+  std::string words;
+  for (const auto& m : a->matched) words += (words.empty() ? "" : ", ") + m;
+  spdlog::info("alert #{} {} source={} url={} matched=[{}]", recorded.seq, recorded.topic,
+               a->source, a->url, words);
+}
+
+}  // namespace
+
+Delivery::Delivery(Store& store, Publisher& publisher, const Clock& clock, DeliveryOptions options)
+    : store_(store), publisher_(publisher), clock_(clock), options_(options) {}
+
+void Delivery::publish_recorded() {
+  unpublished_ = true;
+  for (;;) {
+    auto alerts = store_.unpublished_alerts(kPublishBatch);
+    if (!alerts) {
+      spdlog::error("{}", alerts.error().message);
+      return;
+    }
+    for (const RecordedAlert& a : *alerts) {
+      if (auto sent = publisher_.publish(a); !sent) {
+        spdlog::error("alert #{}: {}", a.seq, sent.error().message);
+        return;  // stays unpublished, tried again at the next tick
+      }
+      if (auto marked = store_.mark_published(a.seq); !marked) {
+        spdlog::error("alert #{}: {}", a.seq, marked.error().message);
+        return;
+      }
+      ++alerts_published_;
+      log_alert(a);
+    }
+    if (alerts->size() < kPublishBatch) break;
+  }
+  unpublished_ = false;
+}
+
+std::chrono::milliseconds Delivery::tick() {
+  if (unpublished_) publish_recorded();
+  const TimePoint now = clock_.now();
+  if (now >= next_heartbeat_) {
+    if (auto log = store_.alert_log(); !log) {
+      spdlog::error("{}", log.error().message);
+    } else if (auto sent = publisher_.heartbeat(
+                   log->last_seq, std::chrono::time_point_cast<std::chrono::seconds>(now));
+               !sent) {
+      spdlog::error("heartbeat: {}", sent.error().message);
+    }
+    next_heartbeat_ = now + options_.heartbeat;
+  }
+  if (now >= next_prune_) prune();
+  const TimePoint next = std::min(next_heartbeat_, next_prune_);
+  return std::max(milliseconds(0), duration_cast<milliseconds>(next - clock_.now()));
+}
+
+void Delivery::prune() {
+  const TimePoint now = clock_.now();
+  const auto before =
+      std::chrono::time_point_cast<std::chrono::seconds>(now - options_.keep_alerts);
+  auto deleted = store_.prune_alerts(before, options_.prune_batch);
+  if (!deleted) {
+    spdlog::error("{}", deleted.error().message);
+    next_prune_ = now + options_.prune_every;
+    return;
+  }
+  if (*deleted > 0) {
+    spdlog::debug("deleted {} alerts older than keep_alerts", *deleted);
+  }
+  // A full batch: more are waiting; come back soon, between other work.
+  next_prune_ =
+      now + (*deleted == options_.prune_batch ? std::chrono::seconds(1) : options_.prune_every);
+}
+
+}  // namespace nw
