@@ -418,6 +418,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
   subscribe->add_option("-n,--count", sub_options.count, "exit after this many alerts (0: never)");
+  std::string sub_heartbeat = "5s";
+  subscribe
+      ->add_option("--heartbeat", sub_heartbeat,
+                   "the daemon's [publish] heartbeat; silence for 3 of them means reconnect")
+      ->capture_default_str();
   subscribe->add_option("--curve-server-key", sub_options.curve_server_key,
                         "the daemon's CURVE public key (Z85)");
   subscribe->add_option("--curve-key-file", curve_key_file,
@@ -449,6 +454,13 @@ int main(int argc, char** argv) {
   if (*check) return nw::cmd_check_rules(rule_files);
   if (*subscribe) {
     if (*since_opt) sub_options.since = sub_since;
+    auto beat = nw::parse_duration(sub_heartbeat);
+    if (!beat || beat->count() <= 0) {
+      std::cerr << "newswatch subscribe: --heartbeat: "
+                << (beat ? "must be positive" : beat.error().message) << "\n";
+      return 2;
+    }
+    sub_options.heartbeat = *beat;
     return nw::cmd_subscribe(sub_options, replay_opt->count() > 0, format, curve_key_file);
   }
   if (*keygen) return nw::cmd_keygen(key_base);

@@ -1,0 +1,374 @@
+// Delivery end to end, with the real binaries: newswatchd polling a local site
+// that keeps publishing, and the real `newswatch subscribe` as the client.
+//  - kill -9 loop: daemon and subscriber killed at random moments and started
+//    again; what the subscriber printed is every expected alert, once, in order;
+//  - a topic-filtered and an all-topics subscriber side by side;
+//  - a 100,000-alert replay to a slow reader: the daemon's memory stays bounded
+//    and live alerts keep flowing meanwhile;
+//  - CURVE on both sockets: an authorized key receives, an unknown key nothing.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "daemon/curve.h"
+#include "daemon/store.h"
+#include "tests/support/files.h"
+#include "tests/support/http_server.h"
+#include "tests/support/process.h"
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using test::Child;
+using test::free_tcp_port;
+
+std::string article_page(int i, const std::string& words) {
+  std::string p;
+  for (int k = 0; k < 3; ++k) {
+    p += "<p>" + words + " رقم " + std::to_string(i) +
+         ". وأكدت المصادر أن المحادثات تناولت تطورات الأوضاع الراهنة في البلاد والتنسيق "
+         "المشترك بين الجانبين في الملفات الأمنية والسياسية.</p>";
+  }
+  return "<html lang=\"ar\"><head><title>خبر " + std::to_string(i) +
+         "</title></head><body><nav><a href=\"/\">الرئيسية</a></nav><article><h1>خبر " +
+         std::to_string(i) + "</h1>" + p +
+         "</article><footer>جميع الحقوق محفوظة</footer></body></html>";
+}
+
+// A news site whose feed grows: item i is about Haftar in Cairo (libya) when
+// i is even, about Sisi (egypt) when odd.
+class Site {
+ public:
+  explicit Site(test::HttpServer& server) : server_(server) { publish(0); }
+  void publish(int count) {
+    std::lock_guard lock(mutex_);
+    for (int i = count_ + 1; i <= count_ + count; ++i) {
+      server_.set("/articles/" + std::to_string(i),
+                  {.body = article_page(i, i % 2 == 0 ? "وصل المشير حفتر إلى القاهرة"
+                                                      : "استقبل الرئيس السيسي وفدا")});
+    }
+    count_ += count;
+    std::string rss =
+        R"(<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>)";
+    for (int i = count_; i >= std::max(1, count_ - 60); --i) {
+      rss += "<item><guid>item-" + std::to_string(i) + "</guid><title>خبر " + std::to_string(i) +
+             "</title><link>" + server_.url("/articles/" + std::to_string(i)) + "</link></item>";
+    }
+    server_.set("/feed.xml",
+                {.content_type = "application/rss+xml", .body = rss + "</channel></rss>"});
+  }
+  int count() const { return count_; }
+
+ private:
+  test::HttpServer& server_;
+  std::mutex mutex_;
+  int count_ = 0;
+};
+
+class DeliveryE2E : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("delivery_e2e_" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir_ / "watchlists");
+    endpoint_ = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+    replay_ = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
+    std::ofstream(dir_ / "watchlists" / "libya.toml")
+        << "name = \"libya\"\n[[rule]]\nid = \"haftar-cairo\"\nquery = 'حفتر AND القاهرة'\n"
+           "severity = \"high\"\n";
+    std::ofstream(dir_ / "watchlists" / "egypt.toml")
+        << "name = \"egypt\"\n[[rule]]\nid = \"sisi\"\nquery = 'السيسي'\n";
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "---- newswatchd log (tail) ----\n";
+      const std::string log = test::read_file(dir_ / "daemon.log");
+      std::cerr << log.substr(log.size() > 6000 ? log.size() - 6000 : 0);
+      const std::string sub = test::read_file(dir_ / "subscribe.err");
+      std::cerr << "---- subscribe stderr ----\n"
+                << sub.substr(sub.size() > 3000 ? sub.size() - 3000 : 0);
+    }
+    fs::remove_all(dir_);
+  }
+  void write_config(const std::string& extra_publish = "") {
+    std::ofstream(dir_ / "newswatch.toml")
+        << "watchlists = [\"watchlists/*.toml\"]\n[daemon]\nstate_dir = \"state\"\n"
+           "[publish]\nendpoint = \""
+        << endpoint_ << "\"\nreplay_endpoint = \"" << replay_ << "\"\nheartbeat = \"1s\"\n"
+        << extra_publish << "[[source]]\nid = \"site\"\nurl = \"" << server_.url("/feed.xml")
+        << "\"\ninterval = \"1s\"\nmin_interval = \"1s\"\nmax_interval = \"1s\"\n";
+  }
+  std::unique_ptr<Child> daemon() {
+    return std::make_unique<Child>(
+        test::build_binary("newswatchd"),
+        std::vector<std::string>{"--config", (dir_ / "newswatch.toml").string()},
+        dir_ / "daemon.log", dir_ / "daemon.log");
+  }
+  std::unique_ptr<Child> subscriber(const fs::path& out, std::vector<std::string> args) {
+    std::vector<std::string> all = {"subscribe", "--endpoint",  endpoint_, "--replay-endpoint",
+                                    replay_,     "--heartbeat", "1s"};
+    all.insert(all.end(), args.begin(), args.end());
+    return std::make_unique<Child>(test::build_binary("newswatch"), all, out,
+                                   dir_ / "subscribe.err");
+  }
+  // The JSON lines of a subscriber's output.
+  static std::vector<json> lines(const fs::path& out) {
+    std::vector<json> v;
+    std::istringstream in(test::read_file(out));
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) v.push_back(json::parse(line));
+    }
+    return v;
+  }
+  static bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return done();
+  }
+
+  fs::path dir_;
+  test::HttpServer server_;
+  std::string endpoint_, replay_;
+};
+
+TEST_F(DeliveryE2E, KillNineLoopLosesNothingAndRepeatsNothing) {
+  Site site(server_);
+  write_config();
+  const fs::path out = dir_ / "subscribe.out";
+  const std::vector<std::string> sub_args = {"--since", "0", "--state",
+                                             (dir_ / "sub.state").string()};
+  auto d = daemon();
+  auto s = subscriber(out, sub_args);
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> pause_ms(200, 1500);
+  int daemon_kills = 0, subscriber_kills = 0;
+  for (int round = 0; round < 20; ++round) {
+    site.publish(1 + round % 3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    if (rng() % 2) {
+      d->kill9();
+      ++daemon_kills;
+      d = daemon();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng) / 2));
+    if (rng() % 2) {
+      s->kill9();
+      ++subscriber_kills;
+      s = subscriber(out, sub_args);
+    }
+  }
+  // Every item is about one of the two rules: one alert each.
+  const int expected = site.count();
+  ASSERT_TRUE(wait_for([&] { return static_cast<int>(lines(out).size()) >= expected; }, 60s))
+      << lines(out).size() << " of " << expected;
+  std::this_thread::sleep_for(2s);  // anything extra would show up now
+  const auto printed = lines(out);
+  std::vector<std::uint64_t> seqs;
+  std::set<std::string> urls;
+  for (const auto& a : printed) {
+    seqs.push_back(a["seq"]);
+    urls.insert(a["url"].get<std::string>());
+  }
+  std::vector<std::uint64_t> want;
+  for (int i = 1; i <= expected; ++i) want.push_back(static_cast<std::uint64_t>(i));
+  EXPECT_EQ(seqs, want) << "daemon kills " << daemon_kills << ", subscriber kills "
+                        << subscriber_kills;
+  std::set<std::string> want_urls;
+  for (int i = 1; i <= expected; ++i)
+    want_urls.insert(server_.url("/articles/" + std::to_string(i)));
+  EXPECT_EQ(urls, want_urls);
+  std::cout << "kill loop: 20 rounds, " << daemon_kills << " daemon kills, " << subscriber_kills
+            << " subscriber kills; alerts expected " << expected << ", printed " << printed.size()
+            << ", distinct " << std::set<std::uint64_t>(seqs.begin(), seqs.end()).size() << "\n";
+  EXPECT_EQ(d->stop(), 0);
+  EXPECT_EQ(s->stop(), 0);
+}
+
+TEST_F(DeliveryE2E, TopicFilteredAndAllTopicsSubscribersEachGetExactlyTheirSet) {
+  Site site(server_);
+  write_config();
+  auto d = daemon();
+  auto all = subscriber(dir_ / "all.out", {"--since", "0"});
+  auto libya = subscriber(dir_ / "libya.out", {"--since", "0", "--topic", "libya/"});
+  auto text =
+      subscriber(dir_ / "text.out", {"--since", "0", "--topic", "libya/", "--format", "text"});
+  for (int round = 0; round < 5; ++round) {
+    site.publish(3);
+    std::this_thread::sleep_for(700ms);
+  }
+  const int n = site.count();  // 15: libya for even i, egypt for odd
+  ASSERT_TRUE(wait_for([&] { return static_cast<int>(lines(dir_ / "all.out").size()) >= n; }, 40s));
+  std::this_thread::sleep_for(1500ms);
+  std::set<std::string> libya_urls, all_urls;
+  for (const auto& a : lines(dir_ / "all.out")) all_urls.insert(a["url"].get<std::string>());
+  std::vector<std::uint64_t> libya_seqs;
+  for (const auto& a : lines(dir_ / "libya.out")) {
+    EXPECT_EQ(a["watchlist"], "libya");
+    EXPECT_EQ(a["severity"], "high");
+    libya_urls.insert(a["url"].get<std::string>());
+    libya_seqs.push_back(a["seq"]);
+  }
+  EXPECT_EQ(static_cast<int>(all_urls.size()), n);
+  EXPECT_EQ(lines(dir_ / "all.out").size(), all_urls.size());
+  std::set<std::string> want_libya;
+  for (int i = 2; i <= n; i += 2) want_libya.insert(server_.url("/articles/" + std::to_string(i)));
+  EXPECT_EQ(libya_urls, want_libya);
+  EXPECT_TRUE(std::is_sorted(libya_seqs.begin(), libya_seqs.end()));
+  EXPECT_EQ(libya_seqs.size(), want_libya.size());
+  // --format text: one readable line per alert: time, severity, topic, seq, title, url.
+  const std::string t = test::read_file(dir_ / "text.out");
+  EXPECT_EQ(static_cast<std::size_t>(std::count(t.begin(), t.end(), '\n')), want_libya.size());
+  EXPECT_NE(t.find("  high  libya/haftar-cairo  #"), std::string::npos) << t;
+  EXPECT_NE(t.find(server_.url("/articles/2") + "\n"), std::string::npos) << t;
+}
+
+// 100,000 recorded alerts of ~1.5 KB (150 MB) replayed to a client that reads
+// slowly, while the site publishes a new article: the live alert arrives before
+// the replay ends, and the daemon's peak memory stays far below the backlog.
+TEST_F(DeliveryE2E, HundredThousandAlertReplayKeepsMemoryBoundedAndLiveFlowing) {
+  constexpr int kAlerts = 100000;
+  {
+    auto store = open_sqlite_store(dir_ / "state");
+    ASSERT_TRUE(store) << store.error().message;
+    const std::string padding(1400, '.');
+    for (int item = 0; item < kAlerts / 1000; ++item) {
+      std::vector<Alert> batch;
+      for (int r = 0; r < 1000; ++r) {
+        batch.push_back(Alert{.watchlist = "archive",
+                              .rule = "r" + std::to_string(r),
+                              .source = "old",
+                              .url = "https://old.example/" + std::to_string(item),
+                              .title = "old",
+                              .snippet = padding});
+      }
+      auto kept = (*store)->finish_item("old", "k" + std::to_string(item),
+                                        "art-" + std::to_string(item), std::move(batch));
+      ASSERT_TRUE(kept && kept->size() == 1000u);
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "state" / "newswatch.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE alerts SET published = 1", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  Site site(server_);
+  write_config();
+  auto d = daemon();
+  zmq::context_t ctx;
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "libya/");
+  sub.connect(endpoint_);
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::rcvhwm, 100);
+  dealer.connect(replay_);
+  std::this_thread::sleep_for(1s);  // the daemon is up and the SUB subscribed
+  const std::array<zmq::const_buffer, 3> request = {zmq::buffer(std::string_view("SINCE")),
+                                                    zmq::buffer(std::string_view("0")),
+                                                    zmq::buffer(std::string_view(""))};
+  ASSERT_TRUE(zmq::send_multipart(dealer, request));
+  int replayed = 0;
+  bool live_during_replay = false, published = false;
+  std::string end;
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < 120s) {
+    std::vector<zmq::message_t> f;
+    if (!zmq::recv_multipart(dealer, std::back_inserter(f))) break;
+    if (f[0].to_string_view() == "END") {
+      end = f[1].to_string();
+      break;
+    }
+    ++replayed;
+    if (replayed % 1000 == 0) std::this_thread::sleep_for(60ms);  // a slow reader
+    if (replayed == 10000 && !published) {
+      site.publish(2);  // item 2 is about Haftar in Cairo
+      published = true;
+    }
+    std::vector<zmq::message_t> live;
+    if (zmq::recv_multipart(sub, std::back_inserter(live), zmq::recv_flags::dontwait)) {
+      live_during_replay = true;
+    }
+  }
+  const long peak_kib = test::peak_rss_kib(d->pid());
+  EXPECT_EQ(replayed, kAlerts);
+  // END gives the last seq assigned when the request started: the live alerts
+  // that came meanwhile are the subscriber's to take live (or in its next replay).
+  EXPECT_EQ(end, std::to_string(kAlerts));
+  EXPECT_TRUE(live_during_replay) << "no live alert while the replay ran";
+  EXPECT_GT(peak_kib, 0);
+  EXPECT_LT(peak_kib, 100 * 1024) << "peak RSS " << peak_kib << " KiB";
+  // Replay speed to a local client that reads as fast as it can.
+  zmq::socket_t fast(ctx, zmq::socket_type::dealer);
+  fast.connect(replay_);
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(zmq::send_multipart(fast, request));
+  int fast_count = 0;
+  for (;;) {
+    std::vector<zmq::message_t> f;
+    if (!zmq::recv_multipart(fast, std::back_inserter(f)) || f[0].to_string_view() == "END") break;
+    ++fast_count;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "replay: " << fast_count << " alerts of ~1.5 KB in " << secs << " s ("
+            << static_cast<long>(fast_count / secs) << " alerts/s); slow replay peak RSS "
+            << peak_kib / 1024 << " MiB\n";
+  EXPECT_EQ(d->stop(), 0);
+}
+
+TEST_F(DeliveryE2E, CurveAuthorizedSubscriberReceivesAndUnknownKeyGetsNothing) {
+  Site site(server_);
+  const fs::path keys = dir_ / "clients";
+  fs::create_directories(keys);
+  Child keygen_server(test::build_binary("newswatch"), {"keygen", (dir_ / "daemon").string()},
+                      dir_ / "keygen.out", dir_ / "keygen.err");
+  ASSERT_EQ(keygen_server.wait(10s), 0);
+  Child keygen_client(test::build_binary("newswatch"), {"keygen", (keys / "analyst").string()},
+                      dir_ / "keygen.out", dir_ / "keygen.err");
+  ASSERT_EQ(keygen_client.wait(10s), 0);
+  auto stranger = generate_curve_key_pair();
+  ASSERT_TRUE(stranger);
+  ASSERT_TRUE(write_curve_key_pair(dir_ / "stranger", *stranger));
+  // The analyst's secret key moves to the analyst; the daemon keeps the public one.
+  fs::rename(keys / "analyst.key", dir_ / "analyst.key");
+  write_config("curve_secret_key_file = \"daemon.key\"\ncurve_authorized_keys_dir = \"clients\"\n");
+  const std::string server_key = read_curve_key(dir_ / "daemon.pub").value();
+  auto d = daemon();
+  auto ok = subscriber(dir_ / "ok.out", {"--since", "0", "--curve-server-key", server_key,
+                                         "--curve-key-file", (dir_ / "analyst.key").string()});
+  auto bad = subscriber(dir_ / "bad.out", {"--since", "0", "--curve-server-key", server_key,
+                                           "--curve-key-file", (dir_ / "stranger.key").string()});
+  auto plain = subscriber(dir_ / "plain.out", {"--since", "0"});
+  site.publish(4);
+  ASSERT_TRUE(wait_for([&] { return lines(dir_ / "ok.out").size() >= 4u; }, 30s));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(lines(dir_ / "ok.out").size(), 4u);
+  EXPECT_TRUE(lines(dir_ / "bad.out").empty());
+  EXPECT_TRUE(lines(dir_ / "plain.out").empty());
+  EXPECT_EQ(d->stop(), 0);
+  // Refusals are logged, but not once per message or per retry.
+  const std::string log = test::read_file(dir_ / "daemon.log");
+  std::size_t refusals = 0;
+  for (std::size_t pos = 0; (pos = log.find(stranger->public_key, pos)) != std::string::npos; ++pos)
+    ++refusals;
+  EXPECT_GE(refusals, 1u) << log;
+  EXPECT_LE(refusals, 2u) << log;  // one per socket (live, replay) per minute
+}
+
+}  // namespace
+}  // namespace nw
