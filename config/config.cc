@@ -117,14 +117,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
     if (auto level = one_of(*t, "log_level", kWhere, {"trace", "debug", "info", "warn", "error"})) {
       cfg.log_level = *level;
     }
-    if (auto d = duration(*t, "keep_alerts", kWhere)) {
-      if (d->count() <= 0) {
-        problem(t->get("keep_alerts")->source().begin,
-                "'keep_alerts' in [daemon] must be positive");
-      } else {
-        cfg.keep_alerts = *d;
-      }
-    }
+    if (auto d = duration(*t, "keep_alerts", kWhere)) cfg.keep_alerts = *d;
   }
   cfg.state_dir = (cfg.file.parent_path() / state_dir).lexically_normal();
 }
@@ -160,13 +153,7 @@ void Loader::read_publish(const toml::table& root, Config& cfg) {
   };
   endpoint("endpoint", cfg.endpoint, false);
   endpoint("replay_endpoint", cfg.replay_endpoint, true);
-  if (auto d = duration(*t, "heartbeat", kWhere)) {
-    if (d->count() <= 0) {
-      problem(t->get("heartbeat")->source().begin, "'heartbeat' in [publish] must be positive");
-    } else {
-      cfg.heartbeat = *d;
-    }
-  }
+  if (auto d = duration(*t, "heartbeat", kWhere)) cfg.heartbeat = *d;
   // Key paths resolve against the config file's folder, like state_dir.
   auto path = [&](std::string_view key, fs::path& out) {
     if (const auto* v = value<std::string>(*t, key, kWhere); v && !v->get().empty()) {

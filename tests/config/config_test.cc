@@ -619,3 +619,73 @@ min_interval = "10m"
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+TEST(LoadConfig, DeliveryKeys) {
+  TempConfig t(R"([daemon]
+keep_alerts = "30d"
+[publish]
+endpoint = "tcp://0.0.0.0:6001"
+replay_endpoint = "tcp://0.0.0.0:6002"
+heartbeat = "2s"
+curve_secret_key_file = "keys/daemon.key"
+curve_authorized_keys_dir = "keys/clients"
+)");
+  auto cfg = load_config(t.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->keep_alerts, std::chrono::days(30));
+  EXPECT_EQ(cfg->replay_endpoint, "tcp://0.0.0.0:6002");
+  EXPECT_EQ(cfg->heartbeat, std::chrono::seconds(2));
+  EXPECT_EQ(cfg->curve_secret_key_file, t.file().parent_path() / "keys" / "daemon.key");
+  EXPECT_EQ(cfg->curve_authorized_keys_dir, t.file().parent_path() / "keys" / "clients");
+
+  const Config defaults;
+  EXPECT_EQ(defaults.replay_endpoint, "tcp://127.0.0.1:5557");
+  EXPECT_EQ(defaults.heartbeat, std::chrono::seconds(5));
+  EXPECT_EQ(defaults.keep_alerts, std::chrono::days(90));
+  EXPECT_TRUE(defaults.curve_secret_key_file.empty());
+
+  TempConfig off("[publish]\nreplay_endpoint = \"\"\n");
+  auto no_replay = load_config(off.file());
+  ASSERT_TRUE(no_replay.has_value()) << no_replay.error().message;
+  EXPECT_EQ(no_replay->replay_endpoint, "");
+}
+
+TEST(LoadConfig, DeliveryKeyProblems) {
+  struct Case {
+    const char* text;
+    const char* message;  // after "<file>:"
+  };
+  const Case cases[] = {
+      {"[publish]\nreplay_endpoint = \"127.0.0.1:5557\"\n",
+       "2:19: 'replay_endpoint' in [publish] must be a ZeroMQ endpoint like "
+       "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\" (or \"\" for none), not "
+       "\"127.0.0.1:5557\""},
+      {"[publish]\nheartbeat = \"0s\"\n", "2:13: 'heartbeat' in [publish] must be at least 1s, not 0s"},
+      {"[daemon]\nkeep_alerts = \"0s\"\n", "2:15: 'keep_alerts' in [daemon] must be at least 1s, not 0s"},
+      {"[publish]\ncurve_secret_key_file = \"k\"\n",
+       "1:1: [publish] needs both 'curve_secret_key_file' and 'curve_authorized_keys_dir' for "
+       "CURVE, or neither"},
+  };
+  for (const auto& c : cases) {
+    TempConfig t(c.text);
+    auto cfg = load_config(t.file());
+    ASSERT_FALSE(cfg.has_value()) << c.text;
+    EXPECT_EQ(cfg.error().message, t.file().string() + ":" + c.message) << c.text;
+  }
+}
+
+TEST(LoadWatchlist, NamesStartingWithUnderscoreAreTheDaemonsOwn) {
+  TempConfig t("name = \"_heartbeat\"\n[[rule]]\nid = \"r\"\nquery = 'x'\n");
+  auto w = load_watchlist(t.file());
+  ASSERT_FALSE(w.has_value());
+  EXPECT_EQ(w.error().message,
+            t.file().string() +
+                ":1:8: 'name' must not start with '_' (topics starting with '_' are the daemon's "
+                "own, like \"_heartbeat\"), not \"_heartbeat\"");
+}
+
+}  // namespace
+}  // namespace nw

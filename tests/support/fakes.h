@@ -24,6 +24,7 @@ class FakeClock final : public Clock {
       : now_(std::chrono::sys_days{std::chrono::year{2020} / 6 / 3} + std::chrono::hours(9)) {}
   TimePoint now() const override { return now_; }
   void advance(std::chrono::milliseconds d) { now_ += d; }
+  void set(TimePoint t) { now_ = t; }
 
  private:
   TimePoint now_;
