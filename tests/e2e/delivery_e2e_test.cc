@@ -370,5 +370,50 @@ TEST_F(DeliveryE2E, CurveAuthorizedSubscriberReceivesAndUnknownKeyGetsNothing) {
   EXPECT_LE(refusals, 2u) << log;  // one per socket (live, replay) per minute
 }
 
+// The README's Python subscriber is a promise: run it (Debian's python3-zmq)
+// against the daemon and check it prints every alert once, in order.
+TEST_F(DeliveryE2E, ReadmePythonSubscriberCatchesUpAndFollows) {
+  if (std::system("/usr/bin/python3 -c 'import zmq' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 with zmq (Debian python3-zmq, installed by .ci/deps) missing";
+  }
+  const std::string readme = test::read_file(fs::path(NW_SOURCE_DIR) / "README.md");
+  const auto anchor = readme.find("A catching-up subscriber in Python");
+  ASSERT_NE(anchor, std::string::npos);
+  const auto begin = readme.find("```python\n", anchor);
+  const auto end = readme.find("```", begin + 10);
+  ASSERT_TRUE(begin != std::string::npos && end != std::string::npos);
+  std::string script = readme.substr(begin + 10, end - begin - 10);
+  for (auto [from, to] : {std::pair{std::string("tcp://127.0.0.1:5556"), endpoint_},
+                          std::pair{std::string("tcp://127.0.0.1:5557"), replay_}}) {
+    const auto pos = script.find(from);
+    ASSERT_NE(pos, std::string::npos) << from;
+    script.replace(pos, from.size(), to);
+  }
+  std::ofstream(dir_ / "subscriber.py") << script;
+
+  Site site(server_);
+  write_config();
+  auto d = daemon();
+  site.publish(3);  // before the subscriber starts: it must catch up on these
+  std::this_thread::sleep_for(3s);
+  setenv("PYTHONUNBUFFERED", "1", 1);
+  Child py("/usr/bin/python3", {(dir_ / "subscriber.py").string()}, dir_ / "py.out",
+           dir_ / "subscribe.err");
+  std::this_thread::sleep_for(1s);
+  site.publish(3);
+  auto count_lines = [&] {
+    const std::string out = test::read_file(dir_ / "py.out");
+    return static_cast<int>(std::count(out.begin(), out.end(), '\n'));
+  };
+  ASSERT_TRUE(wait_for([&] { return count_lines() >= 6; }, 30s)) << test::read_file(dir_ / "py.out");
+  std::this_thread::sleep_for(1500ms);
+  std::istringstream in(test::read_file(dir_ / "py.out"));
+  std::vector<int> seqs;
+  for (std::string line; std::getline(in, line);) seqs.push_back(std::stoi(line));
+  EXPECT_EQ(seqs, (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  py.kill9();
+  EXPECT_EQ(d->stop(), 0);
+}
+
 }  // namespace
 }  // namespace nw
