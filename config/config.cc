@@ -89,6 +89,7 @@ class Loader : private TomlChecker {
 
   void read_daemon(const toml::table& root, Config& cfg);
   void read_publish(const toml::table& root, Config& cfg);
+  void read_metrics(const toml::table& root, Config& cfg);
   void read_http(const toml::table& root, Config& cfg);
   void read_sources(const toml::table& root, Config& cfg);
   // Each file with the position of the first pattern that named it.
@@ -167,6 +168,27 @@ void Loader::read_publish(const toml::table& root, Config& cfg) {
             "[publish] needs both 'curve_secret_key_file' and 'curve_authorized_keys_dir' "
             "for CURVE, or neither");
   }
+}
+
+void Loader::read_metrics(const toml::table& root, Config& cfg) {
+  const toml::table* t = section(root, "metrics");
+  if (t == nullptr) return;
+  check_keys(*t, "[metrics]", {"endpoint"});
+  const auto* v = value<std::string>(*t, "endpoint", "[metrics]");
+  if (v == nullptr) return;
+  const std::string_view e = v->get();
+  const auto colon = e.rfind(':');
+  const std::string_view port = colon == std::string_view::npos ? "" : e.substr(colon + 1);
+  bool digits = !port.empty() && port.size() <= 5;
+  for (char c : port) digits = digits && c >= '0' && c <= '9';
+  if (!e.empty() && (colon == 0 || !digits || std::stoi(std::string(port)) > 65535)) {
+    problem(v->source().begin,
+            "'endpoint' in [metrics] must be host:port like \"127.0.0.1:9464\" (or \"\" for "
+            "none), not " +
+                in_quotes(e));
+    return;
+  }
+  cfg.metrics_endpoint = e;
 }
 
 void Loader::read_http(const toml::table& root, Config& cfg) {
@@ -500,9 +522,10 @@ Result<Config> Loader::load_main(const fs::path& file) {
   std::optional<toml::table> root = parse(file.string(), std::move(*text));
   if (!root) return std::unexpected(error());
 
-  check_keys(*root, "", {"watchlists", "daemon", "publish", "http", "source"});
+  check_keys(*root, "", {"watchlists", "daemon", "publish", "metrics", "http", "source"});
   read_daemon(*root, cfg);
   read_publish(*root, cfg);
+  read_metrics(*root, cfg);
   read_http(*root, cfg);
   const std::size_t before_sources = problem_count();
   read_sources(*root, cfg);

@@ -47,6 +47,8 @@ struct Config {
   std::chrono::seconds heartbeat{5};
   std::filesystem::path curve_secret_key_file;
   std::filesystem::path curve_authorized_keys_dir;
+  // [metrics] endpoint: "host:port" of the /metrics and /healthz server; "" = off.
+  std::string metrics_endpoint;
   FetchOptions fetch;  // [http] user_agent, timeouts, max_body
   std::vector<SourceConfig> sources;
   std::vector<Watchlist> watchlists;

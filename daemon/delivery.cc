@@ -49,6 +49,18 @@ void Delivery::publish_recorded() {
         return;
       }
       ++alerts_published_;
+      const auto day = std::chrono::floor<std::chrono::days>(clock_.now());
+      if (day != today_) {
+        today_ = day;
+        alerts_today_ = 0;
+      }
+      ++alerts_today_;
+      if (options_.metrics) {
+        const auto slash = a.topic.find('/');
+        options_.metrics->inc("newswatch_alerts_total", {{"watchlist", a.topic.substr(0, slash)},
+                                                         {"rule", a.topic.substr(slash + 1)}});
+        options_.metrics->set("newswatch_last_alert_seq", {}, static_cast<double>(a.seq));
+      }
       log_alert(a);
     }
     if (alerts->size() < kPublishBatch) break;
@@ -60,7 +72,11 @@ std::chrono::milliseconds Delivery::tick() {
   if (unpublished_) publish_recorded();
   const TimePoint now = clock_.now();
   if (now >= next_heartbeat_) {
-    if (auto log = store_.alert_log(); !log) {
+    auto log = store_.alert_log();
+    if (log && options_.metrics) {
+      options_.metrics->set("newswatch_last_alert_seq", {}, static_cast<double>(log->last_seq));
+    }
+    if (!log) {
       spdlog::error("{}", log.error().message);
     } else if (auto sent = publisher_.heartbeat(
                    log->last_seq, std::chrono::time_point_cast<std::chrono::seconds>(now));

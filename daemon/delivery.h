@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "daemon/clock.h"
+#include "daemon/metrics.h"
 #include "daemon/publisher.h"
 #include "daemon/store.h"
 
@@ -23,6 +24,7 @@ struct DeliveryOptions {
   std::size_t prune_batch = 500;
   // ...once per this period while nothing is left to delete.
   std::chrono::seconds prune_every{60};
+  Metrics* metrics = nullptr;  // alerts per rule, last seq; may be null
 };
 
 class Delivery {
@@ -38,6 +40,8 @@ class Delivery {
 
   void set_options(DeliveryOptions options) { options_ = options; }
   std::uint64_t alerts_published() const { return alerts_published_; }
+  // Alerts published since the last UTC midnight, by the clock.
+  std::uint64_t alerts_today() const { return alerts_today_; }
 
  private:
   void prune();
@@ -50,6 +54,8 @@ class Delivery {
   TimePoint next_heartbeat_{};
   TimePoint next_prune_{};
   std::uint64_t alerts_published_ = 0;
+  std::uint64_t alerts_today_ = 0;
+  std::chrono::sys_days today_{};
 };
 
 }  // namespace nw

@@ -21,6 +21,8 @@
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_server.h"
 #include "daemon/publisher.h"
 #include "daemon/replay_server.h"
 #include "daemon/store.h"
@@ -160,11 +162,24 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     }
     replay = std::move(*started);
   }
+  Metrics metrics;
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (!config.metrics_endpoint.empty()) {
+    auto started = MetricsServer::start(config.metrics_endpoint, metrics);
+    if (!started) {
+      spdlog::critical("[metrics] endpoint: {}", started.error().message);
+      return 1;
+    }
+    metrics_server = std::move(*started);
+  }
   std::unique_ptr<Fetcher> fetcher = make_curl_fetcher(config.fetch);
   SystemClock clock;
-  Delivery delivery(**store, **publisher, clock,
-                    {.heartbeat = config.heartbeat, .keep_alerts = config.keep_alerts});
-  Watcher watcher(*fetcher, **store, delivery, clock, {});
+  Delivery delivery(
+      **store, **publisher, clock,
+      {.heartbeat = config.heartbeat, .keep_alerts = config.keep_alerts, .metrics = &metrics});
+  Watcher watcher(*fetcher, **store, delivery, clock, {.metrics = &metrics});
+  metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(config)));
+  metrics.set("newswatch_sources", {}, static_cast<double>(config.sources.size()));
   watcher.set_matcher(loaded->matcher);
   watcher.set_sources(config.sources);
   SignalWatcher signals(*fetcher);
@@ -181,6 +196,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   auto last_ping = std::chrono::steady_clock::now();
 
   std::future<Result<Loaded>> reloading;
+  std::string last_status;
   while (!signals.stop_requested()) {
     if (signals.take_reload() && !reloading.valid()) {
       spdlog::info("reloading {}", config_path);
@@ -191,17 +207,32 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       auto next = reloading.get();
       if (!next) {
         spdlog::error("reload failed, keeping the running config:\n{}", next.error().message);
+        metrics.inc("newswatch_reloads_total", {{"result", "error"}});
       } else {
         watcher.set_matcher(next->matcher);
         watcher.set_sources(next->config.sources);
-        delivery.set_options(
-            {.heartbeat = next->config.heartbeat, .keep_alerts = next->config.keep_alerts});
+        delivery.set_options({.heartbeat = next->config.heartbeat,
+                              .keep_alerts = next->config.keep_alerts,
+                              .metrics = &metrics});
+        metrics.inc("newswatch_reloads_total", {{"result", "ok"}});
+        metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(next->config)));
+        metrics.set("newswatch_sources", {}, static_cast<double>(next->config.sources.size()));
         spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(),
                      rule_count(next->config));
       }
       sd_notify(0, "READY=1");
     }
+    metrics.loop_alive();
     const milliseconds wait = std::min(watcher.tick(), delivery.tick());
+    // The one-line status systemctl shows, when it changed.
+    const SourcesSummary summary = watcher.sources_summary();
+    std::string status = std::to_string(summary.ok) + " sources ok, " +
+                         std::to_string(summary.failing) + " failing; " +
+                         std::to_string(delivery.alerts_today()) + " alerts today";
+    if (status != last_status) {
+      sd_notify(0, ("STATUS=" + status).c_str());
+      last_status = std::move(status);
+    }
     fetcher->run(wait);
     if (watchdog && std::chrono::steady_clock::now() - last_ping >
                         std::chrono::microseconds(watchdog_usec / 2)) {

@@ -138,7 +138,10 @@ void Watcher::set_sources(std::vector<SourceConfig> sources) {
   for (auto& s : sources) next.emplace(s.id, std::move(s));
   std::vector<std::string> added;
   for (const auto& [id, s] : sources_) {
-    if (!next.contains(id)) scheduler_.remove(id);
+    if (next.contains(id)) continue;
+    scheduler_.remove(id);
+    failures_.erase(id);
+    measure([&id](Metrics& m) { m.forget("source", id); });
   }
   for (const auto& [id, s] : next) {
     auto old = sources_.find(id);
@@ -175,7 +178,23 @@ const SourceConfig* Watcher::find_source(const std::string& id) const {
   return it == sources_.end() ? nullptr : &it->second;
 }
 
+SourcesSummary Watcher::sources_summary() const {
+  SourcesSummary s;
+  for (const auto& [id, source] : sources_) {
+    auto it = failures_.find(id);
+    if (it != failures_.end() && it->second > 0) {
+      ++s.failing;
+    } else if (it != failures_.end()) {
+      ++s.ok;
+    }
+  }
+  return s;
+}
+
 milliseconds Watcher::tick() {
+  measure([this](Metrics& m) {
+    m.set("newswatch_pending_items", {}, static_cast<double>(in_flight_.size()));
+  });
   for (const std::string& id : scheduler_.take_due()) {
     if (const SourceConfig* s = find_source(id)) poll(*s);
   }
@@ -199,8 +218,15 @@ void Watcher::poll(const SourceConfig& source) {
     req.last_modified = state->last_modified;
   }
   const std::string id = source.id;
-  fetcher_.submit(std::move(req),
-                  [this, id](Result<FetchResponse> r) { on_poll(id, std::move(r)); });
+  const char* kind = source.kind == SourceConfig::Kind::kFeed ? "feed" : "html";
+  const auto started = std::chrono::steady_clock::now();
+  fetcher_.submit(std::move(req), [this, id, kind, started](Result<FetchResponse> r) {
+    measure([&](Metrics& m) {
+      m.observe("newswatch_fetch_duration_seconds", {{"kind", kind}},
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    });
+    on_poll(id, std::move(r));
+  });
 }
 
 void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> response) {
@@ -298,7 +324,23 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
   }
   if (auto saved = store_.save_source(source_id, state); !saved) {
     spdlog::error("source {}: {}", source_id, saved.error().message);
+    measure([&](Metrics& m) { m.store_status(saved.error().message); });
   }
+  failures_[source_id] = state.consecutive_failures;
+  measure([&](Metrics& m) {
+    const Metrics::Labels src = {{"source", source_id}};
+    const int added = sample ? sample->new_items : 0;
+    m.inc("newswatch_polls_total", {{"source", source_id},
+                                    {"result", !ok         ? "error"
+                                               : added > 0 ? "new"
+                                                           : "not_modified"}});
+    if (added > 0) m.inc("newswatch_items_total", src, added);
+    m.set("newswatch_source_consecutive_failures", src, state.consecutive_failures);
+    if (state.last_success) {
+      m.set("newswatch_source_last_success_timestamp_seconds", src,
+            static_cast<double>(state.last_success->time_since_epoch().count()));
+    }
+  });
   start_pending(*source);
 }
 
@@ -425,10 +467,15 @@ void Watcher::start_item(const SourceConfig& source, Item item) {
   }
   const std::string id = source.id;
   FetchRequest req{.url = item.link};
-  fetcher_.submit(std::move(req),
-                  [this, id, item = std::move(item)](Result<FetchResponse> r) mutable {
-                    on_article(id, std::move(item), std::move(r));
-                  });
+  const auto started = std::chrono::steady_clock::now();
+  fetcher_.submit(std::move(req), [this, id, started,
+                                   item = std::move(item)](Result<FetchResponse> r) mutable {
+    measure([&](Metrics& m) {
+      m.observe("newswatch_fetch_duration_seconds", {{"kind", "article"}},
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    });
+    on_article(id, std::move(item), std::move(r));
+  });
 }
 
 void Watcher::on_article(const std::string& source_id, Item item, Result<FetchResponse> response) {
@@ -447,6 +494,10 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
     const Decoded page = decode_to_utf8(response->body, response->content_type, DocType::kHtml);
     Article a = extract_article(page.text, {.base_url = response->url});
     std::string text = std::move(a.text);
+    measure([&](Metrics& m) {
+      m.inc(text.empty() ? "newswatch_extract_failures_total"
+                         : "newswatch_articles_extracted_total");
+    });
     if (text.empty()) {
       spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, a.reason);
       text = feed_text(item);
@@ -457,6 +508,7 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
     return;
   }
   ++item.attempts;
+  measure([](Metrics& m) { m.inc("newswatch_extract_failures_total"); });
   if (auto r = store_.record_attempt(source_id, item.key); !r) {
     spdlog::error("source {}: {}", source_id, r.error().message);
   }
@@ -499,8 +551,10 @@ void Watcher::finish_item(const SourceConfig& source, const Item& item, std::str
   in_flight_.erase({source.id, item.key});
   if (!kept) {
     spdlog::error("source {}: {}", source.id, kept.error().message);
+    measure([&](Metrics& m) { m.store_status(kept.error().message); });
     return;
   }
+  measure([](Metrics& m) { m.store_status(""); });
   if (!kept->empty()) delivery_.publish_recorded();
 }
 

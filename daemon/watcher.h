@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "daemon/clock.h"
 #include "daemon/delivery.h"
+#include "daemon/metrics.h"
 #include "daemon/scheduler.h"
 #include "daemon/store.h"
 #include "feeds/feed.h"
@@ -32,6 +33,13 @@ struct WatcherOptions {
   // Tries to fetch an article before it is matched on its feed text alone.
   int max_article_attempts = 3;
   std::chrono::seconds max_backoff{3600};
+  Metrics* metrics = nullptr;  // polls, fetch times, items, extraction; may be null
+};
+
+// How the sources fared at their last poll, for the one-line service status.
+struct SourcesSummary {
+  int ok = 0;
+  int failing = 0;
 };
 
 class Watcher {
@@ -48,6 +56,8 @@ class Watcher {
   // before calling tick() again.
   std::chrono::milliseconds tick();
 
+  SourcesSummary sources_summary() const;
+
  private:
   // What a 200 response held.
   struct Polled {
@@ -57,6 +67,11 @@ class Watcher {
     bool identity_changed = false;                // state.identity degraded on this poll
   };
   void poll(const SourceConfig& source);
+  // Records a figure when metrics are on.
+  template <class F>
+  void measure(F&& f) {
+    if (options_.metrics) f(*options_.metrics);
+  }
   void on_poll(const std::string& source_id, Result<FetchResponse> response);
   // Returns the items found in a 200 response, or an error message. May degrade
   // state.identity (ids or links shown untrustworthy).
@@ -81,6 +96,7 @@ class Watcher {
   std::unordered_map<std::string, SourceConfig> sources_;
   std::shared_ptr<const Matcher> matcher_;
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
+  std::unordered_map<std::string, int> failures_;            // source id -> consecutive
 };
 
 // The identity of feed entries within their feed: the guid/id when the feed's

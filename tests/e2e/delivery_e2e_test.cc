@@ -7,6 +7,7 @@
 //    and live alerts keep flowing meanwhile;
 //  - CURVE on both sockets: an authorized key receives, an unknown key nothing.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sqlite3.h>
 
 #include <chrono>
@@ -370,6 +371,50 @@ TEST_F(DeliveryE2E, CurveAuthorizedSubscriberReceivesAndUnknownKeyGetsNothing) {
   EXPECT_LE(refusals, 2u) << log;  // one per socket (live, replay) per minute
 }
 
+// The operator's view of a short run: /metrics carries the pipeline's figures
+// from the real daemon, /healthz says ok.
+TEST_F(DeliveryE2E, MetricsAndHealthOfARunningDaemon) {
+  Site site(server_);
+  const int port = free_tcp_port();
+  write_config();
+  std::ofstream(dir_ / "newswatch.toml", std::ios::app)
+      << "[metrics]\nendpoint = \"127.0.0.1:" << port << "\"\n";
+  auto d = daemon();
+  site.publish(4);
+  const fs::path out = dir_ / "sub.out";
+  auto s = subscriber(out, {"--since", "0"});
+  ASSERT_TRUE(wait_for([&] { return lines(out).size() >= 4u; }, 30s));
+  httplib::Client client("127.0.0.1", port);
+  auto r = client.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  const std::string& m = r->body;
+  for (const char* want :
+       {"newswatch_polls_total{source=\"site\",result=\"new\"} ",
+        "newswatch_items_total{source=\"site\"} 4\n", "newswatch_articles_extracted_total 4\n",
+        "newswatch_alerts_total{watchlist=\"libya\",rule=\"haftar-cairo\"} 2\n",
+        "newswatch_alerts_total{watchlist=\"egypt\",rule=\"sisi\"} 2\n",
+        "newswatch_last_alert_seq 4\n", "newswatch_rules 2\n",
+        "newswatch_source_consecutive_failures{source=\"site\"} 0\n",
+        "newswatch_fetch_duration_seconds_count{kind=\"feed\"} ",
+        "newswatch_fetch_duration_seconds_count{kind=\"article\"} 4\n",
+        "newswatch_source_last_success_timestamp_seconds{source=\"site\"} ",
+        "process_resident_memory_bytes "}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+  }
+  auto h = client.Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(h->body, "ok\n");
+  std::cout << "---- /metrics of a short run (newswatch_ lines) ----\n";
+  std::istringstream in(m);
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("newswatch_") && line.find("_bucket") == std::string::npos)
+      std::cout << line << "\n";
+  }
+  EXPECT_EQ(d->stop(), 0);
+}
+
 // The README's Python subscriber is a promise: run it (Debian's python3-zmq)
 // against the daemon and check it prints every alert once, in order.
 TEST_F(DeliveryE2E, ReadmePythonSubscriberCatchesUpAndFollows) {
@@ -405,7 +450,8 @@ TEST_F(DeliveryE2E, ReadmePythonSubscriberCatchesUpAndFollows) {
     const std::string out = test::read_file(dir_ / "py.out");
     return static_cast<int>(std::count(out.begin(), out.end(), '\n'));
   };
-  ASSERT_TRUE(wait_for([&] { return count_lines() >= 6; }, 30s)) << test::read_file(dir_ / "py.out");
+  ASSERT_TRUE(wait_for([&] { return count_lines() >= 6; }, 30s))
+      << test::read_file(dir_ / "py.out");
   std::this_thread::sleep_for(1500ms);
   std::istringstream in(test::read_file(dir_ / "py.out"));
   std::vector<int> seqs;

@@ -1,0 +1,205 @@
+// Metrics (daemon/metrics.h).
+#include "daemon/metrics.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace nw {
+namespace {
+
+std::string number(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+// Label values escape backslash, double quote and newline.
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string label_text(const Metrics::Labels& labels, std::string_view extra_name = {},
+                       std::string_view extra_value = {}) {
+  std::string out;
+  auto add = [&](std::string_view k, std::string_view v) {
+    out += out.empty() ? "{" : ",";
+    out += std::string(k) + "=\"" + escape(v) + "\"";
+  };
+  for (const auto& [k, v] : labels) add(k, v);
+  if (!extra_name.empty()) add(extra_name, extra_value);
+  return out.empty() ? out : out + "}";
+}
+
+double now_unix() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Metrics::Metrics() : loop_beat_(std::chrono::steady_clock::now()), start_time_(now_unix()) {
+  const std::vector<double> fetch_buckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  auto declare = [this](std::string name, Type type, std::string help,
+                        std::vector<double> bounds = {}) {
+    families_.emplace(std::move(name), Family{type, std::move(help), std::move(bounds), {}});
+  };
+  declare("newswatch_polls_total", Type::kCounter,
+          "Polls of a source by result: new (new items), not_modified (nothing new), error.");
+  declare("newswatch_fetch_duration_seconds", Type::kHistogram,
+          "Time from queueing a fetch to its response (politeness waits included), by kind: feed, "
+          "html, article.",
+          fetch_buckets);
+  declare("newswatch_source_last_success_timestamp_seconds", Type::kGauge,
+          "Unix time of the source's last successful poll.");
+  declare("newswatch_source_consecutive_failures", Type::kGauge,
+          "Failed polls of the source since its last success.");
+  declare("newswatch_items_total", Type::kCounter, "New items discovered in a source.");
+  declare("newswatch_articles_extracted_total", Type::kCounter,
+          "Articles fetched and turned into text.");
+  declare("newswatch_extract_failures_total", Type::kCounter,
+          "Articles that could not be fetched or gave no text (the feed's text is matched).");
+  declare("newswatch_alerts_total", Type::kCounter, "Alerts published, by watchlist and rule.");
+  declare("newswatch_last_alert_seq", Type::kGauge, "The seq of the last alert recorded.");
+  declare("newswatch_pending_items", Type::kGauge,
+          "Items recorded but not yet processed (article fetches in flight or retried).");
+  declare("newswatch_rules", Type::kGauge, "Rules in the running watchlists.");
+  declare("newswatch_sources", Type::kGauge, "Configured sources.");
+  declare("newswatch_reloads_total", Type::kCounter, "Configuration reloads by result: ok, error.");
+}
+
+Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {
+  auto it = families_.find(name);
+  if (it == families_.end() || it->second.type != type) {
+    // A programming error: an undeclared family. Kept visible, never fatal.
+    it = families_.emplace(std::string(name), Family{type, "undeclared", {}, {}}).first;
+  }
+  Family& f = it->second;
+  Series& s = f.series[labels];
+  if (type == Type::kHistogram && s.buckets.size() != f.bounds.size())
+    s.buckets.assign(f.bounds.size(), 0);
+  return s;
+}
+
+void Metrics::inc(std::string_view name, const Labels& labels, double by) {
+  std::lock_guard lock(mutex_);
+  series(name, labels, Type::kCounter).value += by;
+}
+
+void Metrics::set(std::string_view name, const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  series(name, labels, Type::kGauge).value = value;
+}
+
+void Metrics::observe(std::string_view name, const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  Series& s = series(name, labels, Type::kHistogram);
+  const auto& bounds = families_.find(name)->second.bounds;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) s.buckets[i] += 1;
+  }
+  s.value += value;
+  s.count += 1;
+}
+
+void Metrics::forget(std::string_view label, std::string_view value) {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, f] : families_) {
+    std::erase_if(f.series, [&](const auto& entry) {
+      for (const auto& [k, v] : entry.first) {
+        if (k == label && v == value) return true;
+      }
+      return false;
+    });
+  }
+}
+
+void Metrics::loop_alive() {
+  std::lock_guard lock(mutex_);
+  loop_beat_ = std::chrono::steady_clock::now();
+}
+
+void Metrics::store_status(std::string error) {
+  std::lock_guard lock(mutex_);
+  store_error_ = std::move(error);
+}
+
+std::string Metrics::health(std::chrono::seconds loop_limit) const {
+  std::lock_guard lock(mutex_);
+  const auto idle = std::chrono::steady_clock::now() - loop_beat_;
+  if (idle > loop_limit) {
+    return "the main loop has not run for " +
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(idle).count()) + "s";
+  }
+  if (!store_error_.empty()) return "the state database cannot be written: " + store_error_;
+  return {};
+}
+
+std::string Metrics::render() const {
+  std::ostringstream out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, f] : families_) {
+      out << "# HELP " << name << " " << f.help << "\n# TYPE " << name << " "
+          << (f.type == Type::kCounter ? "counter"
+              : f.type == Type::kGauge ? "gauge"
+                                       : "histogram")
+          << "\n";
+      for (const auto& [labels, s] : f.series) {
+        if (f.type != Type::kHistogram) {
+          out << name << label_text(labels) << " " << number(s.value) << "\n";
+          continue;
+        }
+        for (std::size_t i = 0; i < f.bounds.size(); ++i) {
+          out << name << "_bucket" << label_text(labels, "le", number(f.bounds[i])) << " "
+              << number(s.buckets[i]) << "\n";
+        }
+        out << name << "_bucket" << label_text(labels, "le", "+Inf") << " " << number(s.count)
+            << "\n";
+        out << name << "_sum" << label_text(labels) << " " << number(s.value) << "\n";
+        out << name << "_count" << label_text(labels) << " " << number(s.count) << "\n";
+      }
+    }
+  }
+  // Process figures, under the names Prometheus client libraries use.
+  long pages = 0, resident = 0;
+  std::ifstream statm("/proc/self/statm");
+  statm >> pages >> resident;
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const double cpu =
+      ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  out << "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+         "# TYPE process_resident_memory_bytes gauge\n"
+      << "process_resident_memory_bytes "
+      << number(static_cast<double>(resident) * sysconf(_SC_PAGESIZE))
+      << "\n# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+         "# TYPE process_cpu_seconds_total counter\n"
+      << "process_cpu_seconds_total " << number(cpu)
+      << "\n# HELP process_start_time_seconds Start time of the process since unix epoch in "
+         "seconds.\n# TYPE process_start_time_seconds gauge\n"
+      << "process_start_time_seconds " << number(start_time_) << "\n";
+  return out.str();
+}
+
+}  // namespace nw

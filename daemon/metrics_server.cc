@@ -1,0 +1,84 @@
+// MetricsServer (daemon/metrics_server.h) on cpp-httplib.
+#include "daemon/metrics_server.h"
+
+#include <httplib.h>
+
+#include <thread>
+
+namespace nw {
+namespace {
+
+class HttpMetricsServer final : public MetricsServer {
+ public:
+  explicit HttpMetricsServer(const Metrics& metrics) {
+    // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
+    // daemon bind the same port silently: only SO_REUSEADDR here.
+    server_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    server_.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+      res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+    });
+    server_.Get("/healthz", [&metrics](const httplib::Request&, httplib::Response& res) {
+      const std::string why = metrics.health();
+      res.status = why.empty() ? 200 : 503;
+      res.set_content((why.empty() ? std::string("ok") : why) + "\n", "text/plain");
+    });
+  }
+  ~HttpMetricsServer() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Result<void> bind(const std::string& endpoint) {
+    const auto colon = endpoint.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos && colon + 1 < endpoint.size() && colon + 6 >= endpoint.size()) {
+      port = 0;
+      for (char c : endpoint.substr(colon + 1))
+        port = c >= '0' && c <= '9' ? port * 10 + (c - '0') : -1000000;
+    }
+    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+      return fail(Errc::kInvalid, "metrics endpoint \"" + endpoint +
+                                      "\" must be host:port, like \"127.0.0.1:9464\"");
+    }
+    host_ = endpoint.substr(0, colon);
+    if (host_.size() > 2 && host_.front() == '[' && host_.back() == ']')
+      host_ = host_.substr(1, host_.size() - 2);
+    port_ = port == 0 ? server_.bind_to_any_port(host_)
+                      : (server_.bind_to_port(host_, port) ? port : -1);
+    if (port_ <= 0) {
+      return fail(Errc::kIo,
+                  "cannot bind metrics endpoint " + endpoint + ": address in use or not local");
+    }
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before the thread is listening would be lost; wait until it is.
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return {};
+  }
+
+  std::string endpoint() const override {
+    const bool v6 = host_.find(':') != std::string::npos;
+    return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
+  }
+
+ private:
+  httplib::Server server_;
+  std::string host_;
+  int port_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& endpoint,
+                                                            const Metrics& metrics) {
+  auto server = std::make_unique<HttpMetricsServer>(metrics);
+  if (auto r = server->bind(endpoint); !r) return std::unexpected(r.error());
+  return server;
+}
+
+}  // namespace nw

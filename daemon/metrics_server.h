@@ -1,0 +1,26 @@
+// The operator's HTTP endpoint (`[metrics] endpoint`): GET /metrics answers the
+// Prometheus text exposition of a Metrics, GET /healthz answers 200 "ok" while
+// the main loop runs and the store is writable, else 503 with a one-line
+// reason. Serves from its own thread; stops on destruction.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "daemon/error.h"
+#include "daemon/metrics.h"
+
+namespace nw {
+
+class MetricsServer {
+ public:
+  // `endpoint` is "host:port" (port 0: any free port; see endpoint()).
+  // `metrics` must outlive the server.
+  [[nodiscard]] static Result<std::unique_ptr<MetricsServer>> start(const std::string& endpoint,
+                                                                    const Metrics& metrics);
+  virtual ~MetricsServer() = default;
+  // "host:port" as bound.
+  virtual std::string endpoint() const = 0;
+};
+
+}  // namespace nw

@@ -1,0 +1,120 @@
+// Metrics and its HTTP server, for real over 127.0.0.1; the exposition is
+// checked by Prometheus' reference parser (python3-prometheus-client) when present.
+#include "daemon/metrics.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "daemon/metrics_server.h"
+
+namespace nw {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Metrics, RendersCountersGaugesAndCumulativeHistograms) {
+  Metrics m;
+  m.inc("newswatch_polls_total", {{"source", "bbc"}, {"result", "new"}});
+  m.inc("newswatch_polls_total", {{"source", "bbc"}, {"result", "new"}}, 2);
+  m.set("newswatch_rules", {}, 42);
+  m.observe("newswatch_fetch_duration_seconds", {{"kind", "feed"}}, 0.07);
+  m.observe("newswatch_fetch_duration_seconds", {{"kind", "feed"}}, 3);
+  m.inc("newswatch_alerts_total", {{"watchlist", "libya"}, {"rule", "say \"hi\"\\n"}});
+  const std::string text = m.render();
+  EXPECT_NE(text.find("# TYPE newswatch_polls_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("newswatch_polls_total{source=\"bbc\",result=\"new\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("newswatch_rules 42\n"), std::string::npos);
+  EXPECT_NE(text.find("newswatch_fetch_duration_seconds_bucket{kind=\"feed\",le=\"0.05\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("newswatch_fetch_duration_seconds_bucket{kind=\"feed\",le=\"0.1\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("newswatch_fetch_duration_seconds_bucket{kind=\"feed\",le=\"5\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("newswatch_fetch_duration_seconds_bucket{kind=\"feed\",le=\"+Inf\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("newswatch_fetch_duration_seconds_count{kind=\"feed\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find(R"(rule="say \"hi\"\\n")"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nprocess_resident_memory_bytes "), std::string::npos);
+  EXPECT_NE(text.find("\nprocess_cpu_seconds_total "), std::string::npos);
+  EXPECT_NE(text.find("\nprocess_start_time_seconds "), std::string::npos);
+  m.forget("source", "bbc");
+  EXPECT_EQ(m.render().find("source=\"bbc\""), std::string::npos);
+}
+
+TEST(Metrics, HealthNamesWhatIsWrong) {
+  Metrics m;
+  EXPECT_EQ(m.health(), "");
+  m.store_status("disk I/O error");
+  EXPECT_EQ(m.health(), "the state database cannot be written: disk I/O error");
+  m.store_status("");
+  EXPECT_EQ(m.health(), "");
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(m.health(1s).rfind("the main loop has not run for ", 0), 0u);
+}
+
+TEST(MetricsServer, ServesMetricsAndHealthOverHttp) {
+  Metrics m;
+  m.inc("newswatch_polls_total", {{"source", "bbc"}, {"result", "error"}});
+  auto server = MetricsServer::start("127.0.0.1:0", m);
+  ASSERT_TRUE(server) << server.error().message;
+  const std::string ep = (*server)->endpoint();
+  httplib::Client client("http://" + ep);
+  auto r = client.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(r->body.find("newswatch_polls_total{source=\"bbc\",result=\"error\"} 1"),
+            std::string::npos);
+  auto h = client.Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(h->body, "ok\n");
+  m.store_status("database is locked");
+  h = client.Get("/healthz");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->status, 503);
+  EXPECT_EQ(h->body, "the state database cannot be written: database is locked\n");
+
+  // The reference parser reads every family.
+  if (std::system("/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-prometheus-client (installed by .ci/deps) is missing";
+  }
+  const auto file = std::filesystem::temp_directory_path() / "nw_metrics_test.txt";
+  std::ofstream(file) << r->body;
+  const std::string cmd =
+      "/usr/bin/python3 -c 'import sys; from prometheus_client.parser import "
+      "text_string_to_metric_families as p; fams = list(p(open(sys.argv[1]).read())); "
+      "print(len(fams))' " +
+      file.string();
+  FILE* pipe = popen(cmd.c_str(), "r");
+  char buf[64] = {};
+  ASSERT_NE(std::fgets(buf, sizeof buf, pipe), nullptr);
+  EXPECT_EQ(pclose(pipe), 0);
+  EXPECT_GE(std::atoi(buf), 16) << "families parsed";
+  std::filesystem::remove(file);
+}
+
+TEST(MetricsServer, BadOrBusyEndpointsAreClearErrors) {
+  Metrics m;
+  auto bad = MetricsServer::start("localhost", m);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "metrics endpoint \"localhost\" must be host:port, like \"127.0.0.1:9464\"");
+  auto first = MetricsServer::start("127.0.0.1:0", m);
+  ASSERT_TRUE(first);
+  auto second = MetricsServer::start((*first)->endpoint(), m);
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("cannot bind metrics endpoint"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nw
