@@ -14,10 +14,13 @@
 #include <future>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "config/config.h"
 #include "daemon/clock.h"
+#include "daemon/preflight.h"
 #include "daemon/publisher.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
@@ -47,6 +50,20 @@ std::size_t rule_count(const Config& c) {
   std::size_t n = 0;
   for (const auto& w : c.watchlists) n += w.rules.size();
   return n;
+}
+
+// A multi-line config error as one log record: its "file:line:col: message"
+// lines joined, without the indented query-and-caret lines under them.
+std::string one_line(std::string_view message) {
+  std::string out;
+  while (!message.empty()) {
+    const std::size_t nl = message.find('\n');
+    const std::string_view line = message.substr(0, nl);
+    message = nl == std::string_view::npos ? std::string_view() : message.substr(nl + 1);
+    if (line.empty() || line.front() == ' ' || line.front() == '\t') continue;
+    out += (out.empty() ? "" : "; ") + std::string(line);
+  }
+  return out;
 }
 
 void setup_logging(const std::string& level) {
@@ -113,12 +130,13 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
 
   auto store = open_sqlite_store(config.state_dir);
   if (!store) {
-    spdlog::critical("{}", store.error().message);
+    spdlog::critical("{}: {}", key_location(config, "daemon", "state_dir"), store.error().message);
     return 1;
   }
   auto publisher = bind_zmq_publisher(config.endpoint);
   if (!publisher) {
-    spdlog::critical("{}", publisher.error().message);
+    spdlog::critical("{}: {}", key_location(config, "publish", "endpoint"),
+                     publisher.error().message);
     return 1;
   }
   std::unique_ptr<Fetcher> fetcher = make_curl_fetcher(config.fetch);
@@ -147,7 +165,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     if (reloading.valid() && reloading.wait_for(milliseconds(0)) == std::future_status::ready) {
       auto next = reloading.get();
       if (!next) {
-        spdlog::error("reload failed, keeping the running config:\n{}", next.error().message);
+        spdlog::error("reload failed, keeping the running config: {}",
+                      one_line(next.error().message));
       } else {
         watcher.set_matcher(next->matcher);
         watcher.set_sources(next->config.sources);
@@ -169,10 +188,16 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   return 0;
 }
 
+// Everything that can be checked without side effects: the config and its
+// watchlists, then whether the state directory and the endpoint can be used.
 int check_config(const std::string& config_path) {
   auto loaded = load(config_path);
   if (!loaded) {
     std::cerr << loaded.error().message << "\n";
+    return 1;
+  }
+  if (auto ready = preflight(loaded->config); !ready) {
+    std::cerr << ready.error().message << "\n";
     return 1;
   }
   std::cout << config_path << ": OK (" << loaded->config.sources.size() << " sources, "
