@@ -302,9 +302,14 @@ TEST_F(DaemonE2E, SighupReloadsWatchlistsAndKeepsThemWhenInvalid) {
   std::this_thread::sleep_for(1500ms);
   EXPECT_TRUE(daemon->running());
   EXPECT_EQ(daemon->stop(), 0);
+  // One record: the reason is on the same line, with its position.
   const std::string log = read_file(dir_ / "daemon.log");
-  EXPECT_NE(log.find("reload failed, keeping the running config"), std::string::npos) << log;
-  EXPECT_NE(log.find("libya.toml:"), std::string::npos);
+  const std::size_t at = log.find("[error] reload failed, keeping the running config: ");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_NE(line.find((dir_ / "watchlists" / "libya.toml").string() + ":"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("is missing required key 'query'"), std::string::npos) << line;
 }
 
 TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {
