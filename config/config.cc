@@ -17,6 +17,7 @@
 #include <system_error>
 #include <utility>
 
+#include "config/endpoint.h"
 #include "config/glob.h"
 #include "config/toml_checker.h"
 #include "feeds/url.h"
@@ -113,6 +114,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
       } else {
         state_dir = v->get();
+        cfg.positions["daemon.state_dir"] = pos_of(v->source().begin);
       }
     }
     if (auto level = one_of(*t, "log_level", kWhere, {"trace", "debug", "info", "warn", "error"})) {
@@ -130,26 +132,21 @@ void Loader::read_publish(const toml::table& root, Config& cfg) {
   check_keys(*t, kWhere,
              {"endpoint", "replay_endpoint", "heartbeat", "curve_secret_key_file",
               "curve_authorized_keys_dir"});
-  // A ZeroMQ endpoint; `may_be_empty`: "" turns the socket off.
+  // A ZeroMQ endpoint the daemon binds; `may_be_empty`: "" turns the socket off.
   auto endpoint = [&](std::string_view key, std::string& out, bool may_be_empty) {
     const auto* v = value<std::string>(*t, key, kWhere);
     if (v == nullptr) return;
-    const std::string_view e = v->get();
-    if (e.empty() && may_be_empty) {
+    if (v->get().empty() && may_be_empty) {
       out.clear();
       return;
     }
-    const std::size_t sep = e.find("://");
-    const std::string_view transport = e.substr(0, std::min(sep, e.size()));
-    if (sep == std::string_view::npos || sep + 3 == e.size() ||
-        (transport != "tcp" && transport != "ipc" && transport != "inproc")) {
-      problem(v->source().begin, "'" + std::string(key) +
-                                     "' in [publish] must be a ZeroMQ endpoint like "
-                                     "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\"" +
-                                     (may_be_empty ? " (or \"\" for none)" : "") + ", not " +
-                                     in_quotes(e));
+    if (auto e = parse_bind_endpoint(v->get()); !e) {
+      problem(v->source().begin, "'" + std::string(key) + "' in [publish]: " +
+                                     e.error().message +
+                                     (may_be_empty ? " (or \"\" for none)" : ""));
     } else {
-      out = e;
+      out = v->get();
+      cfg.positions["publish." + std::string(key)] = pos_of(v->source().begin);
     }
   };
   endpoint("endpoint", cfg.endpoint, false);
@@ -159,6 +156,7 @@ void Loader::read_publish(const toml::table& root, Config& cfg) {
   auto path = [&](std::string_view key, fs::path& out) {
     if (const auto* v = value<std::string>(*t, key, kWhere); v && !v->get().empty()) {
       out = (cfg.file.parent_path() / v->get()).lexically_normal();
+      cfg.positions["publish." + std::string(key)] = pos_of(v->source().begin);
     }
   };
   path("curve_secret_key_file", cfg.curve_secret_key_file);
@@ -189,6 +187,7 @@ void Loader::read_metrics(const toml::table& root, Config& cfg) {
     return;
   }
   cfg.metrics_endpoint = e;
+  if (!e.empty()) cfg.positions["metrics.endpoint"] = pos_of(v->source().begin);
 }
 
 void Loader::read_http(const toml::table& root, Config& cfg) {
@@ -565,6 +564,15 @@ Result<Watchlist> Loader::load_single_watchlist(const fs::path& file) {
 
 Result<Config> load_config(const fs::path& file) { return Loader().load_main(file); }
 
+std::string key_location(const Config& config, std::string_view section, std::string_view key) {
+  const std::string what = "'" + std::string(key) + "' in [" + std::string(section) + "]";
+  auto it = config.positions.find(std::string(section) + "." + std::string(key));
+  if (it == config.positions.end())
+    return config.file.string() + ": " + what + " (not set: the default)";
+  return it->second.file + ":" + std::to_string(it->second.line) + ":" +
+         std::to_string(it->second.column) + ": " + what;
+}
+
 Result<Watchlist> load_watchlist(const fs::path& file) {
   return Loader().load_single_watchlist(file);
 }
@@ -596,10 +604,8 @@ Result<std::chrono::seconds> parse_duration(std::string_view text) {
     const std::string number(text.substr(number_start, i - number_start));
     skip_spaces();
     if (i == text.size()) {
-      if (!any_unit) {  // a bare number of seconds
-        total = n;
-        break;
-      }
+      if (!any_unit)
+        return bad("no unit (write \"" + number + "s\" for seconds, or use m, h or d)");
       return bad(number + " has no unit (use d, h, m or s)");
     }
     const std::size_t unit_start = i;

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,8 +26,9 @@ struct SourceConfig {
   Kind kind = Kind::kFeed;
   std::chrono::seconds interval{300};
   bool backlog = true;  // items already present at first sight alert like new ones
-  // Adaptive polling moves between these from the observed publishing rate;
-  // unset: interval/4 (at least 1s) and interval*4 (daemon/scheduler.h).
+  // Adaptive polling moves the interval between these from the observed
+  // publishing rate. Unset, each is `interval`: a source is polled every
+  // `interval` unless the user opts in by setting one (daemon/scheduler.h).
   std::optional<std::chrono::seconds> min_interval;
   std::optional<std::chrono::seconds> max_interval;
   // An item seen again with new content is matched again (new rules may alert;
@@ -52,7 +55,15 @@ struct Config {
   FetchOptions fetch;  // [http] user_agent, timeouts, max_body
   std::vector<SourceConfig> sources;
   std::vector<Watchlist> watchlists;
+  // Where keys of the main file are set, by "section.key" ("daemon.state_dir",
+  // "publish.endpoint"): start-up failures point at the value that caused them.
+  std::map<std::string, SourcePos, std::less<>> positions;
 };
+
+// "file:line:col: 'key' in [section]" where the main file sets the key, or
+// "file: 'key' in [section] (not set: the default)" where it does not: the
+// start of a message about a value that failed when the daemon used it.
+std::string key_location(const Config& config, std::string_view section, std::string_view key);
 
 // Reads and validates the config and every watchlist file it names. The error
 // message lists all problems found, one "file:line:col: message" per line
@@ -65,9 +76,9 @@ struct Config {
 // with the same messages as load_config.
 [[nodiscard]] Result<Watchlist> load_watchlist(const std::filesystem::path& file);
 
-// "2s", "30s", "5m", "1h", "1h30m", "1d"; also a bare integer of seconds. Units
-// d h m s go largest first, each once; at most 365 days. "0s" parses (callers
-// that need a positive interval check it).
+// "2s", "30s", "5m", "1h", "1h30m", "1d". Units d h m s go largest first, each
+// once; at most 365 days. A number without a unit is an error (the message
+// suggests "<n>s"). "0s" parses (callers that need a positive interval check it).
 [[nodiscard]] Result<std::chrono::seconds> parse_duration(std::string_view text);
 
 }  // namespace nw

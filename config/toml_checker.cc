@@ -269,13 +269,15 @@ std::optional<std::chrono::seconds> TomlChecker::duration(const toml::table& t,
     }
     d = *parsed;
   } else if (const auto* i = n->as_integer()) {
-    auto parsed = parse_duration(std::to_string(i->get()));
-    if (!parsed) {
-      problem(n->source().begin,
-              "'" + std::string(key) + "'" + in(where) + ": " + parsed.error().message);
-      return std::nullopt;
-    }
-    d = *parsed;
+    // A bare number has no unit: seconds would be a guess, and "interval = 5"
+    // meant as minutes would poll twelve times too often.
+    const std::string k(key);
+    const std::string hint = std::to_string(i->get()) + "s";
+    problem(n->source().begin, "'" + k + "'" + in(where) + " must be a duration with a unit, not " +
+                                   "the number " + std::to_string(i->get()) + " (write " + k +
+                                   " = \"" + hint + "\" for " + std::to_string(i->get()) +
+                                   " seconds, or use m, h or d)");
+    return std::nullopt;
   } else {
     wrong_type(*n, key, where, "a duration like \"30s\"");
     return std::nullopt;

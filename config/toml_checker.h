@@ -53,7 +53,8 @@ class TomlChecker {
   const toml::value<T>* value(const toml::table& t, std::string_view key, std::string_view where);
   std::optional<std::string> one_of(const toml::table& t, std::string_view key,
                                     std::string_view where, Keys options);
-  // A duration string ("5m", "1h30m") or an integer of seconds; at least 1s.
+  // A duration string ("5m", "1h30m"), at least 1s. A bare number is a
+  // problem whose message suggests the string with "s".
   std::optional<std::chrono::seconds> duration(const toml::table& t, std::string_view key,
                                                std::string_view where);
   // An array of strings: the good elements with their nodes (for positions).

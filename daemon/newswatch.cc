@@ -19,6 +19,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -447,6 +448,21 @@ int main(int argc, char** argv) {
       "sources", "print each source's health (last success, last error, next poll)");
   sources->add_option("-c,--config", config_path, "the daemon's configuration file")->required();
 
+  // CLI11 says only "A subcommand is required" for a mistyped one.
+  if (argc > 1 && argv[1][0] != '-') {
+    const auto subcommands =
+        std::as_const(app).get_subcommands([](const CLI::App*) { return true; });
+    std::string names;
+    bool known = false;
+    for (const CLI::App* s : subcommands) {
+      names += (names.empty() ? "" : ", ") + s->get_name();
+      known = known || s->check_name(argv[1]);
+    }
+    if (!known) {
+      std::cerr << "newswatch: unknown command '" << argv[1] << "'; commands: " << names << "\n";
+      return 2;
+    }
+  }
   CLI11_PARSE(app, argc, argv);
   if (*extract) return nw::cmd_extract(inputs, as_json, base_url);
   if (*match) return nw::cmd_match(watchlists, inputs, as_json);

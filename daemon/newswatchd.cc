@@ -14,6 +14,8 @@
 #include <future>
 #include <iostream>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <zmq.hpp>
 
@@ -23,6 +25,7 @@
 #include "daemon/delivery.h"
 #include "daemon/metrics.h"
 #include "daemon/metrics_server.h"
+#include "daemon/preflight.h"
 #include "daemon/publisher.h"
 #include "daemon/replay_server.h"
 #include "daemon/store.h"
@@ -53,6 +56,20 @@ std::size_t rule_count(const Config& c) {
   std::size_t n = 0;
   for (const auto& w : c.watchlists) n += w.rules.size();
   return n;
+}
+
+// A multi-line config error as one log record: its "file:line:col: message"
+// lines joined, without the indented query-and-caret lines under them.
+std::string one_line(std::string_view message) {
+  std::string out;
+  while (!message.empty()) {
+    const std::size_t nl = message.find('\n');
+    const std::string_view line = message.substr(0, nl);
+    message = nl == std::string_view::npos ? std::string_view() : message.substr(nl + 1);
+    if (line.empty() || line.front() == ' ' || line.front() == '\t') continue;
+    out += (out.empty() ? "" : "; ") + std::string(line);
+  }
+  return out;
 }
 
 void setup_logging(const std::string& level) {
@@ -119,7 +136,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
 
   auto store = open_sqlite_store(config.state_dir);
   if (!store) {
-    spdlog::critical("{}", store.error().message);
+    spdlog::critical("{}: {}", key_location(config, "daemon", "state_dir"), store.error().message);
     return 1;
   }
   // One ZeroMQ context for the PUB socket, the replay socket and the CURVE
@@ -130,7 +147,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   if (!config.curve_secret_key_file.empty()) {
     auto key = read_curve_key(config.curve_secret_key_file);
     if (!key) {
-      spdlog::critical("[publish] curve_secret_key_file: {}", key.error().message);
+      spdlog::critical("{}: {}", key_location(config, "publish", "curve_secret_key_file"),
+                       key.error().message);
       return 1;
     }
     curve_secret = *key;
@@ -143,7 +161,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   }
   auto publisher = bind_zmq_publisher(zmq_context, config.endpoint, curve_secret);
   if (!publisher) {
-    spdlog::critical("[publish] endpoint: {}", publisher.error().message);
+    spdlog::critical("{}: {}", key_location(config, "publish", "endpoint"),
+                     publisher.error().message);
     return 1;
   }
   std::unique_ptr<ReplayServer> replay;
@@ -157,7 +176,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     auto started = ReplayServer::start(zmq_context, config.replay_endpoint,
                                        std::move(*replay_store), curve_secret);
     if (!started) {
-      spdlog::critical("[publish] replay_endpoint: {}", started.error().message);
+      spdlog::critical("{}: {}", key_location(config, "publish", "replay_endpoint"),
+                       started.error().message);
       return 1;
     }
     replay = std::move(*started);
@@ -167,7 +187,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   if (!config.metrics_endpoint.empty()) {
     auto started = MetricsServer::start(config.metrics_endpoint, metrics);
     if (!started) {
-      spdlog::critical("[metrics] endpoint: {}", started.error().message);
+      spdlog::critical("{}: {}", key_location(config, "metrics", "endpoint"),
+                       started.error().message);
       return 1;
     }
     metrics_server = std::move(*started);
@@ -206,7 +227,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     if (reloading.valid() && reloading.wait_for(milliseconds(0)) == std::future_status::ready) {
       auto next = reloading.get();
       if (!next) {
-        spdlog::error("reload failed, keeping the running config:\n{}", next.error().message);
+        spdlog::error("reload failed, keeping the running config: {}",
+                      one_line(next.error().message));
         metrics.inc("newswatch_reloads_total", {{"result", "error"}});
       } else {
         watcher.set_matcher(next->matcher);
@@ -245,10 +267,16 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   return 0;
 }
 
+// Everything that can be checked without side effects: the config and its
+// watchlists, then whether the state directory and the endpoint can be used.
 int check_config(const std::string& config_path) {
   auto loaded = load(config_path);
   if (!loaded) {
     std::cerr << loaded.error().message << "\n";
+    return 1;
+  }
+  if (auto ready = preflight(loaded->config); !ready) {
+    std::cerr << ready.error().message << "\n";
     return 1;
   }
   std::cout << config_path << ": OK (" << loaded->config.sources.size() << " sources, "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace nw {
 
@@ -82,13 +83,20 @@ TimePoint Scheduler::finish(std::string_view id, bool ok, int consecutive_failur
 IntervalBounds interval_bounds(seconds interval, std::optional<seconds> min_interval,
                                std::optional<seconds> max_interval) {
   const seconds base = std::max(interval, kFloor);
-  const seconds lo = std::clamp(min_interval.value_or(base / 4), kFloor, base);
-  const seconds hi = std::max(max_interval.value_or(base * 4), base);
+  const seconds lo = std::clamp(min_interval.value_or(base), kFloor, base);
+  const seconds hi = std::max(max_interval.value_or(base), base);
   return {lo, base, hi};
 }
 
-seconds adapt_interval(seconds current, const IntervalBounds& bounds, const PollSample& sample,
-                       std::chrono::sys_seconds now) {
+std::string describe_duration(seconds d) {
+  const auto s = d.count();
+  if (s < 120) return std::to_string(s) + "s";
+  if (s < 7200) return std::to_string(s / 60) + "m";
+  return std::to_string(s / 3600) + "h";
+}
+
+AdaptedInterval adapt_interval(seconds current, const IntervalBounds& bounds,
+                               const PollSample& sample, std::chrono::sys_seconds now) {
   current = std::clamp(current, bounds.min, bounds.max);
   std::optional<double> estimate;  // seconds per new item
   if (sample.modified && sample.new_items > 0 && sample.since_last &&
@@ -113,11 +121,21 @@ seconds adapt_interval(seconds current, const IntervalBounds& bounds, const Poll
   }
   // No evidence of activity: slow down.
   const double target = estimate.value_or(2.0 * static_cast<double>(current.count()));
+  std::string reason =
+      estimate ? "about one new item every " +
+                     describe_duration(seconds(static_cast<std::int64_t>(std::llround(*estimate))))
+               : "nothing new";
   double next = std::sqrt(static_cast<double>(current.count()) * std::max(target, 1.0));
-  if (sample.hint) next = std::max(next, static_cast<double>(sample.hint->count()));
+  if (sample.hint && static_cast<double>(sample.hint->count()) > next) {
+    next = static_cast<double>(sample.hint->count());
+    reason =
+        "the source asks not to be polled more often than every " + describe_duration(*sample.hint);
+  }
+  if (next > static_cast<double>(bounds.max.count())) reason += " (held at max_interval)";
+  if (next < static_cast<double>(bounds.min.count())) reason += " (held at min_interval)";
   next = std::clamp(next, static_cast<double>(bounds.min.count()),
                     static_cast<double>(bounds.max.count()));
-  return seconds(static_cast<std::int64_t>(std::llround(next)));
+  return {seconds(static_cast<std::int64_t>(std::llround(next))), std::move(reason)};
 }
 
 }  // namespace nw

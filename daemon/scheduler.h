@@ -65,8 +65,9 @@ class Scheduler {
 struct IntervalBounds {
   std::chrono::seconds min, base, max;
 };
-// base = `interval`; min defaults to interval/4 and max to interval*4; min is at
-// least 1s and min <= base <= max always holds.
+// base = `interval`; min and max default to it, so a source is polled every
+// `interval` as written unless its config opts in to adaptive polling by
+// setting either bound. min is at least 1s and min <= base <= max always holds.
 IntervalBounds interval_bounds(std::chrono::seconds interval,
                                std::optional<std::chrono::seconds> min_interval,
                                std::optional<std::chrono::seconds> max_interval);
@@ -84,12 +85,23 @@ struct PollSample {
   std::optional<std::chrono::seconds> hint;
 };
 
+struct AdaptedInterval {
+  std::chrono::seconds interval;
+  // Why, for the log: "about one new item every 2m", "nothing new", "the
+  // source asks for at least 1h", with "(held at max_interval)" when a bound
+  // stopped it.
+  std::string reason;
+};
+
 // The next interval: aims at about one new item per poll. The rate estimate is
 // the sooner of "new items since the last poll" and "dated items over the time
 // they span up to now"; with no evidence the interval grows. Moves halfway (in
 // log scale) from `current` towards the estimate, never below the hint, always
 // within the bounds.
-std::chrono::seconds adapt_interval(std::chrono::seconds current, const IntervalBounds& bounds,
-                                    const PollSample& sample, std::chrono::sys_seconds now);
+AdaptedInterval adapt_interval(std::chrono::seconds current, const IntervalBounds& bounds,
+                               const PollSample& sample, std::chrono::sys_seconds now);
+
+// "45s", "5m", "2h": a duration as the log shows it (rounded down).
+std::string describe_duration(std::chrono::seconds d);
 
 }  // namespace nw

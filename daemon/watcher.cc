@@ -40,13 +40,6 @@ std::chrono::sys_seconds to_sys_seconds(TimePoint t) {
   return std::chrono::time_point_cast<seconds>(t);
 }
 
-std::string describe_wait(milliseconds d) {
-  const auto s = duration_cast<seconds>(d).count();
-  if (s < 120) return std::to_string(s) + "s";
-  if (s < 7200) return std::to_string(s / 60) + "m";
-  return std::to_string(s / 3600) + "h";
-}
-
 const char* identity_name(ItemIdentity i) {
   switch (i) {
     case ItemIdentity::kId:
@@ -248,6 +241,7 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
   std::string error;
   bool disable = false;
   std::optional<PollSample> sample;  // set when the poll observed something
+  std::size_t entries = 0;           // in a 200's document
 
   if (!response) {
     error = response.error().message;
@@ -271,7 +265,7 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
         error = added.error().message;
         state.identity = identity;  // decided again, with its bookkeeping, next time
       } else {
-        spdlog::debug("source {}: {} entries, {} new", source_id, polled->items.size(), *added);
+        entries = polled->items.size();
         state.initialized = true;
         // Validators are stored only once the items are safely recorded.
         state.etag = r.etag;
@@ -291,17 +285,37 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
 
   const bool ok = error.empty();
   if (ok) {
+    // One info line when the poll changed something (new items, a recovery);
+    // a poll that brought nothing new is only worth a debug line.
+    std::string news;
+    if (state.consecutive_failures > 0) {
+      news = "recovered after " + std::to_string(state.consecutive_failures) +
+             (state.consecutive_failures == 1 ? " failure" : " failures");
+    }
+    if (sample && sample->new_items > 0) {
+      news += (news.empty() ? "" : "; ") + std::to_string(sample->new_items) + " new of " +
+              std::to_string(entries) + (entries == 1 ? " item" : " items");
+    }
+    if (!news.empty()) {
+      spdlog::info("source {}: {}", source_id, news);
+    } else if (sample) {
+      spdlog::debug("source {}: {}", source_id,
+                    sample->modified ? "nothing new in " + std::to_string(entries) + " items"
+                                     : std::string("not modified"));
+    }
     state.consecutive_failures = 0;
     state.last_success = now;
     state.last_error.clear();
     if (sample) {
       const IntervalBounds bounds = bounds_of(*source);
       const seconds current = state.poll_interval.value_or(bounds.base);
-      const seconds next = adapt_interval(current, bounds, *sample, now);
-      if (next != current)
-        spdlog::debug("source {}: polling every {}", source_id, describe_wait(next));
-      state.poll_interval = next;
-      scheduler_.set_interval(source_id, next);
+      const AdaptedInterval next = adapt_interval(current, bounds, *sample, now);
+      if (next.interval != current) {
+        spdlog::debug("source {}: polling every {} instead of {}: {}", source_id,
+                      describe_duration(next.interval), describe_duration(current), next.reason);
+      }
+      state.poll_interval = next.interval;
+      scheduler_.set_interval(source_id, next.interval);
     }
   } else {
     ++state.consecutive_failures;
@@ -319,7 +333,7 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
     if (!ok) {
       spdlog::warn("source {}: {} (failure {}, next poll in {})", source_id, error,
                    state.consecutive_failures,
-                   describe_wait(duration_cast<milliseconds>(next - clock_.now())));
+                   describe_duration(duration_cast<seconds>(next - clock_.now())));
     }
   }
   if (auto saved = store_.save_source(source_id, state); !saved) {

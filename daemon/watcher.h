@@ -4,7 +4,9 @@
 // alerts in the Store and hands them to Delivery (daemon/delivery.h). Everything it knows
 // survives in the Store, so a restart repeats no alert and loses none.
 // Item identity degrades per source and is persisted (see item_keys); each
-// source's interval adapts to its publishing rate within its bounds.
+// source's interval adapts to its publishing rate within its bounds (fixed at
+// `interval` unless the config sets them). The log gets one info line per poll
+// that changed something (new items, a recovery) and a warning per failure.
 // Not thread-safe: lives on the loop thread that also calls Fetcher::run().
 // set_matcher() may take a snapshot compiled on another thread.
 #pragma once

@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "config/config.h"
 #include "filters/matcher.h"
@@ -50,6 +52,53 @@ class BundledConfigTest : public ::testing::Test {
   Config cfg_;
   std::shared_ptr<const Matcher> matcher_;
 };
+
+// Runs a shell command; its exit status and its stdout and stderr together.
+std::pair<int, std::string> run(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  return {pclose(p), out};
+}
+
+// The comments tell users what to run: every `newswatch SUBCOMMAND` they name
+// exists, and every flag of a `newswatchd ...` they name is one newswatchd has.
+TEST(BundledConfigComments, NameCommandsThatExist) {
+  std::string comments;  // the comment lines joined, so a command may wrap
+  std::istringstream in(read(kBundled));
+  for (std::string line; std::getline(in, line);) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) {
+      comments += line.substr(hash + 1) + " ";
+    }
+  }
+  int checked = 0;
+  for (std::size_t open = comments.find('`'); open != std::string::npos;) {
+    const std::size_t close = comments.find('`', open + 1);
+    ASSERT_NE(close, std::string::npos) << "unbalanced ` in the comments";
+    std::istringstream words(comments.substr(open + 1, close - open - 1));
+    open = comments.find('`', close + 1);
+    std::string program;
+    words >> program;
+    const std::string bin = std::string(NW_BUILD_DIR) + "/" + program;
+    if (program == "newswatch") {
+      std::string sub;
+      words >> sub;
+      const auto [status, out] = run(bin + " " + sub + " --help");
+      EXPECT_EQ(status, 0) << "`newswatch " << sub << "` in the comments:\n" << out;
+      ++checked;
+    } else if (program == "newswatchd") {
+      const std::string help = run(bin + " --help").second;
+      for (std::string word; words >> word;) {
+        if (word.starts_with("--")) {
+          EXPECT_NE(help.find(word), std::string::npos) << "newswatchd has no " << word;
+        }
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 1);
+}
 
 TEST_F(BundledConfigTest, EveryRuleCompiles) {
   std::size_t rules = 0;

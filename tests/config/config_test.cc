@@ -48,13 +48,9 @@ struct DurationCase {
 
 TEST(ParseDuration, Valid) {
   const DurationCase cases[] = {
-      {"1s", 1},        {"2s", 2},
-      {"30s", 30},      {"5m", 300},
-      {"1h", 3600},     {"1h30m", 5400},
-      {"1d", 86400},    {"1h0m5s", 3605},
-      {"90", 90},       {"0", 0},
-      {"0s", 0},        {" 5m ", 300},
-      {"1h 30m", 5400}, {"365d", 365LL * 86400},
+      {"1s", 1},    {"2s", 2},       {"30s", 30},      {"5m", 300},
+      {"1h", 3600}, {"1h30m", 5400}, {"1d", 86400},    {"1h0m5s", 3605},
+      {"0s", 0},    {" 5m ", 300},   {"1h 30m", 5400}, {"365d", 365LL * 86400},
   };
   for (const auto& c : cases) {
     auto d = parse_duration(c.text);
@@ -89,8 +85,12 @@ TEST(ParseDuration, Invalid) {
       {"99999999999999999999999s",
        R"(bad duration "99999999999999999999999s": longer than 365 days)"},
       {"99999999999999999999999",
-       R"(bad duration "99999999999999999999999": longer than 365 days)"},
+       R"(bad duration "99999999999999999999999": no unit (write "99999999999999999999999s" )"
+       R"(for seconds, or use m, h or d))"},
       {"٥m", R"(bad duration "٥m": expected a number at "٥m")"},
+      // No unit: not silently seconds.
+      {"90", R"(bad duration "90": no unit (write "90s" for seconds, or use m, h or d))"},
+      {" 0 ", R"(bad duration " 0 ": no unit (write "0s" for seconds, or use m, h or d))"},
   };
   for (const auto& c : cases) {
     auto d = parse_duration(c.text);
@@ -302,9 +302,9 @@ TEST(LoadConfig, ReportsEveryProblemWithItsPosition) {
       {"sections.toml",
        {
            "@/sections.toml:1:10: 'daemon' must be a table ([daemon]), not a string",
-           "@/sections.toml:2:24: 'endpoint' in [publish] must be a ZeroMQ endpoint like "
-           "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\", not "
-           "\"udp://127.0.0.1:5556\"",
+           "@/sections.toml:2:24: 'endpoint' in [publish]: unsupported transport \"udp://\"; "
+           "the daemon binds tcp:// or ipc:// (like \"tcp://127.0.0.1:5556\" or "
+           "\"ipc:///run/newswatch/alerts.sock\")",
            "@/sections.toml:4:1: 'source' must be an array of tables ([[source]]), not a table",
        }},
       {"globs.toml",
@@ -412,6 +412,91 @@ publish = { endpoint = "ipc:///tmp/newswatch.sock" }
   EXPECT_EQ(cfg->sources[0].pos.line, 1);
   EXPECT_EQ(cfg->sources[0].pos.column, 11);  // the {
   EXPECT_EQ(cfg->endpoint, "ipc:///tmp/newswatch.sock");
+}
+
+// What ZeroMQ would refuse when the daemon binds is refused while loading,
+// with the value's position.
+TEST(LoadConfig, EndpointSyntax) {
+  for (std::string_view ok :
+       {"tcp://127.0.0.1:5556", "tcp://*:5556", "tcp://[::1]:5556", "tcp://lo:5556",
+        "tcp://localhost:1", "ipc:///run/nw.sock", "ipc://@abstract", "inproc://alerts"}) {
+    TempConfig t("[publish]\nendpoint = \"" + std::string(ok) + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_TRUE(cfg.has_value()) << ok << ": " << cfg.error().message;
+    EXPECT_EQ(cfg->endpoint, ok);
+    EXPECT_EQ(key_location(*cfg, "publish", "endpoint"),
+              t.file().string() + ":2:12: 'endpoint' in [publish]");
+  }
+  struct Case {
+    std::string_view endpoint;
+    std::string_view message;
+  };
+  const std::string long_path(120, 'x');
+  const Case cases[] = {
+      {"tcp://127.0.0.1:notaport",
+       R"(port "notaport" in "tcp://127.0.0.1:notaport" is not a number from 1 to 65535)"},
+      {"tcp://127.0.0.1:99999",
+       R"(port "99999" in "tcp://127.0.0.1:99999" is not a number from 1 to 65535)"},
+      {"tcp://127.0.0.1:0", R"(port "0" in "tcp://127.0.0.1:0" is not a number from 1 to 65535)"},
+      {"tcp://127.0.0.1:*", R"(port "*" in "tcp://127.0.0.1:*" is not a number from 1 to 65535)"},
+      {"tcp://127.0.0.1", R"("tcp://127.0.0.1" has no port (like "tcp://127.0.0.1:5556" or )"
+                          R"("ipc:///run/newswatch/alerts.sock"))"},
+      {"tcp://::1:5556", R"(an IPv6 address goes in brackets: "tcp://[::1]:5556")"},
+      {"tcp://[nope]:5556", R"("[nope]" in "tcp://[nope]:5556" is not an IPv6 address)"},
+      {"tcp://1.2.3:5556",
+       R"("1.2.3" in "tcp://1.2.3:5556" is not an IP address, "*" or a network interface name)"},
+      {"tcp://:5556",
+       R"("" in "tcp://:5556" is not an IP address, "*" or a network interface name)"},
+      {"ipc://", R"(ipc:// needs a path (like "tcp://127.0.0.1:5556" or )"
+                 R"("ipc:///run/newswatch/alerts.sock"))"},
+      {"127.0.0.1:5556", R"("127.0.0.1:5556" is not a ZeroMQ endpoint (like )"
+                         R"("tcp://127.0.0.1:5556" or "ipc:///run/newswatch/alerts.sock"))"},
+  };
+  for (const Case& c : cases) {
+    TempConfig t("[publish]\nendpoint = \"" + std::string(c.endpoint) + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_FALSE(cfg.has_value()) << c.endpoint;
+    EXPECT_EQ(cfg.error().message,
+              t.file().string() + ":2:12: 'endpoint' in [publish]: " + std::string(c.message));
+  }
+  TempConfig t("[publish]\nendpoint = \"ipc:///" + long_path + "\"\n");
+  auto cfg = load_config(t.file());
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_NE(cfg.error().message.find("a Unix socket path has at most 107"), std::string::npos)
+      << cfg.error().message;
+}
+
+// A number where a duration is expected is refused with the string to write.
+TEST(LoadConfig, NumbersAreNotDurations) {
+  TempConfig t(R"([http]
+connect_timeout = 10
+[[source]]
+id = "a"
+url = "https://a.example/rss"
+interval = 5
+max_interval = "30"
+)");
+  auto cfg = load_config(t.file());
+  ASSERT_FALSE(cfg.has_value());
+  const std::string f = t.file().string();
+  EXPECT_EQ(lines_of(cfg.error().message),
+            (std::vector<std::string>{
+                f + ":2:19: 'connect_timeout' in [http] must be a duration with a unit, not the "
+                    "number 10 (write connect_timeout = \"10s\" for 10 seconds, or use m, h or d)",
+                f + ":6:12: 'interval' in [[source]] must be a duration with a unit, not the "
+                    "number 5 (write interval = \"5s\" for 5 seconds, or use m, h or d)",
+                f + ":7:16: 'max_interval' in [[source]]: bad duration \"30\": no unit (write "
+                    "\"30s\" for seconds, or use m, h or d)"}));
+}
+
+TEST(LoadConfig, KeyLocationOfDefaults) {
+  TempConfig t("[daemon]\nstate_dir = \"/var/lib/newswatch\"\n");
+  auto cfg = load_config(t.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(key_location(*cfg, "daemon", "state_dir"),
+            t.file().string() + ":2:13: 'state_dir' in [daemon]");
+  EXPECT_EQ(key_location(*cfg, "publish", "endpoint"),
+            t.file().string() + ": 'endpoint' in [publish] (not set: the default)");
 }
 
 TEST(LoadConfig, UnknownSourcesAreNotReportedWhenSourcesThemselvesAreBroken) {
@@ -660,9 +745,8 @@ TEST(LoadConfig, DeliveryKeyProblems) {
   };
   const Case cases[] = {
       {"[publish]\nreplay_endpoint = \"127.0.0.1:5557\"\n",
-       "2:19: 'replay_endpoint' in [publish] must be a ZeroMQ endpoint like "
-       "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch.sock\" (or \"\" for none), not "
-       "\"127.0.0.1:5557\""},
+       "2:19: 'replay_endpoint' in [publish]: \"127.0.0.1:5557\" is not a ZeroMQ endpoint (like "
+       "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch/alerts.sock\") (or \"\" for none)"},
       {"[publish]\nheartbeat = \"0s\"\n", "2:13: 'heartbeat' in [publish] must be at least 1s, not 0s"},
       {"[daemon]\nkeep_alerts = \"0s\"\n", "2:15: 'keep_alerts' in [daemon] must be at least 1s, not 0s"},
       {"[publish]\ncurve_secret_key_file = \"k\"\n",

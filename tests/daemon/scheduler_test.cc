@@ -102,14 +102,17 @@ TEST(Scheduler, TenThousandSourcesComeDueInOrder) {
   EXPECT_EQ(s.until_next(), std::chrono::milliseconds(0));  // the clock is at 60s: s9901 is late
 }
 
-TEST(IntervalBounds, DefaultsAreAQuarterAndFourTimesTheInterval) {
+// `interval` means what the user wrote: the adaptive range is opt-in.
+TEST(IntervalBounds, DefaultToTheIntervalItself) {
   struct Case {
     std::chrono::seconds interval;
     std::optional<std::chrono::seconds> lo, hi;
     std::chrono::seconds want_lo, want_hi;
   };
-  for (const Case& c : {Case{300s, {}, {}, 75s, 1200s}, Case{2s, {}, {}, 1s, 8s},
-                        Case{300s, 60s, 3600s, 60s, 3600s}, Case{300s, 600s, 100s, 300s, 300s}}) {
+  for (const Case& c :
+       {Case{300s, {}, {}, 300s, 300s}, Case{10s, {}, {}, 10s, 10s}, Case{300s, 60s, {}, 60s, 300s},
+        Case{300s, {}, 3600s, 300s, 3600s}, Case{300s, 60s, 3600s, 60s, 3600s},
+        Case{300s, 600s, 100s, 300s, 300s}, Case{300s, 0s, {}, 1s, 300s}}) {
     const IntervalBounds b = interval_bounds(c.interval, c.lo, c.hi);
     EXPECT_EQ(b.min, c.want_lo) << c.interval.count();
     EXPECT_EQ(b.base, c.interval);
@@ -117,9 +120,18 @@ TEST(IntervalBounds, DefaultsAreAQuarterAndFourTimesTheInterval) {
   }
 }
 
+TEST(AdaptInterval, StaysAtTheIntervalWithoutBounds) {
+  const auto now = std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::year{2020} / 6 / 3}};
+  const IntervalBounds b = interval_bounds(10s, {}, {});
+  for (const PollSample& s : {PollSample{.modified = false}, PollSample{.new_items = 50},
+                              PollSample{.modified = false, .hint = 3600s}}) {
+    EXPECT_EQ(adapt_interval(10s, b, s, now).interval, 10s);
+  }
+}
+
 TEST(AdaptInterval, FollowsThePublishingRateWithinBounds) {
   const auto now = std::chrono::sys_seconds{std::chrono::sys_days{std::chrono::year{2020} / 6 / 3}};
-  const IntervalBounds b = interval_bounds(300s, {}, {});  // 75s .. 1200s
+  const IntervalBounds b = interval_bounds(300s, 75s, 1200s);
   auto dates = [&](int n, std::chrono::seconds gap) {
     std::vector<std::chrono::sys_seconds> d;
     for (int i = 0; i < n; ++i) d.push_back(now - gap * i - 30s);
@@ -130,28 +142,70 @@ TEST(AdaptInterval, FollowsThePublishingRateWithinBounds) {
     std::chrono::seconds current;
     PollSample sample;
     std::chrono::seconds lo, hi;
+    std::string_view reason;  // what the log says
   };
   const Case cases[] = {
       // One new item per poll: stays.
-      {"steady", 300s, {.new_items = 1, .since_last = 300s}, 300s, 300s},
+      {"steady",
+       300s,
+       {.new_items = 1, .since_last = 300s},
+       300s,
+       300s,
+       "about one new item every 5m"},
       // Four per poll: halfway (log scale) to 75s per item.
-      {"busy", 300s, {.new_items = 4, .since_last = 300s}, 150s, 150s},
-      {"busy at min", 80s, {.new_items = 50, .since_last = 80s}, 75s, 75s},
+      {"busy",
+       300s,
+       {.new_items = 4, .since_last = 300s},
+       150s,
+       150s,
+       "about one new item every 75s"},
+      {"busy at min",
+       80s,
+       {.new_items = 50, .since_last = 80s},
+       75s,
+       75s,
+       "about one new item every 2s (held at min_interval)"},
       // Nothing new, no dates: grows by sqrt(2).
-      {"not modified", 300s, {.modified = false}, 424s, 425s},
-      {"quiet at max", 1200s, {.modified = false}, 1200s, 1200s},
+      {"not modified", 300s, {.modified = false}, 424s, 425s, "nothing new"},
+      {"quiet at max",
+       1200s,
+       {.modified = false},
+       1200s,
+       1200s,
+       "nothing new (held at max_interval)"},
       // Dated items: 10 in the last 50 min, one per ~5 min.
-      {"dates", 1200s, {.item_dates = dates(10, 300s)}, 565s, 580s},  // sqrt(1200 * 273)
+      {"dates",
+       1200s,
+       {.item_dates = dates(10, 300s)},
+       565s,
+       580s,
+       "about one new item every 4m"},  // sqrt(1200 * 273)
       // Dates far in the future say nothing.
-      {"future dates", 300s, {.new_items = 0, .item_dates = {now + 24h, now + 48h}}, 424s, 425s},
+      {"future dates",
+       300s,
+       {.new_items = 0, .item_dates = {now + 24h, now + 48h}},
+       424s,
+       425s,
+       "nothing new"},
       // A hint (ttl 15 min) is a floor, but the max still wins.
-      {"hint", 300s, {.new_items = 4, .since_last = 300s, .hint = 900s}, 900s, 900s},
-      {"hint above max", 300s, {.modified = false, .hint = 7200s}, 1200s, 1200s},
+      {"hint",
+       300s,
+       {.new_items = 4, .since_last = 300s, .hint = 900s},
+       900s,
+       900s,
+       "the source asks not to be polled more often than every 15m"},
+      {"hint above max",
+       300s,
+       {.modified = false, .hint = 7200s},
+       1200s,
+       1200s,
+       "the source asks not to be polled more often than every 2h (held at max_interval)"},
   };
   for (const Case& c : cases) {
     const auto next = adapt_interval(c.current, b, c.sample, now);
-    EXPECT_GE(next, c.lo) << c.name;
-    EXPECT_LE(next, c.hi) << c.name;
+    EXPECT_GE(next.interval, c.lo) << c.name;
+    EXPECT_LE(next.interval, c.hi) << c.name;
+    EXPECT_EQ(next.reason, c.reason) << c.name;
   }
 }
 
@@ -165,7 +219,7 @@ TEST(AdaptInterval, ConvergesOnTheRateOfABusyFeed) {
     const std::int64_t next_t = t + cur.count();
     const int items = static_cast<int>(next_t / 60 - t / 60);
     t = next_t;
-    cur = adapt_interval(cur, b, {.new_items = items, .since_last = cur}, now);
+    cur = adapt_interval(cur, b, {.new_items = items, .since_last = cur}, now).interval;
   }
   EXPECT_GE(cur, 40s);
   EXPECT_LE(cur, 90s);

@@ -12,6 +12,7 @@
 #include "feeds/feed_parser.h"
 #include "tests/support/fakes.h"
 #include "tests/support/http_server.h"
+#include "tests/support/log_capture.h"
 
 namespace nw {
 namespace {
@@ -254,6 +255,38 @@ TEST_F(WatcherTest, FailingSourceBacksOffAndRecovers) {
   EXPECT_TRUE(state->last_error.empty());
 }
 
+// The operator's log: one info line per poll that changed something (new
+// items, a recovery), a warning per failure, nothing at info for a 304 or a
+// document with nothing new.
+TEST_F(WatcherTest, OneInfoLinePerPollThatChangesSomething) {
+  test::LogCapture log;
+  fetcher_.answer(kFeed, FetchResponse{.status = 200,
+                                       .url = kFeed,
+                                       .etag = "\"v1\"",
+                                       .body = rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"},
+                                                    {"b", "أخبار الطقس", "http://news.test/b"}})});
+  sources();
+  run_for(180s, 5s);  // 200, then 304s
+  EXPECT_GE(fetcher_.count(kFeed), 4);
+  fetcher_.answer(kFeed, fail(Errc::kNetwork, "GET http://news.test/feed.xml: Connection refused"));
+  run_for(60s, 5s);  // one failure at 240 s; the next try is 48..72 s later
+  fetcher_.answer_page(kFeed, rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"},
+                                   {"b", "أخبار الطقس", "http://news.test/b"},
+                                   {"c", "أخبار الطقس", "http://news.test/c"}}));
+  fetcher_.answer_page("http://news.test/c", page("أخبار الطقس", "طقس حار."));
+  run_for(200s, 5s);  // recovery, then 200s with nothing new
+  EXPECT_EQ(log.lines("info", "source feed"),
+            (std::vector<std::string>{"source feed: 2 new of 2 items",
+                                      "source feed: recovered after 1 failure; 1 new of 3 items"}))
+      << log.all();
+  const auto warnings = log.lines("warning", "source feed");
+  ASSERT_EQ(warnings.size(), 1u) << log.all();
+  EXPECT_NE(warnings[0].find("Connection refused (failure 1, next poll in "), std::string::npos)
+      << warnings[0];
+  EXPECT_GE(log.lines("debug", "source feed: not modified").size(), 2u);
+  EXPECT_GE(log.lines("debug", "source feed: nothing new in 3 items").size(), 1u);
+}
+
 TEST_F(WatcherTest, HonoursRetryAfter) {
   fetcher_.answer(kFeed, FetchResponse{.status = 429, .url = kFeed, .retry_after = 600s});
   sources();
@@ -477,13 +510,20 @@ std::string busy_feed(TimePoint now, std::chrono::seconds every) {
 }
 
 TEST_F(WatcherTest, IntervalShrinksForABusyFeedAndGrowsForAQuietOne) {
-  watcher_->set_sources(
-      {SourceConfig{.id = "feed", .url = kFeed, .interval = 60s}});  // 15s .. 240s
+  const SourceConfig adaptive{
+      .id = "feed", .url = kFeed, .interval = 60s, .min_interval = 15s, .max_interval = 240s};
+  test::LogCapture log;
+  watcher_->set_sources({adaptive});
   for (auto t = 0s; t < 600s; t += 5s) {
     fetcher_.answer_page(kFeed, busy_feed(clock_.now(), 10s));
     run_for(5s, 5s);
   }
   EXPECT_EQ(state().poll_interval, std::optional(15s));
+  // Each change is logged at debug level with its reason.
+  const auto faster = log.lines("debug", ": about one new item every 10s");
+  ASSERT_FALSE(faster.empty()) << log.all();
+  EXPECT_TRUE(faster.back().starts_with("source feed: polling every 15s instead of"))
+      << faster.back();
   const int busy_polls = fetcher_.count(kFeed);
   EXPECT_GE(busy_polls, 25);
 
@@ -496,13 +536,32 @@ TEST_F(WatcherTest, IntervalShrinksForABusyFeedAndGrowsForAQuietOne) {
   EXPECT_EQ(state().poll_interval, std::optional(240s));
   EXPECT_LE(fetcher_.count(kFeed) - busy_polls, 25);  // a fixed 60s would be 60
   EXPECT_GE(fetcher_.count(kFeed) - busy_polls, 14);
+  const auto slower = log.lines("debug", "source feed: polling every 4m instead of");
+  ASSERT_FALSE(slower.empty());
+  EXPECT_TRUE(slower.back().ends_with(": nothing new (held at max_interval)")) << slower.back();
 
   // The interval survives a restart.
   open();
-  watcher_->set_sources({SourceConfig{.id = "feed", .url = kFeed, .interval = 60s}});
+  watcher_->set_sources({adaptive});
   const int before = fetcher_.count(kFeed);
   run_for(600s, 5s);
   EXPECT_LE(fetcher_.count(kFeed) - before, 4);
+}
+
+// Without min_interval or max_interval a source is polled every `interval`,
+// busy or quiet: "10s" means 10 s, not up to 40 s.
+TEST_F(WatcherTest, IntervalMeansWhatTheUserWrote) {
+  test::LogCapture log;
+  fetcher_.answer(
+      kFeed,
+      FetchResponse{
+          .status = 200, .url = kFeed, .etag = "\"q\"", .body = busy_feed(clock_.now(), 10s)});
+  watcher_->set_sources({SourceConfig{.id = "feed", .url = kFeed, .interval = 10s}});
+  run_for(600s, 1s);
+  EXPECT_GE(fetcher_.count(kFeed), 59);
+  EXPECT_LE(fetcher_.count(kFeed), 62);
+  EXPECT_EQ(state().poll_interval, std::optional(10s));
+  EXPECT_TRUE(log.lines("debug", "polling every").empty()) << log.all();
 }
 
 TEST_F(WatcherTest, PublisherHintsAreAFloorWithinTheBounds) {

@@ -139,5 +139,15 @@ TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
   EXPECT_NE(bad.err.find("junk.xml"), std::string::npos) << bad.err;
 }
 
+TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
+  const CliRun r = run("check-config config/newswatch.toml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(r.err,
+            "newswatch: unknown command 'check-config'; commands: extract, match, parse-feed, "
+            "check-rules, subscribe, keygen, alerts, sources\n");
+  EXPECT_EQ(run("sources --help").status, 0);
+}
+
 }  // namespace
 }  // namespace nw

@@ -253,9 +253,14 @@ TEST_F(DaemonE2E, SighupReloadsWatchlistsAndKeepsThemWhenInvalid) {
   std::this_thread::sleep_for(1500ms);
   EXPECT_TRUE(daemon->running());
   EXPECT_EQ(daemon->stop(), 0);
+  // One record: the reason is on the same line, with its position.
   const std::string log = read_file(dir_ / "daemon.log");
-  EXPECT_NE(log.find("reload failed, keeping the running config"), std::string::npos) << log;
-  EXPECT_NE(log.find("libya.toml:"), std::string::npos);
+  const std::size_t at = log.find("[error] reload failed, keeping the running config: ");
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string line = log.substr(at, log.find('\n', at) - at);
+  EXPECT_NE(line.find((dir_ / "watchlists" / "libya.toml").string() + ":"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("is missing required key 'query'"), std::string::npos) << line;
 }
 
 TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {
@@ -272,6 +277,56 @@ TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {
   Daemon refused({"--config", (dir_ / "newswatch.toml").string()}, dir_ / "refused.log");
   EXPECT_NE(refused.wait(20s), 0);
   EXPECT_NE(read_file(dir_ / "refused.log").find("bad.toml:4:"), std::string::npos);
+}
+
+// --check says OK only when the daemon will start: it tries the state
+// directory and the endpoint too, and the daemon's own start-up failures point
+// at the key that caused them.
+TEST_F(DaemonE2E, CheckFailsWhereTheDaemonWouldNotStart) {
+  const std::string config = (dir_ / "newswatch.toml").string();
+  const std::string port = endpoint_.substr(endpoint_.rfind(':') + 1);
+  auto check = [&](const std::string& log) {
+    Daemon d({"--check", "--config", config}, dir_ / log);
+    EXPECT_EQ(d.wait(20s), 1) << read_file(dir_ / log);
+    return read_file(dir_ / log);
+  };
+  auto daemon = start();
+  ASSERT_EQ(receive(1, 40s, 0s).size(), 1u) << "the first daemon did not start";
+  std::string log = check("busy.log");
+  EXPECT_NE(log.find(config + ":6:12: 'endpoint' in [publish]: cannot bind 127.0.0.1:" + port +
+                     ": the port is in use"),
+            std::string::npos)
+      << log;
+  Daemon second({"--config", config}, dir_ / "second.log");
+  EXPECT_EQ(second.wait(20s), 1);
+  log = read_file(dir_ / "second.log");
+  EXPECT_NE(
+      log.find(config + ":6:12: 'endpoint' in [publish]: cannot bind ZeroMQ endpoint " + endpoint_),
+      std::string::npos)
+      << log;
+  EXPECT_EQ(daemon->stop(), 0);
+
+  std::ofstream(dir_ / "plain") << "a file, not a folder";
+  std::string text = read_file(config);
+  text.replace(text.find("state_dir = \"state\""), 19, "state_dir = \"plain/state\"");
+  std::ofstream(config) << text;
+  log = check("state.log");
+  EXPECT_NE(log.find(config + ":3:13: 'state_dir' in [daemon]: cannot create " +
+                     (dir_ / "plain/state").string() + ": " + (dir_ / "plain").string() +
+                     " is not a directory"),
+            std::string::npos)
+      << log;
+  Daemon refused({"--config", config}, dir_ / "refused.log");
+  EXPECT_EQ(refused.wait(20s), 1);
+  log = read_file(dir_ / "refused.log");
+  EXPECT_NE(log.find(config + ":3:13: 'state_dir' in [daemon]: "), std::string::npos) << log;
+
+  text.replace(text.find(endpoint_), endpoint_.size(), "tcp://127.0.0.1:notaport");
+  std::ofstream(config) << text;
+  log = check("syntax.log");
+  EXPECT_NE(log.find(config + ":6:12: 'endpoint' in [publish]: port \"notaport\""),
+            std::string::npos)
+      << log;
 }
 
 TEST_F(DaemonE2E, UnreachableSourcesAreLoggedAndBackedOff) {
