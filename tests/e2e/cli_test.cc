@@ -86,7 +86,7 @@ TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
   std::ofstream(tmp_ / "story.txt")
       << "وصول حفتر\nوصل المشير خليفة حفتر مساء أمس إلى القاهرة للقاء المسؤولين.\n";
   test::HttpServer server;
-  server.set("/news/a2", {.body = read_file(data("e2e/a2.html"))});
+  server.set("/news/a2", {.body = test::read_fixture_file(data("e2e/a2.html"))});
   const CliRun r =
       run("match --json --watchlist " + data("e2e/libya.toml") + " " + data("e2e/a1.html") + " " +
           (tmp_ / "story.txt").string() + " " + server.url("/news/a2"));

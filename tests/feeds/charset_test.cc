@@ -16,7 +16,7 @@ std::string data(const std::string& name) {
   return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name);
 }
 std::string sample(const std::string& name) {
-  return test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name);
+  return test::read_fixture_file(test::fixture_path("samples/arabic-news") / name);
 }
 
 // UTF-16/32 bytes from string literals, so the tests do not lean on ICU to
@@ -44,7 +44,7 @@ constexpr std::string_view kArabic = "حفتر في القاهرة";
 
 struct SampleCase {
   const char* legacy_file;  // tests/data/feeds/, made with glibc iconv
-  const char* utf8_file;    // the original in shared/samples/arabic-news/
+  const char* utf8_file;    // the original in tests/data/samples/arabic-news/
   const char* content_type;
   DocType type;
   const char* want_encoding;

@@ -13,15 +13,14 @@
 #include <thread>
 
 #include "filters/normalize.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
 
+// A real article from tests/data/samples/arabic-news/ (a missing one fails the test).
 std::string read_sample(const std::string& name) {
-  std::ifstream in(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return test::read_fixture_file(test::fixture_path("samples/arabic-news") / name);
 }
 
 Rule rule(std::string id, std::string query) {
