@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/error.h"
+#include "base/error.h"
 #include "feeds/fetcher.h"
 #include "filters/watchlist.h"
 

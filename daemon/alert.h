@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/error.h"
+#include "base/error.h"
 
 namespace nw {
 

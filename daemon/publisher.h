@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "base/error.h"
 #include "daemon/alert.h"
-#include "daemon/error.h"
 
 namespace nw {
 

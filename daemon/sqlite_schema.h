@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "daemon/error.h"
+#include "base/error.h"
 
 namespace nw::sqlite {
 

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/error.h"
 #include "daemon/alert.h"
-#include "daemon/error.h"
 
 namespace nw {
 

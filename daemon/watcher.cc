@@ -9,9 +9,9 @@
 
 #include "feeds/charset.h"
 #include "feeds/feed_parser.h"
-#include "feeds/listing.h"
 #include "feeds/url.h"
 #include "filters/extract.h"
+#include "filters/listing.h"
 
 namespace nw {
 namespace {

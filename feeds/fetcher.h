@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/error.h"
+#include "base/error.h"
 
 namespace nw {
 

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "daemon/error.h"
+#include "base/error.h"
 #include "feeds/feed.h"
 
 namespace nw {

@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "feeds/listing.h"
 #include "filters/extract.h"
+#include "filters/listing.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using nw::fuzz::check;
