@@ -17,6 +17,7 @@
 #include <system_error>
 #include <utility>
 
+#include "base/text.h"
 #include "config/glob.h"
 #include "config/toml_checker.h"
 #include "feeds/url.h"
@@ -29,7 +30,6 @@ namespace fs = std::filesystem;
 constexpr std::chrono::seconds kMaxDuration{365LL * 24 * 3600};
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // "10MB", "512 KB", "1GiB", "2048": K, M and G are powers of 1024.
@@ -42,8 +42,7 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   }
   if (i == 0) return std::nullopt;
   while (i < text.size() && text[i] == ' ') ++i;
-  std::string unit(text.substr(i));
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string unit = lower_ascii(text.substr(i));
   struct Unit {
     std::string_view name;
     int shift;

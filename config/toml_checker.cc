@@ -4,14 +4,13 @@
 #include <cstdint>
 #include <tuple>
 
+#include "base/text.h"
 #include "config/config.h"
 
 namespace nw {
 namespace {
 
 using Keys = TomlChecker::Keys;
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // "a", "a or b", "a, b or c", each quoted.
 std::string alternatives(Keys options) {

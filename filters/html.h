@@ -202,7 +202,4 @@ struct ParseOptions {
 // and (Errc::kInternal) if the parser cannot be set up.
 [[nodiscard]] Result<Document> parse(std::string_view utf8, const ParseOptions& options = {});
 
-// Collapses runs of HTML whitespace (and NBSP) to one space and trims the ends.
-std::string collapse_whitespace(std::string_view text);
-
 }  // namespace nw::html

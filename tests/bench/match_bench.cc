@@ -87,7 +87,7 @@ std::string english_article(const Vocabulary& v, std::mt19937& rng) {
 Corpus make_corpus(const Vocabulary& english) {
   Corpus c;
   for (const char* name : kSamples) {
-    std::string text = test::read_fixture_file(test::fixture_path("samples/arabic-news") / name);
+    std::string text = test::read_arabic_sample(name);
     const std::size_t nl = text.find('\n');
     c.titles.push_back(text.substr(0, nl));
     c.bodies.push_back(nl == std::string::npos ? "" : text.substr(nl + 1));

@@ -74,8 +74,7 @@ TEST_F(BundledConfigTest, LibyaWatchlistOnRealArticles) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.file);
-    const std::string text =
-        test::read_fixture_file(test::fixture_path("samples/arabic-news") / std::string(c.file));
+    const std::string text = test::read_arabic_sample(c.file);
     ASSERT_FALSE(text.empty());
     const std::set<std::string> hits = rules_hit(*matcher_, "", text, "bbc-arabic");
     for (const std::string& r : c.must_hit) EXPECT_TRUE(hits.contains(r)) << r;

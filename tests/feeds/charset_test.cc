@@ -15,9 +15,7 @@ namespace {
 std::string data(const std::string& name) {
   return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name);
 }
-std::string sample(const std::string& name) {
-  return test::read_fixture_file(test::fixture_path("samples/arabic-news") / name);
-}
+std::string sample(const std::string& name) { return test::read_arabic_sample(name); }
 
 // UTF-16/32 bytes from string literals, so the tests do not lean on ICU to
 // produce what ICU then decodes.

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "base/text.h"
 #include "filters/html.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -40,6 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)node.text_content();
   }
   check(visited == n);
-  (void)nw::html::collapse_whitespace(bytes);
+  (void)nw::collapse_whitespace(bytes);
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace nw::test {
 
@@ -35,6 +36,12 @@ inline std::string read_fixture_file(const std::filesystem::path& path) {
   s << in.rdbuf();
   if (in.bad()) throw std::runtime_error("cannot read test fixture " + path.string());
   return s.str();
+}
+
+// One of the real Arabic articles of tests/data/samples/arabic-news/ (see the
+// README there): the first line is the headline, the rest the body.
+inline std::string read_arabic_sample(std::string_view name) {
+  return read_fixture_file(fixture_path("samples/arabic-news") / name);
 }
 
 }  // namespace nw::test
