@@ -209,7 +209,15 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
   const SourceConfig* source = find_source(source_id);
   if (source == nullptr) return;  // removed by a reload meanwhile
   auto loaded = store_.source(source_id);
-  SourceState state = loaded ? *loaded : SourceState{};
+  if (!loaded) {
+    // As in poll(): without the stored state, saving one would overwrite its
+    // validators and its identity (which only ever degrades) with defaults.
+    // The answer is dropped; the next poll asks again.
+    spdlog::error("source {}: {}", source_id, loaded.error().message);
+    scheduler_.finish(source_id, false, 1);
+    return;
+  }
+  SourceState state = std::move(*loaded);
   if (state.config_url != source->url) {
     // New source, or its configured URL changed: forget redirects and validators.
     state.config_url = state.url = source->url;

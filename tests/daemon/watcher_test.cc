@@ -558,6 +558,57 @@ TEST_F(WatcherTest, HealthIsWrittenOnEveryOutcome) {
   }
 }
 
+// A store that cannot read a source's state once (a broken or locked database).
+class SourceReadFailsOnce : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<SourceState> source(std::string_view id) override {
+    if (!fail_next) return StoreWrapper::source(id);
+    fail_next = false;
+    return fail(Errc::kIo, "SQLite database state.db: cannot read source: database is locked");
+  }
+  bool fail_next = false;
+};
+
+TEST_F(WatcherTest, AStoreReadErrorWhenAPollAnswersKeepsTheSourcesState) {
+  SourceReadFailsOnce store(*store_);
+  watcher_ = std::make_unique<Watcher>(fetcher_, store, publisher_, clock_, WatcherOptions{});
+  watcher_->set_matcher(matcher_);
+  // An item without an id: the source is told apart by links. The feed sends an ETag.
+  fetcher_.answer(kFeed, FetchResponse{.status = 200,
+                                       .url = kFeed,
+                                       .content_type = "application/rss+xml",
+                                       .etag = "\"v1\"",
+                                       .body = rss({{"", "حفتر يصل القاهرة", "http://news.test/a"},
+                                                    {"b", "أخبار الطقس", "http://news.test/b"}})});
+  sources();
+  run_for(2s);
+  ASSERT_EQ(state().identity, ItemIdentity::kLink);
+  ASSERT_EQ(state().etag, "\"v1\"");
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+
+  // The next poll's answer comes back while the state cannot be read.
+  clock_.advance(60s);
+  watcher_->tick();
+  ASSERT_EQ(fetcher_.pending(), 1u);
+  store.fail_next = true;
+  fetcher_.run(0ms);
+  EXPECT_FALSE(store.fail_next);  // on_poll read it
+  const SourceState after = state();
+  EXPECT_EQ(after.identity, ItemIdentity::kLink);
+  EXPECT_EQ(after.etag, "\"v1\"");
+  EXPECT_EQ(after.config_url, kFeed);
+  EXPECT_TRUE(after.initialized);
+
+  // Polled again, still with its validator; nothing is fetched or alerted twice.
+  run_for(300s, 5s);
+  EXPECT_EQ(fetcher_.requests.back().etag, "\"v1\"");
+  EXPECT_EQ(state().identity, ItemIdentity::kLink);
+  EXPECT_EQ(fetcher_.count("http://news.test/a"), 1);
+  EXPECT_EQ(publisher_.sent.size(), 1u);
+  watcher_.reset();  // it holds `store`
+}
+
 TEST_F(WatcherTest, AHangingSourceDelaysNobody) {
   const std::string stuck = "http://stuck.test/feed.xml";
   fetcher_.hold(stuck);
