@@ -73,6 +73,21 @@ std::optional<seconds> longest(std::optional<seconds> a, std::optional<seconds> 
   return std::max(*a, *b);
 }
 
+// Whether an article that failed this way will fail again however often it is
+// asked for: the fetcher refused the URL (kUnsupported, kInvalid), the body is
+// over the size cap (kTooLarge), or the server says the page is not there
+// (404, 410), will not be (451), or that the request itself is wrong (400,
+// 414). Network errors and timeouts (kNetwork), other errors, 5xx, 408, 429
+// and any other status may pass.
+bool permanent_failure(const Result<FetchResponse>& r) {
+  if (!r) {
+    const Errc code = r.error().code;
+    return code == Errc::kUnsupported || code == Errc::kInvalid || code == Errc::kTooLarge;
+  }
+  const long s = r->status;
+  return s == 400 || s == 404 || s == 410 || s == 414 || s == 451;
+}
+
 // Plain text of a feed's HTML summary or content.
 std::string feed_text(const Item& item) {
   const std::string& html = item.content.empty() ? item.summary : item.content;
@@ -470,7 +485,11 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
   if (auto r = store_.record_attempt(source_id, item.key); !r) {
     spdlog::error("source {}: {}", source_id, r.error().message);
   }
-  if (item.attempts >= options_.max_article_attempts) {
+  if (permanent_failure(response)) {
+    spdlog::warn("source {}: article {}: {} (will not change; matching the feed's text instead)",
+                 source_id, item.link, error);
+    finish_item(*source, item, item.title, feed_text(item), "", item.published);
+  } else if (item.attempts >= options_.max_article_attempts) {
     spdlog::warn("source {}: article {}: {} (attempt {}; matching the feed's text instead)",
                  source_id, item.link, error, item.attempts);
     finish_item(*source, item, item.title, feed_text(item), "", item.published);

@@ -285,6 +285,57 @@ TEST_F(WatcherTest, ArticleFailuresFallBackToFeedTextAfterThreeTries) {
   EXPECT_EQ(publisher_.sent[0].rule, "haftar-cairo");
 }
 
+TEST_F(WatcherTest, ArticleFailuresThatWillNotPassFallBackToFeedTextAtOnce) {
+  struct Case {
+    const char* name;
+    Result<FetchResponse> answer;
+    bool permanent;
+  };
+  const Case cases[] = {
+      {"too large", fail(Errc::kTooLarge, "body larger than 10485760 bytes"), true},
+      {"scheme refused", fail(Errc::kUnsupported, "unsupported URL scheme \"ftp\""), true},
+      {"bad URL", fail(Errc::kInvalid, "invalid URL"), true},
+      {"404", FetchResponse{.status = 404}, true},
+      {"410", FetchResponse{.status = 410}, true},
+      {"timeout", fail(Errc::kNetwork, "Operation timed out after 30000 milliseconds"), false},
+      {"connection refused", fail(Errc::kNetwork, "Couldn't connect to server"), false},
+      {"503", FetchResponse{.status = 503}, false},
+      {"429", FetchResponse{.status = 429}, false},
+  };
+  std::vector<SourceConfig> all;
+  auto article = [](std::size_t i) { return "http://news.test/article-" + std::to_string(i); };
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const std::string feed = "http://news.test/feed-" + std::to_string(i) + ".xml";
+    fetcher_.answer_page(feed, rss({{"a", "حفتر يصل القاهرة", article(i)}}), 200,
+                         "application/rss+xml");
+    Result<FetchResponse> answer = cases[i].answer;
+    if (answer) answer->url = article(i);
+    fetcher_.answer(article(i), answer);
+    all.push_back(SourceConfig{.id = "s" + std::to_string(i),
+                               .url = feed,
+                               .interval = 60s,
+                               .min_interval = 60s,
+                               .max_interval = 60s});
+  }
+  watcher_->set_sources(all);
+  auto alerted = [this](const std::string& url) {
+    return std::ranges::count(publisher_.sent, url, &Alert::url);
+  };
+  run_for(2s);
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const Case& c = cases[i];
+    EXPECT_EQ(fetcher_.count(article(i)), 1) << c.name;
+    // On the feed's title "حفتر يصل القاهرة" alone, and only once the page is given up.
+    EXPECT_EQ(alerted(article(i)), c.permanent ? 1 : 0) << c.name;
+  }
+  run_for(300s, 5s);
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const Case& c = cases[i];
+    EXPECT_EQ(fetcher_.count(article(i)), c.permanent ? 1 : 3) << c.name;
+    EXPECT_EQ(alerted(article(i)), 1) << c.name;
+  }
+}
+
 TEST_F(WatcherTest, RestartRepeatsNothingAndFinishesPendingItems) {
   sources();
   // First poll records the items; the articles are in flight when it "crashes".
