@@ -10,8 +10,8 @@
 #include "feeds/charset.h"
 #include "feeds/feed_parser.h"
 #include "feeds/url.h"
-#include "filters/extract.h"
 #include "filters/listing.h"
+#include "filters/page_text.h"
 
 namespace nw {
 namespace {
@@ -88,12 +88,9 @@ bool permanent_failure(const Result<FetchResponse>& r) {
   return s == 400 || s == 404 || s == 410 || s == 414 || s == 451;
 }
 
-// Plain text of a feed's HTML summary or content.
-std::string feed_text(const Item& item) {
-  const std::string& html = item.content.empty() ? item.summary : item.content;
-  if (html.empty()) return {};
-  Article a = extract_article("<html><body><article>" + html + "</article></body></html>", {});
-  return a.text;
+// The item's own words in its feed, for when its page gives none.
+FeedText feed_words(const Item& item) {
+  return {.title = item.title, .html = item.content.empty() ? item.summary : item.content};
 }
 
 }  // namespace
@@ -445,7 +442,8 @@ void Watcher::start_pending(const SourceConfig& source) {
 void Watcher::start_item(const SourceConfig& source, Item item) {
   if (!in_flight_.emplace(source.id, item.key).second) return;
   if (item.link.empty()) {
-    finish_item(source, item, item.title, feed_text(item), "", item.published);
+    PageText t = feed_text(feed_words(item));
+    finish_item(source, item, std::move(t.title), std::move(t.text), "", item.published);
     return;
   }
   const std::string id = source.id;
@@ -469,30 +467,28 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
     error = "GET " + response->url + ": HTTP " + std::to_string(response->status);
   }
   if (error.empty()) {
-    const Decoded page = decode_to_utf8(response->body, response->content_type, DocType::kHtml);
-    Article a = extract_article(page.text, {.base_url = response->url});
-    std::string text = std::move(a.text);
-    if (text.empty()) {
-      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, a.reason);
-      text = feed_text(item);
+    PageText t = page_text(
+        {.bytes = response->body, .content_type = response->content_type, .url = response->url},
+        feed_words(item));
+    if (!t.reason.empty()) {
+      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, t.reason);
     }
-    std::string title = a.title.empty() ? item.title : std::move(a.title);
-    finish_item(*source, item, std::move(title), std::move(text), a.language,
-                item.published ? item.published : a.published);
+    finish_item(*source, item, std::move(t.title), std::move(t.text), std::move(t.language),
+                item.published ? item.published : t.published);
     return;
   }
   ++item.attempts;
   if (auto r = store_.record_attempt(source_id, item.key); !r) {
     spdlog::error("source {}: {}", source_id, r.error().message);
   }
-  if (permanent_failure(response)) {
-    spdlog::warn("source {}: article {}: {} (will not change; matching the feed's text instead)",
-                 source_id, item.link, error);
-    finish_item(*source, item, item.title, feed_text(item), "", item.published);
-  } else if (item.attempts >= options_.max_article_attempts) {
-    spdlog::warn("source {}: article {}: {} (attempt {}; matching the feed's text instead)",
-                 source_id, item.link, error, item.attempts);
-    finish_item(*source, item, item.title, feed_text(item), "", item.published);
+  const bool permanent = permanent_failure(response);
+  if (permanent || item.attempts >= options_.max_article_attempts) {
+    spdlog::warn(
+        "source {}: article {}: {} ({}; matching the feed's text instead)", source_id, item.link,
+        error,
+        permanent ? std::string("will not change") : fmt::format("attempt {}", item.attempts));
+    PageText t = feed_text(feed_words(item));
+    finish_item(*source, item, std::move(t.title), std::move(t.text), "", item.published);
   } else {
     spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
                  source_id, item.link, error, item.attempts, options_.max_article_attempts);
