@@ -20,6 +20,7 @@
 #include "config/endpoint.h"
 #include "config/glob.h"
 #include "config/toml_checker.h"
+#include "feeds/text.h"
 #include "feeds/url.h"
 
 namespace nw {
@@ -30,7 +31,6 @@ namespace fs = std::filesystem;
 constexpr std::chrono::seconds kMaxDuration{365LL * 24 * 3600};
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // "10MB", "512 KB", "1GiB", "2048": K, M and G are powers of 1024.
@@ -43,8 +43,7 @@ std::optional<std::size_t> parse_size(std::string_view text) {
   }
   if (i == 0) return std::nullopt;
   while (i < text.size() && text[i] == ' ') ++i;
-  std::string unit(text.substr(i));
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string unit = lower_ascii(text.substr(i));
   struct Unit {
     std::string_view name;
     int shift;
@@ -141,8 +140,7 @@ void Loader::read_publish(const toml::table& root, Config& cfg) {
       return;
     }
     if (auto e = parse_bind_endpoint(v->get()); !e) {
-      problem(v->source().begin, "'" + std::string(key) + "' in [publish]: " +
-                                     e.error().message +
+      problem(v->source().begin, "'" + std::string(key) + "' in [publish]: " + e.error().message +
                                      (may_be_empty ? " (or \"\" for none)" : ""));
     } else {
       out = v->get();

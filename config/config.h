@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 #include "feeds/fetcher.h"
 #include "filters/watchlist.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw {
 

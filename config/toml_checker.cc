@@ -5,13 +5,12 @@
 #include <tuple>
 
 #include "config/config.h"
+#include "feeds/text.h"
 
 namespace nw {
 namespace {
 
 using Keys = TomlChecker::Keys;
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // "a", "a or b", "a, b or c", each quoted.
 std::string alternatives(Keys options) {

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 #include "filters/watchlist.h"
 
 namespace nw {

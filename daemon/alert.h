@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw {
 

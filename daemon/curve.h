@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace zmq {
 class context_t;

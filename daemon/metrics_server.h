@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "daemon/error.h"
 #include "daemon/metrics.h"
+#include "feeds/error.h"
 
 namespace nw {
 

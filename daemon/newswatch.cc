@@ -32,8 +32,8 @@
 #include "feeds/charset.h"
 #include "feeds/curl_fetcher.h"
 #include "feeds/feed_parser.h"
-#include "filters/extract.h"
 #include "filters/matcher.h"
+#include "filters/page_text.h"
 
 namespace nw {
 namespace {
@@ -70,13 +70,6 @@ json time_json(const std::optional<std::chrono::sys_seconds>& t) {
   return t ? json(format_utc(*t)) : json(nullptr);
 }
 
-// A page or text input reduced to what the matcher sees.
-struct Page {
-  std::string title;
-  std::string text;
-  std::string language;
-};
-
 // An input that could not be read: a JSON line in the output stream, or a message on stderr.
 void report_failure(std::string_view command, const std::string& input, const Error& error,
                     bool as_json) {
@@ -87,26 +80,16 @@ void report_failure(std::string_view command, const std::string& input, const Er
   }
 }
 
-// An HTML input decoded from its charset and reduced to its article.
-struct Extracted {
-  std::string encoding;
-  Article article;
-};
-Extracted extract_input(const Input& in, const std::string& base_url) {
-  Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kHtml);
-  return {std::move(d.encoding),
-          extract_article(d.text, {.base_url = in.url.empty() ? base_url : in.url})};
-}
-
-Page page_from(const std::string& input, const Input& in) {
+// What the matcher sees of an input: a page goes the daemon's way
+// (filters/page_text.h); a .txt file is its first line (the title) and the rest.
+PageText text_of(const std::string& input, const Input& in) {
   if (!is_url(input) && input.ends_with(".txt")) {
     const Decoded d = decode_to_utf8(in.bytes, in.content_type, DocType::kText);
     const auto nl = d.text.find('\n');
-    if (nl == std::string::npos) return {d.text, "", ""};
-    return {d.text.substr(0, nl), d.text.substr(nl + 1), ""};
+    if (nl == std::string::npos) return {.title = d.text};
+    return {.title = d.text.substr(0, nl), .text = d.text.substr(nl + 1)};
   }
-  Article a = extract_input(in, "").article;
-  return {std::move(a.title), std::move(a.text), std::move(a.language)};
+  return page_text({.bytes = in.bytes, .content_type = in.content_type, .url = in.url});
 }
 
 int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std::string& base_url) {
@@ -119,7 +102,9 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
       report_failure("extract", input, in.error(), as_json);
       continue;
     }
-    const auto [encoding, a] = extract_input(*in, base_url);
+    const auto [a, encoding] = extract_page({.bytes = in->bytes,
+                                             .content_type = in->content_type,
+                                             .url = in->url.empty() ? base_url : in->url});
     if (as_json) {
       json j = {{"input", input},
                 {"url", a.url.empty() ? json(nullptr) : json(a.url)},
@@ -165,7 +150,7 @@ int cmd_match(const std::vector<std::string>& watchlist_files,
       report_failure("match", input, in.error(), as_json);
       continue;
     }
-    const Page page = page_from(input, *in);
+    const PageText page = text_of(input, *in);
     const Document doc{
         .title = page.title, .body = page.text, .source = "", .language = page.language};
     for (const Hit& hit : (*matcher)->match(doc)) {

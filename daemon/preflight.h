@@ -1,11 +1,11 @@
 // What `newswatchd --check` tries beyond the config's own checks, so that an
 // OK means the daemon will start: the state directory can be used (or created)
-// and the [publish] endpoints and the [metrics] endpoint can be bound. Nothing is created or left behind;
-// the endpoint's address is bound for an instant and released. Any thread.
+// and the [publish] endpoints and the [metrics] endpoint can be bound. Nothing is created or left
+// behind; the endpoint's address is bound for an instant and released. Any thread.
 #pragma once
 
 #include "config/config.h"
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "daemon/alert.h"
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace zmq {
 class context_t;

@@ -19,8 +19,8 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/error.h"
 #include "daemon/store.h"
+#include "feeds/error.h"
 
 namespace zmq {
 class context_t;

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw::sqlite {
 

@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw::sqlite {
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "daemon/alert.h"
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw {
 

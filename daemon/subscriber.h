@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "daemon/curve.h"
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw {
 

@@ -9,9 +9,9 @@
 
 #include "feeds/charset.h"
 #include "feeds/feed_parser.h"
-#include "feeds/listing.h"
 #include "feeds/url.h"
-#include "filters/extract.h"
+#include "filters/listing.h"
+#include "filters/page_text.h"
 
 namespace nw {
 namespace {
@@ -66,12 +66,24 @@ std::optional<seconds> longest(std::optional<seconds> a, std::optional<seconds> 
   return std::max(*a, *b);
 }
 
-// Plain text of a feed's HTML summary or content.
-std::string feed_text(const Item& item) {
-  const std::string& html = item.content.empty() ? item.summary : item.content;
-  if (html.empty()) return {};
-  Article a = extract_article("<html><body><article>" + html + "</article></body></html>", {});
-  return a.text;
+// Whether an article that failed this way will fail again however often it is
+// asked for: the fetcher refused the URL (kUnsupported, kInvalid), the body is
+// over the size cap (kTooLarge), or the server says the page is not there
+// (404, 410), will not be (451), or that the request itself is wrong (400,
+// 414). Network errors and timeouts (kNetwork), other errors, 5xx, 408, 429
+// and any other status may pass.
+bool permanent_failure(const Result<FetchResponse>& r) {
+  if (!r) {
+    const Errc code = r.error().code;
+    return code == Errc::kUnsupported || code == Errc::kInvalid || code == Errc::kTooLarge;
+  }
+  const long s = r->status;
+  return s == 400 || s == 404 || s == 410 || s == 414 || s == 451;
+}
+
+// The item's own words in its feed, for when its page gives none.
+FeedText feed_words(const Item& item) {
+  return {.title = item.title, .html = item.content.empty() ? item.summary : item.content};
 }
 
 }  // namespace
@@ -226,7 +238,15 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
   const SourceConfig* source = find_source(source_id);
   if (source == nullptr) return;  // removed by a reload meanwhile
   auto loaded = store_.source(source_id);
-  SourceState state = loaded ? *loaded : SourceState{};
+  if (!loaded) {
+    // As in poll(): without the stored state, saving one would overwrite its
+    // validators and its identity (which only ever degrades) with defaults.
+    // The answer is dropped; the next poll asks again.
+    spdlog::error("source {}: {}", source_id, loaded.error().message);
+    scheduler_.finish(source_id, false, 1);
+    return;
+  }
+  SourceState state = std::move(*loaded);
   if (state.config_url != source->url) {
     // New source, or its configured URL changed: forget redirects and validators.
     state.config_url = state.url = source->url;
@@ -476,7 +496,8 @@ void Watcher::start_pending(const SourceConfig& source) {
 void Watcher::start_item(const SourceConfig& source, Item item) {
   if (!in_flight_.emplace(source.id, item.key).second) return;
   if (item.link.empty()) {
-    finish_item(source, item, item.title, feed_text(item), "", item.published);
+    PageText t = feed_text(feed_words(item));
+    finish_item(source, item, std::move(t.title), std::move(t.text), "", item.published);
     return;
   }
   const std::string id = source.id;
@@ -505,20 +526,17 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
     error = "GET " + response->url + ": HTTP " + std::to_string(response->status);
   }
   if (error.empty()) {
-    const Decoded page = decode_to_utf8(response->body, response->content_type, DocType::kHtml);
-    Article a = extract_article(page.text, {.base_url = response->url});
-    std::string text = std::move(a.text);
-    measure([&](Metrics& m) {
-      m.inc(text.empty() ? "newswatch_extract_failures_total"
-                         : "newswatch_articles_extracted_total");
-    });
-    if (text.empty()) {
-      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, a.reason);
-      text = feed_text(item);
+    PageText t = page_text(
+        {.bytes = response->body, .content_type = response->content_type, .url = response->url},
+        feed_words(item));
+    if (!t.reason.empty()) {
+      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, t.reason);
+      measure([](Metrics& m) { m.inc("newswatch_extract_failures_total"); });
+    } else {
+      measure([](Metrics& m) { m.inc("newswatch_articles_extracted_total"); });
     }
-    std::string title = a.title.empty() ? item.title : std::move(a.title);
-    finish_item(*source, item, std::move(title), std::move(text), a.language,
-                item.published ? item.published : a.published);
+    finish_item(*source, item, std::move(t.title), std::move(t.text), std::move(t.language),
+                item.published ? item.published : t.published);
     return;
   }
   ++item.attempts;
@@ -526,10 +544,14 @@ void Watcher::on_article(const std::string& source_id, Item item, Result<FetchRe
   if (auto r = store_.record_attempt(source_id, item.key); !r) {
     spdlog::error("source {}: {}", source_id, r.error().message);
   }
-  if (item.attempts >= options_.max_article_attempts) {
-    spdlog::warn("source {}: article {}: {} (attempt {}; matching the feed's text instead)",
-                 source_id, item.link, error, item.attempts);
-    finish_item(*source, item, item.title, feed_text(item), "", item.published);
+  const bool permanent = permanent_failure(response);
+  if (permanent || item.attempts >= options_.max_article_attempts) {
+    spdlog::warn(
+        "source {}: article {}: {} ({}; matching the feed's text instead)", source_id, item.link,
+        error,
+        permanent ? std::string("will not change") : fmt::format("attempt {}", item.attempts));
+    PageText t = feed_text(feed_words(item));
+    finish_item(*source, item, std::move(t.title), std::move(t.text), "", item.published);
   } else {
     spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
                  source_id, item.link, error, item.attempts, options_.max_article_attempts);

@@ -32,7 +32,10 @@
 namespace nw {
 
 struct WatcherOptions {
-  // Tries to fetch an article before it is matched on its feed text alone.
+  // Tries to fetch an article before it is matched on its feed text alone,
+  // for failures that may pass (timeouts, connection errors, 5xx, 429). A
+  // failure that will not (a refused URL, a body over the size cap, 404, 410)
+  // falls back to the feed text at once.
   int max_article_attempts = 3;
   std::chrono::seconds max_backoff{3600};
   Metrics* metrics = nullptr;  // polls, fetch times, items, extraction; may be null

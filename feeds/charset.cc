@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 
+#include "feeds/text.h"
+
 namespace nw {
 namespace {
 
@@ -20,20 +22,12 @@ namespace {
 constexpr size_t kDeclarationWindow = 4096;
 constexpr size_t kDetectionWindow = 256 * 1024;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
+// A charset label without surrounding whitespace or quotes, lower-case.
 std::string lower_trimmed(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '"' || s.front() == '\'')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '"' ||
-                        s.back() == '\'' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
+  const auto unquoted = [](char c) { return !is_space(c) && c != '"' && c != '\''; };
+  while (!s.empty() && !unquoted(s.front())) s.remove_prefix(1);
+  while (!s.empty() && !unquoted(s.back())) s.remove_suffix(1);
+  return lower_ascii(s);
 }
 
 // Case-insensitive search for an ASCII `needle` (given in lower case).
@@ -41,7 +35,7 @@ size_t ifind(std::string_view hay, std::string_view needle, size_t from = 0) {
   if (needle.empty() || hay.size() < needle.size()) return std::string_view::npos;
   for (size_t i = from; i + needle.size() <= hay.size(); ++i) {
     size_t k = 0;
-    while (k < needle.size() && ascii_lower(hay[i + k]) == needle[k]) ++k;
+    while (k < needle.size() && lower_ascii(hay[i + k]) == needle[k]) ++k;
     if (k == needle.size()) return i;
   }
   return std::string_view::npos;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "feeds/date_l10n.h"
+#include "feeds/text.h"
 
 namespace nw {
 namespace {
@@ -15,16 +16,6 @@ using std::chrono::seconds;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 // The broken-down fields both grammars fill in; validated and converted once.
 struct Fields {
@@ -130,7 +121,7 @@ constexpr std::array kZones = {
 // local time, meaningless here). RFC 822 printed the signs backwards and RFC
 // 2822 gave up on them; the military definition is the one senders mean.
 std::optional<int> military_zone(char c) {
-  c = lower(c);
+  c = lower_ascii(c);
   if (c >= 'a' && c <= 'i') return (c - 'a' + 1) * 60;
   if (c >= 'k' && c <= 'm') return (c - 'k' + 10) * 60;
   if (c >= 'n' && c <= 'y') return -(c - 'n' + 1) * 60;
@@ -476,8 +467,7 @@ std::optional<std::chrono::sys_seconds> parse_english(std::string_view text) {
 }  // namespace
 
 std::optional<std::chrono::sys_seconds> parse_date(std::string_view text) {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  text = trim(text);
   if (text.empty() || text.size() > 128) return {};
   if (std::optional<std::chrono::sys_seconds> t = parse_english(text)) return t;
   // Rare: a date in another language (an Arabic month, Arabic-Indic digits).

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 #include "feeds/feed.h"
 
 namespace nw {

@@ -5,6 +5,7 @@
 
 #include "feeds/charset.h"
 #include "feeds/html_entities.h"
+#include "feeds/text.h"
 #include "feeds/url.h"
 #include "feeds/xml_scope.h"
 
@@ -13,7 +14,6 @@ namespace {
 
 constexpr int kMaxDepth = 200;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -152,8 +152,7 @@ bool has_scheme(std::string_view v) {
 std::string resolved_attribute(std::string_view raw, std::string_view base, bool srcset) {
   const std::string value = decode_html_entities(raw);
   std::string_view v = value;
-  while (!v.empty() && is_space(v.front())) v.remove_prefix(1);
-  while (!v.empty() && is_space(v.back())) v.remove_suffix(1);
+  v = trim(v);
   if (v.empty() || has_scheme(v)) return {};
   // srcset: "a.jpg 1x, b.jpg 2x" resolves only its first URL; rare enough.
   std::string_view url = v;
@@ -241,25 +240,6 @@ std::string resolve_html_urls(std::string html, std::string_view base) {
   }
   if (copied == 0) return html;
   out.append(html, copied, std::string::npos);
-  return out;
-}
-
-std::string collapse_whitespace(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool pending_space = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
-    if (is_space(c) || nbsp) {
-      pending_space = !out.empty();
-      if (nbsp) ++i;
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-  }
   return out;
 }
 
@@ -353,14 +333,6 @@ std::string element_text(pugi::xml_node node) {
   return html;
 }
 
-std::string trimmed(std::string s) {
-  const size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  s.erase(s.find_last_not_of(" \t\r\n") + 1);
-  s.erase(0, b);
-  return s;
-}
-
 std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
   std::string_view type = node.attribute("type").value();
   const std::string_view mode = node.attribute("mode").value();
@@ -376,12 +348,12 @@ std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
     });
     std::string html;
     serialize_html_children(div ? div : node, html);
-    return trimmed(std::move(html));
+    return std::string(trim(html));
   }
   std::string text = element_text(node);
   if (mode == "base64") text = decode_to_utf8(decode_base64(text), {}, DocType::kText).text;
   is_html = type == "html" || type.ends_with("/html") || mode == "escaped";
-  return trimmed(std::move(text));
+  return std::string(trim(text));
 }
 
 std::string rss_author(std::string_view raw) {

@@ -15,9 +15,6 @@ namespace nw {
 // (and NBSP) runs become one space; the result is trimmed.
 std::string plain_text(std::string_view text, bool html);
 
-// Whitespace runs to one space, trimmed.
-std::string collapse_whitespace(std::string_view text);
-
 // Appends the children of `node` as HTML: prefixes and xmlns attributes
 // dropped, text escaped, void elements without end tags. Nesting deeper than
 // a few hundred levels is flattened to its text.
@@ -41,9 +38,6 @@ struct Scope;  // feeds/xml_scope.h
 // pieces joined), or, when it holds markup that should have been escaped
 // (<description><p>..</p></description>), that markup serialized as HTML.
 std::string element_text(pugi::xml_node node);
-
-// `s` without leading and trailing spaces, tabs and line breaks.
-std::string trimmed(std::string s);
 
 // An Atom text construct (title, summary, content; Atom 0.3's MIME types and
 // modes too), trimmed; empty for out-of-line content (src=). Sets `is_html`

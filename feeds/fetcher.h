@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw {
 

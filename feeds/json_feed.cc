@@ -6,6 +6,7 @@
 
 #include "feeds/date.h"
 #include "feeds/feed_text.h"
+#include "feeds/text.h"
 #include "feeds/url.h"
 #include "feeds/xml_repair.h"
 
@@ -109,8 +110,7 @@ Result<Feed> parse_json_feed(std::string_view text, std::string_view url, Feed f
   if (auto hubs = doc.find("hubs"); hubs != doc.end() && hubs->is_array()) {
     for (const Json& h : *hubs) {
       if (!h.is_object()) continue;
-      std::string type = str(h, "type");
-      for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      const std::string type = lower_ascii(str(h, "type"));
       if (type != "websub" && type != "pubsubhubbub") continue;
       feed.hub = resolve_url(base, str(h, "url"));
       if (!feed.hub.empty()) break;

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 #include "feeds/feed.h"
 
 namespace nw {

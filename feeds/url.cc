@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "feeds/text.h"
+
 namespace nw {
 namespace {
 
@@ -25,22 +27,9 @@ std::string get_part(CURLU* u, CURLUPart part, unsigned flags = 0) {
   return s.p;
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool is_http(CURLU* u) {
-  const std::string scheme = lower(get_part(u, CURLUPART_SCHEME));
+  const std::string scheme = lower_ascii(get_part(u, CURLUPART_SCHEME));
   return (scheme == "http" || scheme == "https") && !get_part(u, CURLUPART_HOST).empty();
-}
-
-std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n\f\v");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n\f\v");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 // Parses `text` (absolute, or relative to `base` when given) into a handle that
@@ -50,10 +39,10 @@ UrlHandle parse(std::string_view base, std::string_view text) {
   if (!u) return nullptr;
   constexpr unsigned kFlags = CURLU_NON_SUPPORT_SCHEME | CURLU_URLENCODE | CURLU_ALLOW_SPACE;
   if (!base.empty()) {
-    const std::string b = trim(base);
+    const std::string b(trim(base));
     if (curl_url_set(u.get(), CURLUPART_URL, b.c_str(), kFlags) != CURLUE_OK) return nullptr;
   }
-  const std::string t = trim(text);
+  const std::string t(trim(text));
   if (t.empty() && base.empty()) return nullptr;
   if (!t.empty() && curl_url_set(u.get(), CURLUPART_URL, t.c_str(), kFlags) != CURLUE_OK) {
     return nullptr;
@@ -63,7 +52,7 @@ UrlHandle parse(std::string_view base, std::string_view text) {
 }
 
 bool tracking_param(std::string_view kv) {
-  const std::string key = lower(std::string(kv.substr(0, kv.find('='))));
+  const std::string key = lower_ascii(kv.substr(0, kv.find('=')));
   return key.starts_with("utm_") || key == "fbclid" || key == "gclid";
 }
 
@@ -78,8 +67,9 @@ std::string canonical_url(std::string_view url) {
   UrlHandle u = parse({}, url);
   if (!u) return {};
   curl_url_set(u.get(), CURLUPART_FRAGMENT, nullptr, 0);
-  curl_url_set(u.get(), CURLUPART_SCHEME, lower(get_part(u.get(), CURLUPART_SCHEME)).c_str(), 0);
-  curl_url_set(u.get(), CURLUPART_HOST, lower(get_part(u.get(), CURLUPART_HOST)).c_str(), 0);
+  curl_url_set(u.get(), CURLUPART_SCHEME, lower_ascii(get_part(u.get(), CURLUPART_SCHEME)).c_str(),
+               0);
+  curl_url_set(u.get(), CURLUPART_HOST, lower_ascii(get_part(u.get(), CURLUPART_HOST)).c_str(), 0);
   const std::string query = get_part(u.get(), CURLUPART_QUERY);
   if (!query.empty()) {
     std::string kept;
@@ -101,7 +91,7 @@ std::string canonical_url(std::string_view url) {
 
 std::string url_host(std::string_view url) {
   UrlHandle u = parse({}, url);
-  return u ? lower(get_part(u.get(), CURLUPART_HOST)) : std::string();
+  return u ? lower_ascii(get_part(u.get(), CURLUPART_HOST)) : std::string();
 }
 
 }  // namespace nw

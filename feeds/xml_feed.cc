@@ -14,6 +14,7 @@
 #include "feeds/date.h"
 #include "feeds/feed_text.h"
 #include "feeds/html_entities.h"
+#include "feeds/text.h"
 #include "feeds/url.h"
 
 namespace nw {
@@ -76,12 +77,12 @@ class Walker {
   // Feed-level elements that any format may carry: polling hints.
   bool feed_hint(pugi::xml_node node, const Name& n) {
     if (n.ns == Ns::kSy) {
-      if (n.local == "updatePeriod") sy_period_ = trimmed(element_text(node));
-      if (n.local == "updateFrequency") sy_frequency_ = trimmed(element_text(node));
+      if (n.local == "updatePeriod") sy_period_ = std::string(trim(element_text(node)));
+      if (n.local == "updateFrequency") sy_frequency_ = std::string(trim(element_text(node)));
       return true;
     }
     if (n.local == "ttl" && (n.ns == Ns::kNone || n.ns == Ns::kRss)) {
-      const std::string text = trimmed(element_text(node));
+      const std::string text = std::string(trim(element_text(node)));
       const std::optional<long> minutes = small_number(text);
       if (minutes && *minutes > 0) {
         feed_.ttl = std::chrono::minutes(*minutes);
@@ -101,7 +102,7 @@ class Walker {
   }
 
   std::optional<SysSeconds> date(pugi::xml_node node) {
-    const std::string text = trimmed(element_text(node));
+    const std::string text = std::string(trim(element_text(node)));
     if (text.empty()) return std::nullopt;
     std::optional<SysSeconds> d = parse_date(text);
     if (!d) warn("unparsable date \"" + utf8_prefix(text, 64) + "\" in <" + node.name() + ">");
@@ -111,7 +112,7 @@ class Walker {
   // An RSS HTML field (description, content:encoded): relative URLs in it
   // resolved against the element's base.
   static std::string html_text(pugi::xml_node node, const Scope& scope) {
-    return resolve_html_urls(trimmed(element_text(node)), scope.base);
+    return resolve_html_urls(std::string(trim(element_text(node))), scope.base);
   }
 
   std::string link(const Scope& scope, std::string_view raw) {
@@ -215,7 +216,8 @@ class Walker {
     int link_rank = 0;
     std::optional<SysSeconds> pub_date, dc_date, issued;
     bool have_guid = false;
-    if (pugi::xml_attribute about = item.attribute("rdf:about")) e.id = trimmed(about.value());
+    if (pugi::xml_attribute about = item.attribute("rdf:about"))
+      e.id = std::string(trim(about.value()));
     for_each_child(item, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
       if (rss_ns(n.ns)) {
         const std::string_view l = n.local;
@@ -230,7 +232,7 @@ class Walker {
         } else if (l == "guid") {
           if (!have_guid) {
             have_guid = true;
-            e.id = trimmed(element_text(c));
+            e.id = std::string(trim(element_text(c)));
             // A permalink guid is the item's URL; only absolute ones are
             // trusted ("123" is no link).
             guid_is_permalink = std::string_view(c.attribute("isPermaLink").value()) != "false" &&
@@ -257,7 +259,7 @@ class Walker {
         case Ns::kXhtml:
           if (n.local == "body" && content.empty()) {
             serialize_html_children(c, content);
-            content = resolve_html_urls(trimmed(std::move(content)), s.base);
+            content = resolve_html_urls(std::string(trim(content)), s.base);
           }
           break;
         case Ns::kDc:
@@ -288,7 +290,7 @@ class Walker {
           else if (n.local == "published" && !issued)
             issued = date(c);
           else if (n.local == "id" && !have_guid && e.id.empty())
-            e.id = trimmed(element_text(c));
+            e.id = std::string(trim(element_text(c)));
           break;
         case Ns::kMedia:
           media(c, n, s, e);
@@ -375,7 +377,7 @@ class Walker {
       const std::string_view l = n.local;
       bool html = false;
       if (l == "id") {
-        if (e.id.empty()) e.id = trimmed(element_text(c));
+        if (e.id.empty()) e.id = std::string(trim(element_text(c)));
       } else if (l == "title") {
         if (e.title.empty()) {
           const std::string t = atom_text(c, s, html);  // sets html
@@ -430,8 +432,7 @@ class Walker {
         Period{"hourly", hours(1)}, Period{"daily", hours(24)}, Period{"weekly", hours(24 * 7)},
         Period{"monthly", hours(24 * 30)}, Period{"yearly", hours(24 * 365)}};
     std::optional<std::chrono::seconds> period;
-    std::string name = sy_period_.empty() ? std::string("daily") : sy_period_;
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = lower_ascii(sy_period_.empty() ? std::string("daily") : sy_period_);
     for (const Period& p : kPeriods) {
       if (p.name == name) period = p.length;
     }

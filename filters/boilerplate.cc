@@ -9,6 +9,9 @@
 #include <span>
 #include <vector>
 
+#include "feeds/text.h"
+#include "filters/arabic.h"
+
 namespace nw::boilerplate {
 namespace {
 
@@ -517,30 +520,12 @@ std::string fold(std::string_view utf8) {
     UChar32 c;
     U8_NEXT(s, i, n, c);
     if (c < 0) c = 0xFFFD;
-    switch (c) {
-      case 0x0623:
-      case 0x0625:
-      case 0x0622:
-      case 0x0671:
-        c = 0x0627;
-        break;  // alef forms
-      case 0x0649:
-      case 0x0626:
-        c = 0x064A;
-        break;  // alef maqsura, yeh hamza → yeh
-      case 0x0629:
-        c = 0x0647;
-        break;  // teh marbuta → heh
-      case 0x0624:
-        c = 0x0648;
-        break;  // waw hamza → waw
-      default:
-        break;
-    }
-    if ((c >= 0x064B && c <= 0x065F) || c == 0x0670 || c == 0x0640 ||
-        u_charType(c) == U_NON_SPACING_MARK || u_charType(c) == U_FORMAT_CHAR) {
+    const char32_t folded = arabic::fold_letter(static_cast<char32_t>(c));
+    if (folded == arabic::kDrop || u_charType(c) == U_NON_SPACING_MARK ||
+        u_charType(c) == U_FORMAT_CHAR) {
       continue;  // diacritics, tatweel, joiners and direction marks
     }
+    c = static_cast<UChar32>(folded);
     if (!u_isalnum(c)) {
       space = !out.empty();
       continue;
@@ -633,8 +618,7 @@ Vocab classify_class(std::string_view class_attr, std::string_view id_attr) {
       }
       if (in(kWeakParts, part)) v = Vocab::kWeak;
     }
-    std::string lower(name);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string lower = lower_ascii(name);
     std::string joined;
     for (char c : lower) {
       if (c != '-' && c != '_') joined.push_back(c);

@@ -9,9 +9,10 @@
 
 namespace nw::boilerplate {
 
-// Lower-case, Arabic letter variants unified (أ إ آ → ا, ى → ي, ة → ه),
-// diacritics and tatweel dropped, anything not a letter or digit turned into a
-// single space, trimmed. Matching text, not for display.
+// Lower-case, Arabic letter variants unified as for rule matching
+// (filters/arabic.h: أ إ آ → ا, ى ئ → ي, ة → ه...), diacritics and tatweel
+// dropped, anything not a letter or digit turned into a single space, trimmed.
+// Matching text, not for display.
 std::string fold(std::string_view utf8);
 
 enum class Cue {

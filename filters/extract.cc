@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "feeds/text.h"
 #include "feeds/url.h"
 #include "filters/boilerplate.h"
 #include "filters/extract_meta.h"
@@ -121,14 +122,6 @@ bool is_furniture_tag(Tag t) {
     default:
       return false;
   }
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 // Code points that are not ASCII whitespace: the length measure for Arabic
@@ -346,7 +339,7 @@ void Extractor::segment() {
   std::uint32_t link_end = 0;
   auto flush = [&] {
     if (have_text) {
-      std::string text = html::collapse_whitespace(buf);
+      std::string text = collapse_whitespace(buf);
       if (!text.empty()) {
         cur.text = std::move(text);
         cur.owner = open.back().id;
@@ -528,7 +521,7 @@ std::string Extractor::choose_title(const std::vector<Node>& roots) const {
       bp::fold(extract_detail::strip_site_name(meta_.html_title, meta_.site_name, host_));
   std::string root_h1, any_h1;
   for (const Node& h : doc_.all(Tag::kH1)) {
-    std::string t = html::collapse_whitespace(h.text_content());
+    std::string t = collapse_whitespace(h.text_content());
     const std::string f = bp::fold(t);
     if (f.empty() || f == site) continue;
     const bool words2 = f.find(' ') != std::string::npos;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "feeds/date.h"
+#include "feeds/text.h"
 #include "feeds/url.h"
 #include "filters/boilerplate.h"
 
@@ -15,14 +16,6 @@ namespace {
 using html::Node;
 using html::Tag;
 using nlohmann::json;
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool is_article_type(const json& type) {
   static constexpr std::string_view kTypes[] = {"newsarticle",          "article",
@@ -107,7 +100,7 @@ LdArticle read_json_ld(const html::Document& doc) {
 }
 
 std::string normalize_language(std::string_view tag) {
-  std::string t = html::collapse_whitespace(tag);
+  std::string t = collapse_whitespace(tag);
   if (const auto comma = t.find(','); comma != std::string::npos) t.resize(comma);
   std::replace(t.begin(), t.end(), '_', '-');
   while (!t.empty() && t.back() == ' ') t.pop_back();
@@ -174,7 +167,7 @@ bool names_site(std::string_view part, std::string_view site_folded, std::string
 
 std::string strip_site_name(std::string_view title_in, std::string_view site_name,
                             std::string_view host) {
-  const std::string title = html::collapse_whitespace(title_in);
+  const std::string title = collapse_whitespace(title_in);
   const std::string site = boilerplate::fold(site_name);
   const std::string label = host_label(host);
   if (!site.empty() && boilerplate::fold(title) == site) return title;
@@ -259,7 +252,7 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
     if (key.empty()) key = lower_ascii(meta.attr("name"));
     if (key.empty()) key = lower_ascii(meta.attr("itemprop"));
     const std::string equiv = lower_ascii(meta.attr("http-equiv"));
-    const std::string content = html::collapse_whitespace(meta.attr("content"));
+    const std::string content = collapse_whitespace(meta.attr("content"));
     if (content.empty()) continue;
     if (equiv == "content-language") content_language = content;
     if (key == "og:title" && m.og_title.empty()) m.og_title = content;
@@ -289,14 +282,14 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
   if (m.image.empty()) m.image = twitter_image;
 
   if (const Node title = doc.first(Tag::kTitle)) {
-    m.html_title = html::collapse_whitespace(title.text_content());
+    m.html_title = collapse_whitespace(title.text_content());
   }
 
   const LdArticle ld = read_json_ld(doc);
-  m.ld_headline = html::collapse_whitespace(ld.headline);
-  if (m.site_name.empty()) m.site_name = html::collapse_whitespace(ld.publisher);
+  m.ld_headline = collapse_whitespace(ld.headline);
+  if (m.site_name.empty()) m.site_name = collapse_whitespace(ld.publisher);
   if (!ld.image.empty()) m.image = ld.image;
-  m.author = html::collapse_whitespace(!ld.author.empty() ? ld.author : meta_author);
+  m.author = collapse_whitespace(!ld.author.empty() ? ld.author : meta_author);
   if (auto t = parse_date(ld.date)) {
     m.published = t;
   } else if (auto mt = parse_date(meta_date)) {
@@ -305,7 +298,7 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
   if (m.author.empty()) {
     for (const Node& a : doc.all(Tag::kA)) {
       if (lower_ascii(a.attr("rel")) == "author") {
-        m.author = html::collapse_whitespace(a.text_content());
+        m.author = collapse_whitespace(a.text_content());
         if (!m.author.empty()) break;
       }
     }

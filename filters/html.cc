@@ -494,36 +494,4 @@ Result<Document> parse(std::string_view utf8, const ParseOptions& options) {
   return parse_impl(utf8, options);
 }
 
-std::string collapse_whitespace(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool space = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    bool ws = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    std::size_t skip = 0;
-    if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xA0) {
-      ws = true;  // U+00A0 NO-BREAK SPACE
-      skip = 1;
-    } else if (c == 0xE2 && i + 2 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) == 0x80) {
-      const unsigned char c2 = static_cast<unsigned char>(text[i + 2]);
-      // U+2000..U+200A spaces, U+2028/2029 separators, U+202F narrow NBSP.
-      if (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF) {
-        ws = true;
-        skip = 2;
-      }
-    }
-    if (ws) {
-      space = !out.empty();
-      i += skip;
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(static_cast<char>(c));
-  }
-  return out;
-}
-
 }  // namespace nw::html

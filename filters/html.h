@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw::html {
 
@@ -201,8 +201,5 @@ struct ParseOptions {
 // deep that tree construction would take unbounded time (thousands of levels),
 // and (Errc::kInternal) if the parser cannot be set up.
 [[nodiscard]] Result<Document> parse(std::string_view utf8, const ParseOptions& options = {});
-
-// Collapses runs of HTML whitespace (and NBSP) to one space and trims the ends.
-std::string collapse_whitespace(std::string_view text);
 
 }  // namespace nw::html

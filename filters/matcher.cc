@@ -121,8 +121,6 @@ class Article {
     fired_bits_.assign(impl_.feature_count / 64 + 1, 0);
     find_bigrams(fired);
     std::ranges::sort(fired);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
-    // returns.
     fired.erase(std::unique(fired.begin(), fired.end()), fired.end());
     positions_.reserve(fired.size());
     for (const auto& [word, pos] : fired) {
@@ -150,8 +148,6 @@ class Article {
     for (const FiredWord& w : words_) wake(w.word);
     for (std::uint32_t f : bigrams_) wake(f);
     std::ranges::sort(out);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
-    // returns.
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
   }
@@ -206,8 +202,6 @@ class Article {
             .spans = {},
             .snippet = {}};
     std::ranges::sort(found);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
-    // returns.
     found.erase(std::unique(found.begin(), found.end()), found.end());
     for (const Occurrence& o : found) {
       const bool in_title = o.first < body_start_;

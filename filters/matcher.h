@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 #include "filters/watchlist.h"
 
 namespace nw {

@@ -340,8 +340,6 @@ class Compiler {
     impl_.bigrams = PairTable(pairs);
     for (auto& [f, rule] : anchors_) f = feature(f);
     std::ranges::sort(anchors_);
-    // std::unique, not std::ranges::unique: clang 14 (the fuzz build) cannot use the subrange it
-    // returns.
     anchors_.erase(std::unique(anchors_.begin(), anchors_.end()), anchors_.end());
     impl_.anchor_begin.assign(impl_.feature_count + 1, 0);
     for (const auto& [f, rule] : anchors_) ++impl_.anchor_begin[f + 1];

@@ -14,6 +14,9 @@
 #include <memory>
 #include <stdexcept>
 
+#include "feeds/text.h"
+#include "filters/arabic.h"
+
 namespace nw {
 namespace {
 
@@ -69,8 +72,8 @@ void set_text(icu::BreakIterator& bi, UText& ut, std::string_view utf8) {
 }
 
 constexpr UChar32 kDrop = -1;
-constexpr UChar32 kAlef = 0x0627, kYeh = 0x064A, kWaw = 0x0648, kHeh = 0x0647, kKaf = 0x0643,
-                  kHamza = 0x0621, kYehHamza = 0x0626, kWawHamza = 0x0624;
+constexpr UChar32 kYeh = 0x064A, kWaw = 0x0648, kHamza = 0x0621, kYehHamza = 0x0626,
+                  kWawHamza = 0x0624;
 
 bool in(UChar32 c, UChar32 lo, UChar32 hi) { return c >= lo && c <= hi; }
 
@@ -82,42 +85,11 @@ UChar32 fold(UChar32 c) {
       in(c, 0x0641, 0x0648) || c == 0x064A) {
     return c;
   }
-  switch (c) {
-    case 0x0640:  // tatweel
-    case 0x0670:  // superscript alef
-    case 0x200C:
-    case 0x200D:
-    case 0x200E:
-    case 0x200F:  // ZWNJ ZWJ LRM RLM
-      return kDrop;
-    case 0x0622:
-    case 0x0623:
-    case 0x0625:
-    case 0x0671:
-    case 0x0672:
-    case 0x0673:
-      return kAlef;
-    case 0x0649:
-    case 0x06CC:
-    case 0x06D2:
-      return kYeh;
-    case 0x0629:
-    case 0x06C0:
-    case 0x06C1:
-    case 0x06D5:
-      return kHeh;
-    case 0x06A9:
-      return kKaf;
-    case 0x0131:  // dotless ı: Turkish I/ı/İ/i all compare as i
-      return 'i';
-    default:
-      break;
-  }
-  if (in(c, 0x0610, 0x061A) || in(c, 0x064B, 0x065F) || in(c, 0x06D6, 0x06ED) ||
-      in(c, 0x202A, 0x202E) || in(c, 0x2066, 0x2069)) {
-    return kDrop;
-  }
-  if (c >= 0x80 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER) return '0' + u_charDigitValue(c);
+  if (c == 0x0131) return 'i';  // dotless ı: Turkish I/ı/İ/i all compare as i
+  const char32_t folded = arabic::fold_letter(static_cast<char32_t>(c));
+  if (folded == arabic::kDrop) return kDrop;
+  c = static_cast<UChar32>(folded);
+  if (u_charType(c) == U_DECIMAL_DIGIT_NUMBER) return '0' + u_charDigitValue(c);
   return c;
 }
 
@@ -400,9 +372,6 @@ std::vector<std::string> proclitic_variants(std::string_view key) {
 
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "feeds/charset.h"
 #include "filters/extract.h"
 #include "filters/html.h"
+#include "tests/support/files.h"
 
 namespace {
 
@@ -37,10 +38,8 @@ std::vector<std::string> load(const fs::path& dir) {
   std::ranges::sort(files);
   std::vector<std::string> pages;
   for (const fs::path& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    pages.push_back(nw::decode_to_utf8(s.str(), "", nw::DocType::kHtml).text);
+    pages.push_back(
+        nw::decode_to_utf8(nw::test::read_fixture_file(f), "", nw::DocType::kHtml).text);
   }
   return pages;
 }

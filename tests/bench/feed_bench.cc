@@ -2,7 +2,7 @@
 // 2,000-item Arabic/English feed, as RSS 2.0 in UTF-8, as RSS 2.0 in
 // windows-1256 (declared in the XML), and as Atom 1.0. Reports items/s and
 // bytes/s. The feeds are built at start-up from the Arabic samples in
-// /work/shared/samples/arabic-news and fixed English text, deterministically.
+// tests/data/samples/arabic-news and fixed English text, deterministically.
 //
 //   cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release
 //   cmake --build build-release -j2 --target feed_bench
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "feeds/feed_parser.h"
+#include "tests/support/files.h"
 
 namespace {
 
@@ -54,14 +55,12 @@ struct Lcg {
 
 std::vector<std::string> arabic_sentences() {
   std::vector<std::string> out;
-  const std::filesystem::path dir =
-      std::filesystem::path(NW_SHARED_DIR) / "samples" / "arabic-news";
+  const std::filesystem::path dir = nw::test::fixture_path("samples/arabic-news");
   std::vector<std::filesystem::path> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const std::string text = nw::test::read_fixture_file(f);
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find_first_of(".\n", start);

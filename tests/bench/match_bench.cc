@@ -27,27 +27,17 @@
 
 #include "filters/matcher.h"
 #include "filters/normalize.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "match_bench: cannot read %s\n", path.c_str());
-    std::exit(2);
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Sections [first] [last] [place] [org] [topic] of a vocabulary file.
 using Vocabulary = std::map<std::string, std::vector<std::string>>;
 
 Vocabulary read_vocabulary(const std::string& path) {
   Vocabulary v;
-  std::istringstream in(read_file(path));
+  std::istringstream in(test::read_fixture_file(path));
   std::string line, section;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -97,7 +87,7 @@ std::string english_article(const Vocabulary& v, std::mt19937& rng) {
 Corpus make_corpus(const Vocabulary& english) {
   Corpus c;
   for (const char* name : kSamples) {
-    std::string text = read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name);
+    std::string text = test::read_arabic_sample(name);
     const std::size_t nl = text.find('\n');
     c.titles.push_back(text.substr(0, nl));
     c.bodies.push_back(nl == std::string::npos ? "" : text.substr(nl + 1));

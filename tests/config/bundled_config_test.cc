@@ -1,6 +1,6 @@
 // The bundled config/newswatch.toml and its watchlists: they load, every query
 // compiles, and the Libya watchlist fires on the real Arabic articles in
-// shared/samples/arabic-news (and stays quiet where it should). Also the
+// tests/data/samples/arabic-news (and stays quiet where it should). Also the
 // positions config/ gives queries, as the query parser reports them.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "filters/matcher.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
@@ -22,13 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kBundled = fs::path(NW_SOURCE_DIR) / "config" / "newswatch.toml";
-
-std::string read(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
 
 std::set<std::string> rules_hit(const Matcher& m, std::string_view title, std::string_view body,
                                 std::string_view source) {
@@ -66,7 +60,7 @@ std::pair<int, std::string> run(const std::string& command) {
 // exists, and every flag of a `newswatchd ...` they name is one newswatchd has.
 TEST(BundledConfigComments, NameCommandsThatExist) {
   std::string comments;  // the comment lines joined, so a command may wrap
-  std::istringstream in(read(kBundled));
+  std::istringstream in(test::read_fixture_file(kBundled));
   for (std::string line; std::getline(in, line);) {
     if (const auto hash = line.find('#'); hash != std::string::npos) {
       comments += line.substr(hash + 1) + " ";
@@ -108,7 +102,7 @@ TEST_F(BundledConfigTest, EveryRuleCompiles) {
 }
 
 struct SampleCase {
-  std::string_view file;  // under shared/samples/arabic-news/
+  std::string_view file;  // under tests/data/samples/arabic-news/
   std::vector<std::string> must_hit;
   std::vector<std::string> must_not_hit;
 };
@@ -129,8 +123,7 @@ TEST_F(BundledConfigTest, LibyaWatchlistOnRealArticles) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.file);
-    const std::string text =
-        read(fs::path(NW_SHARED_DIR) / "samples" / "arabic-news" / std::string(c.file));
+    const std::string text = test::read_arabic_sample(c.file);
     ASSERT_FALSE(text.empty());
     const std::set<std::string> hits = rules_hit(*matcher_, "", text, "bbc-arabic");
     for (const std::string& r : c.must_hit) EXPECT_TRUE(hits.contains(r)) << r;

@@ -747,8 +747,10 @@ TEST(LoadConfig, DeliveryKeyProblems) {
       {"[publish]\nreplay_endpoint = \"127.0.0.1:5557\"\n",
        "2:19: 'replay_endpoint' in [publish]: \"127.0.0.1:5557\" is not a ZeroMQ endpoint (like "
        "\"tcp://127.0.0.1:5556\" or \"ipc:///run/newswatch/alerts.sock\") (or \"\" for none)"},
-      {"[publish]\nheartbeat = \"0s\"\n", "2:13: 'heartbeat' in [publish] must be at least 1s, not 0s"},
-      {"[daemon]\nkeep_alerts = \"0s\"\n", "2:15: 'keep_alerts' in [daemon] must be at least 1s, not 0s"},
+      {"[publish]\nheartbeat = \"0s\"\n",
+       "2:13: 'heartbeat' in [publish] must be at least 1s, not 0s"},
+      {"[daemon]\nkeep_alerts = \"0s\"\n",
+       "2:15: 'keep_alerts' in [daemon] must be at least 1s, not 0s"},
       {"[publish]\ncurve_secret_key_file = \"k\"\n",
        "1:1: [publish] needs both 'curve_secret_key_file' and 'curve_authorized_keys_dir' for "
        "CURVE, or neither"},

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
+
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
@@ -14,10 +14,7 @@ using std::chrono::sys_seconds;
 using namespace std::chrono_literals;
 
 std::string read_fixture(const std::string& name) {
-  std::ifstream in(std::string(NW_TEST_DATA) + "/daemon/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
+  std::string s = test::read_fixture_file(test::fixture_path("daemon") / name);
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
 }

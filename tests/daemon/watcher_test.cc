@@ -350,6 +350,57 @@ TEST_F(WatcherTest, ArticleFailuresFallBackToFeedTextAfterThreeTries) {
   EXPECT_EQ(publisher_.sent[0].rule, "haftar-cairo");
 }
 
+TEST_F(WatcherTest, ArticleFailuresThatWillNotPassFallBackToFeedTextAtOnce) {
+  struct Case {
+    const char* name;
+    Result<FetchResponse> answer;
+    bool permanent;
+  };
+  const Case cases[] = {
+      {"too large", fail(Errc::kTooLarge, "body larger than 10485760 bytes"), true},
+      {"scheme refused", fail(Errc::kUnsupported, "unsupported URL scheme \"ftp\""), true},
+      {"bad URL", fail(Errc::kInvalid, "invalid URL"), true},
+      {"404", FetchResponse{.status = 404}, true},
+      {"410", FetchResponse{.status = 410}, true},
+      {"timeout", fail(Errc::kNetwork, "Operation timed out after 30000 milliseconds"), false},
+      {"connection refused", fail(Errc::kNetwork, "Couldn't connect to server"), false},
+      {"503", FetchResponse{.status = 503}, false},
+      {"429", FetchResponse{.status = 429}, false},
+  };
+  std::vector<SourceConfig> all;
+  auto article = [](std::size_t i) { return "http://news.test/article-" + std::to_string(i); };
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const std::string feed = "http://news.test/feed-" + std::to_string(i) + ".xml";
+    fetcher_.answer_page(feed, rss({{"a", "حفتر يصل القاهرة", article(i)}}), 200,
+                         "application/rss+xml");
+    Result<FetchResponse> answer = cases[i].answer;
+    if (answer) answer->url = article(i);
+    fetcher_.answer(article(i), answer);
+    all.push_back(SourceConfig{.id = "s" + std::to_string(i),
+                               .url = feed,
+                               .interval = 60s,
+                               .min_interval = 60s,
+                               .max_interval = 60s});
+  }
+  watcher_->set_sources(all);
+  auto alerted = [this](const std::string& url) {
+    return std::ranges::count(publisher_.sent, url, &Alert::url);
+  };
+  run_for(2s);
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const Case& c = cases[i];
+    EXPECT_EQ(fetcher_.count(article(i)), 1) << c.name;
+    // On the feed's title "حفتر يصل القاهرة" alone, and only once the page is given up.
+    EXPECT_EQ(alerted(article(i)), c.permanent ? 1 : 0) << c.name;
+  }
+  run_for(300s, 5s);
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const Case& c = cases[i];
+    EXPECT_EQ(fetcher_.count(article(i)), c.permanent ? 1 : 3) << c.name;
+    EXPECT_EQ(alerted(article(i)), 1) << c.name;
+  }
+}
+
 TEST_F(WatcherTest, RestartRepeatsNothingAndFinishesPendingItems) {
   sources();
   // First poll records the items; the articles are in flight when it "crashes".
@@ -647,6 +698,57 @@ TEST_F(WatcherTest, HealthIsWrittenOnEveryOutcome) {
       EXPECT_EQ(*st.next_poll, now + 900s);
     }
   }
+}
+
+// A store that cannot read a source's state once (a broken or locked database).
+class SourceReadFailsOnce : public test::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Result<SourceState> source(std::string_view id) override {
+    if (!fail_next) return StoreWrapper::source(id);
+    fail_next = false;
+    return fail(Errc::kIo, "SQLite database state.db: cannot read source: database is locked");
+  }
+  bool fail_next = false;
+};
+
+TEST_F(WatcherTest, AStoreReadErrorWhenAPollAnswersKeepsTheSourcesState) {
+  SourceReadFailsOnce store(*store_);
+  watcher_ = std::make_unique<Watcher>(fetcher_, store, *delivery_, clock_, WatcherOptions{});
+  watcher_->set_matcher(matcher_);
+  // An item without an id: the source is told apart by links. The feed sends an ETag.
+  fetcher_.answer(kFeed, FetchResponse{.status = 200,
+                                       .url = kFeed,
+                                       .content_type = "application/rss+xml",
+                                       .etag = "\"v1\"",
+                                       .body = rss({{"", "حفتر يصل القاهرة", "http://news.test/a"},
+                                                    {"b", "أخبار الطقس", "http://news.test/b"}})});
+  sources();
+  run_for(2s);
+  ASSERT_EQ(state().identity, ItemIdentity::kLink);
+  ASSERT_EQ(state().etag, "\"v1\"");
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+
+  // The next poll's answer comes back while the state cannot be read.
+  clock_.advance(60s);
+  watcher_->tick();
+  ASSERT_EQ(fetcher_.pending(), 1u);
+  store.fail_next = true;
+  fetcher_.run(0ms);
+  EXPECT_FALSE(store.fail_next);  // on_poll read it
+  const SourceState after = state();
+  EXPECT_EQ(after.identity, ItemIdentity::kLink);
+  EXPECT_EQ(after.etag, "\"v1\"");
+  EXPECT_EQ(after.config_url, kFeed);
+  EXPECT_TRUE(after.initialized);
+
+  // Polled again, still with its validator; nothing is fetched or alerted twice.
+  run_for(300s, 5s);
+  EXPECT_EQ(fetcher_.requests.back().etag, "\"v1\"");
+  EXPECT_EQ(state().identity, ItemIdentity::kLink);
+  EXPECT_EQ(fetcher_.count("http://news.test/a"), 1);
+  EXPECT_EQ(publisher_.sent.size(), 1u);
+  watcher_.reset();  // it holds `store`
 }
 
 TEST_F(WatcherTest, AHangingSourceDelaysNobody) {

@@ -11,6 +11,10 @@
 #include <set>
 #include <sstream>
 
+#include "config/config.h"
+#include "daemon/watcher.h"
+#include "feeds/curl_fetcher.h"
+#include "tests/support/fakes.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 
@@ -86,7 +90,7 @@ TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
   std::ofstream(tmp_ / "story.txt")
       << "وصول حفتر\nوصل المشير خليفة حفتر مساء أمس إلى القاهرة للقاء المسؤولين.\n";
   test::HttpServer server;
-  server.set("/news/a2", {.body = read_file(data("e2e/a2.html"))});
+  server.set("/news/a2", {.body = test::read_fixture_file(data("e2e/a2.html"))});
   const CliRun r =
       run("match --json --watchlist " + data("e2e/libya.toml") + " " + data("e2e/a1.html") + " " +
           (tmp_ / "story.txt").string() + " " + server.url("/news/a2"));
@@ -106,6 +110,86 @@ TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
                                                                  {txt, "haftar-cairo"},
                                                                  {url, "haftar-cairo"},
                                                                  {url, "turkish-mercenaries"}}));
+}
+
+// `newswatch match` and the daemon's pipeline read a page the same way
+// (filters/page_text.h): the same pages from one server give the same hits,
+// down to the matched words and the snippets.
+TEST_F(Cli, MatchHitsWhatTheDaemonAlertsOn) {
+  struct Page {
+    const char* file;
+    const char* content_type;
+  };
+  const Page pages[] = {
+      {"e2e/a1.html", "text/html; charset=utf-8"},
+      {"e2e/a2.html", "text/html; charset=utf-8"},
+      {"e2e/a3.html", "text/html; charset=utf-8"},
+      {"e2e/a4.html", "text/html; charset=utf-8"},
+      {"e2e/b1.html", "text/html"},  // windows-1256, declared in the page only
+      {"e2e/e1.html", "text/html; charset=utf-8"},
+      {"e2e/e2.html", "text/html; charset=utf-8"},
+      {"extract/ar_tripoli_talks.html", "text/html; charset=utf-8"},
+      {"extract/portal_cp1256.html", "text/html"},
+      {"extract/en_port_strike.html", "text/html; charset=utf-8"},
+  };
+  test::HttpServer server;
+  std::string feed = R"(<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>)";
+  std::vector<std::string> urls;
+  for (const Page& p : pages) {
+    const std::string path = "/" + std::string(p.file);
+    server.set(path,
+               {.content_type = p.content_type, .body = test::read_fixture_file(data(p.file))});
+    urls.push_back(server.url(path));
+    // Feed words that match nothing: a hit can only come from the page.
+    feed +=
+        "<item><guid>" + path + "</guid><title>item</title><link>" + urls.back() + "</link></item>";
+  }
+  server.set("/feed.xml",
+             {.content_type = "application/rss+xml", .body = feed + "</channel></rss>"});
+
+  // What `newswatch match` prints.
+  using HitKey = std::tuple<std::string, std::string, std::string, std::vector<std::string>,
+                            std::string>;  // url, watchlist, rule, matched, snippet
+  std::string args = "match --json --watchlist " + data("e2e/libya.toml");
+  for (const std::string& u : urls) args += " " + u;
+  const CliRun r = run(args);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::set<HitKey> cli;
+  for (const json& line : r.lines()) {
+    cli.emplace(line["input"], line["watchlist"], line["rule"], line["matched"], line["snippet"]);
+  }
+
+  // What the daemon's pipeline alerts on: a Watcher with the real fetcher and
+  // store, over the same server, until every item is finished.
+  auto watchlist = load_watchlist(data("e2e/libya.toml"));
+  ASSERT_TRUE(watchlist) << watchlist.error().message;
+  auto matcher = Matcher::compile(std::span(&*watchlist, 1));
+  ASSERT_TRUE(matcher) << matcher.error().message;
+  auto store = open_sqlite_store(tmp_ / "state");
+  ASSERT_TRUE(store) << store.error().message;
+  auto fetcher = make_curl_fetcher({.host_spacing = std::chrono::milliseconds(10)});
+  test::FakePublisher publisher;
+  SystemClock clock;
+  Delivery delivery(**store, publisher, clock, {});
+  Watcher watcher(*fetcher, **store, delivery, clock, {});
+  watcher.set_matcher(*matcher);
+  watcher.set_sources({SourceConfig{
+      .id = "news", .url = server.url("/feed.xml"), .interval = std::chrono::hours(1)}});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  do {
+    fetcher->run(std::min(watcher.tick(), std::chrono::milliseconds(100)));
+  } while ((server.hits("/feed.xml") == 0 || fetcher->pending() > 0 ||
+            !(*store)->pending_items("news")->empty()) &&
+           std::chrono::steady_clock::now() < deadline);
+  delivery.tick();  // publishes anything left
+  ASSERT_TRUE((*store)->pending_items("news")->empty());
+  std::set<HitKey> daemon;
+  for (const Alert& a : publisher.sent) {
+    daemon.emplace(a.url, a.watchlist, a.rule, a.matched, a.snippet);
+  }
+
+  EXPECT_GE(cli.size(), 6u);  // a1, a2 (two rules), a4, b1, e1...
+  EXPECT_EQ(daemon, cli);
 }
 
 TEST_F(Cli, MatchReportsTheWatchlistErrorWithACaret) {

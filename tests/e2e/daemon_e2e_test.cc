@@ -74,11 +74,11 @@ class DaemonE2E : public testing::Test {
         {"/2020/06/03/local-club-wins-cup-final.html", "e2.html"},
         {"/libya/", "libya-listing.html"}};
     for (const auto& [path, file] : pages) {
-      server_.set(path, {.body = read_file(data_ / file)});
+      server_.set(path, {.body = test::read_fixture_file(data_ / file)});
     }
     // The old portal declares its charset only in <meta>.
     server_.set("/news.asp?id=7715",
-                {.content_type = "text/html", .body = read_file(data_ / "b1.html")});
+                {.content_type = "text/html", .body = test::read_fixture_file(data_ / "b1.html")});
 
     fs::copy_file(data_ / "libya.toml", dir_ / "watchlists" / "libya.toml");
     endpoint_ = "tcp://127.0.0.1:" + std::to_string(free_tcp_port());
@@ -119,7 +119,7 @@ class DaemonE2E : public testing::Test {
     return lines;
   }
   std::string templ(const std::string& file) {
-    return replace_all(read_file(data_ / file), "{BASE}", base_);
+    return replace_all(test::read_fixture_file(data_ / file), "{BASE}", base_);
   }
   void serve_feed(const std::string& file) {
     server_.set("/feed.xml", {.content_type = "application/rss+xml; charset=utf-8",

@@ -15,9 +15,7 @@ namespace {
 std::string data(const std::string& name) {
   return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name);
 }
-std::string sample(const std::string& name) {
-  return test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name);
-}
+std::string sample(const std::string& name) { return test::read_arabic_sample(name); }
 
 // UTF-16/32 bytes from string literals, so the tests do not lean on ICU to
 // produce what ICU then decodes.
@@ -44,7 +42,7 @@ constexpr std::string_view kArabic = "حفتر في القاهرة";
 
 struct SampleCase {
   const char* legacy_file;  // tests/data/feeds/, made with glibc iconv
-  const char* utf8_file;    // the original in shared/samples/arabic-news/
+  const char* utf8_file;    // the original in tests/data/samples/arabic-news/
   const char* content_type;
   DocType type;
   const char* want_encoding;

@@ -147,8 +147,7 @@ TEST_F(CurlFetcherTest, ValidatorWithLineBreakIsRefused) {
 // A real Arabic article, compressed by the server with whatever encoding it
 // picks from our Accept-Encoding (httplib: br or gzip), comes back byte-exact.
 TEST_F(CurlFetcherTest, UndoesContentEncoding) {
-  const std::string article =
-      read_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/000_2f2f26cc72d594b8.txt");
+  const std::string article = test::read_arabic_sample("000_2f2f26cc72d594b8.txt");
   ASSERT_GT(article.size(), 1000u);
   server_.set("/article", {.content_type = "text/html; charset=utf-8", .body = article});
   auto r = get("/article");

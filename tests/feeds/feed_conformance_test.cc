@@ -25,8 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-using test::read_file;
-
 struct Case {
   fs::path file;
   std::string category;
@@ -42,9 +40,9 @@ Case load_case(const fs::path& file) {
   Case c{.file = file, .category = file.parent_path().filename().string()};
   std::string spec;
   if (fs::path side = file.string() + ".expect"; fs::exists(side)) {
-    spec = read_file(side);
+    spec = test::read_fixture_file(side);
   } else {
-    const std::string bytes = read_file(file);
+    const std::string bytes = test::read_fixture_file(file);
     const size_t open = bytes.find("<!--");
     const size_t close = bytes.find("-->", open == std::string::npos ? 0 : open);
     if (open != std::string::npos && close != std::string::npos)
@@ -121,7 +119,7 @@ TEST(Conformance, CorpusPasses) {
     SCOPED_TRACE(file.string());
     ASSERT_FALSE(c.expects.empty()) << "case without expectations";
     const Result<Feed> feed =
-        parse_feed(read_file(file), {.url = c.url, .content_type = c.content_type});
+        parse_feed(test::read_fixture_file(file), {.url = c.url, .content_type = c.content_type});
     Json doc;
     if (feed) doc = Json::parse(feed_to_json(*feed));
     std::string failures;

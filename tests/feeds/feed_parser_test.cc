@@ -20,8 +20,7 @@ std::string data(const std::string& name) {
   return test::read_fixture_file(std::string(NW_TEST_DATA) + "/feeds/" + name);
 }
 std::string sample_line(const std::string& file, size_t n) {
-  std::istringstream in(
-      test::read_fixture_file(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + file));
+  std::istringstream in(test::read_arabic_sample(file));
   std::string line;
   for (size_t i = 0; i <= n; ++i) std::getline(in, line);
   return line;

@@ -24,8 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using test::read_file;
-
 std::vector<std::string_view> words(std::string_view text) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
@@ -163,13 +161,13 @@ std::vector<Page> run_all(const fs::path& dir) {
   std::ranges::sort(metas);
   for (const fs::path& m : metas) {
     const std::string stem = m.string().substr(0, m.string().size() - 10);
-    const nlohmann::json meta = nlohmann::json::parse(read_file(m));
+    const nlohmann::json meta = nlohmann::json::parse(test::read_fixture_file(m));
     Page p;
     p.name = fs::path(stem).filename().string();
     const std::string lang = meta.value("eval_language", meta.value("language", ""));
     p.language = lang.substr(0, lang.find('-'));
-    const std::string bytes = read_file(stem + ".html");
-    const std::string truth = read_file(stem + ".txt");
+    const std::string bytes = test::read_fixture_file(stem + ".html");
+    const std::string truth = test::read_fixture_file(stem + ".txt");
     const Article a = extract_article(decode_to_utf8(bytes, "", DocType::kHtml).text,
                                       {.base_url = meta.value("base_url", "")});
     p.text = a.text;

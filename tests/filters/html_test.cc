@@ -158,18 +158,5 @@ INSTANTIATE_TEST_SUITE_P(Patterns, TenMegabyteTest,
                                          "</div>", "&amp;", "<!--", "<b><i></b></i>",
                                          "<p><b><i><u>x</p>", "\xd8\xa7 "));
 
-struct CollapseCase {
-  const char* in;
-  const char* want;
-};
-class CollapseTest : public testing::TestWithParam<CollapseCase> {};
-TEST_P(CollapseTest, Collapses) { EXPECT_EQ(collapse_whitespace(GetParam().in), GetParam().want); }
-INSTANTIATE_TEST_SUITE_P(Cases, CollapseTest,
-                         testing::Values(CollapseCase{"  a  b\n\tc ", "a b c"},
-                                         CollapseCase{"", ""}, CollapseCase{" \n ", ""},
-                                         CollapseCase{"a\u00a0\u00a0b", "a b"},
-                                         CollapseCase{"\u062d\u202f\u0641", "\u062d \u0641"},
-                                         CollapseCase{"x\u2003y", "x y"}));
-
 }  // namespace
 }  // namespace nw::html

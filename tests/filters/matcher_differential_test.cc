@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "feeds/text.h"
 #include "filters/matcher.h"
 #include "filters/normalize.h"
 #include "filters/query.h"
@@ -46,11 +47,6 @@ bool one_edit(std::string_view x, std::string_view y) {
   if (a.size() == b.size())
     return i == a.size() || std::equal(a.begin() + i + 1, a.end(), b.begin() + i + 1);
   return std::equal(a.begin() + i, a.end(), b.begin() + i + 1);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b,
-                            [](char x, char y) { return std::tolower(x) == std::tolower(y); });
 }
 
 bool language_ok(std::string_view want, std::string_view language) {

@@ -13,16 +13,10 @@
 #include <thread>
 
 #include "filters/normalize.h"
+#include "tests/support/files.h"
 
 namespace nw {
 namespace {
-
-std::string read_sample(const std::string& name) {
-  std::ifstream in(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Rule rule(std::string id, std::string query) {
   Rule r;
@@ -347,7 +341,7 @@ TEST(Matcher, SpansPointAtTheOriginalText) {
 // The sample article: both spellings of المسؤولين, proclitics, phrase and the
 // snippet (sentence of the first match, title before body).
 TEST(Matcher, SampleArticleMatchedWordsAndSnippet) {
-  const std::string text = read_sample("003_1c09f43d1289937b.txt");
+  const std::string text = test::read_arabic_sample("003_1c09f43d1289937b.txt");
   const std::size_t nl = text.find('\n');
   const std::string title = text.substr(0, nl);
   const std::string body = text.substr(nl + 1);
@@ -457,7 +451,7 @@ TEST(Matcher, EmptyWatchlistsAndEmptyDocuments) {
 }
 
 TEST(Matcher, ConcurrentMatchingGivesTheSameHits) {
-  const std::string body = read_sample("003_1c09f43d1289937b.txt");
+  const std::string body = test::read_arabic_sample("003_1c09f43d1289937b.txt");
   auto m = compile_one(rule("r", "المسئولين OR القاهرة OR \"فايز السراج\""));
   ASSERT_TRUE(m);
   const auto want = m->match({.title = "", .body = body, .source = "", .language = ""});
@@ -523,7 +517,7 @@ TEST(Matcher, ManyRulesThroughput) {
   std::set<std::string> seen;
   for (const char* name :
        {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
-    articles.push_back(read_sample(name));
+    articles.push_back(test::read_arabic_sample(name));
     for (const auto& t : tokenize(articles.back())) {
       std::string word = articles.back().substr(t.begin, t.end - t.begin);
       if (t.key.size() > 6 && seen.insert(t.key).second) vocabulary.push_back(word);

@@ -10,15 +10,10 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/files.h"
+
 namespace nw {
 namespace {
-
-std::string read_sample(const std::string& name) {
-  std::ifstream in(std::string(NW_SHARED_DIR) + "/samples/arabic-news/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct NormCase {
   const char* what;
@@ -195,7 +190,7 @@ TEST(Tokenize, InvalidUtf8NeverCrashesAndKeepsOffsets) {
 TEST(Tokenize, RealSamplesRoundTrip) {
   for (const char* name :
        {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
-    const std::string text = read_sample(name);
+    const std::string text = test::read_arabic_sample(name);
     ASSERT_FALSE(text.empty()) << name;
     const auto tokens = tokenize(text);
     EXPECT_GT(tokens.size(), 300u) << name;
@@ -208,7 +203,7 @@ TEST(Tokenize, RealSamplesRoundTrip) {
           << name << " @" << t.begin;
     }
   }
-  const std::string text = read_sample("003_1c09f43d1289937b.txt");
+  const std::string text = test::read_arabic_sample("003_1c09f43d1289937b.txt");
   int seat_ya = 0, seat_waw = 0;
   for (const auto& t : tokenize(text)) {
     if (t.alt_key != "المسءولين") continue;
@@ -221,7 +216,7 @@ TEST(Tokenize, RealSamplesRoundTrip) {
 }
 
 TEST(Tokenize, FiveKilobyteArticleIsFast) {
-  const std::string text = read_sample("000_2f2f26cc72d594b8.txt");
+  const std::string text = test::read_arabic_sample("000_2f2f26cc72d594b8.txt");
   constexpr int kRuns = 200;
   std::vector<Token> tokens;
   tokenize(text, tokens);  // warm up the thread's iterator
@@ -325,7 +320,7 @@ TEST(Snippet, SentenceIndexAgreesWithAllBreaks) {
                                  "one\n\n\ntwo three.\n"};
   for (const char* name :
        {"000_2f2f26cc72d594b8.txt", "001_a70efb1e516236b5.txt", "003_1c09f43d1289937b.txt"}) {
-    texts.push_back(read_sample(name));
+    texts.push_back(test::read_arabic_sample(name));
   }
   for (const std::string& text : texts) {
     const auto breaks = sentence_breaks(text);

@@ -9,12 +9,11 @@
 #include <string_view>
 
 #include "daemon/alert.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using nw::fuzz::check;
 
 bool same(const nw::Alert& a, const nw::Alert& b) {
   return a.seq == b.seq && a.watchlist == b.watchlist && a.rule == b.rule && a.source == b.source &&

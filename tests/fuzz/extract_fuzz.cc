@@ -5,45 +5,18 @@
 // text carries a reason (and only an empty one does), and every listing link is an absolute http(s)
 // URL without a fragment.
 //
-// Not built by the default (GCC) build; with a clang whose library has
-// std::expected (clang 16+; Debian 12's clang 14 has not):
-//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/extract_fuzz.cc filters/{html,extract,extract_meta,boilerplate}.cc \
-//     feeds/{listing,url,date}.cc -lmodest -licuuc -lcurl -o extract_fuzz
-//   ./extract_fuzz -max_total_time=60 -max_len=200000 tests/data/extract/ tests/data/listing/
+// Built and run by tests/fuzz/run_fuzz.sh (clang-19, the `fuzz` preset).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "feeds/listing.h"
 #include "filters/extract.h"
+#include "filters/listing.h"
+#include "tests/fuzz/fuzz_check.h"
 
-namespace {
-
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80                   ? 1
-                          : (c >= 0xC2 && c <= 0xDF) ? 2
-                          : (c >= 0xE0 && c <= 0xEF) ? 3
-                          : (c >= 0xF0 && c <= 0xF4) ? 4
-                                                     : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using nw::fuzz::check;
+using nw::fuzz::valid_utf8;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view html(reinterpret_cast<const char*>(data), size);

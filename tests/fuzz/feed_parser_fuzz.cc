@@ -2,14 +2,9 @@
 // internet. Beyond "no crash, no sanitizer report", it checks the contract:
 // every string in a parsed Feed is valid UTF-8, and feed_to_json() never throws.
 //
-// Not built by the default (GCC) build; with clang:
-//   clang++ -std=c++2b -g -O1 -fsanitize=fuzzer,address,undefined -I. \
-//     tests/fuzz/feed_parser_fuzz.cc feeds/{charset,date,date_l10n,feed_parser,feed_text,
-//     html_entities,json_feed,xml_repair,xml_scope,url}.cc -lpugixml -licui18n -licuuc -licudata
-//     -lcurl -o feed_parser_fuzz
-//   ./feed_parser_fuzz -max_total_time=60 tests/data/feeds/ tests/data/feeds/conformance/*/
-// (tests/data/feeds/ and the conformance corpus are the seeds: every format,
-// charset, date form and breakage.)
+// Built and run by tests/fuzz/run_fuzz.sh (clang-19, the `fuzz` preset); the
+// seeds are tests/data/feeds/ and its conformance corpus: every format,
+// charset, date form and breakage.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,35 +12,13 @@
 #include <string_view>
 
 #include "feeds/feed_parser.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80                   ? 1
-               : (c >= 0xC2 && c <= 0xDF) ? 2
-               : (c >= 0xE0 && c <= 0xEF) ? 3
-               : (c >= 0xF0 && c <= 0xF4) ? 4
-                                          : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    const auto c1 = static_cast<unsigned char>(n > 1 ? s[i + 1] : 0);
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
-        (c == 0xF4 && c1 > 0x8F)) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
-}
+using nw::fuzz::check;
 
-void check(std::string_view s) {
-  if (!valid_utf8(s)) std::abort();
-}
+void check(std::string_view s) { check(nw::fuzz::valid_utf8(s)); }
 
 // The first byte picks a Content-Type, so the declared-charset paths get fuzzed too.
 constexpr std::string_view kContentTypes[] = {"",

@@ -8,15 +8,11 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "feeds/text.h"
 #include "filters/html.h"
+#include "tests/fuzz/fuzz_check.h"
 
-namespace {
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-}  // namespace
+using nw::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
@@ -45,6 +41,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)node.text_content();
   }
   check(visited == n);
-  (void)nw::html::collapse_whitespace(bytes);
+  (void)nw::collapse_whitespace(bytes);
   return 0;
 }

@@ -1,37 +1,51 @@
 #!/usr/bin/env bash
-# The clang/libFuzzer side of the test suite (see tests/fuzz/CMakeLists.txt).
-#   run_fuzz.sh build SOURCE_DIR BUILD_DIR
-#       configures BUILD_DIR with clang-14 and NEWSWATCH_FUZZ=ON, builds `fuzz_all`.
-#   run_fuzz.sh exec BUILD_DIR PROGRAM
-#       runs a plain test program of the fuzz build (expected_compat_test).
+# The clang/libFuzzer side of testing (see tests/fuzz/CMakeLists.txt).
+#   run_fuzz.sh [smoke [BUDGET_SECONDS]]
+#       the step of .ci/run: configures the `fuzz` preset (clang-19, its own
+#       folder build-fuzz-clang/, ccache when installed), builds `fuzz_all`,
+#       then runs every target from its seeds so that the runs take about
+#       BUDGET_SECONDS of wall time in all (default 60, or $NEWSWATCH_FUZZ_BUDGET).
 #   run_fuzz.sh run BUILD_DIR NAME SECONDS [SEED_FILE_OR_DIR...]
 #       runs BUILD_DIR/NAME_fuzz for SECONDS on a temp copy of the seeds; a crash,
 #       sanitizer report, leak, timeout (>10 s per input) or OOM fails the run and
-#       leaves the input in BUILD_DIR/fuzz-artifacts/.
-# Missing clang-14 or libFuzzer is an error, never a skip (.ci/deps installs them).
+#       leaves the input in BUILD_DIR/fuzz-artifacts/. (ctest --preset fuzz calls this.)
+# Missing clang-19 or libFuzzer is an error, never a skip (.ci/deps installs them).
 set -euo pipefail
 
 die() { echo "run_fuzz.sh: $*" >&2; exit 1; }
 
-build() {
-  local src=$1 dir=$2
-  for tool in clang-14 clang++-14 cmake ninja; do
-    command -v "$tool" >/dev/null || die "$tool not found; install it with .ci/deps (clang-14 libclang-rt-14-dev)"
+smoke() {
+  local budget=${1:-${NEWSWATCH_FUZZ_BUDGET:-60}}
+  local src
+  src=$(cd "$(dirname "$0")/../.." && pwd)
+  for tool in clang-19 clang++-19 cmake ninja ctest; do
+    command -v "$tool" >/dev/null || die "$tool not found; install it with .ci/deps (clang-19 libclang-rt-19-dev)"
   done
-  local rt
-  rt=$(clang++-14 -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null || true)
-  [[ -f $rt ]] || rt=$(find /usr/lib/llvm-14/lib/clang -name 'libclang_rt.fuzzer*.a' -print -quit 2>/dev/null || true)
-  [[ -n $rt && -f $rt ]] || die "libFuzzer runtime not found; install libclang-rt-14-dev (.ci/deps)"
-  # The `fuzz` preset (CMakePresets.json) holds the settings; -B puts it in $dir.
-  cmake -S "$src" --preset fuzz -B "$dir" >/dev/null
-  cmake --build "$dir" --target fuzz_all -j "${NEWSWATCH_FUZZ_JOBS:-2}"
+  [[ -f $(clang++-19 -print-file-name=libclang_rt.fuzzer-x86_64.a) ]] ||
+    die "libFuzzer runtime not found; install libclang-rt-19-dev (.ci/deps)"
+  local jobs=${NEWSWATCH_FUZZ_JOBS:-2}
+  local targets
+  targets=$(find "$src/tests/fuzz" -maxdepth 1 -name '*_fuzz.cc' | wc -l)
+  ((targets > 0)) || die "no fuzz targets under $src/tests/fuzz"
+  # Targets run `jobs` at a time: each gets its share of the budget, at least 5 s.
+  local rounds=$(((targets + jobs - 1) / jobs))
+  local seconds=$((budget / rounds))
+  ((seconds >= 5)) || seconds=5
+  local start=$SECONDS
+  cd "$src"
+  cmake --preset fuzz -DNEWSWATCH_FUZZ_SECONDS="$seconds" >/dev/null
+  cmake --build --preset fuzz -j "$jobs"
+  local built=$SECONDS
+  echo "run_fuzz.sh: fuzz build took $((built - start)) s; $targets targets, ${seconds} s each, $jobs at a time"
+  ctest --preset fuzz -j "$jobs"
+  echo "run_fuzz.sh: fuzz runs took $((SECONDS - built)) s (whole step $((SECONDS - start)) s)"
 }
 
 run() {
   local dir=$1 name=$2 seconds=$3
   shift 3
   local bin="$dir/${name}_fuzz"
-  [[ -x $bin ]] || die "$bin is missing: the fuzz_build test (run_fuzz.sh build) did not build it"
+  [[ -x $bin ]] || die "$bin is missing: build the fuzz_all target of the fuzz preset first"
   local corpus artifacts="$dir/fuzz-artifacts"
   corpus=$(mktemp -d "${TMPDIR:-/tmp}/nw-fuzz-$name.XXXXXX")
   trap "rm -rf $(printf %q "$corpus")" EXIT
@@ -62,17 +76,10 @@ run() {
   exit "$rc"
 }
 
-exec_program() {
-  local bin="$1/$2"
-  [[ -x $bin ]] || die "$bin is missing: the fuzz_build test (run_fuzz.sh build) did not build it"
-  exec "$bin"
-}
-
-cmd=${1:-}
+cmd=${1:-smoke}
 shift || true
 case $cmd in
-  build) (($# == 2)) || die "usage: run_fuzz.sh build SOURCE_DIR BUILD_DIR"; build "$@" ;;
-  exec) (($# == 2)) || die "usage: run_fuzz.sh exec BUILD_DIR PROGRAM"; exec_program "$@" ;;
+  smoke) (($# <= 1)) || die "usage: run_fuzz.sh smoke [BUDGET_SECONDS]"; smoke "$@" ;;
   run) (($# >= 3)) || die "usage: run_fuzz.sh run BUILD_DIR NAME SECONDS [SEEDS...]"; run "$@" ;;
-  *) die "usage: run_fuzz.sh build|run ..." ;;
+  *) die "usage: run_fuzz.sh [smoke [BUDGET_SECONDS]] | run BUILD_DIR NAME SECONDS [SEEDS...]" ;;
 esac

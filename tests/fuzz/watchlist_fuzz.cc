@@ -16,12 +16,11 @@
 
 #include "config/config.h"
 #include "filters/matcher.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using nw::fuzz::check;
 
 int memfd() {
   static const int fd = [] {

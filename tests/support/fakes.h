@@ -1,6 +1,7 @@
 // Test doubles for the daemon's seams: a clock the test moves, a fetcher that
-// answers from a table the test fills (and records every request), and a
-// publisher that keeps what it was given. Single-threaded, like the loop.
+// answers from a table the test fills (and records every request), a
+// publisher that keeps what it was given, and a Store that forwards to a real
+// one so that a test can override one call. Single-threaded, like the loop.
 #pragma once
 
 #include <chrono>
@@ -14,6 +15,7 @@
 
 #include "daemon/clock.h"
 #include "daemon/publisher.h"
+#include "daemon/store.h"
 #include "feeds/fetcher.h"
 
 namespace nw::test {
@@ -106,6 +108,55 @@ class FakePublisher final : public Publisher {
   std::vector<Alert> sent;             // the same, parsed back
   std::vector<std::string> heartbeats;
   bool broken = false;
+};
+
+// Forwards every call to `base` (which must outlive it); a test derives from it
+// and overrides the calls it wants to break, as LevelDB's EnvWrapper does.
+class StoreWrapper : public Store {
+ public:
+  explicit StoreWrapper(Store& base) : base_(base) {}
+  Result<SourceState> source(std::string_view id) override { return base_.source(id); }
+  Result<void> save_source(std::string_view id, const SourceState& state) override {
+    return base_.save_source(id, state);
+  }
+  Result<std::vector<Item>> add_items(std::string_view id, std::span<const Item> items,
+                                      bool finished) override {
+    return base_.add_items(id, items, finished);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> keys_for_links(
+      std::string_view id, std::span<const std::string> links) override {
+    return base_.keys_for_links(id, links);
+  }
+  Result<std::vector<Item>> requeue_edited(std::string_view id,
+                                           std::span<const Item> items) override {
+    return base_.requeue_edited(id, items);
+  }
+  Result<std::vector<Item>> pending_items(std::string_view id) override {
+    return base_.pending_items(id);
+  }
+  Result<void> record_attempt(std::string_view id, std::string_view key) override {
+    return base_.record_attempt(id, key);
+  }
+  Result<std::vector<Alert>> finish_item(std::string_view id, std::string_view key,
+                                         std::string_view article_key,
+                                         std::vector<Alert> alerts) override {
+    return base_.finish_item(id, key, article_key, std::move(alerts));
+  }
+  Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override {
+    return base_.unpublished_alerts(limit);
+  }
+  Result<void> mark_published(std::uint64_t seq) override { return base_.mark_published(seq); }
+  Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after, std::string_view prefix,
+                                                  std::size_t limit) override {
+    return base_.alerts_since(after, prefix, limit);
+  }
+  Result<AlertLog> alert_log() override { return base_.alert_log(); }
+  Result<std::size_t> prune_alerts(std::chrono::sys_seconds before, std::size_t limit) override {
+    return base_.prune_alerts(before, limit);
+  }
+
+ private:
+  Store& base_;
 };
 
 }  // namespace nw::test

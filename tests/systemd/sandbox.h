@@ -31,7 +31,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/error.h"
+#include "feeds/error.h"
 
 namespace nw::test {
 

@@ -160,7 +160,8 @@ class SandboxedDaemon : public testing::TestWithParam<bool> {
     std::ofstream(dir_ / "newswatch.toml")
         << "watchlists = [\"watchlists/*.toml\"]\n[daemon]\nstate_dir = \"state\"\n"
            "log_level = \"debug\"\n[publish]\nendpoint = \""
-        << endpoint_ << "\"\nreplay_endpoint = \"" << replay_ << "\"\n[[source]]\nid = \"alrasifa\"\nurl = \"" << base
+        << endpoint_ << "\"\nreplay_endpoint = \"" << replay_
+        << "\"\n[[source]]\nid = \"alrasifa\"\nurl = \"" << base
         << "/feed.xml\"\ninterval = \"1s\"\n";
     sub_.set(zmq::sockopt::subscribe, "");
     sub_.connect(endpoint_);

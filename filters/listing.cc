@@ -1,9 +1,10 @@
-#include "feeds/listing.h"
+#include "filters/listing.h"
 
 #include <algorithm>
 #include <cctype>
 #include <unordered_set>
 
+#include "feeds/text.h"
 #include "feeds/url.h"
 #include "filters/boilerplate.h"
 #include "filters/html.h"
@@ -14,12 +15,6 @@ namespace {
 using html::Node;
 using html::Tag;
 namespace bp = boilerplate;
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string without_www(std::string host) {
   if (host.starts_with("www.")) host.erase(0, 4);
@@ -159,7 +154,7 @@ std::vector<ListingLink> find_article_links(std::string_view html_text, std::str
     const Node a = n;
     n = n.after();
     const std::string_view href = a.attr("href");
-    const std::string href_lower = lower_ascii(html::collapse_whitespace(href));
+    const std::string href_lower = lower_ascii(collapse_whitespace(href));
     if (href_lower.empty() || href_lower.starts_with('#') ||
         href_lower.starts_with("javascript:") || href_lower.starts_with("mailto:")) {
       continue;
@@ -171,8 +166,8 @@ std::vector<ListingLink> find_article_links(std::string_view html_text, std::str
     split_url(url, path, query);
     if (non_article_url(path, query) || article_url_score(path, query) == 0) continue;
 
-    std::string title = html::collapse_whitespace(a.text_content());
-    if (title.empty()) title = html::collapse_whitespace(a.attr("title"));
+    std::string title = collapse_whitespace(a.text_content());
+    if (title.empty()) title = collapse_whitespace(a.attr("title"));
     if (title.empty()) continue;  // an image-only link; its headline link follows
     if (headline_words(title) < 3 || bp::classify_text(title) != bp::Cue::kNone) continue;
     if (!seen.insert(canonical_url(url)).second) continue;

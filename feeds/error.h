@@ -7,12 +7,6 @@
 #include <expected>
 #include <string>
 #include <utility>
-#include <version>
-
-#ifndef __cpp_lib_expected
-// Only clang 14 on libstdc++ 12 (the fuzz build) gets here: no std::expected.
-#include "daemon/expected_compat.h"
-#endif
 
 namespace nw {
 

@@ -1,4 +1,4 @@
-#include "feeds/listing.h"
+#include "filters/listing.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,57 @@
+#include "feeds/text.h"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace nw {
+namespace {
+
+// Bytes of the Unicode space starting at text[i] (after is_space()), 0 if none.
+std::size_t unicode_space(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  if (byte(0) == 0xC2 && i + 1 < text.size() && byte(1) == 0xA0) return 2;  // U+00A0
+  if (byte(0) == 0xE2 && i + 2 < text.size() && byte(1) == 0x80) {
+    // U+2000..U+200A spaces, U+2028/2029 separators, U+202F narrow NBSP.
+    const unsigned char c2 = byte(2);
+    if (c2 <= 0x8A || c2 == 0xA8 || c2 == 0xA9 || c2 == 0xAF) return 3;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower_ascii(c);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return std::ranges::equal(a, b, [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string collapse_whitespace(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  bool space = false;
+  for (std::size_t i = 0; i < utf8.size(); ++i) {
+    std::size_t width = is_space(utf8[i]) ? 1 : unicode_space(utf8, i);
+    if (width > 0) {
+      space = !out.empty();
+      i += width - 1;
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(utf8[i]);
+  }
+  return out;
+}
+
+}  // namespace nw
