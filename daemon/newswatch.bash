@@ -13,7 +13,7 @@ _newswatch_files() {
 
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="extract match parse-feed check-rules subscribe keygen alerts sources"
+  local commands="extract match parse-feed check-rules subscribe keygen alerts sources status"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -30,8 +30,9 @@ _newswatch() {
       options+=" --curve-server-key --curve-key-file -n --count --help"
       ;;
     keygen) options="--help" ;;
-    alerts) options="-c --config --since --limit --help" ;;
-    sources) options="-c --config --help" ;;
+    alerts) options="-c --config --since --limit --format --help" ;;
+    sources) options="-c --config --format --help" ;;
+    status) options="-c --config --json --help" ;;
     *) return ;;
   esac
   case $prev in
@@ -55,7 +56,7 @@ _newswatch() {
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${COMP_WORDS[1]} != subscribe && ${COMP_WORDS[1]} != alerts && \
-    ${COMP_WORDS[1]} != sources ]]; then
+    ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen ]]; then
     _newswatch_files
   fi
 }

@@ -7,6 +7,7 @@
 //   keygen      write a CURVE key pair for the daemon or a subscriber
 //   alerts      print recorded alerts from the state database (catch up after a gap)
 //   sources     print each configured source's health from the state database
+//   status      the daemon at a glance: sources, totals, last alert
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -27,6 +28,7 @@
 #include "config/config.h"
 #include "daemon/alert.h"
 #include "daemon/curve.h"
+#include "daemon/status.h"
 #include "daemon/store.h"
 #include "daemon/subscriber.h"
 #include "feeds/charset.h"
@@ -217,8 +219,8 @@ int cmd_check_rules(const std::vector<std::string>& files) {
   return errors.empty() ? 0 : 1;
 }
 
-// The daemon's config and its state database, for the commands that read
-// state. Safe while the daemon runs (SQLite WAL). Prints the error and
+// The daemon's config and its state database, opened read-only, for the
+// commands that read state. Safe while the daemon runs (SQLite WAL). Prints the error and
 // returns nullopt when either cannot be opened.
 struct State {
   Config config;
@@ -230,53 +232,12 @@ std::optional<State> open_state(const std::string& command, const std::string& c
     std::cerr << config.error().message << "\n";
     return std::nullopt;
   }
-  auto store = open_sqlite_store(config->state_dir);
+  auto store = open_sqlite_store(config->state_dir, OpenMode::kReadOnly);
   if (!store) {
     std::cerr << "newswatch " << command << ": " << store.error().message << "\n";
     return std::nullopt;
   }
   return State{std::move(*config), std::move(*store)};
-}
-
-// Prints the alerts recorded after `since`, one JSON per line, in seq order:
-// what a subscriber that was away missed.
-int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit) {
-  auto state = open_state("alerts", config_path);
-  if (!state) return 2;
-  auto alerts = state->store->alerts_since(since, "", limit);
-  if (!alerts) {
-    std::cerr << "newswatch alerts: " << alerts.error().message << "\n";
-    return 1;
-  }
-  for (const RecordedAlert& a : *alerts) std::cout << a.json << "\n";
-  return 0;
-}
-
-// Prints one JSON line per configured source with its health as last recorded
-// by the daemon: which sources fail, since when, and why.
-int cmd_sources(const std::string& config_path) {
-  auto state = open_state("sources", config_path);
-  if (!state) return 2;
-  int status = 0;
-  for (const SourceConfig& s : state->config.sources) {
-    auto health = state->store->source(s.id);
-    if (!health) {
-      std::cerr << "newswatch sources: " << health.error().message << "\n";
-      status = 1;
-      continue;
-    }
-    std::cout << dump({{"id", s.id},
-                       {"url", health->url.empty() ? s.url : health->url},
-                       {"disabled", health->disabled},
-                       {"consecutive_failures", health->consecutive_failures},
-                       {"last_success", time_json(health->last_success)},
-                       {"last_attempt", time_json(health->last_attempt)},
-                       {"last_error",
-                        health->last_error.empty() ? json(nullptr) : json(health->last_error)},
-                       {"next_poll", time_json(health->next_poll)}})
-              << "\n";
-  }
-  return status;
 }
 
 // One readable line: time, severity, topic, title, url.
@@ -285,6 +246,56 @@ std::string alert_text(std::string_view json) {
   if (!a) return std::string(json);
   return format_utc(a->fetched) + "  " + (a->severity.empty() ? "-" : a->severity) + "  " +
          a->topic() + "  #" + std::to_string(a->seq) + "  " + a->title + "  " + a->url;
+}
+
+// Prints the alerts recorded after `since`, one JSON per line, in seq order:
+// what a subscriber that was away missed.
+int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit, bool text) {
+  auto state = open_state("alerts", config_path);
+  if (!state) return 2;
+  auto alerts = state->store->alerts_since(since, "", limit);
+  if (!alerts) {
+    std::cerr << "newswatch alerts: " << alerts.error().message << "\n";
+    return 1;
+  }
+  for (const RecordedAlert& a : *alerts) std::cout << (text ? alert_text(a.json) : a.json) << "\n";
+  return 0;
+}
+
+// Prints each configured source's health as last recorded by the daemon (which
+// sources fail, since when, and why): a JSON line each, or a table. With
+// `totals`, the totals and the last alert follow (`newswatch status`).
+int cmd_sources(const std::string& command, const std::string& config_path, bool text,
+                bool totals) {
+  auto state = open_state(command, config_path);
+  if (!state) return 2;
+  auto report = read_status(state->config, *state->store);
+  if (!report) {
+    std::cerr << "newswatch " << command << ": " << report.error().message << "\n";
+    return 1;
+  }
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (text) {
+    std::cout << status_text(*report, now, totals);
+  } else if (totals) {
+    std::cout << status_json(*report) << "\n";
+  } else {
+    for (const auto& s : report->sources) {
+      const SourceState& h = s.state;
+      std::cout << dump({{"id", s.id},
+                         {"url", h.url.empty() ? s.url : h.url},
+                         {"disabled", h.disabled},
+                         {"consecutive_failures", h.consecutive_failures},
+                         {"last_success", time_json(h.last_success)},
+                         {"last_attempt", time_json(h.last_attempt)},
+                         {"last_error", h.last_error.empty() ? json(nullptr) : json(h.last_error)},
+                         {"next_poll", time_json(h.next_poll)},
+                         {"items", s.counts.items},
+                         {"alerts", s.counts.alerts}})
+                << "\n";
+    }
+  }
+  return 0;
 }
 
 std::atomic<bool> g_stop{false};
@@ -428,10 +439,23 @@ int main(int argc, char** argv) {
   alerts->add_option("--since", since, "print alerts with seq greater than this")
       ->capture_default_str();
   alerts->add_option("--limit", limit, "at most this many")->capture_default_str();
+  std::string state_format = "json";
+  alerts->add_option("--format", state_format, "json: the alert as sent; text: one line each")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
 
   auto* sources = app.add_subcommand(
       "sources", "print each source's health (last success, last error, next poll)");
   sources->add_option("-c,--config", config_path, "the daemon's configuration file")->required();
+  sources->add_option("--format", state_format, "json: a line per source; text: a table")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+
+  bool status_json = false;
+  auto* status = app.add_subcommand(
+      "status", "the daemon at a glance: each source's health, items and alerts, then totals");
+  status->add_option("-c,--config", config_path, "the daemon's configuration file")->required();
+  status->add_flag("--json", status_json, "one JSON object instead of the table");
 
   // CLI11 says only "A subcommand is required" for a mistyped one.
   if (argc > 1 && argv[1][0] != '-') {
@@ -465,7 +489,8 @@ int main(int argc, char** argv) {
     return nw::cmd_subscribe(sub_options, replay_opt->count() > 0, format, curve_key_file);
   }
   if (*keygen) return nw::cmd_keygen(key_base);
-  if (*alerts) return nw::cmd_alerts(config_path, since, limit);
-  if (*sources) return nw::cmd_sources(config_path);
+  if (*alerts) return nw::cmd_alerts(config_path, since, limit, state_format == "text");
+  if (*sources) return nw::cmd_sources("sources", config_path, state_format == "text", false);
+  if (*status) return nw::cmd_sources("status", config_path, !status_json, true);
   return 0;
 }

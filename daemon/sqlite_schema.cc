@@ -125,4 +125,22 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
   return {};
 }
 
+Result<void> check_schema(sqlite3* db, const std::string& path) {
+  int version = -1;
+  auto read_version = [](void* out, int, char** values, char**) {
+    *static_cast<int*>(out) = values[0] ? std::atoi(values[0]) : 0;
+    return 0;
+  };
+  if (sqlite3_exec(db, "PRAGMA user_version", read_version, &version, nullptr) != SQLITE_OK) {
+    return fail(Errc::kIo, "cannot read SQLite database " + path + ": " + sqlite3_errmsg(db));
+  }
+  if (version != kSchemaVersion) {
+    return fail(Errc::kUnsupported,
+                "SQLite database " + path + " has schema version " + std::to_string(version) +
+                    "; this newswatch reads version " + std::to_string(kSchemaVersion) +
+                    (version < kSchemaVersion ? " (start newswatchd once to upgrade it)" : ""));
+  }
+  return {};
+}
+
 }  // namespace nw::sqlite

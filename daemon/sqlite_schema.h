@@ -25,4 +25,8 @@ namespace nw::sqlite {
 // database) or Errc::kUnsupported (a schema newer than this newswatch).
 [[nodiscard]] Result<void> init_database(sqlite3* db, const std::string& path);
 
+// For a read-only connection, which cannot create or migrate: fails unless the
+// file holds this version's schema, saying what to do.
+[[nodiscard]] Result<void> check_schema(sqlite3* db, const std::string& path);
+
 }  // namespace nw::sqlite

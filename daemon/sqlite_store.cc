@@ -55,6 +55,7 @@ class SqliteStore final : public Store {
   Result<AlertLog> alert_log() override;
   Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                    std::size_t limit) override;
+  Result<std::map<std::string, SourceCounts, std::less<>>> source_counts() override;
 
  private:
   // Reads (seq, topic, json) rows.
@@ -68,7 +69,8 @@ class SqliteStore final : public Store {
   sqlite::Db db_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
       finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
-      published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_;
+      published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_, item_counts_,
+      alert_counts_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -129,6 +131,8 @@ Result<void> SqliteStore::prepare_all() {
        "ORDER BY seq LIMIT ?3"},
       {&published_, "UPDATE alerts SET published = 1 WHERE seq = ?1"},
       {&oldest_, "SELECT min(seq) FROM alerts"},
+      {&item_counts_, "SELECT source_id, count(*) FROM items GROUP BY source_id"},
+      {&alert_counts_, "SELECT source_id, count(*) FROM alerts GROUP BY source_id"},
       {&prune_,
        "DELETE FROM alerts WHERE seq IN (SELECT seq FROM alerts WHERE published = 1 "
        "AND created < ?1 ORDER BY seq LIMIT ?2)"},
@@ -435,6 +439,21 @@ Result<AlertLog> SqliteStore::alert_log() {
   return log;
 }
 
+Result<std::map<std::string, SourceCounts, std::less<>>> SqliteStore::source_counts() {
+  std::map<std::string, SourceCounts, std::less<>> out;
+  for (auto [stmt, items] : {std::pair{&item_counts_, true}, std::pair{&alert_counts_, false}}) {
+    auto u = stmt->use();
+    for (;;) {
+      auto row = u.step();
+      if (!row) return std::unexpected(db_.error("count items and alerts"));
+      if (!*row) break;
+      SourceCounts& c = out[u.column_text(0)];
+      (items ? c.items : c.alerts) = static_cast<std::uint64_t>(u.column_int(1));
+    }
+  }
+  return out;
+}
+
 Result<std::size_t> SqliteStore::prune_alerts(std::chrono::sys_seconds recorded_before,
                                               std::size_t limit) {
   auto u = prune_.use();
@@ -458,18 +477,27 @@ Result<void> SqliteStore::mark_published(std::uint64_t seq) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return fail(Errc::kIo, "cannot create state directory " + dir.string() + ": " + ec.message());
-  }
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir, OpenMode mode) {
+  const bool read_only = mode == OpenMode::kReadOnly;
   const std::string path = (dir / "newswatch.db").string();
+  std::error_code ec;
+  if (read_only) {
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      return fail(Errc::kIo, "no state database " + path +
+                                 " (state_dir of this config; has newswatchd run with it?)");
+    }
+  } else {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return fail(Errc::kIo, "cannot create state directory " + dir.string() + ": " + ec.message());
+    }
+  }
 
   sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   sqlite::DbHandle db(raw);  // closes even when open failed
   if (rc != SQLITE_OK) {
     return fail(Errc::kIo, "cannot open SQLite database " + path + ": " +
@@ -479,7 +507,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& di
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
 
   auto store = std::make_unique<SqliteStore>(std::move(db), path);
-  if (auto r = sqlite::init_database(raw, path); !r) return std::unexpected(r.error());
+  if (auto r = read_only ? sqlite::check_schema(raw, path) : sqlite::init_database(raw, path); !r)
+    return std::unexpected(r.error());
   if (auto r = store->prepare_all(); !r) return std::unexpected(r.error());
   return store;
 }

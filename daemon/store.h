@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -53,6 +54,11 @@ struct Item {
   int attempts = 0;            // failed tries to fetch the article so far
   std::string canonical_link;  // canonical_url(link): finds the item under another key
   std::string digest;          // of the feed's title, summary and content: tells an edit
+};
+
+struct SourceCounts {
+  std::uint64_t items = 0;
+  std::uint64_t alerts = 0;
 };
 
 struct AlertLog {
@@ -110,12 +116,22 @@ class Store {
   [[nodiscard]] virtual Result<AlertLog> alert_log() = 0;
   // Deletes at most `limit` published alerts recorded before `recorded_before`,
   // oldest first, in one short transaction; returns how many went.
+  // Per source id: items recorded and alerts recorded (for `newswatch status`).
+  [[nodiscard]] virtual Result<std::map<std::string, SourceCounts, std::less<>>>
+  source_counts() = 0;
   [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                                          std::size_t limit) = 0;
 };
 
-// Opens (creating when missing) the SQLite database `dir`/newswatch.db, creating
-// `dir` too. Fails with a message naming the path.
-[[nodiscard]] Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& dir);
+enum class OpenMode {
+  kReadWrite,  // the daemon: creates `dir` and the database when missing, migrates
+  kReadOnly,   // the tools: never creates or changes anything; safe while the daemon runs
+};
+
+// Opens the SQLite database `dir`/newswatch.db. Read-write creates it (and
+// `dir`) when missing; read-only fails when it does not exist, saying so, and
+// every write then fails. Messages name the path.
+[[nodiscard]] Result<std::unique_ptr<Store>> open_sqlite_store(
+    const std::filesystem::path& dir, OpenMode mode = OpenMode::kReadWrite);
 
 }  // namespace nw

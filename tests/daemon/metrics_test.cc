@@ -116,5 +116,35 @@ TEST(MetricsServer, BadOrBusyEndpointsAreClearErrors) {
   EXPECT_NE(second.error().message.find("cannot bind metrics endpoint"), std::string::npos);
 }
 
+// The shipped Grafana dashboard and Prometheus alert rules name only metrics
+// the daemon exposes.
+TEST(Metrics, MonitoringDocsNameOnlyExposedMetrics) {
+  Metrics m;
+  const std::string exposed = m.render();
+  for (const char* doc :
+       {"docs/monitoring/newswatch-dashboard.json", "docs/monitoring/newswatch-alerts.yml"}) {
+    std::ifstream in(std::filesystem::path(NW_SOURCE_DIR) / doc);
+    ASSERT_TRUE(in) << doc;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int named = 0;
+    for (std::size_t pos = 0; (pos = text.find("newswatch_", pos)) != std::string::npos;) {
+      std::size_t end = pos;
+      while (end < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
+        ++end;
+      std::string name = text.substr(pos, end - pos);
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        if (name.ends_with(suffix) && exposed.find("# TYPE " + name + " ") == std::string::npos)
+          name = name.substr(0, name.size() - std::string(suffix).size());
+      }
+      EXPECT_NE(exposed.find("# TYPE " + name + " "), std::string::npos)
+          << doc << " names " << name;
+      ++named;
+      pos = end;
+    }
+    EXPECT_GT(named, 3) << doc;
+  }
+}
+
 }  // namespace
 }  // namespace nw

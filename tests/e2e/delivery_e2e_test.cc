@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <csignal>
@@ -413,6 +414,63 @@ TEST_F(DeliveryE2E, MetricsAndHealthOfARunningDaemon) {
       std::cout << line << "\n";
   }
   EXPECT_EQ(d->stop(), 0);
+}
+
+// What the operator types while the daemon runs: status, sources and alerts,
+// read-only; a config whose state_dir holds no database is told so, and
+// nothing is created.
+TEST_F(DeliveryE2E, StatusSourcesAndAlertsReadTheStateWhileTheDaemonRuns) {
+  Site site(server_);
+  write_config();
+  auto d = daemon();
+  site.publish(4);
+  auto run = [&](const std::string& args, int* code = nullptr) {
+    const std::string cmd = test::build_binary("newswatch").string() + " " + args + " --config " +
+                            (dir_ / "newswatch.toml").string() + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int status = pclose(p);
+    if (code) *code = WEXITSTATUS(status);
+    return out;
+  };
+  ASSERT_TRUE(
+      wait_for([&] { return run("status").find("last alert: #4 ") != std::string::npos; }, 30s))
+      << run("status");
+  const std::string text = run("status");
+  EXPECT_NE(text.find("SOURCE"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nsite "), std::string::npos) << text;
+  EXPECT_NE(text.find("1 sources: 1 ok, 0 failing, 0 not polled yet; 4 items; 4 alerts kept, "
+                      "last seq 4\n"),
+            std::string::npos)
+      << text;
+  auto j = json::parse(run("status --json"));
+  EXPECT_EQ(j["totals"]["alerts"], 4);
+  EXPECT_EQ(j["sources"][0]["id"], "site");
+  EXPECT_EQ(j["sources"][0]["items"], 4);
+  EXPECT_EQ(j["last_alert"]["seq"], 4);
+  const std::string alerts = run("alerts --since 2 --format text");
+  EXPECT_EQ(std::count(alerts.begin(), alerts.end(), '\n'), 2) << alerts;
+  EXPECT_NE(alerts.find("  #3  "), std::string::npos) << alerts;
+  const std::string sources = run("sources --format text");
+  EXPECT_NE(sources.find("\nsite "), std::string::npos) << sources;
+  EXPECT_EQ(json::parse(run("sources"))["alerts"], 4);
+  EXPECT_EQ(d->stop(), 0);
+
+  // A wrong config: a clear message, exit 2, and no database made up.
+  std::ofstream(dir_ / "other.toml") << "[daemon]\nstate_dir = \"nowhere\"\n";
+  const std::string cmd = test::build_binary("newswatch").string() + " status --config " +
+                          (dir_ / "other.toml").string() + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[1024];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  EXPECT_EQ(WEXITSTATUS(pclose(p)), 2);
+  EXPECT_NE(out.find("no state database " + (dir_ / "nowhere" / "newswatch.db").string()),
+            std::string::npos)
+      << out;
+  EXPECT_FALSE(fs::exists(dir_ / "nowhere"));
 }
 
 // The README's Python subscriber is a promise: run it (Debian's python3-zmq)

@@ -151,6 +151,9 @@ class StoreWrapper : public Store {
     return base_.alerts_since(after, prefix, limit);
   }
   Result<AlertLog> alert_log() override { return base_.alert_log(); }
+  Result<std::map<std::string, SourceCounts, std::less<>>> source_counts() override {
+    return base_.source_counts();
+  }
   Result<std::size_t> prune_alerts(std::chrono::sys_seconds before, std::size_t limit) override {
     return base_.prune_alerts(before, limit);
   }
