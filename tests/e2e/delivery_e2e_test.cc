@@ -424,16 +424,10 @@ TEST_F(DeliveryE2E, StatusSourcesAndAlertsReadTheStateWhileTheDaemonRuns) {
   write_config();
   auto d = daemon();
   site.publish(4);
-  auto run = [&](const std::string& args, int* code = nullptr) {
-    const std::string cmd = test::build_binary("newswatch").string() + " " + args + " --config " +
-                            (dir_ / "newswatch.toml").string() + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-    const int status = pclose(p);
-    if (code) *code = WEXITSTATUS(status);
-    return out;
+  auto run = [&](const std::string& args) {
+    return test::run_command(test::build_binary("newswatch").string() + " " + args + " --config " +
+                             (dir_ / "newswatch.toml").string())
+        .second;
   };
   ASSERT_TRUE(
       wait_for([&] { return run("status").find("last alert: #4 ") != std::string::npos; }, 30s))
@@ -460,13 +454,9 @@ TEST_F(DeliveryE2E, StatusSourcesAndAlertsReadTheStateWhileTheDaemonRuns) {
 
   // A wrong config: a clear message, exit 2, and no database made up.
   std::ofstream(dir_ / "other.toml") << "[daemon]\nstate_dir = \"nowhere\"\n";
-  const std::string cmd = test::build_binary("newswatch").string() + " status --config " +
-                          (dir_ / "other.toml").string() + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[1024];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  EXPECT_EQ(WEXITSTATUS(pclose(p)), 2);
+  const auto [code, out] = test::run_command(test::build_binary("newswatch").string() +
+                                             " status --config " + (dir_ / "other.toml").string());
+  EXPECT_EQ(code, 2);
   EXPECT_NE(out.find("no state database " + (dir_ / "nowhere" / "newswatch.db").string()),
             std::string::npos)
       << out;

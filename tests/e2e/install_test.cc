@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "tests/support/files.h"
+#include "tests/support/process.h"
 
 namespace nw {
 namespace {
@@ -27,18 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 using test::read_file;
 
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-bool have(const std::string& program) {
-  return run("command -v " + program + " >/dev/null").first == 0;
-}
+std::pair<int, std::string> run(const std::string& command) { return test::run_command(command); }
+bool have(const std::string& program) { return test::have_program(program); }
 
 std::set<std::string> matches(const std::string& text, const std::string& pattern) {
   std::set<std::string> out;

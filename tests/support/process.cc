@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -63,6 +64,20 @@ void Child::signal(int sig) const { ::kill(pid_, sig); }
 
 std::filesystem::path build_binary(const std::string& name) {
   return std::filesystem::path(NW_BUILD_DIR) / name;
+}
+
+std::pair<int, std::string> run_command(const std::string& command) {
+  std::string out;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return {-1, "cannot run " + command};
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+bool have_program(const std::string& program) {
+  return run_command("command -v " + program + " >/dev/null").first == 0;
 }
 
 int free_tcp_port() {

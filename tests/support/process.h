@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nw::test {
@@ -37,6 +38,12 @@ class Child {
 
 // A program of the build tree: newswatchd, newswatch.
 std::filesystem::path build_binary(const std::string& name);
+
+// Runs `command` through the shell, stderr with stdout: {exit code (-1 when
+// killed), output}.
+std::pair<int, std::string> run_command(const std::string& command);
+// Whether `program` is on the PATH.
+bool have_program(const std::string& program);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_tcp_port();

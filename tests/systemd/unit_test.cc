@@ -35,6 +35,7 @@
 
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
+#include "tests/support/process.h"
 #include "tests/systemd/sandbox.h"
 
 namespace nw {
@@ -46,18 +47,8 @@ using test::read_file;
 
 const fs::path kUnit = fs::path(NW_BUILD_DIR) / "systemd" / "newswatchd.service";
 
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
-bool have(const std::string& program) {
-  return run("command -v " + program + " >/dev/null").first == 0;
-}
+std::pair<int, std::string> run(const std::string& command) { return test::run_command(command); }
+bool have(const std::string& program) { return test::have_program(program); }
 
 TEST(Unit, ExposureIsAtMostOnePointFive) {
   if (!have("systemd-analyze")) {
@@ -120,17 +111,7 @@ class NotifySocket {
   std::vector<std::string> received_;
 };
 
-int free_tcp_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using test::free_tcp_port;
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) {
