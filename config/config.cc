@@ -107,7 +107,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
   fs::path state_dir = "./state";
   if (const toml::table* t = section(root, "daemon")) {
     constexpr std::string_view kWhere = "[daemon]";
-    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts"});
+    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts", "shard"});
     if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
       if (v->get().empty()) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
@@ -120,6 +120,24 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
       cfg.log_level = *level;
     }
     if (auto d = duration(*t, "keep_alerts", kWhere)) cfg.keep_alerts = *d;
+    if (const auto* v = value<std::string>(*t, "shard", kWhere)) {
+      const std::string_view text = v->get();
+      const auto slash = text.find('/');
+      int index = 0, count = 0;
+      const bool parsed =
+          slash != std::string_view::npos &&
+          std::from_chars(text.data(), text.data() + slash, index).ptr == text.data() + slash &&
+          std::from_chars(text.data() + slash + 1, text.data() + text.size(), count).ptr ==
+              text.data() + text.size();
+      if (!parsed || count < 1 || count > 1024 || index < 1 || index > count) {
+        problem(v->source().begin,
+                "'shard' in [daemon] must be \"K/N\": this daemon's shard K of N daemons, "
+                "1 <= K <= N <= 1024, like \"2/8\", not " +
+                    in_quotes(text));
+      } else {
+        cfg.shard = Shard{index, count};
+      }
+    }
   }
   cfg.state_dir = (cfg.file.parent_path() / state_dir).lexically_normal();
 }
@@ -545,6 +563,9 @@ Result<Config> Loader::load_main(const fs::path& file) {
     }
   }
   if (problem_count() > 0) return std::unexpected(error());
+  if (cfg.shard) {
+    std::erase_if(cfg.sources, [&](const SourceConfig& s) { return !in_shard(s.id, *cfg.shard); });
+  }
   return cfg;
 }
 
@@ -559,6 +580,11 @@ Result<Watchlist> Loader::load_single_watchlist(const fs::path& file) {
 }
 
 }  // namespace
+
+bool in_shard(std::string_view source_id, const Shard& shard) {
+  return static_cast<int>(fnv1a64({source_id}) % static_cast<std::uint64_t>(shard.count)) ==
+         shard.index - 1;
+}
 
 Result<Config> load_config(const fs::path& file) { return Loader().load_main(file); }
 

@@ -37,10 +37,23 @@ struct SourceConfig {
   SourcePos pos;  // of the [[source]] table, for messages
 };
 
+// One of `count` daemons that split the sources between them ([daemon] shard
+// = "index/count"): a source belongs to the shard its id hashes to.
+struct Shard {
+  int index = 1;  // 1..count
+  int count = 1;
+};
+
+// Whether the source `id` belongs to `shard`: a stable hash of the id (the same
+// on every machine), so every source is in exactly one of shards 1..count.
+bool in_shard(std::string_view source_id, const Shard& shard);
+
 struct Config {
   std::filesystem::path file;       // the main config file, absolute
   std::filesystem::path state_dir;  // absolute; relative values resolve against file's folder
   std::string log_level = "info";   // trace, debug, info, warn, error
+  // Set: `sources` holds only this shard's sources (all of them are checked).
+  std::optional<Shard> shard;
   // Alerts sent for this long are deleted, a little at a time.
   std::chrono::seconds keep_alerts{std::chrono::days(90)};
   // [publish]: the live PUB socket, the replay ROUTER socket ("" = none), the

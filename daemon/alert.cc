@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "feeds/text.h"
+
 namespace nw {
 namespace {
 
@@ -102,21 +104,7 @@ std::string format_utc(std::chrono::sys_seconds t) {
 
 std::string alert_id(std::string_view watchlist, std::string_view rule,
                      std::string_view article_key) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(watchlist);
-  mix("\x1f");
-  mix(rule);
-  mix("\x1f");
-  mix(article_key);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return fnv1a64_hex({watchlist, rule, article_key});
 }
 
 std::string to_json(const Alert& alert) {

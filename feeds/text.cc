@@ -54,4 +54,25 @@ std::string collapse_whitespace(std::string_view utf8) {
   return out;
 }
 
+std::uint64_t fnv1a64(std::initializer_list<std::string_view> parts) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ull;
+  };
+  for (std::string_view part : parts) {
+    for (unsigned char c : part) mix(c);
+    mix(0x1f);
+  }
+  return h;
+}
+
+std::string fnv1a64_hex(std::initializer_list<std::string_view> parts) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t h = fnv1a64(parts);
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xF];
+  return out;
+}
+
 }  // namespace nw

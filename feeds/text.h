@@ -5,6 +5,8 @@
 // Pure functions, safe from any thread.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -29,5 +31,12 @@ std::string_view trim(std::string_view s);
 // is_space(), NO-BREAK SPACE (U+00A0), U+2000..U+200A, LINE and PARAGRAPH
 // SEPARATOR (U+2028, U+2029) and NARROW NO-BREAK SPACE (U+202F).
 std::string collapse_whitespace(std::string_view utf8);
+
+// A stable 64-bit FNV-1a hash of `parts`, each followed by a 0x1F separator
+// (so {"ab","c"} and {"a","bc"} differ): the same on every machine and run.
+// For identities (alert ids, item hashes, shards), not for security.
+std::uint64_t fnv1a64(std::initializer_list<std::string_view> parts);
+// The same as 16 lower-case hex digits.
+std::string fnv1a64_hex(std::initializer_list<std::string_view> parts);
 
 }  // namespace nw

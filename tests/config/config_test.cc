@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -771,6 +772,49 @@ TEST(LoadWatchlist, NamesStartingWithUnderscoreAreTheDaemonsOwn) {
             t.file().string() +
                 ":1:8: 'name' must not start with '_' (topics starting with '_' are the daemon's "
                 "own, like \"_heartbeat\"), not \"_heartbeat\"");
+}
+
+}  // namespace
+}  // namespace nw
+
+namespace nw {
+namespace {
+
+// [daemon] shard = "K/N": every source in exactly one shard, none lost.
+TEST(LoadConfig, ShardsSplitTheSourcesWithNoOverlapAndNoGap) {
+  std::string sources;
+  for (int i = 0; i < 60; ++i) {
+    sources += "[[source]]\nid = \"site-" + std::to_string(i) + "\"\nurl = \"https://s" +
+               std::to_string(i) + ".example/feed\"\n";
+  }
+  std::map<std::string, int> owner;
+  for (int k = 1; k <= 3; ++k) {
+    TempConfig t("[daemon]\nshard = \"" + std::to_string(k) + "/3\"\n" + sources);
+    auto cfg = load_config(t.file());
+    ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+    ASSERT_TRUE(cfg->shard.has_value());
+    EXPECT_EQ(cfg->shard->index, k);
+    EXPECT_GE(cfg->sources.size(), 8u) << "shard " << k << " of 3 is nearly empty";
+    for (const auto& s : cfg->sources) {
+      EXPECT_TRUE(owner.emplace(s.id, k).second) << s.id << " in two shards";
+      EXPECT_TRUE(in_shard(s.id, *cfg->shard));
+    }
+  }
+  EXPECT_EQ(owner.size(), 60u) << "a source in no shard";
+  // One shard of one keeps everything.
+  TempConfig all("[daemon]\nshard = \"1/1\"\n" + sources);
+  EXPECT_EQ(load_config(all.file())->sources.size(), 60u);
+}
+
+TEST(LoadConfig, BadShardsAreRefused) {
+  for (const char* bad : {"0/3", "4/3", "3", "a/b", "1/0", "1/2000", "1/3x", ""}) {
+    TempConfig t(std::string("[daemon]\nshard = \"") + bad + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_FALSE(cfg.has_value()) << bad;
+    EXPECT_NE(cfg.error().message.find(":2:9: 'shard' in [daemon] must be \"K/N\""),
+              std::string::npos)
+        << cfg.error().message;
+  }
 }
 
 }  // namespace

@@ -463,6 +463,41 @@ TEST_F(DeliveryE2E, StatusSourcesAndAlertsReadTheStateWhileTheDaemonRuns) {
   EXPECT_FALSE(fs::exists(dir_ / "nowhere"));
 }
 
+// Two daemons on the same shard, for availability: each has its own state and
+// endpoints, and the same hit gets the same alert id on both, so a consumer of
+// both drops the duplicates by id.
+TEST_F(DeliveryE2E, TwoDaemonsOnOneShardGiveEqualIdsForTheSameHit) {
+  Site site(server_);
+  write_config("");
+  std::string second = test::read_file(dir_ / "newswatch.toml");
+  for (auto [from, to] :
+       {std::pair{endpoint_, "tcp://127.0.0.1:" + std::to_string(free_tcp_port())},
+        std::pair{replay_, "tcp://127.0.0.1:" + std::to_string(free_tcp_port())},
+        std::pair{std::string("state_dir = \"state\""), std::string("state_dir = \"state-b\"")}}) {
+    second.replace(second.find(from), from.size(), to);
+  }
+  std::ofstream(dir_ / "b.toml") << second;
+  auto a = daemon();
+  Child b(test::build_binary("newswatchd"), {"--config", (dir_ / "b.toml").string()},
+          dir_ / "daemon.log", dir_ / "daemon.log");
+  site.publish(4);
+  auto ids = [&](const std::string& config) {
+    std::set<std::string> out;
+    const auto [code, text] = test::run_command(test::build_binary("newswatch").string() +
+                                                " alerts --config " + (dir_ / config).string());
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("{")) out.insert(json::parse(line)["id"].get<std::string>());
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_for(
+      [&] { return ids("newswatch.toml").size() == 4u && ids("b.toml").size() == 4u; }, 30s));
+  EXPECT_EQ(ids("newswatch.toml"), ids("b.toml"));
+  EXPECT_EQ(a->stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+}
+
 // The README's Python subscriber is a promise: run it (Debian's python3-zmq)
 // against the daemon and check it prints every alert once, in order.
 TEST_F(DeliveryE2E, ReadmePythonSubscriberCatchesUpAndFollows) {
