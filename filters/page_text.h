@@ -1,7 +1,7 @@
 // The text the matcher reads for an article: its page as fetched, decoded from
 // its charset (feeds/charset.h) and reduced to the main text (filters/extract.h),
 // with the feed entry's own title and text standing in where the page gives
-// none. The daemon (daemon/watcher.cc) and `newswatch match` both call
+// none. The daemon (daemon/article_pipeline.cc) and `newswatch match` both call
 // page_text(), so the command shows what the daemon matches.
 // Pure functions, safe from any thread.
 #pragma once

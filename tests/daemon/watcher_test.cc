@@ -872,38 +872,5 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(ItemKeys, UsesIdsWhenUniqueElseLinksElseHashes) {
-  std::vector<FeedEntry> e(2);
-  e[0].id = "1";
-  e[0].link = "http://x.test/a?utm_source=rss";
-  e[1].id = "2";
-  e[1].link = "http://x.test/b";
-  EXPECT_EQ(item_keys(e), (std::vector<std::string>{"id:1", "id:2"}));
-  e[1].id = "1";  // repeated ids: not trustworthy
-  EXPECT_EQ(item_keys(e),
-            (std::vector<std::string>{"link:http://x.test/a", "link:http://x.test/b"}));
-  e[1].link = "http://X.test/a#frag";  // same article twice: links not trustworthy either
-  auto keys = item_keys(e);
-  EXPECT_TRUE(keys[0].starts_with("hash:"));
-}
-
-TEST(ItemKeys, NeverBetterThanTheSourcesStoredIdentity) {
-  std::vector<FeedEntry> e(2);
-  e[0].id = "1";
-  e[0].link = "http://x.test/a";
-  e[1].id = "2";
-  e[1].link = "http://x.test/b";
-  ItemIdentity used;
-  EXPECT_EQ(item_keys(e, ItemIdentity::kId, used), (std::vector<std::string>{"id:1", "id:2"}));
-  EXPECT_EQ(used, ItemIdentity::kId);
-  EXPECT_EQ(item_keys(e, ItemIdentity::kLink, used),
-            (std::vector<std::string>{"link:http://x.test/a", "link:http://x.test/b"}));
-  EXPECT_EQ(used, ItemIdentity::kLink);
-  EXPECT_TRUE(item_keys(e, ItemIdentity::kHash, used)[0].starts_with("hash:"));
-  EXPECT_EQ(used, ItemIdentity::kHash);
-  EXPECT_TRUE(item_keys({}, ItemIdentity::kId, used).empty());
-  EXPECT_EQ(used, ItemIdentity::kId);
-}
-
 }  // namespace
 }  // namespace nw

@@ -1,0 +1,158 @@
+#include "daemon/article_pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "feeds/url.h"
+#include "filters/page_text.h"
+
+namespace nw {
+namespace {
+
+// Whether an article that failed this way will fail again however often it is
+// asked for: the fetcher refused the URL (kUnsupported, kInvalid), the body is
+// over the size cap (kTooLarge), or the server says the page is not there
+// (404, 410), will not be (451), or that the request itself is wrong (400,
+// 414). Network errors and timeouts (kNetwork), other errors, 5xx, 408, 429
+// and any other status may pass.
+bool permanent_failure(const Result<FetchResponse>& r) {
+  if (!r) {
+    const Errc code = r.error().code;
+    return code == Errc::kUnsupported || code == Errc::kInvalid || code == Errc::kTooLarge;
+  }
+  const long s = r->status;
+  return s == 400 || s == 404 || s == 410 || s == 414 || s == 451;
+}
+
+// The item's own words in its feed, for when its page gives none.
+FeedText feed_words(const Item& item) {
+  return {.title = item.title, .html = item.content.empty() ? item.summary : item.content};
+}
+
+}  // namespace
+
+ArticlePipeline::ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery,
+                                 const Clock& clock, ArticleOptions options,
+                                 std::function<bool(const std::string&)> watched)
+    : fetcher_(fetcher),
+      store_(store),
+      delivery_(delivery),
+      clock_(clock),
+      options_(options),
+      watched_(std::move(watched)) {}
+
+void ArticlePipeline::set_matcher(std::shared_ptr<const Matcher> matcher) {
+  matcher_ = std::move(matcher);
+}
+
+void ArticlePipeline::start_pending(const std::string& source_id) {
+  auto pending = store_.pending_items(source_id);
+  if (!pending) {
+    spdlog::error("source {}: {}", source_id, pending.error().message);
+    return;
+  }
+  for (Item& item : *pending) start(source_id, std::move(item));
+}
+
+void ArticlePipeline::start(const std::string& source_id, Item item) {
+  if (!in_flight_.emplace(source_id, item.key).second) return;
+  if (item.link.empty()) {
+    PageText t = feed_text(feed_words(item));
+    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published);
+    return;
+  }
+  FetchRequest req{.url = item.link};
+  const auto started = std::chrono::steady_clock::now();
+  fetcher_.submit(std::move(req), [this, id = source_id, started,
+                                   item = std::move(item)](Result<FetchResponse> r) mutable {
+    measure([&](Metrics& m) {
+      m.observe("newswatch_fetch_duration_seconds", {{"kind", "article"}},
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    });
+    on_article(id, std::move(item), std::move(r));
+  });
+}
+
+void ArticlePipeline::on_article(const std::string& source_id, Item item,
+                                 Result<FetchResponse> response) {
+  if (!watched_(source_id)) {
+    in_flight_.erase({source_id, item.key});
+    return;
+  }
+  std::string error;
+  if (!response) {
+    error = response.error().message;
+  } else if (response->status != 200) {
+    error = "GET " + response->url + ": HTTP " + std::to_string(response->status);
+  }
+  if (error.empty()) {
+    PageText t = page_text(
+        {.bytes = response->body, .content_type = response->content_type, .url = response->url},
+        feed_words(item));
+    if (!t.reason.empty()) {
+      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, t.reason);
+      measure([](Metrics& m) { m.inc("newswatch_extract_failures_total"); });
+    } else {
+      measure([](Metrics& m) { m.inc("newswatch_articles_extracted_total"); });
+    }
+    finish(source_id, item, std::move(t.title), std::move(t.text), std::move(t.language),
+           item.published ? item.published : t.published);
+    return;
+  }
+  ++item.attempts;
+  measure([](Metrics& m) { m.inc("newswatch_extract_failures_total"); });
+  if (auto r = store_.record_attempt(source_id, item.key); !r) {
+    spdlog::error("source {}: {}", source_id, r.error().message);
+  }
+  const bool permanent = permanent_failure(response);
+  if (permanent || item.attempts >= options_.max_article_attempts) {
+    spdlog::warn(
+        "source {}: article {}: {} ({}; matching the feed's text instead)", source_id, item.link,
+        error,
+        permanent ? std::string("will not change") : fmt::format("attempt {}", item.attempts));
+    PageText t = feed_text(feed_words(item));
+    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published);
+  } else {
+    spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
+                 source_id, item.link, error, item.attempts, options_.max_article_attempts);
+    in_flight_.erase({source_id, item.key});
+  }
+}
+
+void ArticlePipeline::finish(const std::string& source_id, const Item& item, std::string title,
+                             std::string text, std::string language,
+                             std::optional<std::chrono::sys_seconds> published) {
+  std::string article_key = canonical_url(item.link);
+  if (article_key.empty()) article_key = source_id + " " + item.key;
+  std::vector<Alert> alerts;
+  if (matcher_) {
+    const Document doc{.title = title, .body = text, .source = source_id, .language = language};
+    const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+    for (Hit& hit : matcher_->match(doc)) {
+      alerts.push_back(Alert{.id = alert_id(hit.watchlist, hit.rule, article_key),
+                             .watchlist = std::move(hit.watchlist),
+                             .rule = std::move(hit.rule),
+                             .source = source_id,
+                             .url = item.link,
+                             .title = title,
+                             .published = published,
+                             .fetched = fetched,
+                             .matched = std::move(hit.matched),
+                             .snippet = std::move(hit.snippet),
+                             .severity = std::move(hit.severity),
+                             .tags = std::move(hit.tags)});
+    }
+  }
+  auto kept = store_.finish_item(source_id, item.key, article_key, std::move(alerts));
+  in_flight_.erase({source_id, item.key});
+  if (!kept) {
+    spdlog::error("source {}: {}", source_id, kept.error().message);
+    measure([&](Metrics& m) { m.store_status(kept.error().message); });
+    return;
+  }
+  measure([](Metrics& m) { m.store_status(""); });
+  if (!kept->empty()) delivery_.publish_recorded();
+}
+
+}  // namespace nw

@@ -1,0 +1,74 @@
+// The article half of the pipeline: for each item the Store holds as pending,
+// fetches its page, turns it into the text the matcher reads
+// (filters/page_text.h), matches that against the current rule snapshot,
+// records the item's alerts and marks it finished in one Store transaction, and
+// hands new alerts to Delivery. Owned by the Watcher. Not thread-safe: lives on
+// the loop thread that also calls Fetcher::run().
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "daemon/clock.h"
+#include "daemon/delivery.h"
+#include "daemon/metrics.h"
+#include "daemon/store.h"
+#include "feeds/fetcher.h"
+#include "filters/matcher.h"
+
+namespace nw {
+
+struct ArticleOptions {
+  // Tries to fetch an article before it is matched on its feed text alone,
+  // for failures that may pass (timeouts, connection errors, 5xx, 429). A
+  // failure that will not (a refused URL, a body over the size cap, 404, 410)
+  // falls back to the feed text at once.
+  int max_article_attempts = 3;
+  Metrics* metrics = nullptr;  // fetch times, extraction, store health; may be null
+};
+
+class ArticlePipeline {
+ public:
+  // `watched(source_id)` says whether a source is still configured when its
+  // article arrives (a reload may have removed it meanwhile).
+  ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
+                  ArticleOptions options, std::function<bool(const std::string&)> watched);
+
+  // The rule snapshot the next articles are matched against (may be compiled
+  // on another thread; set on the loop thread).
+  void set_matcher(std::shared_ptr<const Matcher> matcher);
+
+  // Starts every item of the source that the Store holds as pending and that
+  // is not already in flight.
+  void start_pending(const std::string& source_id);
+
+  // Items started and neither finished nor left for the next poll.
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+ private:
+  template <class F>
+  void measure(F&& f) {
+    if (options_.metrics) f(*options_.metrics);
+  }
+  void start(const std::string& source_id, Item item);
+  void on_article(const std::string& source_id, Item item, Result<FetchResponse> response);
+  void finish(const std::string& source_id, const Item& item, std::string title, std::string text,
+              std::string language, std::optional<std::chrono::sys_seconds> published);
+
+  Fetcher& fetcher_;
+  Store& store_;
+  Delivery& delivery_;
+  const Clock& clock_;
+  ArticleOptions options_;
+  std::function<bool(const std::string&)> watched_;
+  std::shared_ptr<const Matcher> matcher_;
+  std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
+};
+
+}  // namespace nw
