@@ -1,33 +1,14 @@
 #include "daemon/item_identity.h"
 
 #include <cstdint>
-#include <cstdio>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "feeds/text.h"
 #include "feeds/url.h"
 
 namespace nw {
-namespace {
-
-std::string fnv1a_hex(std::string_view a, std::string_view b) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(a);
-  mix("\x1f");
-  mix(b);
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
-}  // namespace
 
 std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries) {
   ItemIdentity used;
@@ -64,7 +45,7 @@ std::vector<std::string> item_keys(const std::vector<FeedEntry>& entries, ItemId
     } else if (links_ok) {
       keys.push_back("link:" + canonical_url(e.link));
     } else {
-      keys.push_back("hash:" + fnv1a_hex(e.title, e.summary.empty() ? e.content : e.summary));
+      keys.push_back("hash:" + fnv1a64_hex({e.title, e.summary.empty() ? e.content : e.summary}));
     }
   }
   return keys;
@@ -97,7 +78,7 @@ const char* identity_name(ItemIdentity identity) {
 }
 
 std::string digest(const Item& item) {
-  return fnv1a_hex(item.title, item.summary + "\x1f" + item.content);
+  return fnv1a64_hex({item.title, item.summary, item.content});
 }
 
 }  // namespace nw

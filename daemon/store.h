@@ -23,7 +23,7 @@
 
 namespace nw {
 
-// How a source's items are keyed (daemon/watcher.h). A source starts trusting
+// How a source's items are keyed (daemon/item_identity.h). A source starts trusting
 // its feed's ids and only ever degrades, once it has shown they cannot be trusted.
 enum class ItemIdentity { kId = 0, kLink = 1, kHash = 2 };
 

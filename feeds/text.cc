@@ -60,9 +60,11 @@ std::uint64_t fnv1a64(std::initializer_list<std::string_view> parts) {
     h ^= c;
     h *= 1099511628211ull;
   };
+  bool first = true;
   for (std::string_view part : parts) {
+    if (!first) mix(0x1f);
+    first = false;
     for (unsigned char c : part) mix(c);
-    mix(0x1f);
   }
   return h;
 }

@@ -32,8 +32,9 @@ std::string_view trim(std::string_view s);
 // SEPARATOR (U+2028, U+2029) and NARROW NO-BREAK SPACE (U+202F).
 std::string collapse_whitespace(std::string_view utf8);
 
-// A stable 64-bit FNV-1a hash of `parts`, each followed by a 0x1F separator
-// (so {"ab","c"} and {"a","bc"} differ): the same on every machine and run.
+// A stable 64-bit FNV-1a hash of `parts` joined by 0x1F separators (so
+// {"ab","c"} and {"a","bc"} differ): the same on every machine and run, and
+// the same as the item keys and alert ids stored by earlier versions.
 // For identities (alert ids, item hashes, shards), not for security.
 std::uint64_t fnv1a64(std::initializer_list<std::string_view> parts);
 // The same as 16 lower-case hex digits.

@@ -48,5 +48,16 @@ INSTANTIATE_TEST_SUITE_P(
                     CollapseCase{"a\xC2", "a\xC2"},    // cut short: kept
                     CollapseCase{"\xE2\x80", "\xE2\x80"}));
 
+// Stable forever: stored item keys and published alert ids are made of it, so
+// these values, computed with the algorithm's definition, must never change.
+TEST(Fnv1a64, StableValuesAndSeparatedParts) {
+  EXPECT_EQ(fnv1a64_hex({"libya", "haftar-cairo", "https://alrasifa.example/a"}),
+            "e262d40f48763fd9");
+  EXPECT_EQ(fnv1a64_hex({"حفتر يصل", "ملخص"}), "a1aa548998f71f67");
+  EXPECT_NE(fnv1a64({"ab", "c"}), fnv1a64({"a", "bc"}));
+  EXPECT_EQ(fnv1a64_hex({"x"}).size(), 16u);
+}
+
 }  // namespace
+
 }  // namespace nw
