@@ -206,6 +206,40 @@ TEST_F(SubscriberTest, WithoutSinceItStartsFromNow) {
   EXPECT_EQ(sub.seqs(), (std::vector<std::uint64_t>{4}));
 }
 
+// No daemon at the endpoints: the subscriber says on stderr that it waits,
+// keeps trying, and stops cleanly when asked.
+TEST(SubscriberEndpoints, SaysWhenItWaitsForTheDaemon) {
+  std::vector<std::string> said;
+  std::mutex mutex;
+  std::atomic<bool> stop{false};
+  std::thread t([&] {
+    auto r = run_subscriber(
+        {.endpoint = "tcp://127.0.0.1:1",
+         .replay_endpoint = "tcp://127.0.0.1:2",
+         .heartbeat = 300ms,
+         .reply_timeout = 300ms},
+        [](std::string_view) {},
+        [&](const std::string& line) {
+          std::lock_guard lock(mutex);
+          said.push_back(line);
+        },
+        [&] { return stop.load(); });
+    EXPECT_TRUE(r.has_value());
+  });
+  std::this_thread::sleep_for(1500ms);
+  stop = true;
+  t.join();
+  std::lock_guard lock(mutex);
+  ASSERT_FALSE(said.empty());
+  EXPECT_EQ(said[0].rfind("waiting for the daemon at tcp://127.0.0.1:1 and tcp://127.0.0.1:2", 0),
+            0u)
+      << said[0];
+  EXPECT_LE(std::count_if(said.begin(), said.end(),
+                          [](const std::string& l) { return l.starts_with("waiting"); }),
+            1)
+      << "said once, not on every retry";
+}
+
 TEST(SubscriberEndpoints, HintsAndDefaults) {
   EXPECT_EQ(endpoint_hint("tcp://127.0.0.1:5556"), "");
   EXPECT_EQ(endpoint_hint("127.0.0.1:5556"),
