@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "feeds/date.h"
 #include "feeds/text.h"
 
 namespace nw {
@@ -90,17 +91,7 @@ std::optional<Error> read_time(const Json& j, const char* key, bool nullable,
 
 }  // namespace
 
-std::string format_utc(std::chrono::sys_seconds t) {
-  const auto day = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{t - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
+std::string format_utc(std::chrono::sys_seconds t) { return format_iso8601(t); }
 
 std::string alert_id(std::string_view watchlist, std::string_view rule,
                      std::string_view article_key) {

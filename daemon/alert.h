@@ -54,7 +54,7 @@ struct RecordedAlert {
   std::string json;
 };
 
-// "2020-06-03T09:15:00Z"
+// "2020-06-03T09:15:00Z" (feeds/date.h's format_iso8601, the alert's time format).
 std::string format_utc(std::chrono::sys_seconds t);
 
 }  // namespace nw
