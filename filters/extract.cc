@@ -148,6 +148,48 @@ int commas(std::string_view s) {
   return n;
 }
 
+// Lower-case letter, then upper-case letter: "Klimaschutz" + "Bohren". Two
+// inline elements the page's CSS shows as lines (a kicker and a headline) meet
+// this way; inside one word markup never does (<b>W</b>ord is upper, lower).
+bool glued_at_boundary(std::string_view before, std::string_view after) {
+  if (before.empty() || after.empty()) return false;
+  const auto last = static_cast<unsigned char>(before.back());
+  const auto first = static_cast<unsigned char>(after.front());
+  bool lower = last >= 'a' && last <= 'z';
+  if (!lower && before.size() >= 2 &&
+      static_cast<unsigned char>(before[before.size() - 2]) == 0xC3) {
+    lower = last >= 0x9F && last <= 0xBF;  // ß à..ÿ
+  }
+  bool upper = first >= 'A' && first <= 'Z';
+  if (!upper && first == 0xC3 && after.size() >= 2) {
+    const auto next = static_cast<unsigned char>(after[1]);
+    upper = next >= 0x80 && next <= 0x9E && next != 0x97;  // À..Þ without ×
+  }
+  return lower && upper;
+}
+
+// Text of a subtree, with a space where an element boundary glues two words.
+std::string spaced_text(const Node& n) {
+  std::string out;
+  Node prev;
+  for (Node d = n.following(); d && d != n.after();) {
+    const Tag t = d.tag();
+    if (t == Tag::kScript || t == Tag::kStyle || t == Tag::kTemplate) {
+      d = d.after();
+      continue;
+    }
+    if (t == Tag::kText) {
+      const std::string_view text = d.text();
+      const bool boundary = prev && (d.id() != prev.id() + 1 || d.parent() != prev.parent());
+      if (boundary && glued_at_boundary(out, text)) out.push_back(' ');
+      out.append(text);
+      prev = d;
+    }
+    d = d.following();
+  }
+  return out;
+}
+
 struct Block {
   std::string text;              // whitespace collapsed
   std::uint32_t owner = 0;       // nearest block-level element
@@ -337,6 +379,7 @@ void Extractor::segment() {
   Block cur;
   bool have_text = false;
   std::uint32_t link_end = 0;
+  Node prev_text;
   auto flush = [&] {
     if (have_text) {
       std::string text = collapse_whitespace(buf);
@@ -364,7 +407,13 @@ void Extractor::segment() {
     const Tag tag = nd.tag();
     if (tag == Tag::kText) {
       const std::string_view t = nd.text();
-      if (!have_text) cur.first_text = i;
+      if (!have_text) {
+        cur.first_text = i;
+      } else if ((i != prev_text.id() + 1 || nd.parent() != prev_text.parent()) &&
+                 glued_at_boundary(buf, t)) {
+        buf.push_back(' ');
+      }
+      prev_text = nd;
       have_text = true;
       buf.append(t);
       const int c = visible_chars(t);
@@ -521,7 +570,7 @@ std::string Extractor::choose_title(const std::vector<Node>& roots) const {
       bp::fold(extract_detail::strip_site_name(meta_.html_title, meta_.site_name, host_));
   std::string root_h1, any_h1;
   for (const Node& h : doc_.all(Tag::kH1)) {
-    std::string t = collapse_whitespace(h.text_content());
+    std::string t = collapse_whitespace(spaced_text(h));
     const std::string f = bp::fold(t);
     if (f.empty() || f == site) continue;
     const bool words2 = f.find(' ') != std::string::npos;
@@ -584,6 +633,16 @@ void Extractor::run(Article& out) {
     if (b.link_density() > 0.5) continue;
     const bp::Cue cue = bp::classify_text(b.text);
     if (cue == bp::Cue::kDrop) continue;
+    if (cue == bp::Cue::kBox) {
+      // The box is the head's container; a head straight in the root goes alone.
+      Node box = node(b.owner);
+      if (is_paragraph(b.kind) && box.parent()) box = box.parent();
+      if (box != root && root.contains(box) && unlinked_in(box) < 600) {
+        cut_begin = b.first_text;
+        cut_end = box.end();
+      }
+      continue;
+    }
     if (cue == bp::Cue::kSectionStart) {
       // The section is the heading's container, or everything after it in the root.
       Node section = node(b.owner);
@@ -651,6 +710,14 @@ Article extract_article(std::string_view html, const ExtractOptions& options) {
 
   Extractor extractor(*doc, meta, url_host(options.base_url));
   extractor.run(article);
+  // The structured body is evidence: a page body under half of it is a wrong
+  // or partial block (a footer, a quote box, one section of several).
+  const int ld_chars = visible_chars(meta.ld_body);
+  if (ld_chars >= 200 && visible_chars(article.text) * 2 < ld_chars) {
+    article.text = meta.ld_body;
+    article.reason.clear();
+    article.fallback = "json-ld";
+  }
   return article;
 }
 

@@ -56,7 +56,7 @@ std::string ld_text(const json& v, const char* key) {
 }
 
 struct LdArticle {
-  std::string headline, date, author, image, publisher;
+  std::string headline, date, author, image, publisher, body;
 };
 
 void find_ld_article(const json& v, LdArticle& out, int depth = 0) {
@@ -80,6 +80,41 @@ void find_ld_article(const json& v, LdArticle& out, int depth = 0) {
   out.author = field("author", "name");
   out.image = field("image", "url");
   out.publisher = field("publisher", "name");
+  out.body = field("articleBody", "@value");
+}
+
+// articleBody is plain text on most sites and HTML on some: tags go, each
+// line's whitespace is collapsed, and paragraph and <br> boundaries become '\n'.
+std::string plain_body(std::string_view body) {
+  std::string flat;
+  flat.reserve(body.size());
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '<') {
+      flat.push_back(body[i]);
+      continue;
+    }
+    const std::size_t close = body.find('>', i);
+    if (close == std::string_view::npos) break;
+    const std::string tag =
+        lower_ascii(body.substr(i + 1, std::min<std::size_t>(close - i - 1, 3)));
+    const bool breaks = tag.starts_with("p") || tag.starts_with("/p") || tag.starts_with("br") ||
+                        tag.starts_with("h") || tag.starts_with("/h") || tag.starts_with("li") ||
+                        tag.starts_with("div") || tag.starts_with("/di");
+    flat.push_back(breaks ? '\n' : ' ');
+    i = close;
+  }
+  std::string out;
+  std::size_t start = 0;
+  while (start <= flat.size()) {
+    const std::size_t nl = std::min(flat.find('\n', start), flat.size());
+    const std::string line = collapse_whitespace(std::string_view(flat).substr(start, nl - start));
+    if (!line.empty()) {
+      if (!out.empty()) out.push_back('\n');
+      out += line;
+    }
+    start = nl + 1;
+  }
+  return out;
 }
 
 LdArticle read_json_ld(const html::Document& doc) {
@@ -287,6 +322,7 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
 
   const LdArticle ld = read_json_ld(doc);
   m.ld_headline = collapse_whitespace(ld.headline);
+  m.ld_body = plain_body(ld.body);
   if (m.site_name.empty()) m.site_name = collapse_whitespace(ld.publisher);
   if (!ld.image.empty()) m.image = ld.image;
   m.author = collapse_whitespace(!ld.author.empty() ? ld.author : meta_author);

@@ -23,6 +23,7 @@ struct PageMeta {
   std::string language;   // BCP 47 ("ar", "en-GB")
   std::string canonical;  // absolute, "" when the page declares none
   std::string image;      // absolute
+  std::string ld_body;    // JSON-LD articleBody as plain text, paragraphs separated by '\n'
 };
 
 PageMeta read_meta(const html::Document& doc, std::string_view base_url);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -352,6 +353,171 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return n;
     });
+
+// ---- Hidden blocks and media furniture ----
+
+// An article with one block of furniture inside its body; the furniture
+// carries the marker "Zanzibar", which must not reach the text.
+struct LeakCase {
+  const char* name;
+  const char* furniture;
+};
+
+class LeakTest : public testing::TestWithParam<LeakCase> {};
+
+TEST_P(LeakTest, FurnitureNeverReachesText) {
+  const std::string page = std::string(
+                               "<html><body><article><h1>Talks in Cairo</h1>"
+                               "<p>Khalifa Haftar arrived in Cairo on Sunday for talks with "
+                               "Egyptian officials, sources said, as the battle went on.</p>") +
+                           GetParam().furniture +
+                           "<p>Egypt has backed him since 2014, and repeated that support "
+                           "today, a spokesman for the ministry said.</p></article></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("arrived in Cairo"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("repeated that support"), std::string::npos) << a.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, LeakTest,
+    testing::Values(
+        LeakCase{"display_none",
+                 "<div style='display: none'>Zanzibar keywords, author, 2019-01-01 10:00</div>"},
+        LeakCase{"display_none_important",
+                 "<div style='color:red;DISPLAY:NONE !important'>Zanzibar tags</div>"},
+        LeakCase{"visibility_hidden", "<p style='visibility: hidden'>Zanzibar hidden line</p>"},
+        LeakCase{"hidden_attribute", "<div hidden>Zanzibar hidden by attribute</div>"},
+        LeakCase{"aria_hidden", "<div aria-hidden='true'>Zanzibar for screens only</div>"},
+        LeakCase{"template", "<template><p>Zanzibar template text</p></template>"},
+        LeakCase{"noscript", "<noscript><p>Zanzibar please enable JavaScript</p></noscript>"},
+        LeakCase{"just_watched",
+                 "<div><h3>JUST WATCHED</h3><ul><li>Zanzibar floods leave thousands "
+                 "homeless</li><li>Replay</li></ul></div>"},
+        LeakCase{"must_watch",
+                 "<div><h2>MUST WATCH</h2><p>Zanzibar floods leave thousands homeless</p></div>"},
+        LeakCase{"video_count",
+                 "<div><span>(16 Videos)</span><p>Zanzibar floods leave thousands "
+                 "homeless</p></div>"},
+        LeakCase{"video_carousel",
+                 "<div class='video-carousel'><p>Zanzibar floods: the moment the dam "
+                 "broke, seen from the hills above the town</p></div>"},
+        LeakCase{"playlist",
+                 "<div class='media__playlist'><p>Zanzibar floods: the moment the dam "
+                 "broke, seen from the hills above the town</p></div>"},
+        LeakCase{"whatsapp_promo",
+                 "<p>Follow Zanzibar News on WhatsApp for the latest updates</p>"},
+        LeakCase{"telegram_promo", "<p><b>Join our Telegram channel</b> Zanzibar alerts</p>"},
+        LeakCase{"newsletter_box",
+                 "<div><h4>Sign up for our newsletter</h4><p>Zanzibar briefing every "
+                 "morning</p></div>"}),
+    [](const testing::TestParamInfo<LeakCase>& info) { return std::string(info.param.name); });
+
+// ---- Structured data as evidence ----
+
+std::string ld_page(std::string_view dom_body, std::string_view ld_body) {
+  return std::string(
+             "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\","
+             "\"headline\":\"Talks in Cairo\",\"articleBody\":\"") +
+         std::string(ld_body) + "\"}</script></head><body>" + std::string(dom_body) +
+         "</body></html>";
+}
+
+const char kLdBody[] =
+    "Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian officials, sources "
+    "said, as the battle for Tripoli went on.\\nEgypt has backed him since 2014, and repeated "
+    "that support today, a spokesman for the ministry said after the meeting.\\nTurkey sent "
+    "more troops to the west of the country last week, officials in Ankara confirmed.";
+
+TEST(Extract, JsonLdBodyStandsInForFooterOnlyResult) {
+  // The body is in script-built markup the DOM does not show; only the footer is text.
+  const Article a = extract_article(
+      ld_page("<div id='app'></div><div class='bottom'><p>Copyright &copy; 2019, Example News "
+              "| Terms of Service | Privacy Policy | Contact us | Advertise with us</p></div>",
+              kLdBody),
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "json-ld");
+  EXPECT_EQ(a.reason, "");
+  EXPECT_EQ(a.text.find("Copyright"), std::string::npos) << a.text;
+  EXPECT_EQ(std::count(a.text.begin(), a.text.end(), '\n'), 2) << a.text;
+}
+
+TEST(Extract, JsonLdBodyStandsInForEmptyResult) {
+  const Article a = extract_article(ld_page("<div id='app'></div>", kLdBody),
+                                    {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "json-ld");
+  EXPECT_NE(a.text.find("Turkey sent more troops"), std::string::npos) << a.text;
+}
+
+TEST(Extract, JsonLdBodyAsHtmlLosesItsTags) {
+  const Article a = extract_article(
+      ld_page("",
+              "<p>Khalifa Haftar arrived in <b>Cairo</b> on Sunday for talks with Egyptian "
+              "officials, sources said.</p><p>Egypt has backed him since 2014, and repeated "
+              "that support today, a spokesman for the ministry said after the meeting "
+              "in the capital, where the two sides met for the third time this year.</p>"),
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "json-ld");
+  EXPECT_EQ(a.text.find('<'), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("arrived in Cairo on Sunday"), std::string::npos) << a.text;
+  EXPECT_EQ(std::count(a.text.begin(), a.text.end(), '\n'), 1) << a.text;
+}
+
+TEST(Extract, PageBodyWinsOverShortJsonLdTeaser) {
+  const Article a = extract_article(
+      ld_page("<article><p>Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian "
+              "officials, sources said, as the battle for Tripoli went on.</p><p>Egypt has "
+              "backed him since 2014, and repeated that support today, a spokesman for the "
+              "ministry said after the meeting.</p></article>",
+              "Khalifa Haftar arrived in Cairo on Sunday."),
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "");
+  EXPECT_NE(a.text.find("repeated that support"), std::string::npos) << a.text;
+}
+
+// ---- Block boundaries ----
+
+struct GlueCase {
+  const char* name;
+  const char* html;  // inside an <article> after one long paragraph
+  const char* want;  // must appear in the title or the text
+};
+
+class GlueTest : public testing::TestWithParam<GlueCase> {};
+
+TEST_P(GlueTest, BoundariesNeverGlueWords) {
+  const std::string page = std::string("<html><body><article>") + GetParam().html +
+                           "<p>Die Bundesregierung will neue Bohrungen in der Nordsee "
+                           "erlauben, sagte ein Sprecher am Montag in Berlin.</p>"
+                           "</article></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  const std::string all = a.title + "\n" + a.text;
+  EXPECT_NE(all.find(GetParam().want), std::string::npos) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, GlueTest,
+    testing::Values(
+        GlueCase{"kicker_in_h1",
+                 "<h1><span class='kicker'>Klimaschutz</span><span>Bohren in der Nordsee</span>"
+                 "</h1>",
+                 "Klimaschutz Bohren"},
+        GlueCase{"kicker_in_h2",
+                 "<h2><span>Klimaschutz</span><span>Bohren in der Nordsee</span></h2>",
+                 "Klimaschutz Bohren"},
+        GlueCase{"umlaut_kicker",
+                 "<h2><span>Energiepolitik für</span><span>Öl und Gas aus der Nordsee</span>"
+                 "</h2>",
+                 "für Öl"},
+        GlueCase{"split_word_kept",
+                 "<p><b>W</b>eit draußen in der Nordsee, sagte der Sprecher der Regierung, "
+                 "liegen die Felder.</p>",
+                 "Weit draußen"},
+        GlueCase{"link_inside_word_kept",
+                 "<p>Die Fach<a href='/k'>konferenz</a> tagte am Montag in Berlin, sagte "
+                 "der Sprecher der Regierung.</p>",
+                 "Fachkonferenz tagte"}),
+    [](const testing::TestParamInfo<GlueCase>& info) { return std::string(info.param.name); });
 
 // ---- Structure ----
 
