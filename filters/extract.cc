@@ -219,6 +219,8 @@ class Extractor {
   }
   Node find_article_body() const;
   // The first pass removes sure furniture, the second weak class names.
+  // display:none, visibility:hidden, the hidden attribute, aria-hidden="true".
+  static bool hidden(const Node& n);
   bool furniture(const Node& n, const Node& hint, bool weak_pass);
   void remove_furniture(const Node& hint);
   void segment();
@@ -235,6 +237,7 @@ class Extractor {
   int total_unlinked_ = 0;
   std::vector<std::uint8_t> removed_;
   std::vector<std::uint32_t> key_nodes_;  // ids of <h1>, <main>, <article>, ascending
+  std::vector<std::uint32_t> h1_nodes_;   // ids of <h1>, ascending
   std::vector<std::uint8_t> weak_;        // weak furniture class names, found by the first pass
   std::vector<Block> blocks_;
 };
@@ -277,6 +280,16 @@ Node Extractor::find_article_body() const {
   return best && unlinked_in(best) > 0 ? best : Node();
 }
 
+bool Extractor::hidden(const Node& n) {
+  if (n.has_attr("hidden") || lower_ascii(n.attr("aria-hidden")) == "true") return true;
+  const std::string_view raw = n.attr("style");
+  if (raw.size() < 12) return false;
+  std::string style = lower_ascii(raw);
+  std::erase(style, ' ');
+  return style.find("display:none") != std::string::npos ||
+         style.find("visibility:hidden") != std::string::npos;
+}
+
 bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   const Tag tag = n.tag();
   if (tag == Tag::kHtml || tag == Tag::kBody) return false;
@@ -292,16 +305,7 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   }
   if (is_furniture_tag(tag)) return true;
 
-  if (n.has_attr("hidden") || lower_ascii(n.attr("aria-hidden")) == "true" ||
-      lower_ascii(n.attr("aria-modal")) == "true") {
-    return true;
-  }
-  std::string style = lower_ascii(n.attr("style"));
-  std::erase(style, ' ');
-  if (style.find("display:none") != std::string::npos ||
-      style.find("visibility:hidden") != std::string::npos) {
-    return true;
-  }
+  if (hidden(n) || lower_ascii(n.attr("aria-modal")) == "true") return true;
   static constexpr std::string_view kRoles[] = {
       "navigation", "banner", "contentinfo", "complementary", "dialog",  "alertdialog",
       "search",     "menu",   "menubar",     "toolbar",       "tablist", "form"};
@@ -336,6 +340,13 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   if (tag == Tag::kArticle || tag == Tag::kMain) return false;
   const bool positive = bp::positive_class(n.attr("class"), n.attr("id"));
   const double s = share(n);
+  // A state name on a wrapper of the whole page ("render-target-modal
+  // modal-open" around a story shown as an overlay) is no furniture: an
+  // element with most of the text and the page's headline is the page.
+  if (s >= 0.5) {
+    const auto h1 = std::ranges::lower_bound(h1_nodes_, n.id() + 1);
+    if (h1 != h1_nodes_.end() && *h1 < n.end()) return false;
+  }
   // Weak names ("dialog-off-canvas", "has-sidebar") wait for the second pass.
   return vocab == bp::Vocab::kStrong && !(positive && s >= 0.6);
 }
@@ -346,9 +357,24 @@ void Extractor::remove_furniture(const Node& hint) {
   for (std::uint32_t i = 0; i < n_; ++i) {
     const Tag t = node(i).tag();
     if (t == Tag::kH1 || t == Tag::kMain || t == Tag::kArticle) key_nodes_.push_back(i);
+    if (t == Tag::kH1) h1_nodes_.push_back(i);
+  }
+  // Hidden subtrees go first, so that shares are of the text a reader sees: a
+  // story shown over an aria-hidden copy of the home page is most of the page.
+  bool any_hidden = false;
+  for (std::uint32_t i = 0; i < n_;) {
+    const Node nd = node(i);
+    if (nd.is_element() && nd.tag() != Tag::kHtml && nd.tag() != Tag::kBody && hidden(nd) &&
+        !(hint && nd.contains(hint))) {
+      std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
+      any_hidden = true;
+      i = nd.end();
+    } else {
+      ++i;
+    }
   }
   for (const bool weak_pass : {false, true}) {
-    if (weak_pass) {
+    if (weak_pass || any_hidden) {
       count_text(true, text_, linked_);
       total_unlinked_ = text_[n_] - linked_[n_];
     }

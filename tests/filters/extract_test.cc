@@ -475,6 +475,30 @@ TEST(Extract, PageBodyWinsOverShortJsonLdTeaser) {
   EXPECT_NE(a.text.find("repeated that support"), std::string::npos) << a.text;
 }
 
+TEST(Extract, StoryInModalOverHiddenPage) {
+  // A story opened as an overlay: the home page behind it is aria-hidden and
+  // has more text than the story; the story's wrapper has a "modal" class.
+  std::string behind = "<div aria-hidden='true'>";
+  for (int i = 0; i < 30; ++i) {
+    behind += "<p>Zanzibar teaser number " + std::to_string(i) +
+              ", a long line of text about something else entirely, with commas, words and "
+              "more words so that it outweighs the story.</p>";
+  }
+  behind += "</div>";
+  const Article a = extract_article(
+      "<html><body>" + behind +
+          "<div class='render-target-modal modal-open'><div><h1>Cargo ship breaks up</h1>"
+          "<article><p>The unmanned cargo ship broke up in the atmosphere over Siberia on "
+          "Thursday, minutes after the launch, the space agency said.</p><p>It carried fuel, "
+          "water and food for the crew of the station, which has enough supplies, officials "
+          "added.</p></article></div></div></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.title, "Cargo ship breaks up");
+  EXPECT_NE(a.text.find("broke up in the atmosphere"), std::string::npos) << a.reason;
+  EXPECT_NE(a.text.find("enough supplies"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+}
+
 // ---- Block boundaries ----
 
 struct GlueCase {
