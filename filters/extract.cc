@@ -562,7 +562,7 @@ std::vector<Node> Extractor::choose_roots(const Node& hint, std::string& reason,
     return {hint};
   }
   Node best;
-  int total = 0, substantial = 0;
+  int total = 0, substantial = 0, second = 0;
   for (const Node& a : doc_.all(Tag::kArticle)) {
     if (removed_[a.id()]) continue;
     bool nested = false;
@@ -571,11 +571,21 @@ std::vector<Node> Extractor::choose_roots(const Node& hint, std::string& reason,
     const int u = unlinked_in(a);
     total += u;
     if (u >= 80) ++substantial;
-    if (!best || u > unlinked_in(best)) best = a;
+    if (!best || u > unlinked_in(best)) {
+      if (best) second = unlinked_in(best);
+      best = a;
+    } else {
+      second = std::max(second, u);
+    }
   }
   if (best) {
     const int u = unlinked_in(best);
-    if (substantial >= 3 && u * 2 < total) {
+    // One article with teasers of related ones around it: the headline is in
+    // it, or it dwarfs each teaser. A listing's entries are alike in size.
+    const auto h1 = std::ranges::lower_bound(h1_nodes_, best.id());
+    const bool headline = h1 != h1_nodes_.end() && *h1 < best.end() && !removed_[*h1];
+    const bool single = u >= 200 && (headline || (u >= 500 && u >= 3 * second));
+    if (substantial >= 3 && u * 2 < total && !single) {
       reason = "page lists several articles; no single article found";
       return {};
     }

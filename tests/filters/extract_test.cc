@@ -499,6 +499,34 @@ TEST(Extract, StoryInModalOverHiddenPage) {
   EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
 }
 
+// One article and teasers of related ones, each in its own <article>.
+std::string article_with_teasers(bool headline_inside, int paragraphs) {
+  std::string p = "<html><body><main><article>";
+  if (headline_inside) p += "<h1>Haftar in Cairo</h1>";
+  for (int i = 0; i < paragraphs; ++i) {
+    p += "<p>Khalifa Haftar met Egyptian officials in Cairo on Sunday, paragraph " +
+         std::to_string(i) + ", as the battle for Tripoli went on and Turkey sent troops.</p>";
+  }
+  p += "</article><section><h2>More on Libya</h2>";
+  for (int i = 0; i < 8; ++i) {
+    p += "<article><h3><a href='/n/" + std::to_string(i) +
+         "'>Zanzibar teaser headline</a></h3><p>A summary of another story about the war in "
+         "Libya and the talks in Cairo and Ankara, number " +
+         std::to_string(i) + ", with the details that a reader needs to click.</p></article>";
+  }
+  return p + "</section></main></body></html>";
+}
+
+TEST(Extract, ArticleWithRelatedTeasersIsOneArticle) {
+  for (const auto& [headline, paragraphs] : {std::pair{true, 4}, std::pair{false, 9}}) {
+    const Article a =
+        extract_article(article_with_teasers(headline, paragraphs), {.base_url = "https://x.org/"});
+    EXPECT_EQ(a.reason, "") << headline;
+    EXPECT_NE(a.text.find("paragraph 3,"), std::string::npos) << a.text;
+    EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+  }
+}
+
 // ---- Block boundaries ----
 
 struct GlueCase {
