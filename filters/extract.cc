@@ -228,6 +228,8 @@ class Extractor {
   std::vector<Node> choose_roots(const Node& hint, std::string& reason, bool& scored) const;
   std::vector<Node> best_candidate() const;
   std::string choose_title(const std::vector<Node>& roots) const;
+  std::optional<std::chrono::sys_seconds> visible_date(const std::vector<Node>& roots,
+                                                       const std::vector<const Block*>& kept) const;
 
   const html::Document& doc_;
   const PageMeta& meta_;
@@ -725,6 +727,72 @@ void Extractor::run(Article& out) {
       out.published = extract_detail::time_element_date(times.front());
     }
   }
+  if (!out.published) out.published = visible_date(roots, kept);
+}
+
+bool mentions_update(std::string_view line) {
+  if (line.empty() || line.size() > 120) return false;
+  const std::string lower = lower_ascii(line);
+  static constexpr std::string_view kWords[] = {"updated",    "modified",    "aktualisiert",
+                                                "mis à jour", "actualizado", "güncellen",
+                                                "обновлено",  "تحديث",       "محدث"};
+  return std::ranges::any_of(
+      kWords, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+// A date the reader sees beside the headline or byline: short unlinked lines
+// from the <h1> (or the body's start) to the second long paragraph, furniture
+// such as a "byline" box included, hidden text and links (related lists) not.
+std::optional<std::chrono::sys_seconds> Extractor::visible_date(
+    const std::vector<Node>& roots, const std::vector<const Block*>& kept) const {
+  if (roots.empty()) return std::nullopt;
+  std::uint32_t begin = roots.front().id(), stop = roots.back().end();
+  int long_seen = 0;
+  for (const Block* b : kept) {
+    if (b->chars >= 100 && ++long_seen == 2) {
+      stop = b->first_text;
+      break;
+    }
+  }
+  for (const std::uint32_t h : h1_nodes_) {
+    if (h < stop && !hidden(node(h))) {
+      begin = std::min(begin, h);
+      break;
+    }
+  }
+  int scanned = 0;
+  std::uint32_t link_end = 0;
+  std::string previous;  // the text node before, which may label this one
+  for (std::uint32_t i = begin; i < stop && scanned < 80;) {
+    const Node nd = node(i);
+    const Tag tag = nd.tag();
+    if (tag == Tag::kScript || tag == Tag::kStyle || tag == Tag::kTemplate ||
+        tag == Tag::kNoscript || (nd.is_element() && hidden(nd))) {
+      i = nd.end();
+      continue;
+    }
+    if (tag == Tag::kA) link_end = std::max(link_end, nd.end());
+    if (tag == Tag::kText && i >= link_end) {
+      ++scanned;
+      const std::string_view t = nd.text();
+      if (t.size() <= 120) {
+        // "Last Updated: January 7, 2025" is not when the story came out.
+        std::string line = collapse_whitespace(t);
+        // A label before the date ("<em>Last Updated:</em> January 7") counts too.
+        const bool label =
+            std::ranges::none_of(previous, [](char c) { return c >= '0' && c <= '9'; });
+        const bool updated = mentions_update(line) || (label && mentions_update(previous));
+        if (!updated) {
+          if (auto d = extract_detail::date_in_text(line)) return d;
+        }
+        previous = std::move(line);
+      } else {
+        previous.clear();
+      }
+    }
+    ++i;
+  }
+  return std::nullopt;
 }
 
 }  // namespace

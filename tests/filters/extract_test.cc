@@ -299,6 +299,73 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"</head><body><time datetime='2020-01-02T03:04:05Z'>Jan 2</time><head>",
                  "2020-01-02T03:04:05Z"}));
 
+// Dates the page shows beside its headline or byline, without any markup.
+struct VisibleDateCase {
+  const char* name;
+  const char* header;   // between the <h1> and the body
+  const char* related;  // after the body
+  const char* want;     // "" for none
+};
+
+class VisibleDateTest : public testing::TestWithParam<VisibleDateCase> {};
+
+TEST_P(VisibleDateTest, FromByline) {
+  const std::string page =
+      std::string("<html><body><article><h1>Haftar in Cairo</h1>") + GetParam().header +
+      "<p>Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian officials, "
+      "sources said on Monday, as the battle for Tripoli went on.</p>"
+      "<p>The visit was not announced in advance by either side, and no statement followed "
+      "it, a diplomat in the Egyptian capital said.</p></article>" +
+      GetParam().related + "</body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/a"});
+  if (std::string_view(GetParam().want).empty()) {
+    EXPECT_FALSE(a.published.has_value()) << format_iso8601(*a.published);
+  } else {
+    ASSERT_TRUE(a.published.has_value());
+    EXPECT_EQ(format_iso8601(*a.published), GetParam().want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, VisibleDateTest,
+    testing::Values(
+        VisibleDateCase{"iso_beside_byline",
+                        "<div class='byline'>By Jane Roe | 2018-08-25 15:24</div>", "",
+                        "2018-08-25T15:24:00Z"},
+        VisibleDateCase{"dotted", "<p class='meta'>Stand: 25.08.2018, 09:15 Uhr</p>", "",
+                        "2018-08-25T09:15:00Z"},
+        VisibleDateCase{"slashed_day_first", "<span>Published 25/08/2018</span>", "",
+                        "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"slashed_ambiguous", "<span>Published 05/08/2018</span>", "", ""},
+        VisibleDateCase{"english_month", "<p>Published 25 August 2018</p>", "",
+                        "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"english_month_first", "<p>Posted Sat August 25, 2018</p>", "",
+                        "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"arabic_egyptian", "<p>الأحد 25 يناير 2020</p>", "",
+                        "2020-01-25T00:00:00Z"},
+        VisibleDateCase{"arabic_levantine", "<p>نشر في ٢٥ كانون الثاني ٢٠٢٠</p>", "",
+                        "2020-01-25T00:00:00Z"},
+        VisibleDateCase{"arabic_evening", "<p>الأحد 29 ديسمبر 2019 - 10:42 م</p>", "",
+                        "2019-12-29T22:42:00Z"},
+        VisibleDateCase{"english_pm", "<p>Aug 25, 2018 3:45 PM</p>", "", "2018-08-25T15:45:00Z"},
+        VisibleDateCase{"update_not_publication", "<p><em>Last Updated:</em> January 7, 2025</p>",
+                        "", ""},
+        VisibleDateCase{"publication_after_update",
+                        "<p>Updated 2019-01-02 08:00</p><p>Published 2018-08-25 07:30</p>", "",
+                        "2018-08-25T07:30:00Z"},
+        VisibleDateCase{"hidden_date_ignored", "<p style='display:none'>2017-01-01 10:00</p>", "",
+                        ""},
+        VisibleDateCase{"related_list_ignored", "",
+                        "<aside><ul><li><a href='/b'>Older story</a> 2016-03-04</li>"
+                        "<li><a href='/c'>Another</a> 12 March 2016</li></ul></aside>"
+                        "<div><p>2016-03-04</p></div>",
+                        ""},
+        VisibleDateCase{"linked_date_ignored", "<p><a href='/x'>Story of 2016-03-04</a></p>", "",
+                        ""}),
+    [](const testing::TestParamInfo<VisibleDateCase>& info) {
+      return std::string(info.param.name);
+    });
+
 // ---- Pages without an article ----
 
 struct NoArticleCase {
