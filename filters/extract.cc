@@ -307,7 +307,8 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   }
   if (is_furniture_tag(tag)) return true;
 
-  if (hidden(n) || lower_ascii(n.attr("aria-modal")) == "true") return true;
+  // Hidden subtrees went before (remove_furniture).
+  if (lower_ascii(n.attr("aria-modal")) == "true") return true;
   static constexpr std::string_view kRoles[] = {
       "navigation", "banner", "contentinfo", "complementary", "dialog",  "alertdialog",
       "search",     "menu",   "menubar",     "toolbar",       "tablist", "form"};
@@ -363,20 +364,20 @@ void Extractor::remove_furniture(const Node& hint) {
   }
   // Hidden subtrees go first, so that shares are of the text a reader sees: a
   // story shown over an aria-hidden copy of the home page is most of the page.
-  bool any_hidden = false;
+  int hidden_text = 0;  // icons and labels are often aria-hidden: recount only for real text
   for (std::uint32_t i = 0; i < n_;) {
     const Node nd = node(i);
     if (nd.is_element() && nd.tag() != Tag::kHtml && nd.tag() != Tag::kBody && hidden(nd) &&
         !(hint && nd.contains(hint))) {
       std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
-      any_hidden = true;
+      hidden_text += text_in(nd);
       i = nd.end();
     } else {
       ++i;
     }
   }
   for (const bool weak_pass : {false, true}) {
-    if (weak_pass || any_hidden) {
+    if (weak_pass || hidden_text * 20 > text_[n_]) {
       count_text(true, text_, linked_);
       total_unlinked_ = text_[n_] - linked_[n_];
     }
