@@ -594,6 +594,26 @@ TEST(Extract, ArticleWithRelatedTeasersIsOneArticle) {
   }
 }
 
+TEST(Extract, BodySplitIntoBoxesIsGathered) {
+  // Steps of a how-to, each its own box with a figure, under one column.
+  std::string page = "<html><body><div class='col-main'><h1>How to build a terrarium</h1>";
+  for (int i = 0; i < 5; ++i) {
+    page += "<div class='mod step'><div class='stepContent'><div class='figure'><img src='/i" +
+            std::to_string(i) + ".jpg'></div><div class='content'><p>Step " + std::to_string(i) +
+            ": measure the glass, cut the foam a little smaller, soak it in water, and dig a "
+            "hole for the plant, being careful, slow and patient with the roots.</p></div>"
+            "</div></div>";
+  }
+  page +=
+      "</div><div class='col-side'><ul><li><a href='/a'>Other how-to guides</a></li></ul>"
+      "</div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NE(a.text.find("Step " + std::to_string(i) + ":"), std::string::npos) << a.text;
+  }
+  EXPECT_EQ(a.text.find("Other how-to"), std::string::npos) << a.text;
+}
+
 // ---- Block boundaries ----
 
 struct GlueCase {
