@@ -206,7 +206,10 @@ class Extractor {
   Extractor(const html::Document& doc, const PageMeta& meta, std::string_view host)
       : doc_(doc), meta_(meta), host_(host), n_(static_cast<std::uint32_t>(doc.size())) {}
 
-  void run(Article& out);
+  // `forced_hint` stands for the schema.org articleBody: kept whatever its class.
+  void run(Article& out, const Node& forced_hint = Node());
+  // display:none, visibility:hidden, the hidden attribute, aria-hidden="true".
+  static bool hidden(const Node& n);
 
  private:
   Node node(std::uint32_t id) const { return doc_.node(id); }
@@ -219,8 +222,6 @@ class Extractor {
   }
   Node find_article_body() const;
   // The first pass removes sure furniture, the second weak class names.
-  // display:none, visibility:hidden, the hidden attribute, aria-hidden="true".
-  static bool hidden(const Node& n);
   bool furniture(const Node& n, const Node& hint, bool weak_pass);
   void remove_furniture(const Node& hint);
   void segment();
@@ -656,10 +657,10 @@ std::string Extractor::choose_title(const std::vector<Node>& roots) const {
   return any_h1;
 }
 
-void Extractor::run(Article& out) {
+void Extractor::run(Article& out, const Node& forced_hint) {
   count_text(false, text_, linked_);
   total_unlinked_ = text_[n_] - linked_[n_];
-  const Node hint = find_article_body();
+  const Node hint = forced_hint ? forced_hint : find_article_body();
   remove_furniture(hint);
   count_text(true, text_, linked_);
   total_unlinked_ = text_[n_] - linked_[n_];
@@ -816,6 +817,35 @@ std::optional<std::chrono::sys_seconds> Extractor::visible_date(
   return std::nullopt;
 }
 
+// Site furniture as a whole result: a copyright line, terms, privacy.
+bool looks_like_footer(std::string_view text) {
+  if (visible_chars(text) >= 600) return false;
+  const std::string lower = lower_ascii(text);
+  static constexpr std::string_view kWords[] = {
+      "copyright",    "\u00a9",         "all rights reserved", "terms of service",
+      "terms of use", "privacy policy", "جميع الحقوق محفوظة"};
+  return std::ranges::any_of(
+      kWords, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+// The element with the most direct <p> children of 80 or more characters:
+// an article body that furniture rules removed. Null under five such.
+Node densest_prose(const html::Document& doc) {
+  std::vector<int> count(doc.size(), 0);
+  Node best;
+  for (const Node& p : doc.all(Tag::kP)) {
+    const Node parent = p.parent();
+    if (!parent || visible_chars(p.text_content()) < 80) continue;
+    if (++count[parent.id()] >= 5 && (!best || count[parent.id()] > count[best.id()])) {
+      best = parent;
+    }
+  }
+  for (Node a = best; a; a = a.parent()) {
+    if (a.is_element() && Extractor::hidden(a)) return Node();
+  }
+  return best;
+}
+
 }  // namespace
 
 Article extract_article(std::string_view html, const ExtractOptions& options) {
@@ -835,6 +865,20 @@ Article extract_article(std::string_view html, const ExtractOptions& options) {
 
   Extractor extractor(*doc, meta, url_host(options.base_url));
   extractor.run(article);
+  if (article.text.empty() || looks_like_footer(article.text)) {
+    // Nothing, or only a footer: the body may sit in a box whose class reads
+    // as furniture. Its densest run of paragraphs is taken as the body.
+    if (const Node prose = densest_prose(*doc)) {
+      Article again = article;
+      again.text.clear();
+      again.reason.clear();
+      Extractor(*doc, meta, url_host(options.base_url)).run(again, prose);
+      if (visible_chars(again.text) > visible_chars(article.text) &&
+          !looks_like_footer(again.text)) {
+        article = std::move(again);
+      }
+    }
+  }
   // The structured body is evidence: a page body under half of it is a wrong
   // or partial block (a footer, a quote box, one section of several).
   const int ld_chars = visible_chars(meta.ld_body);

@@ -614,6 +614,26 @@ TEST(Extract, BodySplitIntoBoxesIsGathered) {
   EXPECT_EQ(a.text.find("Other how-to"), std::string::npos) << a.text;
 }
 
+TEST(Extract, BodyInFurnitureClassedBoxBeatsFooter) {
+  // The body's box carries a class the vocabulary reads as furniture; the
+  // footer line must not become the article.
+  std::string page =
+      "<html><body><div class='top'><h1>Talks in Cairo</h1></div>"
+      "<div class='modal-box'>";
+  for (int i = 0; i < 8; ++i) {
+    page += "<p>Paragraph " + std::to_string(i) +
+            ": Khalifa Haftar met Egyptian officials in Cairo on Sunday, as the battle for "
+            "Tripoli went on and Turkey sent more troops, sources said.</p>";
+  }
+  page +=
+      "</div><div class='bottom'><p>Copyright &copy; 2019, Example News | Terms of Service | "
+      "Privacy Policy | Contact us | Advertise with us | Careers at Example News</p></div>"
+      "</body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text.find("Copyright"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Paragraph 7:"), std::string::npos) << a.text << a.reason;
+}
+
 // ---- Block boundaries ----
 
 struct GlueCase {
