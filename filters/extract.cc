@@ -19,9 +19,19 @@
 //  2. The root is the schema.org articleBody, else the <article> with the most
 //     text, else the best container by paragraph scoring (text length, commas,
 //     link density, as in Readability) with its well-scoring siblings.
+//     Hidden subtrees (display:none, visibility:hidden, hidden, aria-hidden)
+//     go before any share is taken. Several alike candidates under one
+//     ancestor (a body split into boxes) make that ancestor the root.
 //  3. The root's text blocks (paragraphs, headings, list items, cells, lines
 //     between <br>s) are kept unless link-dense or labelled boilerplate by the
-//     phrase lexicon; a "Comments"/"Related" head drops the rest of its section.
+//     phrase lexicon; a "Comments"/"Related" head drops the rest of its section,
+//     a carousel or promo head ("JUST WATCHED", "Sign up for our newsletter")
+//     its own small box. Inline boundaries never glue "Klimaschutz"+"Bohren".
+//  4. An empty or footer-only result is retried with the densest run of long
+//     paragraphs as the body; a result under half of the JSON-LD articleBody
+//     gives way to it (Article::fallback says so).
+//  5. Without a date in <head> or JSON-LD: a <time>, then a date shown beside
+//     the headline or byline (never in links, hidden text or "updated" lines).
 namespace nw {
 namespace {
 
