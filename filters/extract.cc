@@ -540,17 +540,18 @@ std::vector<Node> Extractor::best_candidate() const {
   }
   if (top_score <= 0) return {};
   // A body split into alike boxes (steps, sections between ads and figures)
-  // scores as several good candidates under one ancestor: that ancestor is the
-  // article, as Readability's "alternative candidates" find it.
+  // scores as several good candidates (each at least 0.3 of the best) under
+  // one ancestor up to eight levels above the best: that ancestor, when not
+  // link-dense, is the article, as Readability's "alternative candidates" find it.
   std::vector<std::uint32_t> alike;
   for (const std::uint32_t id : scored) {
     if (id == top || node(id).contains(node(top)) || node(top).contains(node(id))) continue;
-    if (final_score(id) >= top_score * 0.5) alike.push_back(id);
+    if (final_score(id) >= top_score * 0.3) alike.push_back(id);
   }
   Node best = node(top);
   if (alike.size() >= 2) {
     int level = 0;
-    for (Node a = best.parent(); a && level < 5; a = a.parent(), ++level) {
+    for (Node a = best.parent(); a && level < 8; a = a.parent(), ++level) {
       if (a.tag() == Tag::kBody || a.tag() == Tag::kHtml) break;
       const auto inside =
           std::ranges::count_if(alike, [&](std::uint32_t id) { return a.contains(node(id)); });

@@ -614,6 +614,33 @@ TEST(Extract, BodySplitIntoBoxesIsGathered) {
   EXPECT_EQ(a.text.find("Other how-to"), std::string::npos) << a.text;
 }
 
+TEST(Extract, BodySplitAtDifferentDepthsIsGathered) {
+  // The opening sits deeper (inside a drop-cap wrapper) than the rest of the
+  // story, and is shorter: both halves are the article.
+  auto paragraphs = [](const char* part, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+      out += std::string("<p>") + part + " paragraph " + std::to_string(i) +
+             ": Lorenz ran the machine, and the programmer who wrote the code, a young woman, "
+             "was left out of the story, historians said.</p>";
+    }
+    return out;
+  };
+  const std::string page =
+      "<html><body><div class='post'><div class='acf'><div class='wrapper'><div class='mha'>"
+      "<div class='flex'><section><div class='col'><div class='sec'><div class='wysiwyg'>" +
+      paragraphs("Opening", 4) +
+      "</div></div></div></section></div></div></div><div class='figure'><img src='/a.jpg'>"
+      "</div><section><div class='col'><div class='sec'><div class='wysiwyg'>" +
+      paragraphs("Later", 7) +
+      "</div></div></div></section></div></div><div class='side'><ul><li><a href='/x'>Other "
+      "stories</a></li></ul></div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Opening paragraph 0:"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Later paragraph 6:"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("Other stories"), std::string::npos) << a.text;
+}
+
 TEST(Extract, BodyInFurnitureClassedBoxBeatsFooter) {
   // The body's box carries a class the vocabulary reads as furniture; the
   // footer line must not become the article.
