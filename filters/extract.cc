@@ -294,8 +294,12 @@ Node Extractor::find_article_body() const {
 }
 
 bool Extractor::hidden(const Node& n) {
-  if (n.has_attr("hidden") || lower_ascii(n.attr("aria-hidden")) == "true") return true;
-  const std::string_view raw = n.attr("style");
+  std::string_view raw;  // the style attribute
+  for (const html::Attribute& a : n.attributes()) {
+    if (a.name == "hidden") return true;
+    if (a.name == "aria-hidden" && lower_ascii(a.value) == "true") return true;
+    if (a.name == "style") raw = a.value;
+  }
   if (raw.size() < 12) return false;
   std::string style = lower_ascii(raw);
   std::erase(style, ' ');
@@ -378,8 +382,11 @@ void Extractor::remove_furniture(const Node& hint) {
   int hidden_text = 0;  // icons and labels are often aria-hidden: recount only for real text
   for (std::uint32_t i = 0; i < n_;) {
     const Node nd = node(i);
-    if (nd.is_element() && nd.tag() != Tag::kHtml && nd.tag() != Tag::kBody && hidden(nd) &&
-        !(hint && nd.contains(hint))) {
+    if (!nd.is_element() || nd.tag() == Tag::kHtml || nd.tag() == Tag::kBody) {
+      ++i;
+    } else if (is_furniture_tag(nd.tag()) && !(hint && nd.contains(hint))) {
+      i = nd.end();  // goes in the next pass whatever it holds
+    } else if (hidden(nd) && !(hint && nd.contains(hint))) {
       std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
       hidden_text += text_in(nd);
       i = nd.end();
@@ -531,8 +538,10 @@ std::vector<Node> Extractor::best_candidate() const {
   };
   std::uint32_t top = 0;
   double top_score = 0;
-  for (const std::uint32_t id : scored) {
-    const double s = final_score(id);
+  std::vector<double> finals(scored.size());
+  for (std::size_t k = 0; k < scored.size(); ++k) {
+    const std::uint32_t id = scored[k];
+    const double s = finals[k] = final_score(id);
     if (s > top_score) {
       top_score = s;
       top = id;
@@ -544,9 +553,11 @@ std::vector<Node> Extractor::best_candidate() const {
   // one ancestor up to eight levels above the best: that ancestor, when not
   // link-dense, is the article, as Readability's "alternative candidates" find it.
   std::vector<std::uint32_t> alike;
-  for (const std::uint32_t id : scored) {
-    if (id == top || node(id).contains(node(top)) || node(top).contains(node(id))) continue;
-    if (final_score(id) >= top_score * 0.3) alike.push_back(id);
+  for (std::size_t k = 0; k < scored.size(); ++k) {
+    const std::uint32_t id = scored[k];
+    if (finals[k] < top_score * 0.3 || id == top) continue;
+    if (node(id).contains(node(top)) || node(top).contains(node(id))) continue;
+    alike.push_back(id);
   }
   Node best = node(top);
   if (alike.size() >= 2) {
@@ -830,7 +841,7 @@ std::optional<std::chrono::sys_seconds> Extractor::visible_date(
 
 // Site furniture as a whole result: a copyright line, terms, privacy.
 bool looks_like_footer(std::string_view text) {
-  if (visible_chars(text) >= 600) return false;
+  if (text.size() >= 4000 || visible_chars(text) >= 600) return false;
   const std::string lower = lower_ascii(text);
   static constexpr std::string_view kWords[] = {
       "copyright",    "\u00a9",         "all rights reserved", "terms of service",
@@ -892,7 +903,7 @@ Article extract_article(std::string_view html, const ExtractOptions& options) {
   }
   // The structured body is evidence: a page body under half of it is a wrong
   // or partial block (a footer, a quote box, one section of several).
-  const int ld_chars = visible_chars(meta.ld_body);
+  const int ld_chars = meta.ld_body.size() >= 200 ? visible_chars(meta.ld_body) : 0;
   if (ld_chars >= 200 && visible_chars(article.text) * 2 < ld_chars) {
     article.text = meta.ld_body;
     article.reason.clear();
