@@ -118,6 +118,7 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
                 {"image", a.image},
                 {"encoding", encoding}};
       if (a.text.empty()) j["reason"] = a.reason;
+      if (!a.fallback.empty()) j["fallback"] = a.fallback;
       std::cout << dump(j) << "\n";
     } else {
       std::cout << a.title << "\n\n" << a.text << "\n";

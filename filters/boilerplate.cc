@@ -26,6 +26,7 @@ struct Phrase {
 
 constexpr Cue S = Cue::kSectionStart;
 constexpr Cue D = Cue::kDrop;
+constexpr Cue B = Cue::kBox;
 constexpr Match kS = Match::kStarts;
 constexpr Match kC = Match::kContains;
 
@@ -122,7 +123,19 @@ constexpr Phrase kLexicon[] = {
     {"Самое читаемое", S, kS, 0},
     {"Популярное", S, kS, 0},
     {"Последние новости", S, kS, 0},
+    // Video and gallery carousels ("JUST WATCHED", "(16 Videos)").
+    {"Just watched", B, kS, 0},
+    {"Must watch", B, kS, 0},
+    {"Videos", B, kS, 0},
+    {"Related videos", B, kS, 0},
+    {"More videos", B, kS, 0},
+    {"Photo galleries", B, kS, 0},
+    {"فيديوهات", B, kS, 0},
+    {"شاهد الفيديو", B, kS, 0},
     // Newsletter boxes.
+    {"Sign up for our newsletter", B, kS, 0},
+    {"Subscribe to our newsletter", B, kS, 0},
+    {"اشترك في النشرة", B, kS, 0},
     {"النشرة البريدية", S, kS, 0},
     {"النشرة الإخبارية", S, kS, 0},
     {"اشترك في النشرة", D, kS, 30},
@@ -136,6 +149,15 @@ constexpr Phrase kLexicon[] = {
     {"Newsletter abonnieren", D, kS, 20},
     {"Bültenimize abone olun", D, kS, 20},
     {"Подпишитесь на рассылку", D, kS, 20},
+    // Messenger promos.
+    {"on WhatsApp", D, kC, 20},
+    {"on Telegram", D, kC, 20},
+    {"WhatsApp channel", D, kC, 20},
+    {"Telegram channel", D, kC, 20},
+    {"على واتساب", D, kC, 20},
+    {"على تيليجرام", D, kC, 20},
+    {"على تلغرام", D, kC, 20},
+    {"قناتنا على", D, kC, 20},
     // "Read also" lines inside bodies.
     {"اقرأ أيضا", D, kS, 40},
     {"إقرأ أيضا", D, kS, 40},
@@ -460,7 +482,7 @@ constexpr std::string_view kStrongParts[] = {
     "gotop",      "scrolltop",   "partage",      "commentaire",  "commentaires",  "publicite",
     "compartir",  "comentarios", "publicidad",   "relacionados", "kommentare",    "werbung",
     "teilen",     "anzeige",     "yorum",        "yorumlar",     "paylas",        "reklam",
-    "ilgili",     "reklama",     "kommentarii"};
+    "ilgili",     "reklama",     "kommentarii",  "carousel",     "playlist"};
 
 // Furniture names that also appear as layout modifiers on content wrappers
 // ("content has-sidebar", "site-main nav-fixed"): trusted only on elements
@@ -565,7 +587,7 @@ Cue classify_text(std::string_view utf8) {
   }();
   for (const FoldedPhrase& p : lexicon()) {
     if (p.match == Match::kStarts) {
-      if (p.cue == Cue::kSectionStart) {
+      if (p.cue == Cue::kSectionStart || p.cue == Cue::kBox) {
         if (head_words <= p.max_words && starts_with_words(head, p.text)) return p.cue;
       } else if (words <= p.max_words && starts_with_words(text, p.text)) {
         return p.cue;

@@ -19,6 +19,8 @@ enum class Cue {
   kNone,
   kSectionStart,  // heads a section that is all boilerplate: comments, related, most read
   kDrop,          // this block alone is boilerplate: "Read also: ...", a share bar, consent text
+  kBox,  // heads a small box of furniture (a video carousel, a newsletter promo): the box goes,
+         // not the rest of the page
 };
 
 // Classifies one block of text (a paragraph, heading or line) by the lexicon.

@@ -19,9 +19,19 @@
 //  2. The root is the schema.org articleBody, else the <article> with the most
 //     text, else the best container by paragraph scoring (text length, commas,
 //     link density, as in Readability) with its well-scoring siblings.
+//     Hidden subtrees (display:none, visibility:hidden, hidden, aria-hidden)
+//     go before any share is taken. Several alike candidates under one
+//     ancestor (a body split into boxes) make that ancestor the root.
 //  3. The root's text blocks (paragraphs, headings, list items, cells, lines
 //     between <br>s) are kept unless link-dense or labelled boilerplate by the
-//     phrase lexicon; a "Comments"/"Related" head drops the rest of its section.
+//     phrase lexicon; a "Comments"/"Related" head drops the rest of its section,
+//     a carousel or promo head ("JUST WATCHED", "Sign up for our newsletter")
+//     its own small box. Inline boundaries never glue "Klimaschutz"+"Bohren".
+//  4. An empty or footer-only result is retried with the densest run of long
+//     paragraphs as the body; a result under half of the JSON-LD articleBody
+//     gives way to it (Article::fallback says so).
+//  5. Without a date in <head> or JSON-LD: a <time>, then a date shown beside
+//     the headline or byline (never in links, hidden text or "updated" lines).
 namespace nw {
 namespace {
 
@@ -148,6 +158,48 @@ int commas(std::string_view s) {
   return n;
 }
 
+// Lower-case letter, then upper-case letter: "Klimaschutz" + "Bohren". Two
+// inline elements the page's CSS shows as lines (a kicker and a headline) meet
+// this way; inside one word markup never does (<b>W</b>ord is upper, lower).
+bool glued_at_boundary(std::string_view before, std::string_view after) {
+  if (before.empty() || after.empty()) return false;
+  const auto last = static_cast<unsigned char>(before.back());
+  const auto first = static_cast<unsigned char>(after.front());
+  bool lower = last >= 'a' && last <= 'z';
+  if (!lower && before.size() >= 2 &&
+      static_cast<unsigned char>(before[before.size() - 2]) == 0xC3) {
+    lower = last >= 0x9F && last <= 0xBF;  // ß à..ÿ
+  }
+  bool upper = first >= 'A' && first <= 'Z';
+  if (!upper && first == 0xC3 && after.size() >= 2) {
+    const auto next = static_cast<unsigned char>(after[1]);
+    upper = next >= 0x80 && next <= 0x9E && next != 0x97;  // À..Þ without ×
+  }
+  return lower && upper;
+}
+
+// Text of a subtree, with a space where an element boundary glues two words.
+std::string spaced_text(const Node& n) {
+  std::string out;
+  Node prev;
+  for (Node d = n.following(); d && d != n.after();) {
+    const Tag t = d.tag();
+    if (t == Tag::kScript || t == Tag::kStyle || t == Tag::kTemplate) {
+      d = d.after();
+      continue;
+    }
+    if (t == Tag::kText) {
+      const std::string_view text = d.text();
+      const bool boundary = prev && (d.id() != prev.id() + 1 || d.parent() != prev.parent());
+      if (boundary && glued_at_boundary(out, text)) out.push_back(' ');
+      out.append(text);
+      prev = d;
+    }
+    d = d.following();
+  }
+  return out;
+}
+
 struct Block {
   std::string text;              // whitespace collapsed
   std::uint32_t owner = 0;       // nearest block-level element
@@ -164,7 +216,10 @@ class Extractor {
   Extractor(const html::Document& doc, const PageMeta& meta, std::string_view host)
       : doc_(doc), meta_(meta), host_(host), n_(static_cast<std::uint32_t>(doc.size())) {}
 
-  void run(Article& out);
+  // `forced_hint` stands for the schema.org articleBody: kept whatever its class.
+  void run(Article& out, const Node& forced_hint = Node());
+  // display:none, visibility:hidden, the hidden attribute, aria-hidden="true".
+  static bool hidden(const Node& n);
 
  private:
   Node node(std::uint32_t id) const { return doc_.node(id); }
@@ -184,6 +239,8 @@ class Extractor {
   std::vector<Node> choose_roots(const Node& hint, std::string& reason, bool& scored) const;
   std::vector<Node> best_candidate() const;
   std::string choose_title(const std::vector<Node>& roots) const;
+  std::optional<std::chrono::sys_seconds> visible_date(const std::vector<Node>& roots,
+                                                       const std::vector<const Block*>& kept) const;
 
   const html::Document& doc_;
   const PageMeta& meta_;
@@ -193,6 +250,7 @@ class Extractor {
   int total_unlinked_ = 0;
   std::vector<std::uint8_t> removed_;
   std::vector<std::uint32_t> key_nodes_;  // ids of <h1>, <main>, <article>, ascending
+  std::vector<std::uint32_t> h1_nodes_;   // ids of <h1>, ascending
   std::vector<std::uint8_t> weak_;        // weak furniture class names, found by the first pass
   std::vector<Block> blocks_;
 };
@@ -235,6 +293,20 @@ Node Extractor::find_article_body() const {
   return best && unlinked_in(best) > 0 ? best : Node();
 }
 
+bool Extractor::hidden(const Node& n) {
+  std::string_view raw;  // the style attribute
+  for (const html::Attribute& a : n.attributes()) {
+    if (a.name == "hidden") return true;
+    if (a.name == "aria-hidden" && lower_ascii(a.value) == "true") return true;
+    if (a.name == "style") raw = a.value;
+  }
+  if (raw.size() < 12) return false;
+  std::string style = lower_ascii(raw);
+  std::erase(style, ' ');
+  return style.find("display:none") != std::string::npos ||
+         style.find("visibility:hidden") != std::string::npos;
+}
+
 bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   const Tag tag = n.tag();
   if (tag == Tag::kHtml || tag == Tag::kBody) return false;
@@ -250,16 +322,8 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   }
   if (is_furniture_tag(tag)) return true;
 
-  if (n.has_attr("hidden") || lower_ascii(n.attr("aria-hidden")) == "true" ||
-      lower_ascii(n.attr("aria-modal")) == "true") {
-    return true;
-  }
-  std::string style = lower_ascii(n.attr("style"));
-  std::erase(style, ' ');
-  if (style.find("display:none") != std::string::npos ||
-      style.find("visibility:hidden") != std::string::npos) {
-    return true;
-  }
+  // Hidden subtrees went before (remove_furniture).
+  if (lower_ascii(n.attr("aria-modal")) == "true") return true;
   static constexpr std::string_view kRoles[] = {
       "navigation", "banner", "contentinfo", "complementary", "dialog",  "alertdialog",
       "search",     "menu",   "menubar",     "toolbar",       "tablist", "form"};
@@ -294,6 +358,13 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   if (tag == Tag::kArticle || tag == Tag::kMain) return false;
   const bool positive = bp::positive_class(n.attr("class"), n.attr("id"));
   const double s = share(n);
+  // A state name on a wrapper of the whole page ("render-target-modal
+  // modal-open" around a story shown as an overlay) is no furniture: an
+  // element with most of the text and the page's headline is the page.
+  if (s >= 0.5) {
+    const auto h1 = std::ranges::lower_bound(h1_nodes_, n.id() + 1);
+    if (h1 != h1_nodes_.end() && *h1 < n.end()) return false;
+  }
   // Weak names ("dialog-off-canvas", "has-sidebar") wait for the second pass.
   return vocab == bp::Vocab::kStrong && !(positive && s >= 0.6);
 }
@@ -304,9 +375,27 @@ void Extractor::remove_furniture(const Node& hint) {
   for (std::uint32_t i = 0; i < n_; ++i) {
     const Tag t = node(i).tag();
     if (t == Tag::kH1 || t == Tag::kMain || t == Tag::kArticle) key_nodes_.push_back(i);
+    if (t == Tag::kH1) h1_nodes_.push_back(i);
+  }
+  // Hidden subtrees go first, so that shares are of the text a reader sees: a
+  // story shown over an aria-hidden copy of the home page is most of the page.
+  int hidden_text = 0;  // icons and labels are often aria-hidden: recount only for real text
+  for (std::uint32_t i = 0; i < n_;) {
+    const Node nd = node(i);
+    if (!nd.is_element() || nd.tag() == Tag::kHtml || nd.tag() == Tag::kBody) {
+      ++i;
+    } else if (is_furniture_tag(nd.tag()) && !(hint && nd.contains(hint))) {
+      i = nd.end();  // goes in the next pass whatever it holds
+    } else if (hidden(nd) && !(hint && nd.contains(hint))) {
+      std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
+      hidden_text += text_in(nd);
+      i = nd.end();
+    } else {
+      ++i;
+    }
   }
   for (const bool weak_pass : {false, true}) {
-    if (weak_pass) {
+    if (weak_pass || hidden_text * 20 > text_[n_]) {
       count_text(true, text_, linked_);
       total_unlinked_ = text_[n_] - linked_[n_];
     }
@@ -337,6 +426,7 @@ void Extractor::segment() {
   Block cur;
   bool have_text = false;
   std::uint32_t link_end = 0;
+  Node prev_text;
   auto flush = [&] {
     if (have_text) {
       std::string text = collapse_whitespace(buf);
@@ -364,7 +454,13 @@ void Extractor::segment() {
     const Tag tag = nd.tag();
     if (tag == Tag::kText) {
       const std::string_view t = nd.text();
-      if (!have_text) cur.first_text = i;
+      if (!have_text) {
+        cur.first_text = i;
+      } else if ((i != prev_text.id() + 1 || nd.parent() != prev_text.parent()) &&
+                 glued_at_boundary(buf, t)) {
+        buf.push_back(' ');
+      }
+      prev_text = nd;
       have_text = true;
       buf.append(t);
       const int c = visible_chars(t);
@@ -442,15 +538,40 @@ std::vector<Node> Extractor::best_candidate() const {
   };
   std::uint32_t top = 0;
   double top_score = 0;
-  for (const std::uint32_t id : scored) {
-    const double s = final_score(id);
+  std::vector<double> finals(scored.size());
+  for (std::size_t k = 0; k < scored.size(); ++k) {
+    const std::uint32_t id = scored[k];
+    const double s = finals[k] = final_score(id);
     if (s > top_score) {
       top_score = s;
       top = id;
     }
   }
   if (top_score <= 0) return {};
-  const Node best = node(top);
+  // A body split into alike boxes (steps, sections between ads and figures)
+  // scores as several good candidates (each at least 0.3 of the best) under
+  // one ancestor up to eight levels above the best: that ancestor, when not
+  // link-dense, is the article, as Readability's "alternative candidates" find it.
+  std::vector<std::uint32_t> alike;
+  for (std::size_t k = 0; k < scored.size(); ++k) {
+    const std::uint32_t id = scored[k];
+    if (finals[k] < top_score * 0.3 || id == top) continue;
+    if (node(id).contains(node(top)) || node(top).contains(node(id))) continue;
+    alike.push_back(id);
+  }
+  Node best = node(top);
+  if (alike.size() >= 2) {
+    int level = 0;
+    for (Node a = best.parent(); a && level < 8; a = a.parent(), ++level) {
+      if (a.tag() == Tag::kBody || a.tag() == Tag::kHtml) break;
+      const auto inside =
+          std::ranges::count_if(alike, [&](std::uint32_t id) { return a.contains(node(id)); });
+      if (inside < 2) continue;
+      const int t = text_in(a);
+      if (t && linked_in(a) * 10 < t * 3) best = a;
+      break;
+    }
+  }
   const Node parent = best.parent();
   if (!parent || parent.tag() == Tag::kHtml) return {best};
   // Siblings that continue the article: well scored, or prose paragraphs.
@@ -487,7 +608,7 @@ std::vector<Node> Extractor::choose_roots(const Node& hint, std::string& reason,
     return {hint};
   }
   Node best;
-  int total = 0, substantial = 0;
+  int total = 0, substantial = 0, second = 0;
   for (const Node& a : doc_.all(Tag::kArticle)) {
     if (removed_[a.id()]) continue;
     bool nested = false;
@@ -496,11 +617,21 @@ std::vector<Node> Extractor::choose_roots(const Node& hint, std::string& reason,
     const int u = unlinked_in(a);
     total += u;
     if (u >= 80) ++substantial;
-    if (!best || u > unlinked_in(best)) best = a;
+    if (!best || u > unlinked_in(best)) {
+      if (best) second = unlinked_in(best);
+      best = a;
+    } else {
+      second = std::max(second, u);
+    }
   }
   if (best) {
     const int u = unlinked_in(best);
-    if (substantial >= 3 && u * 2 < total) {
+    // One article with teasers of related ones around it: the headline is in
+    // it, or it dwarfs each teaser. A listing's entries are alike in size.
+    const auto h1 = std::ranges::lower_bound(h1_nodes_, best.id());
+    const bool headline = h1 != h1_nodes_.end() && *h1 < best.end() && !removed_[*h1];
+    const bool single = u >= 200 && (headline || (u >= 500 && u >= 3 * second));
+    if (substantial >= 3 && u * 2 < total && !single) {
       reason = "page lists several articles; no single article found";
       return {};
     }
@@ -521,7 +652,7 @@ std::string Extractor::choose_title(const std::vector<Node>& roots) const {
       bp::fold(extract_detail::strip_site_name(meta_.html_title, meta_.site_name, host_));
   std::string root_h1, any_h1;
   for (const Node& h : doc_.all(Tag::kH1)) {
-    std::string t = collapse_whitespace(h.text_content());
+    std::string t = collapse_whitespace(spaced_text(h));
     const std::string f = bp::fold(t);
     if (f.empty() || f == site) continue;
     const bool words2 = f.find(' ') != std::string::npos;
@@ -548,10 +679,10 @@ std::string Extractor::choose_title(const std::vector<Node>& roots) const {
   return any_h1;
 }
 
-void Extractor::run(Article& out) {
+void Extractor::run(Article& out, const Node& forced_hint) {
   count_text(false, text_, linked_);
   total_unlinked_ = text_[n_] - linked_[n_];
-  const Node hint = find_article_body();
+  const Node hint = forced_hint ? forced_hint : find_article_body();
   remove_furniture(hint);
   count_text(true, text_, linked_);
   total_unlinked_ = text_[n_] - linked_[n_];
@@ -584,6 +715,16 @@ void Extractor::run(Article& out) {
     if (b.link_density() > 0.5) continue;
     const bp::Cue cue = bp::classify_text(b.text);
     if (cue == bp::Cue::kDrop) continue;
+    if (cue == bp::Cue::kBox) {
+      // The box is the head's container; a head straight in the root goes alone.
+      Node box = node(b.owner);
+      if (is_paragraph(b.kind) && box.parent()) box = box.parent();
+      if (box != root && root.contains(box) && unlinked_in(box) < 600) {
+        cut_begin = b.first_text;
+        cut_end = box.end();
+      }
+      continue;
+    }
     if (cue == bp::Cue::kSectionStart) {
       // The section is the heading's container, or everything after it in the root.
       Node section = node(b.owner);
@@ -630,6 +771,101 @@ void Extractor::run(Article& out) {
       out.published = extract_detail::time_element_date(times.front());
     }
   }
+  if (!out.published) out.published = visible_date(roots, kept);
+}
+
+bool mentions_update(std::string_view line) {
+  if (line.empty() || line.size() > 120) return false;
+  const std::string lower = lower_ascii(line);
+  static constexpr std::string_view kWords[] = {"updated",    "modified",    "aktualisiert",
+                                                "mis à jour", "actualizado", "güncellen",
+                                                "обновлено",  "تحديث",       "محدث"};
+  return std::ranges::any_of(
+      kWords, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+// A date the reader sees beside the headline or byline: short unlinked lines
+// from the <h1> (or the body's start) to the second long paragraph, furniture
+// such as a "byline" box included, hidden text and links (related lists) not.
+std::optional<std::chrono::sys_seconds> Extractor::visible_date(
+    const std::vector<Node>& roots, const std::vector<const Block*>& kept) const {
+  if (roots.empty()) return std::nullopt;
+  std::uint32_t begin = roots.front().id(), stop = roots.back().end();
+  int long_seen = 0;
+  for (const Block* b : kept) {
+    if (b->chars >= 100 && ++long_seen == 2) {
+      stop = b->first_text;
+      break;
+    }
+  }
+  for (const std::uint32_t h : h1_nodes_) {
+    if (h < stop && !hidden(node(h))) {
+      begin = std::min(begin, h);
+      break;
+    }
+  }
+  int scanned = 0;
+  std::uint32_t link_end = 0;
+  std::string previous;  // the text node before, which may label this one
+  for (std::uint32_t i = begin; i < stop && scanned < 80;) {
+    const Node nd = node(i);
+    const Tag tag = nd.tag();
+    if (tag == Tag::kScript || tag == Tag::kStyle || tag == Tag::kTemplate ||
+        tag == Tag::kNoscript || (nd.is_element() && hidden(nd))) {
+      i = nd.end();
+      continue;
+    }
+    if (tag == Tag::kA) link_end = std::max(link_end, nd.end());
+    if (tag == Tag::kText && i >= link_end) {
+      ++scanned;
+      const std::string_view t = nd.text();
+      if (t.size() <= 120) {
+        // "Last Updated: January 7, 2025" is not when the story came out.
+        std::string line = collapse_whitespace(t);
+        // A label before the date ("<em>Last Updated:</em> January 7") counts too.
+        const bool label =
+            std::ranges::none_of(previous, [](char c) { return c >= '0' && c <= '9'; });
+        const bool updated = mentions_update(line) || (label && mentions_update(previous));
+        if (!updated) {
+          if (auto d = extract_detail::date_in_text(line)) return d;
+        }
+        previous = std::move(line);
+      } else {
+        previous.clear();
+      }
+    }
+    ++i;
+  }
+  return std::nullopt;
+}
+
+// Site furniture as a whole result: a copyright line, terms, privacy.
+bool looks_like_footer(std::string_view text) {
+  if (text.size() >= 4000 || visible_chars(text) >= 600) return false;
+  const std::string lower = lower_ascii(text);
+  static constexpr std::string_view kWords[] = {
+      "copyright",    "\u00a9",         "all rights reserved", "terms of service",
+      "terms of use", "privacy policy", "جميع الحقوق محفوظة"};
+  return std::ranges::any_of(
+      kWords, [&](std::string_view w) { return lower.find(w) != std::string::npos; });
+}
+
+// The element with the most direct <p> children of 80 or more characters:
+// an article body that furniture rules removed. Null under five such.
+Node densest_prose(const html::Document& doc) {
+  std::vector<int> count(doc.size(), 0);
+  Node best;
+  for (const Node& p : doc.all(Tag::kP)) {
+    const Node parent = p.parent();
+    if (!parent || visible_chars(p.text_content()) < 80) continue;
+    if (++count[parent.id()] >= 5 && (!best || count[parent.id()] > count[best.id()])) {
+      best = parent;
+    }
+  }
+  for (Node a = best; a; a = a.parent()) {
+    if (a.is_element() && Extractor::hidden(a)) return Node();
+  }
+  return best;
 }
 
 }  // namespace
@@ -651,6 +887,28 @@ Article extract_article(std::string_view html, const ExtractOptions& options) {
 
   Extractor extractor(*doc, meta, url_host(options.base_url));
   extractor.run(article);
+  if (article.text.empty() || looks_like_footer(article.text)) {
+    // Nothing, or only a footer: the body may sit in a box whose class reads
+    // as furniture. Its densest run of paragraphs is taken as the body.
+    if (const Node prose = densest_prose(*doc)) {
+      Article again = article;
+      again.text.clear();
+      again.reason.clear();
+      Extractor(*doc, meta, url_host(options.base_url)).run(again, prose);
+      if (visible_chars(again.text) > visible_chars(article.text) &&
+          !looks_like_footer(again.text)) {
+        article = std::move(again);
+      }
+    }
+  }
+  // The structured body is evidence: a page body under half of it is a wrong
+  // or partial block (a footer, a quote box, one section of several).
+  const int ld_chars = meta.ld_body.size() >= 200 ? visible_chars(meta.ld_body) : 0;
+  if (ld_chars >= 200 && visible_chars(article.text) * 2 < ld_chars) {
+    article.text = meta.ld_body;
+    article.reason.clear();
+    article.fallback = "json-ld";
+  }
   return article;
 }
 

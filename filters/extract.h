@@ -19,6 +19,10 @@ struct Article {
   std::string url;       // canonical URL when the page declares one, else the base URL
   std::string image;
   std::string reason;  // when text is empty: why (e.g. "no article content found")
+  // Where the text came from when not from the page's visible body: "json-ld"
+  // when the DOM gave nothing, a fraction or something else than the page's
+  // JSON-LD articleBody, which then stands in. "" for the page's body.
+  std::string fallback;
 };
 
 struct ExtractOptions {

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "feeds/date.h"
@@ -56,7 +58,7 @@ std::string ld_text(const json& v, const char* key) {
 }
 
 struct LdArticle {
-  std::string headline, date, author, image, publisher;
+  std::string headline, date, author, image, publisher, body;
 };
 
 void find_ld_article(const json& v, LdArticle& out, int depth = 0) {
@@ -80,6 +82,41 @@ void find_ld_article(const json& v, LdArticle& out, int depth = 0) {
   out.author = field("author", "name");
   out.image = field("image", "url");
   out.publisher = field("publisher", "name");
+  out.body = field("articleBody", "@value");
+}
+
+// articleBody is plain text on most sites and HTML on some: tags go, each
+// line's whitespace is collapsed, and paragraph and <br> boundaries become '\n'.
+std::string plain_body(std::string_view body) {
+  std::string flat;
+  flat.reserve(body.size());
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '<') {
+      flat.push_back(body[i]);
+      continue;
+    }
+    const std::size_t close = body.find('>', i);
+    if (close == std::string_view::npos) break;
+    const std::string tag =
+        lower_ascii(body.substr(i + 1, std::min<std::size_t>(close - i - 1, 3)));
+    const bool breaks = tag.starts_with("p") || tag.starts_with("/p") || tag.starts_with("br") ||
+                        tag.starts_with("h") || tag.starts_with("/h") || tag.starts_with("li") ||
+                        tag.starts_with("div") || tag.starts_with("/di");
+    flat.push_back(breaks ? '\n' : ' ');
+    i = close;
+  }
+  std::string out;
+  std::size_t start = 0;
+  while (start <= flat.size()) {
+    const std::size_t nl = std::min(flat.find('\n', start), flat.size());
+    const std::string line = collapse_whitespace(std::string_view(flat).substr(start, nl - start));
+    if (!line.empty()) {
+      if (!out.empty()) out.push_back('\n');
+      out += line;
+    }
+    start = nl + 1;
+  }
+  return out;
 }
 
 LdArticle read_json_ld(const html::Document& doc) {
@@ -203,6 +240,126 @@ std::string strip_site_name(std::string_view title_in, std::string_view site_nam
   return title;
 }
 
+namespace {
+
+bool digit_at(std::string_view s, std::size_t i) {
+  return i < s.size() && s[i] >= '0' && s[i] <= '9';
+}
+
+// dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy (when a part is over 12) → yyyy-mm-dd,
+// with a following hh:mm kept.
+std::optional<std::string> numeric_date(std::string_view s) {
+  for (std::size_t i = 0; i + 8 <= s.size(); ++i) {
+    if (!digit_at(s, i) || (i > 0 && digit_at(s, i - 1))) continue;
+    std::size_t j = i;
+    int a = 0, b = 0, y = 0, n = 0;
+    for (n = 0; digit_at(s, j) && n < 3; ++j, ++n) a = a * 10 + (s[j] - '0');
+    if (n == 0 || n > 2 || j >= s.size() || (s[j] != '.' && s[j] != '/')) continue;
+    const char sep = s[j++];
+    for (n = 0; digit_at(s, j) && n < 3; ++j, ++n) b = b * 10 + (s[j] - '0');
+    if (n == 0 || n > 2 || j >= s.size() || s[j] != sep) continue;
+    ++j;
+    for (n = 0; digit_at(s, j) && n < 5; ++j, ++n) y = y * 10 + (s[j] - '0');
+    if (n != 4) continue;
+    int day = a, month = b;
+    if (sep == '/') {
+      if (a > 12 && b <= 12) {
+        day = a, month = b;
+      } else if (b > 12 && a <= 12) {
+        day = b, month = a;
+      } else {
+        continue;
+      }
+    }
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, month, day);
+    std::string out = buf;
+    while (j < s.size() && (s[j] == ' ' || s[j] == ',' || s[j] == '-' || s[j] == '|')) ++j;
+    if (digit_at(s, j) && j + 4 < s.size() + 1) {
+      std::size_t k = j;
+      while (digit_at(s, k)) ++k;
+      if (k - j <= 2 && k < s.size() && s[k] == ':' && digit_at(s, k + 1) && digit_at(s, k + 2)) {
+        out += ' ';
+        out += s.substr(j, k + 3 - j);
+      }
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+bool has_year(std::string_view s) {
+  int run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= '0' && c <= '9') {
+      ++run;
+    } else if ((c == 0xD9 || c == 0xDB) && i + 1 < s.size()) {  // Arabic-Indic, Persian digits
+      const auto d = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xD9 && d >= 0xA0 && d <= 0xA9) || (c == 0xDB && d >= 0xB0 && d <= 0xB9)) {
+        ++run;
+        ++i;
+      } else {
+        run = 0;
+      }
+    } else {
+      run = 0;
+    }
+    if (run == 4) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::chrono::sys_seconds> date_in_text(std::string_view line) {
+  if (line.size() > 120 || !has_year(line)) return std::nullopt;
+  if (const auto numeric = numeric_date(line)) {
+    if (auto t = parse_date(*numeric)) return t;
+  }
+  // Word windows, longest first from each start: "Published 25 August 2018,
+  // 10:02" is read as "25 August 2018, 10:02". Dashes between date and time
+  // go; "10:42 م" / "10:42 PM" become "22:42".
+  std::vector<std::string> tokens;
+  for (std::size_t i = 0; i < line.size();) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '|' || line[i] == '\n')) ++i;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ' && line[j] != '|' && line[j] != '\n') ++j;
+    const std::string_view tok = line.substr(i, j - i);
+    i = j;
+    if (tok.empty() || tok == "-" || tok == "\u2013" || tok == "\u2014" || tok == "\u2022")
+      continue;
+    const bool pm = tok == "PM" || tok == "pm" || tok == "p.m." || tok == "\u0645" ||
+                    tok == "\u0645\u0633\u0627\u0621";  // م، مساء
+    const bool am = tok == "AM" || tok == "am" || tok == "a.m." || tok == "\u0635" ||
+                    tok == "\u0635\u0628\u0627\u062d\u0627";  // ص، صباحا
+    if ((pm || am) && !tokens.empty()) {
+      std::string& t = tokens.back();
+      const std::size_t colon = t.find(':');
+      if (colon != std::string::npos && colon > 0 && colon <= 2 && digit_at(t, 0) &&
+          digit_at(t, colon - 1)) {
+        int hour = std::stoi(t.substr(0, colon));
+        if (pm && hour < 12) hour += 12;
+        if (am && hour == 12) hour = 0;
+        t = std::to_string(hour) + t.substr(colon);
+        continue;
+      }
+    }
+    tokens.emplace_back(tok);
+  }
+  if (tokens.size() > 16) return std::nullopt;
+  for (std::size_t start = 0; start < tokens.size(); ++start) {
+    for (std::size_t len = std::min<std::size_t>(7, tokens.size() - start); len >= 2; --len) {
+      std::string window = tokens[start];
+      for (std::size_t k = 1; k < len; ++k) (window += ' ') += tokens[start + k];
+      while (!window.empty() && (window.back() == ',' || window.back() == '.')) window.pop_back();
+      if (!has_year(window)) continue;
+      if (auto t = parse_date(window)) return t;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<std::chrono::sys_seconds> time_element_date(Node scope, bool marked_only) {
   if (!scope) return std::nullopt;
   std::optional<std::chrono::sys_seconds> first;
@@ -287,6 +444,7 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url) {
 
   const LdArticle ld = read_json_ld(doc);
   m.ld_headline = collapse_whitespace(ld.headline);
+  m.ld_body = plain_body(ld.body);
   if (m.site_name.empty()) m.site_name = collapse_whitespace(ld.publisher);
   if (!ld.image.empty()) m.image = ld.image;
   m.author = collapse_whitespace(!ld.author.empty() ? ld.author : meta_author);

@@ -23,6 +23,7 @@ struct PageMeta {
   std::string language;   // BCP 47 ("ar", "en-GB")
   std::string canonical;  // absolute, "" when the page declares none
   std::string image;      // absolute
+  std::string ld_body;    // JSON-LD articleBody as plain text, paragraphs separated by '\n'
 };
 
 PageMeta read_meta(const html::Document& doc, std::string_view base_url);
@@ -32,6 +33,12 @@ PageMeta read_meta(const html::Document& doc, std::string_view base_url);
 // `marked_only`, only times marked as the publication date count.
 std::optional<std::chrono::sys_seconds> time_element_date(html::Node scope,
                                                           bool marked_only = false);
+
+// A date written in a short line of page text, as bylines show it: "2018-08-25
+// 15:24", "25.08.2018", "Published 25 August 2018, 10:02", "25 يناير 2020",
+// "٢٥ كانون الثاني ٢٠٢٠". Slashed dates are read only when unambiguous
+// (a part over 12). Lines over 120 bytes or without a year are not read.
+std::optional<std::chrono::sys_seconds> date_in_text(std::string_view line);
 
 // "Title | Site", "Site - Title" → "Title". The site is recognised by name or
 // by host ("alwasat" for www.alwasat.ly); without either, a short side (at

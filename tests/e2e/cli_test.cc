@@ -86,6 +86,24 @@ TEST_F(Cli, ExtractJsonOneLinePerInputInOrder) {
   EXPECT_NE(lines[2]["error"].get<std::string>().find("missing.html"), std::string::npos);
 }
 
+TEST_F(Cli, ExtractJsonSaysWhenTextIsTheJsonLdFallback) {
+  std::ofstream(tmp_ / "app.html")
+      << "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\","
+         "\"headline\":\"Talks in Cairo\",\"articleBody\":\"Khalifa Haftar arrived in Cairo on "
+         "Sunday for talks with Egyptian officials, sources said, as the battle for Tripoli went "
+         "on. Egypt has backed him since 2014, and repeated that support today, a spokesman for "
+         "the ministry said after the meeting.\"}</script></head><body><div id='app'></div>"
+         "</body></html>";
+  const CliRun r =
+      run("extract --json " + (tmp_ / "app.html").string() + " " + data("e2e/a1.html"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  const auto lines = r.lines();
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  EXPECT_EQ(lines[0]["fallback"], "json-ld");
+  EXPECT_NE(lines[0]["text"].get<std::string>().find("Khalifa Haftar"), std::string::npos);
+  EXPECT_FALSE(lines[1].contains("fallback"));
+}
+
 TEST_F(Cli, MatchHtmlTextAndUrlInputs) {
   std::ofstream(tmp_ / "story.txt")
       << "وصول حفتر\nوصل المشير خليفة حفتر مساء أمس إلى القاهرة للقاء المسؤولين.\n";

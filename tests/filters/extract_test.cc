@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -298,6 +299,73 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"</head><body><time datetime='2020-01-02T03:04:05Z'>Jan 2</time><head>",
                  "2020-01-02T03:04:05Z"}));
 
+// Dates the page shows beside its headline or byline, without any markup.
+struct VisibleDateCase {
+  const char* name;
+  const char* header;   // between the <h1> and the body
+  const char* related;  // after the body
+  const char* want;     // "" for none
+};
+
+class VisibleDateTest : public testing::TestWithParam<VisibleDateCase> {};
+
+TEST_P(VisibleDateTest, FromByline) {
+  const std::string page =
+      std::string("<html><body><article><h1>Haftar in Cairo</h1>") + GetParam().header +
+      "<p>Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian officials, "
+      "sources said on Monday, as the battle for Tripoli went on.</p>"
+      "<p>The visit was not announced in advance by either side, and no statement followed "
+      "it, a diplomat in the Egyptian capital said.</p></article>" +
+      GetParam().related + "</body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/a"});
+  if (std::string_view(GetParam().want).empty()) {
+    EXPECT_FALSE(a.published.has_value()) << format_iso8601(*a.published);
+  } else {
+    ASSERT_TRUE(a.published.has_value());
+    EXPECT_EQ(format_iso8601(*a.published), GetParam().want);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, VisibleDateTest,
+    testing::Values(
+        VisibleDateCase{"iso_beside_byline",
+                        "<div class='byline'>By Jane Roe | 2018-08-25 15:24</div>", "",
+                        "2018-08-25T15:24:00Z"},
+        VisibleDateCase{"dotted", "<p class='meta'>Stand: 25.08.2018, 09:15 Uhr</p>", "",
+                        "2018-08-25T09:15:00Z"},
+        VisibleDateCase{"slashed_day_first", "<span>Published 25/08/2018</span>", "",
+                        "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"slashed_ambiguous", "<span>Published 05/08/2018</span>", "", ""},
+        VisibleDateCase{"english_month", "<p>Published 25 August 2018</p>", "",
+                        "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"english_month_first", "<p>Posted Sat August 25, 2018</p>", "",
+                        "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"arabic_egyptian", "<p>الأحد 25 يناير 2020</p>", "",
+                        "2020-01-25T00:00:00Z"},
+        VisibleDateCase{"arabic_levantine", "<p>نشر في ٢٥ كانون الثاني ٢٠٢٠</p>", "",
+                        "2020-01-25T00:00:00Z"},
+        VisibleDateCase{"arabic_evening", "<p>الأحد 29 ديسمبر 2019 - 10:42 م</p>", "",
+                        "2019-12-29T22:42:00Z"},
+        VisibleDateCase{"english_pm", "<p>Aug 25, 2018 3:45 PM</p>", "", "2018-08-25T15:45:00Z"},
+        VisibleDateCase{"update_not_publication", "<p><em>Last Updated:</em> January 7, 2025</p>",
+                        "", ""},
+        VisibleDateCase{"publication_after_update",
+                        "<p>Updated 2019-01-02 08:00</p><p>Published 2018-08-25 07:30</p>", "",
+                        "2018-08-25T07:30:00Z"},
+        VisibleDateCase{"hidden_date_ignored", "<p style='display:none'>2017-01-01 10:00</p>", "",
+                        ""},
+        VisibleDateCase{"related_list_ignored", "",
+                        "<aside><ul><li><a href='/b'>Older story</a> 2016-03-04</li>"
+                        "<li><a href='/c'>Another</a> 12 March 2016</li></ul></aside>"
+                        "<div><p>2016-03-04</p></div>",
+                        ""},
+        VisibleDateCase{"linked_date_ignored", "<p><a href='/x'>Story of 2016-03-04</a></p>", "",
+                        ""}),
+    [](const testing::TestParamInfo<VisibleDateCase>& info) {
+      return std::string(info.param.name);
+    });
+
 // ---- Pages without an article ----
 
 struct NoArticleCase {
@@ -352,6 +420,290 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return n;
     });
+
+// ---- Hidden blocks and media furniture ----
+
+// An article with one block of furniture inside its body; the furniture
+// carries the marker "Zanzibar", which must not reach the text.
+struct LeakCase {
+  const char* name;
+  const char* furniture;
+};
+
+class LeakTest : public testing::TestWithParam<LeakCase> {};
+
+TEST_P(LeakTest, FurnitureNeverReachesText) {
+  const std::string page = std::string(
+                               "<html><body><article><h1>Talks in Cairo</h1>"
+                               "<p>Khalifa Haftar arrived in Cairo on Sunday for talks with "
+                               "Egyptian officials, sources said, as the battle went on.</p>") +
+                           GetParam().furniture +
+                           "<p>Egypt has backed him since 2014, and repeated that support "
+                           "today, a spokesman for the ministry said.</p></article></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("arrived in Cairo"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("repeated that support"), std::string::npos) << a.text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, LeakTest,
+    testing::Values(
+        LeakCase{"display_none",
+                 "<div style='display: none'>Zanzibar keywords, author, 2019-01-01 10:00</div>"},
+        LeakCase{"display_none_important",
+                 "<div style='color:red;DISPLAY:NONE !important'>Zanzibar tags</div>"},
+        LeakCase{"visibility_hidden", "<p style='visibility: hidden'>Zanzibar hidden line</p>"},
+        LeakCase{"hidden_attribute", "<div hidden>Zanzibar hidden by attribute</div>"},
+        LeakCase{"aria_hidden", "<div aria-hidden='true'>Zanzibar for screens only</div>"},
+        LeakCase{"template", "<template><p>Zanzibar template text</p></template>"},
+        LeakCase{"noscript", "<noscript><p>Zanzibar please enable JavaScript</p></noscript>"},
+        LeakCase{"just_watched",
+                 "<div><h3>JUST WATCHED</h3><ul><li>Zanzibar floods leave thousands "
+                 "homeless</li><li>Replay</li></ul></div>"},
+        LeakCase{"must_watch",
+                 "<div><h2>MUST WATCH</h2><p>Zanzibar floods leave thousands homeless</p></div>"},
+        LeakCase{"video_count",
+                 "<div><span>(16 Videos)</span><p>Zanzibar floods leave thousands "
+                 "homeless</p></div>"},
+        LeakCase{"video_carousel",
+                 "<div class='video-carousel'><p>Zanzibar floods: the moment the dam "
+                 "broke, seen from the hills above the town</p></div>"},
+        LeakCase{"playlist",
+                 "<div class='media__playlist'><p>Zanzibar floods: the moment the dam "
+                 "broke, seen from the hills above the town</p></div>"},
+        LeakCase{"whatsapp_promo",
+                 "<p>Follow Zanzibar News on WhatsApp for the latest updates</p>"},
+        LeakCase{"telegram_promo", "<p><b>Join our Telegram channel</b> Zanzibar alerts</p>"},
+        LeakCase{"newsletter_box",
+                 "<div><h4>Sign up for our newsletter</h4><p>Zanzibar briefing every "
+                 "morning</p></div>"}),
+    [](const testing::TestParamInfo<LeakCase>& info) { return std::string(info.param.name); });
+
+// ---- Structured data as evidence ----
+
+std::string ld_page(std::string_view dom_body, std::string_view ld_body) {
+  return std::string(
+             "<html><head><script type='application/ld+json'>{\"@type\":\"NewsArticle\","
+             "\"headline\":\"Talks in Cairo\",\"articleBody\":\"") +
+         std::string(ld_body) + "\"}</script></head><body>" + std::string(dom_body) +
+         "</body></html>";
+}
+
+const char kLdBody[] =
+    "Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian officials, sources "
+    "said, as the battle for Tripoli went on.\\nEgypt has backed him since 2014, and repeated "
+    "that support today, a spokesman for the ministry said after the meeting.\\nTurkey sent "
+    "more troops to the west of the country last week, officials in Ankara confirmed.";
+
+TEST(Extract, JsonLdBodyStandsInForFooterOnlyResult) {
+  // The body is in script-built markup the DOM does not show; only the footer is text.
+  const Article a = extract_article(
+      ld_page("<div id='app'></div><div class='bottom'><p>Copyright &copy; 2019, Example News "
+              "| Terms of Service | Privacy Policy | Contact us | Advertise with us</p></div>",
+              kLdBody),
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "json-ld");
+  EXPECT_EQ(a.reason, "");
+  EXPECT_EQ(a.text.find("Copyright"), std::string::npos) << a.text;
+  EXPECT_EQ(std::count(a.text.begin(), a.text.end(), '\n'), 2) << a.text;
+}
+
+TEST(Extract, JsonLdBodyStandsInForEmptyResult) {
+  const Article a = extract_article(ld_page("<div id='app'></div>", kLdBody),
+                                    {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "json-ld");
+  EXPECT_NE(a.text.find("Turkey sent more troops"), std::string::npos) << a.text;
+}
+
+TEST(Extract, JsonLdBodyAsHtmlLosesItsTags) {
+  const Article a = extract_article(
+      ld_page("",
+              "<p>Khalifa Haftar arrived in <b>Cairo</b> on Sunday for talks with Egyptian "
+              "officials, sources said.</p><p>Egypt has backed him since 2014, and repeated "
+              "that support today, a spokesman for the ministry said after the meeting "
+              "in the capital, where the two sides met for the third time this year.</p>"),
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "json-ld");
+  EXPECT_EQ(a.text.find('<'), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("arrived in Cairo on Sunday"), std::string::npos) << a.text;
+  EXPECT_EQ(std::count(a.text.begin(), a.text.end(), '\n'), 1) << a.text;
+}
+
+TEST(Extract, PageBodyWinsOverShortJsonLdTeaser) {
+  const Article a = extract_article(
+      ld_page("<article><p>Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian "
+              "officials, sources said, as the battle for Tripoli went on.</p><p>Egypt has "
+              "backed him since 2014, and repeated that support today, a spokesman for the "
+              "ministry said after the meeting.</p></article>",
+              "Khalifa Haftar arrived in Cairo on Sunday."),
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.fallback, "");
+  EXPECT_NE(a.text.find("repeated that support"), std::string::npos) << a.text;
+}
+
+TEST(Extract, StoryInModalOverHiddenPage) {
+  // A story opened as an overlay: the home page behind it is aria-hidden and
+  // has more text than the story; the story's wrapper has a "modal" class.
+  std::string behind = "<div aria-hidden='true'>";
+  for (int i = 0; i < 30; ++i) {
+    behind += "<p>Zanzibar teaser number " + std::to_string(i) +
+              ", a long line of text about something else entirely, with commas, words and "
+              "more words so that it outweighs the story.</p>";
+  }
+  behind += "</div>";
+  const Article a = extract_article(
+      "<html><body>" + behind +
+          "<div class='render-target-modal modal-open'><div><h1>Cargo ship breaks up</h1>"
+          "<article><p>The unmanned cargo ship broke up in the atmosphere over Siberia on "
+          "Thursday, minutes after the launch, the space agency said.</p><p>It carried fuel, "
+          "water and food for the crew of the station, which has enough supplies, officials "
+          "added.</p></article></div></div></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.title, "Cargo ship breaks up");
+  EXPECT_NE(a.text.find("broke up in the atmosphere"), std::string::npos) << a.reason;
+  EXPECT_NE(a.text.find("enough supplies"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+}
+
+// One article and teasers of related ones, each in its own <article>.
+std::string article_with_teasers(bool headline_inside, int paragraphs) {
+  std::string p = "<html><body><main><article>";
+  if (headline_inside) p += "<h1>Haftar in Cairo</h1>";
+  for (int i = 0; i < paragraphs; ++i) {
+    p += "<p>Khalifa Haftar met Egyptian officials in Cairo on Sunday, paragraph " +
+         std::to_string(i) + ", as the battle for Tripoli went on and Turkey sent troops.</p>";
+  }
+  p += "</article><section><h2>More on Libya</h2>";
+  for (int i = 0; i < 8; ++i) {
+    p += "<article><h3><a href='/n/" + std::to_string(i) +
+         "'>Zanzibar teaser headline</a></h3><p>A summary of another story about the war in "
+         "Libya and the talks in Cairo and Ankara, number " +
+         std::to_string(i) + ", with the details that a reader needs to click.</p></article>";
+  }
+  return p + "</section></main></body></html>";
+}
+
+TEST(Extract, ArticleWithRelatedTeasersIsOneArticle) {
+  for (const auto& [headline, paragraphs] : {std::pair{true, 4}, std::pair{false, 9}}) {
+    const Article a =
+        extract_article(article_with_teasers(headline, paragraphs), {.base_url = "https://x.org/"});
+    EXPECT_EQ(a.reason, "") << headline;
+    EXPECT_NE(a.text.find("paragraph 3,"), std::string::npos) << a.text;
+    EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+  }
+}
+
+TEST(Extract, BodySplitIntoBoxesIsGathered) {
+  // Steps of a how-to, each its own box with a figure, under one column.
+  std::string page = "<html><body><div class='col-main'><h1>How to build a terrarium</h1>";
+  for (int i = 0; i < 5; ++i) {
+    page += "<div class='mod step'><div class='stepContent'><div class='figure'><img src='/i" +
+            std::to_string(i) + ".jpg'></div><div class='content'><p>Step " + std::to_string(i) +
+            ": measure the glass, cut the foam a little smaller, soak it in water, and dig a "
+            "hole for the plant, being careful, slow and patient with the roots.</p></div>"
+            "</div></div>";
+  }
+  page +=
+      "</div><div class='col-side'><ul><li><a href='/a'>Other how-to guides</a></li></ul>"
+      "</div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NE(a.text.find("Step " + std::to_string(i) + ":"), std::string::npos) << a.text;
+  }
+  EXPECT_EQ(a.text.find("Other how-to"), std::string::npos) << a.text;
+}
+
+TEST(Extract, BodySplitAtDifferentDepthsIsGathered) {
+  // The opening sits deeper (inside a drop-cap wrapper) than the rest of the
+  // story, and is shorter: both halves are the article.
+  auto paragraphs = [](const char* part, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+      out += std::string("<p>") + part + " paragraph " + std::to_string(i) +
+             ": Lorenz ran the machine, and the programmer who wrote the code, a young woman, "
+             "was left out of the story, historians said.</p>";
+    }
+    return out;
+  };
+  const std::string page =
+      "<html><body><div class='post'><div class='acf'><div class='wrapper'><div class='mha'>"
+      "<div class='flex'><section><div class='col'><div class='sec'><div class='wysiwyg'>" +
+      paragraphs("Opening", 4) +
+      "</div></div></div></section></div></div></div><div class='figure'><img src='/a.jpg'>"
+      "</div><section><div class='col'><div class='sec'><div class='wysiwyg'>" +
+      paragraphs("Later", 7) +
+      "</div></div></div></section></div></div><div class='side'><ul><li><a href='/x'>Other "
+      "stories</a></li></ul></div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Opening paragraph 0:"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Later paragraph 6:"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("Other stories"), std::string::npos) << a.text;
+}
+
+TEST(Extract, BodyInFurnitureClassedBoxBeatsFooter) {
+  // The body's box carries a class the vocabulary reads as furniture; the
+  // footer line must not become the article.
+  std::string page =
+      "<html><body><div class='top'><h1>Talks in Cairo</h1></div>"
+      "<div class='modal-box'>";
+  for (int i = 0; i < 8; ++i) {
+    page += "<p>Paragraph " + std::to_string(i) +
+            ": Khalifa Haftar met Egyptian officials in Cairo on Sunday, as the battle for "
+            "Tripoli went on and Turkey sent more troops, sources said.</p>";
+  }
+  page +=
+      "</div><div class='bottom'><p>Copyright &copy; 2019, Example News | Terms of Service | "
+      "Privacy Policy | Contact us | Advertise with us | Careers at Example News</p></div>"
+      "</body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text.find("Copyright"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Paragraph 7:"), std::string::npos) << a.text << a.reason;
+}
+
+// ---- Block boundaries ----
+
+struct GlueCase {
+  const char* name;
+  const char* html;  // inside an <article> after one long paragraph
+  const char* want;  // must appear in the title or the text
+};
+
+class GlueTest : public testing::TestWithParam<GlueCase> {};
+
+TEST_P(GlueTest, BoundariesNeverGlueWords) {
+  const std::string page = std::string("<html><body><article>") + GetParam().html +
+                           "<p>Die Bundesregierung will neue Bohrungen in der Nordsee "
+                           "erlauben, sagte ein Sprecher am Montag in Berlin.</p>"
+                           "</article></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  const std::string all = a.title + "\n" + a.text;
+  EXPECT_NE(all.find(GetParam().want), std::string::npos) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, GlueTest,
+    testing::Values(
+        GlueCase{"kicker_in_h1",
+                 "<h1><span class='kicker'>Klimaschutz</span><span>Bohren in der Nordsee</span>"
+                 "</h1>",
+                 "Klimaschutz Bohren"},
+        GlueCase{"kicker_in_h2",
+                 "<h2><span>Klimaschutz</span><span>Bohren in der Nordsee</span></h2>",
+                 "Klimaschutz Bohren"},
+        GlueCase{"umlaut_kicker",
+                 "<h2><span>Energiepolitik für</span><span>Öl und Gas aus der Nordsee</span>"
+                 "</h2>",
+                 "für Öl"},
+        GlueCase{"split_word_kept",
+                 "<p><b>W</b>eit draußen in der Nordsee, sagte der Sprecher der Regierung, "
+                 "liegen die Felder.</p>",
+                 "Weit draußen"},
+        GlueCase{"link_inside_word_kept",
+                 "<p>Die Fach<a href='/k'>konferenz</a> tagte am Montag in Berlin, sagte "
+                 "der Sprecher der Regierung.</p>",
+                 "Fachkonferenz tagte"}),
+    [](const testing::TestParamInfo<GlueCase>& info) { return std::string(info.param.name); });
 
 // ---- Structure ----
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Compares `newswatch extract --json` with another extractor's output over a folder of pages.
+
+Usage: extract_compare.py NEWSWATCH_BINARY FOLDER [--worst N]
+
+FOLDER holds one sub-folder per page with `source.html`, the other extractor's
+`expected.html` (its text is read, tags dropped) and optionally
+`expected-metadata.json` (its `publishedTime`). This is the layout of Mozilla
+Readability's test pages. The other output is one extractor's, not truth: the
+report lists where the two disagree most, for a person to judge.
+
+Prints, as Markdown: word 4-gram precision/recall/F1 against the other output
+(per page averaged), empty results with their reason, fallbacks, leak suspects
+(furniture phrases in our text that the other output does not have), date
+coverage, and the pages with the lowest F1. Exit status 0 unless the binary fails
+to run. Standard library only.
+"""
+
+import argparse
+import html.parser
+import json
+import pathlib
+import re
+import subprocess
+import sys
+from collections import Counter
+
+# Phrases of page furniture: when our text has one and the other output does
+# not, the block it sits in is a leak suspect.
+LEAK_PHRASES = [
+    "JUST WATCHED", "MUST WATCH", "Videos)", "Copyright", "All rights reserved",
+    "Terms of Service", "Privacy Policy", "Subscribe", "Sign up", "Newsletter",
+    "WhatsApp", "Telegram", "Advertisement", "Read more", "Related", "Share this",
+    "cookies", "Comments", "Leave a Reply", "Follow us", "Skip to", "javascript",
+    "Replay", "Most popular", "Click here",
+]
+
+
+class TextOf(html.parser.HTMLParser):
+    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td",
+              "blockquote", "pre", "section", "article", "figcaption", "dd", "dt"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(markup):
+    p = TextOf()
+    p.feed(markup)
+    return "".join(p.parts)
+
+
+def shingles(text):
+    w = text.split()
+    n = min(4, len(w))
+    return Counter(" ".join(w[i:i + n]) for i in range(len(w) - n + 1)) if w else Counter()
+
+
+def prf(got, want):
+    g, t = shingles(got), shingles(want)
+    common = sum((g & t).values())
+    p = common / sum(g.values()) if g else 0.0
+    r = common / sum(t.values()) if t else 0.0
+    return p, r
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("newswatch")
+    ap.add_argument("folder", type=pathlib.Path)
+    ap.add_argument("--worst", type=int, default=15)
+    args = ap.parse_args()
+
+    pages = sorted(d for d in args.folder.iterdir() if (d / "source.html").is_file())
+    if not pages:
+        sys.exit(f"{args.folder}: no sub-folder with a source.html")
+    run = subprocess.run([args.newswatch, "extract", "--json"] +
+                         [str(d / "source.html") for d in pages],
+                         capture_output=True, text=True)
+    results = {}
+    for line in run.stdout.splitlines():
+        j = json.loads(line)
+        results[pathlib.Path(j["input"]).parent.name] = j
+    if not results:
+        sys.exit(f"{args.newswatch} gave no output: {run.stderr[:500]}")
+
+    rows, empty, leaks, fallbacks = [], [], [], []
+    dated = expected_dated = both_dated = same_day = 0
+    date_diffs = []
+    for d in pages:
+        j = results.get(d.name, {"text": "", "reason": j_error(d, results)})
+        want = html_text((d / "expected.html").read_text(errors="replace")) \
+            if (d / "expected.html").is_file() else ""
+        got = j.get("text", "")
+        p, r = prf(got, want)
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        rows.append((f, p, r, d.name, len(got.split()), len(want.split())))
+        if not got.strip():
+            empty.append((d.name, j.get("reason") or j.get("error", "")))
+        if j.get("fallback"):
+            fallbacks.append((d.name, j["fallback"]))
+        for phrase in LEAK_PHRASES:
+            if phrase.lower() in got.lower() and phrase.lower() not in want.lower():
+                at = got.lower().find(phrase.lower())
+                leaks.append((d.name, phrase, got[max(0, at - 40):at + 60].replace("\n", " / ")))
+        meta = d / "expected-metadata.json"
+        theirs = json.loads(meta.read_text()).get("publishedTime") if meta.is_file() else None
+        dated += bool(j.get("published"))
+        expected_dated += bool(theirs)
+        both_dated += bool(theirs) and bool(j.get("published"))
+        if theirs and j.get("published"):
+            if theirs[:10] == j["published"][:10]:
+                same_day += 1
+            else:
+                date_diffs.append((d.name, j["published"], theirs))
+
+    n = len(rows)
+    mp = sum(x[1] for x in rows) / n
+    mr = sum(x[2] for x in rows) / n
+    print(f"# extract_compare: {n} pages\n")
+    print("| precision | recall | F1 (of averages) | empty | fallbacks | leak suspects |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {mp:.3f} | {mr:.3f} | {2 * mp * mr / (mp + mr):.3f} | {len(empty)} | "
+          f"{len(fallbacks)} | {len(leaks)} |\n")
+    print(f"Dates: we give one on {dated}/{n} pages; the other output has one on "
+          f"{expected_dated}, of which we give {both_dated}, on the same day {same_day}.\n")
+    for name, ours, theirs in date_diffs:
+        print(f"- date differs on {name}: ours {ours}, theirs {theirs}")
+    print()
+    print("## Empty results\n")
+    for name, reason in empty:
+        print(f"- {name}: {reason}")
+    print("\n## Fallbacks\n")
+    for name, how in fallbacks:
+        print(f"- {name}: {how}")
+    print("\n## Leak suspects\n")
+    for name, phrase, ctx in leaks:
+        print(f"- {name}: `{phrase}` in …{ctx}…")
+    print(f"\n## Lowest F1 ({args.worst})\n")
+    print("| page | F1 | precision | recall | our words | their words |")
+    print("|---|---|---|---|---|---|")
+    for f, p, r, name, gw, ww in sorted(rows)[:args.worst]:
+        print(f"| {name} | {f:.3f} | {p:.3f} | {r:.3f} | {gw} | {ww} |")
+    return 0
+
+
+def j_error(d, results):
+    return "no output for this page"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
