@@ -262,6 +262,7 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
   bool disable = false;
   std::optional<PollSample> sample;  // set when the poll observed something
   std::size_t entries = 0;           // in a 200's document
+  std::string degraded;              // a 200's document was recovered, not clean
 
   if (!response) {
     error = response.error().message;
@@ -286,6 +287,7 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
         state.identity = identity;  // decided again, with its bookkeeping, next time
       } else {
         entries = polled->items.size();
+        degraded = std::move(polled->degraded);
         state.initialized = true;
         // Validators are stored only once the items are safely recorded.
         state.etag = r.etag;
@@ -325,7 +327,17 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
     }
     state.consecutive_failures = 0;
     state.last_success = now;
-    state.last_error.clear();
+    // A recovered document is a success that `newswatch sources` still shows
+    // (as last_error), logged once per change. A 304 keeps the last verdict.
+    if (!degraded.empty()) {
+      if (degraded != state.last_error) spdlog::warn("source {}: {}", source_id, degraded);
+      state.last_error = std::move(degraded);
+    } else if (!(response && response->status == 304 &&
+                 state.last_error.starts_with("degraded: "))) {
+      if (state.last_error.starts_with("degraded: "))
+        spdlog::info("source {}: its feed is well-formed again", source_id);
+      state.last_error.clear();
+    }
     if (sample) {
       const IntervalBounds bounds = bounds_of(*source);
       const seconds current = state.poll_interval.value_or(bounds.base);
@@ -391,6 +403,8 @@ Result<Watcher::Polled> Watcher::items_from(const SourceConfig& source, const Fe
     auto feed = parse_feed(r.body, {.url = base, .content_type = r.content_type});
     if (!feed) return std::unexpected(feed.error());
     for (const auto& w : feed->warnings) spdlog::debug("source {}: {}", source.id, w);
+    if (!feed->bozo.empty())
+      out.degraded = "degraded: recovered from ill-formed XML: " + feed->bozo;
     out.hint = longest(feed->ttl, feed->update_interval);
     ItemIdentity used = state.identity;
     std::vector<std::string> keys = item_keys(feed->entries, state.identity, used);

@@ -70,6 +70,9 @@ class Watcher {
     std::vector<std::chrono::sys_seconds> dates;  // of the feed's items, for adaptive polling
     std::optional<std::chrono::seconds> hint;     // the feed's ttl / sy:update*
     bool identity_changed = false;                // state.identity degraded on this poll
+    // Why the document was only partly usable (a feed recovered from ill-formed
+    // or cut-off XML); empty when it was clean.
+    std::string degraded;
   };
   void poll(const SourceConfig& source);
   // Records a figure when metrics are on.

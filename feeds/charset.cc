@@ -217,6 +217,12 @@ Utf8Scan scan_utf8(std::string_view bytes, bool stop_at_first_error) {
 // 150 invalid bytes), so a 1:2 ratio leaves a wide margin.
 bool mostly_utf8(const Utf8Scan& s) { return s.multibyte >= 4 && s.multibyte >= 2 * s.invalid; }
 
+// A declaration of UTF-8 (HTTP charset or XML declaration) is believed over a
+// few stray bytes: one bad byte in an Arabic headline must not send the whole
+// feed to the detector, which then guesses Shift_JIS. It is only "clearly
+// wrong" when most non-ASCII bytes are not UTF-8 (legacy text mislabelled).
+bool declared_utf8_holds(const Utf8Scan& s) { return s.invalid <= 8 || s.multibyte >= s.invalid; }
+
 // Length of an incomplete sequence at the very end (a document cut off inside
 // a character), 0 if there is none.
 size_t truncated_tail(std::string_view bytes) {
@@ -454,12 +460,14 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
   const size_t tail = truncated_tail(bytes);
   const Utf8Scan scan =
       scan_utf8(bytes.substr(0, bytes.size() - tail), /*stop_at_first_error=*/true);
+  bool declared_utf8 = false;
   for (size_t i = 0; i < declared.size(); ++i) {
     if (declared[i].empty()) continue;
     std::optional<std::string> cs = canonical_charset(declared[i]);
     if (!cs) continue;
+    declared_utf8 = *cs == "utf-8";
     // UTF-8, or UTF-16/32 claimed by a declaration we could read as ASCII.
-    if (*cs == "utf-8" || (i > 0 && is_utf16_or_32(*cs))) break;
+    if (declared_utf8 || (i > 0 && is_utf16_or_32(*cs))) break;
     // Valid UTF-8 with non-ASCII text under a legacy label is UTF-8: servers
     // default to "charset=ISO-8859-1", and legacy Arabic or Latin text is never
     // valid UTF-8 by accident (about 1 in 150 of its non-ASCII bytes is).
@@ -477,7 +485,8 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
     if (tail > 0) text += "\xEF\xBF\xBD";
     return {std::move(text), "utf-8"};
   }
-  if (mostly_utf8(scan_utf8(bytes, /*stop_at_first_error=*/false))) {
+  if (const Utf8Scan counted = scan_utf8(bytes, /*stop_at_first_error=*/false);
+      mostly_utf8(counted) || (declared_utf8 && declared_utf8_holds(counted))) {
     return {utf8_with_replacement(bytes), "utf-8"};
   }
   if (std::optional<std::string> cs = detect(bytes, type)) {
