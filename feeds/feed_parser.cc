@@ -9,6 +9,7 @@
 
 #include "feeds/charset.h"
 #include "feeds/date.h"
+#include "feeds/feed_text.h"
 #include "feeds/json_feed.h"
 #include "feeds/xml_feed.h"
 #include "feeds/xml_repair.h"
@@ -53,7 +54,7 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   };
   if (xml.ill_formed)
     feed.bozo =
-        bozo_at(decoded_again(), xml.ill_formed->first, xml.ill_formed->second + " (repaired)");
+        bozo_at(decoded_again(), xml.ill_formed->first, xml.ill_formed->second + " (recovered)");
 
   // In-place parsing turns the buffer's last byte into the terminator; in a
   // truncated document that byte could be text (half a character). Well-formed
@@ -160,9 +161,19 @@ Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options)
   const size_t first = decoded.text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos)
     return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
-  if (decoded.text[first] == '{')
-    return parse_json_feed(decoded.text, options.url, std::move(feed));
-  return parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
+  Result<Feed> parsed =
+      decoded.text[first] == '{'
+          ? parse_json_feed(decoded.text, options.url, std::move(feed))
+          : parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
+  if (parsed) {
+    // Text fields are text: what a reader never sees (scripts, styles, frames,
+    // comments) is not matched on either.
+    for (FeedEntry& e : parsed->entries) {
+      e.summary = drop_hidden_html(std::move(e.summary));
+      e.content = drop_hidden_html(std::move(e.content));
+    }
+  }
+  return parsed;
 }
 
 std::string feed_to_json(const Feed& feed) {
