@@ -334,8 +334,12 @@ std::optional<Bom> sniff_bom(std::string_view b) {
   return std::nullopt;
 }
 
-// XML 1.0 appendix F: a BOM-less UTF-16 document still starts with "<?".
+// XML 1.0 appendix F: a BOM-less UTF-16 document still starts with "<?", and a
+// UTF-32 one with "<" in a 4-byte unit.
 std::optional<std::string_view> sniff_xml_utf16(std::string_view b) {
+  // XML 1.0 Appendix F: the first '<' in a 4-byte or 2-byte unit, without a BOM.
+  if (b.starts_with(std::string_view("\0\0\0<", 4))) return "utf-32be";
+  if (b.starts_with(std::string_view("<\0\0\0", 4))) return "utf-32le";
   if (b.starts_with(std::string_view("<\0?\0", 4))) return "utf-16le";
   if (b.starts_with(std::string_view("\0<\0?", 4))) return "utf-16be";
   return std::nullopt;
