@@ -295,6 +295,61 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   return out;
 }
 
+// windows-1252's byte for a code point of its 0x80-0x9F range, or 0.
+unsigned char cp1252_high_byte(char32_t cp) {
+  static constexpr std::array<char32_t, 32> kHigh = {
+      0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+      0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+      0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
+  for (size_t i = 0; i < kHigh.size(); ++i) {
+    if (kHigh[i] == cp) return static_cast<unsigned char>(0x80 + i);
+  }
+  return 0;
+}
+
+// UTF-8 that was decoded as windows-1252 and encoded again ("â€™" for "’"):
+// the original bytes when every non-ASCII character maps back to one
+// windows-1252 byte and those bytes are well-formed UTF-8 with multi-byte
+// sequences. Genuine Latin text fails that ("é" alone is not UTF-8), and any
+// other script fails at its first character, so this costs one look at the
+// first non-ASCII byte for nearly every document.
+std::optional<std::string> undo_double_utf8(std::string_view text) {
+  const size_t first = std::find_if(text.begin(), text.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; }) -
+                       text.begin();
+  if (first == text.size()) return std::nullopt;
+  const auto lead = static_cast<unsigned char>(text[first]);
+  if (lead != 0xC2 && lead != 0xC3 && lead != 0xC5 && lead != 0xC6 && lead != 0xCB &&
+      lead != 0xE2) {
+    return std::nullopt;
+  }
+  std::string out(text.substr(0, first));
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + first;
+  const auto* end = reinterpret_cast<const unsigned char*>(text.data()) + text.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      out.push_back(static_cast<char>(*p++));
+      continue;
+    }
+    const size_t n = utf8_sequence(p, end);  // the input is valid UTF-8
+    char32_t cp = n == 2   ? ((p[0] & 0x1F) << 6) | (p[1] & 0x3F)
+                  : n == 3 ? ((p[0] & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F)
+                           : 0x110000;
+    p += n == 0 ? 1 : n;
+    if (cp >= 0xA0 && cp <= 0xFF) {
+      out.push_back(static_cast<char>(cp));
+    } else if (const unsigned char b = cp < 0x80 ? 0 : cp1252_high_byte(cp); b != 0) {
+      out.push_back(static_cast<char>(b));
+    } else {
+      return std::nullopt;
+    }
+  }
+  const Utf8Scan scan = scan_utf8(out, /*stop_at_first_error=*/true);
+  if (!scan.valid || scan.multibyte == 0) return std::nullopt;
+  return out;
+}
+
 // Invalid sequences become U+FFFD. Input that is valid is copied untouched.
 std::string utf8_with_replacement(std::string_view bytes) {
   std::string out;
@@ -487,6 +542,8 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
     text.reserve(bytes.size() + 2);
     text.assign(bytes.substr(0, bytes.size() - tail));
     if (tail > 0) text += "\xEF\xBF\xBD";
+    if (std::optional<std::string> undone = undo_double_utf8(text))
+      return {std::move(*undone), "utf-8"};
     return {std::move(text), "utf-8"};
   }
   if (const Utf8Scan counted = scan_utf8(bytes, /*stop_at_first_error=*/false);
