@@ -479,6 +479,9 @@ std::optional<std::string> detect(std::string_view bytes, DocType type) {
     if (!cs || *cs == "utf-8") continue;     // already ruled out by validation
     if (cs->starts_with("ibm42")) continue;  // EBCDIC Arabic: never on the web
     if (is_utf16_or_32(*cs) && confidence < 50) continue;
+    // ICU names Hebrew text ISO-8859-8; what servers send undeclared is its
+    // superset windows-1255 (niqqud, curly quotes, the shekel sign).
+    if (cs->starts_with("iso-8859-8")) return std::string("windows-1255");
     return cs;
   }
   return std::nullopt;
