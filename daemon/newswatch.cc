@@ -194,6 +194,9 @@ int cmd_parse_feed(const std::string& file, const std::string& url,
     std::cerr << file << ": " << feed.error().message << "\n";
     return 1;
   }
+  // A recovered ("bozo") feed still prints and exits 0; the reason goes to stderr.
+  if (!feed->bozo.empty())
+    std::cerr << file << ": recovered from ill-formed XML: " << feed->bozo << "\n";
   std::cout << feed_to_json(*feed) << "\n";
   return 0;
 }

@@ -57,6 +57,7 @@ PollOutcome poll_outcome(const SourceState& before, const Result<FetchResponse>&
   state.last_attempt = now;
   bool disable = false;
   std::size_t entries = 0;  // in a 200's document
+  std::string degraded;     // a 200's document was recovered, not clean
 
   if (!response) {
     out.error = response.error().message;
@@ -80,6 +81,7 @@ PollOutcome poll_outcome(const SourceState& before, const Result<FetchResponse>&
       } else {
         PolledItems& items = *got;
         entries = items.entries;
+        degraded = std::move(items.degraded);
         state.initialized = true;
         state.identity = items.identity;
         // Validators are stored only once the items are safely recorded.
@@ -103,7 +105,19 @@ PollOutcome poll_outcome(const SourceState& before, const Result<FetchResponse>&
     log_success(out, state.consecutive_failures, entries);
     state.consecutive_failures = 0;
     state.last_success = now;
-    state.last_error.clear();
+    // A recovered document is a success that `newswatch sources` still shows
+    // (as last_error), logged once per change. A 304 keeps the last verdict.
+    const bool was_degraded = state.last_error.starts_with("degraded: ");
+    const bool not_modified = response && response->status == 304;
+    if (!degraded.empty()) {
+      if (degraded != state.last_error) out.log.push_back({PollLogLine::Level::kWarn, degraded});
+      state.last_error = std::move(degraded);
+    } else if (!(not_modified && was_degraded)) {
+      if (was_degraded) {
+        out.log.push_back({PollLogLine::Level::kInfo, "its feed is well-formed again"});
+      }
+      state.last_error.clear();
+    }
     if (out.sample) {
       const seconds current = state.poll_interval.value_or(bounds.base);
       const AdaptedInterval next = adapt_interval(current, bounds, *out.sample, now);

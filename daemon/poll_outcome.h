@@ -27,11 +27,14 @@ struct PolledItems {
   std::optional<std::chrono::seconds> ttl;              // RSS <ttl>
   std::optional<std::chrono::seconds> update_interval;  // sy:updatePeriod / sy:updateFrequency
   ItemIdentity identity = ItemIdentity::kId;            // as this poll decided (item_identity.h)
+  // Why the document was only partly usable (a feed recovered from ill-formed
+  // or cut-off XML): "degraded: …"; empty when it was clean.
+  std::string degraded;
 };
 
 // One line for the log, without its "source <id>: " prefix.
 struct PollLogLine {
-  enum class Level { kDebug, kInfo, kError };
+  enum class Level { kDebug, kInfo, kWarn, kError };
   Level level;
   std::string text;
 };

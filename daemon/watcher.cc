@@ -32,6 +32,8 @@ spdlog::level::level_enum level_of(PollLogLine::Level level) {
       return spdlog::level::debug;
     case PollLogLine::Level::kInfo:
       return spdlog::level::info;
+    case PollLogLine::Level::kWarn:
+      return spdlog::level::warn;
     case PollLogLine::Level::kError:
       return spdlog::level::err;
   }
@@ -227,6 +229,9 @@ Result<Watcher::Polled> Watcher::items_from(const SourceConfig& source, const Fe
     for (const auto& w : feed->warnings) spdlog::debug("source {}: {}", source.id, w);
     seen.ttl = feed->ttl;
     seen.update_interval = feed->update_interval;
+    if (!feed->bozo.empty()) {
+      seen.degraded = "degraded: recovered from ill-formed XML: " + feed->bozo;
+    }
     ItemIdentity used = state.identity;
     std::vector<std::string> keys = item_keys(feed->entries, state.identity, used);
     std::vector<std::string> links;

@@ -217,6 +217,12 @@ Utf8Scan scan_utf8(std::string_view bytes, bool stop_at_first_error) {
 // 150 invalid bytes), so a 1:2 ratio leaves a wide margin.
 bool mostly_utf8(const Utf8Scan& s) { return s.multibyte >= 4 && s.multibyte >= 2 * s.invalid; }
 
+// A declaration of UTF-8 (HTTP charset or XML declaration) is believed over a
+// few stray bytes: one bad byte in an Arabic headline must not send the whole
+// feed to the detector, which then guesses Shift_JIS. It is only "clearly
+// wrong" when most non-ASCII bytes are not UTF-8 (legacy text mislabelled).
+bool declared_utf8_holds(const Utf8Scan& s) { return s.invalid <= 8 || s.multibyte >= s.invalid; }
+
 // Length of an incomplete sequence at the very end (a document cut off inside
 // a character), 0 if there is none.
 size_t truncated_tail(std::string_view bytes) {
@@ -289,6 +295,61 @@ std::optional<std::string> convert(std::string_view bytes, const std::string& ch
   return out;
 }
 
+// windows-1252's byte for a code point of its 0x80-0x9F range, or 0.
+unsigned char cp1252_high_byte(char32_t cp) {
+  static constexpr std::array<char32_t, 32> kHigh = {
+      0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+      0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+      0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
+  for (size_t i = 0; i < kHigh.size(); ++i) {
+    if (kHigh[i] == cp) return static_cast<unsigned char>(0x80 + i);
+  }
+  return 0;
+}
+
+// UTF-8 that was decoded as windows-1252 and encoded again ("â€™" for "’"):
+// the original bytes when every non-ASCII character maps back to one
+// windows-1252 byte and those bytes are well-formed UTF-8 with multi-byte
+// sequences. Genuine Latin text fails that ("é" alone is not UTF-8), and any
+// other script fails at its first character, so this costs one look at the
+// first non-ASCII byte for nearly every document.
+std::optional<std::string> undo_double_utf8(std::string_view text) {
+  const size_t first = std::find_if(text.begin(), text.end(),
+                                    [](char c) { return static_cast<unsigned char>(c) >= 0x80; }) -
+                       text.begin();
+  if (first == text.size()) return std::nullopt;
+  const auto lead = static_cast<unsigned char>(text[first]);
+  if (lead != 0xC2 && lead != 0xC3 && lead != 0xC5 && lead != 0xC6 && lead != 0xCB &&
+      lead != 0xE2) {
+    return std::nullopt;
+  }
+  std::string out(text.substr(0, first));
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + first;
+  const auto* end = reinterpret_cast<const unsigned char*>(text.data()) + text.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      out.push_back(static_cast<char>(*p++));
+      continue;
+    }
+    const size_t n = utf8_sequence(p, end);  // the input is valid UTF-8
+    char32_t cp = n == 2   ? ((p[0] & 0x1F) << 6) | (p[1] & 0x3F)
+                  : n == 3 ? ((p[0] & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F)
+                           : 0x110000;
+    p += n == 0 ? 1 : n;
+    if (cp >= 0xA0 && cp <= 0xFF) {
+      out.push_back(static_cast<char>(cp));
+    } else if (const unsigned char b = cp < 0x80 ? 0 : cp1252_high_byte(cp); b != 0) {
+      out.push_back(static_cast<char>(b));
+    } else {
+      return std::nullopt;
+    }
+  }
+  const Utf8Scan scan = scan_utf8(out, /*stop_at_first_error=*/true);
+  if (!scan.valid || scan.multibyte == 0) return std::nullopt;
+  return out;
+}
+
 // Invalid sequences become U+FFFD. Input that is valid is copied untouched.
 std::string utf8_with_replacement(std::string_view bytes) {
   std::string out;
@@ -328,8 +389,12 @@ std::optional<Bom> sniff_bom(std::string_view b) {
   return std::nullopt;
 }
 
-// XML 1.0 appendix F: a BOM-less UTF-16 document still starts with "<?".
+// XML 1.0 appendix F: a BOM-less UTF-16 document still starts with "<?", and a
+// UTF-32 one with "<" in a 4-byte unit.
 std::optional<std::string_view> sniff_xml_utf16(std::string_view b) {
+  // XML 1.0 Appendix F: the first '<' in a 4-byte or 2-byte unit, without a BOM.
+  if (b.starts_with(std::string_view("\0\0\0<", 4))) return "utf-32be";
+  if (b.starts_with(std::string_view("<\0\0\0", 4))) return "utf-32le";
   if (b.starts_with(std::string_view("<\0?\0", 4))) return "utf-16le";
   if (b.starts_with(std::string_view("\0<\0?", 4))) return "utf-16be";
   return std::nullopt;
@@ -414,6 +479,9 @@ std::optional<std::string> detect(std::string_view bytes, DocType type) {
     if (!cs || *cs == "utf-8") continue;     // already ruled out by validation
     if (cs->starts_with("ibm42")) continue;  // EBCDIC Arabic: never on the web
     if (is_utf16_or_32(*cs) && confidence < 50) continue;
+    // ICU names Hebrew text ISO-8859-8; what servers send undeclared is its
+    // superset windows-1255 (niqqud, curly quotes, the shekel sign).
+    if (cs->starts_with("iso-8859-8")) return std::string("windows-1255");
     return cs;
   }
   return std::nullopt;
@@ -454,12 +522,14 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
   const size_t tail = truncated_tail(bytes);
   const Utf8Scan scan =
       scan_utf8(bytes.substr(0, bytes.size() - tail), /*stop_at_first_error=*/true);
+  bool declared_utf8 = false;
   for (size_t i = 0; i < declared.size(); ++i) {
     if (declared[i].empty()) continue;
     std::optional<std::string> cs = canonical_charset(declared[i]);
     if (!cs) continue;
+    declared_utf8 = *cs == "utf-8";
     // UTF-8, or UTF-16/32 claimed by a declaration we could read as ASCII.
-    if (*cs == "utf-8" || (i > 0 && is_utf16_or_32(*cs))) break;
+    if (declared_utf8 || (i > 0 && is_utf16_or_32(*cs))) break;
     // Valid UTF-8 with non-ASCII text under a legacy label is UTF-8: servers
     // default to "charset=ISO-8859-1", and legacy Arabic or Latin text is never
     // valid UTF-8 by accident (about 1 in 150 of its non-ASCII bytes is).
@@ -475,9 +545,12 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
     text.reserve(bytes.size() + 2);
     text.assign(bytes.substr(0, bytes.size() - tail));
     if (tail > 0) text += "\xEF\xBF\xBD";
+    if (std::optional<std::string> undone = undo_double_utf8(text))
+      return {std::move(*undone), "utf-8"};
     return {std::move(text), "utf-8"};
   }
-  if (mostly_utf8(scan_utf8(bytes, /*stop_at_first_error=*/false))) {
+  if (const Utf8Scan counted = scan_utf8(bytes, /*stop_at_first_error=*/false);
+      mostly_utf8(counted) || (declared_utf8 && declared_utf8_holds(counted))) {
     return {utf8_with_replacement(bytes), "utf-8"};
   }
   if (std::optional<std::string> cs = detect(bytes, type)) {

@@ -1,8 +1,9 @@
 // Decoding document bytes to UTF-8 with ICU. Arabic sites still serve
 // windows-1256 and ISO-8859-6, often mislabelled: the charset is chosen from, in
 // order, the byte-order mark, the HTTP Content-Type charset, the document's own
-// declaration (XML declaration or HTML <meta>), then ICU's detector; a declared
-// UTF-8 over bytes that are not UTF-8 falls through to detection.
+// declaration (XML declaration or HTML <meta>), then ICU's detector. A declared
+// (or BOM-given) UTF-8 with a few bad bytes stays UTF-8 with U+FFFD for them; only
+// a declared UTF-8 over bytes that are mostly not UTF-8 falls through to detection.
 // Pure functions, safe from any thread.
 #pragma once
 

@@ -230,13 +230,21 @@ bool iso_date_part(Cursor& c, Fields& f) {
   return c.digits_ahead() == 0;
 }
 
-bool iso_time_part(Cursor& c, Fields& f) {
+// `after_t`: the time follows an explicit 'T', so an hour alone followed by a
+// zone ("2003-12-31T10Z", ISO 8601 reduced precision) is a time. A bare "T10"
+// stays too vague: it is as often a cut-off "T10:14" as a whole hour.
+bool iso_time_part(Cursor& c, Fields& f, bool after_t) {
   // "T9:15" is a common slip for "T09:15"; "T915" stays too vague.
   const auto hour = c.digits_ahead() == 1 && c.peek(1) == ':' ? c.number(1) : c.number(2);
   if (!hour) return false;
   f.hour = *hour;
   const bool extended = c.eat(':');
-  if (!extended && c.digits_ahead() < 2) return false;  // hour alone: "T10" is too vague
+  if (!extended && c.digits_ahead() == 0 && after_t &&
+      (c.peek() == 'Z' || c.peek() == 'z' || c.peek() == '+' || c.peek() == '-')) {
+    f.minute = 0;
+    return true;
+  }
+  if (!extended && c.digits_ahead() < 2) return false;  // "10:" or " 10" alone is too vague
   const auto minute = c.number(2);
   if (!minute) return false;
   f.minute = *minute;
@@ -256,9 +264,9 @@ std::optional<std::chrono::sys_seconds> parse_iso(std::string_view text) {
   if (c.done()) return to_utc(f);
   const size_t before_sep = c.pos();
   if (c.eat('T') || c.eat('t')) {
-    if (!iso_time_part(c, f)) return {};
+    if (!iso_time_part(c, f, /*after_t=*/true)) return {};
   } else if (c.skip_any({}) && c.digits_ahead() >= 2) {
-    if (!iso_time_part(c, f)) return {};
+    if (!iso_time_part(c, f, /*after_t=*/false)) return {};
   } else {
     c.rewind(before_sep);
   }

@@ -44,6 +44,10 @@ struct Feed {
   std::string hub;  // WebSub hub URL: <link rel="hub"> (atom:link in RSS too), JSON Feed hubs
   // Problems that were recovered from (bad date, junk after the root...), for logs.
   std::vector<std::string> warnings;
+  // Non-empty when the document was not well-formed XML and what it held was
+  // recovered (a "bozo" feed, as feed readers say): the first problem, with line
+  // and column. The poll is degraded, not failed: items before a cut are kept.
+  std::string bozo;
 };
 
 }  // namespace nw

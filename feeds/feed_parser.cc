@@ -9,6 +9,7 @@
 
 #include "feeds/charset.h"
 #include "feeds/date.h"
+#include "feeds/feed_text.h"
 #include "feeds/json_feed.h"
 #include "feeds/xml_feed.h"
 #include "feeds/xml_repair.h"
@@ -23,6 +24,25 @@ Error parse_error_at(std::string_view text, size_t offset, std::string_view what
                                  std::to_string(column) + ": " + std::string(what)};
 }
 
+std::string bozo_at(std::string_view text, size_t offset, std::string_view what) {
+  const auto [line, column] = line_and_column(text, offset);
+  return "XML line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+         std::string(what);
+}
+
+// Whether an element has the children of an Atom feed (<entry>, <title>, <id>),
+// whatever their namespace.
+bool looks_like_atom(pugi::xml_node root) {
+  for (pugi::xml_node c = root.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    std::string_view local = c.name();
+    if (const size_t colon = local.find(':'); colon != std::string_view::npos)
+      local.remove_prefix(colon + 1);
+    if (local == "entry" || local == "title" || local == "id") return true;
+  }
+  return false;
+}
+
 Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
                             const FeedParseOptions& options, Feed feed) {
   RepairedXml xml = repair_xml(std::move(text));
@@ -32,6 +52,9 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   const auto decoded_again = [&] {
     return decode_to_utf8(bytes, options.content_type, DocType::kXml).text;
   };
+  if (xml.ill_formed)
+    feed.bozo =
+        bozo_at(decoded_again(), xml.ill_formed->first, xml.ill_formed->second + " (recovered)");
 
   // In-place parsing turns the buffer's last byte into the terminator; in a
   // truncated document that byte could be text (half a character). Well-formed
@@ -51,7 +74,25 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   const Scope top(options.url);
   Scope root_scope;
   const Scope& scope = (root && enter(root, top, root_scope)) ? root_scope : top;
-  const Name name = root ? name_of(root, scope) : Name{Ns::kNone, {}};
+  Name name = root ? name_of(root, scope) : Name{Ns::kNone, {}};
+  if (name.local == "feed" && name.ns == Ns::kOther && &scope == &root_scope &&
+      looks_like_atom(root)) {
+    // A <feed> root under a namespace URI we do not know (an Atom draft, a
+    // typo) with Atom's children is Atom, as feed readers take it: its prefix
+    // means Atom throughout.
+    const std::string_view qname = root.name();
+    const size_t colon = qname.find(':');
+    const std::string_view prefix = colon == std::string_view::npos ? "" : qname.substr(0, colon);
+    const std::string_view uri =
+        root.attribute(prefix.empty() ? "xmlns" : ("xmlns:" + std::string(prefix)).c_str()).value();
+    const Ns atom = uri.find("purl.org/atom") != std::string_view::npos ? Ns::kAtom03 : Ns::kAtom;
+    for (auto& [p, ns] : root_scope.bindings) {
+      if (p == prefix) ns = atom;
+    }
+    name.ns = atom;
+    feed.warnings.push_back("<feed> under the unknown namespace \"" + std::string(uri) +
+                            "\" read as Atom");
+  }
   std::optional<XmlFeedKind> kind;
   if (name.local == "rss" &&
       (name.ns == Ns::kNone || name.ns == Ns::kRss || name.ns == Ns::kOther)) {
@@ -83,6 +124,10 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
           (n.type() == pugi::node_pcdata &&
            std::string_view(n.value()).find_first_not_of(" \t\r\n") != std::string_view::npos)) {
         feed.warnings.push_back("ignored content after the root element");
+        if (feed.bozo.empty()) {
+          feed.bozo = bozo_at(decoded_again(), where(n.offset_debug()),
+                              "content after the root element (ignored)");
+        }
         break;
       }
     }
@@ -90,6 +135,7 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
 
   walk_xml_feed(*kind, root, scope, feed);
   if (!parsed) {
+    // Like feedparser, an item cut off midway keeps what it had before the cut.
     const std::string original = decoded_again();
     if (feed.entries.empty() && feed.title.empty()) {  // nothing worth keeping
       return std::unexpected(parse_error_at(original, where(parsed.offset), parsed.description()));
@@ -98,6 +144,10 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
     feed.warnings.push_back("XML error at line " + std::to_string(line) + ", column " +
                             std::to_string(column) + " (" + parsed.description() +
                             "): kept what came before it");
+    // A document cut off or broken midway loses what follows: that outranks a
+    // repaired '&' as the reason the feed is degraded.
+    feed.bozo = bozo_at(original, where(parsed.offset),
+                        std::string(parsed.description()) + "; kept what came before it");
   }
   return feed;
 }
@@ -111,9 +161,19 @@ Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options)
   const size_t first = decoded.text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos)
     return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
-  if (decoded.text[first] == '{')
-    return parse_json_feed(decoded.text, options.url, std::move(feed));
-  return parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
+  Result<Feed> parsed =
+      decoded.text[first] == '{'
+          ? parse_json_feed(decoded.text, options.url, std::move(feed))
+          : parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
+  if (parsed) {
+    // Text fields are text: what a reader never sees (scripts, styles, frames,
+    // comments) is not matched on either.
+    for (FeedEntry& e : parsed->entries) {
+      e.summary = drop_hidden_html(std::move(e.summary));
+      e.content = drop_hidden_html(std::move(e.content));
+    }
+  }
+  return parsed;
 }
 
 std::string feed_to_json(const Feed& feed) {
@@ -144,6 +204,11 @@ std::string feed_to_json(const Feed& feed) {
   if (!feed.hub.empty()) head["hub"] = feed.hub;
   Json doc = {
       {"encoding", feed.encoding}, {"feed", std::move(head)}, {"entries", std::move(entries)}};
+  // Only recovered feeds carry the mark, so well-formed output stays as it was.
+  if (!feed.bozo.empty()) {
+    doc["bozo"] = true;
+    doc["bozo_exception"] = feed.bozo;
+  }
   return doc.dump(2, ' ', /*ensure_ascii=*/false, Json::error_handler_t::replace);
 }
 

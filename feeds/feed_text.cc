@@ -1,5 +1,6 @@
 #include "feeds/feed_text.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -172,7 +173,123 @@ std::string resolved_attribute(std::string_view raw, std::string_view base, bool
   return out;
 }
 
+// Elements whose content a reader never sees as text: code, styles, plug-ins,
+// frames, head metadata. Void ones (meta, link, embed, frame) have no content.
+bool is_hidden_element(std::string_view name, bool& is_void) {
+  // Called for every tag of every summary: most names are rejected by length
+  // and first letter before any comparison.
+  is_void = false;
+  if (name.size() < 4 || name.size() > 8) return false;
+  switch (lower_ascii(name[0])) {
+    case 'm':
+      return is_void = iequals(name, "meta");
+    case 'l':
+      return is_void = iequals(name, "link");
+    case 'e':
+      return is_void = iequals(name, "embed");
+    case 'f':
+      if (iequals(name, "frame")) return is_void = true;
+      return iequals(name, "frameset");
+    case 's':
+      return iequals(name, "script") || iequals(name, "style");
+    case 'a':
+      return iequals(name, "applet");
+    case 'o':
+      return iequals(name, "object");
+    case 'i':
+      return iequals(name, "iframe");
+    case 'n':
+      return iequals(name, "noscript") || iequals(name, "noembed") || iequals(name, "noframes");
+    default:
+      return false;
+  }
+}
+
+// Case-insensitive search for "</name" followed by a non-name character.
+size_t find_end_tag(std::string_view text, std::string_view name, size_t from) {
+  for (size_t at = text.find("</", from); at != std::string_view::npos;
+       at = text.find("</", at + 2)) {
+    const size_t after = at + 2 + name.size();
+    if (after <= text.size() && iequals(text.substr(at + 2, name.size()), name) &&
+        (after == text.size() || !is_alpha(text[after])))
+      return at;
+  }
+  return std::string_view::npos;
+}
+
+// Whether the '<' at `lt` opens a comment, a CDATA marker or a hidden element's tag.
+bool starts_hidden(std::string_view in, size_t lt) {
+  if (in.substr(lt, 4) == "<!--" || in.substr(lt, 9) == "<![CDATA[") return true;
+  // An end tag alone hides nothing (and one after a hidden start tag goes with it).
+  size_t name_end = lt + 1;
+  if (name_end < in.size() && in[name_end] == '/') return false;
+  const size_t name_start = name_end;
+  while (name_end < in.size() &&
+         (is_alpha(in[name_end]) || (in[name_end] >= '0' && in[name_end] <= '9')))
+    ++name_end;
+  bool is_void = false;
+  return name_end > name_start &&
+         is_hidden_element(in.substr(name_start, name_end - name_start), is_void);
+}
+
 }  // namespace
+
+std::string drop_hidden_html(std::string html) {
+  // Most HTML has nothing hidden: one scan, and it is returned without a copy.
+  size_t lt = html.find('<');
+  while (lt != std::string::npos && !starts_hidden(html, lt)) lt = html.find('<', lt + 1);
+  if (lt == std::string::npos) return html;
+  if (html.find("<![CDATA[") != std::string::npos) {
+    // A CDATA wrapper inside HTML ("<![CDATA[<script>..]]>"): its content is markup.
+    for (const std::string_view marker : {std::string_view("<![CDATA["), std::string_view("]]>")}) {
+      for (size_t at = html.find(marker); at != std::string::npos; at = html.find(marker, at))
+        html.erase(at, marker.size());
+    }
+  }
+  lt = html.find('<');
+  const std::string_view in = html;
+  std::string out;
+  out.reserve(html.size());
+  size_t i = 0;
+  for (; lt != std::string_view::npos; lt = in.find('<', i)) {
+    out.append(in.substr(i, lt - i));
+    const std::string_view at = in.substr(lt);
+    if (at.starts_with("<!--")) {  // comments are never text; unclosed ones run to the end
+      const size_t end = in.find("-->", lt + 4);
+      i = end == std::string_view::npos ? in.size() : end + 3;
+      continue;
+    }
+    const bool closing = at.size() > 1 && at[1] == '/';
+    size_t name_end = lt + 1 + (closing ? 1 : 0);
+    const size_t name_start = name_end;
+    while (name_end < in.size() &&
+           (is_alpha(in[name_end]) || (in[name_end] >= '0' && in[name_end] <= '9')))
+      ++name_end;
+    const std::string_view name = in.substr(name_start, name_end - name_start);
+    bool is_void = false;
+    if (name.empty() || !is_hidden_element(name, is_void)) {
+      out.push_back('<');
+      i = lt + 1;
+      continue;
+    }
+    const size_t gt = in.find('>', name_end);
+    const size_t tag_end = gt == std::string_view::npos ? in.size() : gt + 1;
+    if (closing || is_void || (gt != std::string_view::npos && gt > 0 && in[gt - 1] == '/')) {
+      i = tag_end;  // the tag alone
+      continue;
+    }
+    // The element with its content; one never closed hides the rest, as in a browser.
+    const size_t end = find_end_tag(in, name, tag_end);
+    if (end == std::string_view::npos) {
+      i = in.size();
+    } else {
+      const size_t close_gt = in.find('>', end);
+      i = close_gt == std::string_view::npos ? in.size() : close_gt + 1;
+    }
+  }
+  out.append(in.substr(std::min(i, in.size())));
+  return out;
+}
 
 std::string resolve_html_urls(std::string html, std::string_view base) {
   if (base.empty() || html.find('=') == std::string::npos) return html;
@@ -243,8 +360,14 @@ std::string resolve_html_urls(std::string html, std::string_view base) {
   return out;
 }
 
-std::string plain_text(std::string_view text, bool html) {
-  if (!html) return collapse_whitespace(decode_html_entities(text));
+std::string plain_text(std::string_view raw, bool html) {
+  if (!html) return collapse_whitespace(decode_html_entities(raw));
+  std::string visible;
+  std::string_view text = raw;
+  if (text.find('<') != std::string_view::npos) {
+    visible = drop_hidden_html(std::string(raw));
+    text = visible;
+  }
   std::string stripped;
   stripped.reserve(text.size());
   size_t i = 0;

@@ -15,6 +15,11 @@ namespace nw {
 // (and NBSP) runs become one space; the result is trimmed.
 std::string plain_text(std::string_view text, bool html);
 
+// `html` without what a reader never sees as text: comments, CDATA markers,
+// and script, style, applet, object, embed, iframe, frame(set), noscript, meta
+// and link elements with their content. Everything else stays as written.
+std::string drop_hidden_html(std::string html);
+
 // Appends the children of `node` as HTML: prefixes and xmlns attributes
 // dropped, text escaped, void elements without end tags. Nesting deeper than
 // a few hundred levels is flattened to its text.

@@ -124,13 +124,23 @@ class Walker {
     return resolve_url(scope.base, r);
   }
 
+  // Media RSS text, for an item that has no title or description of its own.
+  struct MediaText {
+    std::string title;
+    std::string description;
+  };
+
   void media(pugi::xml_node node, const Name& n, const Scope& scope, FeedEntry& e,
-             bool in_group = false) {
+             MediaText* text = nullptr, bool in_group = false) {
     if (n.local == "group") {
       if (in_group) return;  // groups do not nest; hostile input might
       for_each_child(node, scope, [&](pugi::xml_node c, const Name& cn, const Scope& cs) {
-        if (cn.ns == Ns::kMedia) media(c, cn, cs, e, /*in_group=*/true);
+        if (cn.ns == Ns::kMedia) media(c, cn, cs, e, text, /*in_group=*/true);
       });
+    } else if (text != nullptr && n.local == "title") {
+      if (text->title.empty()) text->title = plain_text(element_text(node), true);
+    } else if (text != nullptr && n.local == "description") {
+      if (text->description.empty()) text->description = html_text(node, scope);
     } else if (n.local == "content" || n.local == "thumbnail") {
       add_enclosure(e, scope, node.attribute("url").value(), node.attribute("type").value(),
                     node.attribute("fileSize").value());
@@ -210,8 +220,9 @@ class Walker {
 
   void rss_item(pugi::xml_node item, const Scope& scope) {
     FeedEntry& e = feed_.entries.emplace_back();
-    std::string rss_link, atom_alt, author, creator, itunes_author, dc_title, dc_description,
-        content;
+    std::string rss_link, atom_alt, author, creator, itunes_author, itunes_summary, dc_title,
+        dc_description, content;
+    MediaText media_text;
     bool guid_is_permalink = false;
     int link_rank = 0;
     std::optional<SysSeconds> pub_date, dc_date, issued;
@@ -263,7 +274,7 @@ class Walker {
           }
           break;
         case Ns::kDc:
-          if (n.local == "creator" && creator.empty()) {
+          if ((n.local == "creator" || n.local == "author") && creator.empty()) {
             creator = collapse_whitespace(decode_html_entities(element_text(c)));
           } else if (n.local == "date" && !dc_date) {
             dc_date = date(c);
@@ -273,9 +284,11 @@ class Walker {
             dc_description = html_text(c, s);
           }
           break;
-        case Ns::kItunes:
-          if (n.local == "author" && itunes_author.empty()) {
+        case Ns::kItunes:  // element names are written in any case ("itunes:Author")
+          if (iequals(n.local, "author") && itunes_author.empty()) {
             itunes_author = collapse_whitespace(decode_html_entities(element_text(c)));
+          } else if (iequals(n.local, "summary") && itunes_summary.empty()) {
+            itunes_summary = html_text(c, s);
           }
           break;
         case Ns::kDcTerms:
@@ -293,7 +306,7 @@ class Walker {
             e.id = std::string(trim(element_text(c)));
           break;
         case Ns::kMedia:
-          media(c, n, s, e);
+          media(c, n, s, e, &media_text);
           break;
         default:
           break;
@@ -310,7 +323,10 @@ class Walker {
                : !creator.empty() ? std::move(creator)
                                   : std::move(itunes_author);
     if (e.title.empty()) e.title = std::move(dc_title);
+    if (e.title.empty()) e.title = std::move(media_text.title);
     if (e.summary.empty()) e.summary = std::move(dc_description);
+    if (e.summary.empty()) e.summary = std::move(itunes_summary);
+    if (e.summary.empty()) e.summary = std::move(media_text.description);
     if (e.content.empty()) e.content = std::move(content);
     e.published = pub_date ? pub_date : dc_date ? dc_date : issued;
     // dc:date is "the" date of the item: its last change as much as its birth.

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "feeds/html_entities.h"
+#include "feeds/text.h"
 
 namespace nw {
 namespace {
@@ -97,6 +98,15 @@ struct Counts {
   size_t bare_lt = 0;
   size_t declared_entities = 0;
   std::string first_unknown;
+  // The first repair of something strict XML rejects: where, and what.
+  size_t error_at = std::string::npos;
+  std::string_view error_what;
+  void ill_formed(size_t at, std::string_view what) {
+    if (error_at == std::string::npos) {
+      error_at = at;
+      error_what = what;
+    }
+  }
   // <!ENTITY name "value"> from the internal DTD subset, escaped for content.
   std::vector<std::pair<std::string, std::string>> declared;
 };
@@ -153,6 +163,7 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
   if (rest.size() > 1 && rest[1] == '#') {
     const CharRef ref = parse_char_ref(rest);
     if (ref.length == 0) {
+      n.ill_formed(i, "unescaped '&'");
       ++n.bare_ampersands;
       w.edit(i, 1, "&amp;");
       return i + 1;
@@ -170,6 +181,7 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
     }
     const char32_t cp = xml_forbidden(ref.code_point) ? 0xFFFD : ref.code_point;
     if (raw_value != cp) {
+      n.ill_formed(i, "reference to an invalid character");
       ++n.bad_numeric;
       w.edit(i, ref.length, hex_ref(cp));
     }
@@ -182,6 +194,7 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
     ++k;
   }
   if (k == 1 || k >= rest.size() || rest[k] != ';') {
+    n.ill_formed(i, "unescaped '&'");
     ++n.bare_ampersands;  // "AT&T", "a & b": pugixml would keep it, but say so
     w.edit(i, 1, "&amp;");
     return i + 1;
@@ -196,9 +209,11 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
     }
   }
   if (const char32_t cp = html_named_entity(name); cp != 0) {
+    n.ill_formed(i, "undefined entity");
     ++n.html_entities;
     w.edit(i, k + 1, hex_ref(cp));
   } else {
+    n.ill_formed(i, "undefined entity");
     if (n.unknown_entities++ == 0) n.first_unknown = std::string(name);
     w.edit(i, 1, "&amp;");  // keep the text as written
   }
@@ -209,6 +224,44 @@ size_t repair_ampersand(const std::string& in, size_t i, Writer& w, Counts& n) {
 size_t skip_past(const std::string& in, size_t i, std::string_view open, std::string_view close) {
   const size_t end = in.find(close, i + open.size());
   return end == std::string::npos ? in.size() : end + close.size();
+}
+
+// Where an XML declaration ("<?xml" at `i`) stops being one: anything but
+// version/encoding/standalone pseudo-attributes before "?>". npos when it is fine.
+size_t declaration_junk(std::string_view in, size_t i) {
+  const auto space = [&](size_t k) {
+    return k < in.size() && (in[k] == ' ' || in[k] == '\t' || in[k] == '\r' || in[k] == '\n');
+  };
+  size_t k = i + 5;
+  while (k < in.size()) {
+    while (space(k)) ++k;
+    if (in.substr(k, 2) == "?>") return std::string_view::npos;
+    const size_t name = k;
+    while (k < in.size() && in[k] >= 'a' && in[k] <= 'z') ++k;
+    const std::string_view n = in.substr(name, k - name);
+    if (n != "version" && n != "encoding" && n != "standalone") return name;
+    while (space(k)) ++k;
+    if (k >= in.size() || in[k] != '=') return k;
+    ++k;
+    while (space(k)) ++k;
+    if (k >= in.size() || (in[k] != '"' && in[k] != '\'')) return k;
+    const size_t close = in.find(in[k], k + 1);
+    if (close == std::string_view::npos) return k;
+    k = close + 1;
+  }
+  return i;
+}
+
+// A '<' inside a quoted attribute value of the start tag at `i` (which XML
+// forbids; pugixml reads it anyway): its offset, or npos.
+size_t lt_in_attribute(std::string_view in, size_t i) {
+  size_t j = i + 1;
+  while (j < in.size() && in[j] != '>' && in[j] != '<') ++j;
+  if (j >= in.size() || in[j] != '<') return std::string_view::npos;
+  const std::string_view tag = in.substr(i, j - i);
+  const bool open_quote = std::count(tag.begin(), tag.end(), '"') % 2 == 1 ||
+                          std::count(tag.begin(), tag.end(), '\'') % 2 == 1;
+  return open_quote ? j : std::string_view::npos;
 }
 
 }  // namespace
@@ -232,6 +285,8 @@ RepairedXml repair_xml(std::string input) {
   out.anchors_.emplace_back(0, start);
   Writer w(input, start, out, out.anchors_);
   Counts n;
+  if (input.find_first_not_of(" \t\r\n") < start)
+    n.ill_formed(0, "garbage before the XML document");
   read_internal_entities(input, start, n);
 
   // Only '<' and '&' matter; everything else is copied in bulk.
@@ -256,10 +311,19 @@ RepairedXml repair_xml(std::string input) {
     } else if (at.starts_with("<!--")) {
       i = skip_past(input, i, "<!--", "-->");
     } else if (at.starts_with("<?")) {
+      if (at.starts_with("<?xml") && at.size() > 5 && is_space(at[5])) {
+        if (const size_t junk = declaration_junk(input, i); junk != std::string::npos)
+          n.ill_formed(junk, "junk in the XML declaration");
+      }
       i = skip_past(input, i, "<?", "?>");
     } else if (i + 1 < size && starts_markup(data[i + 1])) {
+      if (data[i + 1] != '/' && data[i + 1] != '!' && n.error_at == std::string::npos) {
+        if (const size_t lt = lt_in_attribute(input, i); lt != std::string::npos)
+          n.ill_formed(lt, "'<' inside an attribute value");
+      }
       ++i;
     } else {
+      n.ill_formed(i, "unescaped '<'");
       ++n.bare_lt;
       w.edit(i, 1, "&lt;");
       ++i;
@@ -276,6 +340,7 @@ RepairedXml repair_xml(std::string input) {
   note(n.unknown_entities, "undefined entities kept as text (first: &" + n.first_unknown + ";)");
   note(n.bare_ampersands, "unescaped '&' in text");
   note(n.bare_lt, "unescaped '<' in text");
+  if (n.error_at != std::string::npos) out.ill_formed = {n.error_at, std::string(n.error_what)};
   return out;
 }
 

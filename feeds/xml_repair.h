@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,9 @@ class RepairedXml {
  public:
   std::string text;                   // what to hand to the XML parser
   std::vector<std::string> warnings;  // one per kind of repair, with a count
+  // The first repair of something a strict XML parser rejects (input offset,
+  // what), for the feed's "bozo" mark; absent when the input was well-formed.
+  std::optional<std::pair<size_t, std::string>> ill_formed;
 
   // The input offset that `offset` in `text` came from.
   size_t input_offset(size_t offset) const;

@@ -255,6 +255,30 @@ TEST_F(WatcherTest, FailingSourceBacksOffAndRecovers) {
   EXPECT_TRUE(state->last_error.empty());
 }
 
+// A feed cut off mid-document: the complete items before the cut are used (the
+// alert is raised) and the poll succeeds, but the source shows it is degraded
+// until a whole document comes back.
+TEST_F(WatcherTest, TruncatedFeedKeepsItsItemsAndIsMarkedDegraded) {
+  const std::string whole =
+      rss({{"a", "حفتر يصل القاهرة", "http://news.test/a"}, {"b", "second", "http://news.test/b"}});
+  fetcher_.answer_page(kFeed, whole.substr(0, whole.find("<item><guid>b") + 20));
+  sources();
+  run_for(3s);
+  EXPECT_EQ(publisher_.sent.size(), 1u);
+  auto state = store_->source("feed");
+  ASSERT_TRUE(state);
+  EXPECT_EQ(state->consecutive_failures, 0);
+  EXPECT_TRUE(state->last_success.has_value());
+  EXPECT_NE(state->last_error.find("degraded: recovered from ill-formed XML: XML line 1, column"),
+            std::string::npos)
+      << state->last_error;
+
+  fetcher_.answer_page(kFeed, whole);
+  run_for(120s, 5s);
+  state = store_->source("feed");
+  EXPECT_TRUE(state->last_error.empty()) << state->last_error;
+}
+
 // The operator's log: one info line per poll that changed something (new
 // items, a recovery), a warning per failure, nothing at info for a 304 or a
 // document with nothing new.

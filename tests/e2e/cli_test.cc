@@ -235,6 +235,20 @@ TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
             "مواجهة التدخلات الخارجية محور لقاء المشير والرئيس المصري");
   EXPECT_EQ(feed["entries"][0]["published"], "2019-12-12T06:30:00Z");
 
+  // A feed cut off mid-document: what came before the cut, marked "bozo" in the
+  // JSON and on stderr, and still exit status 0.
+  std::ofstream(tmp_ / "cut.xml")
+      << "<rss version=\"2.0\"><channel><title>T</title><item><title>one</title></item>\n<item><ti";
+  const CliRun cut = run("parse-feed " + (tmp_ / "cut.xml").string());
+  ASSERT_EQ(cut.status, 0) << cut.err;
+  const json partial = json::parse(cut.out);
+  EXPECT_EQ(partial["entries"][0]["title"], "one");
+  EXPECT_EQ(partial["bozo"], true);
+  EXPECT_NE(partial["bozo_exception"].get<std::string>().find("line 2"), std::string::npos);
+  EXPECT_NE(cut.err.find("recovered from ill-formed XML: XML line 2"), std::string::npos)
+      << cut.err;
+  EXPECT_FALSE(feed.contains("bozo"));
+
   std::ofstream(tmp_ / "junk.xml") << "this is not a feed";
   const CliRun bad = run("parse-feed " + (tmp_ / "junk.xml").string());
   EXPECT_EQ(bad.status, 1);

@@ -123,6 +123,9 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"2003", "2003-01-01T00:00:00Z"}, DateCase{"2003-12", "2003-12-01T00:00:00Z"},
         DateCase{"2003-12-31", "2003-12-31T00:00:00Z"},
         DateCase{"2003-12-31T10:14Z", "2003-12-31T10:14:00Z"},
+        DateCase{"2003-12-31T10Z", "2003-12-31T10:00:00Z"},
+        DateCase{"2003-12-31T10-05:00", "2003-12-31T15:00:00Z"},
+        DateCase{"2003-12-31 10Z", nullptr},
         DateCase{"2003-12-31T10:14+02:00", "2003-12-31T08:14:00Z"},
         // Basic format, ordinal and week dates, end of day, leap second.
         DateCase{"20031231T101455Z", "2003-12-31T10:14:55Z"},

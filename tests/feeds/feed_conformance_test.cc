@@ -28,6 +28,7 @@ using Json = nlohmann::json;
 struct Case {
   fs::path file;
   std::string category;
+  std::string group;  // issue-10 failure class ("1".."6", "faults"); empty when unlabelled
   std::string description;
   std::string url;
   std::string content_type;
@@ -55,6 +56,7 @@ Case load_case(const fs::path& file) {
     const std::string key = line.substr(0, colon);
     std::string value = line.substr(colon + 2);
     while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    if (key == "Group") c.group = value;
     if (key == "Description") c.description = value;
     if (key == "URL") c.url = value;
     if (key == "Content-Type") c.content_type = value;
@@ -112,6 +114,7 @@ TEST(Conformance, CorpusPasses) {
   const std::vector<fs::path> files = case_files();
   ASSERT_GE(files.size(), 150u);
   std::map<std::string, std::pair<int, int>> by_category;  // passed, total
+  std::map<std::string, std::pair<int, int>> by_group;
   int passed = 0;
   std::vector<std::string> known;
   for (const fs::path& file : files) {
@@ -129,10 +132,14 @@ TEST(Conformance, CorpusPasses) {
     }
     auto& [cat_passed, cat_total] = by_category[c.category];
     ++cat_total;
+    std::pair<int, int> unlabelled;
+    auto& [group_passed, group_total] = c.group.empty() ? unlabelled : by_group[c.group];
+    ++group_total;
     const std::string name = c.category + "/" + file.filename().string();
     if (failures.empty()) {
       ++passed;
       ++cat_passed;
+      ++group_passed;
       if (!c.known_failure.empty())
         ADD_FAILURE() << name << " passes now: drop its Known-failure line";
     } else if (!c.known_failure.empty()) {
@@ -144,6 +151,10 @@ TEST(Conformance, CorpusPasses) {
   std::cout << "conformance by category:\n";
   for (const auto& [cat, counts] : by_category) {
     std::cout << "  " << cat << ": " << counts.first << "/" << counts.second << "\n";
+  }
+  std::cout << "conformance by group (Group: label):\n";
+  for (const auto& [group, counts] : by_group) {
+    std::cout << "  group " << group << ": " << counts.first << "/" << counts.second << "\n";
   }
   for (const std::string& k : known) std::cout << "  known failure: " << k << "\n";
   std::cout << "conformance: " << passed << "/" << files.size() << " cases pass ("

@@ -58,6 +58,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   for (const std::string& w : feed->warnings) check(w);
+  // A recovered ("bozo") feed says where it went wrong.
+  check(feed->bozo);
+  if (!feed->bozo.empty() && !feed->bozo.starts_with("XML line ")) std::abort();
   const std::string json = nw::feed_to_json(*feed);
   check(json);
   return 0;
