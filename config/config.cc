@@ -191,11 +191,7 @@ void Loader::read_metrics(const toml::table& root, Config& cfg) {
   const auto* v = value<std::string>(*t, "endpoint", "[metrics]");
   if (v == nullptr) return;
   const std::string_view e = v->get();
-  const auto colon = e.rfind(':');
-  const std::string_view port = colon == std::string_view::npos ? "" : e.substr(colon + 1);
-  bool digits = !port.empty() && port.size() <= 5;
-  for (char c : port) digits = digits && c >= '0' && c <= '9';
-  if (!e.empty() && (colon == 0 || !digits || std::stoi(std::string(port)) > 65535)) {
+  if (!e.empty() && !parse_host_port(e)) {
     problem(v->source().begin,
             "'endpoint' in [metrics] must be host:port like \"127.0.0.1:9464\" (or \"\" for "
             "none), not " +

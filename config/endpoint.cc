@@ -94,4 +94,20 @@ Result<BindEndpoint> parse_bind_endpoint(std::string_view text) {
              "\" is not an IP address, \"*\" or a network interface name");
 }
 
+std::optional<BindEndpoint> parse_host_port(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  const std::string_view port = text.substr(colon + 1);
+  unsigned long n = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || n > 65535)
+    return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return BindEndpoint{.transport = BindEndpoint::Transport::kTcp,
+                      .host = std::string(host),
+                      .port = static_cast<std::uint16_t>(n)};
+}
+
 }  // namespace nw

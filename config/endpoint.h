@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,11 @@ struct BindEndpoint {
 // host names when it binds, but a name may be an interface's (checked later).
 // The error message says what is wrong and shows a valid example.
 [[nodiscard]] Result<BindEndpoint> parse_bind_endpoint(std::string_view text);
+
+// "127.0.0.1:9464", "[::1]:9464", "localhost:0": an HTTP server's host:port
+// ([metrics] endpoint). The host is not empty (brackets removed), the port a
+// number from 0 (any free port) to 65535. nullopt otherwise; callers word the
+// error for their key.
+[[nodiscard]] std::optional<BindEndpoint> parse_host_port(std::string_view text);
 
 }  // namespace nw

@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "config/endpoint.h"
+
 namespace nw {
 namespace {
 
@@ -32,20 +34,13 @@ class HttpMetricsServer final : public MetricsServer {
   }
 
   Result<void> bind(const std::string& endpoint) {
-    const auto colon = endpoint.rfind(':');
-    int port = -1;
-    if (colon != std::string::npos && colon + 1 < endpoint.size() && colon + 6 >= endpoint.size()) {
-      port = 0;
-      for (char c : endpoint.substr(colon + 1))
-        port = c >= '0' && c <= '9' ? port * 10 + (c - '0') : -1000000;
-    }
-    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+    const auto parsed = parse_host_port(endpoint);
+    if (!parsed) {
       return fail(Errc::kInvalid, "metrics endpoint \"" + endpoint +
                                       "\" must be host:port, like \"127.0.0.1:9464\"");
     }
-    host_ = endpoint.substr(0, colon);
-    if (host_.size() > 2 && host_.front() == '[' && host_.back() == ']')
-      host_ = host_.substr(1, host_.size() - 2);
+    host_ = parsed->host;
+    const int port = parsed->port;
     port_ = port == 0 ? server_.bind_to_any_port(host_)
                       : (server_.bind_to_port(host_, port) ? port : -1);
     if (port_ <= 0) {

@@ -137,11 +137,8 @@ Result<void> preflight(const Config& config) {
     }
     if (!p.empty()) problems.push_back(key_location(config, "publish", key) + ": " + p);
   }
-  if (const auto colon = config.metrics_endpoint.rfind(':'); colon != std::string::npos) {
-    BindEndpoint e{.host = config.metrics_endpoint.substr(0, colon)};
-    e.port = static_cast<std::uint16_t>(std::stoi(config.metrics_endpoint.substr(colon + 1)));
-    if (e.host.size() > 2 && e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
-    if (std::string p = tcp_problem(e); !p.empty()) {
+  if (auto e = parse_host_port(config.metrics_endpoint)) {
+    if (std::string p = tcp_problem(*e); !p.empty()) {
       problems.push_back(key_location(config, "metrics", "endpoint") + ": " + p);
     }
   }

@@ -819,3 +819,27 @@ TEST(LoadConfig, BadShardsAreRefused) {
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+TEST(LoadConfig, MetricsEndpoint) {
+  for (const char* good : {"127.0.0.1:9464", "[::1]:9464", "localhost:0", ""}) {
+    TempConfig t(std::string("[metrics]\nendpoint = \"") + good + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_TRUE(cfg.has_value()) << good << ": " << cfg.error().message;
+    EXPECT_EQ(cfg->metrics_endpoint, good);
+  }
+  for (const char* bad :
+       {"9464", ":9464", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:94x4", "127.0.0.1:-1"}) {
+    TempConfig t(std::string("[metrics]\nendpoint = \"") + bad + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_FALSE(cfg.has_value()) << bad;
+    EXPECT_EQ(cfg.error().message,
+              t.file().string() + ":2:12: 'endpoint' in [metrics] must be host:port like " +
+                  "\"127.0.0.1:9464\" (or \"\" for none), not \"" + bad + "\"");
+  }
+}
+
+}  // namespace
+}  // namespace nw
