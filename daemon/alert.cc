@@ -1,5 +1,6 @@
 #include "daemon/alert.h"
 
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <nlohmann/json.hpp>
@@ -92,6 +93,14 @@ std::optional<Error> read_time(const Json& j, const char* key, bool nullable,
 }  // namespace
 
 std::string format_utc(std::chrono::sys_seconds t) { return format_iso8601(t); }
+
+std::optional<std::uint64_t> parse_seq(std::string_view text) {
+  std::uint64_t v = 0;
+  if (text.empty() || text.size() > 20) return std::nullopt;  // 2^64 - 1 has 20 digits
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
 
 std::string alert_id(std::string_view watchlist, std::string_view rule,
                      std::string_view article_key) {

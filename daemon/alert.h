@@ -54,6 +54,10 @@ struct RecordedAlert {
   std::string json;
 };
 
+// A seq as written on the wire and in files: 1 to 20 decimal digits, no sign
+// or space, at most 2^64 - 1. nullopt otherwise.
+std::optional<std::uint64_t> parse_seq(std::string_view text);
+
 // "2020-06-03T09:15:00Z" (feeds/date.h's format_iso8601, the alert's time format).
 std::string format_utc(std::chrono::sys_seconds t);
 

@@ -3,7 +3,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <deque>
 #include <map>
 #include <optional>
@@ -40,14 +39,6 @@ struct Client {
   std::deque<RecordedAlert> buffered;  // read from the store, not yet sent
   Clock::time_point last_progress = Clock::now();
 };
-
-std::optional<std::uint64_t> parse_seq(std::string_view s) {
-  std::uint64_t v = 0;
-  if (s.empty() || s.size() > 20) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 class ZmqReplayServer final : public ReplayServer {
  public:

@@ -2,7 +2,6 @@
 #include "daemon/subscriber.h"
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +9,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "daemon/alert.h"
 #include "daemon/publisher.h"
 
 namespace nw {
@@ -18,13 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-  std::uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 // The "seq" member of an alert or heartbeat JSON.
 std::optional<std::uint64_t> seq_of(std::string_view json) {
@@ -42,7 +35,7 @@ Result<std::optional<std::uint64_t>> read_state(const fs::path& file) {
   std::string text;
   if (!in || !std::getline(in, text))
     return fail(Errc::kIo, "cannot read state file " + file.string());
-  auto v = parse_u64(text);
+  auto v = parse_seq(text);
   if (!v) {
     return fail(Errc::kParse, "state file " + file.string() +
                                   " does not hold a seq (a decimal number): \"" +
@@ -210,10 +203,10 @@ class Session {
         if (seq && (!covered_ || *seq > *covered_)) deliver(*seq, f[2].to_string_view());
       } else if (kind == "END" && f.size() >= 2) {
         pending_ = false;
-        const auto last = parse_u64(f[1].to_string_view());
+        const auto last = parse_seq(f[1].to_string_view());
         if (f.size() >= 3 && covered_ && *covered_ != UINT64_MAX) {
           status_("alerts after seq " + std::to_string(*covered_) + " up to seq " +
-                  std::to_string(parse_u64(f[2].to_string_view()).value_or(0) - 1) +
+                  std::to_string(parse_seq(f[2].to_string_view()).value_or(0) - 1) +
                   " were already deleted by the daemon ([daemon] keep_alerts)");
         }
         if (last && covered_ && *last < *covered_ && *covered_ != UINT64_MAX) {
@@ -299,7 +292,7 @@ std::string default_replay_endpoint(std::string_view endpoint) {
   if (!endpoint.starts_with("tcp://")) return {};
   const auto colon = endpoint.rfind(':');
   if (colon < 6) return {};
-  auto port = parse_u64(endpoint.substr(colon + 1));
+  auto port = parse_seq(endpoint.substr(colon + 1));
   if (!port || *port >= 65535) return {};
   return std::string(endpoint.substr(0, colon + 1)) + std::to_string(*port + 1);
 }

@@ -213,5 +213,15 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
+TEST(ParseSeq, DecimalDigitsOnly) {
+  EXPECT_EQ(parse_seq("0"), 0u);
+  EXPECT_EQ(parse_seq("42"), 42u);
+  EXPECT_EQ(parse_seq("18446744073709551615"), UINT64_MAX);
+  for (const char* bad :
+       {"", "-1", "+1", " 1", "1 ", "x1", "1x", "18446744073709551616", "000000000000000000001"}) {
+    EXPECT_FALSE(parse_seq(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace nw
