@@ -505,7 +505,14 @@ std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
   const bool xhtml = type == "xhtml" || type == "application/xhtml+xml" || mode == "xml";
   if (xhtml) {
     is_html = true;
-    // The content is one xhtml:div whose children are the text.
+    // Atom 0.3's inline XML is the content itself, its <div> included, as feed
+    // readers show it.
+    if (name_of(node, scope).ns == Ns::kAtom03) {
+      std::string html;
+      serialize_html_children(node, html, scope.base);
+      return std::string(trim(html));
+    }
+    // Atom 1.0's is one xhtml:div whose children are the text.
     pugi::xml_node div;
     for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
       if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) div = c;

@@ -402,7 +402,8 @@ TEST(Atom, Atom03ModesAndDates) {
   EXPECT_EQ(f.entries[0].summary, "A summary");
   EXPECT_EQ(iso(f.entries[0].updated), "2004-01-01T19:48:21Z");
   EXPECT_EQ(f.entries[0].author, "Mark Pilgrim");
-  EXPECT_EQ(f.entries[1].content, "<p>Hello <i>world</i></p>");    // mode="xml"
+  // mode="xml": Atom 0.3's inline XML is the content, its <div> included.
+  EXPECT_EQ(f.entries[1].content, "<div><p>Hello <i>world</i></p></div>");
   EXPECT_EQ(iso(f.entries[1].published), "2003-12-30T10:00:00Z");  // from <created>
 }
 
