@@ -97,7 +97,10 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
     const std::string_view prefix = colon == std::string_view::npos ? "" : qname.substr(0, colon);
     const std::string_view uri =
         root.attribute(prefix.empty() ? "xmlns" : ("xmlns:" + std::string(prefix)).c_str()).value();
-    const Ns atom = uri.find("purl.org/atom") != std::string_view::npos ? Ns::kAtom03 : Ns::kAtom;
+    const Ns atom = uri.find("purl.org/atom") != std::string_view::npos ||
+                            std::string_view(root.attribute("version").value()) == "0.3"
+                        ? Ns::kAtom03
+                        : Ns::kAtom;
     for (auto& [p, ns] : root_scope.bindings) {
       if (p == prefix) ns = atom;
     }
