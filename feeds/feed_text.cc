@@ -90,22 +90,16 @@ void text_only(pugi::xml_node node, std::string& out) {
 bool is_url_attribute(std::string_view name);
 std::string resolved_attribute(std::string_view raw, std::string_view base, bool srcset);
 
-// The base for an element's content: its own xml:base resolved against
-// `base`; `nested` becomes true when it has one.
-std::string_view own_base(pugi::xml_node node, std::string_view base, std::string& storage,
-                          bool& nested) {
+// The base inside an element: its own xml:base resolved against `base`.
+std::string_view own_base(pugi::xml_node node, std::string_view base, std::string& storage) {
   const pugi::xml_attribute xb = node.attribute("xml:base");
   if (!xb) return base;
   storage = resolve_url(base, xb.value());
-  nested = true;
   return storage.empty() ? base : std::string_view(storage);
 }
 
-// `base` is the base in effect at `node`. URL attributes are resolved here only
-// under an xml:base given inside the content (`nested`); the rest is left to
-// resolve_html_urls(), which knows the content element's base.
-void serialize(pugi::xml_node node, std::string& out, int depth, std::string_view base,
-               bool nested) {
+// `base` is the base in effect inside `node` (may be empty: links stay as written).
+void serialize(pugi::xml_node node, std::string& out, int depth, std::string_view base) {
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     switch (c.type()) {
       case pugi::node_pcdata:
@@ -119,8 +113,7 @@ void serialize(pugi::xml_node node, std::string& out, int depth, std::string_vie
         }
         const std::string_view name = local_name(c.name());
         std::string storage;
-        bool inner_nested = nested;
-        const std::string_view inner = own_base(c, base, storage, inner_nested);
+        const std::string_view inner = own_base(c, base, storage);
         out.push_back('<');
         out.append(name);
         for (pugi::xml_attribute a = c.first_attribute(); a; a = a.next_attribute()) {
@@ -132,7 +125,7 @@ void serialize(pugi::xml_node node, std::string& out, int depth, std::string_vie
           out.append(local);
           out += "=\"";
           std::string resolved;
-          if (inner_nested && is_url_attribute(local)) {
+          if (!inner.empty() && is_url_attribute(local)) {
             std::string raw;
             escape_into(raw, a.value(), true);
             resolved = resolved_attribute(raw, inner, local == "srcset");
@@ -146,7 +139,7 @@ void serialize(pugi::xml_node node, std::string& out, int depth, std::string_vie
         }
         out.push_back('>');
         if (is_void_element(name) && !c.first_child()) break;
-        serialize(c, out, depth + 1, inner, inner_nested);
+        serialize(c, out, depth + 1, inner);
         out += "</";
         out.append(name);
         out.push_back('>');
@@ -435,10 +428,7 @@ std::string plain_text(std::string_view raw, bool html) {
 }
 
 void serialize_html_children(pugi::xml_node node, std::string& out, std::string_view base) {
-  std::string storage;
-  bool nested = false;
-  const std::string_view inner = own_base(node, base, storage, nested);
-  serialize(node, out, 0, inner, nested);
+  serialize(node, out, 0, base);
 }
 
 std::string utf8_prefix(std::string_view text, size_t max_bytes) {
@@ -514,11 +504,15 @@ std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
     }
     // Atom 1.0's is one xhtml:div whose children are the text.
     pugi::xml_node div;
-    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
-      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) div = c;
+    std::string div_base;  // the base inside the div, its own xml:base applied
+    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) {
+        div = c;
+        div_base = s.base;
+      }
     });
     std::string html;
-    serialize_html_children(div ? div : node, html, scope.base);
+    serialize_html_children(div ? div : node, html, div ? std::string_view(div_base) : scope.base);
     return std::string(trim(html));
   }
   std::string text = element_text(node);

@@ -23,9 +23,9 @@ std::string drop_hidden_html(std::string html);
 // Appends the children of `node` as HTML: prefixes and xmlns attributes
 // dropped, text escaped, void elements without end tags. Nesting deeper than
 // a few hundred levels is flattened to its text. `base` is the base URL in
-// effect at `node`: links under an xml:base given inside the markup (on
-// `node` too) are resolved against it here; the others are left as written
-// for resolve_html_urls().
+// effect inside `node` (its own xml:base applied): relative links (href,
+// src...) are resolved against it and against each xml:base met inside, which
+// is then dropped. An empty `base` leaves links as written.
 void serialize_html_children(pugi::xml_node node, std::string& out, std::string_view base = {});
 
 // `html` with the relative URLs in its URL attributes (href, src, poster...)
