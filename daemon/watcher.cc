@@ -219,12 +219,9 @@ Result<Watcher::Polled> Watcher::items_from(const SourceConfig& source, const Fe
   seen.identity = state.identity;  // unchanged by a listing page: its items are keyed by link
   if (source.kind == SourceConfig::Kind::kFeed) {
     // Relative links resolve against xml:base, then Content-Location, then the feed's URL.
-    std::string base = r.url;
-    if (!r.content_location.empty()) {
-      if (std::string located = resolve_url(r.url, r.content_location); !located.empty())
-        base = located;
-    }
-    auto feed = parse_feed(r.body, {.url = base, .content_type = r.content_type});
+    auto feed = parse_feed(
+        r.body,
+        {.url = r.url, .content_type = r.content_type, .content_location = r.content_location});
     if (!feed) return std::unexpected(feed.error());
     for (const auto& w : feed->warnings) spdlog::debug("source {}: {}", source.id, w);
     seen.ttl = feed->ttl;

@@ -458,13 +458,50 @@ std::string_view html_declared_charset(std::string_view b) {
   return {};
 }
 
+// Whether undeclared bytes read as Thai in TIS-620 (or its superset
+// windows-874), which ICU's detector does not know: it names such text euc-kr,
+// ISO-8859-8 or ISO-8859-1. Thai spelling is strict enough to tell: vowel
+// signs written above or below (and tone marks) follow a consonant, a vowel
+// written before its consonant is followed by one, and nothing falls in the
+// codes TIS-620 leaves unassigned. Korean, Chinese, Cyrillic, Hebrew, Arabic
+// and Latin text break these rules within a few dozen letters.
+bool plausible_thai(std::string_view bytes) {
+  const auto consonant = [](unsigned char c) { return c >= 0xA1 && c <= 0xCE; };
+  const auto above_below = [](unsigned char c) { return c == 0xD1 || (c >= 0xD4 && c <= 0xDA); };
+  size_t thai = 0, signs = 0, broken = 0;
+  unsigned char prev = ' ';
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    // windows-874's punctuation: euro, ellipsis, curly quotes, dashes.
+    const bool punctuation = c == 0x80 || c == 0x85 || (c >= 0x91 && c <= 0x97);
+    if (c >= 0x80 && !punctuation) {
+      if (c < 0xA1 || (c >= 0xDB && c <= 0xDE) || c > 0xFB) return false;  // unassigned
+      ++thai;
+      if (above_below(c)) {
+        ++signs;
+        broken += !consonant(prev);
+      } else if (c >= 0xE7 && c <= 0xEE) {  // tone and other marks
+        ++signs;
+        broken += !consonant(prev) && !above_below(prev);
+      } else if (c >= 0xE0 && c <= 0xE4) {  // written before the consonant it follows
+        ++signs;
+        broken += i + 1 >= bytes.size() || !consonant(static_cast<unsigned char>(bytes[i + 1]));
+      }
+    }
+    prev = c;
+  }
+  // Thai has a sign every few letters; a slip or two in a long text is forgiven.
+  return thai >= 16 && signs * 8 >= thai && broken * 50 <= signs;
+}
+
 // ICU's detector, skipping what the caller has ruled out. Returns a canonical
 // name or nullopt when nothing is credible.
 std::optional<std::string> detect(std::string_view bytes, DocType type) {
+  const std::string_view sample = bytes.substr(0, kDetectionWindow);
+  if (plausible_thai(sample)) return canonical_charset("windows-874");
   UErrorCode err = U_ZERO_ERROR;
   std::unique_ptr<UCharsetDetector, decltype(&ucsdet_close)> det(ucsdet_open(&err), &ucsdet_close);
   if (U_FAILURE(err)) return std::nullopt;
-  const std::string_view sample = bytes.substr(0, kDetectionWindow);
   ucsdet_setText(det.get(), sample.data(), static_cast<int32_t>(sample.size()), &err);
   ucsdet_enableInputFilter(det.get(), type != DocType::kText);
   int32_t count = 0;

@@ -23,7 +23,10 @@ struct FeedEntry {
   std::string link;   // absolute URL of the alternate (HTML) link; may be empty
   // description / summary and content:encoded / atom:content, kept apart, as
   // given (may hold HTML), except that relative URLs in HTML attributes are
-  // resolved against xml:base / the feed URL.
+  // resolved against xml:base / the feed URL. Given both a description and a
+  // summary, the first is the summary and the second the content when there
+  // is no other. An empty summary stays empty here (feed_to_json shows the
+  // content in its place, as feed readers do).
   std::string summary;
   std::string content;
   std::string author;                   // "Name (email)", "Name" or "email"

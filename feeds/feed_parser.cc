@@ -11,6 +11,8 @@
 #include "feeds/date.h"
 #include "feeds/feed_text.h"
 #include "feeds/json_feed.h"
+#include "feeds/text.h"
+#include "feeds/url.h"
 #include "feeds/xml_feed.h"
 #include "feeds/xml_repair.h"
 #include "feeds/xml_scope.h"
@@ -43,8 +45,18 @@ bool looks_like_atom(pugi::xml_node root) {
   return false;
 }
 
+// The base URL of the document before any xml:base: Content-Location resolved
+// against the URL it was fetched from, else that URL.
+std::string document_base(const FeedParseOptions& options) {
+  if (!options.content_location.empty()) {
+    if (std::string located = resolve_url(options.url, options.content_location); !located.empty())
+      return located;
+  }
+  return options.url;
+}
+
 Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
-                            const FeedParseOptions& options, Feed feed) {
+                            const FeedParseOptions& options, std::string_view base, Feed feed) {
   RepairedXml xml = repair_xml(std::move(text));
   for (std::string& w : xml.warnings) feed.warnings.push_back(std::move(w));
   // The parser works in place, so positions are computed in a fresh decode,
@@ -71,7 +83,7 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   };
 
   pugi::xml_node root = doc.document_element();
-  const Scope top(options.url);
+  const Scope top(base);
   Scope root_scope;
   const Scope& scope = (root && enter(root, top, root_scope)) ? root_scope : top;
   Name name = root ? name_of(root, scope) : Name{Ns::kNone, {}};
@@ -85,7 +97,10 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
     const std::string_view prefix = colon == std::string_view::npos ? "" : qname.substr(0, colon);
     const std::string_view uri =
         root.attribute(prefix.empty() ? "xmlns" : ("xmlns:" + std::string(prefix)).c_str()).value();
-    const Ns atom = uri.find("purl.org/atom") != std::string_view::npos ? Ns::kAtom03 : Ns::kAtom;
+    const Ns atom = uri.find("purl.org/atom") != std::string_view::npos ||
+                            std::string_view(root.attribute("version").value()) == "0.3"
+                        ? Ns::kAtom03
+                        : Ns::kAtom;
     for (auto& [p, ns] : root_scope.bindings) {
       if (p == prefix) ns = atom;
     }
@@ -102,6 +117,8 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   } else if (name.local == "feed" &&
              (name.ns == Ns::kAtom || name.ns == Ns::kAtom03 || name.ns == Ns::kNone)) {
     kind = XmlFeedKind::kAtom;
+  } else if (iequals(name.local, "channel") && name.ns == Ns::kNone && is_cdf_channel(root)) {
+    kind = XmlFeedKind::kCdf;
   } else if (name.local == "channel" && (name.ns == Ns::kNone || name.ns == Ns::kRss)) {
     kind = XmlFeedKind::kChannel;
   }
@@ -161,10 +178,11 @@ Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options)
   const size_t first = decoded.text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos)
     return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
+  const std::string base = document_base(options);
   Result<Feed> parsed =
       decoded.text[first] == '{'
-          ? parse_json_feed(decoded.text, options.url, std::move(feed))
-          : parse_xml_feed(bytes, std::move(decoded.text), options, std::move(feed));
+          ? parse_json_feed(decoded.text, base, std::move(feed))
+          : parse_xml_feed(bytes, std::move(decoded.text), options, base, std::move(feed));
   if (parsed) {
     // Text fields are text: what a reader never sees (scripts, styles, frames,
     // comments) is not matched on either.
@@ -192,7 +210,9 @@ std::string feed_to_json(const Feed& feed) {
                        {"id", e.id},
                        {"published", date(e.published)},
                        {"updated", date(e.updated)},
-                       {"summary", e.summary},
+                       // An entry without a summary shows its content there, as feed
+                       // readers do; FeedEntry keeps the two apart (the daemon's digest).
+                       {"summary", e.summary.empty() ? e.content : e.summary},
                        {"content", e.content},
                        {"author", e.author},
                        {"enclosures", std::move(enclosures)}});

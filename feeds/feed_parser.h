@@ -14,6 +14,10 @@ namespace nw {
 struct FeedParseOptions {
   std::string url;           // where the feed came from, to resolve relative links; may be empty
   std::string content_type;  // HTTP Content-Type, for its charset; may be empty
+  // HTTP Content-Location, as sent (may be relative to `url`): where the document
+  // says it lives, so relative links resolve against it rather than `url`
+  // (xml:base still comes first). May be empty.
+  std::string content_location;
 };
 
 // Fails (Errc::kParse, with line and column where known) only when nothing

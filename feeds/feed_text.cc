@@ -87,7 +87,19 @@ void text_only(pugi::xml_node node, std::string& out) {
   }
 }
 
-void serialize(pugi::xml_node node, std::string& out, int depth) {
+bool is_url_attribute(std::string_view name);
+std::string resolved_attribute(std::string_view raw, std::string_view base, bool srcset);
+
+// The base inside an element: its own xml:base resolved against `base`.
+std::string_view own_base(pugi::xml_node node, std::string_view base, std::string& storage) {
+  const pugi::xml_attribute xb = node.attribute("xml:base");
+  if (!xb) return base;
+  storage = resolve_url(base, xb.value());
+  return storage.empty() ? base : std::string_view(storage);
+}
+
+// `base` is the base in effect inside `node` (may be empty: links stay as written).
+void serialize(pugi::xml_node node, std::string& out, int depth, std::string_view base) {
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     switch (c.type()) {
       case pugi::node_pcdata:
@@ -100,20 +112,34 @@ void serialize(pugi::xml_node node, std::string& out, int depth) {
           break;
         }
         const std::string_view name = local_name(c.name());
+        std::string storage;
+        const std::string_view inner = own_base(c, base, storage);
         out.push_back('<');
         out.append(name);
         for (pugi::xml_attribute a = c.first_attribute(); a; a = a.next_attribute()) {
           const std::string_view an = a.name();
-          if (an == "xmlns" || an.starts_with("xmlns:")) continue;
+          // xml:base has done its work once the links under it are resolved.
+          if (an == "xmlns" || an.starts_with("xmlns:") || an == "xml:base") continue;
+          const std::string_view local = an.starts_with("xml:") ? an : local_name(an);
           out.push_back(' ');
-          out.append(an.starts_with("xml:") ? an : local_name(an));
+          out.append(local);
           out += "=\"";
-          escape_into(out, a.value(), true);
+          std::string resolved;
+          if (!inner.empty() && is_url_attribute(local)) {
+            std::string raw;
+            escape_into(raw, a.value(), true);
+            resolved = resolved_attribute(raw, inner, local == "srcset");
+          }
+          if (resolved.empty()) {
+            escape_into(out, a.value(), true);
+          } else {
+            out += resolved;
+          }
           out.push_back('"');
         }
         out.push_back('>');
         if (is_void_element(name) && !c.first_child()) break;
-        serialize(c, out, depth + 1);
+        serialize(c, out, depth + 1, inner);
         out += "</";
         out.append(name);
         out.push_back('>');
@@ -138,8 +164,9 @@ bool is_url_attribute(std::string_view name) {
   return false;
 }
 
-// "mailto:", "https:", "data:"... (RFC 3986 scheme) at the start.
-bool has_scheme(std::string_view v) {
+}  // namespace
+
+bool has_url_scheme(std::string_view v) {
   if (v.empty() || !is_alpha(v[0])) return false;
   for (size_t i = 1; i < v.size(); ++i) {
     const char c = v[i];
@@ -149,12 +176,14 @@ bool has_scheme(std::string_view v) {
   return false;
 }
 
+namespace {
+
 // The resolved, re-escaped attribute value, or "" to keep the original.
 std::string resolved_attribute(std::string_view raw, std::string_view base, bool srcset) {
   const std::string value = decode_html_entities(raw);
   std::string_view v = value;
   v = trim(v);
-  if (v.empty() || has_scheme(v)) return {};
+  if (v.empty() || has_url_scheme(v)) return {};
   // srcset: "a.jpg 1x, b.jpg 2x" resolves only its first URL; rare enough.
   std::string_view url = v;
   std::string_view rest;
@@ -398,7 +427,9 @@ std::string plain_text(std::string_view raw, bool html) {
   return collapse_whitespace(decode_html_entities(stripped));
 }
 
-void serialize_html_children(pugi::xml_node node, std::string& out) { serialize(node, out, 0); }
+void serialize_html_children(pugi::xml_node node, std::string& out, std::string_view base) {
+  serialize(node, out, 0, base);
+}
 
 std::string utf8_prefix(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
@@ -438,7 +469,7 @@ std::string decode_base64(std::string_view text) {
   return out;
 }
 
-std::string element_text(pugi::xml_node node) {
+std::string element_text(pugi::xml_node node, std::string_view base) {
   pugi::xml_node first = node.first_child();
   if (first && !first.next_sibling() &&
       (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
@@ -452,7 +483,7 @@ std::string element_text(pugi::xml_node node) {
   }
   if (!markup) return text;
   std::string html;
-  serialize_html_children(node, html);
+  serialize_html_children(node, html, base);
   return html;
 }
 
@@ -464,13 +495,24 @@ std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
   const bool xhtml = type == "xhtml" || type == "application/xhtml+xml" || mode == "xml";
   if (xhtml) {
     is_html = true;
-    // The content is one xhtml:div whose children are the text.
+    // Atom 0.3's inline XML is the content itself, its <div> included, as feed
+    // readers show it.
+    if (name_of(node, scope).ns == Ns::kAtom03) {
+      std::string html;
+      serialize_html_children(node, html, scope.base);
+      return std::string(trim(html));
+    }
+    // Atom 1.0's is one xhtml:div whose children are the text.
     pugi::xml_node div;
-    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope&) {
-      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) div = c;
+    std::string div_base;  // the base inside the div, its own xml:base applied
+    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
+      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) {
+        div = c;
+        div_base = s.base;
+      }
     });
     std::string html;
-    serialize_html_children(div ? div : node, html);
+    serialize_html_children(div ? div : node, html, div ? std::string_view(div_base) : scope.base);
     return std::string(trim(html));
   }
   std::string text = element_text(node);

@@ -22,14 +22,20 @@ std::string drop_hidden_html(std::string html);
 
 // Appends the children of `node` as HTML: prefixes and xmlns attributes
 // dropped, text escaped, void elements without end tags. Nesting deeper than
-// a few hundred levels is flattened to its text.
-void serialize_html_children(pugi::xml_node node, std::string& out);
+// a few hundred levels is flattened to its text. `base` is the base URL in
+// effect inside `node` (its own xml:base applied): relative links (href,
+// src...) are resolved against it and against each xml:base met inside, which
+// is then dropped. An empty `base` leaves links as written.
+void serialize_html_children(pugi::xml_node node, std::string& out, std::string_view base = {});
 
 // `html` with the relative URLs in its URL attributes (href, src, poster...)
 // resolved against `base`, as feed readers do for xml:base. Absolute URLs and
 // other schemes (mailto:, data:) stay as written; so does everything when
 // `base` is empty. Attribute values are read and written entity-escaped.
 std::string resolve_html_urls(std::string html, std::string_view base);
+
+// Whether `v` starts with an RFC 3986 scheme ("https:", "mailto:", "tag:").
+bool has_url_scheme(std::string_view v);
 
 // At most `max_bytes` of `text`, cut at a character boundary (for messages).
 std::string utf8_prefix(std::string_view text, size_t max_bytes);
@@ -41,8 +47,9 @@ struct Scope;  // feeds/xml_scope.h
 
 // The element's text as given: its character data (several text and CDATA
 // pieces joined), or, when it holds markup that should have been escaped
-// (<description><p>..</p></description>), that markup serialized as HTML.
-std::string element_text(pugi::xml_node node);
+// (<description><p>..</p></description>), that markup serialized as HTML
+// (`base` as for serialize_html_children).
+std::string element_text(pugi::xml_node node, std::string_view base = {});
 
 // An Atom text construct (title, summary, content; Atom 0.3's MIME types and
 // modes too), trimmed; empty for out-of-line content (src=). Sets `is_html`

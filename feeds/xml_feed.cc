@@ -13,7 +13,6 @@
 
 #include "feeds/date.h"
 #include "feeds/feed_text.h"
-#include "feeds/html_entities.h"
 #include "feeds/text.h"
 #include "feeds/url.h"
 
@@ -60,6 +59,24 @@ bool already_normal_url(std::string_view u) {
   }
   return true;
 }
+
+// An attribute's value by name in any case (CDF writes HREF, LastMod...).
+std::string_view attribute_any_case(pugi::xml_node node, std::string_view name) {
+  for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+    if (iequals(a.name(), name)) return a.value();
+  }
+  return {};
+}
+
+// An element's name without its prefix.
+std::string_view local_part(pugi::xml_node node) {
+  std::string_view n = node.name();
+  if (const size_t colon = n.find(':'); colon != std::string_view::npos) n.remove_prefix(colon + 1);
+  return n;
+}
+
+// CDF channels nest (sub-channels hold items too); hostile input might nest deeper.
+constexpr int kMaxCdfDepth = 8;
 
 // ---- the walk -----------------------------------------------------------
 
@@ -109,10 +126,28 @@ class Walker {
     return d;
   }
 
+  // For an element given more than once (several <updated>): the last value
+  // that is a date wins, as in feed readers that keep the last one; a later
+  // non-date does not erase an earlier date.
+  void latest_date(pugi::xml_node node, std::optional<SysSeconds>& into) {
+    if (std::optional<SysSeconds> d = date(node)) into = d;
+  }
+
+  // An entry's id: as written, except that a relative reference with a path
+  // ("/2024/05/story") is resolved against the base like a link, as feed
+  // readers do. Opaque ids without a scheme ("12345", "post-7") stay as they
+  // are: resolving them would make up URLs.
+  static std::string entry_id(std::string_view raw, const Scope& scope) {
+    std::string id(trim(raw));
+    if (scope.base.empty() || id.find('/') == std::string::npos || has_url_scheme(id)) return id;
+    std::string abs = resolve_url(scope.base, id);
+    return abs.empty() ? id : abs;
+  }
+
   // An RSS HTML field (description, content:encoded): relative URLs in it
   // resolved against the element's base.
   static std::string html_text(pugi::xml_node node, const Scope& scope) {
-    return resolve_html_urls(std::string(trim(element_text(node))), scope.base);
+    return resolve_html_urls(std::string(trim(element_text(node, scope.base))), scope.base);
   }
 
   std::string link(const Scope& scope, std::string_view raw) {
@@ -221,7 +256,7 @@ class Walker {
   void rss_item(pugi::xml_node item, const Scope& scope) {
     FeedEntry& e = feed_.entries.emplace_back();
     std::string rss_link, atom_alt, author, creator, itunes_author, itunes_summary, dc_title,
-        dc_description, content;
+        dc_description, content, second_summary;
     MediaText media_text;
     bool guid_is_permalink = false;
     int link_rank = 0;
@@ -243,16 +278,23 @@ class Walker {
         } else if (l == "guid") {
           if (!have_guid) {
             have_guid = true;
-            e.id = std::string(trim(element_text(c)));
+            const bool permalink = std::string_view(c.attribute("isPermaLink").value()) != "false";
+            e.id = permalink ? entry_id(element_text(c), s) : std::string(trim(element_text(c)));
             // A permalink guid is the item's URL; only absolute ones are
             // trusted ("123" is no link).
-            guid_is_permalink = std::string_view(c.attribute("isPermaLink").value()) != "false" &&
-                                (e.id.starts_with("http://") || e.id.starts_with("https://"));
+            guid_is_permalink =
+                permalink && (e.id.starts_with("http://") || e.id.starts_with("https://"));
           }
-        } else if (l == "description") {
-          if (e.summary.empty()) e.summary = html_text(c, s);
+        } else if (l == "description" || l == "summary") {
+          // Given both, the first is the summary and the second the content
+          // (unless the item has content of its own), as feed readers take them.
+          if (e.summary.empty()) {
+            e.summary = html_text(c, s);
+          } else if (second_summary.empty()) {
+            second_summary = html_text(c, s);
+          }
         } else if (l == "pubDate") {
-          if (!pub_date) pub_date = date(c);
+          latest_date(c, pub_date);
         } else if (l == "author") {
           if (author.empty()) author = rss_author(element_text(c));
         } else if (l == "enclosure") {
@@ -269,15 +311,15 @@ class Walker {
           break;
         case Ns::kXhtml:
           if (n.local == "body" && content.empty()) {
-            serialize_html_children(c, content);
+            serialize_html_children(c, content, s.base);
             content = resolve_html_urls(std::string(trim(content)), s.base);
           }
           break;
         case Ns::kDc:
           if ((n.local == "creator" || n.local == "author") && creator.empty()) {
-            creator = collapse_whitespace(decode_html_entities(element_text(c)));
-          } else if (n.local == "date" && !dc_date) {
-            dc_date = date(c);
+            creator = rss_author(element_text(c));  // "email (Name)", "Name <email>" too
+          } else if (n.local == "date") {
+            latest_date(c, dc_date);
           } else if (n.local == "title" && dc_title.empty()) {
             dc_title = plain_text(element_text(c), true);
           } else if (n.local == "description" && dc_description.empty()) {
@@ -286,24 +328,24 @@ class Walker {
           break;
         case Ns::kItunes:  // element names are written in any case ("itunes:Author")
           if (iequals(n.local, "author") && itunes_author.empty()) {
-            itunes_author = collapse_whitespace(decode_html_entities(element_text(c)));
+            itunes_author = rss_author(element_text(c));
           } else if (iequals(n.local, "summary") && itunes_summary.empty()) {
             itunes_summary = html_text(c, s);
           }
           break;
         case Ns::kDcTerms:
-          if (n.local == "modified" && !e.updated) e.updated = date(c);
-          if ((n.local == "issued" || n.local == "created") && !issued) issued = date(c);
+          if (n.local == "modified") latest_date(c, e.updated);
+          if (n.local == "issued" || n.local == "created") latest_date(c, issued);
           break;
         case Ns::kAtom:
           if (n.local == "link")
             atom_link(c, s, atom_alt, link_rank, &e);
-          else if (n.local == "updated" && !e.updated)
-            e.updated = date(c);
-          else if (n.local == "published" && !issued)
-            issued = date(c);
+          else if (n.local == "updated")
+            latest_date(c, e.updated);
+          else if (n.local == "published")
+            latest_date(c, issued);
           else if (n.local == "id" && !have_guid && e.id.empty())
-            e.id = std::string(trim(element_text(c)));
+            e.id = entry_id(element_text(c), s);
           break;
         case Ns::kMedia:
           media(c, n, s, e, &media_text);
@@ -328,9 +370,55 @@ class Walker {
     if (e.summary.empty()) e.summary = std::move(itunes_summary);
     if (e.summary.empty()) e.summary = std::move(media_text.description);
     if (e.content.empty()) e.content = std::move(content);
+    if (e.content.empty()) e.content = std::move(second_summary);
     e.published = pub_date ? pub_date : dc_date ? dc_date : issued;
     // dc:date is "the" date of the item: its last change as much as its birth.
     if (!e.updated) e.updated = dc_date;
+  }
+
+  // ---- Microsoft CDF ----
+
+  void cdf_channel(pugi::xml_node channel, const Scope& scope, int depth) {
+    // CDF's BASE attribute is its xml:base.
+    Scope own;
+    const std::string_view cdf_base = attribute_any_case(channel, "base");
+    if (!cdf_base.empty()) {
+      own.start(scope);
+      own.own_base = resolve_url(scope.base, cdf_base);
+      if (!own.own_base.empty()) own.base = own.own_base;
+    }
+    const Scope& s = cdf_base.empty() ? scope : own;
+    if (depth == 0) feed_.link = link(s, attribute_any_case(channel, "href"));
+    for (pugi::xml_node c = channel.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      const std::string_view l = local_part(c);
+      if (iequals(l, "title") && depth == 0 && feed_.title.empty()) {
+        feed_.title = plain_text(element_text(c), /*html=*/true);
+      } else if (iequals(l, "item")) {
+        cdf_item(c, s);
+      } else if (iequals(l, "channel") && depth < kMaxCdfDepth) {
+        cdf_channel(c, s, depth + 1);
+      }
+    }
+  }
+
+  void cdf_item(pugi::xml_node item, const Scope& scope) {
+    FeedEntry& e = feed_.entries.emplace_back();
+    e.link = link(scope, attribute_any_case(item, "href"));
+    if (const std::string_view lastmod = trim(attribute_any_case(item, "lastmod"));
+        !lastmod.empty()) {
+      e.updated = parse_date(lastmod);
+      if (!e.updated) warn("unparsable date \"" + utf8_prefix(lastmod, 64) + "\" in LASTMOD");
+    }
+    for (pugi::xml_node c = item.first_child(); c; c = c.next_sibling()) {
+      if (c.type() != pugi::node_element) continue;
+      const std::string_view l = local_part(c);
+      if (iequals(l, "title") && e.title.empty()) {
+        e.title = plain_text(element_text(c), /*html=*/true);
+      } else if (iequals(l, "abstract") && e.summary.empty()) {
+        e.summary = html_text(c, scope);
+      }
+    }
   }
 
   // ---- Atom 1.0 / 0.3 ----
@@ -386,14 +474,14 @@ class Walker {
         return;
       }
       if (n.is(Ns::kDc, "creator")) {
-        if (creator.empty()) creator = collapse_whitespace(element_text(c));
+        if (creator.empty()) creator = rss_author(element_text(c));
         return;
       }
       if (!atom_ns(n.ns)) return;
       const std::string_view l = n.local;
       bool html = false;
       if (l == "id") {
-        if (e.id.empty()) e.id = std::string(trim(element_text(c)));
+        if (e.id.empty()) e.id = entry_id(element_text(c), s);
       } else if (l == "title") {
         if (e.title.empty()) {
           const std::string t = atom_text(c, s, html);  // sets html
@@ -412,11 +500,11 @@ class Walker {
           if (html) e.content = resolve_html_urls(std::move(e.content), s.base);
         }
       } else if (l == "published" || l == "issued") {
-        if (!e.published) e.published = date(c);
+        latest_date(c, e.published);
       } else if (l == "created") {
-        if (!created) created = date(c);
+        latest_date(c, created);
       } else if (l == "updated" || l == "modified") {
-        if (!e.updated) e.updated = date(c);
+        latest_date(c, e.updated);
       } else if (l == "author") {
         if (e.author.empty()) e.author = atom_person(c, s);
       }
@@ -469,6 +557,11 @@ class Walker {
 
 }  // namespace
 
+bool is_cdf_channel(pugi::xml_node root) {
+  const std::string_view l = local_part(root);
+  return iequals(l, "channel") && (l != "channel" || !attribute_any_case(root, "href").empty());
+}
+
 void walk_xml_feed(XmlFeedKind kind, pugi::xml_node root, const Scope& scope, Feed& feed) {
   Walker walker(feed);
   switch (kind) {
@@ -485,6 +578,9 @@ void walk_xml_feed(XmlFeedKind kind, pugi::xml_node root, const Scope& scope, Fe
       break;
     case XmlFeedKind::kAtom:
       walker.atom_feed(root, scope);
+      break;
+    case XmlFeedKind::kCdf:
+      walker.cdf_channel(root, scope, 0);
       break;
   }
   walker.finish();

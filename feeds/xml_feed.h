@@ -11,7 +11,13 @@
 namespace nw {
 
 // The XML feed formats, told apart by their root element.
-enum class XmlFeedKind { kRss, kRdf, kAtom, kChannel };  // kChannel: a bare RSS <channel>
+// kChannel: a bare RSS <channel>; kCdf: Microsoft's Channel Definition Format
+// (<CHANNEL HREF=...> with <ITEM HREF=...>), names in any case.
+enum class XmlFeedKind { kRss, kRdf, kAtom, kChannel, kCdf };
+
+// Whether `root` is a CDF channel rather than a bare RSS one: CDF's names are
+// written in capitals and its channel links are HREF attributes.
+bool is_cdf_channel(pugi::xml_node root);
 
 // Adds to `feed` the channel fields, entries, polling hints and warnings found
 // under `root`, the document element of a `kind` feed in `scope`. Never fails:

@@ -309,6 +309,11 @@ RepairedXml repair_xml(std::string input) {
     if (at.starts_with("<![CDATA[")) {
       i = skip_past(input, i, "<![CDATA[", "]]>");
     } else if (at.starts_with("<!--")) {
+      // XML forbids "--" inside a comment; parsers that follow it reject the feed.
+      const size_t end = input.find("-->", i + 4);
+      if (const size_t dashes = input.find("--", i + 4);
+          dashes < (end == std::string::npos ? size : end))
+        n.ill_formed(dashes, "\"--\" inside a comment");
       i = skip_past(input, i, "<!--", "-->");
     } else if (at.starts_with("<?")) {
       if (at.starts_with("<?xml") && at.size() > 5 && is_space(at[5])) {

@@ -78,6 +78,41 @@ INSTANTIATE_TEST_SUITE_P(
         SampleCase{"sample001.windows-1256.txt", "001_a70efb1e516236b5.txt",
                    "text/plain; charset=utf-8", DocType::kText, "windows-1256"}));
 
+// ---- undeclared legacy text: Thai, which ICU's detector does not know --------
+
+struct LegacyCase {
+  const char* file;  // tests/data/feeds/legacy/<language>.<charset>.txt
+  const char* utf8_file;
+  const char* want_encoding;
+};
+
+class UndeclaredLegacyTest : public testing::TestWithParam<LegacyCase> {};
+
+// Thai in TIS-620 is read as windows-874 (ICU alone calls it euc-kr); the
+// Thai spelling check does not take Korean, Russian or Hebrew for Thai.
+TEST_P(UndeclaredLegacyTest, DecodesToTheOriginalText) {
+  const LegacyCase& c = GetParam();
+  const Decoded d = decode_to_utf8(data(std::string("legacy/") + c.file), "", DocType::kText);
+  EXPECT_EQ(d.encoding, c.want_encoding);
+  EXPECT_EQ(d.text, data(std::string("legacy/") + c.utf8_file)) << "decoded as " << d.encoding;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Samples, UndeclaredLegacyTest,
+    testing::Values(LegacyCase{"thai.windows-874.txt", "thai.utf-8.txt", "windows-874"},
+                    LegacyCase{"korean.euc-kr.txt", "korean.utf-8.txt", "euc-kr"},
+                    LegacyCase{"russian.windows-1251.txt", "russian.utf-8.txt", "windows-1251"},
+                    LegacyCase{"hebrew.windows-1255.txt", "hebrew.utf-8.txt", "windows-1255"}));
+
+// Thai cut to a few words is not enough to tell; neither is Latin-1 text whose
+// accented letters fall on Thai codes.
+TEST(Charset, ThaiNeedsEnoughTextThatSpellsLikeThai) {
+  const std::string thai = data("legacy/thai.windows-874.txt");
+  EXPECT_NE(decode_to_utf8(thai.substr(0, 12), "", DocType::kText).encoding, "windows-874");
+  const std::string latin1 = "Caf\xE9 cr\xE8me, d\xE9j\xE0 vu: l'\xE9t\xE9 \xE0 P\xE9rouse.";
+  EXPECT_NE(decode_to_utf8(latin1, "", DocType::kText).encoding, "windows-874");
+}
+
 // ---- order of the sources of truth ------------------------------------------
 
 struct OrderCase {

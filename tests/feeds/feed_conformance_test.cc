@@ -2,7 +2,8 @@
 // on python feedparser's wellformed/illformed suites. Each case is a feed file
 // with its expectations in the first XML comment, or in <case>.expect beside it
 // (JSON feeds, UTF-16/32 files). See tests/data/feeds/conformance/README.md.
-// Runs parse_feed + feed_to_json, exactly what `newswatch parse-feed` prints.
+// Runs parse_feed + feed_to_json, exactly what `newswatch parse-feed` prints
+// (Content-Location, which the daemon passes from the HTTP response, too).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -32,7 +33,8 @@ struct Case {
   std::string description;
   std::string url;
   std::string content_type;
-  std::string known_failure;  // why it is allowed to fail; empty = must pass
+  std::string content_location;  // the HTTP Content-Location header
+  std::string known_failure;     // why it is allowed to fail; empty = must pass
   std::vector<std::string> expects;
 };
 
@@ -60,6 +62,7 @@ Case load_case(const fs::path& file) {
     if (key == "Description") c.description = value;
     if (key == "URL") c.url = value;
     if (key == "Content-Type") c.content_type = value;
+    if (key == "Content-Location") c.content_location = value;
     if (key == "Known-failure") c.known_failure = value;
     if (key == "Expect") c.expects.push_back(value);
   }
@@ -121,8 +124,9 @@ TEST(Conformance, CorpusPasses) {
     const Case c = load_case(file);
     SCOPED_TRACE(file.string());
     ASSERT_FALSE(c.expects.empty()) << "case without expectations";
-    const Result<Feed> feed =
-        parse_feed(test::read_fixture_file(file), {.url = c.url, .content_type = c.content_type});
+    const Result<Feed> feed = parse_feed(
+        test::read_fixture_file(file),
+        {.url = c.url, .content_type = c.content_type, .content_location = c.content_location});
     Json doc;
     if (feed) doc = Json::parse(feed_to_json(*feed));
     std::string failures;

@@ -316,6 +316,60 @@ TEST(Atom, XhtmlContentSerializedAsHtml) {
   EXPECT_EQ(e.author, "سارة أحمد (sara@atom.example.com)");
 }
 
+// The daemon's digest and hash keys read FeedEntry: a summary missing from the
+// feed stays empty there; only parse-feed's JSON shows the content in its place.
+TEST(Atom, MissingSummaryIsEmptyInTheEntryAndTheContentInJson) {
+  const Feed f =
+      parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:1</id>)"
+               R"(<content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>)");
+  ASSERT_EQ(f.entries.size(), 1u);
+  EXPECT_EQ(f.entries[0].summary, "");
+  EXPECT_EQ(f.entries[0].content, "<p>Body</p>");
+  const auto doc = nlohmann::json::parse(feed_to_json(f));
+  EXPECT_EQ(doc["entries"][0]["summary"], "<p>Body</p>");
+}
+
+// Content-Location (relative to the URL) is the document's base; xml:base,
+// also one given inside the content, comes first.
+TEST(Atom, ContentLocationThenXmlBaseInsideContent) {
+  const std::string feed =
+      R"(<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>/posts/1</id><link href="p1"/>)"
+      R"(<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><a href="a">a</a>)"
+      R"(<p xml:base="http://other.example/x/"><img src="i.png"/></p></div></content></entry></feed>)";
+  const Result<Feed> f = parse_feed(
+      feed, {.url = "http://example.com/feed.xml", .content_location = "/archive/2024/feed.xml"});
+  ASSERT_TRUE(f.has_value());
+  const FeedEntry& e = f->entries.at(0);
+  EXPECT_EQ(e.id, "http://example.com/posts/1");
+  EXPECT_EQ(e.link, "http://example.com/archive/2024/p1");
+  EXPECT_EQ(e.content,
+            "<a href=\"http://example.com/archive/2024/a\">a</a>"
+            "<p><img src=\"http://other.example/x/i.png\"></p>");
+  // Without Content-Location, the URL is the base.
+  const Feed plain = parse_ok(feed, "http://example.com/feed.xml");
+  EXPECT_EQ(plain.entries.at(0).link, "http://example.com/p1");
+}
+
+TEST(Cdf, ChannelAndItemsInAnyCase) {
+  const Feed f = parse_ok(
+      "<CHANNEL HREF=\"http://example.com/\" BASE=\"http://example.com/n/\"><TITLE>C</TITLE>"
+      "<ITEM HREF=\"a.html\" LASTMOD=\"2003-12-31T10:14:55Z\"><TITLE>A</TITLE>"
+      "<ABSTRACT>Sum</ABSTRACT></ITEM><Channel><item href=\"b.html\"><title>B</title></item>"
+      "</Channel></CHANNEL>");
+  EXPECT_EQ(f.title, "C");
+  EXPECT_EQ(f.link, "http://example.com/");
+  ASSERT_EQ(f.entries.size(), 2u);
+  EXPECT_EQ(f.entries[0].link, "http://example.com/n/a.html");
+  EXPECT_EQ(f.entries[0].summary, "Sum");
+  EXPECT_EQ(iso(f.entries[0].updated), "2003-12-31T10:14:55Z");
+  EXPECT_EQ(f.entries[1].title, "B");
+  // A lower-case <channel> without HREF is a bare RSS channel, as before.
+  const Feed rss =
+      parse_ok("<channel><title>R</title><item><link>http://e.com/1</link></item></channel>");
+  ASSERT_EQ(rss.entries.size(), 1u);
+  EXPECT_EQ(rss.entries[0].link, "http://e.com/1");
+}
+
 TEST(Atom, EnclosuresFromLinksAndMediaGroups) {
   const Feed f = parse_file("atom10_arabic.xml", "https://atom.example.com/feeds/ar.atom");
   ASSERT_EQ(f.entries.size(), 2u);
@@ -348,7 +402,8 @@ TEST(Atom, Atom03ModesAndDates) {
   EXPECT_EQ(f.entries[0].summary, "A summary");
   EXPECT_EQ(iso(f.entries[0].updated), "2004-01-01T19:48:21Z");
   EXPECT_EQ(f.entries[0].author, "Mark Pilgrim");
-  EXPECT_EQ(f.entries[1].content, "<p>Hello <i>world</i></p>");    // mode="xml"
+  // mode="xml": Atom 0.3's inline XML is the content, its <div> included.
+  EXPECT_EQ(f.entries[1].content, "<div><p>Hello <i>world</i></p></div>");
   EXPECT_EQ(iso(f.entries[1].published), "2003-12-30T10:00:00Z");  // from <created>
 }
 

@@ -20,7 +20,8 @@ using nw::fuzz::check;
 
 void check(std::string_view s) { check(nw::fuzz::valid_utf8(s)); }
 
-// The first byte picks a Content-Type, so the declared-charset paths get fuzzed too.
+// The first byte picks a Content-Type, so the declared-charset paths get fuzzed too
+// (its low three bits).
 constexpr std::string_view kContentTypes[] = {"",
                                               "application/rss+xml; charset=utf-8",
                                               "text/xml; charset=windows-1256",
@@ -36,9 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view content_type = kContentTypes[data[0] % std::size(kContentTypes)];
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
-  const nw::Result<nw::Feed> feed = nw::parse_feed(
-      bytes,
-      {.url = "https://fuzz.example/dir/feed.xml", .content_type = std::string(content_type)});
+  // Its top bit adds a relative Content-Location, so relative links take that path.
+  const nw::Result<nw::Feed> feed =
+      nw::parse_feed(bytes, {.url = "https://fuzz.example/dir/feed.xml",
+                             .content_type = std::string(content_type),
+                             .content_location = (data[0] & 0x80) != 0 ? "../other/" : ""});
   if (!feed) {
     if (feed.error().code != nw::Errc::kParse) std::abort();
     return 0;
