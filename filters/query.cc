@@ -513,7 +513,7 @@ std::string operator_look_alike(std::string_view word) {
 std::vector<std::string> query_warnings(std::string_view query, const SourcePos& pos) {
   std::vector<std::string> out;
   auto lexemes = lex(query);
-  if (!lexemes || !Parser(*lexemes).parse()) return out;  // parse_query reports it
+  if (!lexemes) return out;  // parse_query reports it
   for (const Lexeme& l : *lexemes) {
     if (l.kind != Lex::kWord) continue;
     const std::string op = operator_look_alike(l.text);

@@ -56,7 +56,8 @@ struct QueryNode {
 //   "FILE:LINE:COL: warning: 'and' is looked for as a word (operators are
 //   upper-case): did you mean AND? ...\n    the query line\n    ^"
 // Today: and, or, not, near/5, onear/5 written in lower (or mixed) case outside
-// quotes. Empty for a query that does not parse (parse_query says why).
+// quotes. Lexes but does not parse (cheap next to compiling: no ICU), so a
+// query parse_query rejects may have warnings too; none when it cannot be lexed.
 [[nodiscard]] std::vector<std::string> query_warnings(std::string_view query, const SourcePos& pos);
 
 // The AST as an s-expression, for tests and debugging:

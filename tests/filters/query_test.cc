@@ -353,7 +353,7 @@ INSTANTIATE_TEST_SUITE_P(
         WarnCase{"quoted is fine", "\"rock and roll\" \"near/5\"", {}},
         WarnCase{"a bare near is a word", "Haftar near Cairo", {}},
         WarnCase{"words that contain them", "Andrew Oregon notice", {}},
-        WarnCase{"does not parse: no warning", "Haftar and (", {}}));
+        WarnCase{"cannot be lexed: the error alone", "site:bbc.com and Haftar", {}}));
 
 TEST(ParseQuery, UnknownPositionDefaultsToLineOneColumnOne) {
   auto q = parse_query("a AND", SourcePos{});
