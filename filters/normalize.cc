@@ -273,9 +273,10 @@ Cls classify(UChar32 c) {
 
 // One ICU word segment, split where ICU's word rules join what web text means
 // as two words: at an apostrophe ("Obama's" → obama, s), at a connector
-// (#طوفان_الكرامة, a U+202F between words), at a full stop or colon with an
-// Arabic letter on both sides (المصرية.وقال; "U.S.", "bbc.com" and "3.5"
-// stay whole), and between digits and Arabic letters (٢٠١٦م → 2016, م).
+// (#طوفان_الكرامة, a U+202F between words), at a full stop or colon between
+// letters when one of them is Arabic (المصرية.وقال, المصرية.The; "U.S.",
+// "bbc.com" and "3.5" stay whole), and between digits and Arabic letters
+// (٢٠١٦م → 2016, م).
 // Marks and invisible format characters are looked through.
 void add_word(std::string_view text, std::size_t begin, std::size_t end, std::vector<Token>& out) {
   bool plain = true;  // ASCII without apostrophe or underscore: one word as it is
@@ -290,8 +291,11 @@ void add_word(std::string_view text, std::size_t begin, std::size_t end, std::ve
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   const auto stop = static_cast<int32_t>(end);
   std::size_t part = begin;
-  Cls prev = Cls::kOther;            // the last code point not looked through
-  std::size_t mid = 0, mid_end = 0;  // a kMid right after an Arabic letter
+  Cls prev = Cls::kOther;  // the last code point not looked through
+  UChar32 prev_c = 0;      // and that code point
+  // A kMid after a letter: where it stands, and whether that letter was Arabic.
+  std::size_t mid = 0, mid_end = 0;
+  bool mid_after_arabic = false;
   for (auto i = static_cast<int32_t>(begin); i < stop;) {
     const auto at = static_cast<std::size_t>(i);
     UChar32 c;
@@ -306,10 +310,13 @@ void add_word(std::string_view text, std::size_t begin, std::size_t end, std::ve
         break;
       case Cls::kMid:
         mid = at;
-        mid_end = prev == Cls::kArabic ? static_cast<std::size_t>(i) : 0;
+        mid_after_arabic = prev == Cls::kArabic;
+        mid_end = mid_after_arabic || (prev == Cls::kOther && u_isalpha(prev_c))
+                      ? static_cast<std::size_t>(i)
+                      : 0;
         break;
       case Cls::kArabic:
-        if (prev == Cls::kMid && mid_end != 0) {
+        if (prev == Cls::kMid && mid_end != 0) {  // المصرية.وقال, Cairo.وقال
           add_part(text, part, mid, out);
           part = mid_end;
         } else if (prev == Cls::kDigit) {
@@ -323,11 +330,16 @@ void add_word(std::string_view text, std::size_t begin, std::size_t end, std::ve
           part = at;
         }
         break;
-      case Cls::kOther:
+      case Cls::kOther:  // المصرية.The
+        if (prev == Cls::kMid && mid_end != 0 && mid_after_arabic && u_isalpha(c)) {
+          add_part(text, part, mid, out);
+          part = mid_end;
+        }
         break;
     }
     if (cls != Cls::kMid) mid_end = 0;
     prev = cls;
+    prev_c = c;
   }
   add_part(text, part, end, out);
 }

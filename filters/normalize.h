@@ -30,8 +30,9 @@ struct Token {
 // and spaces dropped), then splits what ICU joins but web text means as two
 // words: at an apostrophe ("Obama's" → obama, s; "l'État" → l, état), at an
 // underscore or U+202F (#طوفان_الكرامة → طوفان, الكرامه), at a full stop or colon
-// between Arabic letters (المصرية.وقال → المصريه, وقال; "U.S.", "bbc.com" and
-// "3.5" stay one token), and between digits and Arabic letters (٢٠١٦م → 2016, م).
+// between letters when one of them is Arabic (المصرية.وقال → المصريه, وقال;
+// "U.S.", "bbc.com" and "3.5" stay one token), and between digits and Arabic
+// letters (٢٠١٦م → 2016, م).
 // Invalid UTF-8 is read as U+FFFD, never rejected.
 std::vector<Token> tokenize(std::string_view utf8);
 // Same, appending to `out` (lets a caller reuse its buffer).

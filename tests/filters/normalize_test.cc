@@ -168,6 +168,9 @@ INSTANTIATE_TEST_SUITE_P(
         TokCase{"المصريةُ.وقال", {"المصريه", "وقال"}, {"المصريةُ", "وقال"}},
         TokCase{"القاهرة:حفتر", {"القاهره", "حفتر"}, {"القاهرة", "حفتر"}},
         TokCase{"ﻣﺼﺮ.ﻭ", {"مصر", "و"}, {"ﻣﺼﺮ", "ﻭ"}},
+        TokCase{"المصرية.The", {"المصريه", "the"}, {"المصرية", "The"}},
+        TokCase{"Cairo.وقال", {"cairo", "وقال"}, {"Cairo", "وقال"}},
+        TokCase{"Müller.Straße", {"müller.strasse"}, {"Müller.Straße"}},
         // ... but not in Latin abbreviations, domains or decimal numbers.
         TokCase{"U.S. envoy", {"u.s", "envoy"}, {"U.S", "envoy"}},
         TokCase{"bbc.com", {"bbc.com"}, {"bbc.com"}},
