@@ -22,7 +22,7 @@ _newswatch() {
   local options
   case ${COMP_WORDS[1]} in
     extract) options="--json --base-url --help" ;;
-    match) options="-w --watchlist --json --help" ;;
+    match) options="-w --watchlist --json --lang --source --help" ;;
     parse-feed) options="--url --content-type --help" ;;
     check-rules) options="--help" ;;
     subscribe)
@@ -49,7 +49,7 @@ _newswatch() {
       return
       ;;
     --base-url | --url | --content-type | -e | --endpoint | -t | --topic | -n | --count | \
-      --since | --limit | --replay-endpoint | --heartbeat | --curve-server-key)
+      --since | --limit | --replay-endpoint | --heartbeat | --curve-server-key | --lang | --source)
       return  # a value the user types
       ;;
   esac

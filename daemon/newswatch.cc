@@ -26,6 +26,7 @@
 #include <zmq_addon.hpp>
 
 #include "config/config.h"
+#include "config/rule_checks.h"
 #include "daemon/alert.h"
 #include "daemon/curve.h"
 #include "daemon/status.h"
@@ -128,8 +129,15 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
   return status;
 }
 
+// --lang: the language of inputs that declare none (.txt files, pages without
+// one); --source: the source id of every input (for `sources` and `source:`).
+struct MatchAs {
+  std::string language;
+  std::string source;
+};
+
 int cmd_match(const std::vector<std::string>& watchlist_files,
-              const std::vector<std::string>& inputs, bool as_json) {
+              const std::vector<std::string>& inputs, bool as_json, const MatchAs& as) {
   std::vector<Watchlist> lists;
   for (const auto& f : watchlist_files) {
     auto w = load_watchlist(f);
@@ -144,6 +152,7 @@ int cmd_match(const std::vector<std::string>& watchlist_files,
     std::cerr << matcher.error().message << "\n";
     return 2;
   }
+  for (const std::string& w : rule_warnings(lists)) std::cerr << w << "\n";
   auto fetcher = make_curl_fetcher({});
   int status = 0;
   for (const auto& input : inputs) {
@@ -154,8 +163,10 @@ int cmd_match(const std::vector<std::string>& watchlist_files,
       continue;
     }
     const PageText page = text_of(input, *in);
-    const Document doc{
-        .title = page.title, .body = page.text, .source = "", .language = page.language};
+    const Document doc{.title = page.title,
+                       .body = page.text,
+                       .source = as.source,
+                       .language = page.language.empty() ? as.language : page.language};
     for (const Hit& hit : (*matcher)->match(doc)) {
       if (as_json) {
         json spans = json::array();
@@ -220,6 +231,8 @@ int cmd_check_rules(const std::vector<std::string>& files) {
       std::cout << "OK: " << (*m)->rule_count() << " rules\n";
   }
   std::cerr << errors;
+  // Rules that compile but most likely do not say what was meant: exit 0 all the same.
+  for (const std::string& w : rule_warnings(lists)) std::cerr << w << "\n";
   return errors.empty() ? 0 : 1;
 }
 
@@ -383,6 +396,10 @@ int main(int argc, char** argv) {
       ->required()
       ->allow_extra_args(false);
   match->add_flag("--json", as_json, "one JSON object per hit per line");
+  nw::MatchAs match_as;
+  match->add_option("--lang", match_as.language,
+                    "language of inputs that declare none (.txt files), e.g. en");
+  match->add_option("--source", match_as.source, "source id the inputs come from");
   match->add_option("inputs", inputs, "HTML files, URLs, or .txt files (first line: title)")
       ->required();
 
@@ -478,7 +495,7 @@ int main(int argc, char** argv) {
   }
   CLI11_PARSE(app, argc, argv);
   if (*extract) return nw::cmd_extract(inputs, as_json, base_url);
-  if (*match) return nw::cmd_match(watchlists, inputs, as_json);
+  if (*match) return nw::cmd_match(watchlists, inputs, as_json, match_as);
   if (*parse) return nw::cmd_parse_feed(feed_file, feed_url, content_type);
   if (*check) return nw::cmd_check_rules(rule_files);
   if (*subscribe) {

@@ -17,9 +17,11 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 #include <zmq.hpp>
 
 #include "config/config.h"
+#include "config/rule_checks.h"
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
@@ -41,6 +43,7 @@ using std::chrono::milliseconds;
 struct Loaded {
   Config config;
   std::shared_ptr<const Matcher> matcher;
+  std::vector<std::string> warnings;  // config/rule_checks.h: rules that likely mean otherwise
 };
 
 // Loads and validates the config and compiles its watchlists.
@@ -49,7 +52,8 @@ Result<Loaded> load(const std::string& path) {
   if (!config) return std::unexpected(config.error());
   auto matcher = Matcher::compile(config->watchlists);
   if (!matcher) return std::unexpected(matcher.error());
-  return Loaded{std::move(*config), std::move(*matcher)};
+  std::vector<std::string> warnings = rule_warnings(config->watchlists);
+  return Loaded{std::move(*config), std::move(*matcher), std::move(warnings)};
 }
 
 std::size_t rule_count(const Config& c) {
@@ -132,6 +136,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   }
   Config& config = loaded->config;
   setup_logging(log_level_override.empty() ? config.log_level : log_level_override);
+  for (const std::string& w : loaded->warnings) spdlog::warn("{}", one_line(w));
   SignalWatcher::block_signals();
 
   auto store = open_sqlite_store(config.state_dir);
@@ -231,6 +236,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                       one_line(next.error().message));
         metrics.inc("newswatch_reloads_total", {{"result", "error"}});
       } else {
+        for (const std::string& w : next->warnings) spdlog::warn("{}", one_line(w));
         watcher.set_matcher(next->matcher);
         watcher.set_sources(next->config.sources);
         delivery.set_options({.heartbeat = next->config.heartbeat,
@@ -279,6 +285,7 @@ int check_config(const std::string& config_path) {
     std::cerr << ready.error().message << "\n";
     return 1;
   }
+  for (const std::string& w : loaded->warnings) std::cerr << w << "\n";
   std::cout << config_path << ": OK (" << loaded->config.sources.size() << " sources, "
             << loaded->config.watchlists.size() << " watchlists, " << rule_count(loaded->config)
             << " rules)\n";

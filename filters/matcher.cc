@@ -155,7 +155,9 @@ class Article {
   bool allowed(const CompiledRule& rule) const {
     if (!rule.sources.empty() && std::ranges::find(rule.sources, doc_.source) == rule.sources.end())
       return false;
-    return language_allowed(rule.languages, doc_.language);
+    // A page that declares no language (and a .txt file) passes `languages`:
+    // otherwise such a rule could never match it, and nothing would say so.
+    return doc_.language.empty() || language_allowed(rule.languages, doc_.language);
   }
 
   // Evaluates node `index`; when `out` is given, also appends the

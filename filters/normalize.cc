@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 
@@ -201,19 +202,6 @@ void normalize_into(std::string_view text, std::string& key, std::string& alt) {
   }
 }
 
-bool is_apostrophe_at(std::string_view s, std::size_t i, std::size_t& width) {
-  if (s[i] == '\'') {
-    width = 1;
-    return true;
-  }
-  // U+2019 ’ and U+FF07 ＇, the other apostrophes ICU keeps inside a word.
-  if (s.substr(i, 3) == "\xE2\x80\x99" || s.substr(i, 3) == "\xEF\xBC\x87") {
-    width = 3;
-    return true;
-  }
-  return false;
-}
-
 void add_part(std::string_view text, std::size_t begin, std::size_t end, std::vector<Token>& out) {
   if (begin >= end) return;
   Token t;
@@ -224,18 +212,134 @@ void add_part(std::string_view text, std::size_t begin, std::size_t end, std::ve
   out.push_back(std::move(t));
 }
 
-// One ICU word segment; an apostrophe inside it separates words.
+// What a code point inside an ICU word segment does to the splitting below.
+enum class Cls : std::uint8_t {
+  kSplit,    // ends a word and is dropped: apostrophes, connectors (_ and U+202F)
+  kMid,      // . : · and kin: inside a word, except between two Arabic letters
+  kArabic,   // an Arabic letter (tatweel and presentation forms included)
+  kDigit,    // a decimal digit of any script
+  kIgnored,  // a mark or an invisible format character: looked through
+  kOther,
+};
+
+Cls classify(UChar32 c) {
+  if (c < 0x80) {
+    if (c == '\'' || c == '_') return Cls::kSplit;
+    if (c == '.' || c == ':') return Cls::kMid;
+    if (c >= '0' && c <= '9') return Cls::kDigit;
+    return Cls::kOther;
+  }
+  if (in(c, 0x0620, 0x064A) || in(c, 0x066E, 0x066F) || in(c, 0x0671, 0x06D3) || c == 0x06D5 ||
+      in(c, 0x06EE, 0x06EF) || in(c, 0x06FA, 0x06FF) || in(c, 0x0750, 0x077F) ||
+      in(c, 0x08A0, 0x08C9) || in(c, 0xFB50, 0xFDFF) || in(c, 0xFE70, 0xFEFC)) {
+    return Cls::kArabic;
+  }
+  if (in(c, 0x0660, 0x0669) || in(c, 0x06F0, 0x06F9)) return Cls::kDigit;
+  switch (c) {
+    case 0x2019:  // ’ and ＇, the other apostrophes ICU keeps inside a word
+    case 0xFF07:
+    case 0x202F:  // narrow no-break space (ICU: ExtendNumLet, like the connectors)
+    case 0x203F:
+    case 0x2040:
+    case 0x2054:
+    case 0xFE33:
+    case 0xFE34:
+    case 0xFE4D:
+    case 0xFE4E:
+    case 0xFE4F:
+    case 0xFF3F:
+      return Cls::kSplit;
+    case 0x00B7:
+    case 0x0387:
+    case 0x2024:
+    case 0x2027:
+    case 0xFE13:
+    case 0xFE52:
+    case 0xFE55:
+    case 0xFF0E:
+    case 0xFF1A:
+      return Cls::kMid;
+    default:
+      break;
+  }
+  const auto type = static_cast<UCharCategory>(u_charType(c));
+  if (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK || type == U_COMBINING_SPACING_MARK ||
+      type == U_FORMAT_CHAR) {
+    return Cls::kIgnored;
+  }
+  if (type == U_DECIMAL_DIGIT_NUMBER) return Cls::kDigit;
+  return Cls::kOther;
+}
+
+// One ICU word segment, split where ICU's word rules join what web text means
+// as two words: at an apostrophe ("Obama's" → obama, s), at a connector
+// (#طوفان_الكرامة, a U+202F between words), at a full stop or colon between
+// letters when one of them is Arabic (المصرية.وقال, المصرية.The; "U.S.",
+// "bbc.com" and "3.5" stay whole), and between digits and Arabic letters
+// (٢٠١٦م → 2016, م).
+// Marks and invisible format characters are looked through.
 void add_word(std::string_view text, std::size_t begin, std::size_t end, std::vector<Token>& out) {
+  bool plain = true;  // ASCII without apostrophe or underscore: one word as it is
+  for (std::size_t i = begin; i < end && plain; ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    plain = b < 0x80 && b != '\'' && b != '_';
+  }
+  if (plain) {
+    add_part(text, begin, end, out);
+    return;
+  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto stop = static_cast<int32_t>(end);
   std::size_t part = begin;
-  for (std::size_t i = begin; i < end;) {
-    std::size_t width = 0;
-    if (is_apostrophe_at(text.substr(0, end), i, width)) {
-      add_part(text, part, i, out);
-      i += width;
-      part = i;
-    } else {
-      ++i;
+  Cls prev = Cls::kOther;  // the last code point not looked through
+  UChar32 prev_c = 0;      // and that code point
+  // A kMid after a letter: where it stands, and whether that letter was Arabic.
+  std::size_t mid = 0, mid_end = 0;
+  bool mid_after_arabic = false;
+  for (auto i = static_cast<int32_t>(begin); i < stop;) {
+    const auto at = static_cast<std::size_t>(i);
+    UChar32 c;
+    U8_NEXT(bytes, i, stop, c);
+    const Cls cls = c < 0 ? Cls::kOther : classify(c);
+    switch (cls) {
+      case Cls::kIgnored:
+        continue;
+      case Cls::kSplit:
+        add_part(text, part, at, out);
+        part = static_cast<std::size_t>(i);
+        break;
+      case Cls::kMid:
+        mid = at;
+        mid_after_arabic = prev == Cls::kArabic;
+        mid_end = mid_after_arabic || (prev == Cls::kOther && u_isalpha(prev_c))
+                      ? static_cast<std::size_t>(i)
+                      : 0;
+        break;
+      case Cls::kArabic:
+        if (prev == Cls::kMid && mid_end != 0) {  // المصرية.وقال, Cairo.وقال
+          add_part(text, part, mid, out);
+          part = mid_end;
+        } else if (prev == Cls::kDigit) {
+          add_part(text, part, at, out);
+          part = at;
+        }
+        break;
+      case Cls::kDigit:
+        if (prev == Cls::kArabic) {
+          add_part(text, part, at, out);
+          part = at;
+        }
+        break;
+      case Cls::kOther:  // المصرية.The
+        if (prev == Cls::kMid && mid_end != 0 && mid_after_arabic && u_isalpha(c)) {
+          add_part(text, part, mid, out);
+          part = mid_end;
+        }
+        break;
     }
+    if (cls != Cls::kMid) mid_end = 0;
+    prev = cls;
+    prev_c = c;
   }
   add_part(text, part, end, out);
 }
@@ -356,14 +460,17 @@ std::vector<std::string> proclitic_variants(std::string_view key) {
         std::string v(conj);
         if (prep == "ل" && (article || definite)) {
           if (rest.empty()) continue;
-          v += "لل";  // ل + ال is written لل
+          // ل + ال is written لل, and one lam less before a word that starts
+          // with ل: ل + اللجنة → للجنة, ل + الله → لله.
+          v += rest.starts_with("ل") ? "ل" : "لل";
           v += rest;
         } else {
           v += prep;
           if (article) v += kArticle;
           v += key;
         }
-        out.push_back(std::move(v));
+        // ل + لجنة and ل + ال + لجنة are both للجنة: keep one.
+        if (std::ranges::find(out, v) == out.end()) out.push_back(std::move(v));
       }
     }
   }

@@ -27,8 +27,13 @@ struct Token {
 };
 
 // Splits `utf8` into normalized word tokens (ICU word boundaries, punctuation
-// and spaces dropped; an apostrophe splits a word: "Obama's" → obama, s and
-// "l'État" → l, état). Invalid UTF-8 is read as U+FFFD, never rejected.
+// and spaces dropped), then splits what ICU joins but web text means as two
+// words: at an apostrophe ("Obama's" → obama, s; "l'État" → l, état), at an
+// underscore or U+202F (#طوفان_الكرامة → طوفان, الكرامه), at a full stop or colon
+// between letters when one of them is Arabic (المصرية.وقال → المصريه, وقال;
+// "U.S.", "bbc.com" and "3.5" stay one token), and between digits and Arabic
+// letters (٢٠١٦م → 2016, م).
+// Invalid UTF-8 is read as U+FFFD, never rejected.
 std::vector<Token> tokenize(std::string_view utf8);
 // Same, appending to `out` (lets a caller reuse its buffer).
 void tokenize(std::string_view utf8, std::vector<Token>& out);
@@ -46,7 +51,8 @@ bool is_arabic_key(std::string_view key);
 
 // The keys a normalized Arabic word takes behind proclitics: conjunction و ف,
 // preposition ب ك ل, article ال, in that order, e.g. حفتر → وحفتر, بالحفتر,
-// وللحفتر; a word that has ال already takes لل for ل+ال (القاهره → للقاهره).
+// وللحفتر; a word that has ال already takes لل for ل+ال (القاهره → للقاهره),
+// and one lam less when the word starts with ل (اللجنه → للجنه, الله → لله).
 // Excludes `key` itself; empty for non-Arabic keys.
 std::vector<std::string> proclitic_variants(std::string_view key);
 

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "filters/normalize.h"
 #include "filters/query_format.h"
@@ -128,12 +130,18 @@ Parsed<std::vector<Lexeme>> lex(std::string_view q) {
         continue;
       }
       // title:word, body:"a phrase", title:(a OR b), source:id, lang:ar
+      bool field_given = false;
       for (std::string_view field : kFields) {
         if (word.starts_with(field)) {
           out.push_back({Lex::kField, word.substr(0, field.size()), start});
           word.remove_prefix(field.size());
+          field_given = true;
           break;
         }
+      }
+      // site:bbc.com, Title:x, tilte:x: a field the user meant, not a word to look for.
+      if (!field_given) {
+        if (auto unknown = query_internal::unknown_field(word)) return error_at(start, *unknown);
       }
       if (!word.empty())
         out.push_back({Lex::kWord, word, static_cast<std::size_t>(word.data() - q.data())});
@@ -487,7 +495,37 @@ class Parser {
   std::size_t pos_ = 0;
 };
 
+// A word that reads like an operator written in lower case: the operator it
+// looks like ("AND", "NEAR/5"), else "".
+std::string operator_look_alike(std::string_view word) {
+  std::string upper(word);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  if (upper == word) return {};  // the operator itself, or not a letter in it
+  if (upper == "AND" || upper == "OR" || upper == "NOT") return upper;
+  if (is_near_operator(upper) && upper.find('/') != std::string::npos) return upper;
+  return {};
+}
+
 }  // namespace
+
+std::vector<std::string> query_warnings(std::string_view query, const SourcePos& pos) {
+  std::vector<std::string> out;
+  auto lexemes = lex(query);
+  if (!lexemes) return out;  // parse_query reports it
+  for (const Lexeme& l : *lexemes) {
+    if (l.kind != Lex::kWord) continue;
+    const std::string op = operator_look_alike(l.text);
+    if (op.empty()) continue;
+    const std::string message =
+        "warning: " + quoted(l.text) +
+        " is looked for as a word (operators are upper-case): did you mean " + op +
+        "? To look for the word, quote it: \"" + std::string(l.text) + "\"";
+    out.push_back(query_internal::format_error(query, pos, {l.offset, message}));
+  }
+  return out;
+}
 
 Result<QueryNode> parse_query(std::string_view query, const SourcePos& pos) {
   auto failed = [&](const ParseError& e) {

@@ -3,8 +3,10 @@
 //   query := or;  or := and (OR and)*;  and := unary ([AND] unary)*;
 //   unary := NOT unary | near;  near := primary [(NEAR/n | ONEAR/n) primary]
 //   primary := [field:](word | =word | word* | word~1 | [=]"phrase" | ( or ))
-// with field = title | body | source | lang. Operators are upper-case only
-// ("and", "near/3" are words). Pure functions, safe from any thread.
+// with field = title | body | source | lang; any other field:word is an
+// error ("site:bbc.com"; quote it to look for the text). Operators are
+// upper-case only ("and", "near/3" are words, which query_warnings points
+// out). Pure functions, safe from any thread.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +50,15 @@ struct QueryNode {
 // stands in its file. A query must have a positive term to look for: `NOT x`
 // alone, or an OR with a purely negative branch, is rejected.
 [[nodiscard]] Result<QueryNode> parse_query(std::string_view query, const SourcePos& pos);
+
+// What in `query` parses but most likely does not say what the user meant, one
+// message per finding, positioned like parse errors:
+//   "FILE:LINE:COL: warning: 'and' is looked for as a word (operators are
+//   upper-case): did you mean AND? ...\n    the query line\n    ^"
+// Today: and, or, not, near/5, onear/5 written in lower (or mixed) case outside
+// quotes. Lexes but does not parse (cheap next to compiling: no ICU), so a
+// query parse_query rejects may have warnings too; none when it cannot be lexed.
+[[nodiscard]] std::vector<std::string> query_warnings(std::string_view query, const SourcePos& pos);
 
 // The AST as an s-expression, for tests and debugging:
 // (AND haftar (OR cairo "al sisi") (NOT title:egypt)), (NEAR/3 a b), (ONEAR/2 a b),

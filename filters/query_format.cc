@@ -3,6 +3,7 @@
 #include "filters/query_format.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace nw {
 namespace query_internal {
@@ -21,6 +22,81 @@ std::string_view field_name(QueryNode::Field f) {
       break;
   }
   return "";
+}
+
+namespace {
+
+// Whether `a` becomes `b` by one letter changed, added or dropped, or two
+// neighbours swapped (ASCII only: field names).
+bool one_typo(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (b.size() - a.size() > 1) return false;
+  std::size_t i = 0;
+  while (i < a.size() && a[i] == b[i]) ++i;
+  if (a.size() == b.size()) {
+    if (i == a.size()) return false;
+    if (a.substr(i + 1) == b.substr(i + 1)) return true;
+    return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+           a.substr(i + 2) == b.substr(i + 2);
+  }
+  return a.substr(i) == b.substr(i + 1);
+}
+
+// The field a user of web search engines or of our field names most likely meant.
+std::string_view field_meant(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
+      {"intitle", "title:"}, {"headline", "title:"}, {"subject", "title:"},
+      {"intext", "body:"},   {"inbody", "body:"},    {"text", "body:"},
+      {"content", "body:"},  {"site", "source:"},    {"domain", "source:"},
+      {"url", "source:"},    {"inurl", "source:"},   {"from", "source:"},
+      {"src", "source:"},    {"language", "lang:"},  {"languages", "lang:"},
+      {"sources", "source:"}};
+  for (const auto& [synonym, field] : kSynonyms) {
+    if (name == synonym) return field;
+  }
+  for (std::string_view field : {"title", "body", "source", "lang"}) {
+    if (one_typo(name, field))
+      return field == "title"    ? "title:"
+             : field == "body"   ? "body:"
+             : field == "source" ? "source:"
+                                 : "lang:";
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::string> unknown_field(std::string_view word) {
+  const std::size_t colon = word.find(':');
+  if (colon == std::string_view::npos || colon < 2) return std::nullopt;
+  const std::string_view name = word.substr(0, colon);
+  const std::string_view rest = word.substr(colon + 1);
+  std::string lower;
+  for (char c : name) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    if (!upper && !(c >= 'a' && c <= 'z')) return std::nullopt;
+    lower += upper ? static_cast<char>(c + 32) : c;
+  }
+  if (rest.starts_with("//")) return std::nullopt;  // a URL
+  const bool lower_case_field =
+      lower == "title" || lower == "body" || lower == "source" || lower == "lang";
+  const std::string_view meant = lower_case_field ? std::string_view() : field_meant(lower);
+  // "Haftar:" at the end of a word is punctuation, unless it names a field.
+  if (rest.empty() && !lower_case_field && meant.empty()) return std::nullopt;
+  std::string message = "unknown field '";
+  message += name;
+  message += ":'";
+  if (lower_case_field) {
+    message += ": fields are lower-case, did you mean " + lower + ":?";
+  } else if (!meant.empty()) {
+    message += ": did you mean ";
+    message += meant;
+    message += "?";
+  }
+  message += " (fields: title body source lang";
+  if (meant == "source:") message += "; source: takes a source id of the config";
+  message += "; to look for the text, quote it)";
+  return message;
 }
 
 // Whether `n` requires some word to be present, so the matcher has an anchor.

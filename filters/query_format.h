@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,12 @@ std::string format_error(std::string_view query, const SourcePos& pos, const Par
 bool has_positive(const QueryNode& n);
 // The first place where a query without a positive term lacks one, and why.
 ParseError explain_no_positive(const QueryNode& n);
+
+// When `word` (unquoted, as lexed) starts with a field the query language does
+// not have ("site:bbc.com", "Title:x", "tilte:x"), the error for it, with the
+// field meant where a guess is possible and the list of fields; else nullopt.
+// A URL ("https://...") and a word with no letters before ':' ("10:30") pass.
+std::optional<std::string> unknown_field(std::string_view word);
 
 // "title:", "body:", "source:", "lang:"; "" for kAny.
 std::string_view field_name(QueryNode::Field f);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -222,6 +223,115 @@ TEST_F(Cli, MatchReportsTheWatchlistErrorWithACaret) {
   EXPECT_NE(m.status, 0);
   EXPECT_TRUE(m.out.empty());
   EXPECT_EQ(run("check-rules " + data("e2e/libya.toml")).status, 0);
+}
+
+// Rules that compile but most likely mean otherwise: warned about on stderr
+// with file:line:col and a suggestion, exit 0; an unknown field is an error.
+TEST_F(Cli, CheckRulesWarnsAboutLowerCaseOperatorsAndRefusesUnknownFields) {
+  const std::string lower = data("config/mistakes/lower_case.toml");
+  const CliRun r = run("check-rules " + lower);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "OK: 3 rules\n");
+  EXPECT_NE(r.err.find(lower + ":7:17: warning: 'and' is looked for as a word (operators are "
+                               "upper-case): did you mean AND?"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("    Haftar and Cairo\n           ^\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(lower + ":16:6: warning: 'near/5' is looked for as a word (operators are "
+                               "upper-case): did you mean NEAR/5?"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("rock"), std::string::npos) << r.err;  // a quoted "and" is meant
+
+  const std::string field = data("config/mistakes/unknown_field.toml");
+  const CliRun f = run("check-rules " + field);
+  EXPECT_EQ(f.status, 1);
+  EXPECT_TRUE(f.out.empty()) << f.out;
+  EXPECT_NE(f.err.find(field + ":6:10: unknown field 'site:': did you mean source:? (fields: "
+                               "title body source lang;"),
+            std::string::npos)
+      << f.err;
+
+  // The README's example: an error and a warning in one file, exit 1.
+  std::ofstream(tmp_ / "libya.toml") << "name = \"libya\"\n\n[[rule]]\nid = \"haftar-cairo\"\n"
+                                        "query = 'Haftar and Cairo'\n\n[[rule]]\n"
+                                        "id = \"bbc-haftar\"\nquery = 'site:bbc.com AND Haftar'\n";
+  const CliRun both = run("check-rules " + (tmp_ / "libya.toml").string());
+  EXPECT_EQ(both.status, 1);
+  const std::string file = (tmp_ / "libya.toml").string();
+  EXPECT_NE(both.err.find(file + ":9:10: unknown field 'site:': did you mean source:?"),
+            std::string::npos)
+      << both.err;
+  EXPECT_NE(both.err.find(file + ":5:17: warning: 'and' is looked for as a word"),
+            std::string::npos)
+      << both.err;
+
+  // `match` says the same before matching, and the clean watchlist stays silent.
+  const CliRun m = run("match --watchlist " + lower + " " + data("e2e/a1.html"));
+  EXPECT_EQ(m.status, 0);
+  EXPECT_NE(m.err.find(lower + ":7:17: warning:"), std::string::npos) << m.err;
+  const CliRun clean = run("check-rules " + data("e2e/libya.toml"));
+  EXPECT_EQ(clean.status, 0);
+  EXPECT_TRUE(clean.err.empty()) << clean.err;
+}
+
+// --lang and --source try rules restricted to languages and sources on files;
+// a file that declares no language passes `languages` but has no `lang:`.
+TEST_F(Cli, MatchTakesTheLanguageAndSourceOfFiles) {
+  std::ofstream(tmp_ / "w.toml") << "name = \"w\"\n"
+                                    "[[rule]]\nid = \"en\"\nquery = 'Haftar'\n"
+                                    "languages = [\"en\"]\n"
+                                    "[[rule]]\nid = \"lang-term\"\nquery = 'Haftar lang:en'\n"
+                                    "[[rule]]\nid = \"bbc\"\nquery = 'Haftar source:bbc'\n";
+  std::ofstream(tmp_ / "story.txt") << "Talks\nHaftar arrived in Cairo.\n";
+  auto rules = [&](const std::string& options) {
+    std::set<std::string> out;
+    const CliRun r = run("match --json --watchlist " + (tmp_ / "w.toml").string() + options + " " +
+                         (tmp_ / "story.txt").string());
+    EXPECT_EQ(r.status, 0) << r.err;
+    for (const auto& line : r.lines()) out.insert(line["rule"]);
+    return out;
+  };
+  EXPECT_EQ(rules(""), (std::set<std::string>{"en"}));
+  EXPECT_EQ(rules(" --lang en --source bbc"), (std::set<std::string>{"en", "lang-term", "bbc"}));
+  EXPECT_EQ(rules(" --lang ar"), (std::set<std::string>{}));
+  // A page's own language wins over --lang: a1.html declares ar.
+  const CliRun page = run("match --json --lang en --watchlist " + (tmp_ / "w.toml").string() + " " +
+                          data("e2e/a1.html"));
+  EXPECT_TRUE(page.lines().empty()) << page.out;
+}
+
+// Words as Arabic web text writes them, through the command.
+TEST_F(Cli, MatchFindsWordsAsArabicWebTextWritesThem) {
+  std::ofstream(tmp_ / "w.toml") << "name = \"w\"\n"
+                                    "[[rule]]\nid = \"committee\"\nquery = 'اللجنة'\n"
+                                    "[[rule]]\nid = \"karama\"\nquery = 'الكرامة'\n"
+                                    "[[rule]]\nid = \"year\"\nquery = '2016 NEAR/2 عام'\n"
+                                    "[[rule]]\nid = \"said\"\nquery = 'وقال'\n";
+  std::ofstream(tmp_ / "a.txt") << "عنوان\nقدم الطلب للجنة المختصة في عام ٢٠١٦م.\n";
+  std::ofstream(tmp_ / "b.txt") << "وسم\nانتشر وسم #طوفان_الكرامة على الصحيفة المصرية.وقال\n";
+  const CliRun r = run("match --json --watchlist " + (tmp_ / "w.toml").string() + " " +
+                       (tmp_ / "a.txt").string() + " " + (tmp_ / "b.txt").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::map<std::string, std::vector<std::string>> matched;
+  for (const auto& line : r.lines()) matched[line["rule"]] = line["matched"];
+  EXPECT_EQ(matched, (std::map<std::string, std::vector<std::string>>{{"committee", {"للجنة"}},
+                                                                      {"karama", {"الكرامة"}},
+                                                                      {"year", {"عام", "٢٠١٦"}},
+                                                                      {"said", {"وقال"}}}));
+
+  // The README's example, as printed.
+  std::ofstream(tmp_ / "committee.toml")
+      << "name = \"committee\"\n[[rule]]\nid = \"committee\"\nquery = 'اللجنة AND الكرامة AND "
+         "2016'\n";
+  std::ofstream(tmp_ / "story.txt")
+      << "بيان\nقدم الطلب للجنة العسكرية.وقال المتحدث إن #طوفان_الكرامة بدأ عام ٢٠١٦م\n";
+  const CliRun readme = run("match --watchlist " + (tmp_ / "committee.toml").string() + " " +
+                            (tmp_ / "story.txt").string());
+  EXPECT_EQ(readme.status, 0) << readme.err;
+  EXPECT_EQ(readme.out, (tmp_ / "story.txt").string() +
+                            ": committee/committee [للجنة, الكرامة, ٢٠١٦] قدم الطلب للجنة "
+                            "العسكرية.\n");
 }
 
 TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {

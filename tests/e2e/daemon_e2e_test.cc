@@ -279,6 +279,25 @@ TEST_F(DaemonE2E, CheckValidatesAndRefusesBadConfig) {
   EXPECT_NE(read_file(dir_ / "refused.log").find("bad.toml:4:"), std::string::npos);
 }
 
+// A rule that compiles but most likely means otherwise: --check passes with a
+// positioned warning on stderr, and the daemon starts and logs it.
+TEST_F(DaemonE2E, CheckAndStartWarnAboutLowerCaseOperators) {
+  const fs::path list = dir_ / "watchlists" / "mistake.toml";
+  std::ofstream(list) << "name = \"mistake\"\n[[rule]]\nid = \"r\"\nquery = 'حفتر and القاهرة'\n";
+  const std::string where = list.string() + ":4:15: warning: 'and' is looked for as a word";
+  Daemon check({"--check", "--config", (dir_ / "newswatch.toml").string()}, dir_ / "check.log");
+  EXPECT_EQ(check.wait(20s), 0) << read_file(dir_ / "check.log");
+  const std::string log = read_file(dir_ / "check.log");
+  EXPECT_NE(log.find(where), std::string::npos) << log;
+  EXPECT_NE(log.find("did you mean AND?"), std::string::npos) << log;
+
+  auto daemon = start();
+  ASSERT_EQ(receive(1, 40s, 0s).size(), 1u) << read_file(dir_ / "daemon.log");
+  EXPECT_EQ(daemon->stop(), 0);
+  const std::string run_log = read_file(dir_ / "daemon.log");
+  EXPECT_NE(run_log.find("[warning] " + where), std::string::npos) << run_log;
+}
+
 // --check says OK only when the daemon will start: it tries the state
 // directory and the endpoint too, and the daemon's own start-up failures point
 // at the key that caused them.

@@ -73,7 +73,7 @@ class BruteForce {
     if (!rule_.sources.empty() &&
         std::ranges::find(rule_.sources, doc_.source) == rule_.sources.end())
       return false;
-    if (!rule_.languages.empty() &&
+    if (!rule_.languages.empty() && !doc_.language.empty() &&
         std::ranges::none_of(rule_.languages,
                              [&](const std::string& l) { return language_ok(l, doc_.language); })) {
       return false;

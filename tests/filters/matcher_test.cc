@@ -210,6 +210,33 @@ INSTANTIATE_TEST_SUITE_P(
             "arabic prefix, proclitic and bare hamza", "مسؤول*", "عدد من المسئولين", {"المسئولين"}},
         MatchCase{"arabic prefix, carrier", "فايز*", "فائزون", {"فائزون"}}));
 
+// Words as Arabic web text writes them (filters/normalize.h tokenize): each
+// case with a near miss that must not match.
+INSTANTIATE_TEST_SUITE_P(
+    WebText, MatchTest,
+    testing::Values(
+        MatchCase{"full stop, no space", "وقال", "الصحيفة المصرية.وقال المصدر", {"وقال"}},
+        MatchCase{
+            "full stop, no space: the word before", "المصرية", "الصحيفة المصرية.وقال", {"المصرية"}},
+        MatchCase{"a domain stays one word", "bbc", "according to bbc.com", kNoHit},
+        MatchCase{"a domain as written", "bbc.com", "according to bbc.com", {"bbc.com"}},
+        MatchCase{"a decimal stays one number", "3", "نمو 3.5 بالمئة", kNoHit},
+        MatchCase{"an abbreviation stays one word", "\"U S\"", "the U.S. envoy", kNoHit},
+        MatchCase{"narrow no-break space", "الخارجية", "وزير\u202Fالخارجية", {"الخارجية"}},
+        MatchCase{"hashtag", "الكرامة", "#طوفان_الكرامة", {"الكرامة"}},
+        MatchCase{"hashtag as a phrase", "\"طوفان الكرامة\"", "#طوفان_الكرامة", {"طوفان_الكرامة"}},
+        MatchCase{"hashtag as written", "#طوفان_الكرامة", "عملية طوفان الكرامة", {"طوفان الكرامة"}},
+        MatchCase{"hashtag: no half word", "طوفان_الكرامة", "طوفان الأقصى", kNoHit},
+        MatchCase{"Gregorian year", "2016", "في عام ٢٠١٦م", {"٢٠١٦"}},
+        MatchCase{"Hijri year", "1437", "عام ١٤٣٧هـ", {"١٤٣٧"}},
+        MatchCase{"another year", "2016", "في عام ٢٠١٧م", kNoHit},
+        MatchCase{"ل + اللجنة", "اللجنة", "قدم الطلب للجنة المختصة", {"للجنة"}},
+        MatchCase{"و + ل + اللجنة", "اللجنة", "وللجنة رأي", {"وللجنة"}},
+        MatchCase{"و + ب + ال + لجنة", "لجنة", "وباللجنة أعضاء", {"وباللجنة"}},
+        MatchCase{"ل + الله", "الله", "الحمد لله", {"لله"}},
+        MatchCase{"three lams are not a spelling", "اللجنة", "لللجنة", kNoHit},
+        MatchCase{"=exact takes no proclitic", "=اللجنة", "قدم الطلب للجنة", kNoHit}));
+
 INSTANTIATE_TEST_SUITE_P(
     Latin, MatchTest,
     testing::Values(MatchCase{"possessive", "Obama", "Obama's visit", {"Obama"}},
@@ -407,7 +434,15 @@ TEST(Matcher, SourcesAndLanguagesRestrictRules) {
   EXPECT_EQ(rules_hit("bbc", "ar"), (Words{"ar", "all"}));
   EXPECT_EQ(rules_hit("aljazeera", "AR-eg"), (Words{"src", "ar", "all"}));
   EXPECT_EQ(rules_hit("bbc", "arz"), (Words{"all"}));
-  EXPECT_EQ(rules_hit("bbc", ""), (Words{"all"}));
+  // A page that declares no language passes `languages` (`lang:` still needs one).
+  EXPECT_EQ(rules_hit("bbc", ""), (Words{"ar", "all"}));
+  Rule lang_term = rule("lang-term", "Haftar lang:ar");
+  std::vector<Watchlist> with_term{{"w", "w.toml", {lang_term}}};
+  auto t = Matcher::compile(with_term);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_TRUE((*t)->match({.title = "", .body = "Haftar", .source = "", .language = ""}).empty());
+  EXPECT_EQ((*t)->match({.title = "", .body = "Haftar", .source = "", .language = "ar"}).size(),
+            1u);
 }
 
 TEST(Matcher, CompileReportsEveryBadRule) {

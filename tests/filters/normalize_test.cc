@@ -159,6 +159,50 @@ INSTANTIATE_TEST_SUITE_P(
                     TokCase{"İSTANBUL'da", {"istanbul", "da"}, {"İSTANBUL", "da"}},
                     TokCase{"  ... !!! ", {}, {}}, TokCase{"", {}, {}}));
 
+// Web text: where ICU's word rules join two words, and where they must not.
+INSTANTIATE_TEST_SUITE_P(
+    WebText, TokenizeTest,
+    testing::Values(
+        // A full stop or colon with no space after it, between Arabic letters.
+        TokCase{"المصرية.وقال", {"المصريه", "وقال"}, {"المصرية", "وقال"}},
+        TokCase{"المصريةُ.وقال", {"المصريه", "وقال"}, {"المصريةُ", "وقال"}},
+        TokCase{"القاهرة:حفتر", {"القاهره", "حفتر"}, {"القاهرة", "حفتر"}},
+        TokCase{"ﻣﺼﺮ.ﻭ", {"مصر", "و"}, {"ﻣﺼﺮ", "ﻭ"}},
+        TokCase{"المصرية.The", {"المصريه", "the"}, {"المصرية", "The"}},
+        TokCase{"Cairo.وقال", {"cairo", "وقال"}, {"Cairo", "وقال"}},
+        TokCase{"Müller.Straße", {"müller.strasse"}, {"Müller.Straße"}},
+        // ... but not in Latin abbreviations, domains or decimal numbers.
+        TokCase{"U.S. envoy", {"u.s", "envoy"}, {"U.S", "envoy"}},
+        TokCase{"bbc.com", {"bbc.com"}, {"bbc.com"}},
+        TokCase{"3.5 مليار", {"3.5", "مليار"}, {"3.5", "مليار"}},
+        TokCase{"٣٫٥ مليار", {"3٫5", "مليار"}, {"٣٫٥", "مليار"}}, TokCase{"٣.٥", {"3.5"}, {"٣.٥"}},
+        TokCase{"e.g. Haftar", {"e.g", "haftar"}, {"e.g", "Haftar"}},
+        // U+202F narrow no-break space between two words, and U+00A0 (already a break).
+        TokCase{"وزير الخارجية", {"وزير", "الخارجيه"}, {"وزير", "الخارجية"}},
+        TokCase{"Abdel Fattah", {"abdel", "fattah"}, {"Abdel", "Fattah"}},
+        TokCase{"وزير الخارجية", {"وزير", "الخارجيه"}, {"وزير", "الخارجية"}},
+        // Hashtags: the underscore separates the words.
+        TokCase{"#طوفان_الكرامة", {"طوفان", "الكرامه"}, {"طوفان", "الكرامة"}},
+        TokCase{"#Libya_Now", {"libya", "now"}, {"Libya", "Now"}},
+        TokCase{"__init__", {"init"}, {"init"}},
+        // A year with the Gregorian (م) or Hijri (هـ) letter, in either digit set.
+        TokCase{"٢٠١٦م", {"2016", "م"}, {"٢٠١٦", "م"}},
+        TokCase{"2016م", {"2016", "م"}, {"2016", "م"}},
+        TokCase{"۱۴۳۷هـ", {"1437", "ه"}, {"۱۴۳۷", "هـ"}},
+        TokCase{"كوفيد19", {"كوفيد", "19"}, {"كوفيد", "19"}},
+        // Latin letters and digits stay together.
+        TokCase{"G20 F16", {"g20", "f16"}, {"G20", "F16"}}));
+
+TEST(Tokenize, SplitsKeepOffsetsAndNormalizeAlone) {
+  const std::string text = "قال #طوفان_الكرامة في ٢٠١٦م إن المصرية.وقال ذلك";
+  std::size_t last_end = 0;
+  for (const auto& t : tokenize(text)) {
+    EXPECT_GE(t.begin, last_end);
+    last_end = t.end;
+    EXPECT_EQ(normalize_term(text.substr(t.begin, t.end - t.begin)), t.key) << t.begin;
+  }
+}
+
 TEST(Tokenize, SeatedHamzaGetsBothForms) {
   const auto tokens = tokenize("المسئولين المسؤولين فائز فايز");
   ASSERT_EQ(tokens.size(), 4u);
@@ -253,6 +297,24 @@ TEST(ProcliticVariants, ArabicTermsTakeProclitics) {
   EXPECT_FALSE(has(cairo, "لالقاهره"));
   EXPECT_FALSE(has(cairo, "الالقاهره"));
   EXPECT_EQ(cairo.size(), 11u);
+
+  // ل before a word that starts with ل after the article drops a lam.
+  const auto committee = proclitic_variants(normalize_term("اللجنة"));
+  for (const char* v : {"للجنه", "وللجنه", "فللجنه", "باللجنه", "وباللجنه", "كاللجنه"})
+    EXPECT_TRUE(has(committee, v)) << v;
+  EXPECT_FALSE(has(committee, "لللجنه"));
+  EXPECT_FALSE(has(committee, "ولللجنه"));
+  EXPECT_EQ(committee.size(), 11u);
+  const auto allah = proclitic_variants(normalize_term("الله"));
+  EXPECT_TRUE(has(allah, "لله"));
+  EXPECT_TRUE(has(allah, "ولله"));
+  EXPECT_FALSE(has(allah, "لالله"));
+  // An indefinite word that starts with ل: ل and ل + ال give the same spelling, once.
+  const auto libya = proclitic_variants(normalize_term("ليبيا"));
+  EXPECT_TRUE(has(libya, "لليبيا"));
+  EXPECT_TRUE(has(libya, "وبالليبيا"));
+  EXPECT_EQ(std::ranges::count(libya, std::string("لليبيا")), 1);
+  EXPECT_EQ(libya.size(), 20u);
 
   EXPECT_TRUE(proclitic_variants("obama").empty());
   EXPECT_TRUE(proclitic_variants("و").empty());

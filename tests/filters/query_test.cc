@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace nw {
 namespace {
@@ -268,6 +269,91 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{
             "tab kept under caret", "Haftar\tAND",
             "lists/libya.toml:7:17: AND with nothing after it\n    Haftar\tAND\n          \t^"}));
+
+// A field the language does not have is an error, not a word to look for.
+INSTANTIATE_TEST_SUITE_P(
+    UnknownFields, ParseErrorTest,
+    testing::Values(
+        ErrorCase{"web search field", "site:bbc.com AND Haftar",
+                  "lists/libya.toml:7:10: unknown field 'site:': did you mean source:? (fields: "
+                  "title body source lang; source: takes a source id of the config; to look for "
+                  "the text, quote it)\n    site:bbc.com AND Haftar\n    ^"},
+        ErrorCase{"upper-case field", "Haftar Title:Cairo",
+                  "lists/libya.toml:7:17: unknown field 'Title:': fields are lower-case, did you "
+                  "mean title:? (fields: title body source lang; to look for the text, quote "
+                  "it)\n    Haftar Title:Cairo\n           ^"},
+        ErrorCase{"typo", "tilte:Haftar",
+                  "lists/libya.toml:7:10: unknown field 'tilte:': did you mean title:? (fields: "
+                  "title body source lang; to look for the text, quote it)\n    "
+                  "tilte:Haftar\n    ^"},
+        ErrorCase{"typo, one letter", "Haftar AND bdy:(Cairo)",
+                  "lists/libya.toml:7:21: unknown field 'bdy:': did you mean body:? (fields: "
+                  "title body source lang; to look for the text, quote it)\n    Haftar AND "
+                  "bdy:(Cairo)\n               ^"},
+        ErrorCase{"no guess", "Haftar foo:bar",
+                  "lists/libya.toml:7:17: unknown field 'foo:' (fields: title body source lang; "
+                  "to look for the text, quote it)\n    Haftar foo:bar\n           ^"},
+        ErrorCase{"field alone", "intitle: Haftar",
+                  "lists/libya.toml:7:10: unknown field 'intitle:': did you mean title:? "
+                  "(fields: title body source lang; to look for the text, quote it)\n    "
+                  "intitle: Haftar\n    ^"}));
+
+// What still parses as words: quoted, a URL, digits, a colon ending a word.
+INSTANTIATE_TEST_SUITE_P(NotFields, ParseTest,
+                         testing::Values(ParseCase{"\"site:bbc.com\" Haftar",
+                                                   "(AND \"site bbc.com\" haftar)"},
+                                         ParseCase{"https://bbc.com/x", "\"https bbc.com x\""},
+                                         ParseCase{"10:30 Haftar", "(AND \"10 30\" haftar)"},
+                                         ParseCase{"Haftar: Cairo", "(AND haftar cairo)"},
+                                         ParseCase{"حفتر:القاهرة", "\"حفتر القاهره\""}));
+
+struct WarnCase {
+  const char* what;
+  const char* query;
+  std::vector<std::string> want;
+};
+
+class QueryWarningTest : public testing::TestWithParam<WarnCase> {};
+
+TEST_P(QueryWarningTest, PositionedWithSuggestion) {
+  const auto& c = GetParam();
+  if (!c.want.empty()) {
+    ASSERT_TRUE(parse_query(c.query, kPos).has_value()) << c.what;  // a warning, not an error
+  }
+  EXPECT_EQ(query_warnings(c.query, kPos), c.want) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LowerCaseOperators, QueryWarningTest,
+    testing::Values(
+        WarnCase{"and",
+                 "Haftar and Cairo",
+                 {"lists/libya.toml:7:17: warning: 'and' is looked for as a word (operators are "
+                  "upper-case): did you mean AND? To look for the word, quote it: \"and\"\n    "
+                  "Haftar and Cairo\n           ^"}},
+        WarnCase{"or, not, mixed case",
+                 "Haftar or Sisi Not Cairo",
+                 {"lists/libya.toml:7:17: warning: 'or' is looked for as a word (operators are "
+                  "upper-case): did you mean OR? To look for the word, quote it: \"or\"\n    "
+                  "Haftar or Sisi Not Cairo\n           ^",
+                  "lists/libya.toml:7:25: warning: 'Not' is looked for as a word (operators are "
+                  "upper-case): did you mean NOT? To look for the word, quote it: \"Not\"\n    "
+                  "Haftar or Sisi Not Cairo\n                   ^"}},
+        WarnCase{"near/5",
+                 "Haftar near/5 Cairo",
+                 {"lists/libya.toml:7:17: warning: 'near/5' is looked for as a word (operators "
+                  "are upper-case): did you mean NEAR/5? To look for the word, quote it: "
+                  "\"near/5\"\n    Haftar near/5 Cairo\n           ^"}},
+        WarnCase{"onear/3",
+                 "Haftar onear/3 Cairo",
+                 {"lists/libya.toml:7:17: warning: 'onear/3' is looked for as a word (operators "
+                  "are upper-case): did you mean ONEAR/3? To look for the word, quote it: "
+                  "\"onear/3\"\n    Haftar onear/3 Cairo\n           ^"}},
+        WarnCase{"upper-case is fine", "Haftar AND Cairo NEAR/5 Sisi OR x NOT y", {}},
+        WarnCase{"quoted is fine", "\"rock and roll\" \"near/5\"", {}},
+        WarnCase{"a bare near is a word", "Haftar near Cairo", {}},
+        WarnCase{"words that contain them", "Andrew Oregon notice", {}},
+        WarnCase{"cannot be lexed: the error alone", "site:bbc.com and Haftar", {}}));
 
 TEST(ParseQuery, UnknownPositionDefaultsToLineOneColumnOne) {
   auto q = parse_query("a AND", SourcePos{});

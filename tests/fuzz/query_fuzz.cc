@@ -1,7 +1,7 @@
 // Fuzz target for the watchlist query parser (filters/query.h): any bytes are
 // parsed as a query; a query that parses is compiled as a one-rule watchlist
 // and matched against a fixed short Arabic/English article. Must never crash,
-// hang or leak; errors must be positioned messages.
+// hang or leak; errors and warnings must be positioned messages.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,6 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   (void)nw::to_string(*parsed);
+  for (const std::string& warning : nw::query_warnings(query, nw::SourcePos{"fuzz.toml", 1, 10})) {
+    if (warning.rfind("fuzz.toml:", 0) != 0) std::abort();
+  }
   nw::Rule rule;
   rule.id = "fuzz";
   rule.query = query;
@@ -33,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::string body =
       "وصل المشير خليفة حفتر إلى القاهرة للقاء المسئولين المصريين. Field Marshal Khalifa Haftar's "
       "visit to "
-      "Cairo, l’État and Müller's İstanbul office: talks on 3 June ٢٠٢٠ ﷺ.";
+      "Cairo, l’État and Müller's İstanbul office: talks on 3 June ٢٠٢٠ ﷺ. قدم الطلب للجنة "
+      "المصرية.وقال #طوفان_الكرامة عام ٢٠١٦م و3.5 bbc.com U.S.\u202Fenvoy";
   for (const nw::Hit& hit :
        (*matcher)->match({.title = title, .body = body, .source = "src", .language = "ar"})) {
     for (const nw::MatchSpan& span : hit.spans) {
