@@ -841,7 +841,11 @@ std::optional<std::chrono::sys_seconds> Extractor::visible_date(
 
 // Site furniture as a whole result: a copyright line, terms, privacy.
 bool looks_like_footer(std::string_view text) {
-  if (text.size() >= 4000 || visible_chars(text) >= 600) return false;
+  // Most results are far longer: a prefix tells, without reading them whole.
+  if (text.size() >= 4000 || visible_chars(text.substr(0, 1800)) >= 600 ||
+      (text.size() > 1800 && visible_chars(text) >= 600)) {
+    return false;
+  }
   const std::string lower = lower_ascii(text);
   static constexpr std::string_view kWords[] = {
       "copyright",    "\u00a9",         "all rights reserved", "terms of service",
