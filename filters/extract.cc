@@ -158,30 +158,59 @@ int commas(std::string_view s) {
   return n;
 }
 
-// Lower-case letter, then upper-case letter: "Klimaschutz" + "Bohren". Two
-// inline elements the page's CSS shows as lines (a kicker and a headline) meet
-// this way; inside one word markup never does (<b>W</b>ord is upper, lower).
+bool ascii_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool ascii_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+// Two texts meet at an element boundary the way a kicker meets its headline,
+// which the page's CSS shows as lines: "Klimaschutz" + "Bohren" (lower, then
+// upper case), "KLIMASCHUTZ" + "Bohren" (a capitals word, then a capitalised
+// one), "Klimaschutz:" + "Bohren", "Klimaschutz." + "Bohren". Inside one word
+// markup never does this (<b>W</b>ord is upper, lower; Fach<a>konferenz</a>
+// lower, lower; "25.08." + "2018" a digit).
 bool glued_at_boundary(std::string_view before, std::string_view after) {
   if (before.empty() || after.empty()) return false;
   const auto last = static_cast<unsigned char>(before.back());
   const auto first = static_cast<unsigned char>(after.front());
-  bool lower = last >= 'a' && last <= 'z';
+  const auto second = after.size() >= 2 ? static_cast<unsigned char>(after[1]) : 0;
+  bool lower = ascii_lower(last);
   if (!lower && before.size() >= 2 &&
       static_cast<unsigned char>(before[before.size() - 2]) == 0xC3) {
     lower = last >= 0x9F && last <= 0xBF;  // ß à..ÿ
   }
-  bool upper = first >= 'A' && first <= 'Z';
-  if (!upper && first == 0xC3 && after.size() >= 2) {
-    const auto next = static_cast<unsigned char>(after[1]);
-    upper = next >= 0x80 && next <= 0x9E && next != 0x97;  // À..Þ without ×
-  }
-  return lower && upper;
+  bool upper = ascii_upper(first);
+  if (!upper && first == 0xC3) upper = second >= 0x80 && second <= 0x9E && second != 0x97;  // À..Þ
+  if (lower && upper) return true;
+  const bool letter_after = upper || ascii_lower(first) || first >= 0xC3;
+  if ((last == ':' || last == '!' || last == '?') && letter_after) return true;
+  if (last == '.' && upper) return true;
+  // A word in capitals, then a capitalised word: "KLIMASCHUTZ" + "Bohren".
+  return ascii_upper(last) && before.size() >= 2 &&
+         ascii_upper(static_cast<unsigned char>(before[before.size() - 2])) && ascii_upper(first) &&
+         ascii_lower(second);
 }
 
-// Text of a subtree, with a space where an element boundary glues two words.
+// A <span> that the page styles as a line of its own above a headline: a
+// kicker, overline or roof line ("Dachzeile"). It meets the headline's words
+// in any script, so its ends are word boundaries whatever the letters.
+bool kicker_span(const Node& n) {
+  if (n.tag() != Tag::kSpan) return false;
+  const std::string_view cls = n.attr("class");
+  if (cls.size() < 6) return false;
+  const std::string lower = lower_ascii(cls);
+  static constexpr std::string_view kNames[] = {"kicker",   "overline",  "topline",    "dachzeile",
+                                                "eyebrow",  "roofline",  "spitzmarke", "supertitle",
+                                                "surtitre", "antetitulo"};
+  return std::ranges::any_of(
+      kNames, [&](std::string_view k) { return lower.find(k) != std::string::npos; });
+}
+
+// Text of a subtree (a headline), with a space where an element boundary
+// separates two words: a block element or <br> between them, a kicker span,
+// or letters that meet as above.
 std::string spaced_text(const Node& n) {
   std::string out;
   Node prev;
+  bool broken = false;  // a block element, <br> or kicker span since `prev`
   for (Node d = n.following(); d && d != n.after();) {
     const Tag t = d.tag();
     if (t == Tag::kScript || t == Tag::kStyle || t == Tag::kTemplate) {
@@ -190,10 +219,18 @@ std::string spaced_text(const Node& n) {
     }
     if (t == Tag::kText) {
       const std::string_view text = d.text();
-      const bool boundary = prev && (d.id() != prev.id() + 1 || d.parent() != prev.parent());
-      if (boundary && glued_at_boundary(out, text)) out.push_back(' ');
+      if (prev && (d.id() != prev.id() + 1 || d.parent() != prev.parent())) {
+        // Elements that closed between the two texts count too.
+        for (Node p = prev.parent(); p && !broken && p != n && !p.contains(d); p = p.parent()) {
+          broken = is_block(p.tag()) || kicker_span(p);
+        }
+        if (broken || glued_at_boundary(out, text)) out.push_back(' ');
+      }
       out.append(text);
       prev = d;
+      broken = false;
+    } else if (is_block(t) || t == Tag::kBr || kicker_span(d)) {
+      broken = true;
     }
     d = d.following();
   }
@@ -425,7 +462,7 @@ void Extractor::segment() {
   std::string buf;
   Block cur;
   bool have_text = false;
-  std::uint32_t link_end = 0;
+  std::uint32_t link_end = 0, kicker_end = 0;
   Node prev_text;
   auto flush = [&] {
     if (have_text) {
@@ -454,6 +491,10 @@ void Extractor::segment() {
     const Tag tag = nd.tag();
     if (tag == Tag::kText) {
       const std::string_view t = nd.text();
+      if (kicker_end && i >= kicker_end) {
+        buf.push_back(' ');  // the text after a kicker
+        kicker_end = 0;
+      }
       if (!have_text) {
         cur.first_text = i;
       } else if ((i != prev_text.id() + 1 || nd.parent() != prev_text.parent()) &&
@@ -472,6 +513,9 @@ void Extractor::segment() {
       buf.push_back(' ');
     } else if (tag == Tag::kA) {
       link_end = std::max(link_end, nd.end());
+    } else if (kicker_span(nd)) {
+      buf.push_back(' ');
+      kicker_end = nd.end();
     } else if (is_block(tag)) {
       flush();
       open.push_back({nd.end(), i});
@@ -804,39 +848,60 @@ std::optional<std::chrono::sys_seconds> Extractor::visible_date(
       break;
     }
   }
+  // Lines are the texts between block boundaries: "<span>25</span>
+  // <span>August</span> 2018" is one line. A link ends a line and is skipped.
   int scanned = 0;
-  std::uint32_t link_end = 0;
-  std::string previous;  // the text node before, which may label this one
-  for (std::uint32_t i = begin; i < stop && scanned < 80;) {
+  std::string line, previous;  // the line before may label this one
+  std::vector<std::string_view> pieces;
+  std::optional<std::chrono::sys_seconds> found;
+  auto end_line = [&] {
+    if (pieces.empty()) return;
+    line = collapse_whitespace(line);
+    // "Last Updated: January 7, 2025" is not when the story came out, nor is a
+    // date after a label line ("<p>Updated:</p><p>January 7</p>").
+    const bool label = std::ranges::none_of(previous, [](char c) { return c >= '0' && c <= '9'; });
+    if (!mentions_update(line) && !(label && mentions_update(previous))) {
+      found = extract_detail::date_in_text(line);
+      // A line too long to be a date line may still hold one in a short piece.
+      for (std::size_t k = 0; !found && line.size() > 120 && k < pieces.size(); ++k) {
+        if (!mentions_update(pieces[k])) found = extract_detail::date_in_text(pieces[k]);
+      }
+    }
+    previous = line.size() <= 120 ? std::move(line) : std::string();
+    line.clear();
+    pieces.clear();
+  };
+  Node owner;  // the line's nearest block element
+  auto block_of = [&](Node t) {
+    Node b = t.parent();
+    while (b && !is_block(b.tag())) b = b.parent();
+    return b;
+  };
+  for (std::uint32_t i = begin; i < stop && scanned < 80 && !found;) {
     const Node nd = node(i);
     const Tag tag = nd.tag();
     if (tag == Tag::kScript || tag == Tag::kStyle || tag == Tag::kTemplate ||
-        tag == Tag::kNoscript || (nd.is_element() && hidden(nd))) {
+        tag == Tag::kNoscript || tag == Tag::kA || (nd.is_element() && hidden(nd))) {
+      end_line();
       i = nd.end();
       continue;
     }
-    if (tag == Tag::kA) link_end = std::max(link_end, nd.end());
-    if (tag == Tag::kText && i >= link_end) {
-      ++scanned;
+    if (tag == Tag::kBr || is_block(tag)) end_line();
+    if (tag == Tag::kText) {
+      const Node b = block_of(nd);
+      if (b != owner) end_line();
+      owner = b;
       const std::string_view t = nd.text();
-      if (t.size() <= 120) {
-        // "Last Updated: January 7, 2025" is not when the story came out.
-        std::string line = collapse_whitespace(t);
-        // A label before the date ("<em>Last Updated:</em> January 7") counts too.
-        const bool label =
-            std::ranges::none_of(previous, [](char c) { return c >= '0' && c <= '9'; });
-        const bool updated = mentions_update(line) || (label && mentions_update(previous));
-        if (!updated) {
-          if (auto d = extract_detail::date_in_text(line)) return d;
-        }
-        previous = std::move(line);
-      } else {
-        previous.clear();
+      if (!t.empty()) {
+        ++scanned;
+        pieces.push_back(t);
+        line.append(t);
       }
     }
     ++i;
   }
-  return std::nullopt;
+  if (!found) end_line();
+  return found;
 }
 
 // Site furniture as a whole result: a copyright line, terms, privacy.
