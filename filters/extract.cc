@@ -237,6 +237,17 @@ std::string spaced_text(const Node& n) {
   return out;
 }
 
+// A whole paragraph in quotation marks: “…”, „…“, «…», »…«, "…" (a closing
+// mark may be followed by one stop).
+bool in_quotation_marks(std::string_view t) {
+  static constexpr std::string_view kOpen[] = {"\u201C", "\u201E", "\u00AB", "\u00BB", "\""};
+  static constexpr std::string_view kClose[] = {"\u201D", "\u201C", "\u00BB", "\u00AB", "\""};
+  if (t.size() < 4) return false;
+  if (t.back() == '.' || t.back() == ',' || t.back() == ';') t.remove_suffix(1);
+  return std::ranges::any_of(kOpen, [&](std::string_view q) { return t.starts_with(q); }) &&
+         std::ranges::any_of(kClose, [&](std::string_view q) { return t.ends_with(q); });
+}
+
 struct Block {
   std::string text;              // whitespace collapsed
   std::uint32_t owner = 0;       // nearest block-level element
@@ -344,6 +355,24 @@ bool Extractor::hidden(const Node& n) {
          style.find("visibility:hidden") != std::string::npos;
 }
 
+// A class or id naming a photo gallery or slideshow, in any case.
+bool gallery_name(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"gallery", "slideshow",   "slider",  "diaporama",
+                                                "galerie", "fotostrecke", "carrusel"};
+  if (name.size() < 6) return false;
+  for (std::size_t i = 0; i + 6 <= name.size(); ++i) {
+    const char c = lower_ascii(name[i]);
+    if (c != 'g' && c != 's' && c != 'd' && c != 'f' && c != 'c') continue;
+    for (std::string_view k : kNames) {
+      if (k[0] != c || i + k.size() > name.size()) continue;
+      std::size_t j = 1;
+      while (j < k.size() && lower_ascii(name[i + j]) == k[j]) ++j;
+      if (j == k.size()) return true;
+    }
+  }
+  return false;
+}
+
 bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
   const Tag tag = n.tag();
   if (tag == Tag::kHtml || tag == Tag::kBody) return false;
@@ -389,7 +418,19 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
     }
   }
 
-  const bp::Vocab vocab = bp::classify_class(n.attr("class"), n.attr("id"));
+  const std::string_view cls = n.attr("class"), id = n.attr("id");
+  if ((gallery_name(cls) || gallery_name(id)) && tag != Tag::kArticle && tag != Tag::kMain) {
+    // Slides, captions and "3 of 12" counters inside a story are furniture;
+    // on a gallery page they are the story: the box then holds the headline or
+    // most of the text, or sits in a box named as a gallery ("gallery-page").
+    const auto h1 = std::ranges::lower_bound(h1_nodes_, n.id() + 1);
+    bool page = share(n) >= 0.6 || (h1 != h1_nodes_.end() && *h1 < n.end());
+    for (Node p = n.parent(); p && !page; p = p.parent()) {
+      page = gallery_name(p.attr("class")) || gallery_name(p.attr("id"));
+    }
+    if (!page) return true;
+  }
+  const bp::Vocab vocab = bp::classify_class(cls, id);
   weak_[n.id()] = vocab == bp::Vocab::kWeak;
   if (vocab == bp::Vocab::kNone) return false;
   if (tag == Tag::kArticle || tag == Tag::kMain) return false;
@@ -535,16 +576,30 @@ void Extractor::segment() {
 std::vector<Node> Extractor::best_candidate() const {
   std::vector<double> score(n_, 0.0);
   std::vector<std::uint32_t> scored;
+  // Per candidate, the characters of its scored paragraphs, and of those that
+  // are quotations (in <blockquote>/<q>, or wholly in quotation marks).
+  struct Prose {
+    int chars = 0, quoted = 0;
+  };
+  std::vector<Prose> prose(n_);
   for (const Block& b : blocks_) {
     if (b.chars - b.linked < 25 || b.link_density() > 0.5) continue;
     const double s = 1 + commas(b.text) + std::min(b.chars / 100.0, 3.0);
     Node c = node(b.owner);
+    bool quoted = in_quotation_marks(b.text);
+    Node q = c;
+    for (int up = 0; q && !quoted && up < 3; ++up, q = q.parent()) {
+      quoted = q.tag() == Tag::kBlockquote || q.tag() == Tag::kQ;
+    }
     if (is_paragraph(b.kind)) c = c.parent();
     for (int level = 0; c && level < 4 && c.tag() != Tag::kHtml; ++level, c = c.parent()) {
       if (score[c.id()] == 0.0) scored.push_back(c.id());
       score[c.id()] += level == 0 ? s : level == 1 ? s / 2 : s / (level * 3);
+      prose[c.id()].chars += b.chars;
+      if (quoted) prose[c.id()].quoted += b.chars;
     }
   }
+  auto quotations = [&](std::uint32_t id) { return prose[id].quoted * 2 > prose[id].chars; };
   auto final_score = [&](std::uint32_t id) {
     const Node nd = node(id);
     double s = score[id];
@@ -578,6 +633,9 @@ std::vector<Node> Extractor::best_candidate() const {
     if (bp::positive_class(nd.attr("class"), nd.attr("id"))) s += std::min(25.0, score[id]);
     const int t = text_in(nd);
     const double density = t ? static_cast<double>(linked_in(nd)) / t : 1.0;
+    // A box of quotations (a sidebar of quotes of the week) has many commas
+    // and long lines, but it is not the story: mostly quoted prose counts little.
+    if (quotations(id)) s *= 0.3;
     return s * (1.0 - density);
   };
   std::uint32_t top = 0;
@@ -599,7 +657,7 @@ std::vector<Node> Extractor::best_candidate() const {
   std::vector<std::uint32_t> alike;
   for (std::size_t k = 0; k < scored.size(); ++k) {
     const std::uint32_t id = scored[k];
-    if (finals[k] < top_score * 0.3 || id == top) continue;
+    if (finals[k] < top_score * 0.3 || id == top || quotations(id)) continue;
     if (node(id).contains(node(top)) || node(top).contains(node(id))) continue;
     alike.push_back(id);
   }
@@ -629,7 +687,8 @@ std::vector<Node> Extractor::best_candidate() const {
     if (!s.is_element() || removed_[s.id()]) continue;
     const int t = text_in(s);
     const double density = t ? static_cast<double>(linked_in(s)) / t : 1.0;
-    bool take = score[s.id()] > 0 && final_score(s.id()) >= threshold;
+    // A box of quotations beside the story does not continue it.
+    bool take = score[s.id()] > 0 && !quotations(s.id()) && final_score(s.id()) >= threshold;
     if (!take && s.tag() == Tag::kP) take = t > 80 && density < 0.25;
     if (take) roots.push_back(s);
   }

@@ -491,6 +491,117 @@ INSTANTIATE_TEST_SUITE_P(
                  "morning</p></div>"}),
     [](const testing::TestParamInfo<LeakCase>& info) { return std::string(info.param.name); });
 
+// ---- Wrong blocks: quotations and galleries beside or inside the story ----
+
+std::string story_paragraphs(const char* word, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += std::string("<p>") + word + " " + std::to_string(i) +
+           ": the city council approved the new bridge over the river on Tuesday after a long "
+           "debate about its cost and the traffic it will bring to the old town.</p>";
+  }
+  return out;
+}
+
+// `quote` wraps one quotation; {} is where its text goes.
+std::string quotes_box(const std::string& open, const std::string& close) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    out += open + "\u201CZanzibar quote " + std::to_string(i) +
+           ": life is what happens, as they say, when you are busy, tired, hungry, and making "
+           "other plans, plans, plans, and more plans for the week ahead.\u201D" +
+           close;
+  }
+  return out;
+}
+
+struct WrongBlockCase {
+  const char* name;
+  std::string page;
+};
+
+void PrintTo(const WrongBlockCase& c, std::ostream* os) { *os << c.name; }
+
+class WrongBlockTest : public testing::TestWithParam<WrongBlockCase> {};
+
+TEST_P(WrongBlockTest, StoryWithoutTheBox) {
+  const Article a = extract_article(GetParam().page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Paragraph 0:"), std::string::npos) << a.text << a.reason;
+  EXPECT_NE(a.text.find("Paragraph 2:"), std::string::npos) << a.text;
+  if (GetParam().page.find("Later 0") != std::string::npos) {
+    EXPECT_NE(a.text.find("Later 2:"), std::string::npos) << a.text;
+  }
+}
+
+std::string gallery_items(const char* item_open, const char* item_close) {
+  std::string out;
+  for (int i = 0; i < 6; ++i) {
+    out += std::string(item_open) + "<img src='/g" + std::to_string(i) +
+           ".jpg'><p>Zanzibar caption " + std::to_string(i) +
+           ": the old bridge seen from the north bank of the river at dawn, before the works "
+           "began, with the new piers behind it.</p><span>" +
+           std::to_string(i + 1) + " of 6</span>" + item_close;
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, WrongBlockTest,
+    testing::Values(
+        WrongBlockCase{"quotes_sidebar_sibling",
+                       "<html><body><div class='wrap'><div class='main'><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 5) +
+                           "</div><div class='sidebar'><h3>Quotes of the week</h3>" +
+                           quotes_box("<blockquote><p>", "</p><cite>Someone</cite></blockquote>") +
+                           "</div></div></body></html>"},
+        WrongBlockCase{"quotes_in_marks_elsewhere",
+                       "<html><body><div class='row'><div class='col-a'><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 4) +
+                           "</div></div><div class='row'><div class='col-b'><div>" +
+                           quotes_box("<div class='q'><p>", "</p><p>Someone</p></div>") +
+                           "</div></div></div></body></html>"},
+        WrongBlockCase{"gallery_in_article",
+                       "<html><body><article><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 3) + "<div class='article-gallery'><ul>" +
+                           gallery_items("<li>", "</li>") + "</ul></div>" +
+                           story_paragraphs("Later", 3) + "</article></body></html>"},
+        WrongBlockCase{"slideshow_in_story_box",
+                       "<html><body><div class='story'><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 3) +
+                           "<div id='Slideshow-12'><div class='slides'>" +
+                           gallery_items("<div>", "</div>") +
+                           "</div><button>Previous</button><button>Next</button></div>" +
+                           story_paragraphs("Later", 3) + "</div></body></html>"}),
+    [](const testing::TestParamInfo<WrongBlockCase>& info) {
+      return std::string(info.param.name);
+    });
+
+TEST(Extract, GalleryPageKeepsItsCaptions) {
+  // The gallery is the story: it holds most of the text.
+  std::string page = "<html><body><main><h1>The bridge in pictures</h1><div class='gallery'>";
+  for (int i = 0; i < 8; ++i) {
+    page += "<figure><img src='/g" + std::to_string(i) + ".jpg'><p>Caption " + std::to_string(i) +
+            ": the old bridge seen from the north bank of the river at dawn, before the works "
+            "began, with the new piers behind it.</p></figure>";
+  }
+  page += "</div></main></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Caption 0:"), std::string::npos) << a.text << a.reason;
+  EXPECT_NE(a.text.find("Caption 7:"), std::string::npos) << a.text;
+}
+
+TEST(Extract, QuotationInsideStoryStays) {
+  const Article a = extract_article(
+      "<html><body><article><h1>New bridge</h1>" + story_paragraphs("Paragraph", 4) +
+          "<blockquote><p>\u201CWe will build it, whatever it costs, and we will build it "
+          "well,\u201D the mayor told the council on Tuesday.</p></blockquote>" +
+          story_paragraphs("Later", 2) + "</article></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("We will build it"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Later 1:"), std::string::npos) << a.text;
+}
+
 // ---- Structured data as evidence ----
 
 std::string ld_page(std::string_view dom_body, std::string_view ld_body) {
