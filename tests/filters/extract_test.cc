@@ -296,8 +296,20 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"<script type='application/ld+json'>{ broken json \"datePublished\": }</script>",
                  ""},
         DateCase{"<meta name='pubdate' content='not a date'>", ""},
+        DateCase{"<script type='application/ld+json'>\n  <![CDATA[\n  {\"@type\":\"Article\","
+                 "\"datePublished\":\"2013-09-11T10:00:00-04:00\"}\n  ]]>\n</script>",
+                 "2013-09-11T14:00:00Z"},
+        DateCase{"<script type='application/ld+json'>//<![CDATA[\n{\"@type\":\"NewsArticle\","
+                 "\"datePublished\":\"2024-06-25\"}\n//]]></script>",
+                 "2024-06-25T00:00:00Z"},
+        DateCase{"<script type='application/ld+json'><!-- {\"@type\":\"NewsArticle\","
+                 "\"datePublished\":\"2024-06-25\"} --></script>",
+                 "2024-06-25T00:00:00Z"},
         DateCase{"</head><body><time datetime='2020-01-02T03:04:05Z'>Jan 2</time><head>",
-                 "2020-01-02T03:04:05Z"}));
+                 "2020-01-02T03:04:05Z"},
+        DateCase{"</head><body><time itemprop='datePublished' content='2017-01-18T23:00:00-0800'>"
+                 "January 18</time><head>",
+                 "2017-01-19T07:00:00Z"}));
 
 // Dates the page shows beside its headline or byline, without any markup.
 struct VisibleDateCase {
