@@ -674,6 +674,25 @@ std::vector<Node> Extractor::best_candidate() const {
       break;
     }
   }
+  // A body cut by a "read more" fold or an ad box: the opening paragraphs sit
+  // straight in an ancestor of the best box, which holds little else.
+  int level = 0;
+  for (Node a = best.parent(); a && level < 3; a = a.parent(), ++level) {
+    if (a.tag() == Tag::kBody || a.tag() == Tag::kHtml) break;
+    int prose_paragraphs = 0, prose_chars = 0;
+    for (Node c = a.first_child(); c; c = c.next_sibling()) {
+      if (c.tag() != Tag::kP || removed_[c.id()]) continue;
+      const int t = text_in(c);
+      if (t >= 80 && linked_in(c) * 4 < t) ++prose_paragraphs, prose_chars += t;
+    }
+    if (prose_paragraphs < 2) continue;
+    const int u = unlinked_in(a);
+    if (u * 2 <= (unlinked_in(best) + prose_chars) * 3 + 400 &&
+        linked_in(a) * 10 < text_in(a) * 3) {
+      best = a;
+    }
+    break;
+  }
   const Node parent = best.parent();
   if (!parent || parent.tag() == Tag::kHtml) return {best};
   // Siblings that continue the article: well scored, or prose paragraphs.
@@ -901,9 +920,12 @@ std::optional<std::chrono::sys_seconds> Extractor::visible_date(
       break;
     }
   }
+  // The headline marks where the story starts: from its box (a date may sit
+  // above it), not from a box of links gathered before it.
   for (const std::uint32_t h : h1_nodes_) {
     if (h < stop && !hidden(node(h))) {
-      begin = std::min(begin, h);
+      const Node box = node(h).parent();
+      begin = box && box.tag() != Tag::kBody ? box.id() : h;
       break;
     }
   }

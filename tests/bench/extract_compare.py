@@ -99,6 +99,9 @@ def main():
     ap.add_argument("folder", type=pathlib.Path)
     ap.add_argument("--worst", type=int, default=15)
     ap.add_argument("--speed", type=int, default=0, metavar="ROUNDS")
+    ap.add_argument("--per-page", type=pathlib.Path, metavar="FILE",
+                    help="also write one tab-separated line per page (F1, precision, "
+                         "recall, our date), to compare two runs")
     ap.add_argument("--readability-python", default=sys.executable)
     args = ap.parse_args()
 
@@ -115,7 +118,7 @@ def main():
     if not results:
         sys.exit(f"{args.newswatch} gave no output: {run.stderr[:500]}")
 
-    rows, empty, leaks, fallbacks = [], [], [], []
+    rows, empty, leaks, fallbacks, per_page = [], [], [], [], []
     dated = expected_dated = both_dated = same_day = 0
     date_diffs = []
     for d in pages:
@@ -126,6 +129,7 @@ def main():
         p, r = prf(got, want)
         f = 2 * p * r / (p + r) if p + r else 0.0
         rows.append((f, p, r, d.name, len(got.split()), len(want.split())))
+        per_page.append(f"{d.name}\t{f:.3f}\t{p:.3f}\t{r:.3f}\t{j.get('published')}")
         if not got.strip():
             empty.append((d.name, j.get("reason") or j.get("error", "")))
         if j.get("fallback"):
@@ -145,6 +149,8 @@ def main():
             else:
                 date_diffs.append((d.name, j["published"], theirs))
 
+    if args.per_page:
+        args.per_page.write_text("\n".join(per_page) + "\n")
     n = len(rows)
     mp = sum(x[1] for x in rows) / n
     mr = sum(x[2] for x in rows) / n

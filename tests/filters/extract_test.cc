@@ -775,6 +775,25 @@ TEST(Extract, BodySplitAtDifferentDepthsIsGathered) {
   EXPECT_EQ(a.text.find("Other stories"), std::string::npos) << a.text;
 }
 
+TEST(Extract, BodyCutByReadMoreFoldIsWhole) {
+  // The opening paragraphs sit in the story box; the rest behind a "read
+  // more" fold with an ad beside it, one level deeper.
+  const std::string page =
+      "<html><body><div class='story'><h1>New bridge</h1><div class='intro'><p><strong>The "
+      "council said yes.</strong></p></div>" +
+      story_paragraphs("Opening", 3) +
+      "<div id='read-more'><div class='link'><a href='#'>Read more</a></div><div "
+      "class='ad-box'></div><div id='read-more-content'>" +
+      story_paragraphs("Later", 7) +
+      "</div></div></div><div class='side'><ul><li><a href='/x'>Other stories</a></li></ul>"
+      "</div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Opening 0:"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Opening 2:"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Later 6:"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("Other stories"), std::string::npos) << a.text;
+}
+
 TEST(Extract, BodyInFurnitureClassedBoxBeatsFooter) {
   // The body's box carries a class the vocabulary reads as furniture; the
   // footer line must not become the article.
