@@ -271,7 +271,8 @@ class Extractor {
 
  private:
   Node node(std::uint32_t id) const { return doc_.node(id); }
-  void count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) const;
+  // The first call (kept_only false) also fills chars_, which later calls reuse.
+  void count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked);
   int text_in(const Node& n) const { return text_[n.end()] - text_[n.id()]; }
   int linked_in(const Node& n) const { return linked_[n.end()] - linked_[n.id()]; }
   int unlinked_in(const Node& n) const { return text_in(n) - linked_in(n); }
@@ -301,26 +302,39 @@ class Extractor {
   std::vector<std::uint32_t> h1_nodes_;   // ids of <h1>, ascending
   std::vector<std::uint8_t> weak_;        // weak furniture class names, found by the first pass
   std::vector<Block> blocks_;
+  std::vector<int> chars_;  // visible characters of each text node, by id
+  std::vector<Tag> tags_;   // each node's tag, by id, read once
+  bool element(std::uint32_t i) const {
+    return tags_[i] != Tag::kDocument && tags_[i] != Tag::kText && tags_[i] != Tag::kComment;
+  }
 };
 
 // Prefix sums of visible characters (all, and inside links) over node ids, so
 // any subtree's totals are two lookups.
-void Extractor::count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) const {
+void Extractor::count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) {
   text.assign(n_ + 1, 0);
   linked.assign(n_ + 1, 0);
+  const bool first = chars_.empty();
+  if (first) {
+    chars_.assign(n_, 0);
+    tags_.resize(n_);
+    for (std::uint32_t i = 0; i < n_; ++i) tags_[i] = node(i).tag();
+  }
   std::uint32_t link_end = 0, skip_end = 0;
   for (std::uint32_t i = 0; i < n_; ++i) {
     const Node nd = node(i);
     int t = 0, l = 0;
     if (i >= skip_end) {
-      const Tag tag = nd.tag();
+      const Tag tag = tags_[i];
       if ((kept_only && removed_[i]) || tag == Tag::kScript || tag == Tag::kStyle ||
           tag == Tag::kTemplate || tag == Tag::kHead || tag == Tag::kNoscript) {
         skip_end = nd.end();
       } else if (tag == Tag::kA) {
         link_end = std::max(link_end, nd.end());
       } else if (tag == Tag::kText) {
-        t = visible_chars(nd.text());
+        // Later passes skip at least what the first one skipped, so the
+        // counts they read were made.
+        t = first ? (chars_[i] = visible_chars(nd.text())) : chars_[i];
         if (i < link_end) l = t;
       }
     }
@@ -451,7 +465,7 @@ void Extractor::remove_furniture(const Node& hint) {
   removed_.assign(n_, 0);
   weak_.assign(n_, 0);
   for (std::uint32_t i = 0; i < n_; ++i) {
-    const Tag t = node(i).tag();
+    const Tag t = tags_[i];
     if (t == Tag::kH1 || t == Tag::kMain || t == Tag::kArticle) key_nodes_.push_back(i);
     if (t == Tag::kH1) h1_nodes_.push_back(i);
   }
@@ -459,10 +473,13 @@ void Extractor::remove_furniture(const Node& hint) {
   // story shown over an aria-hidden copy of the home page is most of the page.
   int hidden_text = 0;  // icons and labels are often aria-hidden: recount only for real text
   for (std::uint32_t i = 0; i < n_;) {
-    const Node nd = node(i);
-    if (!nd.is_element() || nd.tag() == Tag::kHtml || nd.tag() == Tag::kBody) {
+    const Tag tag = tags_[i];
+    if (!element(i) || tag == Tag::kHtml || tag == Tag::kBody) {
       ++i;
-    } else if (is_furniture_tag(nd.tag()) && !(hint && nd.contains(hint))) {
+      continue;
+    }
+    const Node nd = node(i);
+    if (is_furniture_tag(tag) && !(hint && nd.contains(hint))) {
       i = nd.end();  // goes in the next pass whatever it holds
     } else if (hidden(nd) && !(hint && nd.contains(hint))) {
       std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
@@ -478,10 +495,14 @@ void Extractor::remove_furniture(const Node& hint) {
       total_unlinked_ = text_[n_] - linked_[n_];
     }
     for (std::uint32_t i = 0; i < n_;) {
+      if (!removed_[i] && !element(i)) {
+        ++i;
+        continue;
+      }
       const Node nd = node(i);
       if (removed_[i]) {
         i = nd.end();
-      } else if (nd.is_element() && furniture(nd, hint, weak_pass)) {
+      } else if (furniture(nd, hint, weak_pass)) {
         std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
         i = nd.end();
       } else {

@@ -144,7 +144,7 @@ def main():
         expected_dated += bool(theirs)
         both_dated += bool(theirs) and bool(j.get("published"))
         if theirs and j.get("published"):
-            if theirs[:10] == j["published"][:10]:
+            if utc_day(theirs) == utc_day(j["published"]):
                 same_day += 1
             else:
                 date_diffs.append((d.name, j["published"], theirs))
@@ -160,7 +160,7 @@ def main():
     print(f"| {mp:.3f} | {mr:.3f} | {2 * mp * mr / (mp + mr):.3f} | {len(empty)} | "
           f"{len(fallbacks)} | {len(leaks)} |\n")
     print(f"Dates: we give one on {dated}/{n} pages; the other output has one on "
-          f"{expected_dated}, of which we give {both_dated}, on the same day {same_day}.\n")
+          f"{expected_dated}, of which we give {both_dated}, on the same UTC day {same_day}.\n")
     for name, ours, theirs in date_diffs:
         print(f"- date differs on {name}: ours {ours}, theirs {theirs}")
     print()
@@ -229,6 +229,18 @@ def speed(args, pages):
           f"{statistics.median(theirs):.3f} | {n / statistics.median(theirs):.0f} |")
     print(f"\nnewswatch / readability-lxml pages/s: {statistics.median(theirs) / statistics.median(ours):.1f}x "
           f"(per-round range {ratios[0]:.1f}-{ratios[-1]:.1f}x); readability-lxml failed on {failed} pages.")
+
+
+def utc_day(iso):
+    """The UTC calendar day of an ISO 8601 time; a bare date is its own day."""
+    import datetime
+    try:
+        t = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso[:10]
+    if t.tzinfo is None:
+        return t.date().isoformat()
+    return t.astimezone(datetime.timezone.utc).date().isoformat()
 
 
 def j_error(d, results):
