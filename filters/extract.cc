@@ -15,13 +15,16 @@
 //     dialog, form with inputs, scripts...), by attribute (role=navigation,
 //     hidden, aria-hidden, display:none) and by class/id vocabulary. Weak
 //     vocabulary ("sidebar", "meta") is ignored on elements that hold a large
-//     share of the page's unlinked text.
+//     share of the page's unlinked text. A photo gallery or slideshow goes
+//     unless it is the page (holds the headline or most of the text).
 //  2. The root is the schema.org articleBody, else the <article> with the most
 //     text, else the best container by paragraph scoring (text length, commas,
 //     link density, as in Readability) with its well-scoring siblings.
 //     Hidden subtrees (display:none, visibility:hidden, hidden, aria-hidden)
 //     go before any share is taken. Several alike candidates under one
-//     ancestor (a body split into boxes) make that ancestor the root.
+//     ancestor (a body split into boxes) make that ancestor the root, as does
+//     an ancestor with prose paragraphs of its own (a "read more" fold). A box
+//     of quotations scores low and is never gathered.
 //  3. The root's text blocks (paragraphs, headings, list items, cells, lines
 //     between <br>s) are kept unless link-dense or labelled boilerplate by the
 //     phrase lexicon; a "Comments"/"Related" head drops the rest of its section,
@@ -31,7 +34,8 @@
 //     paragraphs as the body; a result under half of the JSON-LD articleBody
 //     gives way to it (Article::fallback says so).
 //  5. Without a date in <head> or JSON-LD: a <time>, then a date shown beside
-//     the headline or byline (never in links, hidden text or "updated" lines).
+//     the headline or byline, read line by line across inline elements
+//     (never in links, hidden text or "updated" lines).
 namespace nw {
 namespace {
 
