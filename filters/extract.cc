@@ -373,6 +373,20 @@ bool Extractor::hidden(const Node& n) {
          style.find("visibility:hidden") != std::string::npos;
 }
 
+// Whether `n` is (or sits in, two levels at most) a table cell beside other
+// cells of its row: a column's head, not the head of a page section.
+bool in_table_row(Node n) {
+  for (int up = 0; n && up < 3; ++up, n = n.parent()) {
+    if (n.tag() != Tag::kTd && n.tag() != Tag::kTh) continue;
+    int cells = 0;
+    for (Node c = n.parent() ? n.parent().first_child() : Node(); c; c = c.next_sibling()) {
+      cells += c.tag() == Tag::kTd || c.tag() == Tag::kTh;
+    }
+    return cells >= 2;
+  }
+  return false;
+}
+
 // A class or id naming a photo gallery or slideshow, in any case.
 bool gallery_name(std::string_view name) {
   static constexpr std::string_view kNames[] = {"gallery", "slideshow",   "slider",  "diaporama",
@@ -860,7 +874,11 @@ void Extractor::run(Article& out, const Node& forced_hint) {
     if (b.first_text >= cut_begin && b.first_text < cut_end) continue;
     if (is_heading(b.kind) && b.link_density() > 0.6) ++link_headings;
     if (b.link_density() > 0.5) continue;
-    const bp::Cue cue = bp::classify_text(b.text);
+    bp::Cue cue = bp::classify_text(b.text);
+    // "Comment" or "Related" heading a column of a table is a column name.
+    if ((cue == bp::Cue::kSectionStart || cue == bp::Cue::kBox) && in_table_row(node(b.owner))) {
+      cue = bp::Cue::kNone;
+    }
     if (cue == bp::Cue::kDrop) continue;
     if (cue == bp::Cue::kBox) {
       // The box is the head's container; a head straight in the root goes alone.

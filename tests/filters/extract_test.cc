@@ -914,6 +914,20 @@ TEST(Extract, CommentSectionWithoutClassNamesIsCut) {
             "Egypt has backed him since 2014, and repeated that support today.");
 }
 
+TEST(Extract, SectionWordAsTableColumnHeadCutsNothing) {
+  // "Comment" and "Related" name columns of a table in the story, not a
+  // comments section or a related box.
+  const Article a = extract_article(
+      "<html><body><article><p>Every state update in the lifecycle of a task moves its next "
+      "trigger time, officials of the project said.</p><table><tr><th>Status</th><th>Related"
+      "</th><th><p><b>Comment</b></p></th></tr><tr><td>new</td><td>none</td><td><p>Pick up new "
+      "tasks that are ready.</p></td></tr></table><p>This ensures that no task is dropped, "
+      "the engineers who built the framework wrote.</p></article></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Pick up new tasks"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("no task is dropped"), std::string::npos) << a.text;
+}
+
 TEST(Extract, TenMegabytePageInBoundedTime) {
   const std::string para =
       "<p>Khalifa Haftar arrived in Cairo on Sunday for talks with Egyptian officials, "
