@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -412,13 +413,27 @@ int count_words(std::string_view folded) {
   return static_cast<int>(std::count(folded.begin(), folded.end(), ' ')) + 1;
 }
 
-const std::vector<FoldedPhrase>& lexicon() {
-  static const std::vector<FoldedPhrase> table = [] {
-    std::vector<FoldedPhrase> t;
+struct Lexicon {
+  std::vector<FoldedPhrase> phrases;  // in kLexicon's order, which is the order of precedence
+  // By a block's first byte: the phrases that may match it (those that start
+  // with that byte, and every "contains" phrase), ascending.
+  std::array<std::vector<std::uint16_t>, 256> candidates;
+};
+
+const Lexicon& lexicon() {
+  static const Lexicon table = [] {
+    Lexicon t;
     for (const Phrase& p : kLexicon) {
       std::string f = fold(p.text);
       const int words = count_words(f);
-      t.push_back({std::move(f), words, p.cue, p.match, p.max_words ? p.max_words : words + 3});
+      const auto index = static_cast<std::uint16_t>(t.phrases.size());
+      for (int b = 0; b < 256; ++b) {
+        if (p.match == Match::kContains || (!f.empty() && static_cast<unsigned char>(f[0]) == b)) {
+          t.candidates[b].push_back(index);
+        }
+      }
+      t.phrases.push_back(
+          {std::move(f), words, p.cue, p.match, p.max_words ? p.max_words : words + 3});
     }
     return t;
   }();
@@ -539,6 +554,20 @@ std::string fold(std::string_view utf8) {
   const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
   const auto n = static_cast<int32_t>(std::min<std::size_t>(utf8.size(), INT32_MAX));
   for (int32_t i = 0; i < n;) {
+    if (s[i] < 0x80) {
+      // ASCII, the bulk of Latin pages, without the ICU calls: what they give
+      // for these code points (letters and digits kept, lower-cased).
+      const auto a = static_cast<char>(s[i++]);
+      const bool upper = a >= 'A' && a <= 'Z';
+      if (!upper && !(a >= 'a' && a <= 'z') && !(a >= '0' && a <= '9')) {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out.push_back(' ');
+      space = false;
+      out.push_back(upper ? static_cast<char>(a - 'A' + 'a') : a);
+      continue;
+    }
     UChar32 c;
     U8_NEXT(s, i, n, c);
     if (c < 0) c = 0xFFFD;
@@ -585,7 +614,19 @@ Cue classify_text(std::string_view utf8) {
     for (std::string_view w : kViewWords) t.push_back(fold(w));
     return t;
   }();
-  for (const FoldedPhrase& p : lexicon()) {
+  // A block whose head differs from its start (a count before it) is
+  // checked against every phrase; any other only against those that can match.
+  const Lexicon& lex = lexicon();
+  std::vector<std::uint16_t> all;
+  const std::vector<std::uint16_t>* candidates =
+      &lex.candidates[static_cast<unsigned char>(text[0])];
+  if (head.data() != text.data()) {
+    all.resize(lex.phrases.size());
+    for (std::size_t k = 0; k < all.size(); ++k) all[k] = static_cast<std::uint16_t>(k);
+    candidates = &all;
+  }
+  for (const std::uint16_t k : *candidates) {
+    const FoldedPhrase& p = lex.phrases[k];
     if (p.match == Match::kStarts) {
       if (p.cue == Cue::kSectionStart || p.cue == Cue::kBox) {
         if (head_words <= p.max_words && starts_with_words(head, p.text)) return p.cue;
@@ -600,6 +641,7 @@ Cue classify_text(std::string_view utf8) {
     static const std::vector<std::string> date_words = [] {
       std::vector<std::string> t;
       for (std::string_view w : kDateWords) t.push_back(fold(w));
+      std::ranges::sort(t);  // searched by halves: short blocks are many
       return t;
     }();
     bool all_date = true, number = false;
@@ -609,7 +651,7 @@ Cue classify_text(std::string_view utf8) {
       const std::string_view w = std::string_view(text).substr(i, sp - i);
       const bool digits = is_digits(w);
       number |= digits;
-      all_date = digits || std::ranges::find(date_words, w) != date_words.end();
+      all_date = digits || std::ranges::binary_search(date_words, w, std::less<>());
       i = sp + 1;
     }
     if (all_date && number) return Cue::kDrop;

@@ -15,13 +15,16 @@
 //     dialog, form with inputs, scripts...), by attribute (role=navigation,
 //     hidden, aria-hidden, display:none) and by class/id vocabulary. Weak
 //     vocabulary ("sidebar", "meta") is ignored on elements that hold a large
-//     share of the page's unlinked text.
+//     share of the page's unlinked text. A photo gallery or slideshow goes
+//     unless it is the page (holds the headline or most of the text).
 //  2. The root is the schema.org articleBody, else the <article> with the most
 //     text, else the best container by paragraph scoring (text length, commas,
 //     link density, as in Readability) with its well-scoring siblings.
 //     Hidden subtrees (display:none, visibility:hidden, hidden, aria-hidden)
 //     go before any share is taken. Several alike candidates under one
-//     ancestor (a body split into boxes) make that ancestor the root.
+//     ancestor (a body split into boxes) make that ancestor the root, as does
+//     an ancestor with prose paragraphs of its own (a "read more" fold). A box
+//     of quotations scores low and is never gathered.
 //  3. The root's text blocks (paragraphs, headings, list items, cells, lines
 //     between <br>s) are kept unless link-dense or labelled boilerplate by the
 //     phrase lexicon; a "Comments"/"Related" head drops the rest of its section,
@@ -31,7 +34,8 @@
 //     paragraphs as the body; a result under half of the JSON-LD articleBody
 //     gives way to it (Article::fallback says so).
 //  5. Without a date in <head> or JSON-LD: a <time>, then a date shown beside
-//     the headline or byline (never in links, hidden text or "updated" lines).
+//     the headline or byline, read line by line across inline elements
+//     (never in links, hidden text or "updated" lines).
 namespace nw {
 namespace {
 
@@ -158,30 +162,59 @@ int commas(std::string_view s) {
   return n;
 }
 
-// Lower-case letter, then upper-case letter: "Klimaschutz" + "Bohren". Two
-// inline elements the page's CSS shows as lines (a kicker and a headline) meet
-// this way; inside one word markup never does (<b>W</b>ord is upper, lower).
+bool ascii_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+bool ascii_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+
+// Two texts meet at an element boundary the way a kicker meets its headline,
+// which the page's CSS shows as lines: "Klimaschutz" + "Bohren" (lower, then
+// upper case), "KLIMASCHUTZ" + "Bohren" (a capitals word, then a capitalised
+// one), "Klimaschutz:" + "Bohren", "Klimaschutz." + "Bohren". Inside one word
+// markup never does this (<b>W</b>ord is upper, lower; Fach<a>konferenz</a>
+// lower, lower; "25.08." + "2018" a digit).
 bool glued_at_boundary(std::string_view before, std::string_view after) {
   if (before.empty() || after.empty()) return false;
   const auto last = static_cast<unsigned char>(before.back());
   const auto first = static_cast<unsigned char>(after.front());
-  bool lower = last >= 'a' && last <= 'z';
+  const auto second = after.size() >= 2 ? static_cast<unsigned char>(after[1]) : 0;
+  bool lower = ascii_lower(last);
   if (!lower && before.size() >= 2 &&
       static_cast<unsigned char>(before[before.size() - 2]) == 0xC3) {
     lower = last >= 0x9F && last <= 0xBF;  // ß à..ÿ
   }
-  bool upper = first >= 'A' && first <= 'Z';
-  if (!upper && first == 0xC3 && after.size() >= 2) {
-    const auto next = static_cast<unsigned char>(after[1]);
-    upper = next >= 0x80 && next <= 0x9E && next != 0x97;  // À..Þ without ×
-  }
-  return lower && upper;
+  bool upper = ascii_upper(first);
+  if (!upper && first == 0xC3) upper = second >= 0x80 && second <= 0x9E && second != 0x97;  // À..Þ
+  if (lower && upper) return true;
+  const bool letter_after = upper || ascii_lower(first) || first >= 0xC3;
+  if ((last == ':' || last == '!' || last == '?') && letter_after) return true;
+  if (last == '.' && upper) return true;
+  // A word in capitals, then a capitalised word: "KLIMASCHUTZ" + "Bohren".
+  return ascii_upper(last) && before.size() >= 2 &&
+         ascii_upper(static_cast<unsigned char>(before[before.size() - 2])) && ascii_upper(first) &&
+         ascii_lower(second);
 }
 
-// Text of a subtree, with a space where an element boundary glues two words.
+// A <span> that the page styles as a line of its own above a headline: a
+// kicker, overline or roof line ("Dachzeile"). It meets the headline's words
+// in any script, so its ends are word boundaries whatever the letters.
+bool kicker_span(const Node& n) {
+  if (n.tag() != Tag::kSpan) return false;
+  const std::string_view cls = n.attr("class");
+  if (cls.size() < 6) return false;
+  const std::string lower = lower_ascii(cls);
+  static constexpr std::string_view kNames[] = {"kicker",   "overline",  "topline",    "dachzeile",
+                                                "eyebrow",  "roofline",  "spitzmarke", "supertitle",
+                                                "surtitre", "antetitulo"};
+  return std::ranges::any_of(
+      kNames, [&](std::string_view k) { return lower.find(k) != std::string::npos; });
+}
+
+// Text of a subtree (a headline), with a space where an element boundary
+// separates two words: a block element or <br> between them, a kicker span,
+// or letters that meet as above.
 std::string spaced_text(const Node& n) {
   std::string out;
   Node prev;
+  bool broken = false;  // a block element, <br> or kicker span since `prev`
   for (Node d = n.following(); d && d != n.after();) {
     const Tag t = d.tag();
     if (t == Tag::kScript || t == Tag::kStyle || t == Tag::kTemplate) {
@@ -190,14 +223,33 @@ std::string spaced_text(const Node& n) {
     }
     if (t == Tag::kText) {
       const std::string_view text = d.text();
-      const bool boundary = prev && (d.id() != prev.id() + 1 || d.parent() != prev.parent());
-      if (boundary && glued_at_boundary(out, text)) out.push_back(' ');
+      if (prev && (d.id() != prev.id() + 1 || d.parent() != prev.parent())) {
+        // Elements that closed between the two texts count too.
+        for (Node p = prev.parent(); p && !broken && p != n && !p.contains(d); p = p.parent()) {
+          broken = is_block(p.tag()) || kicker_span(p);
+        }
+        if (broken || glued_at_boundary(out, text)) out.push_back(' ');
+      }
       out.append(text);
       prev = d;
+      broken = false;
+    } else if (is_block(t) || t == Tag::kBr || kicker_span(d)) {
+      broken = true;
     }
     d = d.following();
   }
   return out;
+}
+
+// A whole paragraph in quotation marks: “…”, „…“, «…», »…«, "…" (a closing
+// mark may be followed by one stop).
+bool in_quotation_marks(std::string_view t) {
+  static constexpr std::string_view kOpen[] = {"\u201C", "\u201E", "\u00AB", "\u00BB", "\""};
+  static constexpr std::string_view kClose[] = {"\u201D", "\u201C", "\u00BB", "\u00AB", "\""};
+  if (t.size() < 4) return false;
+  if (t.back() == '.' || t.back() == ',' || t.back() == ';') t.remove_suffix(1);
+  return std::ranges::any_of(kOpen, [&](std::string_view q) { return t.starts_with(q); }) &&
+         std::ranges::any_of(kClose, [&](std::string_view q) { return t.ends_with(q); });
 }
 
 struct Block {
@@ -223,7 +275,8 @@ class Extractor {
 
  private:
   Node node(std::uint32_t id) const { return doc_.node(id); }
-  void count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) const;
+  // The first call (kept_only false) also fills chars_, which later calls reuse.
+  void count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked);
   int text_in(const Node& n) const { return text_[n.end()] - text_[n.id()]; }
   int linked_in(const Node& n) const { return linked_[n.end()] - linked_[n.id()]; }
   int unlinked_in(const Node& n) const { return text_in(n) - linked_in(n); }
@@ -253,26 +306,39 @@ class Extractor {
   std::vector<std::uint32_t> h1_nodes_;   // ids of <h1>, ascending
   std::vector<std::uint8_t> weak_;        // weak furniture class names, found by the first pass
   std::vector<Block> blocks_;
+  std::vector<int> chars_;  // visible characters of each text node, by id
+  std::vector<Tag> tags_;   // each node's tag, by id, read once
+  bool element(std::uint32_t i) const {
+    return tags_[i] != Tag::kDocument && tags_[i] != Tag::kText && tags_[i] != Tag::kComment;
+  }
 };
 
 // Prefix sums of visible characters (all, and inside links) over node ids, so
 // any subtree's totals are two lookups.
-void Extractor::count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) const {
+void Extractor::count_text(bool kept_only, std::vector<int>& text, std::vector<int>& linked) {
   text.assign(n_ + 1, 0);
   linked.assign(n_ + 1, 0);
+  const bool first = chars_.empty();
+  if (first) {
+    chars_.assign(n_, 0);
+    tags_.resize(n_);
+    for (std::uint32_t i = 0; i < n_; ++i) tags_[i] = node(i).tag();
+  }
   std::uint32_t link_end = 0, skip_end = 0;
   for (std::uint32_t i = 0; i < n_; ++i) {
     const Node nd = node(i);
     int t = 0, l = 0;
     if (i >= skip_end) {
-      const Tag tag = nd.tag();
+      const Tag tag = tags_[i];
       if ((kept_only && removed_[i]) || tag == Tag::kScript || tag == Tag::kStyle ||
           tag == Tag::kTemplate || tag == Tag::kHead || tag == Tag::kNoscript) {
         skip_end = nd.end();
       } else if (tag == Tag::kA) {
         link_end = std::max(link_end, nd.end());
       } else if (tag == Tag::kText) {
-        t = visible_chars(nd.text());
+        // Later passes skip at least what the first one skipped, so the
+        // counts they read were made.
+        t = first ? (chars_[i] = visible_chars(nd.text())) : chars_[i];
         if (i < link_end) l = t;
       }
     }
@@ -305,6 +371,38 @@ bool Extractor::hidden(const Node& n) {
   std::erase(style, ' ');
   return style.find("display:none") != std::string::npos ||
          style.find("visibility:hidden") != std::string::npos;
+}
+
+// Whether `n` is (or sits in, two levels at most) a table cell beside other
+// cells of its row: a column's head, not the head of a page section.
+bool in_table_row(Node n) {
+  for (int up = 0; n && up < 3; ++up, n = n.parent()) {
+    if (n.tag() != Tag::kTd && n.tag() != Tag::kTh) continue;
+    int cells = 0;
+    for (Node c = n.parent() ? n.parent().first_child() : Node(); c; c = c.next_sibling()) {
+      cells += c.tag() == Tag::kTd || c.tag() == Tag::kTh;
+    }
+    return cells >= 2;
+  }
+  return false;
+}
+
+// A class or id naming a photo gallery or slideshow, in any case.
+bool gallery_name(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"gallery", "slideshow",   "slider",  "diaporama",
+                                                "galerie", "fotostrecke", "carrusel"};
+  if (name.size() < 6) return false;
+  for (std::size_t i = 0; i + 6 <= name.size(); ++i) {
+    const char c = lower_ascii(name[i]);
+    if (c != 'g' && c != 's' && c != 'd' && c != 'f' && c != 'c') continue;
+    for (std::string_view k : kNames) {
+      if (k[0] != c || i + k.size() > name.size()) continue;
+      std::size_t j = 1;
+      while (j < k.size() && lower_ascii(name[i + j]) == k[j]) ++j;
+      if (j == k.size()) return true;
+    }
+  }
+  return false;
 }
 
 bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
@@ -352,7 +450,19 @@ bool Extractor::furniture(const Node& n, const Node& hint, bool weak_pass) {
     }
   }
 
-  const bp::Vocab vocab = bp::classify_class(n.attr("class"), n.attr("id"));
+  const std::string_view cls = n.attr("class"), id = n.attr("id");
+  if ((gallery_name(cls) || gallery_name(id)) && tag != Tag::kArticle && tag != Tag::kMain) {
+    // Slides, captions and "3 of 12" counters inside a story are furniture;
+    // on a gallery page they are the story: the box then holds the headline or
+    // most of the text, or sits in a box named as a gallery ("gallery-page").
+    const auto h1 = std::ranges::lower_bound(h1_nodes_, n.id() + 1);
+    bool page = share(n) >= 0.6 || (h1 != h1_nodes_.end() && *h1 < n.end());
+    for (Node p = n.parent(); p && !page; p = p.parent()) {
+      page = gallery_name(p.attr("class")) || gallery_name(p.attr("id"));
+    }
+    if (!page) return true;
+  }
+  const bp::Vocab vocab = bp::classify_class(cls, id);
   weak_[n.id()] = vocab == bp::Vocab::kWeak;
   if (vocab == bp::Vocab::kNone) return false;
   if (tag == Tag::kArticle || tag == Tag::kMain) return false;
@@ -373,7 +483,7 @@ void Extractor::remove_furniture(const Node& hint) {
   removed_.assign(n_, 0);
   weak_.assign(n_, 0);
   for (std::uint32_t i = 0; i < n_; ++i) {
-    const Tag t = node(i).tag();
+    const Tag t = tags_[i];
     if (t == Tag::kH1 || t == Tag::kMain || t == Tag::kArticle) key_nodes_.push_back(i);
     if (t == Tag::kH1) h1_nodes_.push_back(i);
   }
@@ -381,10 +491,13 @@ void Extractor::remove_furniture(const Node& hint) {
   // story shown over an aria-hidden copy of the home page is most of the page.
   int hidden_text = 0;  // icons and labels are often aria-hidden: recount only for real text
   for (std::uint32_t i = 0; i < n_;) {
-    const Node nd = node(i);
-    if (!nd.is_element() || nd.tag() == Tag::kHtml || nd.tag() == Tag::kBody) {
+    const Tag tag = tags_[i];
+    if (!element(i) || tag == Tag::kHtml || tag == Tag::kBody) {
       ++i;
-    } else if (is_furniture_tag(nd.tag()) && !(hint && nd.contains(hint))) {
+      continue;
+    }
+    const Node nd = node(i);
+    if (is_furniture_tag(tag) && !(hint && nd.contains(hint))) {
       i = nd.end();  // goes in the next pass whatever it holds
     } else if (hidden(nd) && !(hint && nd.contains(hint))) {
       std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
@@ -400,10 +513,14 @@ void Extractor::remove_furniture(const Node& hint) {
       total_unlinked_ = text_[n_] - linked_[n_];
     }
     for (std::uint32_t i = 0; i < n_;) {
+      if (!removed_[i] && !element(i)) {
+        ++i;
+        continue;
+      }
       const Node nd = node(i);
       if (removed_[i]) {
         i = nd.end();
-      } else if (nd.is_element() && furniture(nd, hint, weak_pass)) {
+      } else if (furniture(nd, hint, weak_pass)) {
         std::fill(removed_.begin() + i, removed_.begin() + nd.end(), 1);
         i = nd.end();
       } else {
@@ -425,7 +542,7 @@ void Extractor::segment() {
   std::string buf;
   Block cur;
   bool have_text = false;
-  std::uint32_t link_end = 0;
+  std::uint32_t link_end = 0, kicker_end = 0;
   Node prev_text;
   auto flush = [&] {
     if (have_text) {
@@ -454,6 +571,10 @@ void Extractor::segment() {
     const Tag tag = nd.tag();
     if (tag == Tag::kText) {
       const std::string_view t = nd.text();
+      if (kicker_end && i >= kicker_end) {
+        buf.push_back(' ');  // the text after a kicker
+        kicker_end = 0;
+      }
       if (!have_text) {
         cur.first_text = i;
       } else if ((i != prev_text.id() + 1 || nd.parent() != prev_text.parent()) &&
@@ -472,6 +593,9 @@ void Extractor::segment() {
       buf.push_back(' ');
     } else if (tag == Tag::kA) {
       link_end = std::max(link_end, nd.end());
+    } else if (kicker_span(nd)) {
+      buf.push_back(' ');
+      kicker_end = nd.end();
     } else if (is_block(tag)) {
       flush();
       open.push_back({nd.end(), i});
@@ -491,16 +615,30 @@ void Extractor::segment() {
 std::vector<Node> Extractor::best_candidate() const {
   std::vector<double> score(n_, 0.0);
   std::vector<std::uint32_t> scored;
+  // Per candidate, the characters of its scored paragraphs, and of those that
+  // are quotations (in <blockquote>/<q>, or wholly in quotation marks).
+  struct Prose {
+    int chars = 0, quoted = 0;
+  };
+  std::vector<Prose> prose(n_);
   for (const Block& b : blocks_) {
     if (b.chars - b.linked < 25 || b.link_density() > 0.5) continue;
     const double s = 1 + commas(b.text) + std::min(b.chars / 100.0, 3.0);
     Node c = node(b.owner);
+    bool quoted = in_quotation_marks(b.text);
+    Node q = c;
+    for (int up = 0; q && !quoted && up < 3; ++up, q = q.parent()) {
+      quoted = q.tag() == Tag::kBlockquote || q.tag() == Tag::kQ;
+    }
     if (is_paragraph(b.kind)) c = c.parent();
     for (int level = 0; c && level < 4 && c.tag() != Tag::kHtml; ++level, c = c.parent()) {
       if (score[c.id()] == 0.0) scored.push_back(c.id());
       score[c.id()] += level == 0 ? s : level == 1 ? s / 2 : s / (level * 3);
+      prose[c.id()].chars += b.chars;
+      if (quoted) prose[c.id()].quoted += b.chars;
     }
   }
+  auto quotations = [&](std::uint32_t id) { return prose[id].quoted * 2 > prose[id].chars; };
   auto final_score = [&](std::uint32_t id) {
     const Node nd = node(id);
     double s = score[id];
@@ -534,6 +672,9 @@ std::vector<Node> Extractor::best_candidate() const {
     if (bp::positive_class(nd.attr("class"), nd.attr("id"))) s += std::min(25.0, score[id]);
     const int t = text_in(nd);
     const double density = t ? static_cast<double>(linked_in(nd)) / t : 1.0;
+    // A box of quotations (a sidebar of quotes of the week) has many commas
+    // and long lines, but it is not the story: mostly quoted prose counts little.
+    if (quotations(id)) s *= 0.3;
     return s * (1.0 - density);
   };
   std::uint32_t top = 0;
@@ -555,7 +696,7 @@ std::vector<Node> Extractor::best_candidate() const {
   std::vector<std::uint32_t> alike;
   for (std::size_t k = 0; k < scored.size(); ++k) {
     const std::uint32_t id = scored[k];
-    if (finals[k] < top_score * 0.3 || id == top) continue;
+    if (finals[k] < top_score * 0.3 || id == top || quotations(id)) continue;
     if (node(id).contains(node(top)) || node(top).contains(node(id))) continue;
     alike.push_back(id);
   }
@@ -572,6 +713,25 @@ std::vector<Node> Extractor::best_candidate() const {
       break;
     }
   }
+  // A body cut by a "read more" fold or an ad box: the opening paragraphs sit
+  // straight in an ancestor of the best box, which holds little else.
+  int level = 0;
+  for (Node a = best.parent(); a && level < 3; a = a.parent(), ++level) {
+    if (a.tag() == Tag::kBody || a.tag() == Tag::kHtml) break;
+    int prose_paragraphs = 0, prose_chars = 0;
+    for (Node c = a.first_child(); c; c = c.next_sibling()) {
+      if (c.tag() != Tag::kP || removed_[c.id()]) continue;
+      const int t = text_in(c);
+      if (t >= 80 && linked_in(c) * 4 < t) ++prose_paragraphs, prose_chars += t;
+    }
+    if (prose_paragraphs < 2) continue;
+    const int u = unlinked_in(a);
+    if (u * 2 <= (unlinked_in(best) + prose_chars) * 3 + 400 &&
+        linked_in(a) * 10 < text_in(a) * 3) {
+      best = a;
+    }
+    break;
+  }
   const Node parent = best.parent();
   if (!parent || parent.tag() == Tag::kHtml) return {best};
   // Siblings that continue the article: well scored, or prose paragraphs.
@@ -585,7 +745,8 @@ std::vector<Node> Extractor::best_candidate() const {
     if (!s.is_element() || removed_[s.id()]) continue;
     const int t = text_in(s);
     const double density = t ? static_cast<double>(linked_in(s)) / t : 1.0;
-    bool take = score[s.id()] > 0 && final_score(s.id()) >= threshold;
+    // A box of quotations beside the story does not continue it.
+    bool take = score[s.id()] > 0 && !quotations(s.id()) && final_score(s.id()) >= threshold;
     if (!take && s.tag() == Tag::kP) take = t > 80 && density < 0.25;
     if (take) roots.push_back(s);
   }
@@ -713,7 +874,11 @@ void Extractor::run(Article& out, const Node& forced_hint) {
     if (b.first_text >= cut_begin && b.first_text < cut_end) continue;
     if (is_heading(b.kind) && b.link_density() > 0.6) ++link_headings;
     if (b.link_density() > 0.5) continue;
-    const bp::Cue cue = bp::classify_text(b.text);
+    bp::Cue cue = bp::classify_text(b.text);
+    // "Comment" or "Related" heading a column of a table is a column name.
+    if ((cue == bp::Cue::kSectionStart || cue == bp::Cue::kBox) && in_table_row(node(b.owner))) {
+      cue = bp::Cue::kNone;
+    }
     if (cue == bp::Cue::kDrop) continue;
     if (cue == bp::Cue::kBox) {
       // The box is the head's container; a head straight in the root goes alone.
@@ -798,50 +963,78 @@ std::optional<std::chrono::sys_seconds> Extractor::visible_date(
       break;
     }
   }
+  // The headline marks where the story starts: from its box (a date may sit
+  // above it), not from a box of links gathered before it.
   for (const std::uint32_t h : h1_nodes_) {
     if (h < stop && !hidden(node(h))) {
-      begin = std::min(begin, h);
+      const Node box = node(h).parent();
+      begin = box && box.tag() != Tag::kBody ? box.id() : h;
       break;
     }
   }
+  // Lines are the texts between block boundaries: "<span>25</span>
+  // <span>August</span> 2018" is one line. A link ends a line and is skipped.
   int scanned = 0;
-  std::uint32_t link_end = 0;
-  std::string previous;  // the text node before, which may label this one
-  for (std::uint32_t i = begin; i < stop && scanned < 80;) {
+  std::string line, previous;  // the line before may label this one
+  std::vector<std::string_view> pieces;
+  std::optional<std::chrono::sys_seconds> found;
+  auto end_line = [&] {
+    if (pieces.empty()) return;
+    line = collapse_whitespace(line);
+    // "Last Updated: January 7, 2025" is not when the story came out, nor is a
+    // date after a label line ("<p>Updated:</p><p>January 7</p>").
+    const bool label = std::ranges::none_of(previous, [](char c) { return c >= '0' && c <= '9'; });
+    if (!mentions_update(line) && !(label && mentions_update(previous))) {
+      found = extract_detail::date_in_text(line);
+      // A line too long to be a date line may still hold one in a short piece.
+      for (std::size_t k = 0; !found && line.size() > 120 && k < pieces.size(); ++k) {
+        if (!mentions_update(pieces[k])) found = extract_detail::date_in_text(pieces[k]);
+      }
+    }
+    previous = line.size() <= 120 ? std::move(line) : std::string();
+    line.clear();
+    pieces.clear();
+  };
+  Node owner;  // the line's nearest block element
+  auto block_of = [&](Node t) {
+    Node b = t.parent();
+    while (b && !is_block(b.tag())) b = b.parent();
+    return b;
+  };
+  for (std::uint32_t i = begin; i < stop && scanned < 80 && !found;) {
     const Node nd = node(i);
     const Tag tag = nd.tag();
     if (tag == Tag::kScript || tag == Tag::kStyle || tag == Tag::kTemplate ||
-        tag == Tag::kNoscript || (nd.is_element() && hidden(nd))) {
+        tag == Tag::kNoscript || tag == Tag::kA || (nd.is_element() && hidden(nd))) {
+      end_line();
       i = nd.end();
       continue;
     }
-    if (tag == Tag::kA) link_end = std::max(link_end, nd.end());
-    if (tag == Tag::kText && i >= link_end) {
-      ++scanned;
+    if (tag == Tag::kBr || is_block(tag)) end_line();
+    if (tag == Tag::kText) {
+      const Node b = block_of(nd);
+      if (b != owner) end_line();
+      owner = b;
       const std::string_view t = nd.text();
-      if (t.size() <= 120) {
-        // "Last Updated: January 7, 2025" is not when the story came out.
-        std::string line = collapse_whitespace(t);
-        // A label before the date ("<em>Last Updated:</em> January 7") counts too.
-        const bool label =
-            std::ranges::none_of(previous, [](char c) { return c >= '0' && c <= '9'; });
-        const bool updated = mentions_update(line) || (label && mentions_update(previous));
-        if (!updated) {
-          if (auto d = extract_detail::date_in_text(line)) return d;
-        }
-        previous = std::move(line);
-      } else {
-        previous.clear();
+      if (!t.empty()) {
+        ++scanned;
+        pieces.push_back(t);
+        line.append(t);
       }
     }
     ++i;
   }
-  return std::nullopt;
+  if (!found) end_line();
+  return found;
 }
 
 // Site furniture as a whole result: a copyright line, terms, privacy.
 bool looks_like_footer(std::string_view text) {
-  if (text.size() >= 4000 || visible_chars(text) >= 600) return false;
+  // Most results are far longer: a prefix tells, without reading them whole.
+  if (text.size() >= 4000 || visible_chars(text.substr(0, 1800)) >= 600 ||
+      (text.size() > 1800 && visible_chars(text) >= 600)) {
+    return false;
+  }
   const std::string lower = lower_ascii(text);
   static constexpr std::string_view kWords[] = {
       "copyright",    "\u00a9",         "all rights reserved", "terms of service",

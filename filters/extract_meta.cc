@@ -119,11 +119,41 @@ std::string plain_body(std::string_view body) {
   return out;
 }
 
+// A script's JSON without the wrappers old XHTML habits put around it:
+// "<![CDATA[ ... ]]>" (also behind "//") and "<!-- ... -->".
+std::string unwrap_script(std::string_view text) {
+  auto trim = [](std::string_view& t) {
+    while (!t.empty() &&
+           (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' || t.front() == '\t')) {
+      t.remove_prefix(1);
+    }
+    while (!t.empty() &&
+           (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t')) {
+      t.remove_suffix(1);
+    }
+  };
+  trim(text);
+  for (const auto& [open, close] :
+       {std::pair<std::string_view, std::string_view>{"<![CDATA[", "]]>"}, {"<!--", "-->"}}) {
+    std::string_view t = text;
+    if (t.starts_with("//")) t.remove_prefix(2);
+    trim(t);
+    if (!t.starts_with(open)) continue;
+    t.remove_prefix(open.size());
+    trim(t);
+    if (t.ends_with(close)) t.remove_suffix(close.size());
+    trim(t);
+    if (t.ends_with("//")) t.remove_suffix(2);
+    text = t;
+  }
+  return std::string(text);
+}
+
 LdArticle read_json_ld(const html::Document& doc) {
   LdArticle found;
   for (const Node& script : doc.all(Tag::kScript)) {
     if (lower_ascii(script.attr("type")) != "application/ld+json") continue;
-    std::string text = script.text_content();
+    std::string text = unwrap_script(script.text_content());
     // Raw control characters inside strings are common and make strict JSON fail.
     for (char& c : text) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
@@ -369,8 +399,15 @@ std::optional<std::chrono::sys_seconds> time_element_date(Node scope, bool marke
     // of Blogger and older WordPress themes.
     const bool abbr = n.tag() == Tag::kAbbr && n.has_attr("title") &&
                       lower_ascii(n.attr("class")).find("published") != std::string::npos;
-    if (!abbr && (n.tag() != Tag::kTime || !n.has_attr("datetime"))) continue;
-    const auto t = parse_date(n.attr(abbr ? "title" : "datetime"));
+    // Microdata puts the machine date of a <time> in `content` on some sites.
+    const char* key = abbr                     ? "title"
+                      : n.tag() != Tag::kTime  ? nullptr
+                      : n.has_attr("datetime") ? "datetime"
+                      : n.has_attr("content") && lower_ascii(n.attr("itemprop")) == "datepublished"
+                          ? "content"
+                          : nullptr;
+    if (!key) continue;
+    const auto t = parse_date(n.attr(key));
     const bool marked = n.has_attr("pubdate") ||
                         lower_ascii(n.attr("itemprop")) == "datepublished" ||
                         lower_ascii(n.attr("class")).find("publish") != std::string::npos;

@@ -296,8 +296,20 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"<script type='application/ld+json'>{ broken json \"datePublished\": }</script>",
                  ""},
         DateCase{"<meta name='pubdate' content='not a date'>", ""},
+        DateCase{"<script type='application/ld+json'>\n  <![CDATA[\n  {\"@type\":\"Article\","
+                 "\"datePublished\":\"2013-09-11T10:00:00-04:00\"}\n  ]]>\n</script>",
+                 "2013-09-11T14:00:00Z"},
+        DateCase{"<script type='application/ld+json'>//<![CDATA[\n{\"@type\":\"NewsArticle\","
+                 "\"datePublished\":\"2024-06-25\"}\n//]]></script>",
+                 "2024-06-25T00:00:00Z"},
+        DateCase{"<script type='application/ld+json'><!-- {\"@type\":\"NewsArticle\","
+                 "\"datePublished\":\"2024-06-25\"} --></script>",
+                 "2024-06-25T00:00:00Z"},
         DateCase{"</head><body><time datetime='2020-01-02T03:04:05Z'>Jan 2</time><head>",
-                 "2020-01-02T03:04:05Z"}));
+                 "2020-01-02T03:04:05Z"},
+        DateCase{"</head><body><time itemprop='datePublished' content='2017-01-18T23:00:00-0800'>"
+                 "January 18</time><head>",
+                 "2017-01-19T07:00:00Z"}));
 
 // Dates the page shows beside its headline or byline, without any markup.
 struct VisibleDateCase {
@@ -348,6 +360,17 @@ INSTANTIATE_TEST_SUITE_P(
         VisibleDateCase{"arabic_evening", "<p>الأحد 29 ديسمبر 2019 - 10:42 م</p>", "",
                         "2019-12-29T22:42:00Z"},
         VisibleDateCase{"english_pm", "<p>Aug 25, 2018 3:45 PM</p>", "", "2018-08-25T15:45:00Z"},
+        VisibleDateCase{"split_across_spans",
+                        "<div class='byline'>By Jane Roe <span>25</span> <span>August</span> "
+                        "<span>2018</span></div>",
+                        "", "2018-08-25T00:00:00Z"},
+        VisibleDateCase{"split_date_and_time",
+                        "<p><span>Stand:</span> <b>25.08.2018</b>, <b>09:15</b> Uhr</p>", "",
+                        "2018-08-25T09:15:00Z"},
+        VisibleDateCase{"split_arabic", "<p><span>٢٥</span> <span>كانون الثاني</span> ٢٠٢٠</p>", "",
+                        "2020-01-25T00:00:00Z"},
+        VisibleDateCase{"split_update_label",
+                        "<p><span>Updated</span> <span>7 January 2025</span></p>", "", ""},
         VisibleDateCase{"update_not_publication", "<p><em>Last Updated:</em> January 7, 2025</p>",
                         "", ""},
         VisibleDateCase{"publication_after_update",
@@ -479,6 +502,117 @@ INSTANTIATE_TEST_SUITE_P(
                  "<div><h4>Sign up for our newsletter</h4><p>Zanzibar briefing every "
                  "morning</p></div>"}),
     [](const testing::TestParamInfo<LeakCase>& info) { return std::string(info.param.name); });
+
+// ---- Wrong blocks: quotations and galleries beside or inside the story ----
+
+std::string story_paragraphs(const char* word, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    out += std::string("<p>") + word + " " + std::to_string(i) +
+           ": the city council approved the new bridge over the river on Tuesday after a long "
+           "debate about its cost and the traffic it will bring to the old town.</p>";
+  }
+  return out;
+}
+
+// `quote` wraps one quotation; {} is where its text goes.
+std::string quotes_box(const std::string& open, const std::string& close) {
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    out += open + "\u201CZanzibar quote " + std::to_string(i) +
+           ": life is what happens, as they say, when you are busy, tired, hungry, and making "
+           "other plans, plans, plans, and more plans for the week ahead.\u201D" +
+           close;
+  }
+  return out;
+}
+
+struct WrongBlockCase {
+  const char* name;
+  std::string page;
+};
+
+void PrintTo(const WrongBlockCase& c, std::ostream* os) { *os << c.name; }
+
+class WrongBlockTest : public testing::TestWithParam<WrongBlockCase> {};
+
+TEST_P(WrongBlockTest, StoryWithoutTheBox) {
+  const Article a = extract_article(GetParam().page, {.base_url = "https://example.com/"});
+  EXPECT_EQ(a.text.find("Zanzibar"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Paragraph 0:"), std::string::npos) << a.text << a.reason;
+  EXPECT_NE(a.text.find("Paragraph 2:"), std::string::npos) << a.text;
+  if (GetParam().page.find("Later 0") != std::string::npos) {
+    EXPECT_NE(a.text.find("Later 2:"), std::string::npos) << a.text;
+  }
+}
+
+std::string gallery_items(const char* item_open, const char* item_close) {
+  std::string out;
+  for (int i = 0; i < 6; ++i) {
+    out += std::string(item_open) + "<img src='/g" + std::to_string(i) +
+           ".jpg'><p>Zanzibar caption " + std::to_string(i) +
+           ": the old bridge seen from the north bank of the river at dawn, before the works "
+           "began, with the new piers behind it.</p><span>" +
+           std::to_string(i + 1) + " of 6</span>" + item_close;
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, WrongBlockTest,
+    testing::Values(
+        WrongBlockCase{"quotes_sidebar_sibling",
+                       "<html><body><div class='wrap'><div class='main'><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 5) +
+                           "</div><div class='sidebar'><h3>Quotes of the week</h3>" +
+                           quotes_box("<blockquote><p>", "</p><cite>Someone</cite></blockquote>") +
+                           "</div></div></body></html>"},
+        WrongBlockCase{"quotes_in_marks_elsewhere",
+                       "<html><body><div class='row'><div class='col-a'><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 4) +
+                           "</div></div><div class='row'><div class='col-b'><div>" +
+                           quotes_box("<div class='q'><p>", "</p><p>Someone</p></div>") +
+                           "</div></div></div></body></html>"},
+        WrongBlockCase{"gallery_in_article",
+                       "<html><body><article><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 3) + "<div class='article-gallery'><ul>" +
+                           gallery_items("<li>", "</li>") + "</ul></div>" +
+                           story_paragraphs("Later", 3) + "</article></body></html>"},
+        WrongBlockCase{"slideshow_in_story_box",
+                       "<html><body><div class='story'><h1>New bridge</h1>" +
+                           story_paragraphs("Paragraph", 3) +
+                           "<div id='Slideshow-12'><div class='slides'>" +
+                           gallery_items("<div>", "</div>") +
+                           "</div><button>Previous</button><button>Next</button></div>" +
+                           story_paragraphs("Later", 3) + "</div></body></html>"}),
+    [](const testing::TestParamInfo<WrongBlockCase>& info) {
+      return std::string(info.param.name);
+    });
+
+TEST(Extract, GalleryPageKeepsItsCaptions) {
+  // The gallery is the story: it holds most of the text.
+  std::string page = "<html><body><main><h1>The bridge in pictures</h1><div class='gallery'>";
+  for (int i = 0; i < 8; ++i) {
+    page += "<figure><img src='/g" + std::to_string(i) + ".jpg'><p>Caption " + std::to_string(i) +
+            ": the old bridge seen from the north bank of the river at dawn, before the works "
+            "began, with the new piers behind it.</p></figure>";
+  }
+  page += "</div></main></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Caption 0:"), std::string::npos) << a.text << a.reason;
+  EXPECT_NE(a.text.find("Caption 7:"), std::string::npos) << a.text;
+}
+
+TEST(Extract, QuotationInsideStoryStays) {
+  const Article a = extract_article(
+      "<html><body><article><h1>New bridge</h1>" + story_paragraphs("Paragraph", 4) +
+          "<blockquote><p>\u201CWe will build it, whatever it costs, and we will build it "
+          "well,\u201D the mayor told the council on Tuesday.</p></blockquote>" +
+          story_paragraphs("Later", 2) + "</article></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("We will build it"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Later 1:"), std::string::npos) << a.text;
+}
 
 // ---- Structured data as evidence ----
 
@@ -641,6 +775,25 @@ TEST(Extract, BodySplitAtDifferentDepthsIsGathered) {
   EXPECT_EQ(a.text.find("Other stories"), std::string::npos) << a.text;
 }
 
+TEST(Extract, BodyCutByReadMoreFoldIsWhole) {
+  // The opening paragraphs sit in the story box; the rest behind a "read
+  // more" fold with an ad beside it, one level deeper.
+  const std::string page =
+      "<html><body><div class='story'><h1>New bridge</h1><div class='intro'><p><strong>The "
+      "council said yes.</strong></p></div>" +
+      story_paragraphs("Opening", 3) +
+      "<div id='read-more'><div class='link'><a href='#'>Read more</a></div><div "
+      "class='ad-box'></div><div id='read-more-content'>" +
+      story_paragraphs("Later", 7) +
+      "</div></div></div><div class='side'><ul><li><a href='/x'>Other stories</a></li></ul>"
+      "</div></body></html>";
+  const Article a = extract_article(page, {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Opening 0:"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Opening 2:"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("Later 6:"), std::string::npos) << a.text;
+  EXPECT_EQ(a.text.find("Other stories"), std::string::npos) << a.text;
+}
+
 TEST(Extract, BodyInFurnitureClassedBoxBeatsFooter) {
   // The body's box carries a class the vocabulary reads as furniture; the
   // footer line must not become the article.
@@ -695,6 +848,27 @@ INSTANTIATE_TEST_SUITE_P(
                  "<h2><span>Energiepolitik für</span><span>Öl und Gas aus der Nordsee</span>"
                  "</h2>",
                  "für Öl"},
+        GlueCase{"capitals_kicker",
+                 "<h2><span>KLIMASCHUTZ</span><span>Bohren in der Nordsee</span></h2>",
+                 "KLIMASCHUTZ Bohren"},
+        GlueCase{"colon_kicker",
+                 "<h2><span>Klimaschutz:</span><span>Bohren in der Nordsee</span></h2>",
+                 "Klimaschutz: Bohren"},
+        GlueCase{"block_kicker_in_h1",
+                 "<h1><div>Nordsee</div><div>neue Bohrungen erlaubt</div></h1>",
+                 "Nordsee neue Bohrungen"},
+        GlueCase{"br_in_h1", "<h1>Nordsee<br>neue Bohrungen erlaubt</h1>", "Nordsee neue"},
+        GlueCase{"kicker_class_any_script",
+                 "<h2><span class='article-kicker'>عاجل</span><span>الحكومة تسمح "
+                 "بالتنقيب</span></h2>",
+                 "عاجل الحكومة"},
+        GlueCase{"kicker_class_in_h1",
+                 "<h1><span class='headline__kicker'>عاجل</span>الحكومة تسمح بالتنقيب</h1>",
+                 "عاجل الحكومة"},
+        GlueCase{"split_date_kept",
+                 "<p>Stand: <span>25.08.</span><span>2018</span>, sagte der Sprecher der "
+                 "Regierung in Berlin.</p>",
+                 "25.08.2018,"},
         GlueCase{"split_word_kept",
                  "<p><b>W</b>eit draußen in der Nordsee, sagte der Sprecher der Regierung, "
                  "liegen die Felder.</p>",
@@ -738,6 +912,20 @@ TEST(Extract, CommentSectionWithoutClassNamesIsCut) {
   EXPECT_EQ(a.text,
             "Khalifa Haftar arrived in Cairo on Sunday, officials said, for talks on the war.\n"
             "Egypt has backed him since 2014, and repeated that support today.");
+}
+
+TEST(Extract, SectionWordAsTableColumnHeadCutsNothing) {
+  // "Comment" and "Related" name columns of a table in the story, not a
+  // comments section or a related box.
+  const Article a = extract_article(
+      "<html><body><article><p>Every state update in the lifecycle of a task moves its next "
+      "trigger time, officials of the project said.</p><table><tr><th>Status</th><th>Related"
+      "</th><th><p><b>Comment</b></p></th></tr><tr><td>new</td><td>none</td><td><p>Pick up new "
+      "tasks that are ready.</p></td></tr></table><p>This ensures that no task is dropped, "
+      "the engineers who built the framework wrote.</p></article></body></html>",
+      {.base_url = "https://example.com/"});
+  EXPECT_NE(a.text.find("Pick up new tasks"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("no task is dropped"), std::string::npos) << a.text;
 }
 
 TEST(Extract, TenMegabytePageInBoundedTime) {
