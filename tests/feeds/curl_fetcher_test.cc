@@ -590,10 +590,14 @@ TEST(CurlFetcherPoliteness, RequestsToOneHostAreSpacedAndOtherHostsAreNot) {
   drain(*fetcher, seconds(5));
   EXPECT_EQ(ok, 5);
   ASSERT_EQ(near.at.size(), 4u);
+  // The server sees a request after the fetcher started it, so the i-th arrival is
+  // never before start + i x spacing; the gap between two arrivals may shrink by
+  // the server's own scheduling delay of the earlier one (seen: 157 ms under ASan
+  // on a loaded machine), never to a burst.
   for (std::size_t i = 1; i < near.at.size(); ++i) {
-    EXPECT_GE(near.at[i] - near.at[i - 1], milliseconds(190)) << i;
+    EXPECT_GE(near.at[i] - start, milliseconds(200) * static_cast<int>(i)) << i;
+    EXPECT_GE(near.at[i] - near.at[i - 1], milliseconds(100)) << i;
   }
-  EXPECT_GE(near.at.back() - start, milliseconds(590));
   ASSERT_EQ(far.at.size(), 1u);
   EXPECT_LT(far.at[0] - start, milliseconds(150));
 }
