@@ -1,5 +1,6 @@
 #include "filters/page_text.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
@@ -56,6 +57,12 @@ bool runs_inline(html::Tag t) {
   }
 }
 
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                     [](char a, char b) { return lower_ascii(a) == lower_ascii(b); }) !=
+         haystack.end();
+}
+
 // All the words of an HTML fragment on one line, blocks apart: for summaries
 // too short for extraction, which wants 50 characters of body text.
 std::string fragment_text(std::string_view html) {
@@ -102,7 +109,11 @@ PageText feed_text(const FeedText& feed) {
     // ones (content:encoded) lose their share bars and "read more" lines.
     const std::string doc =
         "<html><body><article>" + std::string(feed.html) + "</article></body></html>";
-    out.text = extract_article(doc, {}).text;
+    // On a page, <svg> and <math> are icons and widgets; in a feed entry they are
+    // the author's own formulas and figures, whose text counts (the feed parser has
+    // already dropped scripts and hidden parts): all its words then.
+    const bool has_markup_text = contains_ci(feed.html, "<math") || contains_ci(feed.html, "<svg");
+    if (!has_markup_text) out.text = extract_article(doc, {}).text;
     if (out.text.empty()) out.text = fragment_text(feed.html);
   }
   return out;

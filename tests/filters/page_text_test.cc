@@ -65,6 +65,10 @@ TEST(PageText, FeedTextReadsHtmlAndPlainSummaries) {
   EXPECT_EQ(feed_text({.html = "<p>حفتر</p><p>في <b>القا</b>هرة</p><script>x()</script>"}).text,
             "حفتر في القاهرة");
   EXPECT_EQ(feed_text({.html = "Haftar<br>Cairo"}).text, "Haftar Cairo");
+  // MathML and SVG in a feed entry are its text (on a page they are furniture).
+  EXPECT_EQ(feed_text({.html = "<p>Energy</p><math><mi>E</mi><mo>=</mo><mi>mc</mi></math>"}).text,
+            "Energy E=mc");
+  EXPECT_EQ(feed_text({.html = "<P>Map</P><SVG><text>Sirte</text></SVG>"}).text, "Map Sirte");
 }
 
 TEST(PageText, ExtractPageSaysWhichCharsetItRead) {
