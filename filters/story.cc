@@ -110,10 +110,10 @@ std::optional<StorySignature> signature_from_bytes(std::string_view bytes) {
 
 StoryIndex::StoryIndex(StoryOptions options) : options_(options) {
   options_.max_articles = std::max<std::size_t>(options_.max_articles, 1);
-  // Per band, about four entries per bucket when full: a lookup walks 20
+  // Per band, one or two entries per bucket when full: a lookup walks 20
   // short chains. Each band has buckets of its own, so an entry is in a chain
   // at most once.
-  bucket_mask_ = std::bit_ceil(std::max<std::size_t>(options_.max_articles / 4, 16)) - 1;
+  bucket_mask_ = std::bit_ceil(std::max<std::size_t>(options_.max_articles / 2, 16)) - 1;
   heads_.assign((bucket_mask_ + 1) * kStoryBands, 0);
 }
 
