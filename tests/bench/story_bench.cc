@@ -17,7 +17,9 @@
 //
 //   story_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -93,9 +95,19 @@ const Fixture& fixture() {
   return f;
 }
 
+// Resident memory now, in MiB (Linux).
+double resident_mib() {
+  std::ifstream in("/proc/self/statm");
+  long pages = 0, resident = 0;
+  in >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
 void BM_StoryAssign(benchmark::State& state) {
   const Fixture& f = fixture();
+  const double before = resident_mib();
   StoryIndex idx = f.index();
+  state.counters["index_MiB"] = resident_mib() - before;  // 100,000 articles held
   std::size_t i = 0, joined = 0;
   for (auto _ : state) {
     const auto r = idx.assign("https://new.test/" + std::to_string(i), f.query_sigs[i], kT0);

@@ -684,6 +684,14 @@ TEST_F(StoryStoreTest, OncePerStoryPublishesTheFirstAlertOfTheRuleOnly) {
   EXPECT_EQ(sql(db_path(), "SELECT published FROM alerts WHERE seq = 3"), "1");
 }
 
+TEST_F(StoryStoreTest, OncePerStoryIsPerRuleACopyThatAloneMatchesStillAlerts) {
+  finish_in("k1", "https://a.example/1", {alert("libya", "every")}, in_story("s1"));
+  auto second = finish_in("k2", "https://b.example/2", {once("haftar")}, in_story("s1"));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_FALSE(second[0].suppressed);
+  EXPECT_EQ(second[0].story_size, 2u);
+}
+
 TEST_F(StoryStoreTest, StoriesSurviveARestartNewestWithinTheWindowOldestFirst) {
   finish_in("k1", "https://a.example/1", {}, in_story("s1", kSeen, std::string(240, 'a')));
   finish_in("k2", "https://b.example/2", {}, in_story("s1", kSeen + 1h, std::string(240, 'b')));
