@@ -185,6 +185,7 @@ Result<Alert> alert_from_json(std::string_view json) {
   if (auto story = j.find("story"); story != j.end()) {
     if (!story->is_string()) return std::unexpected(bad("\"story\" is not a string"));
     a.story = story->get_ref<const std::string&>();
+    if (a.story.empty()) return std::unexpected(bad("\"story\" must not be empty"));
     auto size = j.find("story_size");
     if (size == j.end() || !size->is_number_unsigned()) {
       return std::unexpected(bad("\"story_size\" is missing or not a non-negative integer"));

@@ -248,19 +248,18 @@ std::optional<State> open_state(const std::string& command, const std::string& c
   return State{std::move(*config), std::move(*store)};
 }
 
-// One readable line: time, severity, topic, title, url (and the story, when
-// the alert has one; "not published" for a once_per_story copy).
+// One readable line: time, severity, topic, seq, the story when the alert has
+// one ("not published" for a copy once_per_story held back), title, url.
 std::string alert_text(std::string_view json) {
   auto a = alert_from_json(json);
   if (!a) return std::string(json);
   std::string line = format_utc(a->fetched) + "  " + (a->severity.empty() ? "-" : a->severity) +
-                     "  " + a->topic() + "  #" + std::to_string(a->seq) + "  " + a->title + "  " +
-                     a->url;
+                     "  " + a->topic() + "  #" + std::to_string(a->seq) + "  ";
   if (!a->story.empty()) {
-    line += "  story " + a->story + " (" + std::to_string(a->story_size) + ")";
+    line += "story " + a->story + " (" + std::to_string(a->story_size) + ")  ";
   }
-  if (a->suppressed) line += "  not published (once_per_story)";
-  return line;
+  if (a->suppressed) line += "not published (once_per_story)  ";
+  return line + a->title + "  " + a->url;
 }
 
 // Prints the alerts recorded after `since`, one JSON per line, in seq order:

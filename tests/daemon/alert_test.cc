@@ -230,7 +230,10 @@ INSTANTIATE_TEST_SUITE_P(
                 minimal_with(R"("matched")", R"("story":"0123456789abcdef","matched")"),
                 "\"story_size\""},
         BadCase{"story number", minimal_with(R"("matched")", R"("story":5,"matched")"),
-                "\"story\" is not a string"}),
+                "\"story\" is not a string"},
+        BadCase{"empty story",
+                minimal_with(R"("matched")", R"("story":"","story_size":1,"matched")"),
+                "\"story\" must not be empty"}),
     [](const testing::TestParamInfo<BadCase>& info) {
       std::string n = info.param.name;
       for (char& ch : n) {
