@@ -977,6 +977,24 @@ TEST_F(WatcherStoryTest, CopiesShareAStoryAndOncePerStoryPublishesTheFirstOnly) 
   EXPECT_EQ(suppressed, 1);
 }
 
+TEST_F(WatcherStoryTest, ACopyAfterTheWindowStartsANewStoryAndOldArticlesArePruned) {
+  watch({"one"});
+  run_for(2s);
+  clock_.advance(73h);  // past the default story_window of 72 h
+  watch({"one", "two"});
+  run_for(2s);
+  const auto every = sent("every");
+  ASSERT_EQ(every.size(), 2u);
+  EXPECT_EQ(every[1]->story, story_id("http://two.test/article"));
+  EXPECT_EQ(every[1]->story_size, 1u);
+  EXPECT_EQ(sent("once").size(), 2u);
+  // The first article fell out of the window: the store forgot it.
+  auto kept = store_->story_articles(std::chrono::sys_seconds{}, 100);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ(kept->at(0).article_key, "http://two.test/article");
+}
+
 TEST_F(WatcherStoryTest, AStoryOutlivesARestart) {
   watch({"one"});
   run_for(2s);
