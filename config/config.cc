@@ -107,7 +107,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
   fs::path state_dir = "./state";
   if (const toml::table* t = section(root, "daemon")) {
     constexpr std::string_view kWhere = "[daemon]";
-    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts", "shard"});
+    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts", "shard", "story_window"});
     if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
       if (v->get().empty()) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
@@ -120,6 +120,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
       cfg.log_level = *level;
     }
     if (auto d = duration(*t, "keep_alerts", kWhere)) cfg.keep_alerts = *d;
+    if (auto d = duration(*t, "story_window", kWhere)) cfg.story_window = *d;
     if (const auto* v = value<std::string>(*t, "shard", kWhere)) {
       const std::string_view text = v->get();
       const auto slash = text.find('/');
@@ -400,7 +401,8 @@ std::vector<std::pair<fs::path, toml::source_position>> Loader::watchlist_files(
 std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::string>* source_ids) {
   constexpr std::string_view kWhere = "[[rule]]";
   check_keys(t, kWhere,
-             {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents"});
+             {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents",
+              "once_per_story"});
   Rule r;
   bool ok = require(t, kWhere, "id");
   ok = require(t, kWhere, "query") && ok;
@@ -465,6 +467,7 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
   }
   if (const auto* v = value<bool>(t, "exact", kWhere)) r.exact = v->get();
   if (const auto* v = value<bool>(t, "fold_accents", kWhere)) r.fold_accents = v->get();
+  if (const auto* v = value<bool>(t, "once_per_story", kWhere)) r.once_per_story = v->get();
   if (!ok) return std::nullopt;
   return r;
 }

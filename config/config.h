@@ -56,6 +56,9 @@ struct Config {
   std::optional<Shard> shard;
   // Alerts sent for this long are deleted, a little at a time.
   std::chrono::seconds keep_alerts{std::chrono::days(90)};
+  // Near-duplicate articles seen within this long of each other share a story
+  // (filters/story.h).
+  std::chrono::seconds story_window{std::chrono::hours(72)};
   // [publish]: the live PUB socket, the replay ROUTER socket ("" = none), the
   // heartbeat period, and CURVE (both paths set, or neither).
   std::string endpoint = "tcp://127.0.0.1:5556";

@@ -123,6 +123,11 @@ std::string to_json(const Alert& alert) {
   j["snippet"] = alert.snippet;
   if (!alert.severity.empty()) j["severity"] = alert.severity;
   if (!alert.tags.empty()) j["tags"] = alert.tags;
+  if (!alert.story.empty()) {
+    j["story"] = alert.story;
+    j["story_size"] = alert.story_size;
+  }
+  if (alert.suppressed) j["suppressed"] = true;
   // Article text is not guaranteed valid UTF-8: replace bad bytes with U+FFFD
   // rather than throw. Non-ASCII stays as UTF-8 (ensure_ascii = false).
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -176,6 +181,20 @@ Result<Alert> alert_from_json(std::string_view json) {
   if (auto sev = j.find("severity"); sev != j.end()) {
     if (!sev->is_string()) return std::unexpected(bad("\"severity\" is not a string"));
     a.severity = sev->get_ref<const std::string&>();
+  }
+  if (auto story = j.find("story"); story != j.end()) {
+    if (!story->is_string()) return std::unexpected(bad("\"story\" is not a string"));
+    a.story = story->get_ref<const std::string&>();
+    if (a.story.empty()) return std::unexpected(bad("\"story\" must not be empty"));
+    auto size = j.find("story_size");
+    if (size == j.end() || !size->is_number_unsigned()) {
+      return std::unexpected(bad("\"story_size\" is missing or not a non-negative integer"));
+    }
+    a.story_size = size->get<std::uint64_t>();
+  }
+  if (auto sup = j.find("suppressed"); sup != j.end()) {
+    if (!sup->is_boolean()) return std::unexpected(bad("\"suppressed\" is not a boolean"));
+    a.suppressed = sup->get<bool>();
   }
   if (a.watchlist.empty() || a.rule.empty()) {
     return std::unexpected(bad("\"watchlist\" and \"rule\" must not be empty"));

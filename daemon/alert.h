@@ -29,13 +29,24 @@ struct Alert {
   std::string snippet;
   std::string severity;  // from the rule; omitted from JSON when empty
   std::vector<std::string> tags;
+  // The article's story (filters/story.h): near-duplicate articles share it.
+  // Set by the Store when it records the alert; omitted from JSON when empty.
+  std::string story;
+  std::uint64_t story_size = 0;  // articles seen in the story so far, this one included
+  // The rule publishes only its first alert in a story; not sent on the wire.
+  bool once_per_story = false;
+  // Recorded but never published: an earlier copy of the story alerted for
+  // the rule already (once_per_story). Only in the stored JSON, which
+  // `newswatch alerts --story` prints; replay never sends such an alert.
+  bool suppressed = false;
 
   std::string topic() const { return watchlist + "/" + rule; }
 };
 
 // {"v":1,"id":"5f0c…","seq":42,"watchlist":"libya","rule":"haftar-cairo","source":"alrasifa",
 //  "url":"https://...","title":"...","published":"2020-06-03T09:15:00Z"|null,
-//  "fetched":"...Z","matched":["حفتر","للقاهرة"],"snippet":"..."}
+//  "fetched":"...Z","matched":["حفتر","للقاهرة"],"snippet":"...",
+//  "story":"9b1c…","story_size":2}
 std::string to_json(const Alert& alert);
 [[nodiscard]] Result<Alert> alert_from_json(std::string_view json);
 

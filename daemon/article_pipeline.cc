@@ -40,7 +40,36 @@ ArticlePipeline::ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& deliv
       delivery_(delivery),
       clock_(clock),
       options_(options),
-      watched_(std::move(watched)) {}
+      watched_(std::move(watched)),
+      stories_(options.stories) {
+  restore_stories();
+}
+
+void ArticlePipeline::restore_stories() {
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+  auto stored = store_.story_articles(now - options_.stories.window, options_.stories.max_articles);
+  if (!stored) {
+    spdlog::error("stories: {} (starting with none)", stored.error().message);
+    return;
+  }
+  for (const StoredStoryArticle& a : *stored) {
+    if (auto sig = signature_from_bytes(a.signature)) {
+      stories_.restore(a.article_key, a.story, *sig, a.seen, a.story_size);
+    }
+  }
+  if (!stored->empty()) spdlog::info("stories: {} articles of the last window", stories_.size());
+}
+
+void ArticlePipeline::prune_stories(std::chrono::sys_seconds now) {
+  if (now - last_story_prune_ < std::chrono::hours(1)) return;
+  last_story_prune_ = now;
+  auto n = store_.prune_stories(now - options_.stories.window, 10'000);
+  if (!n) {
+    spdlog::error("stories: {}", n.error().message);
+  } else if (*n > 0) {
+    spdlog::debug("stories: forgot {} articles older than story_window", *n);
+  }
+}
 
 void ArticlePipeline::set_matcher(std::shared_ptr<const Matcher> matcher) {
   matcher_ = std::move(matcher);
@@ -125,10 +154,13 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
                              std::optional<std::chrono::sys_seconds> published) {
   std::string article_key = canonical_url(item.link);
   if (article_key.empty()) article_key = source_id + " " + item.key;
+  const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+  // The story: from the body alone, which copies share (titles are rewritten).
+  const std::optional<StorySignature> signature = story_signature(text);
+  const StoryAssignment story = stories_.assign(article_key, signature, fetched);
   std::vector<Alert> alerts;
   if (matcher_) {
     const Document doc{.title = title, .body = text, .source = source_id, .language = language};
-    const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
     for (Hit& hit : matcher_->match(doc)) {
       alerts.push_back(Alert{.id = alert_id(hit.watchlist, hit.rule, article_key),
                              .watchlist = std::move(hit.watchlist),
@@ -141,10 +173,16 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
                              .matched = std::move(hit.matched),
                              .snippet = std::move(hit.snippet),
                              .severity = std::move(hit.severity),
-                             .tags = std::move(hit.tags)});
+                             .tags = std::move(hit.tags),
+                             .once_per_story = hit.once_per_story});
     }
   }
-  auto kept = store_.finish_item(source_id, item.key, article_key, std::move(alerts));
+  auto kept = store_.finish_item(
+      source_id, item.key, article_key, std::move(alerts),
+      StoryArticle{.story = story.story,
+                   .signature = signature ? signature_bytes(*signature) : std::string(),
+                   .seen = fetched});
+  prune_stories(fetched);
   in_flight_.erase({source_id, item.key});
   if (!kept) {
     spdlog::error("source {}: {}", source_id, kept.error().message);
@@ -152,6 +190,14 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
     return;
   }
   measure([](Metrics& m) { m.store_status(""); });
+  for (const Alert& a : *kept) {
+    if (a.suppressed) {
+      spdlog::info(
+          "alert #{} {} source={} url={} recorded, not published: story {} alerted "
+          "for this rule already (once_per_story)",
+          a.seq, a.topic(), a.source, a.url, a.story);
+    }
+  }
   if (!kept->empty()) delivery_.publish_recorded();
 }
 

@@ -1,8 +1,9 @@
 // The article half of the pipeline: for each item the Store holds as pending,
 // fetches its page, turns it into the text the matcher reads
 // (filters/page_text.h), matches that against the current rule snapshot,
-// records the item's alerts and marks it finished in one Store transaction, and
-// hands new alerts to Delivery. Owned by the Watcher. Not thread-safe: lives on
+// gives the article its story (filters/story.h), records the item's story and
+// alerts and marks it finished in one Store transaction, and hands new alerts
+// to Delivery. Owned by the Watcher. Not thread-safe: lives on
 // the loop thread that also calls Fetcher::run().
 #pragma once
 
@@ -21,6 +22,7 @@
 #include "daemon/store.h"
 #include "feeds/fetcher.h"
 #include "filters/matcher.h"
+#include "filters/story.h"
 
 namespace nw {
 
@@ -31,6 +33,9 @@ struct ArticleOptions {
   // falls back to the feed text at once.
   int max_article_attempts = 3;
   Metrics* metrics = nullptr;  // fetch times, extraction, store health; may be null
+  // Story grouping. The index starts with the Store's articles of the last
+  // window; articles older than the window are pruned from the Store hourly.
+  StoryOptions stories;
 };
 
 class ArticlePipeline {
@@ -58,6 +63,8 @@ class ArticlePipeline {
   }
   void start(const std::string& source_id, Item item);
   void on_article(const std::string& source_id, Item item, Result<FetchResponse> response);
+  void restore_stories();
+  void prune_stories(std::chrono::sys_seconds now);
   void finish(const std::string& source_id, const Item& item, std::string title, std::string text,
               std::string language, std::optional<std::chrono::sys_seconds> published);
 
@@ -69,6 +76,8 @@ class ArticlePipeline {
   std::function<bool(const std::string&)> watched_;
   std::shared_ptr<const Matcher> matcher_;
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
+  StoryIndex stories_;
+  std::chrono::sys_seconds last_story_prune_{};
 };
 
 }  // namespace nw

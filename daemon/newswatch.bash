@@ -13,7 +13,7 @@ _newswatch_files() {
 
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local commands="extract match parse-feed check-rules subscribe keygen alerts sources status"
+  local commands="extract match parse-feed check-rules subscribe keygen alerts stories sources status"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -30,7 +30,8 @@ _newswatch() {
       options+=" --curve-server-key --curve-key-file -n --count --help"
       ;;
     keygen) options="--help" ;;
-    alerts) options="-c --config --since --limit --format --help" ;;
+    alerts) options="-c --config --since --limit --story --format --help" ;;
+    stories) options="-c --config --help" ;;
     sources) options="-c --config --format --help" ;;
     status) options="-c --config --json --help" ;;
     *) return ;;
@@ -49,7 +50,7 @@ _newswatch() {
       return
       ;;
     --base-url | --url | --content-type | -e | --endpoint | -t | --topic | -n | --count | \
-      --since | --limit | --replay-endpoint | --heartbeat | --curve-server-key | --lang | --source)
+      --since | --limit | --story | --replay-endpoint | --heartbeat | --curve-server-key | --lang | --source)
       return  # a value the user types
       ;;
   esac

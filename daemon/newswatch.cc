@@ -8,10 +8,12 @@
 //   alerts      print recorded alerts from the state database (catch up after a gap)
 //   sources     print each configured source's health from the state database
 //   status      the daemon at a glance: sources, totals, last alert
+//   stories     the story id the daemon would give each page
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -35,8 +37,10 @@
 #include "feeds/charset.h"
 #include "feeds/curl_fetcher.h"
 #include "feeds/feed_parser.h"
+#include "feeds/url.h"
 #include "filters/matcher.h"
 #include "filters/page_text.h"
+#include "filters/story.h"
 
 namespace nw {
 namespace {
@@ -257,20 +261,29 @@ std::optional<State> open_state(const std::string& command, const std::string& c
   return State{std::move(*config), std::move(*store)};
 }
 
-// One readable line: time, severity, topic, title, url.
+// One readable line: time, severity, topic, seq, the story when the alert has
+// one ("not published" for a copy once_per_story held back), title, url.
 std::string alert_text(std::string_view json) {
   auto a = alert_from_json(json);
   if (!a) return std::string(json);
-  return format_utc(a->fetched) + "  " + (a->severity.empty() ? "-" : a->severity) + "  " +
-         a->topic() + "  #" + std::to_string(a->seq) + "  " + a->title + "  " + a->url;
+  std::string line = format_utc(a->fetched) + "  " + (a->severity.empty() ? "-" : a->severity) +
+                     "  " + a->topic() + "  #" + std::to_string(a->seq) + "  ";
+  if (!a->story.empty()) {
+    line += "story " + a->story + " (" + std::to_string(a->story_size) + ")  ";
+  }
+  if (a->suppressed) line += "not published (once_per_story)  ";
+  return line + a->title + "  " + a->url;
 }
 
 // Prints the alerts recorded after `since`, one JSON per line, in seq order:
-// what a subscriber that was away missed.
-int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit, bool text) {
+// what a subscriber that was away missed. With `story`: every alert recorded
+// for that story instead, the unpublished once_per_story copies included.
+int cmd_alerts(const std::string& config_path, std::uint64_t since, std::size_t limit, bool text,
+               const std::string& story) {
   auto state = open_state("alerts", config_path);
   if (!state) return 2;
-  auto alerts = state->store->alerts_since(since, "", limit);
+  auto alerts = story.empty() ? state->store->alerts_since(since, "", limit)
+                              : state->store->story_alerts(story, limit);
   if (!alerts) {
     std::cerr << "newswatch alerts: " << alerts.error().message << "\n";
     return 1;
@@ -313,6 +326,57 @@ int cmd_sources(const std::string& command, const std::string& config_path, bool
     }
   }
   return 0;
+}
+
+// Prints, per input, the story the daemon would give it, as one JSON line:
+// the inputs are grouped with one another in order and, with a config, with
+// the articles the daemon recorded within its story_window. Writes nothing.
+int cmd_stories(const std::vector<std::string>& inputs, const std::string& config_path) {
+  StoryOptions options;
+  std::optional<State> state;
+  if (!config_path.empty()) {
+    state = open_state("stories", config_path);
+    if (!state) return 2;
+    options.window = state->config.story_window;
+  }
+  StoryIndex index(options);
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  if (state) {
+    auto stored = state->store->story_articles(now - options.window, options.max_articles);
+    if (!stored) {
+      std::cerr << "newswatch stories: " << stored.error().message << "\n";
+      return 1;
+    }
+    for (const StoredStoryArticle& a : *stored) {
+      if (auto sig = signature_from_bytes(a.signature))
+        index.restore(a.article_key, a.story, *sig, a.seen, a.story_size);
+    }
+  }
+  auto fetcher = make_curl_fetcher({});
+  int status = 0;
+  for (const auto& input : inputs) {
+    auto in = read_input(input, fetcher.get());
+    if (!in) {
+      status = 1;
+      report_failure("stories", input, in.error(), true);
+      continue;
+    }
+    // The daemon's article key: the canonical URL; a file stands for itself.
+    const std::string key =
+        is_url(input) ? canonical_url(in->url.empty() ? input : in->url) : input;
+    const PageText page = text_of(input, *in);
+    const auto signature = story_signature(page.text);
+    const StoryAssignment a = index.assign(key, signature, now);
+    using ordered = nlohmann::ordered_json;
+    const ordered line = {{"input", input},
+                          {"story", a.story},
+                          {"story_size", a.size},
+                          {"like", a.like.empty() ? ordered(nullptr) : ordered(a.like)},
+                          {"similarity", std::round(a.similarity * 100) / 100},
+                          {"grouped", signature.has_value()}};
+    std::cout << line.dump(-1, ' ', false, ordered::error_handler_t::replace) << "\n";
+  }
+  return status;
 }
 
 std::atomic<bool> g_stop{false};
@@ -460,10 +524,22 @@ int main(int argc, char** argv) {
   alerts->add_option("--since", since, "print alerts with seq greater than this")
       ->capture_default_str();
   alerts->add_option("--limit", limit, "at most this many")->capture_default_str();
+  std::string story;
+  alerts->add_option("--story", story,
+                     "every alert of this story id instead, the unpublished once_per_story "
+                     "copies included");
   std::string state_format = "json";
   alerts->add_option("--format", state_format, "json: the alert as sent; text: one line each")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
+
+  std::string stories_config;
+  auto* stories = app.add_subcommand(
+      "stories", "print the story id the daemon would give each page, one JSON line each");
+  stories->add_option("-c,--config", stories_config,
+                      "also group with the articles this daemon recorded (its state database)");
+  stories->add_option("inputs", inputs, "HTML files, URLs, or .txt files (first line: title)")
+      ->required();
 
   auto* sources = app.add_subcommand(
       "sources", "print each source's health (last success, last error, next poll)");
@@ -510,7 +586,8 @@ int main(int argc, char** argv) {
     return nw::cmd_subscribe(sub_options, replay_opt->count() > 0, format, curve_key_file);
   }
   if (*keygen) return nw::cmd_keygen(key_base);
-  if (*alerts) return nw::cmd_alerts(config_path, since, limit, state_format == "text");
+  if (*alerts) return nw::cmd_alerts(config_path, since, limit, state_format == "text", story);
+  if (*stories) return nw::cmd_stories(inputs, stories_config);
   if (*sources) return nw::cmd_sources("sources", config_path, state_format == "text", false);
   if (*status) return nw::cmd_sources("status", config_path, !status_json, true);
   return 0;

@@ -203,7 +203,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   Delivery delivery(
       **store, **publisher, clock,
       {.heartbeat = config.heartbeat, .keep_alerts = config.keep_alerts, .metrics = &metrics});
-  Watcher watcher(*fetcher, **store, delivery, clock, {.metrics = &metrics});
+  Watcher watcher(*fetcher, **store, delivery, clock,
+                  {.metrics = &metrics, .stories = {.window = config.story_window}});
   metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(config)));
   metrics.set("newswatch_sources", {}, static_cast<double>(config.sources.size()));
   watcher.set_matcher(loaded->matcher);

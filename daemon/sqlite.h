@@ -55,6 +55,10 @@ class Statement {
       sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
       return *this;
     }
+    Use& blob(int i, std::string_view v) {
+      sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+      return *this;
+    }
     Use& integer(int i, std::int64_t v) {
       sqlite3_bind_int64(s_, i, v);
       return *this;

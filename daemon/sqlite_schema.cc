@@ -7,7 +7,7 @@
 namespace nw::sqlite {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE sources (
@@ -69,6 +69,30 @@ CREATE INDEX items_canon ON items(source_id, canon) WHERE canon != '';
 PRAGMA user_version = 2;
 )sql";
 
+// Version 2 -> 3: stories (filters/story.h). Each article's story and MinHash
+// signature, each story's size, and per alert its story and whether
+// once_per_story kept it from being published.
+constexpr const char* kMigrateTo3 = R"sql(
+ALTER TABLE alerts ADD COLUMN story TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX alerts_story ON alerts(story, watchlist, rule) WHERE story != '';
+CREATE TABLE story_articles (
+  article_key TEXT PRIMARY KEY NOT NULL,
+  story TEXT NOT NULL,
+  signature BLOB NOT NULL,
+  seen INTEGER NOT NULL
+);
+CREATE INDEX story_articles_seen ON story_articles(seen);
+CREATE TABLE stories (
+  id TEXT PRIMARY KEY NOT NULL,
+  size INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL
+);
+CREATE INDEX stories_last_seen ON stories(last_seen);
+PRAGMA user_version = 3;
+)sql";
+
 }  // namespace
 
 Result<void> init_database(sqlite3* db, const std::string& path) {
@@ -111,6 +135,10 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
     }
     if (version == 1) {
       if (auto r = exec(kMigrateTo2, "migrate schema to version 2"); !r) return r;
+      version = 2;
+    }
+    if (version == 2) {
+      if (auto r = exec(kMigrateTo3, "migrate schema to version 3"); !r) return r;
     }
     return {};
   }();

@@ -45,8 +45,14 @@ class SqliteStore final : public Store {
   Result<std::vector<Item>> pending_items(std::string_view source_id) override;
   Result<void> record_attempt(std::string_view source_id, std::string_view key) override;
   Result<std::vector<Alert>> finish_item(std::string_view source_id, std::string_view key,
-                                         std::string_view article_key,
-                                         std::vector<Alert> alerts) override;
+                                         std::string_view article_key, std::vector<Alert> alerts,
+                                         const std::optional<StoryArticle>& story) override;
+  Result<std::vector<StoredStoryArticle>> story_articles(std::chrono::sys_seconds since,
+                                                         std::size_t limit) override;
+  Result<std::vector<RecordedAlert>> story_alerts(std::string_view story,
+                                                  std::size_t limit) override;
+  Result<std::size_t> prune_stories(std::chrono::sys_seconds seen_before,
+                                    std::size_t limit) override;
   Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override;
   Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after,
                                                   std::string_view topic_prefix,
@@ -58,6 +64,11 @@ class SqliteStore final : public Store {
   Result<std::map<std::string, SourceCounts, std::less<>>> source_counts() override;
 
  private:
+  // Records the article in its story (once per article key) and returns the
+  // story it is in and that story's size. Inside finish_item's transaction.
+  Result<std::pair<std::string, std::uint64_t>> record_story(std::string_view article_key,
+                                                             const StoryArticle& story,
+                                                             const std::string& what);
   // Reads (seq, topic, json) rows.
   Result<std::vector<RecordedAlert>> read_alerts(Statement::Use& u, const std::string& what);
   Result<void> ensure_source(std::string_view source_id, std::string_view what) {
@@ -70,7 +81,8 @@ class SqliteStore final : public Store {
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
       finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
       published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_, item_counts_,
-      alert_counts_;
+      alert_counts_, add_story_article_, story_of_, grow_story_, story_size_, first_in_story_,
+      load_stories_, story_alerts_, prune_story_articles_, prune_stories_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -118,8 +130,35 @@ Result<void> SqliteStore::prepare_all() {
       {&put_seq_, "UPDATE counters SET value = ?1 WHERE name = 'alert_seq'"},
       {&add_alert_,
        "INSERT INTO alerts(seq, watchlist, rule, article_key, source_id, item_key, json, "
-       "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-       "ON CONFLICT(watchlist, rule, article_key) DO NOTHING"},
+       "created, story, suppressed, published) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+       "?10) ON CONFLICT(watchlist, rule, article_key) DO NOTHING"},
+      {&add_story_article_,
+       "INSERT INTO story_articles(article_key, story, signature, seen) VALUES (?1, ?2, ?3, ?4) "
+       "ON CONFLICT(article_key) DO NOTHING"},
+      {&story_of_, "SELECT story FROM story_articles WHERE article_key = ?1"},
+      {&grow_story_,
+       "INSERT INTO stories(id, size, first_seen, last_seen) VALUES (?1, 1, ?2, ?2) "
+       "ON CONFLICT(id) DO UPDATE SET size = size + 1, last_seen = max(last_seen, ?2)"},
+      {&story_size_, "SELECT size FROM stories WHERE id = ?1"},
+      // Whether the story holds an alert of this rule that was (or will be) published.
+      {&first_in_story_,
+       "SELECT 1 FROM alerts WHERE story = ?1 AND watchlist = ?2 AND rule = ?3 AND "
+       "suppressed = 0 LIMIT 1"},
+      {&load_stories_,
+       "SELECT article_key, story, signature, seen, size FROM (SELECT a.article_key, a.story, "
+       "a.signature, a.seen, s.size FROM story_articles a JOIN stories s ON s.id = a.story "
+       "WHERE a.seen >= ?1 AND length(a.signature) > 0 ORDER BY a.seen DESC, a.rowid DESC "
+       "LIMIT ?2) ORDER BY seen, rowid"},
+      {&story_alerts_,
+       "SELECT seq, watchlist || '/' || rule, json FROM alerts WHERE story = ?1 ORDER BY seq "
+       "LIMIT ?2"},
+      {&prune_story_articles_,
+       "DELETE FROM story_articles WHERE rowid IN (SELECT rowid FROM story_articles WHERE "
+       "seen < ?1 ORDER BY seen LIMIT ?2)"},
+      {&prune_stories_,
+       "DELETE FROM stories WHERE id IN (SELECT id FROM stories WHERE last_seen < ?1 "
+       "ORDER BY last_seen LIMIT ?2)"},
+      // Suppressed alerts are recorded with published = 1: nothing is left to send.
       {&unpublished_,
        "SELECT seq, watchlist || '/' || rule, json FROM alerts WHERE published = 0 "
        "ORDER BY seq LIMIT ?1"},
@@ -127,7 +166,8 @@ Result<void> SqliteStore::prepare_all() {
       // in a prefix such as "libya/haftar_cairo", no character counting.
       {&since_,
        "SELECT seq, watchlist || '/' || rule AS topic, json FROM alerts WHERE seq > ?1 AND "
-       "substr(CAST(topic AS BLOB), 1, length(CAST(?2 AS BLOB))) = CAST(?2 AS BLOB) "
+       "suppressed = 0 AND substr(CAST(topic AS BLOB), 1, length(CAST(?2 AS BLOB))) = CAST(?2 AS "
+       "BLOB) "
        "ORDER BY seq LIMIT ?3"},
       {&published_, "UPDATE alerts SET published = 1 WHERE seq = ?1"},
       {&oldest_, "SELECT min(seq) FROM alerts"},
@@ -322,10 +362,41 @@ Result<void> SqliteStore::record_attempt(std::string_view source_id, std::string
   return {};
 }
 
+Result<std::pair<std::string, std::uint64_t>> SqliteStore::record_story(
+    std::string_view article_key, const StoryArticle& story, const std::string& what) {
+  {
+    auto u = add_story_article_.use();
+    u.text(1, article_key)
+        .text(2, story.story)
+        .blob(3, story.signature)
+        .integer(4, sqlite::to_unix(story.seen));
+    if (auto r = db_.run(u, what + " (story)"); !r) return std::unexpected(r.error());
+  }
+  std::string id = story.story;
+  if (sqlite3_changes(db_.get()) == 1) {
+    auto u = grow_story_.use();
+    u.text(1, id).integer(2, sqlite::to_unix(story.seen));
+    if (auto r = db_.run(u, what + " (story size)"); !r) return std::unexpected(r.error());
+  } else {
+    auto u = story_of_.use();
+    u.text(1, article_key);
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (*row) id = u.column_text(0);
+  }
+  auto u = story_size_.use();
+  u.text(1, id);
+  auto row = u.step();
+  if (!row) return std::unexpected(db_.error(what));
+  const std::uint64_t size = *row ? static_cast<std::uint64_t>(u.column_int(0)) : 1;
+  return std::pair{std::move(id), size};
+}
+
 Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
                                                     std::string_view key,
                                                     std::string_view article_key,
-                                                    std::vector<Alert> alerts) {
+                                                    std::vector<Alert> alerts,
+                                                    const std::optional<StoryArticle>& story) {
   const std::string what =
       "finish item '" + std::string(key) + "' of source '" + std::string(source_id) + "'";
   Transaction tx(db_);
@@ -341,9 +412,26 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
     seq = static_cast<std::uint64_t>(u.column_int(0));
   }
 
+  if (story) {
+    auto in = record_story(article_key, *story, what);
+    if (!in) return std::unexpected(in.error());
+    for (Alert& alert : alerts) {
+      alert.story = in->first;
+      alert.story_size = in->second;
+    }
+  }
+
   const std::int64_t now = unix_now();
   std::vector<Alert> kept;
   for (Alert& alert : alerts) {
+    alert.suppressed = false;
+    if (alert.once_per_story && !alert.story.empty()) {
+      auto u = first_in_story_.use();
+      u.text(1, alert.story).text(2, alert.watchlist).text(3, alert.rule);
+      auto row = u.step();
+      if (!row) return std::unexpected(db_.error(what));
+      alert.suppressed = *row;
+    }
     alert.seq = seq + 1;  // before rendering: the stored JSON carries its seq
     const std::string json = to_json(alert);
     auto u = add_alert_.use();
@@ -354,7 +442,9 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
         .text(5, source_id)
         .text(6, key)
         .text(7, json)
-        .integer(8, now);
+        .integer(8, now)
+        .text(9, alert.story)
+        .integer(10, alert.suppressed);
     if (auto r = db_.run(u, what + " (alert " + alert.topic() + ")"); !r) {
       return std::unexpected(r.error());
     }
@@ -381,8 +471,9 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
     const Alert* first = kept.empty() ? nullptr : &kept.front();
     u.text(1, source_id)
         .text(2, key)
-        .text(3, first ? std::string_view(first->url) : std::string_view())
-        .text(4, first ? std::string_view(first->title) : std::string_view())
+        // "" rather than a null view: SQLite binds a null pointer as NULL.
+        .text(3, first ? std::string_view(first->url) : std::string_view(""))
+        .text(4, first ? std::string_view(first->title) : std::string_view(""))
         .integer(5, now);
     if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
   }
@@ -419,6 +510,52 @@ Result<std::vector<RecordedAlert>> SqliteStore::read_alerts(Statement::Use& u,
                                    .json = u.column_text(2)});
   }
   return alerts;
+}
+
+Result<std::vector<StoredStoryArticle>> SqliteStore::story_articles(std::chrono::sys_seconds since,
+                                                                    std::size_t limit) {
+  const std::string what = "read the articles of stories";
+  auto u = load_stories_.use();
+  u.integer(1, sqlite::to_unix(since));
+  u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  std::vector<StoredStoryArticle> out;
+  for (;;) {
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (!*row) break;
+    out.push_back({.article_key = u.column_text(0),
+                   .story = u.column_text(1),
+                   .signature = u.column_text(2),
+                   .seen = sqlite::from_unix(u.column_int(3)),
+                   .story_size = static_cast<std::uint64_t>(u.column_int(4))});
+  }
+  return out;
+}
+
+Result<std::vector<RecordedAlert>> SqliteStore::story_alerts(std::string_view story,
+                                                             std::size_t limit) {
+  auto u = story_alerts_.use();
+  u.text(1, story);
+  u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  return read_alerts(u, "read the alerts of story " + std::string(story));
+}
+
+Result<std::size_t> SqliteStore::prune_stories(std::chrono::sys_seconds seen_before,
+                                               std::size_t limit) {
+  const std::string what = "delete old stories";
+  Transaction tx(db_);
+  if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+  std::size_t deleted = 0;
+  for (auto* stmt : {&prune_story_articles_, &prune_stories_}) {
+    auto u = stmt->use();
+    u.integer(1, sqlite::to_unix(seen_before));
+    u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
+    if (stmt == &prune_story_articles_)
+      deleted = static_cast<std::size_t>(sqlite3_changes(db_.get()));
+  }
+  if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
+  return deleted;
 }
 
 Result<AlertLog> SqliteStore::alert_log() {

@@ -61,6 +61,23 @@ struct SourceCounts {
   std::uint64_t alerts = 0;
 };
 
+// The story an article was given (filters/story.h's StoryIndex), to record
+// with the article in finish_item.
+struct StoryArticle {
+  std::string story;
+  std::string signature;  // signature_bytes(); empty for a text too short to group
+  std::chrono::sys_seconds seen{};
+};
+
+// An article as recorded in its story, to rebuild the StoryIndex at start-up.
+struct StoredStoryArticle {
+  std::string article_key;
+  std::string story;
+  std::string signature;  // signature_bytes()
+  std::chrono::sys_seconds seen{};
+  std::uint64_t story_size = 0;  // the story's size as recorded now
+};
+
 struct AlertLog {
   std::uint64_t last_seq = 0;               // the last seq assigned, kept across pruning
   std::optional<std::uint64_t> oldest_seq;  // none when no alert is kept
@@ -99,17 +116,35 @@ class Store {
   // In one transaction: keeps the alerts whose (watchlist, rule, article_key) was
   // never alerted before, gives each the next sequence number, stores them as
   // unpublished, and marks the item finished. Returns the kept alerts, with seq.
-  [[nodiscard]] virtual Result<std::vector<Alert>> finish_item(std::string_view source_id,
-                                                               std::string_view key,
-                                                               std::string_view article_key,
-                                                               std::vector<Alert> alerts) = 0;
+  // With `story`: the article is recorded in its story (once per article_key;
+  // a key recorded before keeps its first story), the story's size counts it,
+  // and every alert carries the story and its size. An alert of a
+  // once_per_story rule whose story already holds a published-or-to-publish
+  // alert of that rule is kept as suppressed: recorded with its seq, never
+  // published nor replayed, listed by story_alerts.
+  [[nodiscard]] virtual Result<std::vector<Alert>> finish_item(
+      std::string_view source_id, std::string_view key, std::string_view article_key,
+      std::vector<Alert> alerts, const std::optional<StoryArticle>& story = std::nullopt) = 0;
+  // The articles recorded in stories since `since` that have a signature, the
+  // newest `limit` of them, oldest first.
+  [[nodiscard]] virtual Result<std::vector<StoredStoryArticle>> story_articles(
+      std::chrono::sys_seconds since, std::size_t limit) = 0;
+  // Every alert recorded for `story`, suppressed ones included, in seq order,
+  // at most `limit` (`newswatch alerts --story`).
+  [[nodiscard]] virtual Result<std::vector<RecordedAlert>> story_alerts(std::string_view story,
+                                                                        std::size_t limit) = 0;
+  // Forgets at most `limit` articles seen before `seen_before`, and the
+  // stories none of whose articles were seen since; returns how many articles went.
+  [[nodiscard]] virtual Result<std::size_t> prune_stories(std::chrono::sys_seconds seen_before,
+                                                          std::size_t limit) = 0;
   // Alerts recorded but not yet handed to the publisher, in seq order, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<RecordedAlert>> unpublished_alerts(
       std::size_t limit) = 0;
   [[nodiscard]] virtual Result<void> mark_published(std::uint64_t seq) = 0;
   // Recorded alerts with seq > `after` whose topic starts with `topic_prefix`
   // ("" = all), in seq order, at most `limit`: replay for a subscriber that was
-  // away (the replay socket, `newswatch alerts`).
+  // away (the replay socket, `newswatch alerts`). Suppressed alerts are not
+  // among them: they were never published, so replay does not send them.
   [[nodiscard]] virtual Result<std::vector<RecordedAlert>> alerts_since(
       std::uint64_t after, std::string_view topic_prefix, std::size_t limit) = 0;
   // The last seq assigned (0 before the first alert) and the oldest still kept.

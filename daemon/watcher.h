@@ -30,6 +30,7 @@
 #include "feeds/feed.h"
 #include "feeds/fetcher.h"
 #include "filters/matcher.h"
+#include "filters/story.h"
 
 namespace nw {
 
@@ -37,6 +38,7 @@ struct WatcherOptions {
   int max_article_attempts = 3;  // see ArticleOptions
   std::chrono::seconds max_backoff{3600};
   Metrics* metrics = nullptr;  // polls, fetch times, items, extraction; may be null
+  StoryOptions stories;        // see ArticleOptions
 };
 
 // How the sources fared at their last poll, for the one-line service status.

@@ -202,7 +202,8 @@ class Article {
             .tags = rule.tags,
             .matched = {},
             .spans = {},
-            .snippet = {}};
+            .snippet = {},
+            .once_per_story = rule.once_per_story};
     std::ranges::sort(found);
     found.erase(std::unique(found.begin(), found.end()), found.end());
     for (const Occurrence& o : found) {

@@ -38,7 +38,8 @@ struct Hit {
   std::vector<std::string>
       matched;  // the words as they appear in the article, first occurrence order, each once
   std::vector<MatchSpan> spans;
-  std::string snippet;  // the sentence around the first match
+  std::string snippet;          // the sentence around the first match
+  bool once_per_story = false;  // the rule's: alerts for the first article of a story only
 };
 
 class Matcher {

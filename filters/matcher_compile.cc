@@ -292,8 +292,8 @@ class Compiler {
     impl_.fold = impl_.fold || fold_;
     const auto rule_index = static_cast<std::uint32_t>(impl_.rules.size());
     const std::uint32_t root = compile(query);
-    impl_.rules.push_back(
-        {list.name, rule.id, rule.sources, rule.languages, rule.severity, rule.tags});
+    impl_.rules.push_back({list.name, rule.id, rule.sources, rule.languages, rule.severity,
+                           rule.tags, rule.once_per_story});
     impl_.roots.push_back(root);
     impl_.restricted.push_back(!rule.sources.empty() || !rule.languages.empty());
     // The rarest required set is the anchor; the next rarest ones are

@@ -71,6 +71,7 @@ struct CompiledRule {
   std::vector<std::string> languages;
   std::string severity;  // copied into every Hit of the rule
   std::vector<std::string> tags;
+  bool once_per_story = false;  // copied into every Hit of the rule
 };
 
 // A word~1 reaches its word through any of its spellings (key, bare form,

@@ -25,6 +25,9 @@ struct Rule {
   std::vector<std::string> tags;
   bool exact = false;         // no proclitic variants for any term
   bool fold_accents = false;  // Latin accents ignored on both sides: etat matches État
+  // Alerts only for the first article of a story (filters/story.h); later
+  // copies are recorded but not published.
+  bool once_per_story = false;
 };
 
 struct Watchlist {

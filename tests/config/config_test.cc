@@ -157,11 +157,13 @@ TEST(LoadConfig, ReadsEveryKey) {
   EXPECT_EQ(r.severity, "high");
   EXPECT_EQ(r.tags, (std::vector<std::string>{"libya", "egypt"}));
   EXPECT_TRUE(r.exact);
+  EXPECT_TRUE(r.once_per_story);
   const Rule& gna = beta.rules[1];
   EXPECT_EQ(gna.query, "\"Government of National Accord\"");
   EXPECT_TRUE(gna.sources.empty());
   EXPECT_TRUE(gna.severity.empty());
   EXPECT_FALSE(gna.exact);
+  EXPECT_FALSE(gna.once_per_story);
 }
 
 TEST(LoadConfig, EmptyFileGivesDefaults) {
@@ -712,6 +714,7 @@ namespace {
 TEST(LoadConfig, DeliveryKeys) {
   TempConfig t(R"([daemon]
 keep_alerts = "30d"
+story_window = "2d"
 [publish]
 endpoint = "tcp://0.0.0.0:6001"
 replay_endpoint = "tcp://0.0.0.0:6002"
@@ -722,6 +725,7 @@ curve_authorized_keys_dir = "keys/clients"
   auto cfg = load_config(t.file());
   ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
   EXPECT_EQ(cfg->keep_alerts, std::chrono::days(30));
+  EXPECT_EQ(cfg->story_window, std::chrono::days(2));
   EXPECT_EQ(cfg->replay_endpoint, "tcp://0.0.0.0:6002");
   EXPECT_EQ(cfg->heartbeat, std::chrono::seconds(2));
   EXPECT_EQ(cfg->curve_secret_key_file, t.file().parent_path() / "keys" / "daemon.key");
@@ -731,6 +735,7 @@ curve_authorized_keys_dir = "keys/clients"
   EXPECT_EQ(defaults.replay_endpoint, "tcp://127.0.0.1:5557");
   EXPECT_EQ(defaults.heartbeat, std::chrono::seconds(5));
   EXPECT_EQ(defaults.keep_alerts, std::chrono::days(90));
+  EXPECT_EQ(defaults.story_window, std::chrono::hours(72));
   EXPECT_TRUE(defaults.curve_secret_key_file.empty());
 
   TempConfig off("[publish]\nreplay_endpoint = \"\"\n");
@@ -752,6 +757,9 @@ TEST(LoadConfig, DeliveryKeyProblems) {
        "2:13: 'heartbeat' in [publish] must be at least 1s, not 0s"},
       {"[daemon]\nkeep_alerts = \"0s\"\n",
        "2:15: 'keep_alerts' in [daemon] must be at least 1s, not 0s"},
+      {"[daemon]\nstory_window = 72\n",
+       "2:16: 'story_window' in [daemon] must be a duration with a unit, not the number 72 (write "
+       "story_window = \"72s\" for 72 seconds, or use m, h or d)"},
       {"[publish]\ncurve_secret_key_file = \"k\"\n",
        "1:1: [publish] needs both 'curve_secret_key_file' and 'curve_authorized_keys_dir' for "
        "CURVE, or neither"},

@@ -40,6 +40,8 @@ Alert full_alert() {
       "زيارة حفتر للقاهرة تأتي في وقت يواصل فيه الجيش الليبي تقدمه نحو قلب العاصمة الليبية طرابلس";
   a.severity = "high";
   a.tags = {"libya", "egypt"};
+  a.story = "9b1c0e5d2a7f4c31";
+  a.story_size = 2;
   return a;
 }
 
@@ -70,6 +72,9 @@ void expect_same(const Alert& got, const Alert& want) {
   EXPECT_EQ(got.snippet, want.snippet);
   EXPECT_EQ(got.severity, want.severity);
   EXPECT_EQ(got.tags, want.tags);
+  EXPECT_EQ(got.story, want.story);
+  EXPECT_EQ(got.story_size, want.story_size);
+  EXPECT_EQ(got.suppressed, want.suppressed);
 }
 
 struct UtcCase {
@@ -99,6 +104,22 @@ TEST(AlertJson, NullPublishedNoSeverityNoTagsAndEscapes) {
   EXPECT_EQ(json, read_fixture("alert_minimal.json"));
   EXPECT_EQ(json.find("severity"), std::string::npos);
   EXPECT_EQ(json.find("tags"), std::string::npos);
+  EXPECT_EQ(json.find("story"), std::string::npos);
+  EXPECT_EQ(json.find("suppressed"), std::string::npos);
+}
+
+TEST(AlertJson, StoryFieldsAndSuppressedRoundTrip) {
+  Alert a = minimal_alert();
+  a.story = "0123456789abcdef";
+  a.story_size = 3;
+  a.suppressed = true;
+  const std::string json = to_json(a);
+  EXPECT_NE(json.find(R"("story":"0123456789abcdef","story_size":3,"suppressed":true})"),
+            std::string::npos)
+      << json;
+  auto back = alert_from_json(json);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  expect_same(*back, a);
 }
 
 TEST(AlertJson, KeepsUtf8Unescaped) {
@@ -204,7 +225,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"tags not strings", minimal_with(R"("matched")", R"("tags":[null],"matched")"),
                 "\"tags\" holds a non-string"},
         BadCase{"severity number", minimal_with(R"("matched")", R"("severity":5,"matched")"),
-                "\"severity\" is not a string"}),
+                "\"severity\" is not a string"},
+        BadCase{"story without size",
+                minimal_with(R"("matched")", R"("story":"0123456789abcdef","matched")"),
+                "\"story_size\""},
+        BadCase{"story number", minimal_with(R"("matched")", R"("story":5,"matched")"),
+                "\"story\" is not a string"},
+        BadCase{"empty story",
+                minimal_with(R"("matched")", R"("story":"","story_size":1,"matched")"),
+                "\"story\" must not be empty"}),
     [](const testing::TestParamInfo<BadCase>& info) {
       std::string n = info.param.name;
       for (char& ch : n) {

@@ -136,7 +136,7 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "2");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "3");
   EXPECT_EQ(sql(db_path(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                 "('sources', 'items', 'alerts', 'counters')"),
@@ -477,6 +477,24 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   EXPECT_TRUE(r->empty());
 }
 
+// Undoes migration 3 (stories).
+constexpr const char* kBackToVersion2 =
+    "DROP TABLE stories; DROP TABLE story_articles; DROP INDEX alerts_story; "
+    "ALTER TABLE alerts DROP COLUMN story; ALTER TABLE alerts DROP COLUMN suppressed; "
+    "PRAGMA user_version = 2";
+
+TEST_F(StoreTest, MigratesAVersionTwoFileKeepingItsAlerts) {
+  finish("alrasifa", "k1", "https://alrasifa.example/a", {alert("libya", "haftar")});
+  store_.reset();
+  ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
+  reopen();
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "3");
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts WHERE story = '' AND suppressed = 0"), "1");
+  auto since = store_->alerts_since(0, "", 10);
+  ASSERT_TRUE(since.has_value()) << since.error().message;
+  EXPECT_EQ(since->size(), 1u);
+}
+
 TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
   SourceState st;
   st.config_url = st.url = "https://alrasifa.example/feed";
@@ -485,6 +503,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
   add("alrasifa", {item("k1")});
   store_.reset();
   // Back to the version 1 layout, as an older newswatch left it.
+  ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   ASSERT_EQ(sql(db_path(),
                 "DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
                 "ALTER TABLE items DROP COLUMN digest; "
@@ -492,7 +511,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "2");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "3");
   auto got = store_->source("alrasifa");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->etag, "\"e\"");
@@ -574,6 +593,140 @@ TEST_F(StoreTest, PruningDeletesOnlyPublishedAlertsInBatchesAndKeepsTheCounter) 
   auto next = finish("s", "k9", "art-9", {alert("libya", "haftar")});
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].seq, 6u);
+}
+
+}  // namespace
+}  // namespace nw
+
+namespace nw {
+namespace {
+
+const sys_seconds kSeen{1591175700s};
+
+StoryArticle in_story(std::string story, sys_seconds seen = kSeen,
+                      std::string signature = std::string(240, 'x')) {
+  return {.story = std::move(story), .signature = std::move(signature), .seen = seen};
+}
+
+Alert once(std::string rule) {
+  Alert a = alert("libya", std::move(rule));
+  a.once_per_story = true;
+  return a;
+}
+
+class StoryStoreTest : public StoreTest {
+ protected:
+  std::vector<Alert> finish_in(std::string_view key, std::string_view article_key,
+                               std::vector<Alert> alerts, const StoryArticle& story) {
+    auto r = store_->finish_item("alrasifa", key, article_key, std::move(alerts), story);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? *r : std::vector<Alert>{};
+  }
+  std::vector<std::uint64_t> replayed() {
+    auto r = store_->alerts_since(0, "", 100);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    std::vector<std::uint64_t> out;
+    for (const auto& a : r ? *r : std::vector<RecordedAlert>{}) out.push_back(a.seq);
+    return out;
+  }
+};
+
+TEST_F(StoryStoreTest, AlertsCarryTheStoryAndItsSizeCountingEachArticleOnce) {
+  auto a = finish_in("k1", "https://a.example/1", {alert("libya", "haftar")}, in_story("s1"));
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].story, "s1");
+  EXPECT_EQ(a[0].story_size, 1u);
+  auto b = finish_in("k2", "https://b.example/2", {alert("libya", "haftar")}, in_story("s1"));
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].story_size, 2u);
+  // The same article again (an edit) keeps its first story and is not counted again.
+  auto again =
+      finish_in("k2", "https://b.example/2", {alert("libya", "other")}, in_story("s-other"));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].story, "s1");
+  EXPECT_EQ(again[0].story_size, 2u);
+  // The bytes recorded for publishing carry them.
+  const auto sent = unpublished();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[1].story, "s1");
+  EXPECT_EQ(sent[1].story_size, 2u);
+  auto recorded = store_->unpublished_alerts(10);
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_NE(recorded->at(1).json.find(R"("story":"s1","story_size":2)"), std::string::npos);
+}
+
+TEST_F(StoryStoreTest, OncePerStoryPublishesTheFirstAlertOfTheRuleOnly) {
+  finish_in("k1", "https://a.example/1", {once("haftar"), alert("libya", "every")}, in_story("s1"));
+  auto second = finish_in("k2", "https://b.example/2", {once("haftar"), alert("libya", "every")},
+                          in_story("s1"));
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_TRUE(second[0].suppressed);   // once_per_story: the story alerted for it already
+  EXPECT_FALSE(second[1].suppressed);  // the other rule alerts for every copy
+  // Another story alerts again.
+  auto other = finish_in("k3", "https://c.example/3", {once("haftar")}, in_story("s2"));
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_FALSE(other[0].suppressed);
+
+  // Not published, not replayed; listed for the story with its seq.
+  std::vector<std::uint64_t> to_send;
+  for (const Alert& a : unpublished()) to_send.push_back(a.seq);
+  EXPECT_EQ(to_send, (std::vector<std::uint64_t>{1, 2, 4, 5}));
+  EXPECT_EQ(replayed(), (std::vector<std::uint64_t>{1, 2, 4, 5}));
+  auto listed = store_->story_alerts("s1", 100);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 4u);
+  EXPECT_EQ(listed->at(2).seq, 3u);
+  auto suppressed = alert_from_json(listed->at(2).json);
+  ASSERT_TRUE(suppressed.has_value());
+  EXPECT_TRUE(suppressed->suppressed);
+  EXPECT_EQ(suppressed->story_size, 2u);
+  // Retention treats it as sent: nothing is left to do with it.
+  EXPECT_EQ(sql(db_path(), "SELECT published FROM alerts WHERE seq = 3"), "1");
+}
+
+TEST_F(StoryStoreTest, OncePerStoryIsPerRuleACopyThatAloneMatchesStillAlerts) {
+  finish_in("k1", "https://a.example/1", {alert("libya", "every")}, in_story("s1"));
+  auto second = finish_in("k2", "https://b.example/2", {once("haftar")}, in_story("s1"));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_FALSE(second[0].suppressed);
+  EXPECT_EQ(second[0].story_size, 2u);
+}
+
+TEST_F(StoryStoreTest, StoriesSurviveARestartNewestWithinTheWindowOldestFirst) {
+  finish_in("k1", "https://a.example/1", {}, in_story("s1", kSeen, std::string(240, 'a')));
+  finish_in("k2", "https://b.example/2", {}, in_story("s1", kSeen + 1h, std::string(240, 'b')));
+  finish_in("k3", "https://c.example/3", {}, in_story("s3", kSeen + 2h, ""));  // too short
+  finish_in("k4", "https://d.example/4", {}, in_story("s4", kSeen + 3h, std::string(240, 'd')));
+  reopen();
+  auto all = store_->story_articles(kSeen, 100);
+  ASSERT_TRUE(all.has_value()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at(0).article_key, "https://a.example/1");
+  EXPECT_EQ(all->at(0).story, "s1");
+  EXPECT_EQ(all->at(0).signature, std::string(240, 'a'));
+  EXPECT_EQ(all->at(0).seen, kSeen);
+  EXPECT_EQ(all->at(0).story_size, 2u);
+  EXPECT_EQ(all->at(2).article_key, "https://d.example/4");
+  auto newest = store_->story_articles(kSeen + 1h, 1);
+  ASSERT_TRUE(newest.has_value());
+  ASSERT_EQ(newest->size(), 1u);
+  EXPECT_EQ(newest->at(0).article_key, "https://d.example/4");
+  // After the restart, a copy still counts on in its story.
+  auto more = finish_in("k5", "https://e.example/5", {alert("libya", "haftar")},
+                        in_story("s1", kSeen + 4h));
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].story_size, 3u);
+}
+
+TEST_F(StoryStoreTest, PruningForgetsArticlesAndStoriesSeenBeforeTheCut) {
+  finish_in("k1", "https://a.example/1", {}, in_story("s1", kSeen));
+  finish_in("k2", "https://b.example/2", {}, in_story("s2", kSeen));
+  finish_in("k3", "https://c.example/3", {}, in_story("s2", kSeen + 2h));
+  auto n = store_->prune_stories(kSeen + 1h, 100);
+  ASSERT_TRUE(n.has_value()) << n.error().message;
+  EXPECT_EQ(*n, 2u);
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM story_articles"), "1");
+  EXPECT_EQ(sql(db_path(), "SELECT group_concat(id) FROM stories"), "s2");
 }
 
 }  // namespace

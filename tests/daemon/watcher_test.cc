@@ -11,6 +11,7 @@
 #include "feeds/curl_fetcher.h"
 #include "feeds/feed_parser.h"
 #include "tests/support/fakes.h"
+#include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/log_capture.h"
 
@@ -894,6 +895,118 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
   EXPECT_EQ(temp->consecutive_failures, 0);
 
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace nw
+
+namespace nw {
+namespace {
+
+// Stories end to end through the pipeline: the same wire copy on three sites
+// (tests/data/stories) with the real extractor, matcher, story index and store.
+class WatcherStoryTest : public WatcherTest {
+ protected:
+  void SetUp() override {
+    WatcherTest::SetUp();
+    Watchlist w{.name = "libya", .file = "libya.toml"};
+    w.rules.push_back(Rule{.id = "every", .query = "حفتر AND القاهرة"});
+    w.rules.push_back(Rule{.id = "once", .query = "حفتر AND القاهرة", .once_per_story = true});
+    auto m = Matcher::compile(std::span(&w, 1));
+    ASSERT_TRUE(m) << m.error().message;
+    matcher_ = *m;
+    watcher_->set_matcher(matcher_);
+    const std::string a = test::read_fixture_file(test::fixture_path("stories/wire-copy-a.html"));
+    const std::string b = test::read_fixture_file(test::fixture_path("stories/wire-copy-b.html"));
+    const std::string other =
+        test::read_fixture_file(test::fixture_path("stories/same-event-other-writer.html"));
+    for (const auto& [site, body] : {std::pair{"one", a}, {"two", b}, {"three", other}}) {
+      const std::string url = std::string("http://") + site + ".test/";
+      fetcher_.answer_page(url + "feed.xml", rss({{"x", "حفتر", url + "article"}}), 200,
+                           "application/rss+xml");
+      fetcher_.answer_page(url + "article", body);
+    }
+  }
+  void watch(const std::vector<std::string>& sites) {
+    std::vector<SourceConfig> list;
+    for (const auto& s : sites)
+      list.push_back({.id = s, .url = "http://" + s + ".test/feed.xml", .interval = 60s});
+    watcher_->set_sources(list);
+  }
+  std::vector<const Alert*> sent(const std::string& rule) {
+    std::vector<const Alert*> out;
+    for (const Alert& a : publisher_.sent)
+      if (a.rule == rule) out.push_back(&a);
+    return out;
+  }
+};
+
+TEST_F(WatcherStoryTest, CopiesShareAStoryAndOncePerStoryPublishesTheFirstOnly) {
+  watch({"one"});
+  run_for(2s);
+  watch({"one", "two", "three"});
+  run_for(2s);
+  const auto every = sent("every");
+  ASSERT_EQ(every.size(), 3u);
+  EXPECT_EQ(every[0]->source, "one");
+  EXPECT_EQ(every[0]->story, story_id("http://one.test/article"));
+  EXPECT_EQ(every[0]->story_size, 1u);
+  const Alert* two = every[1]->source == "two" ? every[1] : every[2];
+  const Alert* three = every[1]->source == "three" ? every[1] : every[2];
+  EXPECT_EQ(two->story, every[0]->story);
+  EXPECT_EQ(two->story_size, 2u);
+  EXPECT_EQ(three->story, story_id("http://three.test/article"));  // another writer
+  EXPECT_EQ(three->story_size, 1u);
+  // The bytes published carry the story.
+  bool bytes = false;
+  for (const RecordedAlert& r : publisher_.records) {
+    bytes = bytes ||
+            r.json.find("\"story\":\"" + two->story + "\",\"story_size\":2") != std::string::npos;
+  }
+  EXPECT_TRUE(bytes);
+
+  // once_per_story: one and three, not two's copy; two's is recorded all the same.
+  const auto once = sent("once");
+  ASSERT_EQ(once.size(), 2u);
+  for (const Alert* a : once) EXPECT_NE(a->source, "two");
+  auto listed = store_->story_alerts(every[0]->story, 100);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 4u);  // one: every, once; two: every, once (suppressed)
+  int suppressed = 0;
+  for (const RecordedAlert& r : *listed) suppressed += alert_from_json(r.json)->suppressed;
+  EXPECT_EQ(suppressed, 1);
+}
+
+TEST_F(WatcherStoryTest, ACopyAfterTheWindowStartsANewStoryAndOldArticlesArePruned) {
+  watch({"one"});
+  run_for(2s);
+  clock_.advance(73h);  // past the default story_window of 72 h
+  watch({"one", "two"});
+  run_for(2s);
+  const auto every = sent("every");
+  ASSERT_EQ(every.size(), 2u);
+  EXPECT_EQ(every[1]->story, story_id("http://two.test/article"));
+  EXPECT_EQ(every[1]->story_size, 1u);
+  EXPECT_EQ(sent("once").size(), 2u);
+  // The first article fell out of the window: the store forgot it.
+  auto kept = store_->story_articles(std::chrono::sys_seconds{}, 100);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ(kept->at(0).article_key, "http://two.test/article");
+}
+
+TEST_F(WatcherStoryTest, AStoryOutlivesARestart) {
+  watch({"one"});
+  run_for(2s);
+  open();  // a new daemon on the same state directory
+  watch({"one", "two"});
+  run_for(2s);
+  const auto every = sent("every");
+  ASSERT_EQ(every.size(), 2u);
+  EXPECT_EQ(every[1]->source, "two");
+  EXPECT_EQ(every[1]->story, story_id("http://one.test/article"));
+  EXPECT_EQ(every[1]->story_size, 2u);
+  EXPECT_EQ(sent("once").size(), 1u);
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "config/config.h"
 #include "daemon/watcher.h"
 #include "feeds/curl_fetcher.h"
+#include "filters/page_text.h"
+#include "filters/story.h"
 #include "tests/support/fakes.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
@@ -371,8 +373,61 @@ TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
   EXPECT_TRUE(r.out.empty());
   EXPECT_EQ(r.err,
             "newswatch: unknown command 'check-config'; commands: extract, match, parse-feed, "
-            "check-rules, subscribe, keygen, alerts, sources, status\n");
+            "check-rules, subscribe, keygen, alerts, stories, sources, status\n");
   EXPECT_EQ(run("sources --help").status, 0);
+}
+
+TEST_F(Cli, StoriesGroupsCopiesAsTheDaemonWould) {
+  const std::string a = data("stories/wire-copy-a.html"), b = data("stories/wire-copy-b.html"),
+                    other = data("stories/same-event-other-writer.html");
+  const CliRun r = run("stories " + a + " " + b + " " + other);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto lines = r.lines();
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[0]["input"], a);
+  EXPECT_EQ(lines[0]["story"], story_id(a));
+  EXPECT_EQ(lines[0]["story_size"], 1);
+  EXPECT_TRUE(lines[0]["like"].is_null());
+  EXPECT_EQ(lines[1]["story"], story_id(a));
+  EXPECT_EQ(lines[1]["story_size"], 2);
+  EXPECT_EQ(lines[1]["like"], a);
+  EXPECT_GE(lines[1]["similarity"].get<double>(), 0.6);
+  EXPECT_EQ(lines[2]["story"], story_id(other));
+  EXPECT_EQ(lines[2]["story_size"], 1);
+  EXPECT_EQ(lines[2]["grouped"], true);
+
+  // With the daemon's state: the copy joins the story it recorded, and
+  // `alerts --story` lists what once_per_story held back.
+  std::ofstream(tmp_ / "newswatch.toml") << "[daemon]\nstate_dir = \"state\"\n";
+  {
+    auto store = open_sqlite_store(tmp_ / "state");
+    ASSERT_TRUE(store) << store.error().message;
+    const std::string page = test::read_fixture_file(a);
+    const auto sig = story_signature(page_text({.bytes = page}).text);
+    ASSERT_TRUE(sig);
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const std::string story = story_id("https://one.test/a");
+    Alert alert{.watchlist = "libya", .rule = "once", .source = "one", .once_per_story = true};
+    for (const char* key : {"https://one.test/a", "https://two.test/b"}) {
+      alert.url = key;
+      auto kept = (*store)->finish_item(
+          "one", key, key, {alert},
+          StoryArticle{.story = story, .signature = signature_bytes(*sig), .seen = now});
+      ASSERT_TRUE(kept) << kept.error().message;
+    }
+  }
+  const std::string config = (tmp_ / "newswatch.toml").string();
+  const CliRun with = run("stories -c " + config + " " + b);
+  ASSERT_EQ(with.status, 0) << with.err;
+  ASSERT_EQ(with.lines().size(), 1u);
+  EXPECT_EQ(with.lines()[0]["story"], story_id("https://one.test/a"));
+  EXPECT_EQ(with.lines()[0]["story_size"], 3);
+  const CliRun listed =
+      run("alerts -c " + config + " --story " + story_id("https://one.test/a") + " --format text");
+  ASSERT_EQ(listed.status, 0) << listed.err;
+  EXPECT_NE(listed.out.find("#2"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("not published (once_per_story)"), std::string::npos) << listed.out;
+  EXPECT_EQ(run("alerts -c " + config).lines().size(), 1u);  // what was published
 }
 
 }  // namespace

@@ -374,5 +374,60 @@ TEST_F(DaemonE2E, UnreachableSourcesAreLoggedAndBackedOff) {
   EXPECT_FALSE(health["alrasifa"]["next_poll"].is_null());
 }
 
+// Two sites publish the same wire copy: the alerts a real subscriber receives
+// carry one story and its size, a once_per_story rule is published for the
+// first copy only, and `newswatch alerts --story` shows the copy it held back.
+TEST_F(DaemonE2E, CopiesShareAStoryOnTheWireAndOncePerStoryHoldsTheSecondBack) {
+  const fs::path stories = fs::path(NW_TEST_DATA) / "stories";
+  server_.set("/wire/a", {.body = test::read_fixture_file(stories / "wire-copy-a.html")});
+  server_.set("/wire/b", {.body = test::read_fixture_file(stories / "wire-copy-b.html")});
+  server_.set("/wire.xml",
+              {.content_type = "application/rss+xml",
+               .body = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>w</title>"
+                       "<item><guid>a</guid><title>x</title><link>" +
+                       base_ + "/wire/a</link></item><item><guid>b</guid><title>y</title><link>" +
+                       base_ + "/wire/b</link></item></channel></rss>"});
+  std::ofstream(dir_ / "newswatch.toml", std::ios::app)
+      << "[[source]]\nid = \"wire\"\nurl = \"" << base_ << "/wire.xml\"\ninterval = \"1s\"\n";
+  std::ofstream(dir_ / "watchlists" / "stories.toml")
+      << "name = \"stories\"\n"
+         "[[rule]]\nid = \"every\"\nquery = 'حفتر AND المسماري'\nsources = [\"wire\"]\n"
+         "[[rule]]\nid = \"once\"\nquery = 'حفتر AND المسماري'\nsources = [\"wire\"]\n"
+         "once_per_story = true\n";
+  auto daemon = start();
+  std::vector<Received> every, once;
+  for (const auto& a : receive(9, 40s, 3s)) {
+    if (a.topic == "stories/every") every.push_back(a);
+    if (a.topic == "stories/once") once.push_back(a);
+  }
+  EXPECT_EQ(daemon->stop(SIGTERM), 0);
+  ASSERT_EQ(every.size(), 2u);
+  ASSERT_EQ(once.size(), 1u);
+  const std::string story = every[0].body["story"];
+  EXPECT_EQ(story.size(), 16u);
+  EXPECT_EQ(every[1].body["story"], story);
+  EXPECT_EQ(once[0].body["story"], story);
+  // Processed in either order: the later copy counts one more.
+  const auto first = every[0].body["story_size"].get<std::uint64_t>();
+  EXPECT_GE(first, 1u);
+  EXPECT_EQ(every[1].body["story_size"].get<std::uint64_t>(), first + 1);
+  EXPECT_FALSE(once[0].body.contains("suppressed"));
+
+  // Recorded all the same, not replayed.
+  const auto listed = newswatch_lines("alerts --story " + story);
+  int suppressed = 0, wire = 0;  // of the stories/ rules
+  for (const json& a : listed) {
+    if (a["watchlist"] != "stories") continue;
+    ++wire;
+    if (a.value("suppressed", false)) {
+      ++suppressed;
+      EXPECT_EQ(a["rule"], "once");
+    }
+  }
+  EXPECT_EQ(wire, 4);
+  EXPECT_EQ(suppressed, 1);
+  for (const json& a : newswatch_lines("alerts")) EXPECT_FALSE(a.contains("suppressed")) << a;
+}
+
 }  // namespace
 }  // namespace nw

@@ -19,7 +19,8 @@ bool same(const nw::Alert& a, const nw::Alert& b) {
   return a.seq == b.seq && a.watchlist == b.watchlist && a.rule == b.rule && a.source == b.source &&
          a.url == b.url && a.title == b.title && a.published == b.published &&
          a.fetched == b.fetched && a.matched == b.matched && a.snippet == b.snippet &&
-         a.severity == b.severity && a.tags == b.tags;
+         a.severity == b.severity && a.tags == b.tags && a.story == b.story &&
+         a.story_size == b.story_size && a.suppressed == b.suppressed;
 }
 
 }  // namespace

@@ -137,10 +137,21 @@ class StoreWrapper : public Store {
   Result<void> record_attempt(std::string_view id, std::string_view key) override {
     return base_.record_attempt(id, key);
   }
-  Result<std::vector<Alert>> finish_item(std::string_view id, std::string_view key,
-                                         std::string_view article_key,
-                                         std::vector<Alert> alerts) override {
-    return base_.finish_item(id, key, article_key, std::move(alerts));
+  Result<std::vector<Alert>> finish_item(
+      std::string_view id, std::string_view key, std::string_view article_key,
+      std::vector<Alert> alerts, const std::optional<StoryArticle>& story = std::nullopt) override {
+    return base_.finish_item(id, key, article_key, std::move(alerts), story);
+  }
+  Result<std::vector<StoredStoryArticle>> story_articles(std::chrono::sys_seconds since,
+                                                         std::size_t limit) override {
+    return base_.story_articles(since, limit);
+  }
+  Result<std::vector<RecordedAlert>> story_alerts(std::string_view story,
+                                                  std::size_t limit) override {
+    return base_.story_alerts(story, limit);
+  }
+  Result<std::size_t> prune_stories(std::chrono::sys_seconds before, std::size_t limit) override {
+    return base_.prune_stories(before, limit);
   }
   Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override {
     return base_.unpublished_alerts(limit);
