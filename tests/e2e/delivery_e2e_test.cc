@@ -314,7 +314,11 @@ TEST_F(DeliveryE2E, HundredThousandAlertReplayKeepsMemoryBoundedAndLiveFlowing) 
   EXPECT_EQ(end, std::to_string(kAlerts));
   EXPECT_TRUE(live_during_replay) << "no live alert while the replay ran";
   EXPECT_GT(peak_kib, 0);
+#if !defined(__SANITIZE_ADDRESS__)
+  // (Under ASan the quarantine keeps up to 256 MB of freed memory resident: the
+  // bound is measured by the plain build.)
   EXPECT_LT(peak_kib, 100 * 1024) << "peak RSS " << peak_kib << " KiB";
+#endif
   // Replay speed to a local client that reads as fast as it can.
   zmq::socket_t fast(ctx, zmq::socket_type::dealer);
   fast.connect(replay_);
