@@ -55,6 +55,10 @@ class Statement {
       sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
       return *this;
     }
+    Use& blob(int i, std::string_view v) {
+      sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+      return *this;
+    }
     Use& integer(int i, std::int64_t v) {
       sqlite3_bind_int64(s_, i, v);
       return *this;
@@ -79,6 +83,13 @@ class Statement {
       const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
       return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i)))
                : std::string();
+    }
+    // Valid until the next step() or the end of the Use.
+    std::string_view column_blob(int i) const {
+      const void* p = sqlite3_column_blob(s_, i);
+      const int n = sqlite3_column_bytes(s_, i);
+      return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n))
+               : std::string_view();
     }
     std::int64_t column_int(int i) const { return sqlite3_column_int64(s_, i); }
     bool column_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
