@@ -107,7 +107,7 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
   fs::path state_dir = "./state";
   if (const toml::table* t = section(root, "daemon")) {
     constexpr std::string_view kWhere = "[daemon]";
-    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts", "shard"});
+    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts", "keep_articles", "shard"});
     if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
       if (v->get().empty()) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
@@ -120,6 +120,14 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
       cfg.log_level = *level;
     }
     if (auto d = duration(*t, "keep_alerts", kWhere)) cfg.keep_alerts = *d;
+    // "0s" turns the archive off; any other value is a duration like the rest.
+    const toml::node* keep = t->get("keep_articles");
+    if (keep && keep->as_string() &&
+        parse_duration(keep->as_string()->get()) == std::chrono::seconds{0}) {
+      cfg.keep_articles = std::chrono::seconds{0};
+    } else if (auto d = duration(*t, "keep_articles", kWhere)) {
+      cfg.keep_articles = *d;
+    }
     if (const auto* v = value<std::string>(*t, "shard", kWhere)) {
       const std::string_view text = v->get();
       const auto slash = text.find('/');
@@ -400,7 +408,8 @@ std::vector<std::pair<fs::path, toml::source_position>> Loader::watchlist_files(
 std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::string>* source_ids) {
   constexpr std::string_view kWhere = "[[rule]]";
   check_keys(t, kWhere,
-             {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents"});
+             {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents",
+              "lookback"});
   Rule r;
   bool ok = require(t, kWhere, "id");
   ok = require(t, kWhere, "query") && ok;
@@ -465,6 +474,10 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
   }
   if (const auto* v = value<bool>(t, "exact", kWhere)) r.exact = v->get();
   if (const auto* v = value<bool>(t, "fold_accents", kWhere)) r.fold_accents = v->get();
+  if (t.contains("lookback")) {
+    r.lookback = duration(t, "lookback", kWhere);
+    ok = r.lookback.has_value() && ok;
+  }
   if (!ok) return std::nullopt;
   return r;
 }

@@ -56,6 +56,9 @@ struct Config {
   std::optional<Shard> shard;
   // Alerts sent for this long are deleted, a little at a time.
   std::chrono::seconds keep_alerts{std::chrono::days(90)};
+  // The text of matched items is kept this long for backtests and rule
+  // lookback (daemon/backtest.h), then deleted a little at a time; 0 = off.
+  std::chrono::seconds keep_articles{std::chrono::days(14)};
   // [publish]: the live PUB socket, the replay ROUTER socket ("" = none), the
   // heartbeat period, and CURVE (both paths set, or neither).
   std::string endpoint = "tcp://127.0.0.1:5556";

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "daemon/backtest.h"
 #include "feeds/url.h"
 #include "filters/page_text.h"
 
@@ -125,26 +126,29 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
                              std::optional<std::chrono::sys_seconds> published) {
   std::string article_key = canonical_url(item.link);
   if (article_key.empty()) article_key = source_id + " " + item.key;
+  const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
+  const KeptArticle article{.source_id = source_id,
+                            .item_key = item.key,
+                            .article_key = article_key,
+                            .url = item.link,
+                            .title = std::move(title),
+                            .text = std::move(text),
+                            .language = std::move(language),
+                            .published = published,
+                            .kept = fetched};
   std::vector<Alert> alerts;
   if (matcher_) {
-    const Document doc{.title = title, .body = text, .source = source_id, .language = language};
-    const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
-    for (Hit& hit : matcher_->match(doc)) {
-      alerts.push_back(Alert{.id = alert_id(hit.watchlist, hit.rule, article_key),
-                             .watchlist = std::move(hit.watchlist),
-                             .rule = std::move(hit.rule),
-                             .source = source_id,
-                             .url = item.link,
-                             .title = title,
-                             .published = published,
-                             .fetched = fetched,
-                             .matched = std::move(hit.matched),
-                             .snippet = std::move(hit.snippet),
-                             .severity = std::move(hit.severity),
-                             .tags = std::move(hit.tags)});
-    }
+    const Document doc{.title = article.title,
+                       .body = article.text,
+                       .source = source_id,
+                       .language = article.language};
+    for (Hit& hit : matcher_->match(doc))
+      alerts.push_back(alert_for(std::move(hit), article, fetched));
   }
-  auto kept = store_.finish_item(source_id, item.key, article_key, std::move(alerts));
+  auto kept =
+      options_.keep_articles
+          ? store_.finish_and_keep(source_id, item.key, article_key, std::move(alerts), article)
+          : store_.finish_item(source_id, item.key, article_key, std::move(alerts));
   in_flight_.erase({source_id, item.key});
   if (!kept) {
     spdlog::error("source {}: {}", source_id, kept.error().message);

@@ -1,7 +1,8 @@
 // The article half of the pipeline: for each item the Store holds as pending,
 // fetches its page, turns it into the text the matcher reads
 // (filters/page_text.h), matches that against the current rule snapshot,
-// records the item's alerts and marks it finished in one Store transaction, and
+// records the item's alerts and marks it finished in one Store transaction
+// (keeping the text it matched, for backtests, when the archive is on), and
 // hands new alerts to Delivery. Owned by the Watcher. Not thread-safe: lives on
 // the loop thread that also calls Fetcher::run().
 #pragma once
@@ -30,6 +31,8 @@ struct ArticleOptions {
   // failure that will not (a refused URL, a body over the size cap, 404, 410)
   // falls back to the feed text at once.
   int max_article_attempts = 3;
+  // Keep each item's matched text in the Store's archive ([daemon] keep_articles).
+  bool keep_articles = false;
   Metrics* metrics = nullptr;  // fetch times, extraction, store health; may be null
 };
 
@@ -43,6 +46,7 @@ class ArticlePipeline {
   // The rule snapshot the next articles are matched against (may be compiled
   // on another thread; set on the loop thread).
   void set_matcher(std::shared_ptr<const Matcher> matcher);
+  void set_keep_articles(bool keep) { options_.keep_articles = keep; }
 
   // Starts every item of the source that the Store holds as pending and that
   // is not already in flight.

@@ -50,7 +50,9 @@ Watcher::Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock
       options_(options),
       scheduler_(clock, {.max_backoff = options.max_backoff}),
       articles_(fetcher, store, delivery, clock,
-                {.max_article_attempts = options.max_article_attempts, .metrics = options.metrics},
+                {.max_article_attempts = options.max_article_attempts,
+                 .keep_articles = options.keep_articles,
+                 .metrics = options.metrics},
                 [this](const std::string& id) { return sources_.contains(id); }) {}
 
 void Watcher::set_sources(std::vector<SourceConfig> sources) {

@@ -2,6 +2,8 @@
 // files and compiled by filters/matcher.h.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,9 @@ struct Rule {
   std::vector<std::string> tags;
   bool exact = false;         // no proclitic variants for any term
   bool fold_accents = false;  // Latin accents ignored on both sides: etat matches État
+  // When a reload adds the rule, it is also run over the articles kept in this
+  // last stretch of time (the daemon's keep_articles archive).
+  std::optional<std::chrono::seconds> lookback;
 };
 
 struct Watchlist {
