@@ -14,6 +14,7 @@ _newswatch_files() {
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local commands="extract match parse-feed check-rules subscribe keygen alerts sources status"
+  commands+=" backtest"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -33,6 +34,7 @@ _newswatch() {
     alerts) options="-c --config --since --limit --format --help" ;;
     sources) options="-c --config --format --help" ;;
     status) options="-c --config --json --help" ;;
+    backtest) options="-c --config -r --rule -w --watchlist --since --format --help" ;;
     *) return ;;
   esac
   case $prev in
@@ -49,14 +51,15 @@ _newswatch() {
       return
       ;;
     --base-url | --url | --content-type | -e | --endpoint | -t | --topic | -n | --count | \
-      --since | --limit | --replay-endpoint | --heartbeat | --curve-server-key)
+      --since | --limit | --replay-endpoint | --heartbeat | --curve-server-key | -r | --rule)
       return  # a value the user types
       ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${COMP_WORDS[1]} != subscribe && ${COMP_WORDS[1]} != alerts && \
-    ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen ]]; then
+    ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen && \
+    ${COMP_WORDS[1]} != backtest ]]; then
     _newswatch_files
   fi
 }
