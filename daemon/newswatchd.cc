@@ -255,13 +255,13 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                               .keep_alerts = next->config.keep_alerts,
                               .keep_articles = next->config.keep_articles,
                               .metrics = &metrics});
-        for (LookbackRule& rule : next->lookbacks) lookback.add(std::move(rule));
         running_watchlists = next->config.watchlists;
         metrics.inc("newswatch_reloads_total", {{"result", "ok"}});
         metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(next->config)));
         metrics.set("newswatch_sources", {}, static_cast<double>(next->config.sources.size()));
         spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(),
                      rule_count(next->config));
+        for (LookbackRule& rule : next->lookbacks) lookback.add(std::move(rule));
       }
       sd_notify(0, "READY=1");
     }
