@@ -9,8 +9,8 @@
 namespace nw {
 namespace {
 
-// Articles read per Store call by backtest(): a few MB of text at a time.
-constexpr std::size_t kBatch = 1000;
+// Articles read per Store call by backtest(): about a megabyte of text at a time.
+constexpr std::size_t kBatch = 256;
 
 }  // namespace
 

@@ -549,6 +549,7 @@ Result<std::vector<KeptArticle>> SqliteStore::kept_articles(std::chrono::sys_sec
       .integer(2, after)
       .integer(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
   std::vector<KeptArticle> out;
+  out.reserve(std::min<std::size_t>(limit, 4096));
   for (;;) {
     auto row = u.step();
     if (!row) return std::unexpected(db_.error(what));
