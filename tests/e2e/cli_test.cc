@@ -371,7 +371,7 @@ TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
   EXPECT_TRUE(r.out.empty());
   EXPECT_EQ(r.err,
             "newswatch: unknown command 'check-config'; commands: extract, match, parse-feed, "
-            "check-rules, subscribe, keygen, alerts, sources, status\n");
+            "check-rules, subscribe, keygen, alerts, sources, status, backtest\n");
   EXPECT_EQ(run("sources --help").status, 0);
 }
 
