@@ -146,7 +146,7 @@ class SqliteStore final : public Store {
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
       finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
       published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_, item_counts_,
-      alert_counts_, keep_article_, kept_, prune_articles_;
+      alert_counts_, keep_article_, kept_, window_start_, prune_articles_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -222,6 +222,9 @@ Result<void> SqliteStore::prepare_all() {
       {&kept_,
        "SELECT id, source_id, item_key, article_key, url, title, language, published, kept, "
        "body_size, body FROM articles WHERE id > ?2 AND +kept >= ?1 ORDER BY id LIMIT ?3"},
+      // The window's first article, through the kept index: a first batch
+      // does not walk the rows older than the window one by one.
+      {&window_start_, "SELECT min(id) FROM articles WHERE kept >= ?1"},
       {&prune_articles_,
        "DELETE FROM articles WHERE id IN (SELECT id FROM articles WHERE kept < ?1 "
        "ORDER BY kept LIMIT ?2)"},
@@ -544,6 +547,14 @@ Result<std::vector<Alert>> SqliteStore::record_alerts(std::string_view source_id
 Result<std::vector<KeptArticle>> SqliteStore::kept_articles(std::chrono::sys_seconds since,
                                                             std::int64_t after, std::size_t limit) {
   const std::string what = "read kept articles";
+  if (after == 0) {
+    auto w = window_start_.use();
+    w.integer(1, sqlite::to_unix(since));
+    auto row = w.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (!*row || w.column_null(0)) return std::vector<KeptArticle>{};
+    after = w.column_int(0) - 1;
+  }
   auto u = kept_.use();
   u.integer(1, sqlite::to_unix(since))
       .integer(2, after)

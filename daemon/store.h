@@ -137,7 +137,8 @@ class Store {
                                                                  std::string_view article_key,
                                                                  std::vector<Alert> alerts) = 0;
   // Kept articles with id > `after` kept at or after `since`, in id order, at
-  // most `limit`, their text decompressed.
+  // most `limit`, their text decompressed. `after` = 0 starts at the window's
+  // first article (found through an index); then pass the last id read.
   [[nodiscard]] virtual Result<std::vector<KeptArticle>> kept_articles(
       std::chrono::sys_seconds since, std::int64_t after, std::size_t limit) = 0;
   // Deletes at most `limit` kept articles kept before `kept_before`, oldest

@@ -640,6 +640,10 @@ TEST_F(StoreTest, KeptArticlesReadsTheWindowInBatchesFromACursor) {
     cursor = batch->back().id;
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"k3", "k4", "k5", "k6", "k7"}));
+  // A window after the last article holds none.
+  auto none = store_->kept_articles(sys_seconds{800s}, 0, 3);
+  ASSERT_TRUE(none.has_value()) << none.error().message;
+  EXPECT_TRUE(none->empty());
 }
 
 TEST_F(StoreTest, AnItemMatchedAgainIsKeptOnceAsLastRead) {
