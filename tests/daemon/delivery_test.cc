@@ -107,6 +107,19 @@ TEST_F(DeliveryTest, DeletesArticlesKeptLongerThanKeepArticlesABatchAtATime) {
   EXPECT_EQ(store_->source_counts()->at("s").items, 700u);  // the items stay
 }
 
+TEST_F(DeliveryTest, KeepArticlesOffDeletesWhatAnEarlierRunKept) {
+  const KeptArticle a{.source_id = "s",
+                      .item_key = "a",
+                      .article_key = "a",
+                      .text = "text",
+                      .kept = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now())};
+  ASSERT_TRUE(store_->finish_and_keep("s", "a", "a", {}, a));
+  clock_.advance(1s);
+  Delivery d(*store_, publisher_, clock_, {.keep_articles = 0s});
+  d.tick();
+  EXPECT_TRUE(store_->kept_articles({}, 0, 10)->empty());
+}
+
 TEST_F(DeliveryTest, TickSaysWhenTheNextHeartbeatIsDue) {
   Delivery d(*store_, publisher_, clock_, {.heartbeat = 5s});
   d.tick();
