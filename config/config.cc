@@ -107,7 +107,8 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
   fs::path state_dir = "./state";
   if (const toml::table* t = section(root, "daemon")) {
     constexpr std::string_view kWhere = "[daemon]";
-    check_keys(*t, kWhere, {"state_dir", "log_level", "keep_alerts", "shard", "story_window"});
+    check_keys(*t, kWhere,
+               {"state_dir", "log_level", "keep_alerts", "keep_articles", "shard", "story_window"});
     if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
       if (v->get().empty()) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
@@ -121,6 +122,14 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
     }
     if (auto d = duration(*t, "keep_alerts", kWhere)) cfg.keep_alerts = *d;
     if (auto d = duration(*t, "story_window", kWhere)) cfg.story_window = *d;
+    // "0s" turns the archive off; any other value is a duration like the rest.
+    const toml::node* keep = t->get("keep_articles");
+    if (keep && keep->as_string() &&
+        parse_duration(keep->as_string()->get()) == std::chrono::seconds{0}) {
+      cfg.keep_articles = std::chrono::seconds{0};
+    } else if (auto d = duration(*t, "keep_articles", kWhere)) {
+      cfg.keep_articles = *d;
+    }
     if (const auto* v = value<std::string>(*t, "shard", kWhere)) {
       const std::string_view text = v->get();
       const auto slash = text.find('/');
@@ -402,7 +411,7 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
   constexpr std::string_view kWhere = "[[rule]]";
   check_keys(t, kWhere,
              {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents",
-              "once_per_story"});
+              "once_per_story", "lookback"});
   Rule r;
   bool ok = require(t, kWhere, "id");
   ok = require(t, kWhere, "query") && ok;
@@ -468,6 +477,10 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
   if (const auto* v = value<bool>(t, "exact", kWhere)) r.exact = v->get();
   if (const auto* v = value<bool>(t, "fold_accents", kWhere)) r.fold_accents = v->get();
   if (const auto* v = value<bool>(t, "once_per_story", kWhere)) r.once_per_story = v->get();
+  if (t.contains("lookback")) {
+    r.lookback = duration(t, "lookback", kWhere);
+    ok = r.lookback.has_value() && ok;
+  }
   if (!ok) return std::nullopt;
   return r;
 }

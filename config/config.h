@@ -59,6 +59,9 @@ struct Config {
   // Near-duplicate articles seen within this long of each other share a story
   // (filters/story.h).
   std::chrono::seconds story_window{std::chrono::hours(72)};
+  // The text of matched items is kept this long for backtests and rule
+  // lookback (daemon/backtest.h), then deleted a little at a time; 0 = off.
+  std::chrono::seconds keep_articles{std::chrono::days(14)};
   // [publish]: the live PUB socket, the replay ROUTER socket ("" = none), the
   // heartbeat period, and CURVE (both paths set, or neither).
   std::string endpoint = "tcp://127.0.0.1:5556";

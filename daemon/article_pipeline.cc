@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "daemon/backtest.h"
 #include "feeds/url.h"
 #include "filters/page_text.h"
 
@@ -158,30 +159,31 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
   // The story: from the body alone, which copies share (titles are rewritten).
   const std::optional<StorySignature> signature = story_signature(text);
   const StoryAssignment story = stories_.assign(article_key, signature, fetched);
+  const StoryArticle in_story{.story = story.story,
+                              .signature = signature ? signature_bytes(*signature) : std::string(),
+                              .seen = fetched};
+  const KeptArticle article{.source_id = source_id,
+                            .item_key = item.key,
+                            .article_key = article_key,
+                            .url = item.link,
+                            .title = std::move(title),
+                            .text = std::move(text),
+                            .language = std::move(language),
+                            .published = published,
+                            .kept = fetched};
   std::vector<Alert> alerts;
   if (matcher_) {
-    const Document doc{.title = title, .body = text, .source = source_id, .language = language};
-    for (Hit& hit : matcher_->match(doc)) {
-      alerts.push_back(Alert{.id = alert_id(hit.watchlist, hit.rule, article_key),
-                             .watchlist = std::move(hit.watchlist),
-                             .rule = std::move(hit.rule),
-                             .source = source_id,
-                             .url = item.link,
-                             .title = title,
-                             .published = published,
-                             .fetched = fetched,
-                             .matched = std::move(hit.matched),
-                             .snippet = std::move(hit.snippet),
-                             .severity = std::move(hit.severity),
-                             .tags = std::move(hit.tags),
-                             .once_per_story = hit.once_per_story});
-    }
+    const Document doc{.title = article.title,
+                       .body = article.text,
+                       .source = source_id,
+                       .language = article.language};
+    for (Hit& hit : matcher_->match(doc))
+      alerts.push_back(alert_for(std::move(hit), article, fetched));
   }
-  auto kept = store_.finish_item(
-      source_id, item.key, article_key, std::move(alerts),
-      StoryArticle{.story = story.story,
-                   .signature = signature ? signature_bytes(*signature) : std::string(),
-                   .seen = fetched});
+  auto kept = options_.keep_articles ? store_.finish_and_keep(source_id, item.key, article_key,
+                                                              std::move(alerts), article, in_story)
+                                     : store_.finish_item(source_id, item.key, article_key,
+                                                          std::move(alerts), in_story);
   prune_stories(fetched);
   in_flight_.erase({source_id, item.key});
   if (!kept) {

@@ -2,8 +2,9 @@
 // fetches its page, turns it into the text the matcher reads
 // (filters/page_text.h), matches that against the current rule snapshot,
 // gives the article its story (filters/story.h), records the item's story and
-// alerts and marks it finished in one Store transaction, and hands new alerts
-// to Delivery. Owned by the Watcher. Not thread-safe: lives on
+// alerts and marks it finished in one Store transaction (keeping the text it
+// matched, for backtests, when the archive is on), and hands new alerts to
+// Delivery. Owned by the Watcher. Not thread-safe: lives on
 // the loop thread that also calls Fetcher::run().
 #pragma once
 
@@ -32,6 +33,8 @@ struct ArticleOptions {
   // failure that will not (a refused URL, a body over the size cap, 404, 410)
   // falls back to the feed text at once.
   int max_article_attempts = 3;
+  // Keep each item's matched text in the Store's archive ([daemon] keep_articles).
+  bool keep_articles = false;
   Metrics* metrics = nullptr;  // fetch times, extraction, store health; may be null
   // Story grouping. The index starts with the Store's articles of the last
   // window; articles older than the window are pruned from the Store hourly.
@@ -48,6 +51,7 @@ class ArticlePipeline {
   // The rule snapshot the next articles are matched against (may be compiled
   // on another thread; set on the loop thread).
   void set_matcher(std::shared_ptr<const Matcher> matcher);
+  void set_keep_articles(bool keep) { options_.keep_articles = keep; }
 
   // Starts every item of the source that the Store holds as pending and that
   // is not already in flight.

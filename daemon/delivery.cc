@@ -92,20 +92,26 @@ std::chrono::milliseconds Delivery::tick() {
 
 void Delivery::prune() {
   const TimePoint now = clock_.now();
-  const auto before =
-      std::chrono::time_point_cast<std::chrono::seconds>(now - options_.keep_alerts);
-  auto deleted = store_.prune_alerts(before, options_.prune_batch);
-  if (!deleted) {
-    spdlog::error("{}", deleted.error().message);
-    next_prune_ = now + options_.prune_every;
-    return;
-  }
-  if (*deleted > 0) {
-    spdlog::debug("deleted {} alerts older than keep_alerts", *deleted);
-  }
+  auto full = [this](const Result<std::size_t>& deleted, std::string_view what) {
+    if (!deleted) {
+      spdlog::error("{}", deleted.error().message);
+      return false;
+    }
+    if (*deleted > 0) spdlog::debug("deleted {} {}", *deleted, what);
+    return *deleted == options_.prune_batch;
+  };
+  const auto before = [&now](std::chrono::seconds keep) {
+    return std::chrono::time_point_cast<std::chrono::seconds>(now - keep);
+  };
+  const bool more_alerts =
+      full(store_.prune_alerts(before(options_.keep_alerts), options_.prune_batch),
+           "alerts older than keep_alerts");
+  const bool more_articles =
+      full(store_.prune_articles(before(options_.keep_articles), options_.prune_batch),
+           "kept articles older than keep_articles");
   // A full batch: more are waiting; come back soon, between other work.
   next_prune_ =
-      now + (*deleted == options_.prune_batch ? std::chrono::seconds(1) : options_.prune_every);
+      now + (more_alerts || more_articles ? std::chrono::seconds(1) : options_.prune_every);
 }
 
 }  // namespace nw

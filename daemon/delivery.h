@@ -1,7 +1,8 @@
 // Delivery: from "recorded in the Store" to "sent to subscribers". Publishes
 // every recorded alert as soon as it is recorded, in seq order, and marks it
 // published; sends a heartbeat with the last assigned seq every `heartbeat`;
-// deletes alerts older than `keep_alerts` a few at a time. Durability does not
+// deletes alerts older than `keep_alerts`, and kept articles (the archive
+// backtests read) older than `keep_articles`, a few at a time. Durability does not
 // depend on anyone listening: a subscriber that missed something asks the
 // replay socket (daemon/replay_server.h), which reads the same records.
 // Not thread-safe: lives on the loop thread.
@@ -20,7 +21,10 @@ namespace nw {
 struct DeliveryOptions {
   std::chrono::seconds heartbeat{5};
   std::chrono::seconds keep_alerts{std::chrono::days(90)};
-  // Retention deletes at most this many alerts per transaction...
+  // 0: the archive is off, and what an earlier run kept goes too.
+  std::chrono::seconds keep_articles{std::chrono::days(14)};
+  // Retention deletes at most this many alerts (and as many articles) per
+  // transaction...
   std::size_t prune_batch = 500;
   // ...once per this period while nothing is left to delete.
   std::chrono::seconds prune_every{60};

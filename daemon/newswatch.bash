@@ -14,6 +14,7 @@ _newswatch_files() {
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local commands="extract match parse-feed check-rules subscribe keygen alerts stories sources status"
+  commands+=" backtest"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -34,6 +35,7 @@ _newswatch() {
     stories) options="-c --config --help" ;;
     sources) options="-c --config --format --help" ;;
     status) options="-c --config --json --help" ;;
+    backtest) options="-c --config -r --rule -w --watchlist --since --format --help" ;;
     *) return ;;
   esac
   case $prev in
@@ -50,14 +52,15 @@ _newswatch() {
       return
       ;;
     --base-url | --url | --content-type | -e | --endpoint | -t | --topic | -n | --count | \
-      --since | --limit | --story | --replay-endpoint | --heartbeat | --curve-server-key | --lang | --source)
+      --since | --limit | --story | --replay-endpoint | --heartbeat | --curve-server-key | --lang | --source | -r | --rule)
       return  # a value the user types
       ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${COMP_WORDS[1]} != subscribe && ${COMP_WORDS[1]} != alerts && \
-    ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen ]]; then
+    ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen && \
+    ${COMP_WORDS[1]} != backtest ]]; then
     _newswatch_files
   fi
 }

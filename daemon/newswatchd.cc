@@ -25,6 +25,7 @@
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
+#include "daemon/lookback.h"
 #include "daemon/metrics.h"
 #include "daemon/metrics_server.h"
 #include "daemon/preflight.h"
@@ -44,16 +45,24 @@ struct Loaded {
   Config config;
   std::shared_ptr<const Matcher> matcher;
   std::vector<std::string> warnings;  // config/rule_checks.h: rules that likely mean otherwise
+  std::vector<LookbackRule> lookbacks;  // rules new since `previous` that look back
 };
 
-// Loads and validates the config and compiles its watchlists.
-Result<Loaded> load(const std::string& path) {
+// Loads and validates the config and compiles its watchlists; on a reload,
+// also each rule that `previous` lacks and that sets lookback.
+Result<Loaded> load(const std::string& path, const std::vector<Watchlist>* previous = nullptr) {
   auto config = load_config(path);
   if (!config) return std::unexpected(config.error());
   auto matcher = Matcher::compile(config->watchlists);
   if (!matcher) return std::unexpected(matcher.error());
   std::vector<std::string> warnings = rule_warnings(config->watchlists);
-  return Loaded{std::move(*config), std::move(*matcher), std::move(warnings)};
+  Loaded loaded{std::move(*config), std::move(*matcher), std::move(warnings), {}};
+  if (previous) {
+    auto lookbacks = added_lookback_rules(*previous, loaded.config.watchlists);
+    if (!lookbacks) return std::unexpected(lookbacks.error());
+    loaded.lookbacks = std::move(*lookbacks);
+  }
+  return loaded;
 }
 
 std::size_t rule_count(const Config& c) {
@@ -200,11 +209,18 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   }
   std::unique_ptr<Fetcher> fetcher = make_curl_fetcher(config.fetch);
   SystemClock clock;
-  Delivery delivery(
-      **store, **publisher, clock,
-      {.heartbeat = config.heartbeat, .keep_alerts = config.keep_alerts, .metrics = &metrics});
+  Delivery delivery(**store, **publisher, clock,
+                    {.heartbeat = config.heartbeat,
+                     .keep_alerts = config.keep_alerts,
+                     .keep_articles = config.keep_articles,
+                     .metrics = &metrics});
   Watcher watcher(*fetcher, **store, delivery, clock,
-                  {.metrics = &metrics, .stories = {.window = config.story_window}});
+                  {.keep_articles = config.keep_articles.count() > 0,
+                   .metrics = &metrics,
+                   .stories = {.window = config.story_window}});
+  Lookback lookback(**store, delivery, clock);
+  // The running rules, to tell which rules a reload adds.
+  std::vector<Watchlist> running_watchlists = config.watchlists;
   metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(config)));
   metrics.set("newswatch_sources", {}, static_cast<double>(config.sources.size()));
   watcher.set_matcher(loaded->matcher);
@@ -228,7 +244,9 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     if (signals.take_reload() && !reloading.valid()) {
       spdlog::info("reloading {}", config_path);
       sd_notify(0, "RELOADING=1");
-      reloading = std::async(std::launch::async, load, config_path);
+      reloading = std::async(std::launch::async, [&config_path, previous = running_watchlists] {
+        return load(config_path, &previous);
+      });
     }
     if (reloading.valid() && reloading.wait_for(milliseconds(0)) == std::future_status::ready) {
       auto next = reloading.get();
@@ -240,19 +258,23 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
         for (const std::string& w : next->warnings) spdlog::warn("{}", one_line(w));
         watcher.set_matcher(next->matcher);
         watcher.set_sources(next->config.sources);
+        watcher.set_keep_articles(next->config.keep_articles.count() > 0);
         delivery.set_options({.heartbeat = next->config.heartbeat,
                               .keep_alerts = next->config.keep_alerts,
+                              .keep_articles = next->config.keep_articles,
                               .metrics = &metrics});
+        running_watchlists = next->config.watchlists;
         metrics.inc("newswatch_reloads_total", {{"result", "ok"}});
         metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(next->config)));
         metrics.set("newswatch_sources", {}, static_cast<double>(next->config.sources.size()));
         spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(),
                      rule_count(next->config));
+        for (LookbackRule& rule : next->lookbacks) lookback.add(std::move(rule));
       }
       sd_notify(0, "READY=1");
     }
     metrics.loop_alive();
-    const milliseconds wait = std::min(watcher.tick(), delivery.tick());
+    const milliseconds wait = std::min({watcher.tick(), delivery.tick(), lookback.tick()});
     // The one-line status systemctl shows, when it changed.
     const SourcesSummary summary = watcher.sources_summary();
     std::string status = std::to_string(summary.ok) + " sources ok, " +

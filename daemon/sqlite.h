@@ -84,6 +84,13 @@ class Statement {
       return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, i)))
                : std::string();
     }
+    // Valid until the next step() or the end of the Use.
+    std::string_view column_blob(int i) const {
+      const void* p = sqlite3_column_blob(s_, i);
+      const int n = sqlite3_column_bytes(s_, i);
+      return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n))
+               : std::string_view();
+    }
     std::int64_t column_int(int i) const { return sqlite3_column_int64(s_, i); }
     bool column_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
     std::optional<std::chrono::sys_seconds> column_time(int i) const {

@@ -7,7 +7,7 @@
 namespace nw::sqlite {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE sources (
@@ -93,6 +93,29 @@ CREATE INDEX stories_last_seen ON stories(last_seen);
 PRAGMA user_version = 3;
 )sql";
 
+// Version 3 -> 4: the article archive (keep_articles). One row per item
+// matched: the text the matcher read (title, zlib-compressed body), the fields
+// it matched on (source, language) and what a hit shows (url, published);
+// `kept` is when it was matched, the time retention and backtests go by.
+constexpr const char* kMigrateTo4 = R"sql(
+CREATE TABLE articles (
+  id INTEGER PRIMARY KEY NOT NULL,
+  source_id TEXT NOT NULL,
+  item_key TEXT NOT NULL,
+  article_key TEXT NOT NULL,
+  url TEXT NOT NULL,
+  title TEXT NOT NULL,
+  language TEXT NOT NULL,
+  published INTEGER,
+  kept INTEGER NOT NULL,
+  body_size INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  UNIQUE (source_id, item_key)
+);
+CREATE INDEX articles_kept ON articles(kept);
+PRAGMA user_version = 4;
+)sql";
+
 }  // namespace
 
 Result<void> init_database(sqlite3* db, const std::string& path) {
@@ -139,6 +162,10 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
     }
     if (version == 2) {
       if (auto r = exec(kMigrateTo3, "migrate schema to version 3"); !r) return r;
+      version = 3;
+    }
+    if (version == 3) {
+      if (auto r = exec(kMigrateTo4, "migrate schema to version 4"); !r) return r;
     }
     return {};
   }();

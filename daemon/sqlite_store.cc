@@ -2,6 +2,7 @@
 // migrations are in daemon/sqlite_schema.h, the handle and statement wrappers
 // in daemon/sqlite.h. Every write runs in one transaction.
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +23,61 @@ using sqlite::Statement;
 using sqlite::Transaction;
 
 constexpr int kBusyTimeoutMs = 5000;
+
+// The archive's bodies: zlib at its default level (about half the size of the
+// text, a third for Arabic prose). One stream each way, reset between
+// articles: a fresh deflate stream allocates a quarter of a megabyte, which the
+// allocator maps and unmaps on every call.
+class Zlib {
+ public:
+  Zlib() {
+    deflate_ok_ = deflateInit(&deflate_, Z_DEFAULT_COMPRESSION) == Z_OK;
+    inflate_ok_ = inflateInit(&inflate_) == Z_OK;
+  }
+  ~Zlib() {
+    if (deflate_ok_) deflateEnd(&deflate_);
+    if (inflate_ok_) inflateEnd(&inflate_);
+  }
+  Zlib(const Zlib&) = delete;
+  Zlib& operator=(const Zlib&) = delete;
+
+  Result<std::string> compress(std::string_view text) {
+    if (!deflate_ok_ || deflateReset(&deflate_) != Z_OK) {
+      return fail(Errc::kIo, "cannot compress an article's text");
+    }
+    std::string out(deflateBound(&deflate_, static_cast<uLong>(text.size())), '\0');
+    deflate_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    deflate_.avail_in = static_cast<uInt>(text.size());
+    deflate_.next_out = reinterpret_cast<Bytef*>(out.data());
+    deflate_.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&deflate_, Z_FINISH) != Z_STREAM_END) {
+      return fail(Errc::kIo, "cannot compress an article's text");
+    }
+    out.resize(deflate_.total_out);
+    return out;
+  }
+
+  Result<std::string> decompress(std::string_view data, std::size_t size) {
+    std::string out(size, '\0');
+    if (!inflate_ok_ || inflateReset(&inflate_) != Z_OK) {
+      return fail(Errc::kIo, "cannot decompress a kept article's text");
+    }
+    inflate_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    inflate_.avail_in = static_cast<uInt>(data.size());
+    inflate_.next_out = reinterpret_cast<Bytef*>(out.data());
+    inflate_.avail_out = static_cast<uInt>(out.size());
+    if (inflate(&inflate_, Z_FINISH) != Z_STREAM_END || inflate_.total_out != size) {
+      return fail(Errc::kIo, "a kept article's text is damaged");
+    }
+    return out;
+  }
+
+ private:
+  z_stream deflate_{};
+  z_stream inflate_{};
+  bool deflate_ok_ = false;
+  bool inflate_ok_ = false;
+};
 
 std::int64_t unix_now() {
   using std::chrono::floor, std::chrono::seconds, std::chrono::system_clock;
@@ -53,6 +109,17 @@ class SqliteStore final : public Store {
                                                   std::size_t limit) override;
   Result<std::size_t> prune_stories(std::chrono::sys_seconds seen_before,
                                     std::size_t limit) override;
+  Result<std::vector<Alert>> finish_and_keep(std::string_view source_id, std::string_view key,
+                                             std::string_view article_key,
+                                             std::vector<Alert> alerts, const KeptArticle& article,
+                                             const std::optional<StoryArticle>& story) override;
+  Result<std::vector<Alert>> record_alerts(std::string_view source_id, std::string_view key,
+                                           std::string_view article_key,
+                                           std::vector<Alert> alerts) override;
+  Result<std::vector<KeptArticle>> kept_articles(std::chrono::sys_seconds since, std::int64_t after,
+                                                 std::size_t limit) override;
+  Result<std::size_t> prune_articles(std::chrono::sys_seconds kept_before,
+                                     std::size_t limit) override;
   Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override;
   Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after,
                                                   std::string_view topic_prefix,
@@ -65,10 +132,21 @@ class SqliteStore final : public Store {
 
  private:
   // Records the article in its story (once per article key) and returns the
-  // story it is in and that story's size. Inside finish_item's transaction.
+  // story it is in and that story's size. Inside finish's transaction.
   Result<std::pair<std::string, std::uint64_t>> record_story(std::string_view article_key,
                                                              const StoryArticle& story,
                                                              const std::string& what);
+  // finish_item, and finish_and_keep when `article` is set.
+  Result<std::vector<Alert>> finish(std::string_view source_id, std::string_view key,
+                                    std::string_view article_key, std::vector<Alert> alerts,
+                                    const KeptArticle* article,
+                                    const std::optional<StoryArticle>& story);
+  // Inside a transaction: the alerts not alerted before, each with the next seq
+  // (and the story the article is in, when it has one).
+  using InStory = std::optional<std::pair<std::string, std::uint64_t>>;
+  Result<std::vector<Alert>> insert_alerts(std::string_view source_id, std::string_view key,
+                                           std::string_view article_key, std::vector<Alert> alerts,
+                                           const InStory& in_story, const std::string& what);
   // Reads (seq, topic, json) rows.
   Result<std::vector<RecordedAlert>> read_alerts(Statement::Use& u, const std::string& what);
   Result<void> ensure_source(std::string_view source_id, std::string_view what) {
@@ -78,11 +156,13 @@ class SqliteStore final : public Store {
   }
 
   sqlite::Db db_;
+  Zlib zlib_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
       finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
       published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_, item_counts_,
       alert_counts_, add_story_article_, story_of_, grow_story_, story_size_, first_in_story_,
-      load_stories_, story_alerts_, prune_story_articles_, prune_stories_;
+      load_stories_, story_alerts_, prune_story_articles_, prune_stories_, keep_article_, kept_,
+      window_start_, prune_articles_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -176,6 +256,22 @@ Result<void> SqliteStore::prepare_all() {
       {&prune_,
        "DELETE FROM alerts WHERE seq IN (SELECT seq FROM alerts WHERE published = 1 "
        "AND created < ?1 ORDER BY seq LIMIT ?2)"},
+      // REPLACE: an item matched again (edited) is kept once, as last read.
+      {&keep_article_,
+       "INSERT OR REPLACE INTO articles(source_id, item_key, article_key, url, title, language, "
+       "published, kept, body_size, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+      // `+kept`: walk the rowid from the cursor (the window is a suffix of the
+      // table, ids grow with time), not the kept index, which would sort the
+      // whole window again for every batch.
+      {&kept_,
+       "SELECT id, source_id, item_key, article_key, url, title, language, published, kept, "
+       "body_size, body FROM articles WHERE id > ?2 AND +kept >= ?1 ORDER BY id LIMIT ?3"},
+      // The window's first article, through the kept index: a first batch
+      // does not walk the rows older than the window one by one.
+      {&window_start_, "SELECT min(id) FROM articles WHERE kept >= ?1"},
+      {&prune_articles_,
+       "DELETE FROM articles WHERE id IN (SELECT id FROM articles WHERE kept < ?1 "
+       "ORDER BY kept LIMIT ?2)"},
   };
   for (const auto& e : entries) {
     auto s = db_.prepare(e.sql);
@@ -397,11 +493,24 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
                                                     std::string_view article_key,
                                                     std::vector<Alert> alerts,
                                                     const std::optional<StoryArticle>& story) {
-  const std::string what =
-      "finish item '" + std::string(key) + "' of source '" + std::string(source_id) + "'";
-  Transaction tx(db_);
-  if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+  return finish(source_id, key, article_key, std::move(alerts), nullptr, story);
+}
 
+Result<std::vector<Alert>> SqliteStore::finish_and_keep(std::string_view source_id,
+                                                        std::string_view key,
+                                                        std::string_view article_key,
+                                                        std::vector<Alert> alerts,
+                                                        const KeptArticle& article,
+                                                        const std::optional<StoryArticle>& story) {
+  return finish(source_id, key, article_key, std::move(alerts), &article, story);
+}
+
+Result<std::vector<Alert>> SqliteStore::insert_alerts(std::string_view source_id,
+                                                      std::string_view key,
+                                                      std::string_view article_key,
+                                                      std::vector<Alert> alerts,
+                                                      const InStory& in_story,
+                                                      const std::string& what) {
   std::uint64_t seq = 0;
   {
     auto u = get_seq_.use();
@@ -412,12 +521,10 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
     seq = static_cast<std::uint64_t>(u.column_int(0));
   }
 
-  if (story) {
-    auto in = record_story(article_key, *story, what);
-    if (!in) return std::unexpected(in.error());
+  if (in_story) {
     for (Alert& alert : alerts) {
-      alert.story = in->first;
-      alert.story_size = in->second;
+      alert.story = in_story->first;
+      alert.story_size = in_story->second;
     }
   }
 
@@ -458,6 +565,35 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
     u.integer(1, static_cast<std::int64_t>(seq));
     if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
   }
+  return kept;
+}
+
+Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::string_view key,
+                                               std::string_view article_key,
+                                               std::vector<Alert> alerts,
+                                               const KeptArticle* article,
+                                               const std::optional<StoryArticle>& story) {
+  const std::string what =
+      "finish item '" + std::string(key) + "' of source '" + std::string(source_id) + "'";
+  // Compressed before the transaction: the write lock is held no longer for it.
+  std::string body;
+  if (article) {
+    auto c = zlib_.compress(article->text);
+    if (!c) return std::unexpected(c.error());
+    body = std::move(*c);
+  }
+  Transaction tx(db_);
+  if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+
+  InStory in_story;
+  if (story) {
+    auto in = record_story(article_key, *story, what);
+    if (!in) return std::unexpected(in.error());
+    in_story = std::move(*in);
+  }
+  auto kept = insert_alerts(source_id, key, article_key, std::move(alerts), in_story, what);
+  if (!kept) return kept;
+  const std::int64_t now = unix_now();
 
   {
     auto u = finish_existing_.use();
@@ -468,18 +604,112 @@ Result<std::vector<Alert>> SqliteStore::finish_item(std::string_view source_id,
     // Processed without add_items first (e.g. a one-off run): record it finished.
     if (auto r = ensure_source(source_id, what); !r) return std::unexpected(r.error());
     auto u = finish_new_.use();
-    const Alert* first = kept.empty() ? nullptr : &kept.front();
+    // "" rather than an empty view: a view with no data binds NULL.
+    const Alert* first = kept->empty() ? nullptr : &kept->front();
+    const std::string_view link = first ? first->url : article ? article->url : "";
+    const std::string_view title = first ? first->title : article ? article->title : "";
+    u.text(1, source_id).text(2, key).text(3, link).text(4, title).integer(5, now);
+    if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
+  }
+
+  if (article) {
+    auto u = keep_article_.use();
     u.text(1, source_id)
         .text(2, key)
-        // "" rather than a null view: SQLite binds a null pointer as NULL.
-        .text(3, first ? std::string_view(first->url) : std::string_view(""))
-        .text(4, first ? std::string_view(first->title) : std::string_view(""))
-        .integer(5, now);
-    if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
+        .text(3, article_key)
+        .text(4, article->url)
+        .text(5, article->title)
+        .text(6, article->language)
+        .time(7, article->published)
+        .integer(8, sqlite::to_unix(article->kept))
+        .integer(9, static_cast<std::int64_t>(article->text.size()))
+        .blob(10, body);
+    if (auto r = db_.run(u, what + " (keep its text)"); !r) return std::unexpected(r.error());
   }
 
   if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
   return kept;
+}
+
+Result<std::vector<Alert>> SqliteStore::record_alerts(std::string_view source_id,
+                                                      std::string_view key,
+                                                      std::string_view article_key,
+                                                      std::vector<Alert> alerts) {
+  const std::string what =
+      "record alerts on item '" + std::string(key) + "' of source '" + std::string(source_id) + "'";
+  Transaction tx(db_);
+  if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+  // The story the article was given when it was finished, if any: lookback
+  // alerts carry it too, and once_per_story holds them back like any other.
+  InStory in_story;
+  {
+    auto u = story_of_.use();
+    u.text(1, article_key);
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (*row) in_story = std::pair{u.column_text(0), std::uint64_t{1}};
+  }
+  if (in_story) {
+    auto u = story_size_.use();
+    u.text(1, in_story->first);
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (*row) in_story->second = static_cast<std::uint64_t>(u.column_int(0));
+  }
+  auto kept = insert_alerts(source_id, key, article_key, std::move(alerts), in_story, what);
+  if (!kept) return kept;
+  if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
+  return kept;
+}
+
+Result<std::vector<KeptArticle>> SqliteStore::kept_articles(std::chrono::sys_seconds since,
+                                                            std::int64_t after, std::size_t limit) {
+  const std::string what = "read kept articles";
+  if (after == 0) {
+    auto w = window_start_.use();
+    w.integer(1, sqlite::to_unix(since));
+    auto row = w.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (!*row || w.column_null(0)) return std::vector<KeptArticle>{};
+    after = w.column_int(0) - 1;
+  }
+  auto u = kept_.use();
+  u.integer(1, sqlite::to_unix(since))
+      .integer(2, after)
+      .integer(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  std::vector<KeptArticle> out;
+  out.reserve(std::min<std::size_t>(limit, 4096));
+  for (;;) {
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error(what));
+    if (!*row) break;
+    KeptArticle& a = out.emplace_back();
+    a.id = u.column_int(0);
+    a.source_id = u.column_text(1);
+    a.item_key = u.column_text(2);
+    a.article_key = u.column_text(3);
+    a.url = u.column_text(4);
+    a.title = u.column_text(5);
+    a.language = u.column_text(6);
+    a.published = u.column_time(7);
+    a.kept = sqlite::from_unix(u.column_int(8));
+    auto text = zlib_.decompress(u.column_blob(10), static_cast<std::size_t>(u.column_int(9)));
+    if (!text) {
+      return fail(Errc::kIo, "SQLite database " + db_.path() + ": " + text.error().message +
+                                 " (id " + std::to_string(a.id) + ")");
+    }
+    a.text = std::move(*text);
+  }
+  return out;
+}
+
+Result<std::size_t> SqliteStore::prune_articles(std::chrono::sys_seconds kept_before,
+                                                std::size_t limit) {
+  auto u = prune_articles_.use();
+  u.integer(1, sqlite::to_unix(kept_before));
+  u.integer(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  if (auto r = db_.run(u, "delete old kept articles"); !r) return std::unexpected(r.error());
+  return static_cast<std::size_t>(sqlite3_changes(db_.get()));
 }
 
 Result<std::vector<RecordedAlert>> SqliteStore::unpublished_alerts(std::size_t limit) {

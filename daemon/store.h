@@ -1,6 +1,7 @@
 // The daemon's memory: per-source state (URL, HTTP validators, health), the items
 // seen per source and whether each is finished, and the alerts with their
-// sequence numbers. A restart repeats no alert and loses none: an item's alerts
+// sequence numbers, and the archive of the text recent items were matched on
+// (for backtests and rule lookback). A restart repeats no alert and loses none: an item's alerts
 // are recorded and the item marked finished in one transaction, and alerts stay
 // "unpublished" until the publisher has sent them.
 // Not thread-safe: use one Store from one thread.
@@ -78,6 +79,24 @@ struct StoredStoryArticle {
   std::uint64_t story_size = 0;  // the story's size as recorded now
 };
 
+// An item as the matcher read it, kept for `keep_articles` so that a rule can be
+// tried on recent news (daemon/backtest.h): the extracted text, not yet
+// normalized, so a later match is the daemon's match byte for byte (the
+// normalization depends on each rule's options, and snippets are cut from
+// this text).
+struct KeptArticle {
+  std::int64_t id = 0;  // set by the store: keeping order, a cursor for kept_articles
+  std::string source_id;
+  std::string item_key;
+  std::string article_key;  // the alerts' dedup key (canonical URL, or source and key)
+  std::string url;
+  std::string title;
+  std::string text;
+  std::string language;
+  std::optional<std::chrono::sys_seconds> published;
+  std::chrono::sys_seconds kept{};  // when it was matched
+};
+
 struct AlertLog {
   std::uint64_t last_seq = 0;               // the last seq assigned, kept across pruning
   std::optional<std::uint64_t> oldest_seq;  // none when no alert is kept
@@ -137,6 +156,29 @@ class Store {
   // stories none of whose articles were seen since; returns how many articles went.
   [[nodiscard]] virtual Result<std::size_t> prune_stories(std::chrono::sys_seconds seen_before,
                                                           std::size_t limit) = 0;
+  // finish_item, and in the same transaction keeps `article` in the archive
+  // (replacing what was kept of the same item before, e.g. an edited one).
+  [[nodiscard]] virtual Result<std::vector<Alert>> finish_and_keep(
+      std::string_view source_id, std::string_view key, std::string_view article_key,
+      std::vector<Alert> alerts, const KeptArticle& article,
+      const std::optional<StoryArticle>& story = std::nullopt) = 0;
+  // Records alerts found later for an item already finished (a rule's lookback
+  // over kept articles) like finish_item does, without touching the item: the
+  // ones whose (watchlist, rule, article_key) never alerted get the next seqs,
+  // with the story the article was given when it was finished.
+  [[nodiscard]] virtual Result<std::vector<Alert>> record_alerts(std::string_view source_id,
+                                                                 std::string_view key,
+                                                                 std::string_view article_key,
+                                                                 std::vector<Alert> alerts) = 0;
+  // Kept articles with id > `after` kept at or after `since`, in id order, at
+  // most `limit`, their text decompressed. `after` = 0 starts at the window's
+  // first article (found through an index); then pass the last id read.
+  [[nodiscard]] virtual Result<std::vector<KeptArticle>> kept_articles(
+      std::chrono::sys_seconds since, std::int64_t after, std::size_t limit) = 0;
+  // Deletes at most `limit` kept articles kept before `kept_before`, oldest
+  // first, in one short transaction; returns how many went.
+  [[nodiscard]] virtual Result<std::size_t> prune_articles(std::chrono::sys_seconds kept_before,
+                                                           std::size_t limit) = 0;
   // Alerts recorded but not yet handed to the publisher, in seq order, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<RecordedAlert>> unpublished_alerts(
       std::size_t limit) = 0;

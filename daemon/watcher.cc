@@ -51,6 +51,7 @@ Watcher::Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock
       scheduler_(clock, {.max_backoff = options.max_backoff}),
       articles_(fetcher, store, delivery, clock,
                 {.max_article_attempts = options.max_article_attempts,
+                 .keep_articles = options.keep_articles,
                  .metrics = options.metrics,
                  .stories = options.stories},
                 [this](const std::string& id) { return sources_.contains(id); }) {}

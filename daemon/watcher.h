@@ -36,6 +36,7 @@ namespace nw {
 
 struct WatcherOptions {
   int max_article_attempts = 3;  // see ArticleOptions
+  bool keep_articles = false;    // see ArticleOptions
   std::chrono::seconds max_backoff{3600};
   Metrics* metrics = nullptr;  // polls, fetch times, items, extraction; may be null
   StoryOptions stories;        // see ArticleOptions
@@ -56,6 +57,7 @@ class Watcher {
   // stored state; new ones are due at once (or at their stored next poll).
   void set_sources(std::vector<SourceConfig> sources);
   void set_matcher(std::shared_ptr<const Matcher> matcher);
+  void set_keep_articles(bool keep) { articles_.set_keep_articles(keep); }
 
   // Starts due polls. Returns how long the loop may wait in Fetcher::run()
   // before calling tick() again.

@@ -2,6 +2,8 @@
 // files and compiled by filters/matcher.h.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,9 @@ struct Rule {
   // Alerts only for the first article of a story (filters/story.h); later
   // copies are recorded but not published.
   bool once_per_story = false;
+  // When a reload adds the rule, it is also run over the articles kept in this
+  // last stretch of time (the daemon's keep_articles archive).
+  std::optional<std::chrono::seconds> lookback;
 };
 
 struct Watchlist {

@@ -715,6 +715,7 @@ TEST(LoadConfig, DeliveryKeys) {
   TempConfig t(R"([daemon]
 keep_alerts = "30d"
 story_window = "2d"
+keep_articles = "7d"
 [publish]
 endpoint = "tcp://0.0.0.0:6001"
 replay_endpoint = "tcp://0.0.0.0:6002"
@@ -726,6 +727,7 @@ curve_authorized_keys_dir = "keys/clients"
   ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
   EXPECT_EQ(cfg->keep_alerts, std::chrono::days(30));
   EXPECT_EQ(cfg->story_window, std::chrono::days(2));
+  EXPECT_EQ(cfg->keep_articles, std::chrono::days(7));
   EXPECT_EQ(cfg->replay_endpoint, "tcp://0.0.0.0:6002");
   EXPECT_EQ(cfg->heartbeat, std::chrono::seconds(2));
   EXPECT_EQ(cfg->curve_secret_key_file, t.file().parent_path() / "keys" / "daemon.key");
@@ -736,12 +738,18 @@ curve_authorized_keys_dir = "keys/clients"
   EXPECT_EQ(defaults.heartbeat, std::chrono::seconds(5));
   EXPECT_EQ(defaults.keep_alerts, std::chrono::days(90));
   EXPECT_EQ(defaults.story_window, std::chrono::hours(72));
+  EXPECT_EQ(defaults.keep_articles, std::chrono::days(14));
   EXPECT_TRUE(defaults.curve_secret_key_file.empty());
 
   TempConfig off("[publish]\nreplay_endpoint = \"\"\n");
   auto no_replay = load_config(off.file());
   ASSERT_TRUE(no_replay.has_value()) << no_replay.error().message;
   EXPECT_EQ(no_replay->replay_endpoint, "");
+
+  TempConfig no_archive("[daemon]\nkeep_articles = \"0s\"\n");
+  auto archive_off = load_config(no_archive.file());
+  ASSERT_TRUE(archive_off.has_value()) << archive_off.error().message;
+  EXPECT_EQ(archive_off->keep_articles, std::chrono::seconds(0));
 }
 
 TEST(LoadConfig, DeliveryKeyProblems) {
@@ -760,6 +768,9 @@ TEST(LoadConfig, DeliveryKeyProblems) {
       {"[daemon]\nstory_window = 72\n",
        "2:16: 'story_window' in [daemon] must be a duration with a unit, not the number 72 (write "
        "story_window = \"72s\" for 72 seconds, or use m, h or d)"},
+      {"[daemon]\nkeep_articles = 14\n",
+       "2:17: 'keep_articles' in [daemon] must be a duration with a unit, not the number 14 "
+       "(write keep_articles = \"14s\" for 14 seconds, or use m, h or d)"},
       {"[publish]\ncurve_secret_key_file = \"k\"\n",
        "1:1: [publish] needs both 'curve_secret_key_file' and 'curve_authorized_keys_dir' for "
        "CURVE, or neither"},
@@ -770,6 +781,23 @@ TEST(LoadConfig, DeliveryKeyProblems) {
     ASSERT_FALSE(cfg.has_value()) << c.text;
     EXPECT_EQ(cfg.error().message, t.file().string() + ":" + c.message) << c.text;
   }
+}
+
+TEST(LoadWatchlist, RuleLookback) {
+  TempConfig t(
+      "name = \"libya\"\n[[rule]]\nid = \"a\"\nquery = 'x'\nlookback = \"24h\"\n"
+      "[[rule]]\nid = \"b\"\nquery = 'y'\n");
+  auto w = load_watchlist(t.file());
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  ASSERT_EQ(w->rules.size(), 2u);
+  EXPECT_EQ(w->rules[0].lookback, std::chrono::hours(24));
+  EXPECT_FALSE(w->rules[1].lookback.has_value());
+
+  TempConfig bad("name = \"libya\"\n[[rule]]\nid = \"a\"\nquery = 'x'\nlookback = \"0s\"\n");
+  auto b = load_watchlist(bad.file());
+  ASSERT_FALSE(b.has_value());
+  EXPECT_EQ(b.error().message,
+            bad.file().string() + ":5:12: 'lookback' in [[rule]] must be at least 1s, not 0s");
 }
 
 TEST(LoadWatchlist, NamesStartingWithUnderscoreAreTheDaemonsOwn) {

@@ -82,6 +82,44 @@ TEST_F(DeliveryTest, DeletesAlertsOlderThanKeepAlertsABatchAtATime) {
   EXPECT_EQ(publisher_.records.back().seq, 1201u);
 }
 
+TEST_F(DeliveryTest, DeletesArticlesKeptLongerThanKeepArticlesABatchAtATime) {
+  for (int i = 0; i < 700; ++i) {
+    const std::string key = "a" + std::to_string(i);
+    const KeptArticle a{.source_id = "s",
+                        .item_key = key,
+                        .article_key = key,
+                        .text = "text",
+                        .kept = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now())};
+    ASSERT_TRUE(store_->finish_and_keep("s", key, key, {}, a));
+  }
+  auto kept_articles = [this] { return store_->kept_articles({}, 0, 100000)->size(); };
+  Delivery d(*store_, publisher_, clock_,
+             {.keep_articles = std::chrono::days(14), .prune_batch = 500, .prune_every = 60s});
+  d.tick();
+  EXPECT_EQ(kept_articles(), 700u);
+  clock_.advance(std::chrono::days(15));
+  d.tick();
+  EXPECT_EQ(kept_articles(), 200u);  // one batch...
+  EXPECT_EQ(d.tick(), 1000ms);       // ...the next due a second later
+  clock_.advance(1s);
+  d.tick();
+  EXPECT_EQ(kept_articles(), 0u);
+  EXPECT_EQ(store_->source_counts()->at("s").items, 700u);  // the items stay
+}
+
+TEST_F(DeliveryTest, KeepArticlesOffDeletesWhatAnEarlierRunKept) {
+  const KeptArticle a{.source_id = "s",
+                      .item_key = "a",
+                      .article_key = "a",
+                      .text = "text",
+                      .kept = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now())};
+  ASSERT_TRUE(store_->finish_and_keep("s", "a", "a", {}, a));
+  clock_.advance(1s);
+  Delivery d(*store_, publisher_, clock_, {.keep_articles = 0s});
+  d.tick();
+  EXPECT_TRUE(store_->kept_articles({}, 0, 10)->empty());
+}
+
 TEST_F(DeliveryTest, TickSaysWhenTheNextHeartbeatIsDue) {
   Delivery d(*store_, publisher_, clock_, {.heartbeat = 5s});
   d.tick();

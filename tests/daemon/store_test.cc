@@ -136,11 +136,11 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "3");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "4");
   EXPECT_EQ(sql(db_path(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                "('sources', 'items', 'alerts', 'counters')"),
-            "4");
+                "('sources', 'items', 'alerts', 'counters', 'articles')"),
+            "5");
 }
 
 TEST_F(StoreTest, SourceDefaultsThenSavedStateSurvivesReopen) {
@@ -505,13 +505,13 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
   // Back to the version 1 layout, as an older newswatch left it.
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   ASSERT_EQ(sql(db_path(),
-                "DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
+                "DROP TABLE articles; DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
                 "ALTER TABLE items DROP COLUMN digest; "
                 "ALTER TABLE sources DROP COLUMN identity; "
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "3");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "4");
   auto got = store_->source("alrasifa");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->etag, "\"e\"");
@@ -593,6 +593,124 @@ TEST_F(StoreTest, PruningDeletesOnlyPublishedAlertsInBatchesAndKeepsTheCounter) 
   auto next = finish("s", "k9", "art-9", {alert("libya", "haftar")});
   ASSERT_EQ(next.size(), 1u);
   EXPECT_EQ(next[0].seq, 6u);
+}
+
+KeptArticle kept_article(std::string key, std::int64_t kept_at, std::string text = "") {
+  KeptArticle a;
+  a.source_id = "alrasifa";
+  a.item_key = key;
+  a.article_key = "https://alrasifa.example/" + key;
+  a.url = a.article_key;
+  a.title = "حفتر في القاهرة " + key;
+  a.text = text.empty() ? "وصل المشير خليفة حفتر إلى القاهرة. " + key : text;
+  a.language = "ar";
+  a.published = sys_seconds{std::chrono::seconds{kept_at - 60}};
+  a.kept = sys_seconds{std::chrono::seconds{kept_at}};
+  return a;
+}
+
+TEST_F(StoreTest, KeepsTheMatchedTextCompressedWithTheItemsFinish) {
+  add("alrasifa", {item("a")});
+  std::string long_text;
+  for (int i = 0; i < 200; ++i) {
+    long_text += "وأكدت المصادر أن المحادثات تناولت تطورات الأوضاع الراهنة في ليبيا. ";
+  }
+  const KeptArticle a = kept_article("a", 1000, long_text);
+  auto r = store_->finish_and_keep("alrasifa", "a", a.article_key, {alert("libya", "haftar")}, a);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->size(), 1u);
+  EXPECT_TRUE(pending("alrasifa").empty());  // finished in the same call
+  // Stored compressed: far below the text's size.
+  const std::string stored = sql(db_path(), "SELECT length(body) FROM articles");
+  EXPECT_LT(std::stoul(stored) * 5, long_text.size()) << stored;
+
+  reopen();
+  auto got = store_->kept_articles(sys_seconds{0s}, 0, 10);
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  ASSERT_EQ(got->size(), 1u);
+  const KeptArticle& g = (*got)[0];
+  EXPECT_GT(g.id, 0);
+  EXPECT_EQ(g.source_id, "alrasifa");
+  EXPECT_EQ(g.item_key, "a");
+  EXPECT_EQ(g.article_key, a.article_key);
+  EXPECT_EQ(g.url, a.url);
+  EXPECT_EQ(g.title, a.title);
+  EXPECT_EQ(g.text, long_text);  // byte for byte
+  EXPECT_EQ(g.language, "ar");
+  EXPECT_EQ(g.published, a.published);
+  EXPECT_EQ(g.kept, a.kept);
+}
+
+TEST_F(StoreTest, KeptArticlesReadsTheWindowInBatchesFromACursor) {
+  for (int i = 1; i <= 7; ++i) {
+    const KeptArticle a = kept_article("k" + std::to_string(i), 100 * i);
+    auto r = store_->finish_and_keep("alrasifa", a.item_key, a.article_key, {}, a);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+  // Kept at 300 or later: k3..k7, three at a time.
+  std::vector<std::string> seen;
+  std::int64_t cursor = 0;
+  for (;;) {
+    auto batch = store_->kept_articles(sys_seconds{300s}, cursor, 3);
+    ASSERT_TRUE(batch.has_value()) << batch.error().message;
+    if (batch->empty()) break;
+    EXPECT_LE(batch->size(), 3u);
+    for (const auto& a : *batch) seen.push_back(a.item_key);
+    cursor = batch->back().id;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"k3", "k4", "k5", "k6", "k7"}));
+  // A window after the last article holds none.
+  auto none = store_->kept_articles(sys_seconds{800s}, 0, 3);
+  ASSERT_TRUE(none.has_value()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(StoreTest, AnItemMatchedAgainIsKeptOnceAsLastRead) {
+  KeptArticle a = kept_article("a", 100);
+  ASSERT_TRUE(store_->finish_and_keep("alrasifa", "a", a.article_key, {}, a).has_value());
+  a.text = "النص بعد التعديل";
+  a.kept = sys_seconds{200s};
+  ASSERT_TRUE(store_->finish_and_keep("alrasifa", "a", a.article_key, {}, a).has_value());
+  auto got = store_->kept_articles(sys_seconds{0s}, 0, 10);
+  ASSERT_TRUE(got.has_value());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].text, "النص بعد التعديل");
+  EXPECT_EQ((*got)[0].kept, sys_seconds{200s});
+}
+
+TEST_F(StoreTest, PruneArticlesDeletesTheOldestInBatches) {
+  for (int i = 1; i <= 5; ++i) {
+    const KeptArticle a = kept_article("k" + std::to_string(i), 100 * i);
+    auto r = store_->finish_and_keep("alrasifa", a.item_key, a.article_key, {}, a);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+  }
+  EXPECT_EQ(*store_->prune_articles(sys_seconds{100s}, 10), 0u);  // none kept before 100
+  EXPECT_EQ(*store_->prune_articles(sys_seconds{450s}, 2), 2u);   // a batch: k1, k2
+  EXPECT_EQ(*store_->prune_articles(sys_seconds{450s}, 10), 2u);  // k3, k4
+  auto left = store_->kept_articles(sys_seconds{0s}, 0, 10);
+  ASSERT_TRUE(left.has_value());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].item_key, "k5");
+  // The items themselves stay: pruning the archive forgets no item.
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM items"), "5");
+}
+
+TEST_F(StoreTest, RecordAlertsDedupsLikeFinishAndLeavesTheItemAsItIs) {
+  add("alrasifa", {item("a"), item("b")});
+  finish("alrasifa", "a", "art-a", {alert("libya", "haftar")});
+  // A later rule's alert on a finished item, and one that alerted already.
+  auto r = store_->record_alerts("alrasifa", "a", "art-a",
+                                 {alert("libya", "haftar"), alert("libya", "new-rule")});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].rule, "new-rule");
+  EXPECT_EQ((*r)[0].seq, 2u);
+  // On a pending item: the alert is recorded, the item stays pending.
+  auto p = store_->record_alerts("alrasifa", "b", "art-b", {alert("libya", "new-rule")});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(seqs(*p), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(unpublished().size(), 3u);
 }
 
 }  // namespace

@@ -132,6 +132,31 @@ class WatcherTest : public testing::Test {
   std::unique_ptr<Watcher> watcher_;
 };
 
+TEST_F(WatcherTest, KeepsTheTextEveryArticleWasMatchedOnWhenAskedTo) {
+  watcher_->set_keep_articles(true);
+  sources();
+  run_for(3s);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+  auto kept = store_->kept_articles({}, 0, 10);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  ASSERT_EQ(kept->size(), 2u);  // with a hit or without: a backtest may find either
+  const KeptArticle& a = (*kept)[0].url == "http://news.test/a" ? (*kept)[0] : (*kept)[1];
+  EXPECT_EQ(a.source_id, "feed");
+  EXPECT_EQ(a.item_key, "id:a");
+  EXPECT_EQ(a.title, publisher_.sent[0].title);
+  EXPECT_NE(a.text.find("وصل المشير خليفة حفتر إلى القاهرة"), std::string::npos) << a.text;
+  EXPECT_EQ(a.kept, publisher_.sent[0].fetched);
+}
+
+TEST_F(WatcherTest, KeepsNoTextWhenKeepArticlesIsOff) {
+  sources();
+  run_for(3s);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+  auto kept = store_->kept_articles({}, 0, 10);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  EXPECT_TRUE(kept->empty());
+}
+
 TEST_F(WatcherTest, AlertsOncePerRuleAndArticle) {
   sources();
   run_for(3s);

@@ -9,8 +9,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "config/config.h"
 #include "daemon/watcher.h"
@@ -67,6 +69,9 @@ class Cli : public testing::Test {
   static std::string data(const std::string& rel) { return std::string(NW_TEST_DATA) + "/" + rel; }
 
   fs::path tmp_;
+  using HitKey = std::tuple<std::string, std::string, std::vector<std::string>,
+                            std::string>;  // url, rule, matched, snippet
+  std::set<HitKey> alerted_;
 };
 
 TEST_F(Cli, ExtractJsonOneLinePerInputInOrder) {
@@ -211,6 +216,111 @@ TEST_F(Cli, MatchHitsWhatTheDaemonAlertsOn) {
 
   EXPECT_GE(cli.size(), 6u);  // a1, a2 (two rules), a4, b1, e1...
   EXPECT_EQ(daemon, cli);
+}
+
+TEST_F(Cli, BacktestHitsWhatTheDaemonAlertedOnInTheArticlesItKept) {
+  const char* files[] = {"e2e/a1.html",
+                         "e2e/a2.html",
+                         "e2e/a3.html",
+                         "e2e/a4.html",
+                         "e2e/e1.html",
+                         "e2e/e2.html",
+                         "extract/ar_tripoli_talks.html",
+                         "extract/en_port_strike.html"};
+  test::HttpServer server;
+  std::string feed = R"(<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>)";
+  for (const char* f : files) {
+    const std::string path = "/" + std::string(f);
+    server.set(path, {.content_type = "text/html; charset=utf-8",
+                      .body = test::read_fixture_file(data(f))});
+    feed += "<item><guid>" + path + "</guid><title>item</title><link>" + server.url(path) +
+            "</link></item>";
+  }
+  server.set("/feed.xml",
+             {.content_type = "application/rss+xml", .body = feed + "</channel></rss>"});
+
+  // The daemon's pipeline with the archive on: what it alerts on, and what it keeps.
+  auto watchlist = load_watchlist(data("e2e/libya.toml"));
+  ASSERT_TRUE(watchlist) << watchlist.error().message;
+  auto matcher = Matcher::compile(std::span(&*watchlist, 1));
+  ASSERT_TRUE(matcher) << matcher.error().message;
+  {
+    auto store = open_sqlite_store(tmp_ / "state");
+    ASSERT_TRUE(store) << store.error().message;
+    auto fetcher = make_curl_fetcher({.host_spacing = std::chrono::milliseconds(10)});
+    test::FakePublisher publisher;
+    SystemClock clock;
+    Delivery delivery(**store, publisher, clock, {});
+    Watcher watcher(*fetcher, **store, delivery, clock, {.keep_articles = true});
+    watcher.set_matcher(*matcher);
+    watcher.set_sources({SourceConfig{
+        .id = "news", .url = server.url("/feed.xml"), .interval = std::chrono::hours(1)}});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    do {
+      fetcher->run(std::min(watcher.tick(), std::chrono::milliseconds(100)));
+    } while ((server.hits("/feed.xml") == 0 || fetcher->pending() > 0 ||
+              !(*store)->pending_items("news")->empty()) &&
+             std::chrono::steady_clock::now() < deadline);
+    delivery.tick();
+    ASSERT_TRUE((*store)->pending_items("news")->empty());
+    for (const Alert& a : publisher.sent) alerted_.emplace(a.url, a.rule, a.matched, a.snippet);
+  }
+  ASSERT_GE(alerted_.size(), 4u);
+  std::ofstream(tmp_ / "newswatch.toml") << "[daemon]\nstate_dir = \"state\"\n";
+  const std::string config = (tmp_ / "newswatch.toml").string();
+
+  // The same watchlist as a backtest: the same hits, byte for byte.
+  CliRun r = run("backtest --config " + config + " --watchlist " + data("e2e/libya.toml") +
+                 " --format json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto lines = r.lines();
+  ASSERT_FALSE(lines.empty());
+  const json summary = lines.back();
+  lines.pop_back();
+  EXPECT_EQ(summary["searched"], std::size(files));
+  EXPECT_EQ(summary["hits"], lines.size());
+  EXPECT_GE(summary["ms"].get<double>(), 0.0);
+  std::set<HitKey> backtested;
+  for (const json& line : lines) {
+    EXPECT_EQ(line["watchlist"], "libya");
+    EXPECT_EQ(line["source"], "news");
+    backtested.emplace(line["url"], line["rule"], line["matched"], line["snippet"]);
+  }
+  EXPECT_EQ(backtested, alerted_);
+
+  // One rule on the command line, as text: a line per hit, then the summary.
+  r = run("backtest --config " + config + " --rule 'Haftar AND Cairo' --since 1h");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::vector<std::string> text;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) text.push_back(line);
+  const auto en = std::count_if(alerted_.begin(), alerted_.end(), [](const HitKey& k) {
+    return std::get<1>(k) == "haftar-cairo-en";
+  });
+  ASSERT_EQ(text.size(), static_cast<std::size_t>(en) + 1) << r.out;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    EXPECT_TRUE(text[i].starts_with("backtest/rule  news  ")) << text[i];
+    EXPECT_NE(text[i].find("[Haftar, Cairo]"), std::string::npos) << text[i];
+  }
+  EXPECT_TRUE(std::regex_match(
+      text.back(),
+      std::regex("searched 8 articles in [0-9]+\\.[0-9] ms, " + std::to_string(en) + " hits")))
+      << text.back();
+
+  // Only what was kept in the window is searched.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  r = run("backtest --config " + config + " --rule 'Haftar' --since 1s");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("searched 0 articles in ")) << r.out;
+
+  // A bad query says where, with a caret; no rule at all is refused.
+  r = run("backtest --config " + config + " --rule '(Haftar'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(r.err.starts_with("--rule:1:")) << r.err;
+  EXPECT_NE(r.err.find("^"), std::string::npos) << r.err;
+  r = run("backtest --config " + config);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--rule"), std::string::npos) << r.err;
 }
 
 TEST_F(Cli, MatchReportsTheWatchlistErrorWithACaret) {
@@ -373,7 +483,7 @@ TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
   EXPECT_TRUE(r.out.empty());
   EXPECT_EQ(r.err,
             "newswatch: unknown command 'check-config'; commands: extract, match, parse-feed, "
-            "check-rules, subscribe, keygen, alerts, stories, sources, status\n");
+            "check-rules, subscribe, keygen, alerts, stories, sources, status, backtest\n");
   EXPECT_EQ(run("sources --help").status, 0);
 }
 

@@ -5,7 +5,9 @@
 //  - a topic-filtered and an all-topics subscriber side by side;
 //  - a 100,000-alert replay to a slow reader: the daemon's memory stays bounded
 //    and live alerts keep flowing meanwhile;
-//  - CURVE on both sockets: an authorized key receives, an unknown key nothing.
+//  - CURVE on both sockets: an authorized key receives, an unknown key nothing;
+//  - a reload that adds a rule with lookback: its hits in the kept articles
+//    reach a plain ZeroMQ subscriber once, and not again after a restart.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sqlite3.h>
@@ -201,6 +203,79 @@ TEST_F(DeliveryE2E, KillNineLoopLosesNothingAndRepeatsNothing) {
             << ", distinct " << std::set<std::uint64_t>(seqs.begin(), seqs.end()).size() << "\n";
   EXPECT_EQ(d->stop(), 0);
   EXPECT_EQ(s->stop(), 0);
+}
+
+TEST_F(DeliveryE2E, AReloadAddingALookbackRuleAlertsOnceOnKeptArticlesEvenAfterRestart) {
+  Site site(server_);
+  site.publish(6);  // 2, 4, 6 are about Haftar in Cairo
+  write_config();
+  auto d = daemon();
+  // The articles are matched (by the two rules there are) and kept.
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto store = open_sqlite_store(dir_ / "state", OpenMode::kReadOnly);
+        return store && (*store)->alerts_since(0, "", 100)->size() == 6;
+      },
+      30s));
+
+  // A plain ZeroMQ subscriber on the live socket, no replay: what it receives
+  // is what the daemon published.
+  zmq::context_t ctx;
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "new/");
+  sub.set(zmq::sockopt::subscribe, "_heartbeat");
+  sub.set(zmq::sockopt::rcvtimeo, 200);
+  sub.connect(endpoint_);
+  std::vector<json> received;
+  int heartbeats = 0;
+  auto receive = [&](const std::function<bool()>& done, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::vector<zmq::message_t> f;
+      if (!zmq::recv_multipart(sub, std::back_inserter(f))) continue;
+      if (f[0].to_string_view() == "_heartbeat") {
+        ++heartbeats;
+      } else {
+        received.push_back(json::parse(f[1].to_string_view()));
+      }
+    }
+    return done();
+  };
+  ASSERT_TRUE(receive([&] { return heartbeats > 0; }, 10s));  // subscribed
+
+  // The reload adds a rule that looks back a day.
+  std::ofstream(dir_ / "watchlists" / "new.toml")
+      << "name = \"new\"\n[[rule]]\nid = \"cairo\"\nquery = 'القاهرة'\nlookback = \"24h\"\n";
+  d->signal(SIGHUP);
+  ASSERT_TRUE(receive([&] { return received.size() >= 3; }, 30s)) << received.size();
+  receive([] { return false; }, 3s);  // anything more would come now
+  std::multiset<std::string> urls;
+  for (const json& a : received) {
+    EXPECT_EQ(a["watchlist"], "new");
+    EXPECT_EQ(a["rule"], "cairo");
+    urls.insert(a["url"].get<std::string>());
+  }
+  const std::multiset<std::string> kept_urls = {
+      server_.url("/articles/2"), server_.url("/articles/4"), server_.url("/articles/6")};
+  EXPECT_EQ(urls, kept_urls);
+  EXPECT_NE(test::read_file(dir_ / "daemon.log").find("lookback new/cairo: 6 articles kept since"),
+            std::string::npos);
+
+  // After a restart the rule is running, not new: it alerts on what comes,
+  // and nothing it alerted on before comes again.
+  EXPECT_EQ(d->stop(), 0);
+  heartbeats = 0;
+  d = daemon();
+  ASSERT_TRUE(receive([&] { return heartbeats > 0; }, 20s));  // reconnected
+  site.publish(2);                                            // 8 is about Haftar in Cairo
+  ASSERT_TRUE(receive([&] { return received.size() >= 4; }, 30s)) << received.size();
+  receive([] { return false; }, 3s);
+  urls.clear();
+  for (const json& a : received) urls.insert(a["url"].get<std::string>());
+  std::multiset<std::string> want = kept_urls;
+  want.insert(server_.url("/articles/8"));
+  EXPECT_EQ(urls, want);
+  EXPECT_EQ(d->stop(), 0);
 }
 
 TEST_F(DeliveryE2E, TopicFilteredAndAllTopicsSubscribersEachGetExactlyTheirSet) {

@@ -153,6 +153,25 @@ class StoreWrapper : public Store {
   Result<std::size_t> prune_stories(std::chrono::sys_seconds before, std::size_t limit) override {
     return base_.prune_stories(before, limit);
   }
+  Result<std::vector<Alert>> finish_and_keep(std::string_view id, std::string_view key,
+                                             std::string_view article_key,
+                                             std::vector<Alert> alerts,
+                                             const KeptArticle& article,
+                                             const std::optional<StoryArticle>& story) override {
+    return base_.finish_and_keep(id, key, article_key, std::move(alerts), article, story);
+  }
+  Result<std::vector<Alert>> record_alerts(std::string_view id, std::string_view key,
+                                           std::string_view article_key,
+                                           std::vector<Alert> alerts) override {
+    return base_.record_alerts(id, key, article_key, std::move(alerts));
+  }
+  Result<std::vector<KeptArticle>> kept_articles(std::chrono::sys_seconds since, std::int64_t after,
+                                                 std::size_t limit) override {
+    return base_.kept_articles(since, after, limit);
+  }
+  Result<std::size_t> prune_articles(std::chrono::sys_seconds before, std::size_t limit) override {
+    return base_.prune_articles(before, limit);
+  }
   Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override {
     return base_.unpublished_alerts(limit);
   }
