@@ -156,12 +156,6 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
   std::string article_key = canonical_url(item.link);
   if (article_key.empty()) article_key = source_id + " " + item.key;
   const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
-  // The story: from the body alone, which copies share (titles are rewritten).
-  const std::optional<StorySignature> signature = story_signature(text);
-  const StoryAssignment story = stories_.assign(article_key, signature, fetched);
-  const StoryArticle in_story{.story = story.story,
-                              .signature = signature ? signature_bytes(*signature) : std::string(),
-                              .seen = fetched};
   const KeptArticle article{.source_id = source_id,
                             .item_key = item.key,
                             .article_key = article_key,
@@ -172,14 +166,23 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
                             .published = published,
                             .kept = fetched};
   std::vector<Alert> alerts;
+  std::vector<Token> body_tokens;  // the matcher's, reused for the story signature
   if (matcher_) {
     const Document doc{.title = article.title,
                        .body = article.text,
                        .source = source_id,
                        .language = article.language};
-    for (Hit& hit : matcher_->match(doc))
+    for (Hit& hit : matcher_->match(doc, body_tokens))
       alerts.push_back(alert_for(std::move(hit), article, fetched));
+  } else {
+    body_tokens = tokenize(article.text);
   }
+  // The story: from the body alone, which copies share (titles are rewritten).
+  const std::optional<StorySignature> signature = story_signature(body_tokens);
+  const StoryAssignment story = stories_.assign(article_key, signature, fetched);
+  const StoryArticle in_story{.story = story.story,
+                              .signature = signature ? signature_bytes(*signature) : std::string(),
+                              .seen = fetched};
   auto kept = options_.keep_articles ? store_.finish_and_keep(source_id, item.key, article_key,
                                                               std::move(alerts), article, in_story)
                                      : store_.finish_item(source_id, item.key, article_key,

@@ -54,6 +54,8 @@ bool language_allowed(const std::vector<std::string>& allowed, std::string_view 
 // The per-article state: tokens of both fields and the fired words.
 class Article {
  public:
+  // The body's tokens, for the caller, once matching is done.
+  std::vector<Token> take_body() { return std::move(body_); }
   Article(const Matcher::Impl& impl, const Document& doc) : impl_(impl), doc_(doc) {
     tokenize(doc.title, title_);
     tokenize(doc.body, body_);
@@ -376,9 +378,17 @@ Matcher::~Matcher() = default;
 std::size_t Matcher::rule_count() const { return impl_->rules.size(); }
 
 std::vector<Hit> Matcher::match(const Document& doc) const {
+  std::vector<Token> body;
+  return impl_->rules.empty() ? std::vector<Hit>{} : match(doc, body);
+}
+
+std::vector<Hit> Matcher::match(const Document& doc, std::vector<Token>& body_tokens) const {
   std::vector<Hit> hits;
-  if (impl_->rules.empty()) return hits;
-  const Article article(*impl_, doc);
+  if (impl_->rules.empty()) {
+    body_tokens = tokenize(doc.body);
+    return hits;
+  }
+  Article article(*impl_, doc);
   for (std::uint32_t r : article.candidates()) {
     if (impl_->restricted[r] && !article.allowed(impl_->rules[r])) continue;
     if (!article.eval(impl_->roots[r], nullptr)) continue;
@@ -386,6 +396,7 @@ std::vector<Hit> Matcher::match(const Document& doc) const {
     article.eval(impl_->roots[r], &found);
     hits.push_back(article.make_hit(impl_->rules[r], std::move(found)));
   }
+  body_tokens = article.take_body();
   return hits;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "feeds/error.h"
+#include "filters/normalize.h"
 #include "filters/watchlist.h"
 
 namespace nw {
@@ -51,6 +52,9 @@ class Matcher {
 
   ~Matcher();
   std::vector<Hit> match(const Document& doc) const;
+  // Same, and hands back the body's tokens (tokenize(doc.body)): a caller that
+  // needs them too (the story signature) does not tokenize the text twice.
+  std::vector<Hit> match(const Document& doc, std::vector<Token>& body_tokens) const;
   std::size_t rule_count() const;
 
   struct Impl;

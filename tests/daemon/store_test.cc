@@ -477,9 +477,9 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   EXPECT_TRUE(r->empty());
 }
 
-// Undoes migration 3 (stories).
+// Undoes migrations 4 (the article archive) and 3 (stories).
 constexpr const char* kBackToVersion2 =
-    "DROP TABLE stories; DROP TABLE story_articles; DROP INDEX alerts_story; "
+    "DROP TABLE articles; DROP TABLE stories; DROP TABLE story_articles; DROP INDEX alerts_story; "
     "ALTER TABLE alerts DROP COLUMN story; ALTER TABLE alerts DROP COLUMN suppressed; "
     "PRAGMA user_version = 2";
 
@@ -488,7 +488,7 @@ TEST_F(StoreTest, MigratesAVersionTwoFileKeepingItsAlerts) {
   store_.reset();
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "3");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "4");
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts WHERE story = '' AND suppressed = 0"), "1");
   auto since = store_->alerts_since(0, "", 10);
   ASSERT_TRUE(since.has_value()) << since.error().message;
@@ -505,7 +505,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
   // Back to the version 1 layout, as an older newswatch left it.
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   ASSERT_EQ(sql(db_path(),
-                "DROP TABLE articles; DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
+                "DROP INDEX items_canon; ALTER TABLE items DROP COLUMN canon; "
                 "ALTER TABLE items DROP COLUMN digest; "
                 "ALTER TABLE sources DROP COLUMN identity; "
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
