@@ -44,7 +44,7 @@ using std::chrono::milliseconds;
 struct Loaded {
   Config config;
   std::shared_ptr<const Matcher> matcher;
-  std::vector<std::string> warnings;  // config/rule_checks.h: rules that likely mean otherwise
+  std::vector<std::string> warnings;    // config/rule_checks.h: rules that likely mean otherwise
   std::vector<LookbackRule> lookbacks;  // rules new since `previous` that look back
 };
 

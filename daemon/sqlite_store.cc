@@ -505,12 +505,9 @@ Result<std::vector<Alert>> SqliteStore::finish_and_keep(std::string_view source_
   return finish(source_id, key, article_key, std::move(alerts), &article, story);
 }
 
-Result<std::vector<Alert>> SqliteStore::insert_alerts(std::string_view source_id,
-                                                      std::string_view key,
-                                                      std::string_view article_key,
-                                                      std::vector<Alert> alerts,
-                                                      const InStory& in_story,
-                                                      const std::string& what) {
+Result<std::vector<Alert>> SqliteStore::insert_alerts(
+    std::string_view source_id, std::string_view key, std::string_view article_key,
+    std::vector<Alert> alerts, const InStory& in_story, const std::string& what) {
   std::uint64_t seq = 0;
   {
     auto u = get_seq_.use();

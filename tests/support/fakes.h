@@ -155,8 +155,7 @@ class StoreWrapper : public Store {
   }
   Result<std::vector<Alert>> finish_and_keep(std::string_view id, std::string_view key,
                                              std::string_view article_key,
-                                             std::vector<Alert> alerts,
-                                             const KeptArticle& article,
+                                             std::vector<Alert> alerts, const KeptArticle& article,
                                              const std::optional<StoryArticle>& story) override {
     return base_.finish_and_keep(id, key, article_key, std::move(alerts), article, story);
   }
