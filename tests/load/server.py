@@ -122,7 +122,7 @@ class World:
                 return
             site = self.sites[self.rng.randrange(len(self.sites))]
             k = self.next_k
-            self.items.append([site.index, t, None, None, False])
+            self.items.append([site.index, t, None, None, False, None])
             if len(site.items) == site.items.maxlen:
                 old = self.items[site.items[0]]
                 if old[2] is None:
@@ -149,6 +149,14 @@ class World:
         paragraphs[0] = f"{MARKER} {item_token(k)} {paragraphs[0]}"
         return htmllib.escape(title), [htmllib.escape(p) for p in paragraphs]
 
+    def headline(self, k):
+        """(title, summary) of item k, computed once: feeds list them on every poll."""
+        it = self.items[k]
+        if it[5] is None:
+            title, paragraphs = self.article_words(k)
+            it[5] = (title, paragraphs[0][:300])
+        return it[5]
+
     def url(self, site, k):
         return f"http://{site.host}:{self.port}/a/{k}.html"
 
@@ -156,8 +164,7 @@ class World:
         ks = list(reversed(site.items))
         entries = []
         for k in ks:
-            title, paragraphs = self.article_words(k)
-            summary = paragraphs[0][:300]
+            title, summary = self.headline(k)
             when = self.items[k][1]
             link = self.url(site, k)
             if site.atom:
@@ -194,7 +201,7 @@ class World:
         related = []
         for _ in range(6):
             j = r.randrange(max(1, k))
-            t, _ = self.article_words(j)
+            t = self.headline(j)[0]
             related.append(f'<li><a href="/a/{j}.html">{t.rsplit(" ", 1)[0]}</a></li>')
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.items[k][1]))
         body = "".join(f"<p>{p}</p>\n" for p in paragraphs)
