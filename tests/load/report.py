@@ -25,6 +25,14 @@ def percentile(values, p):
     return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 
 
+def gauge(metrics_text, name):
+    """The value of an unlabelled gauge or counter, None when absent."""
+    for line in metrics_text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
 def histogram(metrics_text, name):
     """[(upper bound, cumulative count)] of an unlabelled Prometheus histogram."""
     out = []
@@ -56,13 +64,15 @@ def read_alerts(lines):
     return alerts
 
 
-def join(items, alerts, end):
+def join(items, alerts, end, daemon_idle=True):
     """Per item: its first load/all alert time; counts lost and duplicated.
 
     An item is lost when a feed listed it (or it left the feed's window before
     any poll saw it) and no alert for it arrived by `end`. An item no poll has
-    seen yet, still in its feed, is 'unpolled' (not lost: the run ended first).
-    Duplicated: alerts beyond the first for one (rule, article)."""
+    seen yet, still in its feed, is 'unpolled' (not lost: the run ended first);
+    one listed but not alerted while the daemon still has items pending
+    (`daemon_idle` false) is 'queued'. Duplicated: alerts beyond the first for
+    one (rule, article)."""
     first = {}
     seen = set()
     duplicated = 0
@@ -77,22 +87,24 @@ def join(items, alerts, end):
         seen.add(key)
         if f"{a['watchlist']}/{a['rule']}" == ALL_TOPIC:
             first[int(m.group(1))] = received
-    joined, lost, unpolled = [], 0, 0
+    joined, lost, unpolled, queued = [], 0, 0, 0
     for it in items:
         got = first.get(it["k"])
         if got is not None and got <= end:
             joined.append((it, got))
         elif it["listed"] is None and not it["evicted_unlisted"]:
             unpolled += 1
+        elif it["listed"] is not None and not daemon_idle:
+            queued += 1
         else:
             lost += 1
-    return joined, lost, unpolled, duplicated
+    return joined, lost, unpolled, queued, duplicated
 
 
-def window_stats(items, alerts, start, stop, end):
+def window_stats(items, alerts, start, stop, end, daemon_idle=True):
     """Figures for the items that became visible in [start, stop)."""
     mine = [it for it in items if start <= it["visible"] < stop]
-    joined, lost, unpolled, duplicated = join(mine, alerts, end)
+    joined, lost, unpolled, queued, duplicated = join(mine, alerts, end, daemon_idle)
     visible_to_alert = [got - it["visible"] for it, got in joined]
     listed_to_alert = [got - it["listed"] for it, got in joined if it["listed"] is not None]
     got_at = {it["k"]: got for it, got in joined}
@@ -103,6 +115,7 @@ def window_stats(items, alerts, start, stop, end):
         "carried": len(joined),
         "lost": lost,
         "unpolled": unpolled,
+        "queued": queued,
         "duplicated": duplicated,
         "visible_to_alert": [percentile(visible_to_alert, p) for p in (50, 99, 100)],
         "listed_to_alert": [percentile(listed_to_alert, p) for p in (50, 99, 100)],

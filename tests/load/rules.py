@@ -28,13 +28,13 @@ def vocabulary(sentences):
 
 def _name(r):
     if r.random() < 0.7:
-        return "".join(r.choice(ARABIC_LETTERS) for _ in range(r.randint(4, 7)))
+        return "".join(r.choice(ARABIC_LETTERS) for _ in range(r.randint(6, 9)))
     return "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(5, 9))).title()
 
 
 def _query(r, common, rare):
     x = r.random()
-    if x < 0.005 and len(rare) > 1:
+    if x < 0.002 and len(rare) > 1:
         a, b = r.sample(rare, 2)
         return f"{a} AND {b}"
     if x < 0.35:

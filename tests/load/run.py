@@ -259,7 +259,7 @@ def run(args, sc, drain, bindir, work, procs):
     # Drain: until every item that became visible has its alert, or the drain time passes.
     def drained():
         items = [json.loads(x) for x in control(port, "log").splitlines()]
-        joined, _, _, _ = report.join(items, report.read_alerts(list(sub.lines)), math.inf)
+        joined = report.join(items, report.read_alerts(list(sub.lines)), math.inf)[0]
         return len(joined) + sum(1 for it in items if it["evicted_unlisted"]) >= len(items)
 
     end = time.time() + drain
@@ -280,13 +280,14 @@ def run(args, sc, drain, bindir, work, procs):
     with open(os.path.join(work, "metrics.txt"), "w") as f:
         f.write(metrics_text)
 
+    idle = report.gauge(metrics_text, "newswatch_pending_items") == 0
     delay = report.histogram(metrics_text, "newswatch_alert_delay_seconds")
     fp = [report.histogram_quantile(delay, q) for q in (0.5, 0.99, 1.0)]
     rows = []
-    whole = report.window_stats(items, alerts, steps[0]["t0"], t_stop, t_end)
+    whole = report.window_stats(items, alerts, steps[0]["t0"], t_stop, t_end, idle)
     for i, st in enumerate(steps):
         last = i == len(steps) - 1
-        w = report.window_stats(items, alerts, st["t0"], t_stop if last else st["t1"], t_end)
+        w = report.window_stats(items, alerts, st["t0"], t_stop if last else st["t1"], t_end, idle)
         carried = w["carried"] / (st["t1"] - st["t0"])
         rows.append({
             "sources": sc["sources"], "rules": n_rules,
@@ -296,19 +297,20 @@ def run(args, sc, drain, bindir, work, procs):
             "CPU %core": f"{100 * st['cpu'] / (st['t1'] - st['t0']):.1f}",
             "CPU s/1000 art": f"{1000 * st['cpu'] / max(1, w['carried']):.2f}",
             "backlog": w["backlog_at_stop"],
-            "lost": w["lost"], "unpolled": w["unpolled"],
+            "lost": w["lost"], "queued": w["queued"], "unpolled": w["unpolled"],
         })
     run_cpu = c_end - (samples[0][1] if samples else 0)
     print(report.table(rows))
     rss = [s[2] for s in samples]
-    trend = rss_trend(samples)
+    trend = rss_trend(samples[len(samples) // 2:])
     print(f"articles offered {whole['offered']}, alerted {whole['carried']}, "
-          f"lost {whole['lost']}, duplicated {whole['duplicated']}, unpolled at end "
-          f"{whole['unpolled']}; fetch→publish p50/p99/max "
+          f"lost {whole['lost']}, duplicated {whole['duplicated']}, still queued in the daemon "
+          f"at end {whole['queued']}, unpolled at end {whole['unpolled']}; fetch→publish p50/p99/max "
           f"{'/'.join(report.fmt(v, 'ms') for v in fp)} ms (bucket bounds); "
           f"CPU {1000 * run_cpu / max(1, whole['carried']):.2f} s/1000 articles over the whole "
           f"run incl. drain; peak RSS {peak_kb / 1024:.0f} MB; RSS first/last "
-          f"{rss[0] / 1024:.0f}/{rss[-1] / 1024:.0f} MB, trend {trend:+.1f} MB/h; "
+          f"{rss[0] / 1024:.0f}/{rss[-1] / 1024:.0f} MB, trend over the second half "
+          f"{trend:+.1f} MB/h; "
           f"server CPU {sum(s['server_cpu'] for s in steps):.0f}s")
     with open(os.path.join(work, "run.json"), "w") as f:
         json.dump({"scenario": args.scenario, "config": sc, "rows": rows, "whole": whole,
