@@ -88,24 +88,27 @@ void ArticlePipeline::start_pending(const std::string& source_id) {
 void ArticlePipeline::start(const std::string& source_id, Item item) {
   if (!in_flight_.emplace(source_id, item.key).second) return;
   if (item.link.empty()) {
+    const auto now = std::chrono::steady_clock::now();
     PageText t = feed_text(feed_words(item));
-    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published);
+    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published, now);
     return;
   }
   FetchRequest req{.url = item.link};
   const auto started = std::chrono::steady_clock::now();
   fetcher_.submit(std::move(req), [this, id = source_id, started,
                                    item = std::move(item)](Result<FetchResponse> r) mutable {
+    const auto done = std::chrono::steady_clock::now();
     measure([&](Metrics& m) {
       m.observe("newswatch_fetch_duration_seconds", {{"kind", "article"}},
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                std::chrono::duration<double>(done - started).count());
     });
-    on_article(id, std::move(item), std::move(r));
+    on_article(id, std::move(item), std::move(r), done);
   });
 }
 
 void ArticlePipeline::on_article(const std::string& source_id, Item item,
-                                 Result<FetchResponse> response) {
+                                 Result<FetchResponse> response,
+                                 std::chrono::steady_clock::time_point fetch_done) {
   if (!watched_(source_id)) {
     in_flight_.erase({source_id, item.key});
     return;
@@ -127,7 +130,7 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
       measure([](Metrics& m) { m.inc("newswatch_articles_extracted_total"); });
     }
     finish(source_id, item, std::move(t.title), std::move(t.text), std::move(t.language),
-           item.published ? item.published : t.published);
+           item.published ? item.published : t.published, fetch_done);
     return;
   }
   ++item.attempts;
@@ -142,7 +145,7 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
         error,
         permanent ? std::string("will not change") : fmt::format("attempt {}", item.attempts));
     PageText t = feed_text(feed_words(item));
-    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published);
+    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published, fetch_done);
   } else {
     spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
                  source_id, item.link, error, item.attempts, options_.max_article_attempts);
@@ -152,7 +155,8 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
 
 void ArticlePipeline::finish(const std::string& source_id, const Item& item, std::string title,
                              std::string text, std::string language,
-                             std::optional<std::chrono::sys_seconds> published) {
+                             std::optional<std::chrono::sys_seconds> published,
+                             std::chrono::steady_clock::time_point fetch_done) {
   std::string article_key = canonical_url(item.link);
   if (article_key.empty()) article_key = source_id + " " + item.key;
   const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
@@ -203,7 +207,12 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
           a.seq, a.topic(), a.source, a.url, a.story);
     }
   }
-  if (!kept->empty()) delivery_.publish_recorded();
+  if (kept->empty()) return;
+  delivery_.publish_recorded();
+  measure([&](Metrics& m) {
+    m.observe("newswatch_alert_delay_seconds", {},
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - fetch_done).count());
+  });
 }
 
 }  // namespace nw

@@ -66,11 +66,15 @@ class ArticlePipeline {
     if (options_.metrics) f(*options_.metrics);
   }
   void start(const std::string& source_id, Item item);
-  void on_article(const std::string& source_id, Item item, Result<FetchResponse> response);
+  void on_article(const std::string& source_id, Item item, Result<FetchResponse> response,
+                  std::chrono::steady_clock::time_point fetch_done);
+  // `fetch_done`: when the article's fetch completed (or, without a page, when
+  // processing began), for newswatch_alert_delay_seconds.
   void restore_stories();
   void prune_stories(std::chrono::sys_seconds now);
   void finish(const std::string& source_id, const Item& item, std::string title, std::string text,
-              std::string language, std::optional<std::chrono::sys_seconds> published);
+              std::string language, std::optional<std::chrono::sys_seconds> published,
+              std::chrono::steady_clock::time_point fetch_done);
 
   Fetcher& fetcher_;
   Store& store_;

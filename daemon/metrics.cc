@@ -70,6 +70,10 @@ Metrics::Metrics() : loop_beat_(std::chrono::steady_clock::now()), start_time_(n
           "Time from queueing a fetch to its response (politeness waits included), by kind: feed, "
           "html, article.",
           fetch_buckets);
+  declare("newswatch_alert_delay_seconds", Type::kHistogram,
+          "Time from an article's fetch completing to its alerts being published (extraction, "
+          "matching, the store transaction, sending).",
+          {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5});
   declare("newswatch_source_last_success_timestamp_seconds", Type::kGauge,
           "Unix time of the source's last successful poll.");
   declare("newswatch_source_consecutive_failures", Type::kGauge,

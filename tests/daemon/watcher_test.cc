@@ -157,6 +157,23 @@ TEST_F(WatcherTest, KeepsNoTextWhenKeepArticlesIsOff) {
   EXPECT_TRUE(kept->empty());
 }
 
+// newswatch_alert_delay_seconds: one observation per article that alerted
+// (b matches nothing), from its fetch completing to its alerts being sent.
+TEST_F(WatcherTest, MetricsTimeEachAlertingArticleFromFetchToPublish) {
+  Metrics metrics;
+  watcher_ = std::make_unique<Watcher>(fetcher_, *store_, *delivery_, clock_,
+                                       WatcherOptions{.metrics = &metrics});
+  watcher_->set_matcher(matcher_);
+  sources();
+  run_for(3s);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("newswatch_alert_delay_seconds_count 1\n"), std::string::npos) << text;
+  // Real time on this fake pipeline: well under the largest bound.
+  EXPECT_NE(text.find("newswatch_alert_delay_seconds_bucket{le=\"5\"} 1\n"), std::string::npos)
+      << text;
+}
+
 TEST_F(WatcherTest, AlertsOncePerRuleAndArticle) {
   sources();
   run_for(3s);

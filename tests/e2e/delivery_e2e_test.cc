@@ -478,6 +478,7 @@ TEST_F(DeliveryE2E, MetricsAndHealthOfARunningDaemon) {
         "newswatch_source_consecutive_failures{source=\"site\"} 0\n",
         "newswatch_fetch_duration_seconds_count{kind=\"feed\"} ",
         "newswatch_fetch_duration_seconds_count{kind=\"article\"} 4\n",
+        "newswatch_alert_delay_seconds_count ",
         "newswatch_source_last_success_timestamp_seconds{source=\"site\"} ",
         "process_resident_memory_bytes "}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
