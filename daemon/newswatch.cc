@@ -143,23 +143,31 @@ struct MatchAs {
   std::string source;
 };
 
-int cmd_match(const std::vector<std::string>& watchlist_files,
-              const std::vector<std::string>& inputs, bool as_json, const MatchAs& as) {
-  std::vector<Watchlist> lists;
+// The rules of `lists` plus those of `watchlist_files`, compiled, their
+// warnings said on stderr (config/rule_checks.h); null after saying why not.
+std::shared_ptr<const Matcher> compile_rules(std::vector<Watchlist> lists,
+                                             const std::vector<std::string>& watchlist_files) {
   for (const auto& f : watchlist_files) {
     auto w = load_watchlist(f);
     if (!w) {
       std::cerr << w.error().message << "\n";
-      return 2;
+      return nullptr;
     }
     lists.push_back(std::move(*w));
   }
   auto matcher = Matcher::compile(lists);
   if (!matcher) {
     std::cerr << matcher.error().message << "\n";
-    return 2;
+    return nullptr;
   }
   for (const std::string& w : rule_warnings(lists)) std::cerr << w << "\n";
+  return std::move(*matcher);
+}
+
+int cmd_match(const std::vector<std::string>& watchlist_files,
+              const std::vector<std::string>& inputs, bool as_json, const MatchAs& as) {
+  const auto matcher = compile_rules({}, watchlist_files);
+  if (!matcher) return 2;
   auto fetcher = make_curl_fetcher({});
   int status = 0;
   for (const auto& input : inputs) {
@@ -174,7 +182,7 @@ int cmd_match(const std::vector<std::string>& watchlist_files,
                        .body = page.text,
                        .source = as.source,
                        .language = page.language.empty() ? as.language : page.language};
-    for (const Hit& hit : (*matcher)->match(doc)) {
+    for (const Hit& hit : matcher->match(doc)) {
       if (as_json) {
         json spans = json::array();
         for (const auto& s : hit.spans) {
@@ -405,19 +413,8 @@ int cmd_backtest(const std::string& config_path, const std::string& query,
                                 .query = query,
                                 .query_pos = {.file = "--rule", .line = 1, .column = 1}}}});
   }
-  for (const auto& f : watchlist_files) {
-    auto w = load_watchlist(f);
-    if (!w) {
-      std::cerr << w.error().message << "\n";
-      return 2;
-    }
-    lists.push_back(std::move(*w));
-  }
-  auto matcher = Matcher::compile(lists);
-  if (!matcher) {
-    std::cerr << matcher.error().message << "\n";
-    return 2;
-  }
+  const auto matcher = compile_rules(std::move(lists), watchlist_files);
+  if (!matcher) return 2;
   auto state = open_state("backtest", config_path);
   if (!state) return 2;
   if (state->config.keep_articles.count() == 0) {
@@ -428,27 +425,26 @@ int cmd_backtest(const std::string& config_path, const std::string& query,
   }
   const auto since =
       std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - *window;
-  auto summary =
-      backtest(*state->store, **matcher, since, [as_json](const KeptArticle& a, Hit hit) {
-        if (as_json) {
-          std::cout << dump({{"watchlist", hit.watchlist},
-                             {"rule", hit.rule},
-                             {"source", a.source_id},
-                             {"url", a.url},
-                             {"title", a.title},
-                             {"published", time_json(a.published)},
-                             {"fetched", format_utc(a.kept)},
-                             {"matched", hit.matched},
-                             {"snippet", hit.snippet}})
-                    << "\n";
-          return;
-        }
-        std::string words;
-        for (const auto& m : hit.matched) words += (words.empty() ? "" : ", ") + m;
-        std::cout << hit.watchlist << "/" << hit.rule << "  " << a.source_id << "  "
-                  << (a.published ? format_utc(*a.published) : std::string("-")) << "  " << a.url
-                  << "  [" << words << "] " << hit.snippet << "\n";
-      });
+  auto summary = backtest(*state->store, *matcher, since, [as_json](const KeptArticle& a, Hit hit) {
+    if (as_json) {
+      std::cout << dump({{"watchlist", hit.watchlist},
+                         {"rule", hit.rule},
+                         {"source", a.source_id},
+                         {"url", a.url},
+                         {"title", a.title},
+                         {"published", time_json(a.published)},
+                         {"fetched", format_utc(a.kept)},
+                         {"matched", hit.matched},
+                         {"snippet", hit.snippet}})
+                << "\n";
+      return;
+    }
+    std::string words;
+    for (const auto& m : hit.matched) words += (words.empty() ? "" : ", ") + m;
+    std::cout << hit.watchlist << "/" << hit.rule << "  " << a.source_id << "  "
+              << (a.published ? format_utc(*a.published) : std::string("-")) << "  " << a.url
+              << "  [" << words << "] " << hit.snippet << "\n";
+  });
   if (!summary) {
     std::cerr << "newswatch backtest: " << summary.error().message << "\n";
     return 1;

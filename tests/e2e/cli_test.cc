@@ -313,6 +313,12 @@ TEST_F(Cli, BacktestHitsWhatTheDaemonAlertedOnInTheArticlesItKept) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with("searched 0 articles in ")) << r.out;
 
+  // A rule that likely means otherwise is tried as written, with check-rules' warning.
+  r = run("backtest --config " + config + " --rule 'Haftar and Cairo'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("--rule:1:8: warning: 'and' is looked for as a word"), std::string::npos)
+      << r.err;
+
   // A bad query says where, with a caret; no rule at all is refused.
   r = run("backtest --config " + config + " --rule '(Haftar'");
   EXPECT_EQ(r.status, 2);
