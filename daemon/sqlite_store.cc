@@ -603,8 +603,11 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
     auto u = finish_new_.use();
     // "" rather than an empty view: a view with no data binds NULL.
     const Alert* first = kept->empty() ? nullptr : &kept->front();
-    const std::string_view link = first ? first->url : article ? article->url : "";
-    const std::string_view title = first ? first->title : article ? article->title : "";
+    // (Each branch a view: a std::string/const char* mix would make the
+    // conditional a temporary string, and the view would dangle.)
+    using sv = std::string_view;
+    const sv link = first ? sv(first->url) : article ? sv(article->url) : sv("");
+    const sv title = first ? sv(first->title) : article ? sv(article->title) : sv("");
     u.text(1, source_id).text(2, key).text(3, link).text(4, title).integer(5, now);
     if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
   }
