@@ -599,7 +599,10 @@ TEST(CurlFetcherPoliteness, RequestsToOneHostAreSpacedAndOtherHostsAreNot) {
     EXPECT_GE(near.at[i] - near.at[i - 1], milliseconds(100)) << i;
   }
   ASSERT_EQ(far.at.size(), 1u);
-  EXPECT_LT(far.at[0] - start, milliseconds(150));
+  // The other host is not queued behind this one's spacing: it is served long
+  // before the last request to the first host (>= 600 ms), whatever the start-up
+  // cost (248 ms seen under TSan).
+  EXPECT_LT(far.at[0], near.at.back());
 }
 
 TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
