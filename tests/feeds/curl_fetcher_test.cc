@@ -591,12 +591,10 @@ TEST(CurlFetcherPoliteness, RequestsToOneHostAreSpacedAndOtherHostsAreNot) {
   EXPECT_EQ(ok, 5);
   ASSERT_EQ(near.at.size(), 4u);
   // The server sees a request after the fetcher started it, so the i-th arrival is
-  // never before start + i x spacing; the gap between two arrivals may shrink by
-  // the server's own scheduling delay of the earlier one (seen: 157 ms under ASan
-  // on a loaded machine), never to a burst.
+  // never before start + i x spacing. (The gap between two arrivals says less: the
+  // server's own delay on the earlier one shrinks it, to 37 ms seen under TSan.)
   for (std::size_t i = 1; i < near.at.size(); ++i) {
     EXPECT_GE(near.at[i] - start, milliseconds(200) * static_cast<int>(i)) << i;
-    EXPECT_GE(near.at[i] - near.at[i - 1], milliseconds(100)) << i;
   }
   ASSERT_EQ(far.at.size(), 1u);
   // The other host is not queued behind this one's spacing: it is served long
