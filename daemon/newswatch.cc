@@ -102,19 +102,30 @@ PageText text_of(const std::string& input, const Input& in) {
   return page_text({.bytes = in.bytes, .content_type = in.content_type, .url = in.url});
 }
 
-int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std::string& base_url) {
+// Reads each input (a file or a URL) in turn and hands it to `each`; an input
+// that cannot be read is reported as `command`'s failure and makes the status 1.
+template <class Each>
+int for_each_input(const char* command, const std::vector<std::string>& inputs, bool as_json,
+                   Each each) {
   auto fetcher = make_curl_fetcher({});
   int status = 0;
   for (const auto& input : inputs) {
     auto in = read_input(input, fetcher.get());
     if (!in) {
       status = 1;
-      report_failure("extract", input, in.error(), as_json);
+      report_failure(command, input, in.error(), as_json);
       continue;
     }
-    const auto [a, encoding] = extract_page({.bytes = in->bytes,
-                                             .content_type = in->content_type,
-                                             .url = in->url.empty() ? base_url : in->url});
+    each(input, *in);
+  }
+  return status;
+}
+
+int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std::string& base_url) {
+  return for_each_input("extract", inputs, as_json, [&](const std::string& input, const Input& in) {
+    const auto [a, encoding] = extract_page({.bytes = in.bytes,
+                                             .content_type = in.content_type,
+                                             .url = in.url.empty() ? base_url : in.url});
     if (as_json) {
       json j = {{"input", input},
                 {"url", a.url.empty() ? json(nullptr) : json(a.url)},
@@ -132,8 +143,7 @@ int cmd_extract(const std::vector<std::string>& inputs, bool as_json, const std:
       std::cout << a.title << "\n\n" << a.text << "\n";
       if (a.text.empty() && !a.reason.empty()) std::cerr << input << ": " << a.reason << "\n";
     }
-  }
-  return status;
+  });
 }
 
 // --lang: the language of inputs that declare none (.txt files, pages without
@@ -168,16 +178,8 @@ int cmd_match(const std::vector<std::string>& watchlist_files,
               const std::vector<std::string>& inputs, bool as_json, const MatchAs& as) {
   const auto matcher = compile_rules({}, watchlist_files);
   if (!matcher) return 2;
-  auto fetcher = make_curl_fetcher({});
-  int status = 0;
-  for (const auto& input : inputs) {
-    auto in = read_input(input, fetcher.get());
-    if (!in) {
-      status = 1;
-      report_failure("match", input, in.error(), as_json);
-      continue;
-    }
-    const PageText page = text_of(input, *in);
+  return for_each_input("match", inputs, as_json, [&](const std::string& input, const Input& in) {
+    const PageText page = text_of(input, in);
     const Document doc{.title = page.title,
                        .body = page.text,
                        .source = as.source,
@@ -204,8 +206,7 @@ int cmd_match(const std::vector<std::string>& watchlist_files,
                   << hit.snippet << "\n";
       }
     }
-  }
-  return status;
+  });
 }
 
 int cmd_parse_feed(const std::string& file, const std::string& url,
@@ -363,19 +364,10 @@ int cmd_stories(const std::vector<std::string>& inputs, const std::string& confi
         index.restore(a.article_key, a.story, *sig, a.seen, a.story_size);
     }
   }
-  auto fetcher = make_curl_fetcher({});
-  int status = 0;
-  for (const auto& input : inputs) {
-    auto in = read_input(input, fetcher.get());
-    if (!in) {
-      status = 1;
-      report_failure("stories", input, in.error(), true);
-      continue;
-    }
+  return for_each_input("stories", inputs, true, [&](const std::string& input, const Input& in) {
     // The daemon's article key: the canonical URL; a file stands for itself.
-    const std::string key =
-        is_url(input) ? canonical_url(in->url.empty() ? input : in->url) : input;
-    const PageText page = text_of(input, *in);
+    const std::string key = is_url(input) ? canonical_url(in.url.empty() ? input : in.url) : input;
+    const PageText page = text_of(input, in);
     const auto signature = story_signature(page.text);
     const StoryAssignment a = index.assign(key, signature, now);
     using ordered = nlohmann::ordered_json;
@@ -386,8 +378,7 @@ int cmd_stories(const std::vector<std::string>& inputs, const std::string& confi
                           {"similarity", std::round(a.similarity * 100) / 100},
                           {"grouped", signature.has_value()}};
     std::cout << line.dump(-1, ' ', false, ordered::error_handler_t::replace) << "\n";
-  }
-  return status;
+  });
 }
 
 // Runs a rule (or watchlist files) over the articles the daemon kept since
