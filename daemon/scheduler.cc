@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "feeds/text.h"
+
 namespace nw {
 
 using std::chrono::duration_cast;
@@ -12,7 +14,20 @@ using std::chrono::seconds;
 
 namespace {
 constexpr seconds kFloor{1};
+
+// The first instant at or after `from` in this source's slot: the instants
+// phase + k * interval since the epoch, phase a stable hash of the id. Like
+// Prometheus' scrape offsets, the slots spread ten thousand sources over their
+// interval however they were added, and stay put across restarts.
+TimePoint next_slot(std::string_view id, milliseconds interval, TimePoint from) {
+  const std::int64_t period = interval.count();
+  const auto phase =
+      static_cast<std::int64_t>(fnv1a64({"poll slot", id}) % static_cast<std::uint64_t>(period));
+  const std::int64_t t = duration_cast<milliseconds>(from.time_since_epoch()).count();
+  const std::int64_t ahead = ((phase - t) % period + period) % period;
+  return from + milliseconds(ahead);
 }
+}  // namespace
 
 Scheduler::Scheduler(const Clock& clock, Options options) : clock_(clock), options_(options) {}
 
@@ -64,18 +79,25 @@ TimePoint Scheduler::finish(std::string_view id, bool ok, int consecutive_failur
   Entry& e = it->second;
   if (!e.in_flight) queue_.erase({e.due, it->first});
   e.in_flight = false;
-  milliseconds delay = e.interval;
-  if (!ok) {
+  const TimePoint now = clock_.now();
+  const milliseconds interval = e.interval;
+  milliseconds delay;
+  if (ok) {
+    // The source's next slot at least half an interval away: the first poll
+    // (at once) is followed by one within [interval/2, 3*interval/2), and from
+    // then on polls come `interval` apart, each in its slot.
+    delay = duration_cast<milliseconds>(next_slot(it->first, interval, now + interval / 2) - now);
+  } else {
     // interval, 2x, 4x ... capped; +-20% jitter so failing hosts do not move in lockstep.
     const int shift = std::clamp(consecutive_failures - 1, 0, 20);
-    const milliseconds cap = std::max<milliseconds>(options_.max_backoff, e.interval);
-    delay = std::min<milliseconds>(e.interval * (std::int64_t{1} << shift), cap);
+    const milliseconds cap = std::max<milliseconds>(options_.max_backoff, interval);
+    delay = std::min<milliseconds>(interval * (std::int64_t{1} << shift), cap);
     std::uniform_real_distribution<double> jitter(0.8, 1.2);
     delay =
         milliseconds(static_cast<std::int64_t>(static_cast<double>(delay.count()) * jitter(rng_)));
   }
   if (retry_after) delay = std::max<milliseconds>(delay, *retry_after);
-  e.due = clock_.now() + delay;
+  e.due = now + delay;
   queue_.emplace(e.due, it->first);
   return e.due;
 }

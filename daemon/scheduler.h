@@ -1,5 +1,7 @@
 // When each source is polled next. Every source keeps its own interval, which
-// the Watcher adapts to the source's publishing rate (adapt_interval); a
+// the Watcher adapts to the source's publishing rate (adapt_interval), and its
+// own slot within that interval (a stable hash of its id), so thousands of
+// sources added at once do not stay polled in one burst; a
 // failing source backs off exponentially (with jitter, capped) without delaying
 // the others, and a server's Retry-After is honoured. Pure logic over a Clock.
 // Not thread-safe: owned by the daemon's loop thread.
@@ -40,7 +42,9 @@ class Scheduler {
   // nothing is scheduled.
   std::optional<std::chrono::milliseconds> until_next() const;
 
-  // Ends a poll. Success: next in `interval`. Failure: next after a backoff that
+  // Ends a poll. Success: next in the source's slot, at least interval/2 and
+  // less than 3*interval/2 away (exactly `interval` after a poll made in its
+  // slot that took less than interval/2). Failure: next after a backoff that
   // doubles per consecutive failure. `retry_after` (429/503) overrides both when later.
   // Returns when the source is due again.
   TimePoint finish(std::string_view id, bool ok, int consecutive_failures,

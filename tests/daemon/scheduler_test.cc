@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "tests/support/fakes.h"
@@ -16,21 +17,74 @@ TEST(Scheduler, EachSourceOnItsOwnInterval) {
   Scheduler s(clock, {});
   s.add("fast", 2s);
   s.add("slow", 10s);
-  EXPECT_EQ(s.take_due(), (std::vector<std::string>{"fast", "slow"}));
-  EXPECT_TRUE(s.take_due().empty());  // in flight
+  const auto t0 = clock.now();
+  EXPECT_EQ(s.take_due(), (std::vector<std::string>{"fast", "slow"}));  // the first poll at once
+  EXPECT_TRUE(s.take_due().empty());                                    // in flight
   s.finish("fast", true, 0);
   s.finish("slow", true, 0);
-  EXPECT_EQ(s.until_next(), std::chrono::milliseconds(2000));
-  int fast = 0, slow = 0;
-  for (int i = 0; i < 20; ++i) {
-    clock.advance(1s);
+  // The second poll waits for the source's slot: half an interval to one and a half.
+  const auto first_wait = s.until_next();
+  ASSERT_TRUE(first_wait);
+  EXPECT_GE(*first_wait, 1000ms);
+  EXPECT_LT(*first_wait, 3000ms);
+  std::map<std::string, std::vector<TimePoint>> polls;
+  for (int i = 0; i < 40'000; ++i) {  // 40 s in 1 ms steps
+    clock.advance(1ms);
     for (const auto& id : s.take_due()) {
-      (id == "fast" ? fast : slow)++;
+      polls[id].push_back(clock.now());
       s.finish(id, true, 0);
     }
   }
-  EXPECT_EQ(fast, 10);
-  EXPECT_EQ(slow, 2);
+  for (auto [id, interval] : {std::pair{"fast", 2s}, std::pair{"slow", 10s}}) {
+    const auto& at = polls[id];
+    ASSERT_GE(at.size(), 3u) << id;
+    EXPECT_GE(at[0] - t0, interval / 2) << id;
+    EXPECT_LT(at[0] - t0, interval * 3 / 2) << id;
+    for (std::size_t k = 1; k < at.size(); ++k) EXPECT_EQ(at[k] - at[k - 1], interval) << id;
+  }
+  EXPECT_GE(polls["fast"].size(), 19u);
+  EXPECT_LE(polls["fast"].size(), 20u);
+}
+
+// Sources added together (a start, a reload with a thousand new sources) are
+// polled at once, then each in its own slot: spread evenly over the interval,
+// not in one burst every interval.
+TEST(Scheduler, SourcesAddedTogetherSpreadOverTheInterval) {
+  test::FakeClock clock;
+  Scheduler s(clock, {});
+  constexpr int kSources = 2'000;
+  for (int i = 0; i < kSources; ++i) s.add("site-" + std::to_string(i), 60s);
+  const auto t0 = clock.now();
+  ASSERT_EQ(s.take_due().size(), static_cast<std::size_t>(kSources));
+  std::vector<int> per_tenth(10);
+  for (int i = 0; i < kSources; ++i) {
+    const auto due = s.finish("site-" + std::to_string(i), true, 0);
+    ASSERT_GE(due - t0, 30s);
+    ASSERT_LT(due - t0, 90s);
+    // Which tenth of the interval the slot falls in (from the slot's own phase).
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due.time_since_epoch());
+    ++per_tenth[static_cast<std::size_t>((ms.count() % 60'000) / 6'000)];
+  }
+  for (int n : per_tenth) {
+    EXPECT_GT(n, kSources / 10 * 7 / 10);  // 200 expected per tenth; a burst would put 2,000 in one
+    EXPECT_LT(n, kSources / 10 * 13 / 10);
+  }
+}
+
+// The slot is a function of the id and the interval only, so a restart (a new
+// Scheduler) or a second daemon keeps each source in the same slot.
+TEST(Scheduler, SlotsSurviveARestart) {
+  test::FakeClock clock;
+  Scheduler a(clock, {});
+  a.add("x", 300s);
+  a.take_due();
+  const auto due = a.finish("x", true, 0);
+  clock.advance(41s);
+  Scheduler b(clock, {});
+  b.add("x", 300s);
+  b.take_due();
+  const auto again = b.finish("x", true, 0);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(again - due) % 300s, 0ms);
 }
 
 TEST(Scheduler, FailuresBackOffExponentiallyWithCap) {
@@ -58,7 +112,9 @@ TEST(Scheduler, RetryAfterWinsWhenLater) {
   s.add("x", 10s);
   s.take_due();
   EXPECT_EQ(s.finish("x", false, 1, 300s) - clock.now(), 300s);
-  EXPECT_EQ(s.finish("x", true, 0, 1s) - clock.now(), 10s);
+  const auto ok = s.finish("x", true, 0, 1s) - clock.now();  // its slot, not 1s
+  EXPECT_GE(ok, 5s);
+  EXPECT_LT(ok, 15s);
 }
 
 TEST(Scheduler, StoredDueTimeAndRemoval) {
@@ -77,18 +133,22 @@ TEST(Scheduler, SetIntervalAppliesFromTheNextFinish) {
   s.add("x", 10s);
   s.take_due();
   s.set_interval("x", 40s);
-  EXPECT_EQ(s.finish("x", true, 0) - clock.now(), 40s);
+  const auto next = s.finish("x", true, 0) - clock.now();
+  EXPECT_GE(next, 20s);
+  EXPECT_LT(next, 60s);
   s.set_interval("x", 0s);  // floored at 1s
-  clock.advance(40s);
+  clock.advance(60s);
   s.take_due();
-  EXPECT_EQ(s.finish("x", true, 0) - clock.now(), 1s);
+  const auto floored = s.finish("x", true, 0) - clock.now();
+  EXPECT_GE(floored, 500ms);
+  EXPECT_LT(floored, 1500ms);
 }
 
 TEST(Scheduler, TenThousandSourcesComeDueInOrder) {
   test::FakeClock clock;
   Scheduler s(clock, {});
   for (int i = 0; i < 10'000; ++i)
-    s.add("s" + std::to_string(i), 60s, clock.now() + std::chrono::milliseconds(6 * i));
+    s.add("s" + std::to_string(i), 600s, clock.now() + std::chrono::milliseconds(6 * i));
   std::set<std::string> taken;
   std::string last;
   for (int step = 0; step < 100; ++step) {
