@@ -94,7 +94,10 @@ class Watcher {
   Scheduler scheduler_;
   std::unordered_map<std::string, SourceConfig> sources_;
   ArticlePipeline articles_;
-  std::unordered_map<std::string, int> failures_;  // source id -> consecutive
+  // Consecutive failures per source polled at least once; summary_ counts them.
+  void set_failures(const std::string& id, std::optional<int> consecutive);
+  std::unordered_map<std::string, int> failures_;
+  SourcesSummary summary_;
 };
 
 }  // namespace nw

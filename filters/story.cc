@@ -176,13 +176,17 @@ StoryAssignment StoryIndex::assign(std::string_view article_key,
   StoryAssignment a{.story = story_id(article_key)};
   if (!signature) return a;
 
-  // Walk each band's bucket, newest first; a chain ends at the first entry
-  // that is no longer held (all behind it are older).
+  // Walk each band's bucket, newest first, at most max_candidates_per_band
+  // entries; a chain ends at the first entry that is no longer held (all
+  // behind it are older).
   const Entry* best = nullptr;
   for (std::size_t b = 0; b < kStoryBands; ++b) {
-    for (std::uint64_t link = heads_[bucket(*signature, b)]; link != 0;) {
+    std::size_t walked = 0;
+    for (std::uint64_t link = heads_[bucket(*signature, b)];
+         link != 0 && walked < options_.max_candidates_per_band; ++walked) {
       const Entry* e = held(link - 1);
       if (!e) break;
+      ++a.looked_at;
       link = e->next[b];
       if (!same_band(e->sig, *signature, b) || e->seen < seen - options_.window) continue;
       const double j = estimated_jaccard(e->sig, *signature);

@@ -59,14 +59,19 @@ struct StoryOptions {
   double threshold = 0.6;  // estimated Jaccard at or above which two texts are one story
   std::chrono::seconds window{72 * 3600};  // an article joins stories seen this recently
   std::size_t max_articles = 100'000;      // articles held at most (about 750 bytes each)
+  // Entries looked at per band, newest first. A story copied thousands of
+  // times (or texts that share most of their words) fills its buckets; without
+  // a bound each new copy would be compared with all of them.
+  std::size_t max_candidates_per_band = 32;
 };
 
 struct StoryAssignment {
   std::string story;
-  std::uint64_t size = 1;  // articles in the story so far, this one included
-  double similarity = 0;   // estimated Jaccard with `like`; 0 for a new story
-  std::string like;        // the closest earlier article's key; empty for a new story
-  bool known = false;      // the article key was assigned before: nothing changed
+  std::uint64_t size = 1;     // articles in the story so far, this one included
+  double similarity = 0;      // estimated Jaccard with `like`; 0 for a new story
+  std::string like;           // the closest earlier article's key; empty for a new story
+  bool known = false;         // the article key was assigned before: nothing changed
+  std::size_t looked_at = 0;  // index entries examined: at most bands × max_candidates_per_band
 };
 
 class StoryIndex {

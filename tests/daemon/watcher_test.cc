@@ -132,6 +132,28 @@ class WatcherTest : public testing::Test {
   std::unique_ptr<Watcher> watcher_;
 };
 
+// The counts behind systemd's status line ("2 sources ok, 1 failing; …"):
+// sources polled at least once, by their last poll; a removed source leaves them.
+TEST_F(WatcherTest, SourcesSummaryCountsOkAndFailingSourcesAsTheyChange) {
+  auto source = [](const std::string& id, const std::string& url) {
+    return SourceConfig{.id = id, .url = url, .interval = 60s};
+  };
+  const std::string down = "http://down.test/feed.xml";  // unknown to the fake: a network error
+  watcher_->set_sources({source("feed", kFeed), source("down", down)});
+  EXPECT_EQ(watcher_->sources_summary().ok, 0);  // nothing polled yet
+  EXPECT_EQ(watcher_->sources_summary().failing, 0);
+  run_for(1s);
+  EXPECT_EQ(watcher_->sources_summary().ok, 1);
+  EXPECT_EQ(watcher_->sources_summary().failing, 1);
+  fetcher_.answer_page(down, rss({}), 200, "application/rss+xml");  // it comes back
+  run_for(180s);
+  EXPECT_EQ(watcher_->sources_summary().ok, 2);
+  EXPECT_EQ(watcher_->sources_summary().failing, 0);
+  watcher_->set_sources({source("feed", kFeed)});
+  EXPECT_EQ(watcher_->sources_summary().ok, 1);
+  EXPECT_EQ(watcher_->sources_summary().failing, 0);
+}
+
 TEST_F(WatcherTest, KeepsTheTextEveryArticleWasMatchedOnWhenAskedTo) {
   watcher_->set_keep_articles(true);
   sources();

@@ -192,6 +192,29 @@ TEST(StoryIndex, HoldsAtMostMaxArticlesDroppingTheOldest) {
             story_id("new2"));
 }
 
+// A wire story republished thousands of times (or pages that share most of
+// their words) fills its buckets: each new copy still joins the story, but
+// looks at a bounded number of entries, not at every earlier copy. The load
+// harness found the unbounded walk at 12 % of the daemon's CPU.
+TEST(StoryIndex, AStoryCopiedThousandsOfTimesCostsABoundedWalk) {
+  StoryIndex index;
+  const std::size_t bound = kStoryBands * index.options().max_candidates_per_band;
+  const std::string first = story_id("copy0");
+  for (int i = 0; i < 5'000; ++i) {
+    // Each copy changes its last 5 of 100 words: near-duplicates, not equal.
+    const auto r = index.assign("copy" + std::to_string(i),
+                                story_signature(words(1, 95) + words(10'000 + i, 5)), kT0);
+    ASSERT_EQ(r.story, first) << i;
+    ASSERT_LE(r.looked_at, bound) << i;
+    if (i == 4'999) {
+      EXPECT_EQ(r.size, 5'000u);
+      EXPECT_GE(r.looked_at, index.options().max_candidates_per_band);  // the walk did run
+    }
+  }
+  // Another story among them is still its own.
+  EXPECT_EQ(index.assign("other", story_signature(words(2, 100)), kT0).story, story_id("other"));
+}
+
 TEST(StoryIndex, RestoredArticlesAreFoundAndKeepTheirSize) {
   const auto text = story_signature(words(1, 100));
   StoryIndex index;
