@@ -62,7 +62,7 @@ struct StoryOptions {
   // Entries looked at per band, newest first. A story copied thousands of
   // times (or texts that share most of their words) fills its buckets; without
   // a bound each new copy would be compared with all of them.
-  std::size_t max_candidates_per_band = 32;
+  std::size_t max_candidates_per_band = 16;
 };
 
 struct StoryAssignment {
