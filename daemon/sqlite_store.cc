@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "daemon/sqlite.h"
+#include "daemon/sqlite_checkpointer.h"
 #include "daemon/sqlite_schema.h"
 #include "daemon/store.h"
 
@@ -23,6 +24,8 @@ using sqlite::Statement;
 using sqlite::Transaction;
 
 constexpr int kBusyTimeoutMs = 5000;
+// How often the WAL is checkpointed, off the writing thread (sqlite_checkpointer.h).
+constexpr std::chrono::seconds kCheckpointEvery{1};
 
 // The archive's bodies: zlib at its default level (about half the size of the
 // text, a third for Arabic prose). One stream each way, reset between
@@ -87,6 +90,13 @@ std::int64_t unix_now() {
 class SqliteStore final : public Store {
  public:
   SqliteStore(sqlite::DbHandle db, std::string path) : db_(std::move(db), std::move(path)) {}
+
+  // Checkpoints from now on run on `checkpointer`'s thread, not in this
+  // connection's commits.
+  Result<void> checkpoint_with(std::unique_ptr<sqlite::Checkpointer> checkpointer) {
+    checkpointer_ = std::move(checkpointer);
+    return db_.exec("PRAGMA wal_autocheckpoint = 0", "turn automatic checkpoints off");
+  }
 
   Result<void> prepare_all();
 
@@ -157,6 +167,7 @@ class SqliteStore final : public Store {
 
   sqlite::Db db_;
   Zlib zlib_;
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, attempt_,
       finish_existing_, finish_new_, get_seq_, put_seq_, add_alert_, unpublished_, since_,
       published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_, item_counts_,
@@ -877,6 +888,12 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::filesystem::path& di
   if (auto r = read_only ? sqlite::check_schema(raw, path) : sqlite::init_database(raw, path); !r)
     return std::unexpected(r.error());
   if (auto r = store->prepare_all(); !r) return std::unexpected(r.error());
+  if (!read_only) {
+    auto checkpointer = sqlite::Checkpointer::start(path, kCheckpointEvery);
+    if (!checkpointer) return std::unexpected(checkpointer.error());
+    if (auto r = store->checkpoint_with(std::move(*checkpointer)); !r)
+      return std::unexpected(r.error());
+  }
   return store;
 }
 
