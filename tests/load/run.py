@@ -123,10 +123,11 @@ def metrics(port):
         return r.read().decode()
 
 
-def write_config(work, sources, interval, server_port, pub, replay, metrics_port):
+def write_config(work, sources, interval, server_port, pub, replay, metrics_port, story_window=None):
     lines = [
         'watchlists = ["watchlists/*.toml"]', "",
-        "[daemon]", 'state_dir = "state"', 'log_level = "warn"', "",
+        "[daemon]", 'state_dir = "state"', 'log_level = "warn"',
+        *([f'story_window = "{story_window}"'] if story_window else []), "",
         "[publish]", f'endpoint = "tcp://127.0.0.1:{pub}"',
         f'replay_endpoint = "tcp://127.0.0.1:{replay}"', 'heartbeat = "5s"', "",
         "[metrics]", f'endpoint = "127.0.0.1:{metrics_port}"', "",
@@ -167,6 +168,8 @@ def main():
     ap.add_argument("--drain", type=float, help="seconds to wait for the last alerts "
                     "(default: interval + 30)")
     ap.add_argument("--samples", default=os.path.join(REPO, "tests/data/samples/arabic-news"))
+    ap.add_argument("--story-window", help="[daemon] story_window (default: the daemon's, 72h); "
+                    "the story index grows until it holds this long a window of articles")
     ap.add_argument("--work", help="work folder (kept); default: a temporary one, deleted")
     ap.add_argument("--sample-every", type=float, default=10, help="RSS/CPU sample period, s")
     args = ap.parse_args()
@@ -205,7 +208,8 @@ def run(args, sc, drain, bindir, work, procs):
     procs.append(srv)
     port = int(srv.stdout.readline().split()[1])
     pub, replay, mport = free_port(), free_port(), free_port()
-    config = write_config(work, sc["sources"], sc["interval"], port, pub, replay, mport)
+    config = write_config(work, sc["sources"], sc["interval"], port, pub, replay, mport,
+                          args.story_window)
     log = open(os.path.join(work, "newswatchd.log"), "w")
     started = time.time()
     daemon = subprocess.Popen([os.path.join(bindir, "newswatchd"), "--config", config],
