@@ -59,6 +59,7 @@ class ArticlePipeline {
 
   // Items started and neither finished nor left for the next poll.
   std::size_t in_flight() const { return in_flight_.size(); }
+  std::size_t story_articles() const { return stories_.size(); }
 
  private:
   template <class F>

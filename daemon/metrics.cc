@@ -87,6 +87,9 @@ Metrics::Metrics() : loop_beat_(std::chrono::steady_clock::now()), start_time_(n
   declare("newswatch_last_alert_seq", Type::kGauge, "The seq of the last alert recorded.");
   declare("newswatch_pending_items", Type::kGauge,
           "Items recorded but not yet processed (article fetches in flight or retried).");
+  declare("newswatch_story_articles", Type::kGauge,
+          "Articles the story index holds: those of the last story_window, at most 100,000 "
+          "(about 0.7 KB of memory each).");
   declare("newswatch_rules", Type::kGauge, "Rules in the running watchlists.");
   declare("newswatch_sources", Type::kGauge, "Configured sources.");
   declare("newswatch_reloads_total", Type::kCounter, "Configuration reloads by result: ok, error.");

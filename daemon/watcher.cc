@@ -124,6 +124,7 @@ void Watcher::set_failures(const std::string& id, std::optional<int> consecutive
 milliseconds Watcher::tick() {
   measure([this](Metrics& m) {
     m.set("newswatch_pending_items", {}, static_cast<double>(articles_.in_flight()));
+    m.set("newswatch_story_articles", {}, static_cast<double>(articles_.story_articles()));
   });
   for (const std::string& id : scheduler_.take_due()) {
     if (const SourceConfig* s = find_source(id)) poll(*s);

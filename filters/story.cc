@@ -123,23 +123,22 @@ std::size_t StoryIndex::bucket(const StorySignature& sig, std::size_t band) cons
 
 const StoryIndex::Entry* StoryIndex::held(std::uint64_t serial) const {
   if (serial < first_serial_ || serial >= next_serial_) return nullptr;
-  const Entry& e = entries_[serial % options_.max_articles];
-  return e.serial == serial ? &e : nullptr;
+  return &entries_[serial - first_serial_];
 }
 
 void StoryIndex::drop_oldest() {
-  Entry& e = entries_[first_serial_ % options_.max_articles];
-  if (auto it = by_key_.find(e.key); it != by_key_.end() && it->second == e.serial)
-    by_key_.erase(it);
+  const Entry& e = entries_.front();
+  by_key_.erase(e.key);
   if (auto it = stories_.find(e.story); it != stories_.end() && --it->second.held == 0)
     stories_.erase(it);
+  entries_.pop_front();
   ++first_serial_;
 }
 
 void StoryIndex::drop_expired(std::chrono::sys_seconds newest) {
   newest_ = std::max(newest_, newest);
   while (first_serial_ < next_serial_ &&
-         entries_[first_serial_ % options_.max_articles].seen < newest_ - options_.window) {
+         entries_.front().seen < newest_ - options_.window) {
     drop_oldest();
   }
 }
@@ -148,10 +147,7 @@ void StoryIndex::insert(std::string_view key, std::string_view story, const Stor
                         std::chrono::sys_seconds seen) {
   if (size() == options_.max_articles) drop_oldest();
   const std::uint64_t serial = next_serial_++;
-  const std::size_t slot = serial % options_.max_articles;
-  if (slot == entries_.size()) entries_.emplace_back();
-  Entry& e = entries_[slot];
-  e.serial = serial;
+  Entry& e = entries_.emplace_back();
   e.key = key;
   e.story = story;
   e.seen = seen;
@@ -169,7 +165,7 @@ StoryAssignment StoryIndex::assign(std::string_view article_key,
                                    const std::optional<StorySignature>& signature,
                                    std::chrono::sys_seconds seen) {
   drop_expired(seen);
-  if (auto it = by_key_.find(std::string(article_key)); it != by_key_.end()) {
+  if (auto it = by_key_.find(article_key); it != by_key_.end()) {
     const Entry* e = held(it->second);
     return {.story = e->story, .size = stories_[e->story].size, .known = true};
   }
@@ -210,7 +206,7 @@ void StoryIndex::restore(std::string_view article_key, std::string_view story,
                          const StorySignature& signature, std::chrono::sys_seconds seen,
                          std::uint64_t story_size) {
   drop_expired(seen);
-  if (by_key_.contains(std::string(article_key))) return;
+  if (by_key_.contains(article_key)) return;
   Story& s = stories_[std::string(story)];
   s.size = std::max(s.size, story_size);
   insert(article_key, story, signature, seen);

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -99,7 +100,6 @@ class StoryIndex {
 
  private:
   struct Entry {
-    std::uint64_t serial = 0;
     std::string key;
     std::string story;
     std::chrono::sys_seconds seen{};
@@ -120,12 +120,14 @@ class StoryIndex {
   std::size_t bucket(const StorySignature& sig, std::size_t band) const;
 
   StoryOptions options_;
-  std::vector<Entry> entries_;  // a ring of max_articles slots, by serial % max_articles
+  // The held entries, oldest first: entries_[serial - first_serial_]. A deque,
+  // so memory follows what the window holds and references stay put.
+  std::deque<Entry> entries_;
   std::uint64_t first_serial_ = 0;
   std::uint64_t next_serial_ = 0;
   std::size_t bucket_mask_ = 0;
   std::vector<std::uint64_t> heads_;  // per band, by band hash: the newest entry's serial + 1
-  std::unordered_map<std::string, std::uint64_t> by_key_;
+  std::unordered_map<std::string_view, std::uint64_t> by_key_;  // views of Entry::key
   std::unordered_map<std::string, Story> stories_;
   std::chrono::sys_seconds newest_{};
 };

@@ -194,6 +194,8 @@ TEST_F(WatcherTest, MetricsTimeEachAlertingArticleFromFetchToPublish) {
   // Real time on this fake pipeline: well under the largest bound.
   EXPECT_NE(text.find("newswatch_alert_delay_seconds_bucket{le=\"5\"} 1\n"), std::string::npos)
       << text;
+  // Both articles are long enough to be held by the story index.
+  EXPECT_NE(text.find("newswatch_story_articles 2\n"), std::string::npos) << text;
 }
 
 TEST_F(WatcherTest, AlertsOncePerRuleAndArticle) {
