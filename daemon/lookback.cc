@@ -10,6 +10,14 @@
 #include "daemon/backtest.h"
 
 namespace nw {
+namespace {
+
+Result<std::shared_ptr<const Matcher>> compile_alone(const Watchlist& w, const Rule& r) {
+  const Watchlist alone{.name = w.name, .file = w.file, .rules = {r}};
+  return Matcher::compile(std::span(&alone, 1));
+}
+
+}  // namespace
 
 Result<std::vector<LookbackRule>> added_lookback_rules(std::span<const Watchlist> previous,
                                                        std::span<const Watchlist> next) {
@@ -21,8 +29,7 @@ Result<std::vector<LookbackRule>> added_lookback_rules(std::span<const Watchlist
   for (const Watchlist& w : next) {
     for (const Rule& r : w.rules) {
       if (!r.lookback || known.contains(std::pair{w.name, r.id})) continue;
-      const Watchlist alone{.name = w.name, .file = w.file, .rules = {r}};
-      auto matcher = Matcher::compile(std::span(&alone, 1));
+      auto matcher = compile_alone(w, r);
       if (!matcher) return std::unexpected(matcher.error());
       added.push_back(LookbackRule{
           .watchlist = w.name, .rule = r.id, .window = *r.lookback, .matcher = *matcher});
@@ -38,42 +45,92 @@ void Lookback::add(LookbackRule rule) {
   const auto since = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now() - rule.window);
   spdlog::info("lookback {}/{}: matching the articles kept since {}", rule.watchlist, rule.rule,
                format_utc(since));
-  runs_.push_back(Run{.rule = std::move(rule), .since = since});
+  Run run{.progress = {.watchlist = std::move(rule.watchlist),
+                       .rule = std::move(rule.rule),
+                       .since = since},
+          .matcher = std::move(rule.matcher)};
+  if (auto saved = store_.save_lookback(run.progress); !saved) {
+    spdlog::error("lookback {}/{}: {} (a restart will not resume it)", run.progress.watchlist,
+                  run.progress.rule, saved.error().message);
+  }
+  runs_.push_back(std::move(run));
+}
+
+void Lookback::resume(std::span<const Watchlist> running) {
+  auto saved = store_.lookbacks();
+  if (!saved) {
+    spdlog::error("lookbacks left unfinished cannot be resumed: {}", saved.error().message);
+    return;
+  }
+  auto forget = [this](const LookbackProgress& p, std::string_view why) {
+    spdlog::warn("lookback {}/{}: left unfinished, not resumed: {}", p.watchlist, p.rule, why);
+    if (auto ended = store_.end_lookback(p.watchlist, p.rule); !ended)
+      spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule, ended.error().message);
+  };
+  for (LookbackProgress& p : *saved) {
+    const Watchlist* list = nullptr;
+    const Rule* rule = nullptr;
+    for (const Watchlist& w : running) {
+      for (const Rule& r : w.rules) {
+        if (w.name == p.watchlist && r.id == p.rule && r.lookback) list = &w, rule = &r;
+      }
+    }
+    if (!rule) {
+      forget(p, "the config no longer has the rule with a lookback");
+      continue;
+    }
+    auto matcher = compile_alone(*list, *rule);
+    if (!matcher) {
+      forget(p, matcher.error().message);
+      continue;
+    }
+    spdlog::info("lookback {}/{}: resuming the articles kept since {}, {} searched so far",
+                 p.watchlist, p.rule, format_utc(p.since), p.searched);
+    runs_.push_back(Run{.progress = std::move(p), .matcher = std::move(*matcher)});
+  }
+}
+
+void Lookback::drop_front() {
+  const LookbackProgress& p = runs_.front().progress;
+  if (auto ended = store_.end_lookback(p.watchlist, p.rule); !ended)
+    spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule, ended.error().message);
+  runs_.pop_front();
 }
 
 std::chrono::milliseconds Lookback::tick() {
   if (runs_.empty()) return std::chrono::hours(1);
   Run& run = runs_.front();
+  LookbackProgress& p = run.progress;
   bool recorded = false;
   auto batch =
-      backtest_batch(store_, *run.rule.matcher, run.since, run.cursor, batch_,
+      backtest_batch(store_, *run.matcher, p.since, p.cursor, batch_,
                      [&](const KeptArticle& article, Hit hit) {
                        // Dated when the article was fetched, like the alert it would have been.
                        std::vector<Alert> alerts{alert_for(std::move(hit), article, article.kept)};
                        auto kept = store_.record_alerts(article.source_id, article.item_key,
                                                         article.article_key, std::move(alerts));
                        if (!kept) {
-                         spdlog::error("lookback {}/{}: {}", run.rule.watchlist, run.rule.rule,
+                         spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule,
                                        kept.error().message);
                          return;
                        }
-                       run.alerts += kept->size();
+                       p.alerts += kept->size();
                        recorded = recorded || !kept->empty();
                      });
   if (recorded) delivery_.publish_recorded();
   if (!batch) {
-    spdlog::error("lookback {}/{}: {}; stopped", run.rule.watchlist, run.rule.rule,
-                  batch.error().message);
-    runs_.pop_front();
+    spdlog::error("lookback {}/{}: {}; stopped", p.watchlist, p.rule, batch.error().message);
+    drop_front();
     return std::chrono::milliseconds(0);
   }
-  run.cursor = batch->cursor;
-  run.searched += batch->searched;
+  p.cursor = batch->cursor;
+  p.searched += batch->searched;
   if (batch->done) {
-    spdlog::info("lookback {}/{}: {} articles kept since {} searched, {} alerts",
-                 run.rule.watchlist, run.rule.rule, run.searched, format_utc(run.since),
-                 run.alerts);
-    runs_.pop_front();
+    spdlog::info("lookback {}/{}: {} articles kept since {} searched, {} alerts", p.watchlist,
+                 p.rule, p.searched, format_utc(p.since), p.alerts);
+    drop_front();
+  } else if (auto saved = store_.save_lookback(p); !saved) {
+    spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule, saved.error().message);
   }
   return runs_.empty() ? std::chrono::hours(1) : std::chrono::milliseconds(0);
 }

@@ -4,8 +4,9 @@
 // through Store::record_alerts, so each (watchlist, rule, article) alerts once
 // whether the lookback or a later poll finds it first, and Delivery publishes
 // them. The work is done on the loop a batch of articles per tick, so polls
-// and deliveries go on meanwhile. A restart does not resume a lookback left
-// half done (its rule is no longer new then).
+// and deliveries go on meanwhile. Progress is saved in the Store after each
+// batch, so a restart resumes a lookback where it stopped (a batch matched
+// again records nothing twice).
 // Not thread-safe: lives on the loop thread. added_lookback_rules() is a pure
 // function, for the reload thread.
 #pragma once
@@ -47,6 +48,9 @@ class Lookback {
 
   // Queues a rule's run over the articles kept in its window, which ends now.
   void add(LookbackRule rule);
+  // At start-up: queues again the runs the Store holds unfinished whose rule
+  // `running` still has with a lookback; forgets the others, saying so.
+  void resume(std::span<const Watchlist> running);
   // Matches one batch of the oldest queued run. Returns 0 while work is left,
   // so the loop comes back at once, else how long it may wait for us.
   std::chrono::milliseconds tick();
@@ -54,12 +58,10 @@ class Lookback {
 
  private:
   struct Run {
-    LookbackRule rule;
-    std::chrono::sys_seconds since;
-    std::int64_t cursor = 0;
-    std::size_t searched = 0;
-    std::size_t alerts = 0;
+    LookbackProgress progress;
+    std::shared_ptr<const Matcher> matcher;  // the rule alone
   };
+  void drop_front();  // in memory and in the Store
 
   Store& store_;
   Delivery& delivery_;

@@ -219,6 +219,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                    .metrics = &metrics,
                    .stories = {.window = config.story_window}});
   Lookback lookback(**store, delivery, clock);
+  lookback.resume(config.watchlists);
   // The running rules, to tell which rules a reload adds.
   std::vector<Watchlist> running_watchlists = config.watchlists;
   metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(config)));

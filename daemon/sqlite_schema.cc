@@ -7,7 +7,7 @@
 namespace nw::sqlite {
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE sources (
@@ -116,6 +116,20 @@ CREATE INDEX articles_kept ON articles(kept);
 PRAGMA user_version = 4;
 )sql";
 
+// Rule lookbacks in progress, so a restart resumes them.
+constexpr const char* kMigrateTo5 = R"sql(
+CREATE TABLE lookbacks (
+  watchlist TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  cursor INTEGER NOT NULL,
+  searched INTEGER NOT NULL,
+  alerts INTEGER NOT NULL,
+  PRIMARY KEY (watchlist, rule)
+);
+PRAGMA user_version = 5;
+)sql";
+
 }  // namespace
 
 Result<void> init_database(sqlite3* db, const std::string& path) {
@@ -166,6 +180,10 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
     }
     if (version == 3) {
       if (auto r = exec(kMigrateTo4, "migrate schema to version 4"); !r) return r;
+      version = 4;
+    }
+    if (version == 4) {
+      if (auto r = exec(kMigrateTo5, "migrate schema to version 5"); !r) return r;
     }
     return {};
   }();

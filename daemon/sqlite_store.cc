@@ -135,6 +135,9 @@ class SqliteStore final : public Store {
                                                   std::string_view topic_prefix,
                                                   std::size_t limit) override;
   Result<void> mark_published(std::uint64_t seq) override;
+  Result<void> save_lookback(const LookbackProgress& progress) override;
+  Result<void> end_lookback(std::string_view watchlist, std::string_view rule) override;
+  Result<std::vector<LookbackProgress>> lookbacks() override;
   Result<AlertLog> alert_log() override;
   Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                    std::size_t limit) override;
@@ -173,7 +176,7 @@ class SqliteStore final : public Store {
       published_, by_canon_, get_digest_, set_digest_, requeue_, oldest_, prune_, item_counts_,
       alert_counts_, add_story_article_, story_of_, grow_story_, story_size_, first_in_story_,
       load_stories_, story_alerts_, prune_story_articles_, prune_stories_, keep_article_, kept_,
-      window_start_, prune_articles_;
+      window_start_, prune_articles_, save_lookback_, end_lookback_, lookbacks_;
 };
 
 Result<void> SqliteStore::prepare_all() {
@@ -261,6 +264,15 @@ Result<void> SqliteStore::prepare_all() {
        "BLOB) "
        "ORDER BY seq LIMIT ?3"},
       {&published_, "UPDATE alerts SET published = 1 WHERE seq = ?1"},
+      // An upsert that keeps the row, so lookbacks() lists runs as begun.
+      {&save_lookback_,
+       "INSERT INTO lookbacks(watchlist, rule, since, cursor, searched, alerts) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (watchlist, rule) DO UPDATE SET "
+       "since = excluded.since, cursor = excluded.cursor, searched = excluded.searched, "
+       "alerts = excluded.alerts"},
+      {&end_lookback_, "DELETE FROM lookbacks WHERE watchlist = ?1 AND rule = ?2"},
+      {&lookbacks_,
+       "SELECT watchlist, rule, since, cursor, searched, alerts FROM lookbacks ORDER BY rowid"},
       {&oldest_, "SELECT min(seq) FROM alerts"},
       {&item_counts_, "SELECT source_id, count(*) FROM items GROUP BY source_id"},
       {&alert_counts_, "SELECT source_id, count(*) FROM alerts GROUP BY source_id"},
@@ -851,6 +863,36 @@ Result<void> SqliteStore::mark_published(std::uint64_t seq) {
                 "SQLite database " + db_.path() + ": cannot " + what + ": no such alert");
   }
   return {};
+}
+
+Result<void> SqliteStore::save_lookback(const LookbackProgress& p) {
+  auto u = save_lookback_.use();
+  u.text(1, p.watchlist).text(2, p.rule).time(3, p.since).integer(4, p.cursor);
+  u.integer(5, static_cast<std::int64_t>(p.searched)).integer(6, static_cast<std::int64_t>(p.alerts));
+  return db_.run(u, "save lookback " + p.watchlist + "/" + p.rule);
+}
+
+Result<void> SqliteStore::end_lookback(std::string_view watchlist, std::string_view rule) {
+  auto u = end_lookback_.use();
+  u.text(1, watchlist).text(2, rule);
+  return db_.run(u, "end lookback " + std::string(watchlist) + "/" + std::string(rule));
+}
+
+Result<std::vector<LookbackProgress>> SqliteStore::lookbacks() {
+  std::vector<LookbackProgress> out;
+  auto u = lookbacks_.use();
+  for (;;) {
+    auto row = u.step();
+    if (!row) return std::unexpected(db_.error("read lookbacks"));
+    if (!*row) break;
+    out.push_back({.watchlist = u.column_text(0),
+                   .rule = u.column_text(1),
+                   .since = sqlite::from_unix(u.column_int(2)),
+                   .cursor = u.column_int(3),
+                   .searched = static_cast<std::uint64_t>(u.column_int(4)),
+                   .alerts = static_cast<std::uint64_t>(u.column_int(5))});
+  }
+  return out;
 }
 
 }  // namespace

@@ -57,6 +57,17 @@ struct Item {
   std::string digest;          // of the feed's title, summary and content: tells an edit
 };
 
+// A rule lookback's progress (daemon/lookback.h), kept so a restart resumes
+// it where it stopped.
+struct LookbackProgress {
+  std::string watchlist;
+  std::string rule;
+  std::chrono::sys_seconds since{};  // the window's start, fixed when the run began
+  std::int64_t cursor = 0;           // the last kept article id matched (kept_articles' `after`)
+  std::uint64_t searched = 0;
+  std::uint64_t alerts = 0;
+};
+
 struct SourceCounts {
   std::uint64_t items = 0;
   std::uint64_t alerts = 0;
@@ -198,6 +209,12 @@ class Store {
   source_counts() = 0;
   [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                                          std::size_t limit) = 0;
+  // Lookbacks not finished, by (watchlist, rule): saved as they progress,
+  // ended when done, listed at start-up in the order they were begun.
+  [[nodiscard]] virtual Result<void> save_lookback(const LookbackProgress& progress) = 0;
+  [[nodiscard]] virtual Result<void> end_lookback(std::string_view watchlist,
+                                                  std::string_view rule) = 0;
+  [[nodiscard]] virtual Result<std::vector<LookbackProgress>> lookbacks() = 0;
 };
 
 enum class OpenMode {

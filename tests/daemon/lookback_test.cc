@@ -71,6 +71,13 @@ class LookbackTest : public testing::Test {
     auto r = store_->finish_and_keep("news", key, a.article_key, std::move(alerts), a);
     ASSERT_TRUE(r.has_value()) << r.error().message;
   }
+  // A restart: the store closed and opened again.
+  void reopen() {
+    store_.reset();
+    auto s = open_sqlite_store(dir_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
   LookbackRule tripoli(std::chrono::seconds window) {
     auto added = added_lookback_rules(
         {}, std::vector<Watchlist>{watchlist("libya", {rule("tripoli", "Tripoli", window)})});
@@ -131,6 +138,60 @@ TEST_F(LookbackTest, AlertsOnceOnTheKeptArticlesOfItsWindowABatchPerTick) {
   ASSERT_EQ(publisher_.sent.size(), 4u);  // only "old", now in the window
   EXPECT_EQ(publisher_.sent.back().url, "https://news.example/old");
   EXPECT_EQ(publisher_.sent.back().seq, 5u);
+}
+
+// Progress is saved after each batch: after a restart the run goes on from
+// its cursor, over the same window, and no article alerts twice.
+TEST_F(LookbackTest, ARestartResumesALookbackWhereItStopped) {
+  for (const char* key : {"a", "b", "c", "d", "e"}) keep(key, "Talks in Tripoli.", 5h);
+  {
+    Delivery delivery(*store_, publisher_, clock_, {});
+    Lookback lookback(*store_, delivery, clock_, 2);
+    lookback.add(tripoli(24h));
+    lookback.tick();  // a and b
+    ASSERT_EQ(publisher_.sent.size(), 2u);
+  }
+  reopen();
+  clock_.advance(20h);  // the window stays the one the run began with
+  Delivery delivery(*store_, publisher_, clock_, {});
+  Lookback lookback(*store_, delivery, clock_, 2);
+  const std::vector<Watchlist> running = {watchlist("libya", {rule("tripoli", "Tripoli", 1h)})};
+  lookback.resume(running);
+  ASSERT_EQ(lookback.queued(), 1u);
+  int ticks = 0;
+  while (lookback.queued() > 0 && ticks < 100) {
+    lookback.tick();
+    ++ticks;
+  }
+  EXPECT_EQ(ticks, 2);  // c, d, then e: not a, b again
+  std::vector<std::string> urls;
+  for (const Alert& a : publisher_.sent) urls.push_back(a.url);
+  EXPECT_EQ(urls, (std::vector<std::string>{
+                      "https://news.example/a", "https://news.example/b", "https://news.example/c",
+                      "https://news.example/d", "https://news.example/e"}));
+  auto left = store_->lookbacks();
+  ASSERT_TRUE(left.has_value()) << left.error().message;
+  EXPECT_TRUE(left->empty());  // done: a second restart resumes nothing
+}
+
+TEST_F(LookbackTest, ALookbackWhoseRuleIsGoneIsNotResumed) {
+  keep("a", "Talks in Tripoli.", 5h);
+  keep("b", "Talks in Tripoli.", 5h);
+  {
+    Delivery delivery(*store_, publisher_, clock_, {});
+    Lookback lookback(*store_, delivery, clock_, 1);
+    lookback.add(tripoli(24h));
+    lookback.tick();
+  }
+  reopen();
+  Delivery delivery(*store_, publisher_, clock_, {});
+  Lookback lookback(*store_, delivery, clock_, 1);
+  // The rule is still there but no longer looks back.
+  lookback.resume(std::vector<Watchlist>{watchlist("libya", {rule("tripoli", "Tripoli", {})})});
+  EXPECT_EQ(lookback.queued(), 0u);
+  auto left = store_->lookbacks();
+  ASSERT_TRUE(left.has_value()) << left.error().message;
+  EXPECT_TRUE(left->empty());
 }
 
 }  // namespace

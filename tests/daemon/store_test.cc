@@ -136,7 +136,7 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "4");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "5");
   EXPECT_EQ(sql(db_path(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                 "('sources', 'items', 'alerts', 'counters', 'articles')"),
@@ -193,6 +193,30 @@ TEST_F(StoreTest, SourceDefaultsThenSavedStateSurvivesReopen) {
   EXPECT_FALSE(got->last_success.has_value());
   EXPECT_FALSE(got->next_poll.has_value());
   EXPECT_FALSE(got->disabled);
+}
+
+TEST_F(StoreTest, LookbackProgressIsSavedUpdatedInPlaceAndEnded) {
+  const std::chrono::sys_seconds t = std::chrono::sys_days{std::chrono::year{2020} / 6 / 1};
+  ASSERT_TRUE(store_->save_lookback({.watchlist = "libya", .rule = "a", .since = t}));
+  ASSERT_TRUE(store_->save_lookback({.watchlist = "libya", .rule = "b", .since = t + 1h}));
+  ASSERT_TRUE(store_->save_lookback(
+      {.watchlist = "libya", .rule = "a", .since = t, .cursor = 42, .searched = 40, .alerts = 3}));
+  reopen();
+  auto runs = store_->lookbacks();
+  ASSERT_TRUE(runs.has_value()) << runs.error().message;
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].rule, "a");  // as begun, though saved last
+  EXPECT_EQ((*runs)[0].since, t);
+  EXPECT_EQ((*runs)[0].cursor, 42);
+  EXPECT_EQ((*runs)[0].searched, 40u);
+  EXPECT_EQ((*runs)[0].alerts, 3u);
+  EXPECT_EQ((*runs)[1].rule, "b");
+  EXPECT_EQ((*runs)[1].since, t + 1h);
+  ASSERT_TRUE(store_->end_lookback("libya", "a"));
+  runs = store_->lookbacks();
+  ASSERT_TRUE(runs.has_value());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].rule, "b");
 }
 
 TEST_F(StoreTest, AddItemsReturnsOnlyNewKeysInInputOrder) {
@@ -477,9 +501,9 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   EXPECT_TRUE(r->empty());
 }
 
-// Undoes migrations 4 (the article archive) and 3 (stories).
+// Undoes migrations 5 (lookbacks), 4 (the article archive) and 3 (stories).
 constexpr const char* kBackToVersion2 =
-    "DROP TABLE articles; DROP TABLE stories; DROP TABLE story_articles; DROP INDEX alerts_story; "
+    "DROP TABLE lookbacks; DROP TABLE articles; DROP TABLE stories; DROP TABLE story_articles; DROP INDEX alerts_story; "
     "ALTER TABLE alerts DROP COLUMN story; ALTER TABLE alerts DROP COLUMN suppressed; "
     "PRAGMA user_version = 2";
 
@@ -488,11 +512,13 @@ TEST_F(StoreTest, MigratesAVersionTwoFileKeepingItsAlerts) {
   store_.reset();
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "4");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "5");
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts WHERE story = '' AND suppressed = 0"), "1");
   auto since = store_->alerts_since(0, "", 10);
   ASSERT_TRUE(since.has_value()) << since.error().message;
   EXPECT_EQ(since->size(), 1u);
+  auto lookbacks = store_->lookbacks();  // version 5's table
+  ASSERT_TRUE(lookbacks.has_value()) << lookbacks.error().message;
 }
 
 TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
@@ -511,7 +537,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "4");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "5");
   auto got = store_->source("alrasifa");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->etag, "\"e\"");

@@ -186,6 +186,11 @@ class StoreWrapper : public Store {
   Result<std::size_t> prune_alerts(std::chrono::sys_seconds before, std::size_t limit) override {
     return base_.prune_alerts(before, limit);
   }
+  Result<void> save_lookback(const LookbackProgress& p) override { return base_.save_lookback(p); }
+  Result<void> end_lookback(std::string_view watchlist, std::string_view rule) override {
+    return base_.end_lookback(watchlist, rule);
+  }
+  Result<std::vector<LookbackProgress>> lookbacks() override { return base_.lookbacks(); }
 
  private:
   Store& base_;
