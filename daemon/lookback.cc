@@ -102,21 +102,19 @@ std::chrono::milliseconds Lookback::tick() {
   Run& run = runs_.front();
   LookbackProgress& p = run.progress;
   bool recorded = false;
-  auto batch =
-      backtest_batch(store_, *run.matcher, p.since, p.cursor, batch_,
-                     [&](const KeptArticle& article, Hit hit) {
-                       // Dated when the article was fetched, like the alert it would have been.
-                       std::vector<Alert> alerts{alert_for(std::move(hit), article, article.kept)};
-                       auto kept = store_.record_alerts(article.source_id, article.item_key,
-                                                        article.article_key, std::move(alerts));
-                       if (!kept) {
-                         spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule,
-                                       kept.error().message);
-                         return;
-                       }
-                       p.alerts += kept->size();
-                       recorded = recorded || !kept->empty();
-                     });
+  auto batch = backtest_batch(
+      store_, *run.matcher, p.since, p.cursor, batch_, [&](const KeptArticle& article, Hit hit) {
+        // Dated when the article was fetched, like the alert it would have been.
+        std::vector<Alert> alerts{alert_for(std::move(hit), article, article.kept)};
+        auto kept = store_.record_alerts(article.source_id, article.item_key, article.article_key,
+                                         std::move(alerts));
+        if (!kept) {
+          spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule, kept.error().message);
+          return;
+        }
+        p.alerts += kept->size();
+        recorded = recorded || !kept->empty();
+      });
   if (recorded) delivery_.publish_recorded();
   if (!batch) {
     spdlog::error("lookback {}/{}: {}; stopped", p.watchlist, p.rule, batch.error().message);

@@ -868,7 +868,8 @@ Result<void> SqliteStore::mark_published(std::uint64_t seq) {
 Result<void> SqliteStore::save_lookback(const LookbackProgress& p) {
   auto u = save_lookback_.use();
   u.text(1, p.watchlist).text(2, p.rule).time(3, p.since).integer(4, p.cursor);
-  u.integer(5, static_cast<std::int64_t>(p.searched)).integer(6, static_cast<std::int64_t>(p.alerts));
+  u.integer(5, static_cast<std::int64_t>(p.searched))
+      .integer(6, static_cast<std::int64_t>(p.alerts));
   return db_.run(u, "save lookback " + p.watchlist + "/" + p.rule);
 }
 

@@ -137,8 +137,7 @@ void StoryIndex::drop_oldest() {
 
 void StoryIndex::drop_expired(std::chrono::sys_seconds newest) {
   newest_ = std::max(newest_, newest);
-  while (first_serial_ < next_serial_ &&
-         entries_.front().seen < newest_ - options_.window) {
+  while (first_serial_ < next_serial_ && entries_.front().seen < newest_ - options_.window) {
     drop_oldest();
   }
 }

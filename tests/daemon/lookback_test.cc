@@ -166,9 +166,9 @@ TEST_F(LookbackTest, ARestartResumesALookbackWhereItStopped) {
   EXPECT_EQ(ticks, 2);  // c, d, then e: not a, b again
   std::vector<std::string> urls;
   for (const Alert& a : publisher_.sent) urls.push_back(a.url);
-  EXPECT_EQ(urls, (std::vector<std::string>{
-                      "https://news.example/a", "https://news.example/b", "https://news.example/c",
-                      "https://news.example/d", "https://news.example/e"}));
+  EXPECT_EQ(urls, (std::vector<std::string>{"https://news.example/a", "https://news.example/b",
+                                            "https://news.example/c", "https://news.example/d",
+                                            "https://news.example/e"}));
   auto left = store_->lookbacks();
   ASSERT_TRUE(left.has_value()) << left.error().message;
   EXPECT_TRUE(left->empty());  // done: a second restart resumes nothing

@@ -503,7 +503,8 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
 
 // Undoes migrations 5 (lookbacks), 4 (the article archive) and 3 (stories).
 constexpr const char* kBackToVersion2 =
-    "DROP TABLE lookbacks; DROP TABLE articles; DROP TABLE stories; DROP TABLE story_articles; DROP INDEX alerts_story; "
+    "DROP TABLE lookbacks; DROP TABLE articles; DROP TABLE stories; DROP TABLE story_articles; "
+    "DROP INDEX alerts_story; "
     "ALTER TABLE alerts DROP COLUMN story; ALTER TABLE alerts DROP COLUMN suppressed; "
     "PRAGMA user_version = 2";
 
