@@ -15,10 +15,12 @@ offered rate and records every alert's arrival. See tests/load/README.md.
 import argparse
 import json
 import math
+import random
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -142,6 +144,35 @@ def write_config(work, sources, interval, server_port, pub, replay, metrics_port
     return path
 
 
+def prefill_stories(bindir, work, n, pub, replay, mport):
+    """Creates the state with a daemon of no sources, then records n articles in
+    stories, seen over the last 48 h, one story each, with random signatures
+    (the bytes the daemon stores: 60 little-endian 32-bit MinHash values). The
+    daemon restores the newest 100,000 of them at start-up."""
+    config = write_config(work, 0, 300, 1, pub, replay, mport)
+    with open(os.path.join(work, "prefill.log"), "w") as log:
+        d = subprocess.Popen([os.path.join(bindir, "newswatchd"), "--config", config],
+                             stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for("the prefill daemon", lambda: "newswatch_rules" in metrics(mport), 600)
+        finally:
+            d.send_signal(signal.SIGTERM)
+            d.wait(timeout=60)
+    rnd = random.Random(14)
+    now = int(time.time())
+    db = sqlite3.connect(os.path.join(work, "state", "newswatch.db"))
+    with db:
+        for i in range(n):
+            seen = now - 48 * 3600 + i * 48 * 3600 // n
+            story = f"{rnd.getrandbits(64):016x}"
+            db.execute("INSERT INTO stories(id, size, first_seen, last_seen) VALUES (?, 1, ?, ?)",
+                       (story, seen, seen))
+            db.execute("INSERT INTO story_articles(article_key, story, signature, seen) "
+                       "VALUES (?, ?, ?, ?)",
+                       (f"https://prefill.example/{i}", story, rnd.randbytes(240), seen))
+    db.close()
+
+
 def wait_for(what, ok, timeout, every=0.5):
     end = time.time() + timeout
     while time.time() < end:
@@ -170,6 +201,10 @@ def main():
     ap.add_argument("--samples", default=os.path.join(REPO, "tests/data/samples/arabic-news"))
     ap.add_argument("--story-window", help="[daemon] story_window (default: the daemon's, 72h); "
                     "the story index grows until it holds this long a window of articles")
+    ap.add_argument("--prefill-stories", type=int, default=0, metavar="N",
+                    help="start with N articles of the last 48 h in the story index, as a daemon "
+                    "that has run for days holds them (100000 fills it): RSS then shows the "
+                    "steady state, not the index filling")
     ap.add_argument("--work", help="work folder (kept); default: a temporary one, deleted")
     ap.add_argument("--sample-every", type=float, default=10, help="RSS/CPU sample period, s")
     args = ap.parse_args()
@@ -208,6 +243,8 @@ def run(args, sc, drain, bindir, work, procs):
     procs.append(srv)
     port = int(srv.stdout.readline().split()[1])
     pub, replay, mport = free_port(), free_port(), free_port()
+    if args.prefill_stories:
+        prefill_stories(bindir, work, args.prefill_stories, pub, replay, mport)
     config = write_config(work, sc["sources"], sc["interval"], port, pub, replay, mport,
                           args.story_window)
     log = open(os.path.join(work, "newswatchd.log"), "w")
