@@ -64,15 +64,17 @@ void Lookback::resume(std::span<const Watchlist> running) {
   }
   auto forget = [this](const LookbackProgress& p, std::string_view why) {
     spdlog::warn("lookback {}/{}: left unfinished, not resumed: {}", p.watchlist, p.rule, why);
-    if (auto ended = store_.end_lookback(p.watchlist, p.rule); !ended)
-      spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule, ended.error().message);
+    end(p);
   };
   for (LookbackProgress& p : *saved) {
     const Watchlist* list = nullptr;
     const Rule* rule = nullptr;
     for (const Watchlist& w : running) {
       for (const Rule& r : w.rules) {
-        if (w.name == p.watchlist && r.id == p.rule && r.lookback) list = &w, rule = &r;
+        if (w.name == p.watchlist && r.id == p.rule && r.lookback) {
+          list = &w;
+          rule = &r;
+        }
       }
     }
     if (!rule) {
@@ -90,10 +92,13 @@ void Lookback::resume(std::span<const Watchlist> running) {
   }
 }
 
-void Lookback::drop_front() {
-  const LookbackProgress& p = runs_.front().progress;
+void Lookback::end(const LookbackProgress& p) {
   if (auto ended = store_.end_lookback(p.watchlist, p.rule); !ended)
     spdlog::error("lookback {}/{}: {}", p.watchlist, p.rule, ended.error().message);
+}
+
+void Lookback::drop_front() {
+  end(runs_.front().progress);
   runs_.pop_front();
 }
 

@@ -61,7 +61,8 @@ class Lookback {
     LookbackProgress progress;
     std::shared_ptr<const Matcher> matcher;  // the rule alone
   };
-  void drop_front();  // in memory and in the Store
+  void end(const LookbackProgress& progress);  // forgets it in the Store
+  void drop_front();                           // and ends it
 
   Store& store_;
   Delivery& delivery_;
