@@ -59,7 +59,7 @@ std::optional<StorySignature> signature_from_bytes(std::string_view bytes);
 struct StoryOptions {
   double threshold = 0.6;  // estimated Jaccard at or above which two texts are one story
   std::chrono::seconds window{72 * 3600};  // an article joins stories seen this recently
-  std::size_t max_articles = 100'000;      // articles held at most (about 750 bytes each)
+  std::size_t max_articles = 100'000;      // articles held at most (~650 bytes each, story_bench)
   // Entries looked at per band, newest first. A story copied thousands of
   // times (or texts that share most of their words) fills its buckets; without
   // a bound each new copy would be compared with all of them.
