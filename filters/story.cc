@@ -122,8 +122,9 @@ std::size_t StoryIndex::bucket(const StorySignature& sig, std::size_t band) cons
 }
 
 const StoryIndex::Entry* StoryIndex::held(std::uint64_t serial) const {
-  if (serial < first_serial_ || serial >= next_serial_) return nullptr;
-  return &entries_[serial - first_serial_];
+  const std::uint64_t first = next_serial_ - entries_.size();
+  if (serial < first || serial >= next_serial_) return nullptr;
+  return &entries_[serial - first];
 }
 
 void StoryIndex::drop_oldest() {
@@ -132,12 +133,11 @@ void StoryIndex::drop_oldest() {
   if (auto it = stories_.find(e.story); it != stories_.end() && --it->second.held == 0)
     stories_.erase(it);
   entries_.pop_front();
-  ++first_serial_;
 }
 
 void StoryIndex::drop_expired(std::chrono::sys_seconds newest) {
   newest_ = std::max(newest_, newest);
-  while (first_serial_ < next_serial_ && entries_.front().seen < newest_ - options_.window) {
+  while (!entries_.empty() && entries_.front().seen < newest_ - options_.window) {
     drop_oldest();
   }
 }

@@ -95,7 +95,7 @@ class StoryIndex {
                const StorySignature& signature, std::chrono::sys_seconds seen,
                std::uint64_t story_size);
 
-  std::size_t size() const { return static_cast<std::size_t>(next_serial_ - first_serial_); }
+  std::size_t size() const { return entries_.size(); }
   const StoryOptions& options() const { return options_; }
 
  private:
@@ -120,10 +120,9 @@ class StoryIndex {
   std::size_t bucket(const StorySignature& sig, std::size_t band) const;
 
   StoryOptions options_;
-  // The held entries, oldest first: entries_[serial - first_serial_]. A deque,
-  // so memory follows what the window holds and references stay put.
+  // The held entries, oldest first: the newest has serial next_serial_ - 1. A
+  // deque, so memory follows what the window holds and references stay put.
   std::deque<Entry> entries_;
-  std::uint64_t first_serial_ = 0;
   std::uint64_t next_serial_ = 0;
   std::size_t bucket_mask_ = 0;
   std::vector<std::uint64_t> heads_;  // per band, by band hash: the newest entry's serial + 1

@@ -347,7 +347,7 @@ def run(args, sc, drain, bindir, work, procs):
     # The story index is meant to grow until it holds story_window (at most
     # 100,000 articles, ~0.7 KB each): RSS grows with it, then levels off.
     held = report.gauge(metrics_text, "newswatch_story_articles")
-    held = "?" if held is None else f"{held:,.0f}"
+    held_text = "?" if held is None else f"{held:,.0f}"
     print(f"articles offered {whole['offered']}, alerted {whole['carried']}, "
           f"lost {whole['lost']}, duplicated {whole['duplicated']}, still queued in the daemon "
           f"at end {whole['queued']}, unpolled at end {whole['unpolled']}; fetch→publish p50/p99/max "
@@ -355,12 +355,13 @@ def run(args, sc, drain, bindir, work, procs):
           f"CPU {1000 * run_cpu / max(1, whole['carried']):.2f} s/1000 articles over the whole "
           f"run incl. drain; peak RSS {peak_kb / 1024:.0f} MB; RSS first/last "
           f"{rss[0] / 1024:.0f}/{rss[-1] / 1024:.0f} MB, trend over the second half "
-          f"{trend:+.1f} MB/h; story index {held} articles at end; "
+          f"{trend:+.1f} MB/h; story index {held_text} articles at end; "
           f"server CPU {sum(s['server_cpu'] for s in steps):.0f}s")
     with open(os.path.join(work, "run.json"), "w") as f:
         json.dump({"scenario": args.scenario, "config": sc, "rows": rows, "whole": whole,
                    "fetch_to_publish": fp, "peak_rss_kb": peak_kb, "samples": samples,
-                   "steps": steps, "rss_trend_mb_per_h": trend, "story_articles": held}, f, indent=1, default=str)
+                   "steps": steps, "rss_trend_mb_per_h": trend, "story_articles": held}, f,
+                  indent=1, default=str)
     if args.work:
         print(f"# files in {work}")
 
