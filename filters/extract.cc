@@ -87,7 +87,42 @@ struct Body {
   std::vector<const Block*> kept;
   int link_headings = 0;    // headings that are mostly a link (teasers)
   int long_paragraphs = 0;  // kept blocks with 200 unlinked characters or more
+  // Indices into `kept` where a run of text after a link heading starts.
+  std::vector<std::size_t> run_starts;
 };
+
+// A story among teasers: the kept blocks between link headings form runs, and
+// one run (the story) holds three times the text of any other (a teaser's
+// summary). `body.kept` becomes that run, without a heading at its end (the
+// head of the teasers). A listing's runs are alike: false.
+bool keep_dominant_run(Body& body) {
+  std::vector<std::size_t> bounds = {0};
+  for (const std::size_t s : body.run_starts) {
+    if (s > bounds.back() && s < body.kept.size()) bounds.push_back(s);
+  }
+  bounds.push_back(body.kept.size());
+  std::size_t best = 0;
+  int best_chars = 0, second = 0;
+  for (std::size_t r = 0; r + 1 < bounds.size(); ++r) {
+    int chars = 0;
+    for (std::size_t k = bounds[r]; k < bounds[r + 1]; ++k) {
+      chars += body.kept[k]->chars - body.kept[k]->linked;
+    }
+    if (chars > best_chars) {
+      second = best_chars;
+      best_chars = chars;
+      best = r;
+    } else {
+      second = std::max(second, chars);
+    }
+  }
+  if (best_chars < 200 || best_chars < 3 * second) return false;
+  std::size_t end = bounds[best + 1];
+  while (end > bounds[best] + 1 && extract_detail::is_heading(body.kept[end - 1]->kind)) --end;
+  body.kept.erase(body.kept.begin() + static_cast<std::ptrdiff_t>(end), body.kept.end());
+  body.kept.erase(body.kept.begin(), body.kept.begin() + static_cast<std::ptrdiff_t>(bounds[best]));
+  return true;
+}
 
 class Extractor {
  public:
@@ -104,6 +139,8 @@ class Extractor {
   std::vector<Node> choose_roots(const Node& hint, std::string& reason, bool& scored) const;
   Node root_around_hint(const Node& hint) const;
   std::optional<std::vector<Node>> article_roots(std::string& reason) const;
+  bool teaser(const Node& a) const;
+  Node story_among_entries(const std::vector<Node>& entries, const Node& best, int second) const;
   std::string choose_title(const std::vector<Node>& roots) const;
   Body keep_blocks(const std::vector<Node>& roots, const std::string& title) const;
   bool boilerplate_head(const Block& b, const Node& root, Cut& cut) const;
@@ -154,7 +191,8 @@ Node Extractor::root_around_hint(const Node& hint) const {
 // `reason` set), nullopt when the <article>s do not decide.
 std::optional<std::vector<Node>> Extractor::article_roots(std::string& reason) const {
   Node best;
-  int total = 0, substantial = 0, second = 0;
+  int total = 0, second = 0;
+  std::vector<Node> substantial;  // in document order
   for (const Node& a : page_.doc().all(Tag::kArticle)) {
     if (page_.removed(a.id())) continue;
     bool nested = false;
@@ -162,7 +200,7 @@ std::optional<std::vector<Node>> Extractor::article_roots(std::string& reason) c
     if (nested) continue;
     const int u = page_.unlinked_in(a);
     total += u;
-    if (u >= 80) ++substantial;
+    if (u >= 80) substantial.push_back(a);
     if (!best || u > page_.unlinked_in(best)) {
       if (best) second = page_.unlinked_in(best);
       best = a;
@@ -178,12 +216,43 @@ std::optional<std::vector<Node>> Extractor::article_roots(std::string& reason) c
   const auto h1 = std::ranges::lower_bound(h1s, best.id());
   const bool headline = h1 != h1s.end() && *h1 < best.end() && !page_.removed(*h1);
   const bool single = u >= 200 && (headline || (u >= 500 && u >= 3 * second));
-  if (substantial >= 3 && u * 2 < total && !single) {
+  if (substantial.size() >= 3 && u * 2 < total && !single) {
+    if (auto story = story_among_entries(substantial, best, second))
+      return std::vector<Node>{story};
     reason = kListing;
     return std::vector<Node>{};
   }
   if (u >= 200) return std::vector<Node>{best};
   return std::nullopt;
+}
+
+// An entry of a listing: its heading is a link, or it is mostly links.
+bool Extractor::teaser(const Node& a) const {
+  if (page_.linked_in(a) * 2 > page_.text_in(a)) return true;
+  for (Node d = a.following(); d && d != a.after(); d = d.following()) {
+    if (!extract_detail::is_heading(d.tag()) || page_.removed(d.id())) continue;
+    const int t = page_.text_in(d);
+    if (t && page_.linked_in(d) * 10 > t * 6) return true;
+  }
+  return false;
+}
+
+// Several <article>s that do not make a listing: a story (no linked headline)
+// twice the size of any teaser beside it, or, when no entry is a teaser, a
+// thread of posts, whose opening post is the story. Null for a listing.
+Node Extractor::story_among_entries(const std::vector<Node>& entries, const Node& best,
+                                    int second) const {
+  const int u = page_.unlinked_in(best);
+  const auto teasers = std::ranges::count_if(entries, [&](const Node& a) { return teaser(a); });
+  if (u >= 200 && u >= 2 * second && !teaser(best) &&
+      teasers == static_cast<std::ptrdiff_t>(entries.size()) - 1) {
+    return best;
+  }
+  if (teasers > 0) return Node();
+  for (const Node& a : entries) {
+    if (page_.unlinked_in(a) >= 200) return a;
+  }
+  return Node();
 }
 
 std::string Extractor::choose_title(const std::vector<Node>& roots) const {
@@ -271,7 +340,10 @@ Body Extractor::keep_blocks(const std::vector<Node>& roots, const std::string& t
   for (const Block& b : blocks_) {
     const Node root = root_of(b.first_text);
     if (!root || cut.covers(b.first_text)) continue;
-    if (extract_detail::is_heading(b.kind) && b.link_density() > 0.6) ++body.link_headings;
+    if (extract_detail::is_heading(b.kind) && b.link_density() > 0.6) {
+      ++body.link_headings;
+      body.run_starts.push_back(body.kept.size());
+    }
     if (b.link_density() > 0.5 || boilerplate_head(b, root, cut)) continue;
     if ((body.kept.empty() || b.kind == Tag::kH1) && !title.empty() && bp::fold(b.text) == title) {
       continue;  // the headline again
@@ -295,8 +367,8 @@ void Extractor::run(Article& out, const Node& forced_hint) {
     out.reason = reason.empty() ? "no article content found" : reason;
     return;
   }
-  const Body body = keep_blocks(roots, bp::fold(out.title));  // step 3
-  if (scored && body.link_headings >= 3 && body.long_paragraphs < 2) {
+  Body body = keep_blocks(roots, bp::fold(out.title));  // step 3
+  if (scored && body.link_headings >= 3 && body.long_paragraphs < 2 && !keep_dominant_run(body)) {
     out.reason = kListing;
     return;
   }
