@@ -140,6 +140,7 @@ class Extractor {
   Node root_around_hint(const Node& hint) const;
   std::optional<std::vector<Node>> article_roots(std::string& reason) const;
   bool teaser(const Node& a) const;
+  bool holds_headline(const std::vector<Node>& roots) const;
   Node story_among_entries(const std::vector<Node>& entries, const Node& best, int second) const;
   std::string choose_title(const std::vector<Node>& roots) const;
   Body keep_blocks(const std::vector<Node>& roots, const std::string& title) const;
@@ -224,6 +225,17 @@ std::optional<std::vector<Node>> Extractor::article_roots(std::string& reason) c
   }
   if (u >= 200) return std::vector<Node>{best};
   return std::nullopt;
+}
+
+// Whether a kept <h1> is in `roots` or in the box around one (not <body>).
+bool Extractor::holds_headline(const std::vector<Node>& roots) const {
+  return std::ranges::any_of(roots, [&](const Node& r) {
+    Node box = r.parent();
+    if (!box || box.tag() == Tag::kBody || box.tag() == Tag::kHtml) box = r;
+    return std::ranges::any_of(page_.h1_nodes(), [&](std::uint32_t h) {
+      return !page_.removed(h) && h >= box.id() && h < box.end();
+    });
+  });
 }
 
 // An entry of a listing: its heading is a link, or it is mostly links.
@@ -378,7 +390,9 @@ void Extractor::run(Article& out, const Node& forced_hint) {
     out.text += b->text;
     chars += b->chars;
   }
-  if (chars < 50) {
+  // Under 50 characters is a stray line, unless it sits with the page's
+  // headline: a short bulletin, a product's description.
+  if (chars < 50 && !(chars >= 20 && holds_headline(roots))) {
     out.text.clear();
     out.reason = "no article content found (less than 50 characters of body text)";
   }

@@ -50,6 +50,7 @@ class Scoring {
   double final_score(std::uint32_t id) const;
   bool quotations(std::uint32_t id) const { return prose_[id].quoted * 2 > prose_[id].chars; }
   bool choose_top();
+  Node most_text() const;
   Node gather_alike(Node best) const;
   Node widen_to_fold(Node best) const;
   std::vector<Node> continuing_siblings(const Node& best) const;
@@ -209,9 +210,34 @@ std::vector<Node> Scoring::continuing_siblings(const Node& best) const {
   return roots;
 }
 
+// Text in cells or lines all under the scoring's 25 characters (a bulletin
+// set as a table of short cells, a notice of short lines): the smallest
+// element that holds two thirds of the page's text in blocks that are not
+// link-dense. Null when there is no such text.
+Node Scoring::most_text() const {
+  std::vector<int> held(page_.size(), 0);
+  int total = 0;
+  for (const Block& b : blocks_) {
+    const int u = b.chars - b.linked;
+    if (u <= 0 || b.link_density() > 0.5) continue;
+    total += u;
+    for (Node c = page_.node(b.owner); c && c.tag() != Tag::kHtml; c = c.parent())
+      held[c.id()] += u;
+  }
+  if (total < 15) return Node();
+  for (std::uint32_t id = page_.size(); id-- > 0;) {
+    if (held[id] * 3 >= total * 2) return page_.node(id);
+  }
+  return Node();
+}
+
 std::vector<Node> Scoring::best_candidate() {
   score_paragraphs();
-  if (!choose_top()) return {};
+  if (!choose_top()) {
+    const Node most = most_text();
+    if (!most) return {};
+    return {most};
+  }
   const Node best = widen_to_fold(gather_alike(page_.node(top_)));
   return continuing_siblings(best);
 }

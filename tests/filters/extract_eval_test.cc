@@ -148,6 +148,7 @@ const char* const kLexicon[] = {"اترك تعليق",
 struct Page {
   std::string name, language, text, title, want_title, reason;
   std::string failure_class;  // meta "case": the extraction failure the page was written for
+  double min_score = 0.9;     // meta "min_score": what such a page is held to
   bool date_ok = true;
   Score s;
   std::vector<std::string> leaks;
@@ -176,6 +177,7 @@ std::vector<Page> run_all(const fs::path& dir) {
     p.reason = a.reason;
     p.want_title = meta.value("title", "");
     p.failure_class = meta.value("case", "");
+    p.min_score = meta.value("min_score", 0.9);
     p.s = score(a.text, truth);
     if (meta.contains("published")) {
       const std::string want =
@@ -249,10 +251,10 @@ TEST(ExtractEval, FailureClassPagesEachPass) {
     if (p.failure_class.empty()) continue;
     ++n;
     EXPECT_FALSE(p.text.empty()) << p.name << " (" << p.failure_class << "): " << p.reason;
-    EXPECT_GE(p.s.precision, 0.9) << p.name << " (" << p.failure_class << ")";
-    EXPECT_GE(p.s.recall, 0.9) << p.name << " (" << p.failure_class << ")";
+    EXPECT_GE(p.s.precision, p.min_score) << p.name << " (" << p.failure_class << ")";
+    EXPECT_GE(p.s.recall, p.min_score) << p.name << " (" << p.failure_class << ")";
   }
-  EXPECT_GE(n, 4);
+  EXPECT_GE(n, 6);
 }
 
 TEST(ExtractEval, NoBoilerplateLeaks) {
