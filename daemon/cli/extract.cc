@@ -52,7 +52,7 @@ Run setup_extract(CLI::App& app) {
   auto o = std::make_shared<ExtractOptions>();
   app.add_flag("--json", o->json, "one JSON object per input per line");
   app.add_option("--base-url", o->base_url, "URL the files came from (resolves relative links)");
-  app.add_option("inputs", o->inputs, "HTML files or URLs")->required();
+  app.add_option("inputs", o->inputs, inputs_help("HTML files or URLs"))->required();
   return [o] { return run_extract(*o); };
 }
 

@@ -69,4 +69,8 @@ int for_each_input(std::string_view command, const std::vector<std::string>& inp
   return status;
 }
 
+std::string inputs_help(std::string_view what) {
+  return std::string(what) + "; after -- when a name begins with -";
+}
+
 }  // namespace nw::cli

@@ -36,4 +36,7 @@ PageText text_of(const std::string& input, const Input& in);
 int for_each_input(std::string_view command, const std::vector<std::string>& inputs, bool as_json,
                    const std::function<void(const std::string& input, const Input& in)>& each);
 
+// The help of an inputs positional: `what` and how to give a name beginning with '-'.
+std::string inputs_help(std::string_view what);
+
 }  // namespace nw::cli

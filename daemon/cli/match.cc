@@ -70,7 +70,8 @@ Run setup_match(CLI::App& app) {
   app.add_option("--lang", o->language,
                  "language of inputs that declare none (.txt files), e.g. en");
   app.add_option("--source", o->source, "source id the inputs come from");
-  app.add_option("inputs", o->inputs, "HTML files, URLs, or .txt files (first line: title)")
+  app.add_option("inputs", o->inputs,
+                 inputs_help("HTML files, URLs, or .txt files (first line: title)"))
       ->required();
   return [o] { return run_match(*o); };
 }

@@ -70,7 +70,8 @@ Run setup_stories(CLI::App& app) {
   auto o = std::make_shared<StoriesOptions>();
   app.add_option("-c,--config", o->config_path,
                  "also group with the articles this daemon recorded (its state database)");
-  app.add_option("inputs", o->inputs, "HTML files, URLs, or .txt files (first line: title)")
+  app.add_option("inputs", o->inputs,
+                 inputs_help("HTML files, URLs, or .txt files (first line: title)"))
       ->required();
   return [o] { return run_stories(*o); };
 }
