@@ -481,6 +481,24 @@ TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
   const CliRun bad = run("parse-feed " + (tmp_ / "junk.xml").string());
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("junk.xml"), std::string::npos) << bad.err;
+
+  // A URL is fetched (it crashed once, with no fetcher): the feed's own
+  // Content-Type gives its charset, its URL resolves relative links.
+  test::HttpServer server;
+  server.set("/rdf.xml", {.content_type = "application/rdf+xml",
+                          .body = test::read_fixture_file(data("e2e/rdf.xml"))});
+  server.set("/rel.xml", {.content_type = "application/rss+xml",
+                          .body = "<rss version=\"2.0\"><channel><title>R</title><item><link>"
+                                  "/a/1</link><title>x</title></item></channel></rss>"});
+  const CliRun fetched = run("parse-feed " + server.url("/rdf.xml"));
+  ASSERT_EQ(fetched.status, 0) << fetched.err;
+  EXPECT_EQ(json::parse(fetched.out)["feed"]["title"], "بوابة ليبيا الإخبارية");
+  const CliRun relative = run("parse-feed " + server.url("/rel.xml"));
+  ASSERT_EQ(relative.status, 0) << relative.err;
+  EXPECT_EQ(json::parse(relative.out)["entries"][0]["link"], server.url("/a/1"));
+  const CliRun gone = run("parse-feed " + server.url("/none.xml"));
+  EXPECT_EQ(gone.status, 1);
+  EXPECT_NE(gone.err.find("HTTP 404"), std::string::npos) << gone.err;
 }
 
 TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
