@@ -202,35 +202,45 @@ std::string resolved_attribute(std::string_view raw, std::string_view base, bool
   return out;
 }
 
-// Elements whose content a reader never sees as text: code, styles, plug-ins,
-// frames, head metadata. Void ones (meta, link, embed, frame) have no content.
-bool is_hidden_element(std::string_view name, bool& is_void) {
-  // Called for every tag of every summary: most names are rejected by length
-  // and first letter before any comparison.
-  is_void = false;
-  if (name.size() < 4 || name.size() > 8) return false;
+// How an element a reader does not see is dropped.
+enum class Hidden {
+  kNo,
+  kWithContent,  // script, style, noscript, frameset...: the element and all it holds
+  kVoid,         // meta, link, frame: a tag with no content
+  kTagOnly,      // object, iframe, embed, applet, param: the tags go, the text inside
+                 // (their fallback for readers without the plug-in) stays
+};
+
+// Called for every tag of every summary: most names are rejected by length
+// and first letter before any comparison.
+Hidden hidden_kind(std::string_view name) {
+  if (name.size() < 4 || name.size() > 8) return Hidden::kNo;
   switch (lower_ascii(name[0])) {
     case 'm':
-      return is_void = iequals(name, "meta");
+      return iequals(name, "meta") ? Hidden::kVoid : Hidden::kNo;
     case 'l':
-      return is_void = iequals(name, "link");
+      return iequals(name, "link") ? Hidden::kVoid : Hidden::kNo;
     case 'e':
-      return is_void = iequals(name, "embed");
+      return iequals(name, "embed") ? Hidden::kTagOnly : Hidden::kNo;
     case 'f':
-      if (iequals(name, "frame")) return is_void = true;
-      return iequals(name, "frameset");
+      if (iequals(name, "frame")) return Hidden::kVoid;
+      return iequals(name, "frameset") ? Hidden::kWithContent : Hidden::kNo;
     case 's':
-      return iequals(name, "script") || iequals(name, "style");
+      return iequals(name, "script") || iequals(name, "style") ? Hidden::kWithContent : Hidden::kNo;
     case 'a':
-      return iequals(name, "applet");
+      return iequals(name, "applet") ? Hidden::kTagOnly : Hidden::kNo;
     case 'o':
-      return iequals(name, "object");
+      return iequals(name, "object") ? Hidden::kTagOnly : Hidden::kNo;
     case 'i':
-      return iequals(name, "iframe");
+      return iequals(name, "iframe") ? Hidden::kTagOnly : Hidden::kNo;
+    case 'p':
+      return iequals(name, "param") ? Hidden::kTagOnly : Hidden::kNo;
     case 'n':
-      return iequals(name, "noscript") || iequals(name, "noembed") || iequals(name, "noframes");
+      return iequals(name, "noscript") || iequals(name, "noembed") || iequals(name, "noframes")
+                 ? Hidden::kWithContent
+                 : Hidden::kNo;
     default:
-      return false;
+      return Hidden::kNo;
   }
 }
 
@@ -246,19 +256,21 @@ size_t find_end_tag(std::string_view text, std::string_view name, size_t from) {
   return std::string_view::npos;
 }
 
-// Whether the '<' at `lt` opens a comment, a CDATA marker or a hidden element's tag.
+// Whether the '<' at `lt` opens a comment, a CDATA marker or a tag that goes.
 bool starts_hidden(std::string_view in, size_t lt) {
   if (in.substr(lt, 4) == "<!--" || in.substr(lt, 9) == "<![CDATA[") return true;
-  // An end tag alone hides nothing (and one after a hidden start tag goes with it).
   size_t name_end = lt + 1;
-  if (name_end < in.size() && in[name_end] == '/') return false;
+  // An end tag goes only for the elements whose tags alone go (a hidden
+  // element's end tag goes with its start tag).
+  const bool closing = name_end < in.size() && in[name_end] == '/';
+  if (closing) ++name_end;
   const size_t name_start = name_end;
   while (name_end < in.size() &&
          (is_alpha(in[name_end]) || (in[name_end] >= '0' && in[name_end] <= '9')))
     ++name_end;
-  bool is_void = false;
-  return name_end > name_start &&
-         is_hidden_element(in.substr(name_start, name_end - name_start), is_void);
+  if (name_end == name_start) return false;
+  const Hidden kind = hidden_kind(in.substr(name_start, name_end - name_start));
+  return closing ? kind == Hidden::kTagOnly : kind != Hidden::kNo;
 }
 
 }  // namespace
@@ -295,15 +307,16 @@ std::string drop_hidden_html(std::string html) {
            (is_alpha(in[name_end]) || (in[name_end] >= '0' && in[name_end] <= '9')))
       ++name_end;
     const std::string_view name = in.substr(name_start, name_end - name_start);
-    bool is_void = false;
-    if (name.empty() || !is_hidden_element(name, is_void)) {
+    const Hidden kind = name.empty() ? Hidden::kNo : hidden_kind(name);
+    if (kind == Hidden::kNo) {
       out.push_back('<');
       i = lt + 1;
       continue;
     }
     const size_t gt = in.find('>', name_end);
     const size_t tag_end = gt == std::string_view::npos ? in.size() : gt + 1;
-    if (closing || is_void || (gt != std::string_view::npos && gt > 0 && in[gt - 1] == '/')) {
+    if (closing || kind != Hidden::kWithContent ||
+        (gt != std::string_view::npos && gt > 0 && in[gt - 1] == '/')) {
       i = tag_end;  // the tag alone
       continue;
     }

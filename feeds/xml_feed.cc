@@ -300,7 +300,9 @@ class Walker {
         } else if (l == "enclosure") {
           add_enclosure(e, s, c.attribute("url").value(), c.attribute("type").value(),
                         c.attribute("length").value());
-        } else if (l == "fullitem") {  // an early full-content element
+        } else if (l == "fullitem" || l == "body") {
+          // An early full-content element, and xhtml:body written without its
+          // namespace: the item's content either way.
           if (content.empty()) content = html_text(c, s);
         }
         return;
