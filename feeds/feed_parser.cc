@@ -175,6 +175,8 @@ Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options)
   Decoded decoded = decode_to_utf8(bytes, options.content_type, DocType::kXml);
   Feed feed;
   feed.encoding = std::move(decoded.encoding);
+  // Repaired text is a damaged document too (ill-formed XML, found later, outranks it).
+  if (!decoded.repaired.empty()) feed.bozo = "charset: " + decoded.repaired;
   const size_t first = decoded.text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos)
     return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");
