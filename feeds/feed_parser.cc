@@ -154,7 +154,9 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   if (!parsed) {
     // Like feedparser, an item cut off midway keeps what it had before the cut.
     const std::string original = decoded_again();
-    if (feed.entries.empty() && feed.title.empty()) {  // nothing worth keeping
+    // Feed-level fields alone are worth keeping: a feed cut off inside its
+    // closing tag ("</feed") must not make its source go dark.
+    if (feed.entries.empty() && feed.title.empty() && feed.link.empty() && feed.hub.empty()) {
       return std::unexpected(parse_error_at(original, where(parsed.offset), parsed.description()));
     }
     const auto [line, column] = line_and_column(original, where(parsed.offset));
