@@ -96,6 +96,16 @@ class Cursor {
   size_t i_ = 0;
 };
 
+// The seconds of a time, after their separator: two digits and an optional
+// fraction (",5" or ".1234"), which is dropped. Both grammars end a time so.
+bool seconds_tail(Cursor& c, Fields& f) {
+  const auto sec = c.number(2);
+  if (!sec) return false;
+  f.second = *sec;
+  c.skip_fraction();
+  return true;
+}
+
 // ---- zones ------------------------------------------------------------------
 
 struct NamedZone {
@@ -248,12 +258,7 @@ bool iso_time_part(Cursor& c, Fields& f, bool after_t) {
   const auto minute = c.number(2);
   if (!minute) return false;
   f.minute = *minute;
-  if (extended ? c.eat(':') : c.digits_ahead() >= 2) {
-    const auto sec = c.number(2);
-    if (!sec) return false;
-    f.second = *sec;
-    c.skip_fraction();
-  }
+  if ((extended ? c.eat(':') : c.digits_ahead() >= 2) && !seconds_tail(c, f)) return false;
   return c.digits_ahead() == 0;
 }
 
@@ -343,12 +348,7 @@ bool rfc_time(Cursor& c, Fields& f) {
   if (!minute) return false;
   f.hour = *hour;
   f.minute = *minute;
-  if (c.eat(':')) {
-    const auto sec = c.number(2);
-    if (!sec) return false;
-    f.second = *sec;
-    c.skip_fraction();
-  }
+  if (c.eat(':') && !seconds_tail(c, f)) return false;
   return c.digits_ahead() == 0;
 }
 
