@@ -38,7 +38,10 @@ int run_parse_feed(const ParseFeedOptions& o) {
   }
   // A recovered ("bozo") feed still prints and exits 0; the reason goes to stderr.
   if (!feed->bozo.empty())
-    std::cerr << o.file << ": recovered from ill-formed XML: " << feed->bozo << "\n";
+    std::cerr << o.file
+              << (feed->bozo.starts_with("charset: ") ? ": repaired damaged text: "
+                                                      : ": recovered from ill-formed XML: ")
+              << (feed->bozo.starts_with("charset: ") ? feed->bozo.substr(9) : feed->bozo) << "\n";
   std::cout << feed_to_json(*feed) << "\n";
   return 0;
 }

@@ -477,6 +477,13 @@ TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
       << cut.err;
   EXPECT_FALSE(feed.contains("bozo"));
 
+  // Text repaired on decoding (doubly encoded UTF-8) is said as such, not as an XML problem.
+  const CliRun repaired =
+      run("parse-feed " + data("feeds/conformance/encoding/double_utf8_arabic.xml"));
+  ASSERT_EQ(repaired.status, 0) << repaired.err;
+  EXPECT_NE(repaired.err.find(": repaired damaged text: "), std::string::npos) << repaired.err;
+  EXPECT_EQ(repaired.err.find("ill-formed XML"), std::string::npos) << repaired.err;
+
   std::ofstream(tmp_ / "junk.xml") << "this is not a feed";
   const CliRun bad = run("parse-feed " + (tmp_ / "junk.xml").string());
   EXPECT_EQ(bad.status, 1);
