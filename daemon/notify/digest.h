@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,6 +69,15 @@ struct StoryLine {
   std::vector<std::string> rules;
   std::vector<std::string> severities;
   std::vector<std::string> matched;
+};
+
+// What a digest message says about itself, besides its lines.
+struct DigestInfo {
+  // Unique per digest sent, e.g. "digest-desk-1765050000": the mail's
+  // Message-ID is made from it (mail.h).
+  std::string id;
+  std::optional<std::chrono::sys_seconds> since;  // the period shown, when known
+  std::chrono::sys_seconds until{};
 };
 
 // Groups `alerts` (those of one period, any order) by story, newest first

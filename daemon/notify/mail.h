@@ -112,12 +112,6 @@ SendResult send_mail(const MailOptions& options, std::string_view message);
 // message_id = the alert id.
 MailContent alert_mail(const Alert& alert, const RenderOptions& render);
 
-struct DigestInfo {
-  std::string id;  // the Message-ID's left part, e.g. "digest-mail-ops-1765050000"
-  std::optional<std::chrono::sys_seconds> since;  // the period shown, when known
-  std::chrono::sys_seconds until{};
-};
-
 // A digest of `lines` (group_by_story(); newest first, as given). Subject
 // "[newswatch digest] N stories, M alerts"; one entry per story: its title (a
 // link when http(s)), first outlet and outlet count, alert count, newest time
