@@ -175,7 +175,15 @@ std::string phrase(const std::string& name, std::size_t name_length) {
 
 std::string mailbox_header(const Mailbox& box, std::size_t name_length) {
   if (box.name.empty()) return box.address;
-  return phrase(box.name, name_length) + " <" + box.address + ">";
+  const std::string name = phrase(box.name, name_length);
+  // The address goes on a line of its own when the name's last line is full
+  // (a line with encoded words holds at most 76 characters).
+  const std::size_t last_break = name.rfind(kCrlf);
+  const std::size_t last_line = last_break == std::string::npos ? name_length + 2 + name.size()
+                                                                : name.size() - last_break - 2;
+  const std::string address = "<" + box.address + ">";
+  if (last_line + 1 + address.size() > 76) return name + std::string(kCrlf) + " " + address;
+  return name + " " + address;
 }
 
 // A URL for List-Unsubscribe: mailto: or https:, no spaces, controls or <>.
@@ -425,12 +433,18 @@ std::string encode_header_value(std::string_view utf8, std::size_t name_length) 
   while (i < text.size()) {
     const std::size_t limit = bytes_for(first ? first_used : 1);
     std::size_t end = i;
+    std::size_t after_space = i;  // the end just after the chunk's last space
     while (end < text.size()) {
       const std::size_t n = sequence_length(static_cast<unsigned char>(text[end]));
       if (end + n - i > limit) break;
       end += n;
+      if (text[end - 1] == ' ') after_space = end;
     }
     if (end == i) end = i + sequence_length(static_cast<unsigned char>(text[i]));
+    // Cut between words when the chunk holds a space: decoders that keep the
+    // folding whitespace between encoded words (Python's address parser)
+    // then add a space where there is one rather than split a word.
+    if (end < text.size() && after_space > i) end = after_space;
     if (!first) out.append(kCrlf).append(" ");
     out.append(kOpen).append(base64(std::string_view(text).substr(i, end - i))).append(kClose);
     i = end;

@@ -2,7 +2,11 @@
 """Reads one message (an .eml written by smtp_sink.py) with Python's email
 package and prints it as JSON, for the tests of daemon/notify/mail.h:
 
-    {"headers": [[name, decoded value], ...],   # RFC 2047 decoded, unfolded
+    {"headers": [[name, decoded value], ...],   # as email.policy.default reads them
+     "rfc2047": [[name, decoded value], ...],   # email.header.decode_header: unfolded,
+                                                # whitespace between encoded words
+                                                # dropped as RFC 2047 6.2 says (the
+                                                # policy's address parser keeps it)
      "defects": ["...", ...],                   # message and header defects found
      "content_type": "multipart/alternative",
      "parts": [{"type": "text/plain", "charset": "utf-8",
@@ -12,6 +16,7 @@ import email
 import json
 import sys
 from email import policy
+from email.header import decode_header, make_header
 
 
 def main():
@@ -19,6 +24,7 @@ def main():
         message = email.message_from_bytes(f.read(), policy=policy.default)
     defects = [type(d).__name__ for d in message.defects]
     headers = []
+    rfc2047 = [[name, str(make_header(decode_header(raw)))] for name, raw in message.raw_items()]
     for name, value in message.items():
         defects += ["%s: %s" % (name, type(d).__name__) for d in getattr(value, "defects", ())]
         headers.append([name, str(value)])
@@ -31,7 +37,7 @@ def main():
         parts.append({"type": part.get_content_type(), "charset": part.get_content_charset(),
                       "transfer_encoding": part.get("Content-Transfer-Encoding", ""),
                       "text": part.get_content()})
-    json.dump({"headers": headers, "defects": defects,
+    json.dump({"headers": headers, "rfc2047": rfc2047, "defects": defects,
                "content_type": message.get_content_type(), "parts": parts},
               sys.stdout, ensure_ascii=False)
 
