@@ -80,6 +80,25 @@ Result<void> ItemTable::ensure_source(std::string_view source_id, std::string_vi
   return db_.run(u, what);
 }
 
+namespace {
+
+// The feed's fields of an item, numbered alike in kAddItem and kRequeue: ?1
+// source, ?2 key, ?3 to ?7 link, title, summary, content, published; ?11
+// canonical link, ?12 digest.
+void bind_item(Statement::Use& u, std::string_view source_id, const Item& item) {
+  u.text(1, source_id)
+      .text(2, item.key)
+      .text(3, item.link)
+      .text(4, item.title)
+      .text(5, item.summary)
+      .text(6, item.content)
+      .time(7, item.published)
+      .text(11, item.canonical_link)
+      .text(12, item.digest);
+}
+
+}  // namespace
+
 constexpr const char* kAddItem =
     "INSERT INTO items(source_id, key, link, title, summary, content, published, attempts, "
     "finished, first_seen, canon, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
@@ -95,18 +114,8 @@ Result<std::vector<Item>> ItemTable::add_items(std::string_view source_id,
   std::vector<Item> added;
   for (const Item& item : items) {
     auto u = add_item_.use();
-    u.text(1, source_id)
-        .text(2, item.key)
-        .text(3, item.link)
-        .text(4, item.title)
-        .text(5, item.summary)
-        .text(6, item.content)
-        .time(7, item.published)
-        .integer(8, item.attempts)
-        .integer(9, finished)
-        .integer(10, now)
-        .text(11, item.canonical_link)
-        .text(12, item.digest);
+    bind_item(u, source_id, item);
+    u.integer(8, item.attempts).integer(9, finished).integer(10, now);
     if (auto r = db_.run(u, what + " (item '" + item.key + "')"); !r) {
       return std::unexpected(r.error());
     }
@@ -164,7 +173,7 @@ constexpr const char* kGetDigest = "SELECT digest FROM items WHERE source_id = ?
 constexpr const char* kSetDigest = "UPDATE items SET digest = ?3 WHERE source_id = ?1 AND key = ?2";
 constexpr const char* kRequeue =
     "UPDATE items SET link = ?3, title = ?4, summary = ?5, content = ?6, published = ?7, "
-    "canon = ?8, digest = ?9, attempts = 0, finished = 0 WHERE source_id = ?1 AND key = ?2";
+    "canon = ?11, digest = ?12, attempts = 0, finished = 0 WHERE source_id = ?1 AND key = ?2";
 
 Result<std::vector<Item>> ItemTable::requeue_edited(std::string_view source_id,
                                                     std::span<const Item> items) {
@@ -189,15 +198,7 @@ Result<std::vector<Item>> ItemTable::requeue_edited(std::string_view source_id,
       continue;
     }
     auto u = requeue_.use();
-    u.text(1, source_id)
-        .text(2, item.key)
-        .text(3, item.link)
-        .text(4, item.title)
-        .text(5, item.summary)
-        .text(6, item.content)
-        .time(7, item.published)
-        .text(8, item.canonical_link)
-        .text(9, item.digest);
+    bind_item(u, source_id, item);
     if (auto r = db_.run(u, what + " (item '" + item.key + "')"); !r)
       return std::unexpected(r.error());
     Item& e = edited.emplace_back(item);
