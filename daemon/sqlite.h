@@ -54,6 +54,7 @@ class Row {
   // Valid until the next step or the end of the statement's use.
   std::string_view blob(std::string_view column) const;
   std::int64_t integer(std::string_view column) const;
+  // integer() of a column that is never negative: a count, a seq, a size.
   std::uint64_t count(std::string_view column) const {
     return static_cast<std::uint64_t>(integer(column));
   }
@@ -62,13 +63,15 @@ class Row {
 
  private:
   friend class Db;
+  // `s` and `columns` (its Statement's names) must outlive the Row.
   Row(sqlite3_stmt* s, const std::vector<std::string>& columns) : s_(s), columns_(columns) {}
   // The column's index, or -1 (and noted in missing_) when there is none.
   int index(std::string_view column) const;
 
   sqlite3_stmt* s_;
   const std::vector<std::string>& columns_;
-  mutable std::string missing_;  // the first name asked for that the statement lacks
+  mutable std::size_t next_ = 0;  // where index() starts looking
+  mutable std::string missing_;   // the first name asked for that the statement lacks
 };
 
 // A prepared statement, prepared once and reused. Each use starts with

@@ -3,7 +3,7 @@
 // sqlite_stories.h, sqlite_archive.h, sqlite_lookbacks.h) and here the writes
 // that span tables, each in one transaction. The tables and their migrations
 // are in daemon/sqlite_schema.h, the handle and statement wrappers in
-// daemon/sqlite.h.
+// daemon/sqlite.h. Like every Store, used from one thread.
 #include <sqlite3.h>
 
 #include <chrono>
@@ -35,11 +35,10 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr std::chrono::seconds kCheckpointEvery{1};
 
 // Every alert of an article in a story carries the story and its size.
-void place_in_story(std::vector<Alert>& alerts, const std::optional<StoryPlace>& place) {
-  if (!place) return;
+void place_in_story(std::vector<Alert>& alerts, const StoryPlace& place) {
   for (Alert& alert : alerts) {
-    alert.story = place->story;
-    alert.story_size = place->size;
+    alert.story = place.story;
+    alert.story_size = place.size;
   }
 }
 
@@ -181,7 +180,7 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
                                                const std::optional<StoryArticle>& story) {
   const std::string what =
       "finish item '" + std::string(key) + "' of source '" + std::string(source_id) + "'";
-  std::string body;
+  std::string body;  // compressed before the transaction: the write lock is not held for it
   if (article) {
     auto c = archive_.compress(article->text);
     if (!c) return std::unexpected(c.error());
@@ -199,7 +198,8 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
   if (!kept) return kept;
 
   // An item never added (a one-off run) is recorded with what its first alert
-  // or its kept article shows.
+  // or its kept article shows. (Each branch a view: a std::string and ""
+  // would make the conditional a temporary string, and the view would dangle.)
   const Alert* first = kept->empty() ? nullptr : &kept->front();
   const std::string_view link = first ? first->url : article ? article->url : std::string_view();
   const std::string_view title = first     ? first->title
@@ -229,7 +229,7 @@ Result<std::vector<Alert>> SqliteStore::record_alerts(std::string_view source_id
   // alerts carry it too, and once_per_story holds them back like any other.
   auto place = stories_.story_of(article_key, what);
   if (!place) return std::unexpected(place.error());
-  place_in_story(alerts, *place);
+  if (*place) place_in_story(alerts, **place);
   auto kept = alerts_.insert(source_id, key, article_key, std::move(alerts), what);
   if (!kept) return kept;
   if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
