@@ -176,7 +176,11 @@ void Loader::read_publish(const toml::table& root, Config& cfg) {
     }
   };
   endpoint("endpoint", cfg.endpoint, false);
-  endpoint("replay_endpoint", cfg.replay_endpoint, true);
+  if (t->contains("replay_endpoint")) {
+    endpoint("replay_endpoint", cfg.replay_endpoint, true);
+  } else if (std::string next = default_replay_endpoint(cfg.endpoint); !next.empty()) {
+    cfg.replay_endpoint = std::move(next);  // the port after endpoint's, as subscribers assume
+  }
   if (auto d = duration(*t, "heartbeat", kWhere)) cfg.heartbeat = *d;
   // Key paths resolve against the config file's folder, like state_dir.
   auto path = [&](std::string_view key, fs::path& out) {

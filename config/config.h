@@ -62,7 +62,8 @@ struct Config {
   // The text of matched items is kept this long for backtests and rule
   // lookback (daemon/backtest.h), then deleted a little at a time; 0 = off.
   std::chrono::seconds keep_articles{std::chrono::days(14)};
-  // [publish]: the live PUB socket, the replay ROUTER socket ("" = none), the
+  // [publish]: the live PUB socket, the replay ROUTER socket ("" = none; by
+  // default the port after a tcp:// endpoint's, config/endpoint.h), the
   // heartbeat period, and CURVE (both paths set, or neither).
   std::string endpoint = "tcp://127.0.0.1:5556";
   std::string replay_endpoint = "tcp://127.0.0.1:5557";

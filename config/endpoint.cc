@@ -110,4 +110,17 @@ std::optional<BindEndpoint> parse_host_port(std::string_view text) {
                       .port = static_cast<std::uint16_t>(n)};
 }
 
+std::string default_replay_endpoint(std::string_view endpoint) {
+  if (!endpoint.starts_with("tcp://")) return {};
+  const auto colon = endpoint.rfind(':');
+  if (colon < 6) return {};
+  const std::string_view digits = endpoint.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port >= 65535) {
+    return {};
+  }
+  return std::string(endpoint.substr(0, colon + 1)) + std::to_string(port + 1);
+}
+
 }  // namespace nw

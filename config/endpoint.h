@@ -35,4 +35,10 @@ struct BindEndpoint {
 // error for their key.
 [[nodiscard]] std::optional<BindEndpoint> parse_host_port(std::string_view text);
 
+// The replay endpoint that goes with a tcp:// publish endpoint: the same host,
+// the next port (tcp://host:P -> tcp://host:P+1, the default pair 5556/5557).
+// Both the daemon's default [publish] replay_endpoint and `newswatch
+// subscribe`'s default. "" for other transports and for port 65535.
+std::string default_replay_endpoint(std::string_view endpoint);
+
 }  // namespace nw

@@ -44,7 +44,10 @@ struct ArticleOptions {
 class ArticlePipeline {
  public:
   // `watched(source_id)` says whether a source is still configured when its
-  // article arrives (a reload may have removed it meanwhile).
+  // article arrives (a reload may have removed it meanwhile). Keeps
+  // references: `fetcher`, `store`, `delivery` and `clock` (and
+  // `options.metrics` when set) must outlive the pipeline, and so must
+  // whatever `watched` captures (the Watcher, which owns the pipeline).
   ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
                   ArticleOptions options, std::function<bool(const std::string&)> watched);
 

@@ -33,6 +33,8 @@ struct DeliveryOptions {
 
 class Delivery {
  public:
+  // Keeps references: `store`, `publisher` and `clock` (and `options.metrics`
+  // when set) must outlive the Delivery.
   Delivery(Store& store, Publisher& publisher, const Clock& clock, DeliveryOptions options);
 
   // Publishes every alert the store holds unpublished, oldest first. An alert

@@ -43,7 +43,9 @@ struct LookbackRule {
 
 class Lookback {
  public:
-  // `batch`: articles matched per tick.
+  // `batch`: articles matched per tick. Keeps references: `store`, `delivery`
+  // and `clock` must outlive the Lookback; each queued rule holds its own
+  // matcher (shared).
   Lookback(Store& store, Delivery& delivery, const Clock& clock, std::size_t batch = 200);
 
   // Queues a rule's run over the articles kept in its window, which ends now.

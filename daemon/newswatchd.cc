@@ -25,6 +25,7 @@
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
+#include "daemon/instance_lock.h"
 #include "daemon/lookback.h"
 #include "daemon/metrics.h"
 #include "daemon/metrics_server.h"
@@ -151,6 +152,14 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   auto store = open_sqlite_store(config.state_dir);
   if (!store) {
     spdlog::critical("{}: {}", key_location(config, "daemon", "state_dir"), store.error().message);
+    return 1;
+  }
+  // Held until exit: one daemon per state_dir, and what `--check` reads.
+  auto instance = InstanceLock::acquire(
+      config.state_dir, {config.endpoint, config.replay_endpoint, config.metrics_endpoint});
+  if (!instance) {
+    spdlog::critical("{}: {}", key_location(config, "daemon", "state_dir"),
+                     instance.error().message);
     return 1;
   }
   // One ZeroMQ context for the PUB socket, the replay socket and the CURVE
@@ -305,10 +314,12 @@ int check_config(const std::string& config_path) {
     std::cerr << loaded.error().message << "\n";
     return 1;
   }
-  if (auto ready = preflight(loaded->config); !ready) {
+  auto ready = preflight(loaded->config);
+  if (!ready) {
     std::cerr << ready.error().message << "\n";
     return 1;
   }
+  for (const std::string& note : *ready) std::cerr << note << "\n";
   for (const std::string& w : loaded->warnings) std::cerr << w << "\n";
   std::cout << config_path << ": OK (" << loaded->config.sources.size() << " sources, "
             << loaded->config.watchlists.size() << " watchlists, " << rule_count(loaded->config)

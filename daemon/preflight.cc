@@ -6,14 +6,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "config/endpoint.h"
+#include "daemon/instance_lock.h"
 
 namespace nw {
 namespace {
@@ -47,8 +50,11 @@ std::string state_dir_problem(const fs::path& dir) {
   return "";
 }
 
+constexpr std::string_view kInUse = ": the port is in use";
+
 // Binds a TCP socket to the endpoint's address for an instant (no listen(), so
-// nothing connects), with SO_REUSEADDR as ZeroMQ sets it.
+// nothing connects), with SO_REUSEADDR as ZeroMQ sets it. A port in use says
+// kInUse.
 std::string tcp_problem(const BindEndpoint& e) {
   sockaddr_storage addr{};
   socklen_t len = 0;
@@ -88,7 +94,7 @@ std::string tcp_problem(const BindEndpoint& e) {
     const std::string where =
         (e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host) + ":" + port;
     if (err == EADDRINUSE) {
-      problem = "cannot bind " + where + ": the port is in use (another newswatchd?)";
+      problem = "cannot bind " + where + std::string(kInUse) + " (another newswatchd?)";
     } else if (err == EADDRNOTAVAIL) {
       problem = "cannot bind " + where + ": " + e.host + " is not an address of this machine";
     } else if (err == EACCES) {
@@ -116,8 +122,22 @@ std::string ipc_problem(const BindEndpoint& e) {
 
 }  // namespace
 
-Result<void> preflight(const Config& config) {
+Result<std::vector<std::string>> preflight(const Config& config) {
   std::vector<std::string> problems;
+  std::vector<std::string> notes;
+  const std::optional<RunningDaemon> running = running_daemon(config.state_dir);
+  // A port in use is fine when this config's running daemon holds it.
+  auto add = [&](const std::string& where, const std::string& value, const std::string& p) {
+    if (p.empty()) return;
+    if (running && p.find(kInUse) != std::string::npos &&
+        std::find(running->addresses.begin(), running->addresses.end(), value) !=
+            running->addresses.end()) {
+      notes.push_back(where + ": " + value + " is served by the running newswatchd of this " +
+                      "config (pid " + std::to_string(running->pid) + ")");
+      return;
+    }
+    problems.push_back(where + ": " + p);
+  };
   if (std::string p = state_dir_problem(config.state_dir); !p.empty()) {
     problems.push_back(key_location(config, "daemon", "state_dir") + ": " + p);
   }
@@ -135,14 +155,12 @@ Result<void> preflight(const Config& config) {
     } else if (endpoint->transport == BindEndpoint::Transport::kIpc) {
       p = ipc_problem(*endpoint);
     }
-    if (!p.empty()) problems.push_back(key_location(config, "publish", key) + ": " + p);
+    add(key_location(config, "publish", key), *value, p);
   }
   if (auto e = parse_host_port(config.metrics_endpoint)) {
-    if (std::string p = tcp_problem(*e); !p.empty()) {
-      problems.push_back(key_location(config, "metrics", "endpoint") + ": " + p);
-    }
+    add(key_location(config, "metrics", "endpoint"), config.metrics_endpoint, tcp_problem(*e));
   }
-  if (problems.empty()) return {};
+  if (problems.empty()) return notes;
   std::string message;
   for (const auto& line : problems) message += (message.empty() ? "" : "\n") + line;
   return fail(Errc::kInvalid, std::move(message));

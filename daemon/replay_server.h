@@ -1,6 +1,6 @@
 // The replay socket: a ZeroMQ ROUTER that serves "every recorded alert after
 // seq N" to any client, so a subscriber that was away, crashed or missed a
-// message catches up with no gap. Wire protocol (README "Catching up"):
+// message catches up with no gap. Wire protocol (docs/protocol.md):
 //   request:  "SINCE", decimal N, topic prefix ("" = all)
 //   replies:  "ALERT", topic, alert JSON   (zero or more, in seq order; the live bytes)
 //             "END", decimal last assigned seq [, decimal oldest kept seq when

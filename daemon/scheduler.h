@@ -27,6 +27,7 @@ class Scheduler {
   struct Options {
     std::chrono::seconds max_backoff{3600};
   };
+  // Keeps a reference: `clock` must outlive the Scheduler.
   Scheduler(const Clock& clock, Options options);
 
   // Adds or updates a source; it is due at `first_due` (now when not given).

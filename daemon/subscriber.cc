@@ -288,15 +288,6 @@ std::string endpoint_hint(std::string_view endpoint) {
          std::string(endpoint) + "?";
 }
 
-std::string default_replay_endpoint(std::string_view endpoint) {
-  if (!endpoint.starts_with("tcp://")) return {};
-  const auto colon = endpoint.rfind(':');
-  if (colon < 6) return {};
-  auto port = parse_seq(endpoint.substr(colon + 1));
-  if (!port || *port >= 65535) return {};
-  return std::string(endpoint.substr(0, colon + 1)) + std::to_string(*port + 1);
-}
-
 Result<void> run_subscriber(const SubscriberOptions& options,
                             const std::function<void(std::string_view json)>& deliver,
                             const std::function<void(const std::string&)>& status,

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/endpoint.h"  // default_replay_endpoint
 #include "daemon/curve.h"
 #include "feeds/error.h"
 
@@ -47,8 +48,5 @@ struct SubscriberOptions {
 // "127.0.0.1:5556" -> a message with the hint "did you mean tcp://127.0.0.1:5556?";
 // "" when the endpoint names a transport.
 std::string endpoint_hint(std::string_view endpoint);
-// tcp://host:P -> tcp://host:P+1 (the daemon's default pair 5556/5557); other
-// transports: "".
-std::string default_replay_endpoint(std::string_view endpoint);
 
 }  // namespace nw

@@ -50,6 +50,9 @@ struct SourcesSummary {
 
 class Watcher {
  public:
+  // Keeps references to all four: `fetcher`, `store`, `delivery` and `clock`
+  // must outlive the Watcher, and so must `options.metrics` when set. The
+  // Watcher owns its Scheduler and ArticlePipeline.
   Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
           WatcherOptions options);
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nw {
@@ -740,6 +741,18 @@ curve_authorized_keys_dir = "keys/clients"
   EXPECT_EQ(defaults.story_window, std::chrono::hours(72));
   EXPECT_EQ(defaults.keep_articles, std::chrono::days(14));
   EXPECT_TRUE(defaults.curve_secret_key_file.empty());
+
+  // Unset, replay_endpoint is the port after endpoint's on the same host, as
+  // `newswatch subscribe` assumes: two daemons on 5556 and 6556 do not clash.
+  for (const auto& [endpoint, replay] : {std::pair{"tcp://127.0.0.1:6556", "tcp://127.0.0.1:6557"},
+                                         std::pair{"tcp://*:6000", "tcp://*:6001"},
+                                         std::pair{"tcp://[::1]:7000", "tcp://[::1]:7001"},
+                                         std::pair{"ipc:///tmp/nw.sock", "tcp://127.0.0.1:5557"}}) {
+    TempConfig only(std::string("[publish]\nendpoint = \"") + endpoint + "\"\n");
+    auto c = load_config(only.file());
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->replay_endpoint, replay) << endpoint;
+  }
 
   TempConfig off("[publish]\nreplay_endpoint = \"\"\n");
   auto no_replay = load_config(off.file());

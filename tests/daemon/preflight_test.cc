@@ -12,6 +12,9 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
+
+#include "daemon/instance_lock.h"
 
 namespace nw {
 namespace {
@@ -108,17 +111,87 @@ TEST_F(Preflight, EndpointInUseOrNotOursFails) {
   EXPECT_EQ(problems("state", ep), f + ":5:12: 'endpoint' in [publish]: cannot bind 127.0.0.1:" +
                                        std::to_string(busy.port()) +
                                        ": the port is in use (another newswatchd?)");
-  // 192.0.2.1 (TEST-NET-1) is nobody's address.
+  // 192.0.2.1 (TEST-NET-1) is nobody's address; the default replay_endpoint
+  // is on the same host, so it fails too.
   EXPECT_EQ(problems("state", "tcp://192.0.2.1:5556"),
-            f + ":5:12: 'endpoint' in [publish]: cannot bind 192.0.2.1:5556: 192.0.2.1 is not "
-                "an address of this machine");
+            f +
+                ":5:12: 'endpoint' in [publish]: cannot bind 192.0.2.1:5556: 192.0.2.1 is not "
+                "an address of this machine\n" +
+                f +
+                ": 'replay_endpoint' in [publish] (not set: the default): cannot bind "
+                "192.0.2.1:5557: 192.0.2.1 is not an address of this machine");
+  const std::string not_an_interface =
+      "\"localhost\" is not a network interface of this machine (ZeroMQ does not look up host "
+      "names to bind; use an IP address such as 127.0.0.1, or *)";
   EXPECT_EQ(problems("state", "tcp://localhost:5556"),
-            f + ":5:12: 'endpoint' in [publish]: \"localhost\" is not a network interface of "
-                "this machine (ZeroMQ does not look up host names to bind; use an IP address "
-                "such as 127.0.0.1, or *)");
+            f + ":5:12: 'endpoint' in [publish]: " + not_an_interface + "\n" + f +
+                ": 'replay_endpoint' in [publish] (not set: the default): " + not_an_interface);
   EXPECT_EQ(problems("state", "ipc://" + (dir_ / "no/such/dir/a.sock").string()),
             f + ":5:12: 'endpoint' in [publish]: cannot create the socket: " +
                 (dir_ / "no/such/dir").string() + " is not a directory");
+}
+
+// `newswatchd --check` on the config of the daemon that runs: its ports are in
+// use by that daemon, which is no problem; a port held by anything else is.
+TEST_F(Preflight, PortsOfThisConfigsRunningDaemonAreNotes) {
+  const Listener held;  // stands for the running daemon's PUB socket
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(held.port());
+  const Config c = config("state", endpoint);
+  fs::create_directories(c.state_dir);
+  {
+    auto r = preflight(c);
+    ASSERT_FALSE(r.has_value()) << "nobody holds the lock yet";
+    EXPECT_NE(r.error().message.find("the port is in use (another newswatchd?)"),
+              std::string::npos);
+  }
+  auto lock = InstanceLock::acquire(c.state_dir, {c.endpoint, c.replay_endpoint});
+  ASSERT_TRUE(lock.has_value()) << lock.error().message;
+  auto r = preflight(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0], file().string() + ":5:12: 'endpoint' in [publish]: " + endpoint +
+                         " is served by the running newswatchd of this config (pid " +
+                         std::to_string(::getpid()) + ")");
+}
+
+TEST_F(Preflight, APortTheRunningDaemonDoesNotServeIsStillAProblem) {
+  const Listener other;  // some other program's port
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(other.port());
+  const Config c = config("state", endpoint);
+  fs::create_directories(c.state_dir);
+  auto lock = InstanceLock::acquire(c.state_dir, {"tcp://127.0.0.1:1", "tcp://127.0.0.1:2"});
+  ASSERT_TRUE(lock.has_value()) << lock.error().message;
+  auto r = preflight(c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find(":5:12: 'endpoint' in [publish]: cannot bind 127.0.0.1:" +
+                                   std::to_string(other.port()) + ": the port is in use"),
+            std::string::npos)
+      << r.error().message;
+}
+
+TEST(InstanceLock, OneDaemonPerStateDir) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("nw_lock_" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  EXPECT_FALSE(running_daemon(dir).has_value()) << "no file yet";
+  {
+    auto first = InstanceLock::acquire(dir, {"tcp://127.0.0.1:5556", "", "127.0.0.1:9464"});
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    auto running = running_daemon(dir);
+    ASSERT_TRUE(running.has_value());
+    EXPECT_EQ(running->pid, ::getpid());
+    EXPECT_EQ(running->addresses,
+              (std::vector<std::string>{"tcp://127.0.0.1:5556", "127.0.0.1:9464"}));
+    auto second = InstanceLock::acquire(dir, {});
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().message, "another newswatchd (pid " + std::to_string(::getpid()) +
+                                          ") is running on " + dir.string() +
+                                          "; each daemon needs its own state_dir");
+  }
+  EXPECT_FALSE(running_daemon(dir).has_value()) << "released with the lock, though the file stays";
+  EXPECT_TRUE(fs::exists(dir / "newswatchd.pid"));
+  EXPECT_TRUE(InstanceLock::acquire(dir, {}).has_value()) << "a stale file is taken over";
+  fs::remove_all(dir);
 }
 
 TEST_F(Preflight, DefaultsAreNamedAsDefaults) {
