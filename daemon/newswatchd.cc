@@ -208,7 +208,14 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   Metrics metrics;
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
-    auto started = MetricsServer::start(config.metrics_endpoint, metrics);
+    // The Atom feed of alerts reads through its own connection to the database.
+    auto feed_store = open_sqlite_store(config.state_dir);
+    if (!feed_store) {
+      spdlog::critical("{}", feed_store.error().message);
+      return 1;
+    }
+    auto started = MetricsServer::start(config.metrics_endpoint, metrics,
+                                        std::make_unique<AlertsFeed>(std::move(*feed_store)));
     if (!started) {
       spdlog::critical("{}: {}", key_location(config, "metrics", "endpoint"),
                        started.error().message);
