@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "feeds/feed_parser.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 
@@ -235,6 +236,55 @@ INSTANTIATE_TEST_SUITE_P(Statuses, RedirectTest,
                                          RedirectCase{302, false}, RedirectCase{307, false}),
                          [](const auto& info) { return std::to_string(info.param.status); });
 
+// Content-Location is the final response's: a redirect's header does not leak
+// into the answer of the page it points to.
+TEST_F(CurlFetcherTest, ContentLocationIsTheFinalResponses) {
+  server_.set("/hop", {.status = 302,
+                       .body = "moved",
+                       .headers = {{"Location", "/plain"}, {"Content-Location", "/hop-body"}}});
+  server_.set("/plain", {.body = "<rss/>"});
+  server_.set("/abs", {.body = "<rss/>",
+                       .headers = {{"Content-Location", "http://example.com/feeds/main.xml"}}});
+  auto plain = get("/hop");
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_EQ(plain->url, server_.url("/plain"));
+  EXPECT_EQ(plain->content_location, "");
+  auto abs = get("/abs");
+  ASSERT_TRUE(abs.has_value()) << abs.error().message;
+  EXPECT_EQ(abs->content_location, "http://example.com/feeds/main.xml");
+}
+
+// What the daemon does with a fetched feed: the relative Content-Location is
+// resolved against the URL the body came from (after redirects), and the
+// feed's relative links, ids and links inside content against that.
+TEST_F(CurlFetcherTest, RelativeContentLocationIsTheBaseOfTheParsedFeed) {
+  const std::string feed =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+      "<link>./</link><item><title>a</title><link>story.html</link><guid>posts/7</guid>"
+      "<description>&lt;img src=\"img/a.png\"&gt;</description></item></channel></rss>";
+  server_.set("/old", redirect(301, "/feeds/rss"));
+  server_.set("/feeds/rss", {.content_type = "application/rss+xml",
+                             .body = feed,
+                             .headers = {{"Content-Location", "../archive/2024/rss.xml"}}});
+  auto r = get("/old");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->content_location, "../archive/2024/rss.xml");
+  auto parsed = parse_feed(
+      r->body,
+      {.url = r->url, .content_type = r->content_type, .content_location = r->content_location});
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ(parsed->link, server_.url("/archive/2024/"));
+  ASSERT_EQ(parsed->entries.size(), 1u);
+  EXPECT_EQ(parsed->entries[0].link, server_.url("/archive/2024/story.html"));
+  EXPECT_EQ(parsed->entries[0].id, server_.url("/archive/2024/posts/7"));
+  EXPECT_EQ(parsed->entries[0].summary,
+            "<img src=\"" + server_.url("/archive/2024/img/a.png") + "\">");
+  // Without the header, the request URL is the base.
+  auto without = parse_feed(r->body, {.url = r->url});
+  ASSERT_TRUE(without.has_value());
+  EXPECT_EQ(without->entries[0].link, server_.url("/feeds/story.html"));
+}
+
 TEST_F(CurlFetcherTest, MovedToStopsAtTheFirstTemporaryHop) {
   server_.set("/a", redirect(301, "/b"));
   server_.set("/b", redirect(302, "/c"));
@@ -362,7 +412,7 @@ TEST_F(CurlFetcherTest, TlsFailureIsANetworkError) {
 TEST(CurlFetcherErrors, TotalTimeout) {
   test::HttpServer server;
   server.handle_with("/slow", [](const httplib::Request&, httplib::Response& res) {
-    std::this_thread::sleep_for(milliseconds(1'000));
+    std::this_thread::sleep_for(milliseconds(1'000));  // a slow host, not a wait
     res.set_content("late", "text/plain");
   });
   FetchOptions options = fast_options();
@@ -385,6 +435,7 @@ TEST(CurlFetcherErrors, DrippingServerIsDropped) {
                                          sink.done();
                                          return true;
                                        }
+                                       // A byte a second: the host under test.
                                        std::this_thread::sleep_for(milliseconds(1'000));
                                        return sink.write("x", 1);
                                      });
@@ -476,7 +527,7 @@ TEST(CurlFetcherConcurrency, SlowHostDoesNotDelayFastOne) {
   test::HttpServer slow_host;
   test::HttpServer fast_host;
   slow_host.handle_with("/slow", [](const httplib::Request&, httplib::Response& res) {
-    std::this_thread::sleep_for(milliseconds(2'000));
+    std::this_thread::sleep_for(milliseconds(2'000));  // the slow host, not a wait
     res.set_content("slow", "text/plain");
   });
   fast_host.set("/fast", {.body = "fast"});
@@ -520,6 +571,9 @@ TEST_F(CurlFetcherTest, CallbackMaySubmitMore) {
 TEST(CurlFetcherWakeup, WakeupEndsABlockedRun) {
   auto fetcher = make_curl_fetcher(fast_options());
   std::jthread waker([&fetcher] {
+    // Most likely while run() below waits: nothing shows that it has started
+    // waiting. Either way the run must end early (a wakeup before a run is
+    // kept, the next test), so a late start only changes which case is tried.
     std::this_thread::sleep_for(milliseconds(100));
     fetcher->wakeup();
   });
@@ -555,7 +609,7 @@ struct Arrivals {
         at.push_back(steady_clock::now());
         max_running = std::max(max_running, ++running);
       }
-      std::this_thread::sleep_for(hold);
+      std::this_thread::sleep_for(hold);  // an answer that takes `hold`: overlaps show
       {
         std::lock_guard lock(mutex);
         --running;
