@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <httplib.h>
+
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -148,6 +150,27 @@ AlertsFeed::Response AlertsFeed::get(const AlertsFeedQuery& query, std::string_v
     r.body.clear();
   }
   return r;
+}
+
+void AlertsFeed::install(httplib::Server& server) {
+  server.Get("/alerts.atom", [this](const httplib::Request& req, httplib::Response& res) {
+    // The self link names the address the reader used (escaped as XML text).
+    const std::string host = req.get_header_value("Host");
+    const AlertsFeedQuery query{
+        .topic = req.get_param_value("topic"),
+        .severity = req.get_param_value("severity"),
+        .self = host.empty() ? "" : "http://" + host + req.target};
+    const Response r = get(query, req.get_header_value("If-None-Match"));
+    res.status = r.status;
+    res.set_header("X-Content-Type-Options", "nosniff");
+    if (r.status == 500) {
+      res.set_content(r.body, "text/plain");
+      return;
+    }
+    res.set_header("ETag", r.etag);
+    res.set_header("Cache-Control", "no-cache");
+    if (r.status == 200) res.set_content(r.body, "application/atom+xml; charset=utf-8");
+  });
 }
 
 }  // namespace nw

@@ -17,6 +17,10 @@
 #include "daemon/alert.h"
 #include "daemon/store.h"
 
+namespace httplib {
+class Server;
+}
+
 namespace nw {
 
 struct AlertsFeedQuery {
@@ -46,6 +50,10 @@ class AlertsFeed {
     std::string etag;
   };
   Response get(const AlertsFeedQuery& query, std::string_view if_none_match);
+
+  // GET /alerts.atom[?topic=PREFIX][&severity=S] on `server` (a
+  // daemon/metrics_server.h HttpRoutes); this feed must outlive the server.
+  void install(httplib::Server& server);
 
  private:
   std::mutex mutex_;

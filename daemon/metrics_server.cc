@@ -12,8 +12,7 @@ namespace {
 
 class HttpMetricsServer final : public MetricsServer {
  public:
-  HttpMetricsServer(const Metrics& metrics, std::unique_ptr<AlertsFeed> alerts)
-      : alerts_(std::move(alerts)) {
+  HttpMetricsServer(const Metrics& metrics, const std::vector<HttpRoutes>& routes) {
     // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
     // daemon bind the same port silently: only SO_REUSEADDR here.
     server_.set_socket_options([](socket_t sock) {
@@ -28,11 +27,7 @@ class HttpMetricsServer final : public MetricsServer {
       res.status = why.empty() ? 200 : 503;
       res.set_content((why.empty() ? std::string("ok") : why) + "\n", "text/plain");
     });
-    if (alerts_) {
-      server_.Get("/alerts.atom", [this](const httplib::Request& req, httplib::Response& res) {
-        serve_alerts(req, res);
-      });
-    }
+    for (const HttpRoutes& install : routes) install(server_);
   }
   ~HttpMetricsServer() override {
     server_.stop();
@@ -61,31 +56,12 @@ class HttpMetricsServer final : public MetricsServer {
     return {};
   }
 
-  void serve_alerts(const httplib::Request& req, httplib::Response& res) {
-    const AlertsFeedQuery query{
-        .topic = req.get_param_value("topic"),
-        .severity = req.get_param_value("severity"),
-        .self = "http://" + endpoint() + "/alerts.atom" +
-                (req.params.empty() ? "" : "?" + httplib::detail::params_to_query_str(req.params))};
-    AlertsFeed::Response r = alerts_->get(query, req.get_header_value("If-None-Match"));
-    res.status = r.status;
-    res.set_header("X-Content-Type-Options", "nosniff");
-    if (r.status == 500) {
-      res.set_content(r.body, "text/plain");
-      return;
-    }
-    res.set_header("ETag", r.etag);
-    res.set_header("Cache-Control", "no-cache");
-    if (r.status == 200) res.set_content(r.body, "application/atom+xml; charset=utf-8");
-  }
-
   std::string endpoint() const override {
     const bool v6 = host_.find(':') != std::string::npos;
     return (v6 ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_);
   }
 
  private:
-  std::unique_ptr<AlertsFeed> alerts_;  // may be null
   httplib::Server server_;
   std::string host_;
   int port_ = -1;
@@ -96,8 +72,8 @@ class HttpMetricsServer final : public MetricsServer {
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& endpoint,
                                                             const Metrics& metrics,
-                                                            std::unique_ptr<AlertsFeed> alerts) {
-  auto server = std::make_unique<HttpMetricsServer>(metrics, std::move(alerts));
+                                                            std::vector<HttpRoutes> routes) {
+  auto server = std::make_unique<HttpMetricsServer>(metrics, routes);
   if (auto r = server->bind(endpoint); !r) return std::unexpected(r.error());
   return server;
 }
