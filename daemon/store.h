@@ -209,11 +209,11 @@ class Store {
   [[nodiscard]] virtual Result<AlertLog> alert_log() = 0;
   // Deletes at most `limit` published alerts recorded before `recorded_before`,
   // oldest first, in one short transaction; returns how many went.
+  [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
+                                                         std::size_t limit) = 0;
   // Per source id: items recorded and alerts recorded (for `newswatch status`).
   [[nodiscard]] virtual Result<std::map<std::string, SourceCounts, std::less<>>>
   source_counts() = 0;
-  [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
-                                                         std::size_t limit) = 0;
   // Lookbacks not finished, by (watchlist, rule): saved as they progress,
   // ended when done, listed at start-up in the order they were begun.
   [[nodiscard]] virtual Result<void> save_lookback(const LookbackProgress& progress) = 0;

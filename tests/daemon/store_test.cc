@@ -483,6 +483,8 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   Item a2 = a, b2 = b, legacy2 = legacy, unknown = item("unknown");
   a2.digest = "d1-edited";
   a2.title = "new title";
+  a2.summary = "new summary";
+  a2.canonical_link = "https://alrasifa.example/a-moved";
   legacy2.digest = "first-digest";  // recorded without one: just gets it
   unknown.digest = "x";
   auto r = store_->requeue_edited("s", std::vector<Item>{a2, b2, legacy2, unknown});
@@ -492,6 +494,8 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   ASSERT_TRUE(p.has_value());
   ASSERT_EQ(p->size(), 1u);
   EXPECT_EQ((*p)[0].title, "new title");
+  EXPECT_EQ((*p)[0].summary, "new summary");
+  EXPECT_EQ((*p)[0].canonical_link, "https://alrasifa.example/a-moved");
   EXPECT_EQ((*p)[0].digest, "d1-edited");
   EXPECT_EQ((*p)[0].attempts, 0);
   // The same content again is no edit; nor is legacy's digest now.
