@@ -1,10 +1,10 @@
 #include "daemon/alerts_atom.h"
 
+#include <httplib.h>
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
-#include <httplib.h>
-
 #include <pugixml.hpp>
 #include <sstream>
 
@@ -156,10 +156,9 @@ void AlertsFeed::install(httplib::Server& server) {
   server.Get("/alerts.atom", [this](const httplib::Request& req, httplib::Response& res) {
     // The self link names the address the reader used (escaped as XML text).
     const std::string host = req.get_header_value("Host");
-    const AlertsFeedQuery query{
-        .topic = req.get_param_value("topic"),
-        .severity = req.get_param_value("severity"),
-        .self = host.empty() ? "" : "http://" + host + req.target};
+    const AlertsFeedQuery query{.topic = req.get_param_value("topic"),
+                                .severity = req.get_param_value("severity"),
+                                .self = host.empty() ? "" : "http://" + host + req.target};
     const Response r = get(query, req.get_header_value("If-None-Match"));
     res.status = r.status;
     res.set_header("X-Content-Type-Options", "nosniff");
