@@ -128,6 +128,23 @@ Result<std::vector<RecordedAlert>> AlertTable::alerts_since(std::uint64_t after,
   return read_alerts(u, "read alerts after " + std::to_string(after));
 }
 
+// Newest first, walking the seq key backwards: the Atom feed's last alerts.
+constexpr const char* kLatest =
+    "SELECT seq, watchlist || '/' || rule AS topic, json FROM alerts WHERE seq < ?1 AND "
+    "suppressed = 0 AND substr(CAST(topic AS BLOB), 1, length(CAST(?2 AS BLOB))) = CAST(?2 AS "
+    "BLOB) "
+    "ORDER BY seq DESC LIMIT ?3";
+
+Result<std::vector<RecordedAlert>> AlertTable::latest_alerts(std::uint64_t before,
+                                                             std::string_view topic_prefix,
+                                                             std::size_t limit) {
+  auto u = latest_.use();
+  u.integer(1, static_cast<std::int64_t>(std::min<std::uint64_t>(before, INT64_MAX)));
+  u.text(2, topic_prefix);
+  u.integer(3, limit_of(limit));
+  return read_alerts(u, "read the latest alerts before " + std::to_string(before));
+}
+
 constexpr const char* kStoryAlerts =
     "SELECT seq, watchlist || '/' || rule AS topic, json FROM alerts WHERE story = ?1 "
     "ORDER BY seq LIMIT ?2";
@@ -184,6 +201,7 @@ Result<void> AlertTable::prepare() {
                           {&unpublished_, kUnpublished},
                           {&published_, kPublished},
                           {&since_, kSince},
+                          {&latest_, kLatest},
                           {&story_alerts_, kStoryAlerts},
                           {&oldest_, kOldest},
                           {&prune_, kPrune},

@@ -37,6 +37,9 @@ class AlertTable {
   [[nodiscard]] Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after,
                                                                 std::string_view topic_prefix,
                                                                 std::size_t limit);
+  [[nodiscard]] Result<std::vector<RecordedAlert>> latest_alerts(std::uint64_t before,
+                                                                 std::string_view topic_prefix,
+                                                                 std::size_t limit);
   [[nodiscard]] Result<std::vector<RecordedAlert>> story_alerts(std::string_view story,
                                                                 std::size_t limit);
   [[nodiscard]] Result<AlertLog> alert_log();
@@ -54,7 +57,7 @@ class AlertTable {
 
   Db& db_;
   Statement get_seq_, put_seq_, add_alert_, first_in_story_, unpublished_, published_, since_,
-      story_alerts_, oldest_, prune_, counts_;
+      latest_, story_alerts_, oldest_, prune_, counts_;
 };
 
 }  // namespace nw::sqlite

@@ -137,6 +137,11 @@ class SqliteStore final : public Store {
                                                   std::size_t limit) override {
     return alerts_.alerts_since(after, topic_prefix, limit);
   }
+  Result<std::vector<RecordedAlert>> latest_alerts(std::uint64_t before,
+                                                   std::string_view topic_prefix,
+                                                   std::size_t limit) override {
+    return alerts_.latest_alerts(before, topic_prefix, limit);
+  }
   Result<AlertLog> alert_log() override { return alerts_.alert_log(); }
   Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                    std::size_t limit) override {

@@ -200,6 +200,11 @@ class Store {
   // among them: they were never published, so replay does not send them.
   [[nodiscard]] virtual Result<std::vector<RecordedAlert>> alerts_since(
       std::uint64_t after, std::string_view topic_prefix, std::size_t limit) = 0;
+  // The newest recorded alerts with seq < `before` whose topic starts with
+  // `topic_prefix`, newest first, at most `limit`; suppressed ones are not
+  // among them (as for alerts_since). The Atom feed of alerts pages with it.
+  [[nodiscard]] virtual Result<std::vector<RecordedAlert>> latest_alerts(
+      std::uint64_t before, std::string_view topic_prefix, std::size_t limit) = 0;
   // The last seq assigned (0 before the first alert) and the oldest still kept.
   [[nodiscard]] virtual Result<AlertLog> alert_log() = 0;
   // Deletes at most `limit` published alerts recorded before `recorded_before`,

@@ -596,6 +596,25 @@ TEST_F(StoreTest, AlertsSinceFiltersByTopicPrefix) {
   EXPECT_EQ(seqs("%"), (std::vector<std::uint64_t>{}));
 }
 
+// The Atom feed's query: newest first, before a seq, by topic prefix.
+TEST_F(StoreTest, LatestAlertsPageBackwardsByTopic) {
+  finish("s", "a", "art-a",
+         {alert("libya", "haftar"), alert("egypt", "sisi"), alert("libya", "cairo"),
+          alert("libya", "mercenaries")});
+  auto seqs = [&](std::uint64_t before, std::string_view prefix, std::size_t limit) {
+    std::vector<std::uint64_t> out;
+    auto rows = store_->latest_alerts(before, prefix, limit);
+    EXPECT_TRUE(rows.has_value()) << rows.error().message;
+    for (const auto& r : *rows) out.push_back(r.seq);
+    return out;
+  };
+  EXPECT_EQ(seqs(UINT64_MAX, "", 10), (std::vector<std::uint64_t>{4, 3, 2, 1}));
+  EXPECT_EQ(seqs(UINT64_MAX, "libya/", 2), (std::vector<std::uint64_t>{4, 3}));
+  EXPECT_EQ(seqs(3, "libya/", 2), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(seqs(UINT64_MAX, "egypt/", 10), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(seqs(1, "", 10), (std::vector<std::uint64_t>{}));
+}
+
 TEST_F(StoreTest, PruningDeletesOnlyPublishedAlertsInBatchesAndKeepsTheCounter) {
   auto log = store_->alert_log();
   ASSERT_TRUE(log.has_value());
