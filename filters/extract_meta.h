@@ -1,6 +1,7 @@
 // Page metadata for main-text extraction: titles, publication date, author,
 // language, canonical URL and image, read from <head> meta tags (OpenGraph,
-// article:*, Dublin Core), JSON-LD (schema.org NewsArticle) and <time>.
+// article:*, Dublin Core) and JSON-LD (schema.org NewsArticle); dates in the
+// body are filters/extract_date.h's.
 // Internal to nw_extract. Pure functions, safe from any thread.
 #pragma once
 
@@ -27,18 +28,6 @@ struct PageMeta {
 };
 
 PageMeta read_meta(const html::Document& doc, std::string_view base_url);
-
-// The date of the first <time datetime> inside `scope` (pubdate and
-// itemprop=datePublished first), for pages without a date in <head>. With
-// `marked_only`, only times marked as the publication date count.
-std::optional<std::chrono::sys_seconds> time_element_date(html::Node scope,
-                                                          bool marked_only = false);
-
-// A date written in a short line of page text, as bylines show it: "2018-08-25
-// 15:24", "25.08.2018", "Published 25 August 2018, 10:02", "25 يناير 2020",
-// "٢٥ كانون الثاني ٢٠٢٠". Slashed dates are read only when unambiguous
-// (a part over 12). Lines over 120 bytes or without a year are not read.
-std::optional<std::chrono::sys_seconds> date_in_text(std::string_view line);
 
 // "Title | Site", "Site - Title" → "Title". The site is recognised by name or
 // by host ("alwasat" for www.alwasat.ly); without either, a short side (at
