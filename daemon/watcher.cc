@@ -236,7 +236,10 @@ Result<Watcher::Polled> Watcher::items_from(const SourceConfig& source, const Fe
     seen.ttl = feed->ttl;
     seen.update_interval = feed->update_interval;
     if (!feed->bozo.empty()) {
-      seen.degraded = "degraded: recovered from ill-formed XML: " + feed->bozo;
+      // A charset repair (feeds/charset.h) is no XML problem: say which it was.
+      seen.degraded = feed->bozo.starts_with("charset: ")
+                          ? "degraded: repaired damaged text: " + feed->bozo.substr(9)
+                          : "degraded: recovered from ill-formed XML: " + feed->bozo;
     }
     ItemIdentity used = state.identity;
     std::vector<std::string> keys = item_keys(feed->entries, state.identity, used);

@@ -350,6 +350,81 @@ std::optional<std::string> undo_double_utf8(std::string_view text) {
   return out;
 }
 
+// UTF-8 sequences left inside text decoded as windows-1252: a feed declared
+// ISO-8859-1 that pastes UTF-8 ("\u00e2\u20ac\u00a6" for an ellipsis) next to its
+// own windows-1252 bytes, so that neither reading is right for all of it. Each
+// run of characters whose windows-1252 bytes form one UTF-8 sequence of the
+// kinds such text holds (Latin-1 letters and signs, Latin Extended quotes and
+// ligatures, General Punctuation, the euro and trade mark signs) becomes that
+// character. Genuine Latin-1 text almost never has a capital A with a circumflex
+// or tilde before a sign or punctuation mark. Returns how many were undone.
+size_t undo_pasted_utf8(std::string& text) {
+  // Which bytes can start the sequences we undo (see undo_double_utf8).
+  static constexpr auto lead_ok = [](unsigned char b) {
+    return b == 0xC2 || b == 0xC3 || b == 0xC5 || b == 0xC6 || b == 0xCB || b == 0xE2;
+  };
+  // The windows-1252 byte of the UTF-8 character at p (length n), or 0.
+  const auto byte_at = [](const unsigned char* p, const unsigned char* end, size_t& n) -> int {
+    if (*p < 0x80) {
+      n = 1;
+      return -1;
+    }
+    n = utf8_sequence(p, end);
+    if (n == 2) {
+      const char32_t cp = ((p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+      if (cp >= 0xA0 && cp <= 0xFF) return static_cast<int>(cp);
+      if (cp >= 0x80 && cp <= 0x9F) return static_cast<int>(cp);  // an unassigned byte
+      return cp1252_high_byte(cp);
+    }
+    if (n == 3)
+      return cp1252_high_byte(((p[0] & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F));
+    if (n == 0) n = 1;
+    return 0;
+  };
+  size_t undone = 0;
+  std::string out;
+  const auto* begin = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = begin + text.size();
+  const unsigned char* copied = begin;
+  for (const unsigned char* p = begin; p < end;) {
+    size_t n1 = 0;
+    const int b1 = byte_at(p, end, n1);
+    if (b1 <= 0 || !lead_ok(static_cast<unsigned char>(b1))) {
+      p += n1;
+      continue;
+    }
+    const size_t want = b1 == 0xE2 ? 3 : 2;
+    unsigned char bytes[3] = {static_cast<unsigned char>(b1), 0, 0};
+    const unsigned char* q = p + n1;
+    bool ok = true;
+    for (size_t k = 1; k < want && ok; ++k) {
+      size_t nk = 0;
+      const int bk = q < end ? byte_at(q, end, nk) : 0;
+      ok = bk >= 0x80 && bk <= 0xBF;
+      if (ok) {
+        bytes[k] = static_cast<unsigned char>(bk);
+        q += nk;
+      }
+    }
+    // General Punctuation through Letterlike Symbols only: E2 80..84.
+    if (ok && want == 3) ok = bytes[1] >= 0x80 && bytes[1] <= 0x84;
+    if (!ok || utf8_sequence(bytes, bytes + want) != want) {
+      p += n1;
+      continue;
+    }
+    if (out.empty()) out.reserve(text.size());
+    out.append(reinterpret_cast<const char*>(copied), static_cast<size_t>(p - copied));
+    out.append(reinterpret_cast<const char*>(bytes), want);
+    copied = p = q;
+    ++undone;
+  }
+  if (undone > 0) {
+    out.append(reinterpret_cast<const char*>(copied), static_cast<size_t>(end - copied));
+    text = std::move(out);
+  }
+  return undone;
+}
+
 // Invalid sequences become U+FFFD. Input that is valid is copied untouched.
 std::string utf8_with_replacement(std::string_view bytes) {
   std::string out;
@@ -571,7 +646,16 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
     // default to "charset=ISO-8859-1", and legacy Arabic or Latin text is never
     // valid UTF-8 by accident (about 1 in 150 of its non-ASCII bytes is).
     if (scan.valid && scan.multibyte > 0 && !is_utf16_or_32(*cs)) break;
-    if (std::optional<std::string> text = convert(bytes, *cs)) return {std::move(*text), *cs};
+    if (std::optional<std::string> text = convert(bytes, *cs)) {
+      Decoded d{std::move(*text), *cs, {}};
+      if (converter_for(*cs) == "windows-1252") {
+        if (const size_t n = undo_pasted_utf8(d.text); n > 0) {
+          d.repaired = "declared " + *cs + ", with " + std::to_string(n) +
+                       " UTF-8 sequences pasted among its windows-1252 bytes (undone)";
+        }
+      }
+      return d;
+    }
   }
 
   // Declared UTF-8 or undeclared: valid UTF-8 is taken as is (the fast path:
@@ -582,9 +666,11 @@ Decoded decode_to_utf8(std::string_view bytes, std::string_view content_type, Do
     text.reserve(bytes.size() + 2);
     text.assign(bytes.substr(0, bytes.size() - tail));
     if (tail > 0) text += "\xEF\xBF\xBD";
-    if (std::optional<std::string> undone = undo_double_utf8(text))
-      return {std::move(*undone), "utf-8"};
-    return {std::move(text), "utf-8"};
+    if (std::optional<std::string> undone = undo_double_utf8(text)) {
+      return {std::move(*undone), "utf-8",
+              "doubly encoded UTF-8 (UTF-8 read as windows-1252 and encoded again; undone)"};
+    }
+    return {std::move(text), "utf-8", {}};
   }
   if (const Utf8Scan counted = scan_utf8(bytes, /*stop_at_first_error=*/false);
       mostly_utf8(counted) || (declared_utf8 && declared_utf8_holds(counted))) {

@@ -19,6 +19,11 @@ struct Decoded {
   // The charset used, lower-case IANA-style name ("utf-8", "windows-1256").
   // "iso-8859-1" and "us-ascii" are decoded as windows-1252, as browsers do.
   std::string encoding;
+  // What was wrong with the text and repaired, for the feed's "bozo" mark:
+  // doubly encoded UTF-8, or UTF-8 pasted into a windows-1252 (ISO-8859-1)
+  // document. Empty when the bytes decoded as they are (a charset that had to
+  // be detected is no damage).
+  std::string repaired;
 };
 
 // Never fails: an unknown or unusable label falls through to the next source of

@@ -96,6 +96,16 @@ class Cursor {
   size_t i_ = 0;
 };
 
+// The seconds of a time, after their separator: two digits and an optional
+// fraction (",5" or ".1234"), which is dropped. Both grammars end a time so.
+bool seconds_tail(Cursor& c, Fields& f) {
+  const auto sec = c.number(2);
+  if (!sec) return false;
+  f.second = *sec;
+  c.skip_fraction();
+  return true;
+}
+
 // ---- zones ------------------------------------------------------------------
 
 struct NamedZone {
@@ -106,15 +116,38 @@ struct NamedZone {
 // Unambiguous names only: "IST" or "AST" could be any of three zones, so they
 // stay unknown and the date is rejected rather than guessed.
 constexpr std::array kZones = {
-    NamedZone{"gmt", 0},        NamedZone{"ut", 0},         NamedZone{"utc", 0},
-    NamedZone{"z", 0},          NamedZone{"wet", 0},        NamedZone{"est", -5 * 60},
-    NamedZone{"edt", -4 * 60},  NamedZone{"cst", -6 * 60},  NamedZone{"cdt", -5 * 60},
-    NamedZone{"mst", -7 * 60},  NamedZone{"mdt", -6 * 60},  NamedZone{"pst", -8 * 60},
-    NamedZone{"pdt", -7 * 60},  NamedZone{"akst", -9 * 60}, NamedZone{"akdt", -8 * 60},
-    NamedZone{"hst", -10 * 60}, NamedZone{"west", 60},      NamedZone{"cet", 60},
-    NamedZone{"cest", 2 * 60},  NamedZone{"met", 60},       NamedZone{"mest", 2 * 60},
-    NamedZone{"eet", 2 * 60},   NamedZone{"eest", 3 * 60},  NamedZone{"msk", 3 * 60},
+    NamedZone{"gmt", 0},
+    NamedZone{"ut", 0},
+    NamedZone{"utc", 0},
+    NamedZone{"z", 0},
+    NamedZone{"wet", 0},
+    NamedZone{"est", -5 * 60},
+    NamedZone{"edt", -4 * 60},
+    NamedZone{"cst", -6 * 60},
+    NamedZone{"cdt", -5 * 60},
+    NamedZone{"mst", -7 * 60},
+    NamedZone{"mdt", -6 * 60},
+    NamedZone{"pst", -8 * 60},
+    NamedZone{"pdt", -7 * 60},
+    NamedZone{"akst", -9 * 60},
+    NamedZone{"akdt", -8 * 60},
+    NamedZone{"hst", -10 * 60},
+    NamedZone{"west", 60},
+    NamedZone{"cet", 60},
+    NamedZone{"cest", 2 * 60},
+    NamedZone{"met", 60},
+    NamedZone{"mest", 2 * 60},
+    NamedZone{"eet", 2 * 60},
+    NamedZone{"eest", 3 * 60},
+    NamedZone{"msk", 3 * 60},
     NamedZone{"jst", 9 * 60},
+    // North American zones written without S or D ("16:31 ET"): read as
+    // standard time, as feed readers do.
+    NamedZone{"at", -4 * 60},
+    NamedZone{"et", -5 * 60},
+    NamedZone{"ct", -6 * 60},
+    NamedZone{"mt", -7 * 60},
+    NamedZone{"pt", -8 * 60},
 };
 
 // Military letters: A..I = +1..+9, K..M = +10..+12, N..Y = -1..-12, Z = 0 (J is
@@ -188,6 +221,22 @@ std::optional<std::chrono::year_month_day> from_week_date(int year, int week, in
   return year_month_day{monday + days{weekday - 1}};
 }
 
+// The year to take for a date written without one ("--12-31").
+int current_year() {
+  using namespace std::chrono;
+  return static_cast<int>(year_month_day{floor<days>(system_clock::now())}.year());
+}
+
+// Month and day from an ordinal day of `f.year`.
+bool ordinal_day(int ordinal, Fields& f) {
+  const std::chrono::sys_days jan1{std::chrono::year{f.year} / 1 / 1};
+  const std::chrono::year_month_day ymd{jan1 + days{ordinal - 1}};
+  if (ordinal < 1 || static_cast<int>(ymd.year()) != f.year) return false;
+  f.month = static_cast<int>(static_cast<unsigned>(ymd.month()));
+  f.day = static_cast<int>(static_cast<unsigned>(ymd.day()));
+  return true;
+}
+
 bool iso_date_part(Cursor& c, Fields& f) {
   const auto year = c.number(4);
   if (!year) return false;
@@ -207,14 +256,10 @@ bool iso_date_part(Cursor& c, Fields& f) {
     return true;
   }
   const size_t n = c.digits_ahead();
-  if (n == 3) {  // ordinal date: 2024-060
-    const int ordinal = *c.number(3);
-    const std::chrono::sys_days jan1{std::chrono::year{f.year} / 1 / 1};
-    const std::chrono::year_month_day ymd{jan1 + days{ordinal - 1}};
-    if (ordinal < 1 || static_cast<int>(ymd.year()) != f.year) return false;
-    f.month = static_cast<int>(static_cast<unsigned>(ymd.month()));
-    f.day = static_cast<int>(static_cast<unsigned>(ymd.day()));
-    return true;
+  if (n == 3 && extended && c.peek() == '0' && c.peek(3) == '-') {
+    c.eat('0');         // "2003-012-31": a month written with three digits (Google's slip)
+  } else if (n == 3) {  // ordinal date: 2024-060
+    return ordinal_day(*c.number(3), f);
   }
   const auto month = c.number(2);
   if (!month) return false;
@@ -227,6 +272,63 @@ bool iso_date_part(Cursor& c, Fields& f) {
   } else if (!extended) {
     return false;  // "202401" is not a date
   }
+  return c.digits_ahead() == 0;
+}
+
+// The ISO 8601 dates with a two-digit year, or none, that ISO 8601:1988 allowed
+// (feedparser reads them): "03-12-31", "031231", "03-335", "-03-12", "-0312"
+// (year and month), "--12-31", "--1231", "--12" (the current year). A two-digit
+// year is in the current century, as that standard says. Every field has its
+// exact width. A six-digit run that reads as a year and a month too ("200312":
+// 2003-12 or 2020-03-12) is not read: a wrong date is worse than none; nor is
+// a bare five-digit number ("12345"): it is more often a count than a day.
+bool iso_short_date_part(Cursor& c, Fields& f) {
+  f.day = 1;
+  if (c.eat('-')) {
+    if (c.eat('-')) {  // --MM, --MM-DD, --MMDD
+      const auto month = c.number(2);
+      if (!month) return false;
+      f.year = current_year();
+      f.month = *month;
+      if (c.eat('-') || c.digits_ahead() == 2) {
+        const auto day = c.number(2);
+        if (!day) return false;
+        f.day = *day;
+      }
+      return c.digits_ahead() == 0;
+    }
+    const auto year = c.number(2);  // -YYMM, -YY-MM
+    if (!year) return false;
+    c.eat('-');
+    const auto month = c.number(2);
+    if (!month) return false;
+    f.year = 2000 + *year;
+    f.month = *month;
+    return c.digits_ahead() == 0;
+  }
+  if (c.digits_ahead() == 6) {  // YYMMDD
+    const size_t start = c.pos();
+    const int yymm = *c.number(4);
+    const int dd = *c.number(2);
+    if (yymm >= 1900 && yymm <= 2099 && dd >= 1 && dd <= 12) {
+      c.rewind(start);
+      return false;  // also YYYYMM
+    }
+    f.year = 2000 + yymm / 100;
+    f.month = yymm % 100;
+    f.day = dd;
+    return true;
+  }
+  const auto year = c.number(2);  // YY-MM-DD, YY-OOO
+  if (!year || !c.eat('-')) return false;
+  f.year = 2000 + *year;
+  if (c.digits_ahead() == 3) return ordinal_day(*c.number(3), f);
+  const auto month = c.number(2);
+  if (!month || !c.eat('-')) return false;
+  const auto day = c.number(2);
+  if (!day) return false;
+  f.month = *month;
+  f.day = *day;
   return c.digits_ahead() == 0;
 }
 
@@ -248,29 +350,29 @@ bool iso_time_part(Cursor& c, Fields& f, bool after_t) {
   const auto minute = c.number(2);
   if (!minute) return false;
   f.minute = *minute;
-  if (extended ? c.eat(':') : c.digits_ahead() >= 2) {
-    const auto sec = c.number(2);
-    if (!sec) return false;
-    f.second = *sec;
-    c.skip_fraction();
-  }
+  if ((extended ? c.eat(':') : c.digits_ahead() >= 2) && !seconds_tail(c, f)) return false;
   return c.digits_ahead() == 0;
 }
 
-std::optional<std::chrono::sys_seconds> parse_iso(std::string_view text) {
+// `short_form`: the date has a two-digit year or none (iso_short_date_part).
+std::optional<std::chrono::sys_seconds> parse_iso(std::string_view text, bool short_form = false) {
   Cursor c(text);
   Fields f;
-  if (!iso_date_part(c, f)) return {};
+  if (!(short_form ? iso_short_date_part(c, f) : iso_date_part(c, f))) return {};
   if (c.done()) return to_utc(f);
   const size_t before_sep = c.pos();
+  bool have_time = true;
   if (c.eat('T') || c.eat('t')) {
     if (!iso_time_part(c, f, /*after_t=*/true)) return {};
   } else if (c.skip_any({}) && c.digits_ahead() >= 2) {
     if (!iso_time_part(c, f, /*after_t=*/false)) return {};
   } else {
     c.rewind(before_sep);
+    have_time = false;
   }
   c.skip_spaces();
+  // A zone belongs to a time: "2013-01-27-01" is a date with a part too many.
+  if (!c.done() && !have_time && (c.peek() == '-' || c.peek() == '+')) return {};
   if (!c.done()) {
     const auto offset = zone(c, /*military=*/false);
     if (!offset) return {};
@@ -343,12 +445,7 @@ bool rfc_time(Cursor& c, Fields& f) {
   if (!minute) return false;
   f.hour = *hour;
   f.minute = *minute;
-  if (c.eat(':')) {
-    const auto sec = c.number(2);
-    if (!sec) return false;
-    f.second = *sec;
-    c.skip_fraction();
-  }
+  if (c.eat(':') && !seconds_tail(c, f)) return false;
   return c.digits_ahead() == 0;
 }
 
@@ -463,11 +560,17 @@ std::optional<std::chrono::sys_seconds> parse_rfc822(std::string_view raw) {
 namespace {
 
 std::optional<std::chrono::sys_seconds> parse_english(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && is_digit(text[digits])) ++digits;
   // ISO dates start with a four-digit year; RFC 822 ones never do.
-  if (text.size() >= 4 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) &&
-      is_digit(text[3])) {
+  if (digits >= 4) {
     if (text.size() > 4 && text[4] == '/') return parse_perforce(text);
-    return parse_iso(text);
+    if (std::optional<std::chrono::sys_seconds> t = parse_iso(text); t || digits != 6) return t;
+  }
+  // ISO 8601 with a two-digit year or none: "-0312", "--12-31", "03-12-31",
+  // "031231" (RFC 822's "02-Jan-24" fails here and is read below).
+  if (text.starts_with('-') || digits == 6 || (digits == 2 && text.size() > 2 && text[2] == '-')) {
+    if (std::optional<std::chrono::sys_seconds> t = parse_iso(text, /*short_form=*/true)) return t;
   }
   return parse_rfc822(text);
 }

@@ -11,8 +11,10 @@
 namespace nw {
 
 // The instant, in UTC. nullopt for anything unparsable or out of range (month
-// 13, Feb 30, hour 25, unknown zone name): never a guessed date. A date without
-// a zone is taken as UTC; a date without a time as midnight.
+// 13, Feb 30, hour 25, unknown zone name) or ambiguous ("200312"): never a
+// guessed date. A date without a zone is taken as UTC; a date without a time as
+// midnight; an ISO 8601 two-digit year is in this century, and a month without
+// a year ("--12-31") in the current year (the one thing read from the clock).
 std::optional<std::chrono::sys_seconds> parse_date(std::string_view text);
 
 // "2003-12-31T10:14:55Z".

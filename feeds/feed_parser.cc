@@ -154,7 +154,9 @@ Result<Feed> parse_xml_feed(std::string_view bytes, std::string text,
   if (!parsed) {
     // Like feedparser, an item cut off midway keeps what it had before the cut.
     const std::string original = decoded_again();
-    if (feed.entries.empty() && feed.title.empty()) {  // nothing worth keeping
+    // Feed-level fields alone are worth keeping: a feed cut off inside its
+    // closing tag ("</feed") must not make its source go dark.
+    if (feed.entries.empty() && feed.title.empty() && feed.link.empty() && feed.hub.empty()) {
       return std::unexpected(parse_error_at(original, where(parsed.offset), parsed.description()));
     }
     const auto [line, column] = line_and_column(original, where(parsed.offset));
@@ -175,6 +177,8 @@ Result<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options)
   Decoded decoded = decode_to_utf8(bytes, options.content_type, DocType::kXml);
   Feed feed;
   feed.encoding = std::move(decoded.encoding);
+  // Repaired text is a damaged document too (ill-formed XML, found later, outranks it).
+  if (!decoded.repaired.empty()) feed.bozo = "charset: " + decoded.repaired;
   const size_t first = decoded.text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos)
     return fail(Errc::kParse, "feed XML, line 1, column 1: empty document");

@@ -202,35 +202,45 @@ std::string resolved_attribute(std::string_view raw, std::string_view base, bool
   return out;
 }
 
-// Elements whose content a reader never sees as text: code, styles, plug-ins,
-// frames, head metadata. Void ones (meta, link, embed, frame) have no content.
-bool is_hidden_element(std::string_view name, bool& is_void) {
-  // Called for every tag of every summary: most names are rejected by length
-  // and first letter before any comparison.
-  is_void = false;
-  if (name.size() < 4 || name.size() > 8) return false;
+// How an element a reader does not see is dropped.
+enum class Hidden {
+  kNo,
+  kWithContent,  // script, style, noscript, frameset...: the element and all it holds
+  kVoid,         // meta, link, frame: a tag with no content
+  kTagOnly,      // object, iframe, embed, applet, param: the tags go, the text inside
+                 // (their fallback for readers without the plug-in) stays
+};
+
+// Called for every tag of every summary: most names are rejected by length
+// and first letter before any comparison.
+Hidden hidden_kind(std::string_view name) {
+  if (name.size() < 4 || name.size() > 8) return Hidden::kNo;
   switch (lower_ascii(name[0])) {
     case 'm':
-      return is_void = iequals(name, "meta");
+      return iequals(name, "meta") ? Hidden::kVoid : Hidden::kNo;
     case 'l':
-      return is_void = iequals(name, "link");
+      return iequals(name, "link") ? Hidden::kVoid : Hidden::kNo;
     case 'e':
-      return is_void = iequals(name, "embed");
+      return iequals(name, "embed") ? Hidden::kTagOnly : Hidden::kNo;
     case 'f':
-      if (iequals(name, "frame")) return is_void = true;
-      return iequals(name, "frameset");
+      if (iequals(name, "frame")) return Hidden::kVoid;
+      return iequals(name, "frameset") ? Hidden::kWithContent : Hidden::kNo;
     case 's':
-      return iequals(name, "script") || iequals(name, "style");
+      return iequals(name, "script") || iequals(name, "style") ? Hidden::kWithContent : Hidden::kNo;
     case 'a':
-      return iequals(name, "applet");
+      return iequals(name, "applet") ? Hidden::kTagOnly : Hidden::kNo;
     case 'o':
-      return iequals(name, "object");
+      return iequals(name, "object") ? Hidden::kTagOnly : Hidden::kNo;
     case 'i':
-      return iequals(name, "iframe");
+      return iequals(name, "iframe") ? Hidden::kTagOnly : Hidden::kNo;
+    case 'p':
+      return iequals(name, "param") ? Hidden::kTagOnly : Hidden::kNo;
     case 'n':
-      return iequals(name, "noscript") || iequals(name, "noembed") || iequals(name, "noframes");
+      return iequals(name, "noscript") || iequals(name, "noembed") || iequals(name, "noframes")
+                 ? Hidden::kWithContent
+                 : Hidden::kNo;
     default:
-      return false;
+      return Hidden::kNo;
   }
 }
 
@@ -246,19 +256,21 @@ size_t find_end_tag(std::string_view text, std::string_view name, size_t from) {
   return std::string_view::npos;
 }
 
-// Whether the '<' at `lt` opens a comment, a CDATA marker or a hidden element's tag.
+// Whether the '<' at `lt` opens a comment, a CDATA marker or a tag that goes.
 bool starts_hidden(std::string_view in, size_t lt) {
   if (in.substr(lt, 4) == "<!--" || in.substr(lt, 9) == "<![CDATA[") return true;
-  // An end tag alone hides nothing (and one after a hidden start tag goes with it).
   size_t name_end = lt + 1;
-  if (name_end < in.size() && in[name_end] == '/') return false;
+  // An end tag goes only for the elements whose tags alone go (a hidden
+  // element's end tag goes with its start tag).
+  const bool closing = name_end < in.size() && in[name_end] == '/';
+  if (closing) ++name_end;
   const size_t name_start = name_end;
   while (name_end < in.size() &&
          (is_alpha(in[name_end]) || (in[name_end] >= '0' && in[name_end] <= '9')))
     ++name_end;
-  bool is_void = false;
-  return name_end > name_start &&
-         is_hidden_element(in.substr(name_start, name_end - name_start), is_void);
+  if (name_end == name_start) return false;
+  const Hidden kind = hidden_kind(in.substr(name_start, name_end - name_start));
+  return closing ? kind == Hidden::kTagOnly : kind != Hidden::kNo;
 }
 
 }  // namespace
@@ -295,15 +307,16 @@ std::string drop_hidden_html(std::string html) {
            (is_alpha(in[name_end]) || (in[name_end] >= '0' && in[name_end] <= '9')))
       ++name_end;
     const std::string_view name = in.substr(name_start, name_end - name_start);
-    bool is_void = false;
-    if (name.empty() || !is_hidden_element(name, is_void)) {
+    const Hidden kind = name.empty() ? Hidden::kNo : hidden_kind(name);
+    if (kind == Hidden::kNo) {
       out.push_back('<');
       i = lt + 1;
       continue;
     }
     const size_t gt = in.find('>', name_end);
     const size_t tag_end = gt == std::string_view::npos ? in.size() : gt + 1;
-    if (closing || is_void || (gt != std::string_view::npos && gt > 0 && in[gt - 1] == '/')) {
+    if (closing || kind != Hidden::kWithContent ||
+        (gt != std::string_view::npos && gt > 0 && in[gt - 1] == '/')) {
       i = tag_end;  // the tag alone
       continue;
     }
@@ -487,6 +500,71 @@ std::string element_text(pugi::xml_node node, std::string_view base) {
   return html;
 }
 
+namespace {
+
+// Whether `s` is UTF-8 text: well-formed, without C0 controls other than tab
+// and line breaks (what decoded base64 must be to count as text).
+bool is_utf8_text(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+      ++p;
+      continue;
+    }
+    const size_t n = (c >= 0xC2 && c <= 0xDF)   ? 2
+                     : (c >= 0xE0 && c <= 0xEF) ? 3
+                     : (c >= 0xF0 && c <= 0xF4) ? 4
+                                                : 0;
+    if (n == 0 || static_cast<size_t>(end - p) < n) return false;
+    for (size_t i = 1; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) || (c == 0xF0 && p[1] < 0x90) ||
+        (c == 0xF4 && p[1] > 0x8F))
+      return false;
+    p += n;
+  }
+  return true;
+}
+
+// Whether `text` has the shape of base64 as encoders write it: the alphabet
+// only, at most two '=' at the very end, whole 4-character groups, and
+// whitespace only between lines of whole groups (line wrapping).
+bool looks_like_base64(std::string_view text) {
+  size_t total = 0, line = 0, padding = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (is_space(c)) {
+      if (line % 4 != 0) return false;
+      line = 0;
+      continue;
+    }
+    const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                          (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (c == '=') {
+      ++padding;
+    } else if (!alphabet || padding > 0) {
+      return false;
+    }
+    ++line;
+    ++total;
+  }
+  return total >= 8 && total % 4 == 0 && padding <= 2;
+}
+
+// A MIME type (not Atom's "text", "html", "xhtml") whose content RFC 4287
+// 4.1.3.3 says is base64: neither text/* nor an XML type.
+bool base64_media_type(std::string_view type) {
+  if (type.find('/') == std::string_view::npos) return false;
+  const std::string t = lower_ascii(type.substr(0, type.find(';')));
+  return !t.starts_with("text/") && !t.ends_with("+xml") && !t.ends_with("/xml");
+}
+
+}  // namespace
+
 std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
   std::string_view type = node.attribute("type").value();
   const std::string_view mode = node.attribute("mode").value();
@@ -502,21 +580,44 @@ std::string atom_text(pugi::xml_node node, const Scope& scope, bool& is_html) {
       serialize_html_children(node, html, scope.base);
       return std::string(trim(html));
     }
-    // Atom 1.0's is one xhtml:div whose children are the text.
+    // Atom 1.0's is one div (xhtml:div by the spec; an unprefixed one that
+    // forgot the namespace counts too) whose children are the text. Anything
+    // beside it (a second div, text) means there is no wrapper to drop.
     pugi::xml_node div;
     std::string div_base;  // the base inside the div, its own xml:base applied
-    for_each_child(node, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
-      if (!div && n.local == "div" && (n.ns == Ns::kXhtml || n.ns == Ns::kNone)) {
-        div = c;
-        div_base = s.base;
+    bool alone = true;
+    for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
+      if (c.type() == pugi::node_element) {
+        alone = alone && !div;
+        if (!div) div = c;
+      } else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) &&
+                 !trim(c.value()).empty()) {
+        alone = false;
       }
-    });
+    }
+    if (div && (!alone || local_name(div.name()) != "div")) div = {};
+    if (div) {
+      for_each_child(node, scope, [&](pugi::xml_node c, const Name&, const Scope& s) {
+        if (c == div) div_base = s.base;
+      });
+    }
     std::string html;
     serialize_html_children(div ? div : node, html, div ? std::string_view(div_base) : scope.base);
     return std::string(trim(html));
   }
   std::string text = element_text(node);
-  if (mode == "base64") text = decode_to_utf8(decode_base64(text), {}, DocType::kText).text;
+  if (mode == "base64") {
+    text = decode_to_utf8(decode_base64(text), {}, DocType::kText).text;
+  } else if (mode.empty() && base64_media_type(type)) {
+    // Base64 by the spec; kept as written when it decodes to no text (an image).
+    if (std::string decoded = decode_base64(text); is_utf8_text(decoded)) text = std::move(decoded);
+  } else if (mode.empty() && type.starts_with("text/") && type != "text/html" &&
+             looks_like_base64(trim(text))) {
+    // A text/plain that some producers base64-encode anyway: decoded only when
+    // the result is text, which ordinary words never are.
+    if (std::string decoded = decode_base64(text); !decoded.empty() && is_utf8_text(decoded))
+      text = std::move(decoded);
+  }
   is_html = type == "html" || type.ends_with("/html") || mode == "escaped";
   return std::string(trim(text));
 }

@@ -16,8 +16,10 @@ namespace nw {
 std::string plain_text(std::string_view text, bool html);
 
 // `html` without what a reader never sees as text: comments, CDATA markers,
-// and script, style, applet, object, embed, iframe, frame(set), noscript, meta
-// and link elements with their content. Everything else stays as written.
+// script, style, frameset, noscript, noembed and noframes elements with their
+// content, meta, link and frame tags; the tags of object, iframe, embed, applet
+// and param, whose content is the fallback text shown without the plug-in and
+// stays. Everything else stays as written.
 std::string drop_hidden_html(std::string html);
 
 // Appends the children of `node` as HTML: prefixes and xmlns attributes

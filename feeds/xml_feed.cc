@@ -179,6 +179,13 @@ class Walker {
     } else if (n.local == "content" || n.local == "thumbnail") {
       add_enclosure(e, scope, node.attribute("url").value(), node.attribute("type").value(),
                     node.attribute("fileSize").value());
+      // A media:content may carry its own media:title and media:description.
+      if (text != nullptr && n.local == "content") {
+        for_each_child(node, scope, [&](pugi::xml_node c, const Name& cn, const Scope& cs) {
+          if (cn.ns == Ns::kMedia && (cn.local == "title" || cn.local == "description"))
+            media(c, cn, cs, e, text, /*in_group=*/true);
+        });
+      }
     }
   }
 
@@ -202,7 +209,13 @@ class Walker {
                  FeedEntry* entry) {
     const std::string_view rel = node.attribute("rel").value();
     const std::string_view type = node.attribute("type").value();
-    const std::string_view href = node.attribute("href").value();
+    std::string_view href = node.attribute("href").value();
+    // <link>URL</link>, RSS's form in an Atom feed, as feed readers read it.
+    std::string text_href;
+    if (!node.attribute("href") && node.first_child()) {
+      text_href = element_text(node);
+      href = text_href;
+    }
     if (rel == "enclosure") {
       if (entry) add_enclosure(*entry, scope, href, type, node.attribute("length").value());
       return;
@@ -300,7 +313,9 @@ class Walker {
         } else if (l == "enclosure") {
           add_enclosure(e, s, c.attribute("url").value(), c.attribute("type").value(),
                         c.attribute("length").value());
-        } else if (l == "fullitem") {  // an early full-content element
+        } else if (l == "fullitem" || l == "body") {
+          // An early full-content element, and xhtml:body written without its
+          // namespace: the item's content either way.
           if (content.empty()) content = html_text(c, s);
         }
         return;
@@ -467,14 +482,23 @@ class Walker {
     FeedEntry& e = feed_.entries.emplace_back();
     int link_rank = 0;
     std::optional<SysSeconds> created;
-    std::string creator;
+    std::string creator, itunes_author, itunes_summary;
+    MediaText media_text;
     for_each_child(entry, scope, [&](pugi::xml_node c, const Name& n, const Scope& s) {
       if (n.ns == Ns::kMedia) {
-        media(c, n, s, e);
+        media(c, n, s, e, &media_text);
         return;
       }
       if (n.is(Ns::kDc, "creator")) {
         if (creator.empty()) creator = rss_author(element_text(c));
+        return;
+      }
+      if (n.ns == Ns::kItunes) {  // podcasts published as Atom carry them too
+        if (iequals(n.local, "author") && itunes_author.empty()) {
+          itunes_author = rss_author(element_text(c));
+        } else if (iequals(n.local, "summary") && itunes_summary.empty()) {
+          itunes_summary = html_text(c, s);
+        }
         return;
       }
       if (!atom_ns(n.ns)) return;
@@ -511,6 +535,10 @@ class Walker {
     });
     if (!e.published) e.published = created;
     if (e.author.empty()) e.author = std::move(creator);
+    if (e.author.empty()) e.author = std::move(itunes_author);
+    if (e.title.empty()) e.title = std::move(media_text.title);
+    if (e.summary.empty()) e.summary = std::move(itunes_summary);
+    if (e.summary.empty()) e.summary = std::move(media_text.description);
   }
 
  private:

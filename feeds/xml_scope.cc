@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "feeds/text.h"
 #include "feeds/url.h"
 
 namespace nw {
@@ -10,15 +11,16 @@ namespace {
 // For prefixes used without a declaration (a frequent slip: dc:creator with
 // no xmlns:dc), the conventional binding.
 Ns conventional_prefix(std::string_view prefix) {
-  if (prefix == "dc") return Ns::kDc;
-  if (prefix == "content") return Ns::kContent;
-  if (prefix == "media") return Ns::kMedia;
-  if (prefix == "atom" || prefix == "atom10") return Ns::kAtom;
-  if (prefix == "rdf") return Ns::kRdf;
-  if (prefix == "dcterms") return Ns::kDcTerms;
-  if (prefix == "xhtml") return Ns::kXhtml;
-  if (prefix == "sy") return Ns::kSy;
-  if (prefix == "itunes") return Ns::kItunes;
+  // In any case: "ITUNES:SUMMARY" is written by hand often enough.
+  if (iequals(prefix, "dc")) return Ns::kDc;
+  if (iequals(prefix, "content")) return Ns::kContent;
+  if (iequals(prefix, "media")) return Ns::kMedia;
+  if (iequals(prefix, "atom") || iequals(prefix, "atom10")) return Ns::kAtom;
+  if (iequals(prefix, "rdf")) return Ns::kRdf;
+  if (iequals(prefix, "dcterms")) return Ns::kDcTerms;
+  if (iequals(prefix, "xhtml")) return Ns::kXhtml;
+  if (iequals(prefix, "sy")) return Ns::kSy;
+  if (iequals(prefix, "itunes")) return Ns::kItunes;
   return Ns::kOther;
 }
 
@@ -53,8 +55,11 @@ Ns classify_uri(std::string_view uri) {
       Known{"purl.org/rss/1.0/modules/syndication", Ns::kSy},
       Known{"www.itunes.com/dtds/podcast-1.0.dtd", Ns::kItunes},
   };
+  // Namespace names compare exactly by the spec, but publishers copy Apple's
+  // "http://www.itunes.com/DTDs/PodCast-1.0.dtd" and other respellings; no two
+  // vocabularies here differ only in case.
   for (const Known& k : kKnown) {
-    if (k.uri == uri) return k.ns;
+    if (iequals(k.uri, uri)) return k.ns;
   }
   return Ns::kOther;
 }

@@ -477,10 +477,35 @@ TEST_F(Cli, ParseFeedPrintsTheDecodedFeed) {
       << cut.err;
   EXPECT_FALSE(feed.contains("bozo"));
 
+  // Text repaired on decoding (doubly encoded UTF-8) is said as such, not as an XML problem.
+  const CliRun repaired =
+      run("parse-feed " + data("feeds/conformance/encoding/double_utf8_arabic.xml"));
+  ASSERT_EQ(repaired.status, 0) << repaired.err;
+  EXPECT_NE(repaired.err.find(": repaired damaged text: "), std::string::npos) << repaired.err;
+  EXPECT_EQ(repaired.err.find("ill-formed XML"), std::string::npos) << repaired.err;
+
   std::ofstream(tmp_ / "junk.xml") << "this is not a feed";
   const CliRun bad = run("parse-feed " + (tmp_ / "junk.xml").string());
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("junk.xml"), std::string::npos) << bad.err;
+
+  // A URL is fetched (it crashed once, with no fetcher): the feed's own
+  // Content-Type gives its charset, its URL resolves relative links.
+  test::HttpServer server;
+  server.set("/rdf.xml", {.content_type = "application/rdf+xml",
+                          .body = test::read_fixture_file(data("e2e/rdf.xml"))});
+  server.set("/rel.xml", {.content_type = "application/rss+xml",
+                          .body = "<rss version=\"2.0\"><channel><title>R</title><item><link>"
+                                  "/a/1</link><title>x</title></item></channel></rss>"});
+  const CliRun fetched = run("parse-feed " + server.url("/rdf.xml"));
+  ASSERT_EQ(fetched.status, 0) << fetched.err;
+  EXPECT_EQ(json::parse(fetched.out)["feed"]["title"], "بوابة ليبيا الإخبارية");
+  const CliRun relative = run("parse-feed " + server.url("/rel.xml"));
+  ASSERT_EQ(relative.status, 0) << relative.err;
+  EXPECT_EQ(json::parse(relative.out)["entries"][0]["link"], server.url("/a/1"));
+  const CliRun gone = run("parse-feed " + server.url("/none.xml"));
+  EXPECT_EQ(gone.status, 1);
+  EXPECT_NE(gone.err.find("HTTP 404"), std::string::npos) << gone.err;
 }
 
 TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {

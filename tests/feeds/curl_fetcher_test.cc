@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "feeds/feed_parser.h"
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 
@@ -234,6 +235,55 @@ INSTANTIATE_TEST_SUITE_P(Statuses, RedirectTest,
                          testing::Values(RedirectCase{301, true}, RedirectCase{308, true},
                                          RedirectCase{302, false}, RedirectCase{307, false}),
                          [](const auto& info) { return std::to_string(info.param.status); });
+
+// Content-Location is the final response's: a redirect's header does not leak
+// into the answer of the page it points to.
+TEST_F(CurlFetcherTest, ContentLocationIsTheFinalResponses) {
+  server_.set("/hop", {.status = 302,
+                       .body = "moved",
+                       .headers = {{"Location", "/plain"}, {"Content-Location", "/hop-body"}}});
+  server_.set("/plain", {.body = "<rss/>"});
+  server_.set("/abs", {.body = "<rss/>",
+                       .headers = {{"Content-Location", "http://example.com/feeds/main.xml"}}});
+  auto plain = get("/hop");
+  ASSERT_TRUE(plain.has_value()) << plain.error().message;
+  EXPECT_EQ(plain->url, server_.url("/plain"));
+  EXPECT_EQ(plain->content_location, "");
+  auto abs = get("/abs");
+  ASSERT_TRUE(abs.has_value()) << abs.error().message;
+  EXPECT_EQ(abs->content_location, "http://example.com/feeds/main.xml");
+}
+
+// What the daemon does with a fetched feed: the relative Content-Location is
+// resolved against the URL the body came from (after redirects), and the
+// feed's relative links, ids and links inside content against that.
+TEST_F(CurlFetcherTest, RelativeContentLocationIsTheBaseOfTheParsedFeed) {
+  const std::string feed =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+      "<link>./</link><item><title>a</title><link>story.html</link><guid>posts/7</guid>"
+      "<description>&lt;img src=\"img/a.png\"&gt;</description></item></channel></rss>";
+  server_.set("/old", redirect(301, "/feeds/rss"));
+  server_.set("/feeds/rss", {.content_type = "application/rss+xml",
+                             .body = feed,
+                             .headers = {{"Content-Location", "../archive/2024/rss.xml"}}});
+  auto r = get("/old");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->content_location, "../archive/2024/rss.xml");
+  auto parsed = parse_feed(
+      r->body,
+      {.url = r->url, .content_type = r->content_type, .content_location = r->content_location});
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_EQ(parsed->link, server_.url("/archive/2024/"));
+  ASSERT_EQ(parsed->entries.size(), 1u);
+  EXPECT_EQ(parsed->entries[0].link, server_.url("/archive/2024/story.html"));
+  EXPECT_EQ(parsed->entries[0].id, server_.url("/archive/2024/posts/7"));
+  EXPECT_EQ(parsed->entries[0].summary,
+            "<img src=\"" + server_.url("/archive/2024/img/a.png") + "\">");
+  // Without the header, the request URL is the base.
+  auto without = parse_feed(r->body, {.url = r->url});
+  ASSERT_TRUE(without.has_value());
+  EXPECT_EQ(without->entries[0].link, server_.url("/feeds/story.html"));
+}
 
 TEST_F(CurlFetcherTest, MovedToStopsAtTheFirstTemporaryHop) {
   server_.set("/a", redirect(301, "/b"));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 
 namespace nw {
@@ -142,7 +143,54 @@ INSTANTIATE_TEST_SUITE_P(
         DateCase{"2003-12-31T10:14:55Q1", nullptr}, DateCase{"2003-12-31T10", nullptr},
         DateCase{"2003-12-31T", nullptr}, DateCase{"2003-366", nullptr},
         DateCase{"2021-W53-1", nullptr}, DateCase{"2003-1-5", nullptr}, DateCase{"200312", nullptr},
-        DateCase{"2003-12-31T10:14:55Z trailing", nullptr}, DateCase{"20031231T1014559", nullptr}));
+        DateCase{"2003-12-31T10:14:55Z trailing", nullptr}, DateCase{"20031231T1014559", nullptr},
+        // A zone needs a time: a date with a part too many.
+        DateCase{"2013-01-27-01", nullptr}, DateCase{"2013-01-28T11:30:00-06:00Textra", nullptr}));
+
+// ISO 8601:1988's two-digit years (the current century) and reduced precision,
+// and Google's three-digit month, as feedparser reads them.
+INSTANTIATE_TEST_SUITE_P(
+    Iso8601Short, ParseDateTest,
+    testing::Values(
+        DateCase{"03-12-31", "2003-12-31T00:00:00Z"}, DateCase{"031231", "2003-12-31T00:00:00Z"},
+        DateCase{"03-12-31T10:14:55Z", "2003-12-31T10:14:55Z"},
+        DateCase{"031231T10:14+01:00", "2003-12-31T09:14:00Z"},
+        DateCase{"-0312", "2003-12-01T00:00:00Z"}, DateCase{"-03-12", "2003-12-01T00:00:00Z"},
+        DateCase{"03-335", "2003-12-01T00:00:00Z"}, DateCase{"2003335", "2003-12-01T00:00:00Z"},
+        DateCase{"2003-012-31T10:14:55+00:00", "2003-12-31T10:14:55Z"},
+        // Malformed widths and what reads as something else stay unread.
+        DateCase{"03-1-31", nullptr}, DateCase{"03-12-1", nullptr}, DateCase{"-312", nullptr},
+        DateCase{"--1", nullptr}, DateCase{"03-13-01", nullptr}, DateCase{"03-366", nullptr},
+        DateCase{"12345", nullptr}, DateCase{"22013", nullptr}, DateCase{"013", nullptr},
+        DateCase{"200312", nullptr}, DateCase{"03123", nullptr},
+        DateCase{"2003-012", "2003-01-12T00:00:00Z"}, DateCase{"2003-12-311", nullptr},
+        DateCase{"1234567890", nullptr}));
+
+// RFC 822 with the North American zones that omit S/D, read as standard time.
+INSTANTIATE_TEST_SUITE_P(
+    Rfc822ShortZones, ParseDateTest,
+    testing::Values(DateCase{"Mon, 26 January 2004 16:31:00 AT", "2004-01-26T20:31:00Z"},
+                    DateCase{"Mon, 26 January 2004 16:31:00 ET", "2004-01-26T21:31:00Z"},
+                    DateCase{"Mon, 26 January 2004 16:31:00 CT", "2004-01-26T22:31:00Z"},
+                    DateCase{"Mon, 26 January 2004 16:31:00 MT", "2004-01-26T23:31:00Z"},
+                    DateCase{"Mon, 26 January 2004 16:31:00 pt", "2004-01-27T00:31:00Z"},
+                    DateCase{"Mon, 26 January 2004 16:31:00 XT", nullptr}));
+
+// A date without a year is in the current one (UTC).
+TEST(ParseDate, MonthWithoutYearIsThisYear) {
+  using namespace std::chrono;
+  const int year = static_cast<int>(year_month_day{floor<days>(system_clock::now())}.year());
+  const auto check = [&](const char* in, const char* month_day) {
+    const auto t = parse_date(in);
+    ASSERT_TRUE(t) << in;
+    EXPECT_EQ(format_iso8601(*t), std::to_string(year) + "-" + month_day + "T00:00:00Z") << in;
+  };
+  check("--12-31", "12-31");
+  check("--1231", "12-31");
+  check("--05", "05-01");
+  EXPECT_FALSE(parse_date("--13"));
+  EXPECT_FALSE(parse_date("--12-32"));
+}
 
 TEST(FormatIso8601, RoundTrips) {
   for (const char* s : {"1970-01-01T00:00:00Z", "2003-12-31T10:14:55Z", "2038-01-19T03:14:08Z",
