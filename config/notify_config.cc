@@ -256,22 +256,22 @@ void NotifyLoader::read_channels(const toml::table& root, NotifyConfig& cfg) {
       case Kind::kMattermost:
       case Kind::kTeams:
       case Kind::kWebhook:
-        check_keys(
-            *t, kWhere,
-            {"id", "kind", "url", "url_file", "timezone", "rate_limit", "burst", "template_file"});
+        check_keys(*t, kWhere,
+                   {"id", "kind", "url", "url_file", "timezone", "rate_limit", "burst",
+                    "template_file", "digest"});
         if (auto url = secret(*t, "url", cfg, true)) c.url = *url;
         break;
       case Kind::kNtfy:
         check_keys(*t, kWhere,
                    {"id", "kind", "url", "url_file", "token", "token_file", "timezone",
-                    "rate_limit", "burst", "template_file"});
+                    "rate_limit", "burst", "template_file", "digest"});
         if (auto url = secret(*t, "url", cfg, true)) c.url = *url;
         if (auto token = secret(*t, "token", cfg, false)) c.token = *token;
         break;
       case Kind::kTelegram:
         check_keys(*t, kWhere,
                    {"id", "kind", "token", "token_file", "chat_id", "api_url", "timezone",
-                    "rate_limit", "burst", "template_file"});
+                    "rate_limit", "burst", "template_file", "digest"});
         if (auto token = secret(*t, "token", cfg, true)) c.token = *token;
         c.url = "https://api.telegram.org";
         if (const auto* v = value<std::string>(*t, "api_url", kWhere)) c.url = v->get();
@@ -287,11 +287,38 @@ void NotifyLoader::read_channels(const toml::table& root, NotifyConfig& cfg) {
           }
         }
         break;
-      case Kind::kEmail:
-        problem(t->source().begin,
-                "[[channel]] kind \"email\" is not yet supported by this build of `newswatch "
-                "notify` (mail delivery and digests are coming); use a chat or webhook kind");
+      case Kind::kEmail: {
+        check_keys(
+            *t, kWhere,
+            {"id", "kind", "smtp", "from", "to", "username", "password", "password_file",
+             "list_unsubscribe", "timezone", "digest", "rate_limit", "burst", "template_file"});
+        if (!require(*t, kWhere, "smtp") || !require(*t, kWhere, "from") ||
+            !require(*t, kWhere, "to")) {
+          break;
+        }
+        const auto* smtp = value<std::string>(*t, "smtp", kWhere);
+        if (smtp) {
+          if (auto tls = check_smtp_url(smtp->get()); !tls) {
+            problem(smtp->source().begin, "'smtp' in [[channel]]: " + tls.error().message);
+            smtp = nullptr;
+          } else {
+            c.mail.smtp_url = smtp->get();
+          }
+        }
+        if (const auto* v = value<std::string>(*t, "from", kWhere)) c.mail.from = v->get();
+        for (auto& [to, node] : strings(*t, "to", kWhere)) c.mail.to.push_back(to);
+        if (const auto* v = value<std::string>(*t, "username", kWhere)) c.mail.username = v->get();
+        if (auto password = secret(*t, "password", cfg, false)) c.mail.password = *password;
+        if (const auto* v = value<std::string>(*t, "list_unsubscribe", kWhere))
+          c.mail.list_unsubscribe = v->get();
+        if (smtp) {
+          if (auto ok = check_mail_options(c.mail); !ok) {
+            problem(t->source().begin,
+                    "[[channel]] " + in_quotes(c.id) + ": " + ok.error().message);
+          }
+        }
         break;
+      }
     }
     if (!c.url.empty() && c.url.rfind("https://", 0) != 0 && c.url.rfind("http://", 0) != 0) {
       const char* key = c.kind == Kind::kTelegram ? "api_url" : "url_file";
@@ -301,14 +328,6 @@ void NotifyLoader::read_channels(const toml::table& root, NotifyConfig& cfg) {
                   (c.kind == Kind::kTelegram ? "in 'api_url'" : "that 'url_file' holds") +
                   " must start with https:// or http://");
     }
-    if (const toml::node* n = t->get("template_file")) {
-      problem(n->source().begin,
-              "'template_file' in [[channel]] is not yet supported by this build of `newswatch "
-              "notify` (templates are coming with mail delivery)");
-    }
-    if (const toml::node* n = t->get("digest")) {
-      problem(n->source().begin, "'digest' in [[channel]] is not yet supported by this build");
-    }
     if (const auto* v = value<std::string>(*t, "timezone", kWhere)) {
       if (!known_timezone(v->get())) {
         problem(v->source().begin,
@@ -317,6 +336,45 @@ void NotifyLoader::read_channels(const toml::table& root, NotifyConfig& cfg) {
                     in_quotes(v->get()));
       } else {
         c.timezone = v->get();
+      }
+    }
+    if (const auto* v = value<std::string>(*t, "template_file", kWhere)) {
+      std::optional<TemplateFormat> format;
+      switch (c.kind) {
+        case Kind::kSlack:
+          format = TemplateFormat::kSlackMrkdwn;
+          break;
+        case Kind::kTelegram:
+        case Kind::kTeams:
+        case Kind::kEmail:
+          format = TemplateFormat::kHtml;
+          break;
+        case Kind::kNtfy:
+          format = TemplateFormat::kNone;
+          break;
+        case Kind::kMattermost:
+        case Kind::kWebhook:
+          break;
+      }
+      if (!format) {
+        problem(v->source().begin,
+                "'template_file' in [[channel]] is not for kind " + in_quotes(kind_name(c.kind)) +
+                    (c.kind == Kind::kWebhook
+                         ? ": a webhook receives the alert JSON as published"
+                         : ": Mattermost Markdown has no escaping a template could use"));
+      } else if (auto tpl = load_template(resolve(cfg, v->get()), *format); !tpl) {
+        problem(v->source().begin, "'template_file' in [[channel]]: " + tpl.error().message);
+      } else {
+        c.message_template = std::move(*tpl);
+      }
+    }
+    if (const auto* v = value<std::string>(*t, "digest", kWhere)) {
+      if (c.kind != Kind::kEmail) {
+        problem(v->source().begin, "'digest' in [[channel]] is for kind \"email\"");
+      } else if (auto d = parse_digest(v->get(), c.timezone); !d) {
+        problem(v->source().begin, "'digest' in [[channel]]: " + d.error().message);
+      } else {
+        c.digest = std::move(*d);
       }
     }
     if (const auto* v = value<std::string>(*t, "rate_limit", kWhere)) {

@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/notify/digest.h"
+#include "daemon/notify/mail.h"
+#include "daemon/notify/template.h"
 #include "feeds/error.h"
 #include "filters/watchlist.h"  // SourcePos
 
@@ -39,7 +42,14 @@ struct ChannelConfig {
   // Unset: the service's documented limit (daemon/notify/formats.h default_rate_limit).
   std::optional<RateLimit> rate_limit;
   bool no_rate_limit = false;  // rate_limit = "none"
-  SourcePos pos;               // of the [[channel]] table
+  // email: the SMTP server, sender, recipients, password (from password_file).
+  MailOptions mail;
+  // email: one message per period instead of one per alert.
+  std::optional<DigestSchedule> digest;
+  // template_file, checked and loaded: the message text (slack: mrkdwn;
+  // telegram, teams, email's HTML part: html; ntfy: plain text).
+  std::optional<Template> message_template;
+  SourcePos pos;  // of the [[channel]] table
 };
 
 struct RouteConfig {

@@ -27,8 +27,8 @@ std::span<const Command> commands() {
        "number of articles searched and the time taken",
        setup_backtest},
       {"notify",
-       "deliver the alerts of a running newswatchd to Slack, Mattermost, Teams, Telegram, ntfy "
-       "and webhooks: each alert once per channel, in order, across crashes",
+       "deliver the alerts of a running newswatchd by e-mail, Slack, Mattermost, Teams, Telegram, "
+       "ntfy and webhooks: each alert once per channel, in order, across crashes",
        setup_notify},
   };
   return kCommands;

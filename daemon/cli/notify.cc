@@ -1,5 +1,5 @@
 // `newswatch notify`: delivers the alerts of a running newswatchd to people
-// (Slack, Mattermost, Teams, Telegram, ntfy, webhooks), each alert once to
+// (e-mail, Slack, Mattermost, Teams, Telegram, ntfy, webhooks), each alert once to
 // each channel of its routes, in seq order (daemon/notify/notifier.h); with
 // --check it validates its config and exits, with --status it prints each
 // channel's cursor and state.

@@ -13,6 +13,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxFolded = 50;
 
+std::chrono::sys_seconds sys_now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
 // Low-cardinality failure reasons for the metric: http_503, network.
 std::string reason_label(const std::string& reason) {
   if (reason.rfind("HTTP ", 0) == 0 && reason.size() >= 8) return "http_" + reason.substr(5, 3);
@@ -46,6 +50,7 @@ ChannelWorker::ChannelWorker(const ChannelConfig& config, std::unique_ptr<Sender
   status_.kind = std::string(kind_name(config.kind));
   status_.state = "ok";
   if (auto limit = effective_rate_limit(config)) limiter_ = RateLimiter(*limit);
+  if (config.digest) next_boundary_ = next_digest(*config.digest, sys_now());
   if (cursor) metrics_.set("newswatch_notify_cursor", labels_, static_cast<double>(*cursor));
   metrics_.set("newswatch_notify_lag_alerts", labels_, 0);
 }
@@ -160,6 +165,10 @@ void ChannelWorker::run(std::stop_token stop) {
   const std::function<bool()> cancelled = [&stop] { return stop.stop_requested(); };
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
+    if (config_.digest) {
+      digest_step(lock, stop, cancelled);
+      continue;
+    }
     const bool dirty = cursor_ && (!saved_ || *saved_ != *cursor_);
     if (queue_.empty()) {
       if (dirty) {
@@ -205,66 +214,129 @@ void ChannelWorker::run(std::stop_token stop) {
     limiter_.take(Clock::now());
     const SendResult result = sender_->send(notice, cancelled);
     if (result.kind == SendResult::Kind::kSent) {
-      if (!logged_reason_.empty()) {
-        spdlog::info("channel {}: delivering again", config_.id);
-        logged_reason_.clear();
-      }
-      backoff_.reset();
-      metrics_.inc("newswatch_notify_sent_total", labels_);
-      metrics_.inc("newswatch_notify_alerts_sent_total", labels_, static_cast<double>(seqs.size()));
+      metrics_.observe("newswatch_notify_delivery_seconds", labels_,
+                       std::chrono::duration<double>(Clock::now() - received).count());
       if (seqs.size() > 1)
         metrics_.inc("newswatch_notify_folded_total", labels_,
                      static_cast<double>(seqs.size() - 1));
-      metrics_.observe("newswatch_notify_delivery_seconds", labels_,
-                       std::chrono::duration<double>(Clock::now() - received).count());
       lock.lock();
-      remove_sent(seqs);
-      // The marks right behind go too, so the one save covers them.
-      while (!queue_.empty() && !queue_.front().notice) {
-        highest_handled_ = std::max(highest_handled_, queue_.front().seq);
-        queue_.pop_front();
-      }
-      cursor_ = cursor_candidate();
-      rate_limited_ = rate_limited_ && !queue_.empty();
-      ++status_.sent;
-      status_.last_sent = std::chrono::system_clock::now();
-      status_.last_error.clear();
-      status_.state = overflowed_ ? "catching up" : "ok";
-      set_lag();
-      const std::uint64_t c = *cursor_;
-      const bool drained_after_overflow = overflowed_ && queue_.empty() && !awaiting_resync_;
-      if (drained_after_overflow) awaiting_resync_ = true;
-      lock.unlock();
-      save(c, true);
-      if (drained_after_overflow && wants_replay_) wants_replay_();
-      lock.lock();
+      rate_limited_ = rate_limited_ && queue_.size() > seqs.size();
+      delivered(lock, seqs);
       continue;
     }
-    note_failure(result);
-    std::chrono::seconds wait{};
-    if (result.kind == SendResult::Kind::kPermanent) {
-      if (result.reason != logged_reason_) {
-        spdlog::error(
-            "channel {} ({}): {}; the service refuses the message: check the channel's "
-            "settings; trying again every {} min, its alerts wait",
-            config_.id, kind_name(config_.kind), result.reason, Backoff::kMax.count() / 60);
-      }
-      wait = Backoff::kMax;
-    } else {
-      wait = backoff_.next(result.retry_after);
-      if (result.reason != logged_reason_) {
-        spdlog::warn("channel {} ({}): {}; retrying in {}s, its alerts wait", config_.id,
-                     kind_name(config_.kind), result.reason, wait.count());
-      }
-    }
-    logged_reason_ = result.reason;
     lock.lock();
-    pause(cv_, lock, stop, wait);
+    failed(lock, stop, result);
   }
   // Leaving: the cursor as it stands (passes included) goes to disk.
   const std::optional<std::uint64_t> c = cursor_;
   lock.unlock();
   if (c) save(*c, true);
+}
+
+void ChannelWorker::delivered(std::unique_lock<std::mutex>& lock,
+                              const std::vector<std::uint64_t>& seqs) {
+  if (!logged_reason_.empty()) {
+    spdlog::info("channel {}: delivering again", config_.id);
+    logged_reason_.clear();
+  }
+  backoff_.reset();
+  metrics_.inc("newswatch_notify_sent_total", labels_);
+  metrics_.inc("newswatch_notify_alerts_sent_total", labels_, static_cast<double>(seqs.size()));
+  remove_sent(seqs);
+  // The marks right behind go too, so the one save covers them.
+  while (!queue_.empty() && !queue_.front().notice) {
+    highest_handled_ = std::max(highest_handled_, queue_.front().seq);
+    queue_.pop_front();
+  }
+  cursor_ = cursor_candidate();
+  ++status_.sent;
+  status_.last_sent = std::chrono::system_clock::now();
+  status_.last_error.clear();
+  status_.state = overflowed_ ? "catching up" : "ok";
+  set_lag();
+  const std::uint64_t c = *cursor_;
+  const bool drained_after_overflow = overflowed_ && queue_.empty() && !awaiting_resync_;
+  if (drained_after_overflow) awaiting_resync_ = true;
+  lock.unlock();
+  save(c, true);
+  if (drained_after_overflow && wants_replay_) wants_replay_();
+  lock.lock();
+}
+
+void ChannelWorker::failed(std::unique_lock<std::mutex>& lock, std::stop_token stop,
+                           const SendResult& result) {
+  lock.unlock();
+  note_failure(result);
+  std::chrono::seconds wait{};
+  if (result.kind == SendResult::Kind::kPermanent) {
+    if (result.reason != logged_reason_) {
+      spdlog::error(
+          "channel {} ({}): {}; the service refuses the message: check the channel's "
+          "settings; trying again every {} min, its alerts wait",
+          config_.id, kind_name(config_.kind), result.reason, Backoff::kMax.count() / 60);
+    }
+    wait = Backoff::kMax;
+  } else {
+    wait = backoff_.next(result.retry_after);
+    if (result.reason != logged_reason_) {
+      spdlog::warn("channel {} ({}): {}; retrying in {}s, its alerts wait", config_.id,
+                   kind_name(config_.kind), result.reason, wait.count());
+    }
+  }
+  logged_reason_ = result.reason;
+  lock.lock();
+  pause(cv_, lock, stop, wait);
+}
+
+void ChannelWorker::digest_step(std::unique_lock<std::mutex>& lock, std::stop_token stop,
+                                const std::function<bool()>& cancelled) {
+  bool popped = false;
+  while (!queue_.empty() && !queue_.front().notice) {
+    highest_handled_ = std::max(highest_handled_, queue_.front().seq);
+    queue_.pop_front();
+    popped = true;
+  }
+  if (popped) cursor_ = cursor_candidate();
+  const auto now = sys_now();
+  if (now < next_boundary_) {
+    // Passes move the cursor meanwhile: saved at most every pass_save_interval.
+    if (cursor_ && (!saved_ || *saved_ != *cursor_) &&
+        Clock::now() >= last_pass_save_ + options_.pass_save_interval) {
+      const std::uint64_t c = *cursor_;
+      lock.unlock();
+      save(c, false);
+      last_pass_save_ = Clock::now();
+      lock.lock();
+    }
+    const auto left = std::chrono::duration_cast<Clock::duration>(next_boundary_ - now);
+    pause(cv_, lock, stop, std::min<Clock::duration>(left, options_.pass_save_interval));
+    return;
+  }
+  std::vector<Alert> alerts;
+  std::vector<std::uint64_t> seqs;
+  for (const Item& item : queue_) {
+    if (!item.notice) continue;
+    alerts.push_back(item.notice->alert);
+    seqs.push_back(item.seq);
+  }
+  if (alerts.empty()) {  // an empty period: no message
+    last_boundary_ = next_boundary_;
+    next_boundary_ = next_digest(*config_.digest, now);
+    return;
+  }
+  const DigestInfo info{
+      "digest-" + config_.id + "-" + std::to_string(next_boundary_.time_since_epoch().count()),
+      last_boundary_, next_boundary_};
+  lock.unlock();
+  const SendResult result = sender_->send_digest(alerts, info, cancelled);
+  lock.lock();
+  if (result.kind == SendResult::Kind::kSent) {
+    last_boundary_ = next_boundary_;
+    next_boundary_ = next_digest(*config_.digest, sys_now());
+    delivered(lock, seqs);
+    return;
+  }
+  failed(lock, stop, result);
 }
 
 }  // namespace nw

@@ -94,6 +94,15 @@ class ChannelWorker {
   };
 
   void run(std::stop_token stop);
+  // A channel with `digest`: waits for the period's boundary, then sends every
+  // queued alert as one digest. REQUIRES: `lock` holds mutex_ (held on return).
+  void digest_step(std::unique_lock<std::mutex>& lock, std::stop_token stop,
+                   const std::function<bool()>& cancelled);
+  // After a message went out: `seqs` leave the queue, the cursor moves and is
+  // saved. REQUIRES: `lock` holds mutex_ (held on return).
+  void delivered(std::unique_lock<std::mutex>& lock, const std::vector<std::uint64_t>& seqs);
+  // After a failed attempt: logs (once per reason) and waits. Same lock contract.
+  void failed(std::unique_lock<std::mutex>& lock, std::stop_token stop, const SendResult& result);
   // REQUIRES: mutex_ held. Where the cursor may go now.
   std::uint64_t cursor_candidate() const;
   void remove_sent(const std::vector<std::uint64_t>& seqs);
@@ -127,6 +136,8 @@ class ChannelWorker {
   std::string logged_reason_;
   std::optional<std::uint64_t> saved_;
   std::chrono::steady_clock::time_point last_pass_save_{};
+  std::chrono::sys_seconds next_boundary_{};  // digest channels
+  std::optional<std::chrono::sys_seconds> last_boundary_;
   std::jthread thread_;
 };
 

@@ -31,6 +31,20 @@ void append_utf8(std::string& out, UChar32 c) {
   if (!error) out.append(buf, static_cast<std::size_t>(n));
 }
 
+// A template's plain-text output: its line breaks kept, other control
+// characters dropped.
+std::string clean_multiline(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    if (!out.empty()) out += '\n';
+    out += clean_text(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 // What every message shows, already cleaned (not yet escaped).
 struct Parts {
   std::string title, url, source, when, severity, matched, snippet, story;
@@ -214,10 +228,50 @@ HttpRequest webhook(const ChannelConfig& c, const Notice& n) {
   return r;
 }
 
+// The channel's template_file, rendered for the alert (escaped for the
+// channel's markup by the template's format), in the service's envelope.
+HttpRequest templated(const ChannelConfig& c, const Notice& n, const Parts& p) {
+  const std::string text = c.message_template->render_alert(n.alert, {c.timezone});
+  switch (c.kind) {
+    case Kind::kSlack:
+      return json_post(
+          c.url,
+          {{"text", dir(p.title, escape_slack(p.title))},
+           {"unfurl_links", false},
+           {"blocks",
+            json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", text}}}}})}});
+    case Kind::kTeams:
+      return json_post(c.url, {{"@type", "MessageCard"},
+                               {"@context", "https://schema.org/extensions"},
+                               {"summary", truncate_text(p.title, 100)},
+                               {"themeColor", severity_colour(p.severity)},
+                               {"text", text}});
+    case Kind::kTelegram: {
+      HttpRequest r = telegram(c, p);
+      json body = json::parse(r.body);
+      body["text"] = text;
+      r.body = body.dump();
+      return r;
+    }
+    case Kind::kNtfy: {
+      HttpRequest r = ntfy(c, n, p);
+      r.body = clean_multiline(text);
+      return r;
+    }
+    default:
+      break;
+  }
+  return webhook(c, n);
+}
+
 }  // namespace
 
 HttpRequest format_request(const ChannelConfig& channel, const Notice& notice) {
   const Parts p = parts_of(channel, notice);
+  if (channel.message_template && channel.kind != Kind::kWebhook &&
+      channel.kind != Kind::kMattermost) {
+    return templated(channel, notice, p);
+  }
   switch (channel.kind) {
     case Kind::kSlack:
       return slack(channel, p);

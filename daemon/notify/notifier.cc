@@ -164,7 +164,7 @@ Result<void> run_notify(const NotifyConfig& cfg, const NotifyRunOptions& o) {
     if (!loaded[i] && lowest) {
       spdlog::info("channel {}: new, starts with the others after seq {}", c.id, *lowest);
     }
-    auto sender = o.make_sender ? o.make_sender(c) : make_http_sender(c);
+    auto sender = o.make_sender ? o.make_sender(c) : make_sender(c);
     workers.push_back(std::make_unique<ChannelWorker>(c, std::move(sender), cursors, metrics, start,
                                                       o.worker,
                                                       [&resubscribe] { resubscribe = true; }));

@@ -29,7 +29,7 @@ namespace nw {
 struct NotifyRunOptions {
   // Checked about every 100 ms.
   std::function<bool()> stop;
-  // The seam for channel kinds: by default make_http_sender.
+  // The seam for channel kinds: by default make_sender (daemon/notify/sender.h).
   std::function<std::unique_ptr<Sender>(const ChannelConfig&)> make_sender;
   WorkerOptions worker;
   std::chrono::milliseconds status_interval{2000};

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 
 #include "config/notify_config.h"
 #include "daemon/notify/notice.h"
@@ -22,9 +23,20 @@ class Sender {
   // Whether alerts of one story may share a message at the rate limit (people
   // read it); a webhook's receiver is a program that wants every alert.
   virtual bool folds() const = 0;
+  // A digest of `alerts` (seq order, at least one), for channels with `digest`.
+  virtual SendResult send_digest(std::span<const Alert> alerts, const DigestInfo& info,
+                                 const std::function<bool()>& cancelled) {
+    (void)alerts, (void)info, (void)cancelled;
+    return SendResult::permanent("this channel kind sends no digests");
+  }
 };
 
 // For every kind but email. REQUIRES: `channel` outlives the sender.
 std::unique_ptr<Sender> make_http_sender(const ChannelConfig& channel);
+// Email: each alert (or digest) composed as a MIME message (daemon/notify/mail.h)
+// and sent through libcurl's SMTP client. REQUIRES: `channel` outlives it.
+std::unique_ptr<Sender> make_mail_sender(const ChannelConfig& channel);
+// The sender for the channel's kind.
+std::unique_ptr<Sender> make_sender(const ChannelConfig& channel);
 
 }  // namespace nw

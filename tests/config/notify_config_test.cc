@@ -136,6 +136,38 @@ channels = ["tg"]
   EXPECT_EQ(cfg->channels[0].timezone, "UTC");
 }
 
+TEST_F(NotifyConfigTest, AnEmailChannelWithADigestAndATemplate) {
+  secret("smtp.pass", "s3cret\n");
+  std::ofstream(dir_ / "mail.mustache")
+      << "<p dir=\"auto\"><a href=\"{{link}}\">{{title}}</a></p>\n";
+  auto cfg = load(R"(
+[[channel]]
+id = "editor"
+kind = "email"
+smtp = "smtp://127.0.0.1:2525"
+from = "newswatch@example.org"
+to = ["editor@example.org", "Desk <desk@example.org>"]
+password_file = "smtp.pass"
+timezone = "Africa/Tripoli"
+digest = "daily 07:00"
+template_file = "mail.mustache"
+[[route]]
+channels = ["editor"]
+)");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const ChannelConfig& c = cfg->channels[0];
+  EXPECT_EQ(c.kind, Kind::kEmail);
+  EXPECT_EQ(c.mail.smtp_url, "smtp://127.0.0.1:2525");
+  EXPECT_EQ(c.mail.to.size(), 2u);
+  EXPECT_EQ(c.mail.password, "s3cret");
+  ASSERT_TRUE(c.digest);
+  EXPECT_EQ(c.digest->kind, DigestSchedule::Kind::kDaily);
+  EXPECT_EQ(c.digest->hour, 7);
+  EXPECT_EQ(c.digest->timezone, "Africa/Tripoli");
+  ASSERT_TRUE(c.message_template);
+  EXPECT_EQ(c.message_template->format(), TemplateFormat::kHtml);
+}
+
 struct BadCase {
   std::string name;
   std::string toml;
@@ -168,9 +200,20 @@ TEST_F(NotifyConfigTest, EveryProblemHasItsPosition) {
       {"an unknown kind", "[[channel]]\nid = \"a\"\nkind = \"pager\"\n",
        "notify.toml:3:8: 'kind' in [[channel]] must be \"slack\", \"mattermost\", \"teams\", "
        "\"telegram\", \"ntfy\", \"webhook\" or \"email\", not \"pager\""},
-      {"email", "[[channel]]\nid = \"m\"\nkind = \"email\"\n",
-       "notify.toml:1:1: [[channel]] kind \"email\" is not yet supported by this build of "
-       "`newswatch notify` (mail delivery and digests are coming); use a chat or webhook kind"},
+      {"an email without smtp", "[[channel]]\nid = \"m\"\nkind = \"email\"\n",
+       "notify.toml:1:1: [[channel]] is missing required key 'smtp'"},
+      {"a bad smtp URL",
+       "[[channel]]\nid = \"m\"\nkind = \"email\"\nsmtp = \"http://mail.example.org\"\nfrom = "
+       "\"a@example.org\"\nto = [\"b@example.org\"]\n",
+       "notify.toml:4:8: 'smtp' in [[channel]]: "},
+      {"a digest for slack",
+       "[[channel]]\nid = \"a\"\nkind = \"slack\"\nurl_file = \"slack.url\"\ndigest = \"1h\"\n",
+       "notify.toml:5:10: 'digest' in [[channel]] is for kind \"email\""},
+      {"a template for a webhook",
+       "[[channel]]\nid = \"a\"\nkind = \"webhook\"\nurl_file = \"slack.url\"\ntemplate_file = "
+       "\"t.mustache\"\n",
+       "notify.toml:5:17: 'template_file' in [[channel]] is not for kind \"webhook\": a webhook "
+       "receives the alert JSON as published"},
       {"a bad time zone",
        "[[channel]]\nid = \"a\"\nkind = \"slack\"\nurl_file = \"slack.url\"\ntimezone = "
        "\"Mars/Olympus\"\n[[route]]\nchannels = [\"a\"]\n",
@@ -199,11 +242,10 @@ TEST_F(NotifyConfigTest, EveryProblemHasItsPosition) {
        "notify.toml:1:1: no [[route]]: no alert would reach any channel"},
       {"a bad endpoint", "[subscribe]\nendpoint = \"127.0.0.1:5556\"\n",
        "notify.toml:2:12: 'endpoint' in [subscribe]: "},
-      {"a template",
+      {"a missing template",
        "[[channel]]\nid = \"a\"\nkind = \"slack\"\nurl_file = \"slack.url\"\ntemplate_file = "
        "\"t.mustache\"\n",
-       "notify.toml:5:17: 'template_file' in [[channel]] is not yet supported by this build of "
-       "`newswatch notify` (templates are coming with mail delivery)"},
+       "notify.toml:5:17: 'template_file' in [[channel]]: "},
   };
   for (const BadCase& c : cases) {
     const std::string got = problems(c.toml);

@@ -195,6 +195,28 @@ TEST(NotifyFormat, FoldedOutletsAreNamed) {
   EXPECT_NE(r.body.find("… and 2 more outlets: libyaobserver, alwasat"), std::string::npos);
 }
 
+TEST(NotifyFormat, ATemplateMakesTheTextEscapedForTheChannelsMarkup) {
+  ChannelConfig slack = channel(Kind::kSlack);
+  auto t = parse_template("*<{{link}}|{{title}}>* · {{source}}", "t.mustache",
+                          TemplateFormat::kSlackMrkdwn);
+  ASSERT_TRUE(t) << t.error().message;
+  slack.message_template = *t;
+  const json body = json::parse(format_request(slack, Notice{hostile(), "", {}}).body);
+  const std::string text = body["blocks"][0]["text"]["text"];
+  EXPECT_EQ(text.find("<!channel>"), std::string::npos) << text;
+  EXPECT_NE(text.find("&lt;!channel&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"), std::string::npos) << text;
+  EXPECT_NE(text.find("· alrasifa"), std::string::npos);
+
+  ChannelConfig tg = channel(Kind::kTelegram);
+  auto h = parse_template("<b>{{title}}</b> {{time}}", "t.mustache", TemplateFormat::kHtml);
+  ASSERT_TRUE(h) << h.error().message;
+  tg.message_template = *h;
+  const json tbody = json::parse(format_request(tg, Notice{hostile(), "", {}}).body);
+  EXPECT_EQ(tbody["parse_mode"], "HTML");
+  EXPECT_EQ(tbody["text"].get<std::string>().rfind("<b>&lt;!channel&gt; &amp; &lt;b&gt;", 0), 0u)
+      << tbody["text"];
+}
+
 TEST(NotifyFormat, DefaultRateLimitsFollowTheServices) {
   EXPECT_EQ(effective_rate_limit(channel(Kind::kSlack))->per, std::chrono::seconds(1));
   EXPECT_EQ(effective_rate_limit(channel(Kind::kTelegram))->count, 20u);

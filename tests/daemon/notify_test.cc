@@ -18,7 +18,9 @@
 #include "daemon/notify/notifier.h"
 #include "daemon/replay_server.h"
 #include "tests/daemon/notify_receiver.h"
+#include "tests/support/files.h"
 #include "tests/support/log_capture.h"
+#include "tests/support/process.h"
 
 namespace nw {
 namespace {
@@ -224,6 +226,99 @@ TEST_F(WorkerTest, AChannelTooFarBehindDropsItsWindowAndAsksForTheReplayOnceItDe
   for (std::uint64_t s = 4; s <= 6; ++s) offer(*w, alert(s));
   ASSERT_TRUE(wait_for([&] { return saved("a") == 6u; }));
   EXPECT_EQ(seqs_of(http_.accepted("/a")), range(1, 6));
+}
+
+// ------------------------------------------------------------- e-mail channels
+
+// tests/support/smtp_sink.py (aiosmtpd): a real SMTP server writing each
+// message it accepts to DIR/msg-NNN.eml.
+class SmtpSink {
+ public:
+  SmtpSink() : port_(test::free_tcp_port()) {
+    dir_ = temp_dir("notify_smtp_");
+    child_ = std::make_unique<test::Child>(
+        "/usr/bin/python3",
+        std::vector<std::string>{(fs::path(NW_SOURCE_DIR) / "tests/support/smtp_sink.py").string(),
+                                 "--dir", dir_.string(), "--port", std::to_string(port_)},
+        dir_ / "sink.out", dir_ / "sink.err");
+    wait_for([&] { return fs::exists(dir_ / "ready"); });
+  }
+  ~SmtpSink() {
+    child_->stop();
+    fs::remove_all(dir_);
+  }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> messages() const {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      if (e.path().extension() == ".eml") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> out;
+    for (const auto& f : files) out.push_back(test::read_file(f));
+    return out;
+  }
+
+ private:
+  int port_;
+  fs::path dir_;
+  std::unique_ptr<test::Child> child_;
+};
+
+bool have_aiosmtpd() {
+  return std::system("/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null") == 0;
+}
+
+ChannelConfig mail_channel(const SmtpSink& sink) {
+  ChannelConfig c;
+  c.id = "editor";
+  c.kind = Kind::kEmail;
+  c.mail.smtp_url = sink.url();
+  c.mail.from = "newswatch@example.org";
+  c.mail.to = {"editor@example.org"};
+  return c;
+}
+
+TEST_F(WorkerTest, AnEmailChannelSendsEachAlertAsAMessageThroughARealSmtpServer) {
+  if (!have_aiosmtpd()) GTEST_SKIP() << "python3-aiosmtpd is not installed";
+  ASSERT_TRUE(cursors_.open());
+  SmtpSink sink;
+  const ChannelConfig c = mail_channel(sink);
+  auto w = std::make_unique<ChannelWorker>(c, make_sender(c), cursors_, metrics_, std::nullopt,
+                                           WorkerOptions{}, nullptr);
+  w->start();
+  offer(*w, alert(1));
+  offer(*w, alert(2));
+  ASSERT_TRUE(wait_for([&] { return saved("editor") == 2u; }));
+  const auto got = sink.messages();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NE(got[0].find("Message-ID: <" + alert(1).id + ".newswatch@example.org>"),
+            std::string::npos)
+      << got[0];
+  EXPECT_NE(got[1].find("Message-ID: <" + alert(2).id + ".newswatch@example.org>"),
+            std::string::npos);
+}
+
+TEST_F(WorkerTest, ADigestChannelSendsWhatCameInAPeriodAsOneMessageAtItsEnd) {
+  if (!have_aiosmtpd()) GTEST_SKIP() << "python3-aiosmtpd is not installed";
+  ASSERT_TRUE(cursors_.open());
+  SmtpSink sink;
+  ChannelConfig c = mail_channel(sink);
+  c.digest = DigestSchedule{.kind = DigestSchedule::Kind::kEvery, .every = std::chrono::seconds(2)};
+  auto w = std::make_unique<ChannelWorker>(c, make_sender(c), cursors_, metrics_, std::nullopt,
+                                           WorkerOptions{.pass_save_interval = 50ms}, nullptr);
+  w->start();
+  offer(*w, alert(1, "story-x", "outlet1"));
+  offer(*w, alert(2, "story-x", "outlet2"));
+  offer(*w, alert(3, "story-y"));
+  w->pass(5);
+  EXPECT_TRUE(sink.messages().empty());  // not before the period ends
+  ASSERT_TRUE(wait_for([&] { return saved("editor") == 5u; }, 6s));
+  const auto got = sink.messages();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NE(got[0].find("2 stories, 3 alerts"), std::string::npos) << got[0];
+  std::this_thread::sleep_for(2500ms);  // an empty period sends nothing
+  EXPECT_EQ(sink.messages().size(), 1u);
 }
 
 // ------------------------------------------------ run_notify with a daemon's parts
