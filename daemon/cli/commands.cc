@@ -26,6 +26,10 @@ std::span<const Command> commands() {
        "run a rule over the articles the daemon kept ([daemon] keep_articles): its hits, the "
        "number of articles searched and the time taken",
        setup_backtest},
+      {"notify",
+       "deliver the alerts of a running newswatchd by e-mail, Slack, Mattermost, Teams, Telegram, "
+       "ntfy and webhooks: each alert once per channel, in order, across crashes",
+       setup_notify},
   };
   return kCommands;
 }
