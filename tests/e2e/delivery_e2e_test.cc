@@ -597,13 +597,13 @@ TEST_F(DeliveryE2E, TwoDaemonsOnOneShardGiveEqualIdsForTheSameHit) {
   EXPECT_EQ(b.stop(), 0);
 }
 
-// The README's Python subscriber is a promise: run it (Debian's python3-zmq)
-// against the daemon and check it prints every alert once, in order.
+// The Python subscriber of docs/protocol.md (linked from the README) is a promise: run it (Debian's
+// python3-zmq) against the daemon and check it prints every alert once, in order.
 TEST_F(DeliveryE2E, ReadmePythonSubscriberCatchesUpAndFollows) {
   if (std::system("/usr/bin/python3 -c 'import zmq' 2>/dev/null") != 0) {
     GTEST_SKIP() << "/usr/bin/python3 with zmq (Debian python3-zmq, installed by .ci/deps) missing";
   }
-  const std::string readme = test::read_file(fs::path(NW_SOURCE_DIR) / "README.md");
+  const std::string readme = test::read_file(fs::path(NW_SOURCE_DIR) / "docs" / "protocol.md");
   const auto anchor = readme.find("A catching-up subscriber in Python");
   ASSERT_NE(anchor, std::string::npos);
   const auto begin = readme.find("```python\n", anchor);
