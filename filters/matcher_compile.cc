@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "filters/matcher_impl.h"
+#include "filters/matcher_proclitics.h"
 #include "filters/normalize.h"
 
 namespace nw {
@@ -434,8 +435,8 @@ class Compiler {
     const std::uint32_t id = it->second;
     words_.push_back({weight(key, prefix, exact, fuzzy, capital_)});
     KeyDictionary::Builder& builder = prefix ? prefix_builder_ : builder_;
-    auto add_key = [&](std::string_view k, std::uint8_t via) {
-      builder.add(k, {id, via});
+    auto add_key = [&](std::string_view k, std::uint8_t via, std::uint8_t stem_via = 0) {
+      builder.add(k, {id, via, stem_via});
       if (!prefix) return;
       impl_.longest_prefix = std::max(impl_.longest_prefix, k.size());
       if (k.size() < 64) impl_.prefix_lengths |= std::uint64_t{1} << k.size();
@@ -443,22 +444,26 @@ class Compiler {
     // Without a seated hamza both forms are the key itself.
     const std::uint8_t via_key =
         (bare.empty() ? kViaCarrier | kViaBare : kViaCarrier) | (fold_ ? kViaFolded : 0);
-    add_key(key, via_key);
+    // A plain word's proclitic variants are found from the token at match
+    // time (filters/matcher_proclitics.h), not stored; a prefix term's are
+    // stored, as the token's prefixes are what is looked up.
+    const bool stems = !exact && !prefix;
+    add_key(key, via_key, stems && takes_proclitics(key) ? via_key : 0);
     if (fold_) {
       if (std::string folded = fold_accents(key); !folded.empty())
         add_key(folded, via_key | kViaFolded);
     }
-    if (!bare.empty()) add_key(bare, kViaBare);
+    if (!bare.empty()) add_key(bare, kViaBare, stems && takes_proclitics(bare) ? kViaBare : 0);
     std::vector<std::string> spellings{key};
     if (!bare.empty()) spellings.push_back(bare);
-    if (!exact) {
+    if (!exact && (prefix || fuzzy)) {
       for (auto& v : proclitic_variants(key)) {
-        add_key(v, via_key);
+        if (prefix) add_key(v, via_key);
         if (fuzzy) spellings.push_back(std::move(v));
       }
       if (!bare.empty()) {
         for (auto& v : proclitic_variants(bare)) {
-          add_key(v, kViaBare);
+          if (prefix) add_key(v, kViaBare);
           if (fuzzy) spellings.push_back(std::move(v));
         }
       }
