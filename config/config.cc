@@ -523,7 +523,9 @@ std::optional<Watchlist> Loader::watchlist(const toml::table& root,
     ok = false;
   }
   std::map<std::string, int, std::less<>> first_line;
-  for (const toml::table* t : table_array(root, "rule")) {
+  const std::vector<const toml::table*> tables = table_array(root, "rule");
+  w.rules.reserve(tables.size());
+  for (const toml::table* t : tables) {
     std::optional<Rule> r = rule(*t, source_ids);
     if (!r) {
       ok = false;

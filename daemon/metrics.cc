@@ -112,6 +112,9 @@ Metrics::Metrics(Families families)
   declare("newswatch_rules", Type::kGauge, "Rules in the running watchlists.");
   declare("newswatch_sources", Type::kGauge, "Configured sources.");
   declare("newswatch_reloads_total", Type::kCounter, "Configuration reloads by result: ok, error.");
+  declare("newswatch_loop_turn_max_seconds", Type::kGauge,
+          "The longest the main loop spent on its own work in one turn since start (polls, "
+          "deliveries and alerts wait meanwhile), by clock: wall, cpu (the loop thread's).");
 }
 
 Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {

@@ -2,10 +2,12 @@
 // Watcher starts due polls and the Fetcher drives transfers, until SIGTERM or
 // SIGINT (exit 0). SIGHUP reloads sources and watchlists; an invalid reload
 // keeps the running ones. Talks to systemd through sd_notify when run by it.
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -17,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 #include <zmq.hpp>
 
@@ -138,6 +141,40 @@ class SignalWatcher {
   std::jthread thread_;
 };
 
+// The longest turn of the loop's own work (all but Fetcher::run's wait), by
+// wall clock and by the loop thread's CPU time, as the
+// newswatch_loop_turn_max_seconds gauge: what polls and alerts waited at
+// most, e.g. while a reload swapped a million rules in.
+class LoopTurns {
+ public:
+  explicit LoopTurns(Metrics& metrics) : metrics_(metrics) {}
+  void begin() {
+    wall_start_ = std::chrono::steady_clock::now();
+    cpu_start_ = thread_cpu();
+  }
+  void end() {
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+    const double cpu = thread_cpu() - cpu_start_;
+    if (wall > max_wall_)
+      metrics_.set("newswatch_loop_turn_max_seconds", {{"clock", "wall"}}, max_wall_ = wall);
+    if (cpu > max_cpu_)
+      metrics_.set("newswatch_loop_turn_max_seconds", {{"clock", "cpu"}}, max_cpu_ = cpu);
+  }
+
+ private:
+  static double thread_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  }
+  Metrics& metrics_;
+  std::chrono::steady_clock::time_point wall_start_;
+  double cpu_start_ = 0;
+  double max_wall_ = 0;
+  double max_cpu_ = 0;
+};
+
 int run_daemon(const std::string& config_path, const std::string& log_level_override) {
   auto loaded = load(config_path);
   if (!loaded) {
@@ -240,18 +277,26 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                    .stories = {.window = config.story_window}});
   Lookback lookback(**store, delivery, clock);
   lookback.resume(config.watchlists);
-  // The running rules, to tell which rules a reload adds.
-  std::vector<Watchlist> running_watchlists = config.watchlists;
-  metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(config)));
+  const std::size_t watchlists_at_start = config.watchlists.size();
+  const std::size_t rules_at_start = rule_count(config);
+  // The running rules, to tell which rules a reload adds: moved out of the
+  // config (which keeps none), shared with the reload thread, never copied.
+  auto running_watchlists =
+      std::make_shared<const std::vector<Watchlist>>(std::move(config.watchlists));
+  config.watchlists = {};
+  metrics.set("newswatch_rules", {}, static_cast<double>(rules_at_start));
   metrics.set("newswatch_sources", {}, static_cast<double>(config.sources.size()));
   watcher.set_matcher(loaded->matcher);
+  // The watcher holds the running matcher; this is the one to dispose of
+  // after a reload.
+  std::shared_ptr<const Matcher> running_matcher = std::move(loaded->matcher);
   watcher.set_sources(config.sources);
   SignalWatcher signals(*fetcher);
 
   spdlog::info(
       "newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}, replay on {}{}; "
       "state in {}",
-      config.sources.size(), config.watchlists.size(), rule_count(config), (*publisher)->endpoint(),
+      config.sources.size(), watchlists_at_start, rules_at_start, (*publisher)->endpoint(),
       replay ? replay->endpoint() : "(off)", curve_secret.empty() ? "" : " (CURVE)",
       config.state_dir.string());
   sd_notify(0, "READY=1\nSTATUS=watching");
@@ -260,13 +305,18 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   auto last_ping = std::chrono::steady_clock::now();
 
   std::future<Result<Loaded>> reloading;
+  // What a reload replaced, freed on its own thread: a million rules take
+  // longer to free than the loop may stall.
+  std::future<void> disposing;
+  LoopTurns turns(metrics);
   std::string last_status;
   while (!signals.stop_requested()) {
+    turns.begin();
     if (signals.take_reload() && !reloading.valid()) {
       spdlog::info("reloading {}", config_path);
       sd_notify(0, "RELOADING=1");
       reloading = std::async(std::launch::async, [&config_path, previous = running_watchlists] {
-        return load(config_path, &previous);
+        return load(config_path, previous.get());
       });
     }
     if (reloading.valid() && reloading.wait_for(milliseconds(0)) == std::future_status::ready) {
@@ -284,13 +334,25 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                               .keep_alerts = next->config.keep_alerts,
                               .keep_articles = next->config.keep_articles,
                               .metrics = &metrics});
-        running_watchlists = next->config.watchlists;
+        const std::size_t rules = rule_count(next->config);
         metrics.inc("newswatch_reloads_total", {{"result", "ok"}});
-        metrics.set("newswatch_rules", {}, static_cast<double>(rule_count(next->config)));
+        metrics.set("newswatch_rules", {}, static_cast<double>(rules));
         metrics.set("newswatch_sources", {}, static_cast<double>(next->config.sources.size()));
-        spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(),
-                     rule_count(next->config));
+        spdlog::info("reloaded: {} sources, {} rules", next->config.sources.size(), rules);
         for (LookbackRule& rule : next->lookbacks) lookback.add(std::move(rule));
+        auto old_watchlists = std::exchange(
+            running_watchlists,
+            std::make_shared<const std::vector<Watchlist>>(std::move(next->config.watchlists)));
+        auto old_matcher = std::exchange(running_matcher, std::move(next->matcher));
+        if (disposing.valid()) disposing.wait();  // the previous reload's, long done
+        disposing = std::async(std::launch::async, [old_watchlists = std::move(old_watchlists),
+                                                    old_matcher = std::move(old_matcher),
+                                                    rest = std::move(*next)]() mutable {
+          old_watchlists.reset();
+          old_matcher.reset();  // unless an article being matched still holds it
+          rest = Loaded{};
+          malloc_trim(0);  // what was freed goes back to the system
+        });
       }
       sd_notify(0, "READY=1");
     }
@@ -305,6 +367,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       sd_notify(0, ("STATUS=" + status).c_str());
       last_status = std::move(status);
     }
+    turns.end();
     fetcher->run(wait);
     if (watchdog && std::chrono::steady_clock::now() - last_ping >
                         std::chrono::microseconds(watchdog_usec / 2)) {

@@ -33,8 +33,10 @@ KeyDictionary::KeyDictionary(Builder&& b) {
     const auto first = static_cast<std::uint32_t>(entries_.size());
     for (; i < b.records_.size() && same_key(r, b.records_[i]); ++i) {
       const DictEntry& e = b.records_[i].entry;
+      has_stems_ = has_stems_ || e.stem_via != 0;
       if (entries_.size() > first && entries_.back().word == e.word) {
         entries_.back().via |= e.via;  // the same word reached two ways
+        entries_.back().stem_via |= e.stem_via;
       } else {
         entries_.push_back(e);
       }

@@ -18,9 +18,13 @@ namespace nw {
 inline constexpr std::uint8_t kViaCarrier = 1;
 inline constexpr std::uint8_t kViaBare = 2;
 
+// `via`: how the key itself reaches the word. `stem_via`: how a token that is
+// a proclitic variant of the key does (filters/matcher_proclitics.h), 0 when
+// none may: variants are looked up at match time, not stored as keys.
 struct DictEntry {
   std::uint32_t word = 0;
   std::uint8_t via = 0;
+  std::uint8_t stem_via = 0;
 };
 
 class KeyDictionary {
@@ -45,7 +49,8 @@ class KeyDictionary {
   };
 
   KeyDictionary() = default;
-  // Entries of one key are merged per word (their `via` or-ed together).
+  // Entries of one key are merged per word (their `via`s and `stem_via`s
+  // or-ed together).
   explicit KeyDictionary(Builder&& builder);
 
   // The entries for `key`, sorted by word; empty when the key is unknown.
@@ -53,6 +58,8 @@ class KeyDictionary {
   // Same, with hash(key) already known: a caller probing every prefix of a
   // token extends one hash a byte at a time instead of hashing each prefix.
   std::span<const DictEntry> find(std::string_view key, std::uint64_t key_hash) const;
+  // Whether some entry has a stem_via.
+  bool has_stems() const { return has_stems_; }
 
   // FNV-1a, byte by byte: hash(s + c) == extend(hash(s), c).
   static constexpr std::uint64_t kEmptyHash = 0xcbf29ce484222325ULL;
@@ -83,6 +90,7 @@ class KeyDictionary {
   std::size_t mask_ = 0;
   std::string arena_;
   std::vector<DictEntry> entries_;
+  bool has_stems_ = false;
 };
 
 }  // namespace nw

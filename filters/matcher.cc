@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "filters/matcher_impl.h"
+#include "filters/matcher_proclitics.h"
 #include "filters/normalize.h"
 
 namespace nw {
@@ -61,25 +62,28 @@ class Article {
     tokenize(doc.body, body_);
     body_start_ = static_cast<std::uint32_t>(title_.size()) + 1;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> fired;  // (word, position)
+    const bool stems = impl_.dictionary.has_stems();
     auto look_up = [&](const std::vector<Token>& tokens, std::uint32_t base) {
       for (std::uint32_t i = 0; i < tokens.size(); ++i) {
         const Token& t = tokens[i];
         // A token without seated hamza is its own bare form.
         const std::uint8_t via_key = t.alt_key.empty() ? kViaCarrier | kViaBare : kViaCarrier;
-        for (const DictEntry& e : impl_.dictionary.find(t.key)) {
-          if (e.via & via_key) fired.emplace_back(e.word, base + i);
-        }
-        if (!t.alt_key.empty()) {
-          for (const DictEntry& e : impl_.dictionary.find(t.alt_key)) {
-            if (e.via & kViaBare) fired.emplace_back(e.word, base + i);
+        // The words `key` is, and those it is a proclitic variant of.
+        auto find = [&](std::string_view key, std::uint8_t via) {
+          for (const DictEntry& e : impl_.dictionary.find(key)) {
+            if (e.via & via) fired.emplace_back(e.word, base + i);
           }
-        }
+          if (!stems) return;
+          for (std::string_view stem : ProcliticStems(key)) {
+            for (const DictEntry& e : impl_.dictionary.find(stem)) {
+              if (e.stem_via & via) fired.emplace_back(e.word, base + i);
+            }
+          }
+        };
+        find(t.key, via_key);
+        if (!t.alt_key.empty()) find(t.alt_key, kViaBare);
         std::string folded;
-        if (impl_.fold && !(folded = fold_accents(t.key)).empty()) {
-          for (const DictEntry& e : impl_.dictionary.find(folded)) {
-            if (e.via & kViaFolded) fired.emplace_back(e.word, base + i);
-          }
-        }
+        if (impl_.fold && !(folded = fold_accents(t.key)).empty()) find(folded, kViaFolded);
         if (impl_.longest_prefix != 0) {
           // word*: look up the prefixes of the token that are as long as some prefix term.
           auto probe = [&](std::string_view key, std::uint8_t via) {

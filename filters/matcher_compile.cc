@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "filters/matcher_impl.h"
+#include "filters/matcher_proclitics.h"
 #include "filters/normalize.h"
 
 namespace nw {
@@ -282,6 +283,56 @@ const std::unordered_set<std::string>& common_words() {
   return words;
 }
 
+// Word identities (key, bare form and how the word matches) to word ids: a
+// flat open-addressing table over one arena of identities, as a million rules
+// intern over a million words and a node per word costs a cache miss each.
+class WordIds {
+ public:
+  // The id of `identity`, inserted as `next` when new: (id, inserted).
+  std::pair<std::uint32_t, bool> insert(std::string_view identity, std::uint32_t next) {
+    if ((ends_.size() + 1) * 2 > slots_.size()) grow();
+    const std::uint64_t h = KeyDictionary::hash(identity);
+    std::size_t i = slot(h);
+    for (; slots_[i] != 0; i = (i + 1) & mask_) {
+      const std::uint32_t id = slots_[i] - 1;
+      if (hashes_[id] == h && text(id) == identity) return {id, false};
+    }
+    slots_[i] = next + 1;
+    arena_ += identity;
+    ends_.push_back(arena_.size());
+    hashes_.push_back(h);
+    return {next, true};
+  }
+
+ private:
+  std::size_t slot(std::uint64_t h) const {
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return static_cast<std::size_t>(h) & mask_;
+  }
+  std::string_view text(std::uint32_t id) const {
+    const std::size_t begin = id == 0 ? 0 : ends_[id - 1];
+    return std::string_view(arena_).substr(begin, ends_[id] - begin);
+  }
+  void grow() {
+    const std::size_t capacity = std::max<std::size_t>(1024, slots_.size() * 2);
+    slots_.assign(capacity, 0);
+    mask_ = capacity - 1;
+    for (std::uint32_t id = 0; id < hashes_.size(); ++id) {
+      std::size_t i = slot(hashes_[id]);
+      while (slots_[i] != 0) i = (i + 1) & mask_;
+      slots_[i] = id + 1;
+    }
+  }
+
+  std::vector<std::uint32_t> slots_;  // id + 1; 0 = empty
+  std::size_t mask_ = 0;
+  std::string arena_;
+  std::vector<std::size_t> ends_;  // per id: where its identity ends in arena_
+  std::vector<std::uint64_t> hashes_;
+};
+
 class Compiler {
  public:
   explicit Compiler(Matcher::Impl& impl) : impl_(impl) {}
@@ -426,16 +477,20 @@ class Compiler {
   // One id per distinct word and way of matching it, shared by all rules.
   std::uint32_t intern(const std::string& key, const std::string& bare, bool prefix, bool exact,
                        bool fuzzy) {
-    std::string identity = key + '\x1f' + bare + (exact ? "\x1f=" : "") + (prefix ? "\x1f*" : "") +
-                           (fuzzy ? "\x1f~" : "") + (fold_ ? "\x1f^" : "");
-    auto [it, inserted] =
-        word_ids_.try_emplace(std::move(identity), static_cast<std::uint32_t>(words_.size()));
-    if (!inserted) return it->second;
-    const std::uint32_t id = it->second;
+    std::string& identity = identity_;
+    identity.assign(key);
+    identity += '\x1f';
+    identity += bare;
+    if (exact) identity += "\x1f=";
+    if (prefix) identity += "\x1f*";
+    if (fuzzy) identity += "\x1f~";
+    if (fold_) identity += "\x1f^";
+    auto [id, inserted] = word_ids_.insert(identity, static_cast<std::uint32_t>(words_.size()));
+    if (!inserted) return id;
     words_.push_back({weight(key, prefix, exact, fuzzy, capital_)});
     KeyDictionary::Builder& builder = prefix ? prefix_builder_ : builder_;
-    auto add_key = [&](std::string_view k, std::uint8_t via) {
-      builder.add(k, {id, via});
+    auto add_key = [&](std::string_view k, std::uint8_t via, std::uint8_t stem_via = 0) {
+      builder.add(k, {id, via, stem_via});
       if (!prefix) return;
       impl_.longest_prefix = std::max(impl_.longest_prefix, k.size());
       if (k.size() < 64) impl_.prefix_lengths |= std::uint64_t{1} << k.size();
@@ -443,22 +498,26 @@ class Compiler {
     // Without a seated hamza both forms are the key itself.
     const std::uint8_t via_key =
         (bare.empty() ? kViaCarrier | kViaBare : kViaCarrier) | (fold_ ? kViaFolded : 0);
-    add_key(key, via_key);
+    // A plain word's proclitic variants are found from the token at match
+    // time (filters/matcher_proclitics.h), not stored; a prefix term's are
+    // stored, as the token's prefixes are what is looked up.
+    const bool stems = !exact && !prefix;
+    add_key(key, via_key, stems && takes_proclitics(key) ? via_key : 0);
     if (fold_) {
       if (std::string folded = fold_accents(key); !folded.empty())
         add_key(folded, via_key | kViaFolded);
     }
-    if (!bare.empty()) add_key(bare, kViaBare);
+    if (!bare.empty()) add_key(bare, kViaBare, stems && takes_proclitics(bare) ? kViaBare : 0);
     std::vector<std::string> spellings{key};
     if (!bare.empty()) spellings.push_back(bare);
-    if (!exact) {
+    if (!exact && (prefix || fuzzy)) {
       for (auto& v : proclitic_variants(key)) {
-        add_key(v, via_key);
+        if (prefix) add_key(v, via_key);
         if (fuzzy) spellings.push_back(std::move(v));
       }
       if (!bare.empty()) {
         for (auto& v : proclitic_variants(bare)) {
-          add_key(v, kViaBare);
+          if (prefix) add_key(v, kViaBare);
           if (fuzzy) spellings.push_back(std::move(v));
         }
       }
@@ -572,7 +631,8 @@ class Compiler {
   KeyDictionary::Builder builder_;
   KeyDictionary::Builder prefix_builder_;
   KeyDictionary::Builder fuzzy_builder_;
-  std::unordered_map<std::string, std::uint32_t> word_ids_;
+  std::string identity_;  // intern()'s scratch
+  WordIds word_ids_;
   std::vector<WordInfo> words_;
   std::unordered_map<std::uint64_t, std::uint32_t> bigram_ids_;  // PairTable::key → bigram index
   std::vector<std::pair<std::uint32_t, std::uint32_t>> bigram_pairs_;

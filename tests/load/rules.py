@@ -68,3 +68,34 @@ def write_watchlists(folder, rules, sentences, seed=14):
         written += n
         part += 1
     return written + 1
+
+
+def main():
+    """Writes the watchlists (and a config naming them, with no sources) for
+    trying the daemon or `newswatch check-rules` on N generated rules."""
+    import argparse
+
+    import server
+
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--rules", type=int, required=True, help="background rules (plus load/all)")
+    ap.add_argument("--out", required=True, help="folder: newswatch.toml and watchlists/*.toml")
+    ap.add_argument("--samples", default=os.path.join(repo, "tests/data/samples/arabic-news"))
+    ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--port", type=int, default=5556, help="[publish] endpoint's port; replay is off")
+    args = ap.parse_args()
+    n = write_watchlists(os.path.join(args.out, "watchlists"), args.rules,
+                         server.load_sentences(args.samples), args.seed)
+    with open(os.path.join(args.out, "newswatch.toml"), "w", encoding="utf-8") as f:
+        f.write(f'watchlists = ["watchlists/*.toml"]\n\n[daemon]\nstate_dir = "state"\n'
+                f'log_level = "info"\n\n[publish]\nendpoint = "tcp://127.0.0.1:{args.port}"\n'
+                'replay_endpoint = ""\n')
+    print(f"{n} rules in {args.out}/watchlists; config {args.out}/newswatch.toml")
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()
