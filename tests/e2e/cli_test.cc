@@ -493,6 +493,42 @@ TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
   EXPECT_EQ(run("sources --help").status, 0);
 }
 
+// A name that begins with '-' would be read as an option: after `--` every
+// argument is an input, for extract, match and stories alike.
+TEST_F(Cli, InputsAfterDoubleDashMayBeginWithADash) {
+  fs::copy_file(data("e2e/a1.html"), tmp_ / "-dash.html");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(tmp_);  // so that the name on the command line is "-dash.html"
+  const CliRun without = run("extract --json -dash.html");
+  const CliRun extract = run("extract --json -- -dash.html");
+  const CliRun match = run("match --json -w " + data("e2e/libya.toml") + " -- -dash.html");
+  const CliRun stories = run("stories -- -dash.html");
+  fs::current_path(cwd);
+  EXPECT_NE(without.status, 0);
+  EXPECT_TRUE(without.out.empty()) << without.out;
+  ASSERT_EQ(extract.status, 0) << extract.err;
+  ASSERT_EQ(extract.lines().size(), 1u) << extract.out;
+  EXPECT_EQ(extract.lines()[0]["input"], "-dash.html");
+  EXPECT_EQ(extract.lines()[0]["title"],
+            "حفتر يصل القاهرة لإجراء مباحثات حول تطورات الأوضاع فى ليبيا");
+  ASSERT_EQ(match.status, 0) << match.err;
+  std::set<std::string> rules;
+  for (const auto& line : match.lines()) {
+    EXPECT_EQ(line["input"], "-dash.html");
+    rules.insert(line["rule"]);
+  }
+  EXPECT_EQ(rules, (std::set<std::string>{"haftar-cairo", "turkish-mercenaries"}));
+  ASSERT_EQ(stories.status, 0) << stories.err;
+  ASSERT_EQ(stories.lines().size(), 1u) << stories.out;
+  EXPECT_EQ(stories.lines()[0]["input"], "-dash.html");
+  // And --help says so.
+  for (const char* command : {"extract", "match", "stories"}) {
+    EXPECT_NE(run(std::string(command) + " --help").out.find("after -- when a name begins with -"),
+              std::string::npos)
+        << command;
+  }
+}
+
 TEST_F(Cli, StoriesGroupsCopiesAsTheDaemonWould) {
   const std::string a = data("stories/wire-copy-a.html"), b = data("stories/wire-copy-b.html"),
                     other = data("stories/same-event-other-writer.html");

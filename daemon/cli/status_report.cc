@@ -1,5 +1,5 @@
-// newswatch status (daemon/status.h).
-#include "daemon/status.h"
+// newswatch status (daemon/cli/status_report.h).
+#include "daemon/cli/status_report.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
