@@ -24,11 +24,12 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
   return s.substr(0, n);
 }
 
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::ranges::count_if(s, [](char c) { return !is_continuation(c); }));
+// The characters of `s`, counted up to `limit` (all choose_language needs to know).
+std::size_t code_points(std::string_view s, std::size_t limit) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size() && n < limit; ++i) n += !is_continuation(s[i]);
+  return n;
 }
-
 }  // namespace
 
 std::string normalize_language_code(std::string_view tag) {
@@ -107,15 +108,38 @@ ChosenLanguage choose_language(std::string_view declared, const DetectedLanguage
   return {};
 }
 
+std::string detection_sample(std::string_view title, std::string_view text) {
+  title = utf8_prefix(title, kDetectBytes / 4);
+  std::string out(title);
+  if (!title.empty() && !text.empty()) out.push_back('\n');
+  if (out.size() + text.size() <= kDetectBytes) return out.append(text);
+  // Two windows of `room` bytes in all; text.size() > room, so they do not overlap.
+  const std::size_t room = kDetectBytes - out.size() - 1;
+  auto at_space = [](std::string_view window) {
+    const std::size_t space = window.find_last_of(" \n");
+    return space != std::string_view::npos && space + 32 >= window.size() ? window.substr(0, space)
+                                                                          : window;
+  };
+  const std::string_view opening = at_space(utf8_prefix(text, room / 2));
+  std::size_t mid = text.size() / 2;
+  while (mid < text.size() && is_continuation(text[mid])) ++mid;
+  std::string_view middle = text.substr(mid);
+  if (const std::size_t space = middle.substr(0, 32).find_first_of(" \n");
+      space != std::string_view::npos) {
+    middle.remove_prefix(space + 1);
+  }
+  middle = at_space(utf8_prefix(middle, room - opening.size()));
+  out.append(opening).push_back('\n');
+  return out.append(middle);
+}
+
 ChosenLanguage identify_language(std::string_view declared, std::string_view title,
                                  std::string_view text) {
-  std::string sample;
-  sample.reserve(std::min(title.size() + 1 + text.size(), kDetectBytes));
-  sample.append(title);
-  if (!title.empty() && !text.empty()) sample.push_back('\n');
-  sample.append(utf8_prefix(text, kDetectBytes - std::min(sample.size(), kDetectBytes)));
-  const DetectedLanguage detected = detect_language(sample);
-  return choose_language(declared, detected, code_points(utf8_prefix(sample, kDetectBytes)));
+  // The article's length, not the sample's: the sample of a long article holds
+  // at least kDetectBytes / 3 characters, which CLD2 judges reliably or not.
+  const std::size_t title_chars = code_points(title, kDecideChars);
+  return choose_language(declared, detect_language(detection_sample(title, text)),
+                         title_chars + code_points(text, kDecideChars - title_chars));
 }
 
 bool detectable_language(std::string_view code) {

@@ -349,6 +349,32 @@ TEST(Language, AnyBytesIn) {
   EXPECT_EQ(detect_language(big.substr(0, kDetectBytes + 1)).code, "ar");
 }
 
+// The sample of a long article: within kDetectBytes, valid UTF-8, the title,
+// the opening and a piece of the middle, each cut at a space.
+TEST(Language, TheSampleOfALongArticle) {
+  const NewsArticle a = articles("fa")[0];
+  std::string text;
+  for (const NewsArticle& b : articles("fa")) text += body_of(b) + "\n";
+  const std::string sample = detection_sample(a.headline, text);
+  EXPECT_LE(sample.size(), kDetectBytes);
+  EXPECT_GE(sample.size(), kDetectBytes - 64);
+  EXPECT_TRUE(sample.starts_with(a.headline + "\n" + a.paragraphs[0].substr(0, 40))) << sample;
+  const std::string middle = sample.substr(sample.rfind('\n') + 1);
+  EXPECT_NE(text.find(middle), std::string::npos);
+  EXPECT_GT(text.find(middle), text.size() / 3);
+  EXPECT_EQ(detect_language(sample).code, "fa");  // valid UTF-8: CLD2 would refuse it otherwise
+  for (const std::string& piece : {sample.substr(a.headline.size() + 1), middle}) {
+    EXPECT_NE(piece.back(), ' ');
+    EXPECT_TRUE(text.find(piece + " ") != std::string::npos ||
+                text.find(piece + "\n") != std::string::npos ||
+                text.find(piece.substr(0, piece.find('\n')) + " ") != std::string::npos)
+        << piece;
+  }
+  // A short article is all of it.
+  EXPECT_EQ(detection_sample("Title", "Text."), "Title\nText.");
+  EXPECT_EQ(detection_sample("", "Text."), "Text.");
+}
+
 // The extraction set's pages, each identified from its own text; their
 // declarations are right, so the text and the declaration agree.
 TEST(Language, ExtractionSetPages) {
