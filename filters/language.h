@@ -21,7 +21,7 @@ struct DetectedLanguage {
 // Looks at no more than the first kDetectBytes of `utf8_text` (cut at a
 // character boundary): CLD2 costs about 280 instructions a byte of Latin text
 // and 170 of Arabic, so a whole 5 KB article would cost as much as extracting
-// it (tests/bench/language_bench.cc); 512 bytes name the language as well
+// it (tests/bench/language_bench.cc); 384 bytes name the language as well
 // (README, "Language"). Invalid UTF-8 is cut where it starts. Plain text, not HTML.
 inline constexpr std::size_t kDetectBytes = 384;
 DetectedLanguage detect_language(std::string_view utf8_text);
