@@ -122,11 +122,11 @@ std::string to_json(const Alert& alert) {
   j["matched"] = alert.matched;
   j["snippet"] = alert.snippet;
   if (!alert.severity.empty()) j["severity"] = alert.severity;
+  if (!alert.tags.empty()) j["tags"] = alert.tags;
   if (!alert.language.empty()) {
     j["language"] = alert.language;
     if (!alert.language_from.empty()) j["language_from"] = alert.language_from;
   }
-  if (!alert.tags.empty()) j["tags"] = alert.tags;
   if (!alert.story.empty()) {
     j["story"] = alert.story;
     j["story_size"] = alert.story_size;

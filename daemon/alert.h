@@ -50,7 +50,8 @@ struct Alert {
 // {"v":1,"id":"5f0c…","seq":42,"watchlist":"libya","rule":"haftar-cairo","source":"alrasifa",
 //  "url":"https://...","title":"...","published":"2020-06-03T09:15:00Z"|null,
 //  "fetched":"...Z","matched":["حفتر","للقاهرة"],"snippet":"...",
-//  "language":"ar","language_from":"text","story":"9b1c…","story_size":2}
+//  "severity":"high","tags":["libya"],"language":"ar","language_from":"text",
+//  "story":"9b1c…","story_size":2}
 std::string to_json(const Alert& alert);
 [[nodiscard]] Result<Alert> alert_from_json(std::string_view json);
 
