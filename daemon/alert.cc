@@ -123,6 +123,10 @@ std::string to_json(const Alert& alert) {
   j["snippet"] = alert.snippet;
   if (!alert.severity.empty()) j["severity"] = alert.severity;
   if (!alert.tags.empty()) j["tags"] = alert.tags;
+  if (!alert.language.empty()) {
+    j["language"] = alert.language;
+    if (!alert.language_from.empty()) j["language_from"] = alert.language_from;
+  }
   if (!alert.story.empty()) {
     j["story"] = alert.story;
     j["story_size"] = alert.story_size;
@@ -181,6 +185,14 @@ Result<Alert> alert_from_json(std::string_view json) {
   if (auto sev = j.find("severity"); sev != j.end()) {
     if (!sev->is_string()) return std::unexpected(bad("\"severity\" is not a string"));
     a.severity = sev->get_ref<const std::string&>();
+  }
+  for (auto [key, field] :
+       {std::pair{"language", &a.language}, std::pair{"language_from", &a.language_from}}) {
+    if (auto it = j.find(key); it != j.end()) {
+      if (!it->is_string())
+        return std::unexpected(bad("\"" + std::string(key) + "\" is not a string"));
+      *field = it->get_ref<const std::string&>();
+    }
   }
   if (auto story = j.find("story"); story != j.end()) {
     if (!story->is_string()) return std::unexpected(bad("\"story\" is not a string"));

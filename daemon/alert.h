@@ -28,6 +28,10 @@ struct Alert {
   std::vector<std::string> matched;  // words as they appear in the article
   std::string snippet;
   std::string severity;  // from the rule; omitted from JSON when empty
+  // The article's language (filters/language.h), and "text" when identified
+  // from its words or "declared" when as the page says; omitted when unknown.
+  std::string language;
+  std::string language_from;
   std::vector<std::string> tags;
   // The article's story (filters/story.h): near-duplicate articles share it.
   // Set by the Store when it records the alert; omitted from JSON when empty.
@@ -46,6 +50,7 @@ struct Alert {
 // {"v":1,"id":"5f0c…","seq":42,"watchlist":"libya","rule":"haftar-cairo","source":"alrasifa",
 //  "url":"https://...","title":"...","published":"2020-06-03T09:15:00Z"|null,
 //  "fetched":"...Z","matched":["حفتر","للقاهرة"],"snippet":"...",
+//  "severity":"high","tags":["libya"],"language":"ar","language_from":"text",
 //  "story":"9b1c…","story_size":2}
 std::string to_json(const Alert& alert);
 [[nodiscard]] Result<Alert> alert_from_json(std::string_view json);

@@ -90,7 +90,8 @@ void ArticlePipeline::start(const std::string& source_id, Item item) {
   if (item.link.empty()) {
     const auto now = std::chrono::steady_clock::now();
     PageText t = feed_text(feed_words(item));
-    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published, now);
+    finish(source_id, item, std::move(t.title), std::move(t.text),
+           {std::move(t.language), t.language_from}, item.published, now);
     return;
   }
   FetchRequest req{.url = item.link};
@@ -129,8 +130,9 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
     } else {
       measure([](Metrics& m) { m.inc("newswatch_articles_extracted_total"); });
     }
-    finish(source_id, item, std::move(t.title), std::move(t.text), std::move(t.language),
-           item.published ? item.published : t.published, fetch_done);
+    finish(source_id, item, std::move(t.title), std::move(t.text),
+           {std::move(t.language), t.language_from}, item.published ? item.published : t.published,
+           fetch_done);
     return;
   }
   ++item.attempts;
@@ -145,7 +147,8 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
         error,
         permanent ? std::string("will not change") : fmt::format("attempt {}", item.attempts));
     PageText t = feed_text(feed_words(item));
-    finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published, fetch_done);
+    finish(source_id, item, std::move(t.title), std::move(t.text),
+           {std::move(t.language), t.language_from}, item.published, fetch_done);
   } else {
     spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
                  source_id, item.link, error, item.attempts, options_.max_article_attempts);
@@ -154,7 +157,7 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
 }
 
 void ArticlePipeline::finish(const std::string& source_id, const Item& item, std::string title,
-                             std::string text, std::string language,
+                             std::string text, ChosenLanguage language,
                              std::optional<std::chrono::sys_seconds> published,
                              std::chrono::steady_clock::time_point fetch_done) {
   std::string article_key = canonical_url(item.link);
@@ -166,7 +169,7 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
                             .url = item.link,
                             .title = std::move(title),
                             .text = std::move(text),
-                            .language = std::move(language),
+                            .language = std::move(language.code),
                             .published = published,
                             .kept = fetched};
   std::vector<Alert> alerts;
@@ -176,8 +179,11 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
                        .body = article.text,
                        .source = source_id,
                        .language = article.language};
-    for (Hit& hit : matcher_->match(doc, body_tokens))
-      alerts.push_back(alert_for(std::move(hit), article, fetched));
+    for (Hit& hit : matcher_->match(doc, body_tokens)) {
+      Alert& a = alerts.emplace_back(alert_for(std::move(hit), article, fetched));
+      a.language = article.language;
+      a.language_from = language_from_name(language.from);
+    }
   } else {
     body_tokens = tokenize(article.text);
   }

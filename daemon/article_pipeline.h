@@ -22,6 +22,7 @@
 #include "daemon/metrics.h"
 #include "daemon/store.h"
 #include "feeds/fetcher.h"
+#include "filters/language.h"
 #include "filters/matcher.h"
 #include "filters/story.h"
 
@@ -77,7 +78,7 @@ class ArticlePipeline {
   void restore_stories();
   void prune_stories(std::chrono::sys_seconds now);
   void finish(const std::string& source_id, const Item& item, std::string title, std::string text,
-              std::string language, std::optional<std::chrono::sys_seconds> published,
+              ChosenLanguage language, std::optional<std::chrono::sys_seconds> published,
               std::chrono::steady_clock::time_point fetch_done);
 
   Fetcher& fetcher_;

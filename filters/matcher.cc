@@ -39,15 +39,17 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
   });
 }
 
-// "ar" admits "ar", "AR" and "ar-EG".
+// "ar" admits "ar", "AR" and "ar-EG". "en-GB" admits "en" too: an article's
+// language is identified without its region (filters/language.h).
 bool language_allowed(const std::vector<std::string>& allowed, std::string_view language) {
   if (allowed.empty()) return true;
+  auto subtag_of = [](std::string_view longer, std::string_view shorter) {
+    return longer.size() > shorter.size() && longer[shorter.size()] == '-' &&
+           equals_ignore_case(longer.substr(0, shorter.size()), shorter);
+  };
   for (const auto& want : allowed) {
     if (equals_ignore_case(language, want)) return true;
-    if (language.size() > want.size() && language[want.size()] == '-' &&
-        equals_ignore_case(language.substr(0, want.size()), want)) {
-      return true;
-    }
+    if (subtag_of(language, want) || subtag_of(want, language)) return true;
   }
   return false;
 }
@@ -161,8 +163,9 @@ class Article {
   bool allowed(const CompiledRule& rule) const {
     if (!rule.sources.empty() && std::ranges::find(rule.sources, doc_.source) == rule.sources.end())
       return false;
-    // A page that declares no language (and a .txt file) passes `languages`:
-    // otherwise such a rule could never match it, and nothing would say so.
+    // An article whose language is unknown (declared by none, too short to
+    // identify; filters/language.h) passes `languages`: otherwise such a rule
+    // could never match it, and nothing would say so.
     return doc_.language.empty() || language_allowed(rule.languages, doc_.language);
   }
 

@@ -91,6 +91,11 @@ std::string fragment_text(std::string_view html) {
   return collapse_whitespace(out);
 }
 
+void set_language(PageText& out, ChosenLanguage language) {
+  out.language = std::move(language.code);
+  out.language_from = language.from;
+}
+
 }  // namespace
 
 ExtractedPage extract_page(const FetchedPage& page) {
@@ -116,6 +121,7 @@ PageText feed_text(const FeedText& feed) {
     if (!has_markup_text) out.text = extract_article(doc, {}).text;
     if (out.text.empty()) out.text = fragment_text(feed.html);
   }
+  set_language(out, identify_language("", out.title, out.text));
   return out;
 }
 
@@ -123,12 +129,14 @@ PageText page_text(const FetchedPage& page, const FeedText& feed) {
   Article a = extract_page(page).article;
   PageText out{.title = a.title.empty() ? std::string(feed.title) : std::move(a.title),
                .text = std::move(a.text),
-               .language = std::move(a.language),
                .published = a.published};
   if (out.text.empty()) {
     out.reason = a.reason.empty() ? "no article text" : std::move(a.reason);
     out.text = feed_text(feed).text;
   }
+  // The words matched, the page's declaration as evidence (also when the feed's
+  // words stand in: the same site wrote them).
+  set_language(out, identify_language(a.language, out.title, out.text));
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "filters/extract.h"
+#include "filters/language.h"
 
 namespace nw {
 
@@ -29,17 +30,22 @@ struct FeedText {
 
 // What the matcher reads (filters/matcher.h's Document).
 struct PageText {
-  std::string title;                                  // the page's headline, else the feed's title
-  std::string text;                                   // the page's main text, else the feed's
-  std::string language;                               // BCP 47, from the page; "" when unknown
+  std::string title;  // the page's headline, else the feed's title
+  std::string text;   // the page's main text, else the feed's
+  // Identified from the text, else as the page declares it (filters/language.h):
+  // "ar", "en"; "" when unknown.
+  std::string language;
+  LanguageFrom language_from = LanguageFrom::kNone;
   std::optional<std::chrono::sys_seconds> published;  // the page's date
   std::string reason;  // why the page gave no text ("" when it gave some)
 };
 
-// The whole extraction of a page (for `newswatch extract`): the article, and the
-// charset the bytes were decoded from ("" when they were not read). A page that
-// cannot be an article (an image, audio, video, font, PDF or archive linked as
-// the item) is not read: its article is empty with the reason.
+// The whole extraction of a page (for `newswatch extract`): the article (whose
+// `language` is the one the page declares: identify_language() over its title
+// and text gives the article's), and the charset the bytes were decoded from
+// ("" when they were not read). A page that cannot be an article (an image,
+// audio, video, font, PDF or archive linked as the item) is not read: its
+// article is empty with the reason.
 struct ExtractedPage {
   Article article;
   std::string encoding;
@@ -51,7 +57,8 @@ PageText page_text(const FetchedPage& page, const FeedText& feed = {});
 
 // The feed's words alone, for an article whose page could not be fetched: the
 // summary's main text as extraction finds it, or, for a summary too short for
-// extraction, all its words on one line.
+// extraction, all its words on one line. Its language is the text's (a feed
+// entry declares none).
 PageText feed_text(const FeedText& feed);
 
 }  // namespace nw

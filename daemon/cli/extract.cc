@@ -9,6 +9,7 @@
 #include "daemon/cli/command.h"
 #include "daemon/cli/input.h"
 #include "daemon/cli/json_line.h"
+#include "filters/language.h"
 #include "filters/page_text.h"
 
 namespace nw::cli {
@@ -27,13 +28,18 @@ int run_extract(const ExtractOptions& o) {
                                                  .content_type = in.content_type,
                                                  .url = in.url.empty() ? o.base_url : in.url});
         if (o.json) {
+          // The article's language as the daemon matches it: from its text, else
+          // as declared (filters/language.h); the declaration beside it.
+          const ChosenLanguage language = identify_language(a.language, a.title, a.text);
           json j = {{"input", input},
                     {"url", a.url.empty() ? json(nullptr) : json(a.url)},
                     {"title", a.title},
                     {"text", a.text},
                     {"published", time_json(a.published)},
                     {"author", a.author},
-                    {"language", a.language},
+                    {"language", language.code},
+                    {"language_from", language_from_name(language.from)},
+                    {"declared_language", a.language},
                     {"image", a.image},
                     {"encoding", encoding}};
           if (a.text.empty()) j["reason"] = a.reason;

@@ -32,6 +32,21 @@ TEST(RuleWarnings, LowerCaseOperatorsArePointedAtInTheFile) {
   EXPECT_EQ(rule_warnings(std::span(&*w, 1)), want);
 }
 
+// `languages` and `lang:` codes that the language detector does not know.
+TEST(RuleWarnings, LanguagesTheDetectorCannotIdentify) {
+  const std::string file = (kMistakes / "languages.toml").string();
+  auto w = load_watchlist(file);
+  ASSERT_TRUE(w) << w.error().message;
+  ASSERT_TRUE(Matcher::compile(std::span(&*w, 1)));
+  const std::string tail =
+      "\", which newswatch cannot identify from an article's text: only pages that declare it "
+      "match (codes are ISO 639-1 where there is one: ar, fa, ur, en)";
+  const std::vector<std::string> want = {
+      file + ":7:10: warning: rule 'arabic-three-letters' names the language \"ara" + tail,
+      file + ":17:10: warning: rule 'klingon' names the language \"tlh" + tail};
+  EXPECT_EQ(rule_warnings(std::span(&*w, 1)), want);
+}
+
 TEST(RuleWarnings, NoneForAWatchlistThatSaysWhatItMeans) {
   auto w = load_watchlist(fs::path(NW_TEST_DATA) / "e2e" / "libya.toml");
   ASSERT_TRUE(w) << w.error().message;

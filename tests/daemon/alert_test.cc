@@ -39,6 +39,8 @@ Alert full_alert() {
   a.snippet =
       "زيارة حفتر للقاهرة تأتي في وقت يواصل فيه الجيش الليبي تقدمه نحو قلب العاصمة الليبية طرابلس";
   a.severity = "high";
+  a.language = "ar";
+  a.language_from = "text";
   a.tags = {"libya", "egypt"};
   a.story = "9b1c0e5d2a7f4c31";
   a.story_size = 2;
@@ -71,6 +73,8 @@ void expect_same(const Alert& got, const Alert& want) {
   EXPECT_EQ(got.matched, want.matched);
   EXPECT_EQ(got.snippet, want.snippet);
   EXPECT_EQ(got.severity, want.severity);
+  EXPECT_EQ(got.language, want.language);
+  EXPECT_EQ(got.language_from, want.language_from);
   EXPECT_EQ(got.tags, want.tags);
   EXPECT_EQ(got.story, want.story);
   EXPECT_EQ(got.story_size, want.story_size);
@@ -103,6 +107,7 @@ TEST(AlertJson, NullPublishedNoSeverityNoTagsAndEscapes) {
   const std::string json = to_json(minimal_alert());
   EXPECT_EQ(json, read_fixture("alert_minimal.json"));
   EXPECT_EQ(json.find("severity"), std::string::npos);
+  EXPECT_EQ(json.find("language"), std::string::npos);
   EXPECT_EQ(json.find("tags"), std::string::npos);
   EXPECT_EQ(json.find("story"), std::string::npos);
   EXPECT_EQ(json.find("suppressed"), std::string::npos);
@@ -226,6 +231,11 @@ INSTANTIATE_TEST_SUITE_P(
                 "\"tags\" holds a non-string"},
         BadCase{"severity number", minimal_with(R"("matched")", R"("severity":5,"matched")"),
                 "\"severity\" is not a string"},
+        BadCase{"language number", minimal_with(R"("matched")", R"("language":1,"matched")"),
+                "\"language\" is not a string"},
+        BadCase{"language_from null",
+                minimal_with(R"("matched")", R"("language":"ar","language_from":null,"matched")"),
+                "\"language_from\" is not a string"},
         BadCase{"story without size",
                 minimal_with(R"("matched")", R"("story":"0123456789abcdef","matched")"),
                 "\"story_size\""},

@@ -84,12 +84,18 @@ TEST_F(Cli, ExtractJsonOneLinePerInputInOrder) {
   EXPECT_EQ(lines[0]["input"], data("e2e/a1.html"));
   EXPECT_EQ(lines[0]["title"], "حفتر يصل القاهرة لإجراء مباحثات حول تطورات الأوضاع فى ليبيا");
   EXPECT_EQ(lines[0]["language"], "ar");
+  EXPECT_EQ(lines[0]["language_from"], "text");
+  EXPECT_EQ(lines[0]["declared_language"], "ar");
   const std::string text = lines[0]["text"];
   EXPECT_NE(text.find("أفادت مصادر مطلعة"), std::string::npos);
   EXPECT_EQ(text.find("اترك تعليق"), std::string::npos);
   EXPECT_EQ(text.find("الأكثر قراءة"), std::string::npos);
   EXPECT_EQ(text.find("زلزال"), std::string::npos);  // sidebar, related posts, comments
   EXPECT_EQ(lines[1]["encoding"], "windows-1256");
+  // The old portal declares no language: its text says which.
+  EXPECT_EQ(lines[1]["declared_language"], "");
+  EXPECT_EQ(lines[1]["language"], "ar");
+  EXPECT_EQ(lines[1]["language_from"], "text");
   EXPECT_NE(lines[1]["text"].get<std::string>().find("المشير حفتر"), std::string::npos);
   EXPECT_TRUE(lines[2].contains("error"));
   EXPECT_NE(lines[2]["error"].get<std::string>().find("missing.html"), std::string::npos);
@@ -418,10 +424,26 @@ TEST_F(Cli, MatchTakesTheLanguageAndSourceOfFiles) {
   EXPECT_EQ(rules(""), (std::set<std::string>{"en"}));
   EXPECT_EQ(rules(" --lang en --source bbc"), (std::set<std::string>{"en", "lang-term", "bbc"}));
   EXPECT_EQ(rules(" --lang ar"), (std::set<std::string>{}));
-  // A page's own language wins over --lang: a1.html declares ar.
+  // A page's own language wins over --lang: a1.html is Arabic.
   const CliRun page = run("match --json --lang en --watchlist " + (tmp_ / "w.toml").string() + " " +
                           data("e2e/a1.html"));
   EXPECT_TRUE(page.lines().empty()) << page.out;
+  // A .txt file long enough to identify is in the language of its words;
+  // --lang still says otherwise for files.
+  std::ofstream(tmp_ / "long.txt")
+      << "Talks in Cairo\nKhalifa Haftar arrived in Cairo on Wednesday for talks with Egyptian "
+         "officials about the ceasefire, the oil blockade and the withdrawal of foreign fighters, "
+         "his office said in a statement issued after the meeting.\n";
+  auto long_rules = [&](const std::string& options) {
+    std::set<std::string> out;
+    const CliRun r = run("match --json --watchlist " + (tmp_ / "w.toml").string() + options + " " +
+                         (tmp_ / "long.txt").string());
+    EXPECT_EQ(r.status, 0) << r.err;
+    for (const auto& line : r.lines()) out.insert(line["rule"]);
+    return out;
+  };
+  EXPECT_EQ(long_rules(""), (std::set<std::string>{"en", "lang-term"}));
+  EXPECT_EQ(long_rules(" --lang ar"), (std::set<std::string>{}));
 }
 
 // Words as Arabic web text writes them, through the command.

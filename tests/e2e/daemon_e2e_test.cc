@@ -198,14 +198,21 @@ TEST_F(DaemonE2E, AlertsExactlyOnceAcrossUpdatesAndRestarts) {
       EXPECT_EQ(a.body["id"].get<std::string>().size(), 16u);
       EXPECT_EQ(a.body["title"], "حفتر يصل القاهرة لإجراء مباحثات حول تطورات الأوضاع فى ليبيا");
       EXPECT_EQ(a.body["published"], "2020-06-03T09:15:00Z");
+      // Identified from the article's text (the page's lang="ar" agrees).
+      EXPECT_EQ(a.body["language"], "ar");
+      EXPECT_EQ(a.body["language_from"], "text");
       const auto matched = a.body["matched"].get<std::vector<std::string>>();
       EXPECT_NE(std::find(matched.begin(), matched.end(), "حفتر"), matched.end()) << a.body.dump();
     }
     if (a.body["rule"] == "haftar-cairo-en") {
       EXPECT_EQ(a.body["source"], "monitor");
+      EXPECT_EQ(a.body["language"], "en");
     }
     if (a.body["rule"] == "sisi-haftar") {
       EXPECT_EQ(a.body["source"], "libyagate");
+      // The old portal's page declares no language: its text says Arabic.
+      EXPECT_EQ(a.body["language"], "ar");
+      EXPECT_EQ(a.body["language_from"], "text");
     }
   }
   EXPECT_EQ(seqs, (std::set<std::uint64_t>{1, 2, 3, 4, 5, 6}));

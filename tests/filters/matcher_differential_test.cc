@@ -50,9 +50,11 @@ bool one_edit(std::string_view x, std::string_view y) {
 }
 
 bool language_ok(std::string_view want, std::string_view language) {
-  return iequals(language, want) ||
-         (language.size() > want.size() && language[want.size()] == '-' &&
-          iequals(language.substr(0, want.size()), want));
+  auto subtag_of = [](std::string_view longer, std::string_view shorter) {
+    return longer.size() > shorter.size() && longer[shorter.size()] == '-' &&
+           iequals(longer.substr(0, shorter.size()), shorter);
+  };
+  return iequals(language, want) || subtag_of(language, want) || subtag_of(want, language);
 }
 
 // Proclitic variants and folded forms, computed once per word for all evaluations.
