@@ -240,5 +240,52 @@ TEST_F(SitemapE2E, OnlyRecentUrlsAreFetchedAndAlertWithTheSourcesHeadersAndProxy
   EXPECT_EQ(log.find("session=e2e"), std::string::npos) << "the cookie must not be logged";
 }
 
+// At the protocol's limit: a sitemap of 50,000 URLs, 20 of them from the last
+// hours and the rest from the previous weeks. The daemon fetches the 20 and no
+// other (no route answers the old ones: each would count a hit).
+TEST_F(SitemapE2E, FiftyThousandUrlsOnlyTheRecentAreFetched) {
+  const std::string base = site_.url("");
+  std::vector<std::pair<std::string, std::string>> urls;
+  for (int i = 0; i < 50'000; ++i) {
+    const bool recent = i % 2500 == 0;  // 20 of them
+    urls.emplace_back(
+        base + "/big/" + std::to_string(i),
+        iso_ago(recent ? std::chrono::minutes(i / 100) : 72h + std::chrono::minutes(i)));
+    if (recent)
+      site_.set("/big/" + std::to_string(i), {.body = "<html><body><p>x</p></body></html>"});
+  }
+  // gzip, as big sites serve them (and the test server would spend long compressing 17 MB).
+  site_.set("/big.xml.gz",
+            {.content_type = "application/x-gzip", .body = gzip(news_sitemap(urls))});
+  std::ofstream(dir_ / "newswatch.toml")
+      << "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n[publish]\nendpoint = \""
+      << endpoint_ << "\"\nreplay_endpoint = \"\"\n[http]\nhost_spacing = \"100ms\"\n"
+      << "[[source]]\nid = \"big\"\nurl = \"" << base << "/big.xml.gz\"\nkind = \"sitemap\"\n"
+      << "interval = \"1h\"\n";
+  test::Child daemon(test::build_binary("newswatchd"),
+                     {"--config", (dir_ / "newswatch.toml").string()}, dir_ / "daemon.log",
+                     dir_ / "daemon.log");
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  auto fetched = [&] {
+    int n = 0;
+    for (int i = 0; i < 50'000; i += 2500) n += site_.hits("/big/" + std::to_string(i));
+    return n;
+  };
+  while (fetched() < 20 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(2s);  // nothing else may follow
+  EXPECT_EQ(fetched(), 20);
+  EXPECT_EQ(site_.hits("/big.xml.gz"), 1);
+  int old = 0;
+  for (int i = 0; i < 50'000; ++i) {
+    if (i % 2500 != 0) old += site_.hits("/big/" + std::to_string(i));
+  }
+  EXPECT_EQ(old, 0);
+  EXPECT_EQ(daemon.stop(), 0);
+  const std::string log = test::read_file(dir_ / "daemon.log");
+  EXPECT_NE(log.find("50000 URLs, 20 within max_age 48h, 49980 older, 0 undated"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace nw
