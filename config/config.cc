@@ -92,6 +92,12 @@ class Loader : private TomlChecker {
   void read_metrics(const toml::table& root, Config& cfg);
   void read_http(const toml::table& root, Config& cfg);
   void read_sources(const toml::table& root, Config& cfg);
+  // A proxy URL libcurl takes (http, https, socks4(a), socks5(h)), or "" (none).
+  std::optional<std::string> proxy(const toml::table& t, std::string_view where);
+  // One non-empty line.
+  std::optional<std::string> user_agent(const toml::table& t, std::string_view where);
+  // A [[source]]'s headers, headers_file, user_agent and proxy; false on a problem.
+  bool read_source_http(const toml::table& t, const fs::path& dir, HttpSettings& out);
   // Each file with the position of the first pattern that named it.
   std::vector<std::pair<fs::path, toml::source_position>> watchlist_files(const toml::table& root,
                                                                           const fs::path& dir);
@@ -222,14 +228,9 @@ void Loader::read_http(const toml::table& root, Config& cfg) {
   constexpr std::string_view kWhere = "[http]";
   check_keys(*t, kWhere,
              {"user_agent", "timeout", "connect_timeout", "max_body", "max_redirects",
-              "max_connections_per_host", "host_spacing"});
-  if (const auto* v = value<std::string>(*t, "user_agent", kWhere)) {
-    if (v->get().empty() || v->get().find_first_of("\r\n") != std::string::npos) {
-      problem(v->source().begin, "'user_agent' in [http] must be one non-empty line");
-    } else {
-      cfg.fetch.user_agent = v->get();
-    }
-  }
+              "max_connections_per_host", "host_spacing", "proxy"});
+  if (auto agent = user_agent(*t, kWhere)) cfg.fetch.user_agent = std::move(*agent);
+  if (auto p = proxy(*t, kWhere)) cfg.fetch.proxy = std::move(*p);
   if (auto d = duration(*t, "timeout", kWhere)) cfg.fetch.total_timeout = *d;
   if (auto d = duration(*t, "connect_timeout", kWhere)) cfg.fetch.connect_timeout = *d;
   if (const toml::node* n = t->get("max_body")) {
@@ -307,13 +308,150 @@ bool valid_topic_part(std::string_view s) {
   });
 }
 
+std::optional<std::string> Loader::user_agent(const toml::table& t, std::string_view where) {
+  const auto* v = value<std::string>(t, "user_agent", where);
+  if (v == nullptr) return std::nullopt;
+  if (v->get().empty() ||
+      v->get().find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    problem(v->source().begin,
+            "'user_agent' in " + std::string(where) + " must be one non-empty line");
+    return std::nullopt;
+  }
+  return v->get();
+}
+
+std::optional<std::string> Loader::proxy(const toml::table& t, std::string_view where) {
+  const auto* v = value<std::string>(t, "proxy", where);
+  if (v == nullptr) return std::nullopt;
+  const std::string_view text = v->get();
+  if (text.empty()) return std::string();
+  const auto sep = text.find("://");
+  const std::string scheme = lower_ascii(text.substr(0, sep == std::string_view::npos ? 0 : sep));
+  constexpr std::string_view kSchemes[] = {"http",    "https",  "socks4",
+                                           "socks4a", "socks5", "socks5h"};
+  const bool known =
+      std::find(std::begin(kSchemes), std::end(kSchemes), scheme) != std::end(kSchemes);
+  const bool one_line =
+      text.find_first_of(std::string_view(" \t\r\n\0", 5)) == std::string_view::npos;
+  if (sep == std::string_view::npos || !known || !one_line || sep + 3 == text.size() ||
+      text[sep + 3] == '/' || text[sep + 3] == ':') {
+    // The value may hold a password: the message does not repeat it.
+    problem(v->source().begin,
+            "'proxy' in " + std::string(where) +
+                " must be a proxy URL like \"http://proxy:3128\" or \"socks5h://127.0.0.1:1080\" "
+                "(schemes http, https, socks4, socks4a, socks5, socks5h), or \"\" for none" +
+                (sep != std::string_view::npos && !known ? "; not the scheme " + in_quotes(scheme)
+                                                         : std::string()));
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
+// RFC 9110 5.6.2: a header name is a token.
+bool valid_header_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
+}
+
+// What is wrong with a header a source wants to send, "" when nothing is. The
+// value is never quoted back: it may be a secret (a Cookie).
+std::string header_problem(std::string_view name, std::string_view value) {
+  if (!valid_header_name(name)) {
+    return "header name " + in_quotes(name) +
+           " is not a token (letters, digits and !#$%&'*+-.^_`|~)";
+  }
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+    return "the value of header " + in_quotes(name) + " must be one line (no CR, LF or NUL)";
+  }
+  for (std::string_view own : {"If-None-Match", "If-Modified-Since", "Host"}) {
+    if (iequals(name, own)) return "header " + in_quotes(name) + " is the daemon's own to send";
+  }
+  if (iequals(name, "User-Agent")) return "set the user agent with 'user_agent', not a header";
+  return {};
+}
+
+bool Loader::read_source_http(const toml::table& t, const fs::path& dir, HttpSettings& out) {
+  constexpr std::string_view kWhere = "[[source]]";
+  const std::size_t before = problem_count();
+  auto add = [&](std::string name, std::string value, toml::source_position pos,
+                 std::string_view from) {
+    const std::string why = header_problem(name, value);
+    if (!why.empty()) {
+      problem(pos, "'" + std::string(from) + "' in [[source]]: " + why);
+      return;
+    }
+    for (const auto& [have, v] : out.headers) {
+      if (iequals(have, name)) {
+        problem(pos, "'" + std::string(from) + "' in [[source]]: header " + in_quotes(name) +
+                         " is set twice (in 'headers' and 'headers_file', or twice in one)");
+        return;
+      }
+    }
+    out.headers.emplace_back(std::move(name), std::move(value));
+  };
+  if (const auto* v = value<std::string>(t, "headers_file", kWhere)) {
+    const fs::path file = (dir / v->get()).lexically_normal();
+    const std::string shown = in_quotes(file.string());
+    std::error_code ec;
+    const fs::file_status st = fs::status(file, ec);
+    auto text = read_text(file);
+    if (!text) {
+      problem(v->source().begin, "'headers_file' in [[source]]: " + text.error().message);
+    } else if (!ec && (st.permissions() & (fs::perms::group_all | fs::perms::others_all)) !=
+                          fs::perms::none) {
+      // It holds secrets (cookies, tokens), like a CURVE secret key.
+      problem(v->source().begin, "'headers_file' in [[source]]: " + shown +
+                                     " may be read by other users; it holds secrets: "
+                                     "chmod 600 it");
+    } else {
+      std::istringstream lines(*text);
+      int number = 0;
+      for (std::string line; std::getline(lines, line);) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        const std::string_view l = trim(line);
+        if (l.empty() || l.front() == '#') continue;
+        const auto colon = l.find(':');
+        if (colon == std::string_view::npos) {
+          problem(v->source().begin, "'headers_file' in [[source]]: " + shown + " line " +
+                                         std::to_string(number) +
+                                         ": expected \"Name: value\" (or # comment)");
+          continue;
+        }
+        add(std::string(trim(l.substr(0, colon))), std::string(trim(l.substr(colon + 1))),
+            v->source().begin, "headers_file");
+      }
+    }
+  }
+  if (const toml::node* n = t.get("headers")) {
+    if (const toml::table* h = n->as_table()) {
+      for (const auto& [key, node] : *h) {
+        if (const auto* s = node.as_string()) {
+          add(std::string(key.str()), s->get(), key.source().begin, "headers");
+        } else {
+          problem(node.source().begin, "'headers' in [[source]]: the value of " +
+                                           in_quotes(key.str()) + " must be a string");
+        }
+      }
+    } else {
+      wrong_type(*n, "headers", kWhere,
+                 "a table like { \"Accept-Language\" = \"ar\", \"Cookie\" = \"...\" }");
+    }
+  }
+  if (auto agent = user_agent(t, kWhere)) out.user_agent = std::move(*agent);
+  if (auto p = proxy(t, kWhere)) out.proxy = std::move(*p);
+  return problem_count() == before;
+}
+
 void Loader::read_sources(const toml::table& root, Config& cfg) {
   constexpr std::string_view kWhere = "[[source]]";
   std::map<std::string, int, std::less<>> first_line;
   for (const toml::table* t : table_array(root, "source")) {
     check_keys(*t, kWhere,
                {"id", "url", "kind", "interval", "backlog", "min_interval", "max_interval",
-                "realert_on_edit"});
+                "realert_on_edit", "max_age", "headers", "headers_file", "user_agent", "proxy"});
     SourceConfig src;
     src.pos = pos_of(t->source().begin);
     bool ok = require(*t, kWhere, "id");
@@ -345,8 +483,10 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
       ok = false;
     }
     if (t->contains("kind")) {
-      if (auto kind = one_of(*t, "kind", kWhere, {"feed", "html"})) {
-        src.kind = *kind == "html" ? SourceConfig::Kind::kHtml : SourceConfig::Kind::kFeed;
+      if (auto kind = one_of(*t, "kind", kWhere, {"feed", "html", "sitemap"})) {
+        src.kind = *kind == "html"      ? SourceConfig::Kind::kHtml
+                   : *kind == "sitemap" ? SourceConfig::Kind::kSitemap
+                                        : SourceConfig::Kind::kFeed;
       } else {
         ok = false;
       }
@@ -360,6 +500,19 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
     }
     if (const auto* v = value<bool>(*t, "backlog", kWhere)) src.backlog = v->get();
     if (const auto* v = value<bool>(*t, "realert_on_edit", kWhere)) src.realert_on_edit = v->get();
+    if (t->contains("max_age")) {
+      if (auto d = duration(*t, "max_age", kWhere)) {
+        src.max_age = *d;
+        if (src.kind != SourceConfig::Kind::kSitemap) {
+          problem(t->get("max_age")->source().begin,
+                  "'max_age' in [[source]] applies to kind = \"sitemap\" only");
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    ok = read_source_http(*t, cfg.file.parent_path(), src.http) && ok;
     // Adaptive bounds: min_interval <= interval <= max_interval.
     if (t->contains("min_interval")) {
       src.min_interval = duration(*t, "min_interval", kWhere);

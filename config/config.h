@@ -20,7 +20,8 @@
 namespace nw {
 
 struct SourceConfig {
-  enum class Kind { kFeed, kHtml };
+  // kSitemap: a sitemap or sitemap index (feeds/sitemap.h), Google News' or plain.
+  enum class Kind { kFeed, kHtml, kSitemap };
   std::string id;
   std::string url;
   Kind kind = Kind::kFeed;
@@ -34,6 +35,12 @@ struct SourceConfig {
   // An item seen again with new content is matched again (new rules may alert;
   // still at most one alert per rule and article).
   bool realert_on_edit = false;
+  // kSitemap: only URLs dated (news:publication_date, else lastmod) within
+  // this long of the poll are items, at first sight too, whatever `backlog`.
+  std::chrono::seconds max_age{std::chrono::days(2)};
+  // headers (inline table, then those of headers_file), user_agent, proxy:
+  // sent with the source's polls and its articles' fetches.
+  HttpSettings http;
   SourcePos pos;  // of the [[source]] table, for messages
 };
 
@@ -72,7 +79,7 @@ struct Config {
   std::filesystem::path curve_authorized_keys_dir;
   // [metrics] endpoint: "host:port" of the /metrics and /healthz server; "" = off.
   std::string metrics_endpoint;
-  FetchOptions fetch;  // [http] user_agent, timeouts, max_body
+  FetchOptions fetch;  // [http] user_agent, timeouts, max_body, proxy
   std::vector<SourceConfig> sources;
   std::vector<Watchlist> watchlists;
   // Where keys of the main file are set, by "section.key" ("daemon.state_dir",

@@ -95,6 +95,7 @@ void ArticlePipeline::start(const std::string& source_id, Item item) {
     return;
   }
   FetchRequest req{.url = item.link};
+  if (const HttpSettings* http = http_for_ ? http_for_(source_id) : nullptr) req.http = *http;
   const auto started = std::chrono::steady_clock::now();
   fetcher_.submit(std::move(req), [this, id = source_id, started,
                                    item = std::move(item)](Result<FetchResponse> r) mutable {

@@ -56,6 +56,12 @@ class ArticlePipeline {
   // on another thread; set on the loop thread).
   void set_matcher(std::shared_ptr<const Matcher> matcher);
   void set_keep_articles(bool keep) { options_.keep_articles = keep; }
+  // Where a source's own HTTP settings (headers, user agent, proxy) come from,
+  // for its articles' fetches; the result may be null (the fetcher's). Same
+  // lifetime rule as `watched`.
+  void set_http(std::function<const HttpSettings*(const std::string&)> http_for) {
+    http_for_ = std::move(http_for);
+  }
 
   // Starts every item of the source that the Store holds as pending and that
   // is not already in flight.
@@ -87,6 +93,7 @@ class ArticlePipeline {
   const Clock& clock_;
   ArticleOptions options_;
   std::function<bool(const std::string&)> watched_;
+  std::function<const HttpSettings*(const std::string&)> http_for_;
   std::shared_ptr<const Matcher> matcher_;
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
   StoryIndex stories_;

@@ -8,6 +8,7 @@
 #include "daemon/item_identity.h"
 #include "feeds/charset.h"
 #include "feeds/feed_parser.h"
+#include "feeds/sitemap.h"
 #include "feeds/url.h"
 #include "filters/listing.h"
 
@@ -17,6 +18,30 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+// Child sitemaps fetched per poll of an index at most; the rest wait for the
+// next polls (newest lastmod first), so an index of thousands of monthly
+// archives cannot turn one poll into thousands of requests.
+constexpr std::size_t kMaxChildrenPerPoll = 50;
+
+const char* kind_label(SourceConfig::Kind kind) {
+  switch (kind) {
+    case SourceConfig::Kind::kFeed:
+      return "feed";
+    case SourceConfig::Kind::kHtml:
+      return "html";
+    case SourceConfig::Kind::kSitemap:
+      return "sitemap";
+  }
+  return "feed";
+}
+
+// A sitemap's size cap is the protocol's, whatever [http] max_body says.
+FetchRequest request_for(const SourceConfig& source, std::string url) {
+  FetchRequest req{.url = std::move(url), .http = source.http};
+  if (source.kind == SourceConfig::Kind::kSitemap) req.max_body_bytes = kSitemapMaxBytes;
+  return req;
+}
 
 std::chrono::sys_seconds to_sys_seconds(TimePoint t) {
   return std::chrono::time_point_cast<seconds>(t);
@@ -54,7 +79,12 @@ Watcher::Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock
                  .keep_articles = options.keep_articles,
                  .metrics = options.metrics,
                  .stories = options.stories},
-                [this](const std::string& id) { return sources_.contains(id); }) {}
+                [this](const std::string& id) { return sources_.contains(id); }) {
+  articles_.set_http([this](const std::string& id) -> const HttpSettings* {
+    const SourceConfig* s = find_source(id);
+    return s ? &s->http : nullptr;
+  });
+}
 
 void Watcher::set_sources(std::vector<SourceConfig> sources) {
   std::unordered_map<std::string, SourceConfig> next;
@@ -63,6 +93,7 @@ void Watcher::set_sources(std::vector<SourceConfig> sources) {
   for (const auto& [id, s] : sources_) {
     if (next.contains(id)) continue;
     scheduler_.remove(id);
+    sitemap_children_.erase(id);
     set_failures(id, std::nullopt);
     measure([&id](Metrics& m) { m.forget("source", id); });
   }
@@ -139,17 +170,16 @@ void Watcher::poll(const SourceConfig& source) {
     scheduler_.finish(source.id, false, 1);
     return;
   }
-  FetchRequest req;
   // A stored URL differs from the configured one only after a permanent
   // redirect of that configured URL; a changed config starts afresh.
-  req.url = source.url;
-  if (state->config_url == source.url && !state->url.empty()) req.url = state->url;
+  FetchRequest req = request_for(
+      source, state->config_url == source.url && !state->url.empty() ? state->url : source.url);
   if (state->url == req.url) {
     req.etag = state->etag;
     req.last_modified = state->last_modified;
   }
   const std::string id = source.id;
-  const char* kind = source.kind == SourceConfig::Kind::kFeed ? "feed" : "html";
+  const char* kind = kind_label(source.kind);
   const auto started = std::chrono::steady_clock::now();
   fetcher_.submit(std::move(req), [this, id, kind, started](Result<FetchResponse> r) {
     measure([&](Metrics& m) {
@@ -173,15 +203,24 @@ void Watcher::on_poll(const std::string& source_id, Result<FetchResponse> respon
     return;
   }
   const SourceState before = state_for_url(std::move(*loaded), source->url);
-  const auto now = to_sys_seconds(clock_.now());
   std::optional<Result<PolledItems>> recorded;
-  if (response && response->status == 200) {
+  if (source->kind == SourceConfig::Kind::kSitemap && response &&
+      (response->status == 200 || response->status == 304)) {
+    if (on_sitemap(*source, before, response, recorded)) return;  // its children answer later
+  } else if (response && response->status == 200) {
     auto polled = items_from(*source, *response, before);
     recorded = polled ? record_items(*source, std::move(*polled), before)
                       : std::unexpected(polled.error());
   }
-  PollOutcome outcome =
-      poll_outcome(before, response, std::move(recorded), now, bounds_of(*source));
+  conclude(*source, before, response, std::move(recorded));
+}
+
+void Watcher::conclude(const SourceConfig& source, const SourceState& before,
+                       const Result<FetchResponse>& response,
+                       std::optional<Result<PolledItems>> recorded) {
+  const std::string& source_id = source.id;
+  const auto now = to_sys_seconds(clock_.now());
+  PollOutcome outcome = poll_outcome(before, response, std::move(recorded), now, bounds_of(source));
   for (const PollLogLine& line : outcome.log) {
     spdlog::log(level_of(line.level), "source {}: {}", source_id, line.text);
   }
@@ -320,6 +359,169 @@ Result<PolledItems> Watcher::record_items(const SourceConfig& source, Polled pol
   }
   polled.seen.new_items = static_cast<int>(added->size());
   return std::move(polled.seen);
+}
+
+void Watcher::add_sitemap_urls(const SourceConfig& source, const std::string& url,
+                               std::vector<SitemapUrl> urls, Polled& into) {
+  const std::size_t listed = urls.size();
+  SitemapItems found = sitemap_items(std::move(urls), to_sys_seconds(clock_.now()), source.max_age);
+  spdlog::debug("source {}: {}: {} URLs, {} within max_age {}, {} older, {} undated (skipped)",
+                source.id, url, listed, found.items.size(), describe_duration(source.max_age),
+                found.too_old, found.undated);
+  for (Item& item : found.items) into.items.push_back(std::move(item));
+  into.seen.dates.insert(into.seen.dates.end(), found.dates.begin(), found.dates.end());
+}
+
+bool Watcher::on_sitemap(const SourceConfig& source, const SourceState& before,
+                         Result<FetchResponse>& response,
+                         std::optional<Result<PolledItems>>& recorded) {
+  SitemapChildMemos& memos = sitemap_children_[source.id];
+  Polled polled;
+  polled.seen.identity = before.identity;  // sitemap items are keyed by link
+  std::vector<SitemapChild> due;
+  if (response->status == 200) {
+    auto sitemap = parse_sitemap(response->body,
+                                 {.url = response->url, .content_type = response->content_type});
+    if (!sitemap) {
+      recorded = std::unexpected(sitemap.error());
+      return false;
+    }
+    for (const auto& w : sitemap->warnings) {
+      // The protocol's limit is worth the operator's eye; the rest is detail.
+      if (sitemap->dropped > 0 && &w == &sitemap->warnings.back()) {
+        spdlog::warn("source {}: {}", source.id, w);
+      } else {
+        spdlog::debug("source {}: {}", source.id, w);
+      }
+    }
+    if (!sitemap->bozo.empty()) {
+      polled.seen.degraded = sitemap->bozo.starts_with("charset: ")
+                                 ? "degraded: repaired damaged text: " + sitemap->bozo.substr(9)
+                                 : "degraded: recovered from ill-formed XML: " + sitemap->bozo;
+    }
+    if (!sitemap->index) {
+      memos.clear();
+      add_sitemap_urls(source, response->url, std::move(sitemap->urls), polled);
+      polled.seen.entries = polled.items.size();
+      recorded = record_items(source, std::move(polled), before);
+      return false;
+    }
+    const ChildrenDue d = children_due(sitemap->children, memos, to_sys_seconds(clock_.now()),
+                                       source.max_age, kMaxChildrenPerPoll);
+    std::erase_if(memos, [&](const auto& m) {
+      return std::none_of(sitemap->children.begin(), sitemap->children.end(),
+                          [&](const SitemapChild& c) { return c.loc == m.first; });
+    });
+    spdlog::debug("source {}: sitemap index of {} children: {} due, {} unchanged, {} too old",
+                  source.id, sitemap->children.size(), d.due.size(), d.unchanged, d.too_old);
+    if (d.deferred > 0) {
+      spdlog::info("source {}: {} more child sitemaps are due; the next polls fetch them",
+                   source.id, d.deferred);
+    }
+    due = d.due;
+  } else {
+    // 304: the index is as it was, but a child without a lastmod may have changed.
+    for (const auto& [url, memo] : memos) {
+      if (memo.lastmod.empty()) due.push_back(SitemapChild{.loc = url});
+    }
+  }
+  if (due.empty()) {
+    if (response->status == 200) recorded = record_items(source, std::move(polled), before);
+    return false;
+  }
+  SitemapPoll& poll = sitemap_polls_[source.id];
+  poll = SitemapPoll{.before = before,
+                     .index = std::move(response),
+                     .pending = due.size(),
+                     .asked = due.size(),
+                     .polled = std::move(polled)};
+  if (poll.index) poll.index->body.clear();
+  for (const SitemapChild& child : due) {
+    FetchRequest req = request_for(source, child.loc);
+    if (auto m = memos.find(child.loc); m != memos.end()) {
+      req.etag = m->second.etag;
+      req.last_modified = m->second.last_modified;
+    }
+    fetcher_.submit(std::move(req), [this, id = source.id, url = child.loc,
+                                     lastmod = child.lastmod_text](Result<FetchResponse> r) {
+      on_sitemap_child(id, url, lastmod, std::move(r));
+    });
+  }
+  return true;
+}
+
+void Watcher::on_sitemap_child(const std::string& source_id, const std::string& url,
+                               const std::string& lastmod, Result<FetchResponse> response) {
+  auto it = sitemap_polls_.find(source_id);
+  if (it == sitemap_polls_.end()) return;
+  SitemapPoll& poll = it->second;
+  const SourceConfig* source = find_source(source_id);
+  auto failed = [&](std::string why) {
+    if (poll.failed++ == 0) poll.first_error = std::move(why);
+  };
+  if (source != nullptr) {
+    SitemapChildMemos& memos = sitemap_children_[source_id];
+    if (!response) {
+      failed(response.error().message);
+    } else if (response->status == 304) {
+      memos[url].lastmod = lastmod;
+    } else if (response->status != 200) {
+      failed("GET " + url + ": HTTP " + std::to_string(response->status));
+    } else if (auto sitemap = parse_sitemap(
+                   response->body, {.url = response->url, .content_type = response->content_type});
+               !sitemap) {
+      failed(url + ": " + sitemap.error().message);
+    } else if (sitemap->index) {
+      failed(url + ": a sitemap index listed in a sitemap index (followed one level only)");
+    } else {
+      if (sitemap->dropped > 0)
+        spdlog::warn("source {}: {}: {}", source_id, url, sitemap->warnings.back());
+      if (!sitemap->bozo.empty() && poll.polled.seen.degraded.empty()) {
+        poll.polled.seen.degraded =
+            "degraded: child sitemap " + url + " recovered from ill-formed XML: " + sitemap->bozo;
+      }
+      add_sitemap_urls(*source, url, std::move(sitemap->urls), poll.polled);
+      memos[url] = SitemapChildMemo{
+          .lastmod = lastmod, .etag = response->etag, .last_modified = response->last_modified};
+    }
+  }
+  if (--poll.pending > 0) return;
+  SitemapPoll done = std::move(poll);
+  sitemap_polls_.erase(it);
+  if (source == nullptr) return;  // removed by a reload meanwhile
+  auto loaded = store_.source(source_id);
+  if (!loaded) {
+    spdlog::error("source {}: {}", source_id, loaded.error().message);
+    scheduler_.finish(source_id, false, 1);
+    return;
+  }
+  if (done.failed > 0) {
+    // The index answered: the poll is degraded, not failed; those children
+    // keep their old lastmod and are asked again at the next poll.
+    const std::string why = std::to_string(done.failed) + " of " + std::to_string(done.asked) +
+                            " child sitemaps failed: " + done.first_error;
+    // The outcome logs it (as a recovered document's problem is logged).
+    if (done.polled.seen.degraded.empty()) {
+      done.polled.seen.degraded = "degraded: " + why;
+    } else {
+      spdlog::warn("source {}: {}", source_id, why);
+    }
+  }
+  // A URL listed by two children is one item.
+  std::unordered_set<std::string> keys;
+  std::erase_if(done.polled.items, [&](const Item& i) { return !keys.insert(i.key).second; });
+  done.polled.seen.entries = done.polled.items.size();
+  const bool index_changed = done.index && done.index->status == 200;
+  std::optional<Result<PolledItems>> recorded =
+      record_items(*source, std::move(done.polled), done.before);
+  if (!index_changed && *recorded && (*recorded)->new_items > 0) {
+    // A 304's outcome reads no items: say here what the children brought.
+    spdlog::info("source {}: {} new items from its child sitemaps", source_id,
+                 (*recorded)->new_items);
+  } else if (!index_changed && !*recorded) {
+    spdlog::error("source {}: {}", source_id, (*recorded).error().message);
+  }
+  conclude(*source, done.before, done.index, std::move(recorded));
 }
 
 }  // namespace nw

@@ -26,6 +26,7 @@
 #include "daemon/metrics.h"
 #include "daemon/poll_outcome.h"
 #include "daemon/scheduler.h"
+#include "daemon/sitemap_items.h"
 #include "daemon/store.h"
 #include "feeds/feed.h"
 #include "feeds/fetcher.h"
@@ -81,6 +82,21 @@ class Watcher {
     if (options_.metrics) f(*options_.metrics);
   }
   void on_poll(const std::string& source_id, Result<FetchResponse> response);
+  // The rest of a poll once its items are known (`recorded`, for a 200): the
+  // outcome, the log, the next poll, the stored state, the metrics.
+  void conclude(const SourceConfig& source, const SourceState& before,
+                const Result<FetchResponse>& response, std::optional<Result<PolledItems>> recorded);
+  // A sitemap source's 200 or 304: a <urlset>'s items are recorded at once
+  // (into `recorded`, false returned); an index's children that are due are
+  // fetched, and the poll concludes when the last one answers (true returned,
+  // `response` moved from).
+  bool on_sitemap(const SourceConfig& source, const SourceState& before,
+                  Result<FetchResponse>& response, std::optional<Result<PolledItems>>& recorded);
+  void on_sitemap_child(const std::string& source_id, const std::string& url,
+                        const std::string& lastmod, Result<FetchResponse> response);
+  // Adds the URLs within source.max_age to `into`, and says at debug what was left out.
+  void add_sitemap_urls(const SourceConfig& source, const std::string& url,
+                        std::vector<SitemapUrl> urls, Polled& into);
   // Returns the items found in a 200 response, or an error message. They may
   // be keyed worse than state.identity (ids or links shown untrustworthy).
   Result<Polled> items_from(const SourceConfig& source, const FetchResponse& response,
@@ -96,6 +112,20 @@ class Watcher {
   WatcherOptions options_;
   Scheduler scheduler_;
   std::unordered_map<std::string, SourceConfig> sources_;
+  // Sitemap indexes: per source, the children fetched (their lastmod and
+  // validators; kept in memory, so a restart fetches each once more), and the
+  // polls waiting for their children's answers.
+  struct SitemapPoll {
+    SourceState before;
+    Result<FetchResponse> index;  // the index's own answer, without its body
+    std::size_t pending = 0;
+    std::size_t asked = 0;
+    std::size_t failed = 0;
+    std::string first_error;
+    Polled polled;
+  };
+  std::unordered_map<std::string, SitemapChildMemos> sitemap_children_;
+  std::unordered_map<std::string, SitemapPoll> sitemap_polls_;
   ArticlePipeline articles_;
   // Consecutive failures per source polled at least once; summary_ counts them.
   void set_failures(const std::string& id, std::optional<int> consecutive);

@@ -328,6 +328,19 @@ class CurlFetcher final : public Fetcher {
         return fail(Errc::kInvalid, "validator with a line break for " + request.url);
       }
     }
+    // So do a source's own headers (the config refuses these already).
+    constexpr std::string_view kBreaks("\r\n\0", 3);
+    for (const auto& [name, value] : request.http.headers) {
+      if (name.empty() || name.find_first_of(kBreaks) != std::string::npos ||
+          name.find(':') != std::string::npos ||
+          value.find_first_of(kBreaks) != std::string::npos) {
+        return fail(Errc::kInvalid,
+                    "request header with a line break or bad name for " + request.url);
+      }
+    }
+    if (request.http.user_agent.find_first_of(kBreaks) != std::string::npos) {
+      return fail(Errc::kInvalid, "user agent with a line break for " + request.url);
+    }
     if (!multi_) return fail(Errc::kInternal, "GET " + request.url + ": curl_multi_init failed");
     return {};
   }
@@ -398,7 +411,7 @@ class CurlFetcher final : public Fetcher {
     t->easy.reset(curl_easy_init());
     if (!t->easy) return fail(Errc::kInternal, "GET " + request.url + ": curl_easy_init failed");
     t->url = request.url;
-    t->max_body = options_.max_body_bytes;
+    t->max_body = request.max_body_bytes.value_or(options_.max_body_bytes);
 
     auto add_header = [&t](const std::string& line) {
       curl_slist* next = curl_slist_append(t->headers.get(), line.c_str());
@@ -411,6 +424,10 @@ class CurlFetcher final : public Fetcher {
     if (!request.etag.empty()) headers_ok &= add_header("If-None-Match: " + request.etag);
     if (!request.last_modified.empty()) {
       headers_ok &= add_header("If-Modified-Since: " + request.last_modified);
+    }
+    // A value-less header goes out as "Name;" (curl's syntax for an empty value).
+    for (const auto& [name, value] : request.http.headers) {
+      headers_ok &= add_header(value.empty() ? name + ";" : name + ": " + value);
     }
     if (!headers_ok) return fail(Errc::kInternal, "GET " + request.url + ": out of memory");
 
@@ -428,15 +445,23 @@ class CurlFetcher final : public Fetcher {
     set(CURLOPT_FOLLOWLOCATION, follow);
     set(CURLOPT_MAXREDIRS, std::max(options_.max_redirects, 0L));
     set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl can decode
-    set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+    const std::string& agent =
+        request.http.user_agent.empty() ? options_.user_agent : request.http.user_agent;
+    set(CURLOPT_USERAGENT, agent.c_str());
+    // Only a configured proxy is set (libcurl copies the string): unset, libcurl
+    // keeps reading $http_proxy & co; a source's "" turns even those off.
+    if (request.http.proxy) {
+      set(CURLOPT_PROXY, request.http.proxy->c_str());
+    } else if (!options_.proxy.empty()) {
+      set(CURLOPT_PROXY, options_.proxy.c_str());
+    }
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
     set(CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
     set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
     // Refuses early on a Content-Length above the cap; on_body enforces it on decoded bytes.
-    set(CURLOPT_MAXFILESIZE_LARGE,
-        static_cast<curl_off_t>(std::min<std::size_t>(options_.max_body_bytes,
-                                                      std::numeric_limits<curl_off_t>::max())));
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(std::min<std::size_t>(
+                                       t->max_body, std::numeric_limits<curl_off_t>::max())));
     set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     set(CURLOPT_HEADERFUNCTION, on_header);
     set(CURLOPT_HEADERDATA, t.get());

@@ -10,15 +10,32 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "feeds/error.h"
 
 namespace nw {
 
+// A source's own HTTP settings ([[source]] headers, user_agent, proxy), for
+// its polls and its articles. Empty / unset: the fetcher's (FetchOptions).
+struct HttpSettings {
+  // Extra request headers (name, value), sent as given after the fetcher's own.
+  // REQUIRES: no CR, LF or NUL in either (the config refuses them; submit fails them).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string user_agent;            // "" = FetchOptions::user_agent
+  std::optional<std::string> proxy;  // unset = FetchOptions::proxy; "" = none, not even $http_proxy
+  bool operator==(const HttpSettings&) const = default;
+};
+
 struct FetchRequest {
   std::string url;
   std::string etag;           // sent as If-None-Match when not empty
   std::string last_modified;  // sent as If-Modified-Since when not empty
+  HttpSettings http;
+  // A cap of its own on the decoded body (a sitemap may be 50 MB); unset =
+  // FetchOptions::max_body_bytes.
+  std::optional<std::size_t> max_body_bytes;
 };
 
 // Any HTTP answer is a response, whatever its status (304, 404, 503...); the
@@ -43,6 +60,10 @@ struct FetchResponse {
 
 struct FetchOptions {
   std::string user_agent = "newswatch/0.1 (+https://github.com/newswatch/newswatch)";
+  // [http] proxy, as libcurl takes it: "http://host:port", https://, socks4://,
+  // socks4a://, socks5://, socks5h:// (names resolved by the proxy), with
+  // user:password@ when needed. "" = libcurl's default ($http_proxy & co).
+  std::string proxy;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds total_timeout{30'000};
   std::size_t max_body_bytes = 10 * 1024 * 1024;  // after decompression

@@ -286,7 +286,8 @@ TEST(LoadConfig, ReportsEveryProblemWithItsPosition) {
            "@/sources.toml:6:6: duplicate source id \"bbc\" (first defined at line 1)",
            "@/sources.toml:9:1: [[source]] is missing required key 'id'",
            "@/sources.toml:12:1: [[source]] is missing required key 'url'",
-           "@/sources.toml:18:8: 'kind' in [[source]] must be \"feed\" or \"html\", not \"rss\"",
+           "@/sources.toml:18:8: 'kind' in [[source]] must be \"feed\", \"html\" or \"sitemap\", "
+           "not \"rss\"",
            "@/sources.toml:22:7: 'url' in [[source]] must be an http:// or https:// URL, not "
            "\"ftp://example.com/feed.xml\"",
            "@/sources.toml:26:7: 'url' in [[source]] must be an http:// or https:// URL, not "
@@ -888,6 +889,121 @@ TEST(LoadConfig, MetricsEndpoint) {
               t.file().string() + ":2:12: 'endpoint' in [metrics] must be host:port like " +
                   "\"127.0.0.1:9464\" (or \"\" for none), not \"" + bad + "\"");
   }
+}
+
+}  // namespace
+}  // namespace nw
+
+namespace nw {
+namespace {
+
+// kind = "sitemap", max_age, and the per-source HTTP keys (issue 24).
+TEST(LoadConfig, SitemapAndPerSourceHttpKeys) {
+  TempConfig t(R"toml([http]
+proxy = "socks5h://127.0.0.1:1080"
+
+[[source]]
+id = "news"
+url = "https://a.example/sitemap.xml"
+kind = "sitemap"
+max_age = "6h"
+headers = { "Accept-Language" = "ar", "X-Empty" = "" }
+headers_file = "news.headers"
+user_agent = "Mozilla/5.0 (compatible; newswatch)"
+proxy = "http://user:pw@proxy.example:3128"
+
+[[source]]
+id = "direct"
+url = "https://b.example/sitemap.xml"
+kind = "sitemap"
+proxy = ""
+
+[[source]]
+id = "feed"
+url = "https://c.example/rss"
+)toml");
+  const fs::path secrets = t.file().parent_path() / "news.headers";
+  std::ofstream(secrets) << "# the consent wall's cookie\nCookie: consent=yes; s=abc:def\n\n"
+                            "Authorization:  Bearer t0ken  \r\n";
+  fs::permissions(secrets, fs::perms::owner_read | fs::perms::owner_write);
+  auto cfg = load_config(t.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->fetch.proxy, "socks5h://127.0.0.1:1080");
+  ASSERT_EQ(cfg->sources.size(), 3u);
+  const SourceConfig& news = cfg->sources[0];
+  EXPECT_EQ(news.kind, SourceConfig::Kind::kSitemap);
+  EXPECT_EQ(news.max_age, std::chrono::hours(6));
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Cookie", "consent=yes; s=abc:def"},
+      {"Authorization", "Bearer t0ken"},
+      {"Accept-Language", "ar"},
+      {"X-Empty", ""}};
+  EXPECT_EQ(news.http.headers, headers);
+  EXPECT_EQ(news.http.user_agent, "Mozilla/5.0 (compatible; newswatch)");
+  EXPECT_EQ(news.http.proxy, "http://user:pw@proxy.example:3128");
+  EXPECT_EQ(cfg->sources[1].max_age, std::chrono::days(2));  // the default
+  EXPECT_EQ(cfg->sources[1].http.proxy, "");                 // direct, not [http]'s
+  EXPECT_EQ(cfg->sources[2].kind, SourceConfig::Kind::kFeed);
+  EXPECT_FALSE(cfg->sources[2].http.proxy.has_value());
+  EXPECT_TRUE(cfg->sources[2].http.headers.empty());
+}
+
+TEST(LoadConfig, PerSourceHttpProblemsHaveTheirPositions) {
+  TempConfig t(R"toml([http]
+proxy = "ftp://proxy.example:21"
+
+[[source]]
+id = "a"
+url = "https://a.example/rss"
+max_age = "1d"
+headers = { "Bad Name" = "x", "X-Ok" = 1, "Host" = "evil.example", "User-Agent" = "u" }
+user_agent = ""
+proxy = "proxy.example:3128"
+
+[[source]]
+id = "b"
+url = "https://b.example/rss"
+headers = { "X-A" = """one
+two""" }
+headers_file = "open.headers"
+
+[[source]]
+id = "c"
+url = "https://c.example/rss"
+kind = "sitemaps"
+headers = "Cookie: x"
+headers_file = "missing.headers"
+)toml");
+  const fs::path open = t.file().parent_path() / "open.headers";
+  std::ofstream(open) << "Cookie: secret-value\n";
+  fs::permissions(open, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  auto r = load_config(t.file());
+  ASSERT_FALSE(r.has_value());
+  const std::string f = t.file().string();
+  const std::string& m = r.error().message;
+  const std::vector<std::string> want = {
+      f + ":2:9: 'proxy' in [http] must be a proxy URL like \"http://proxy:3128\" or "
+          "\"socks5h://127.0.0.1:1080\" (schemes http, https, socks4, socks4a, socks5, socks5h), "
+          "or \"\" for none; not the scheme \"ftp\"",
+      f + ":7:11: 'max_age' in [[source]] applies to kind = \"sitemap\" only",
+      f + ":8:13: 'headers' in [[source]]: header name \"Bad Name\" is not a token",
+      f + ":8:40: 'headers' in [[source]]: the value of \"X-Ok\" must be a string",
+      f + ":8:43: 'headers' in [[source]]: header \"Host\" is the daemon's own to send",
+      f + ":8:68: 'headers' in [[source]]: set the user agent with 'user_agent', not a header",
+      f + ":9:14: 'user_agent' in [[source]] must be one non-empty line",
+      f + ":10:9: 'proxy' in [[source]] must be a proxy URL",
+      f + ":15:13: 'headers' in [[source]]: the value of header \"X-A\" must be one line",
+      f + ":17:16: 'headers_file' in [[source]]: \"" +
+          (t.file().parent_path() / "open.headers").string() +
+          "\" may be read by other users; it holds secrets: chmod 600 it",
+      f + ":22:8: 'kind' in [[source]] must be",
+      f + ":23:11: 'headers' in [[source]] must be a table",
+      f + ":24:16: 'headers_file' in [[source]]: cannot read",
+  };
+  for (const std::string& w : want) EXPECT_NE(m.find(w), std::string::npos) << w << "\nin:\n" << m;
+  // Secrets are never repeated back.
+  EXPECT_EQ(m.find("secret-value"), std::string::npos);
+  EXPECT_EQ(m.find("evil.example"), std::string::npos);
 }
 
 }  // namespace

@@ -1078,3 +1078,153 @@ TEST_F(WatcherStoryTest, AStoryOutlivesARestart) {
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+using test::FakeClock;
+
+// A news sitemap: `urls` are (loc, publication date or "" for none, title).
+std::string news_sitemap(
+    const std::vector<std::tuple<std::string, std::string, std::string>>& urls) {
+  std::string s =
+      R"(<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">)";
+  for (const auto& [loc, date, title] : urls) {
+    s += "<url><loc>" + loc + "</loc>";
+    if (!date.empty()) {
+      s += "<news:news><news:publication_date>" + date + "</news:publication_date><news:title>" +
+           title + "</news:title></news:news>";
+    }
+    s += "</url>";
+  }
+  return s + "</urlset>";
+}
+
+std::string sitemap_index(const std::vector<std::pair<std::string, std::string>>& children) {
+  std::string s = R"(<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">)";
+  for (const auto& [loc, lastmod] : children) {
+    s += "<sitemap><loc>" + loc + "</loc>" +
+         (lastmod.empty() ? "" : "<lastmod>" + lastmod + "</lastmod>") + "</sitemap>";
+  }
+  return s + "</sitemapindex>";
+}
+
+// Fake time starts 2020-06-03 09:00Z.
+constexpr const char* kSitemap = "http://news.test/sitemap.xml";
+
+class SitemapWatcherTest : public WatcherTest {
+ protected:
+  void sitemap_source(std::chrono::seconds max_age = std::chrono::days(2), bool backlog = true) {
+    watcher_->set_sources(
+        {SourceConfig{.id = "sm",
+                      .url = kSitemap,
+                      .kind = SourceConfig::Kind::kSitemap,
+                      .interval = 60s,
+                      .backlog = backlog,
+                      .min_interval = 60s,
+                      .max_interval = 60s,
+                      .max_age = max_age,
+                      .http = {.headers = {{"Cookie", "c=1"}}, .user_agent = "UA/1"}}});
+  }
+  int requests_for(const std::string& url) const {
+    return static_cast<int>(std::count_if(fetcher_.requests.begin(), fetcher_.requests.end(),
+                                          [&](const FetchRequest& r) { return r.url == url; }));
+  }
+};
+
+// Only the URLs dated within max_age are items, whatever backlog says: the old
+// and undated ones are never fetched. The source's HTTP settings go with its
+// poll and its articles; a sitemap's cap is the protocol's 50 MB.
+TEST_F(SitemapWatcherTest, TakesOnlyTheRecentUrlsAndFetchesThemWithTheSourcesHeaders) {
+  fetcher_.answer_page(kSitemap,
+                       news_sitemap({{"http://news.test/a", "2020-06-03T08:00:00Z", "حفتر"},
+                                     {"http://news.test/b", "2020-06-02T08:00:00+00:00", "طقس"},
+                                     {"http://news.test/old", "2020-05-20T08:00:00Z", "old"},
+                                     {"http://news.test/undated", "", ""}}),
+                       200, "application/xml");
+  fetcher_.answer_page("http://news.test/old", page("old", "old"));
+  fetcher_.answer_page("http://news.test/undated", page("u", "u"));
+  sitemap_source();
+  run_for(3s);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+  EXPECT_EQ(publisher_.sent[0].url, "http://news.test/a");
+  EXPECT_EQ(requests_for("http://news.test/a"), 1);
+  EXPECT_EQ(requests_for("http://news.test/b"), 1);
+  EXPECT_EQ(requests_for("http://news.test/old"), 0);
+  EXPECT_EQ(requests_for("http://news.test/undated"), 0);
+  for (const FetchRequest& r : fetcher_.requests) {
+    EXPECT_EQ(r.http.user_agent, "UA/1") << r.url;
+    ASSERT_EQ(r.http.headers.size(), 1u) << r.url;
+    EXPECT_EQ(r.http.headers[0].second, "c=1");
+    EXPECT_EQ(r.max_body_bytes, r.url == kSitemap ? std::optional(kSitemapMaxBytes) : std::nullopt);
+  }
+  EXPECT_TRUE(state("sm").initialized);
+  EXPECT_EQ(state("sm").consecutive_failures, 0);
+}
+
+// A sitemap index: children fetched one level deep, each again only when its
+// lastmod changes; children last modified before max_age are not fetched.
+TEST_F(SitemapWatcherTest, IndexFetchesOnlyChildrenWhoseLastmodChanged) {
+  const std::string news = "http://news.test/sitemap-news.xml";
+  const std::string april = "http://news.test/sitemap-2020-04.xml";
+  fetcher_.answer_page(kSitemap,
+                       sitemap_index({{news, "2020-06-03T08:00:00Z"}, {april, "2020-04-30"}}), 200,
+                       "application/xml");
+  fetcher_.answer_page(news, news_sitemap({{"http://news.test/a", "2020-06-03T08:00:00Z", "حفتر"}}),
+                       200, "application/xml");
+  fetcher_.answer_page(april, news_sitemap({}), 200, "application/xml");
+  sitemap_source();
+  run_for(3s);
+  EXPECT_EQ(requests_for(news), 1);
+  EXPECT_EQ(requests_for(april), 0);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+
+  run_for(60s);  // the index again, unchanged: its child is not asked again
+  EXPECT_GE(requests_for(kSitemap), 2);
+  EXPECT_EQ(requests_for(news), 1);
+
+  // The child changes: the index says so with a new lastmod.
+  fetcher_.answer_page(kSitemap,
+                       sitemap_index({{news, "2020-06-03T09:01:00Z"}, {april, "2020-04-30"}}), 200,
+                       "application/xml");
+  fetcher_.answer_page(news,
+                       news_sitemap({{"http://news.test/a", "2020-06-03T08:00:00Z", "حفتر"},
+                                     {"http://news.test/b", "2020-06-03T09:00:00Z", "طقس"}}),
+                       200, "application/xml");
+  run_for(60s);
+  EXPECT_EQ(requests_for(news), 2);
+  EXPECT_EQ(requests_for("http://news.test/a"), 1);
+  EXPECT_EQ(requests_for("http://news.test/b"), 1);
+  EXPECT_EQ(state("sm").consecutive_failures, 0);
+}
+
+// A child that fails leaves the poll degraded, not failed, and is asked again.
+TEST_F(SitemapWatcherTest, FailedChildIsAskedAgainAtTheNextPoll) {
+  const std::string child = "http://news.test/child.xml";
+  fetcher_.answer_page(kSitemap, sitemap_index({{child, "2020-06-03T08:00:00Z"}}), 200,
+                       "application/xml");
+  sitemap_source();
+  test::LogCapture log;
+  run_for(3s);  // the child is unknown to the fake: a network error
+  EXPECT_EQ(requests_for(child), 1);
+  EXPECT_EQ(state("sm").consecutive_failures, 0);
+  EXPECT_EQ(log.lines("warning", "1 of 1 child sitemaps failed").size(), 1u);
+  fetcher_.answer_page(child,
+                       news_sitemap({{"http://news.test/a", "2020-06-03T08:00:00Z", "حفتر"}}), 200,
+                       "application/xml");
+  run_for(60s);
+  EXPECT_EQ(requests_for(child), 2);
+  ASSERT_EQ(publisher_.sent.size(), 1u);
+}
+
+TEST_F(SitemapWatcherTest, ABodyThatIsNoSitemapFailsThePoll) {
+  fetcher_.answer_page(kSitemap, "<html><body>not found</body></html>", 200, "text/html");
+  sitemap_source();
+  run_for(3s);
+  EXPECT_EQ(state("sm").consecutive_failures, 1);
+  EXPECT_NE(state("sm").last_error.find("not a sitemap"), std::string::npos)
+      << state("sm").last_error;
+}
+
+}  // namespace
+}  // namespace nw

@@ -716,3 +716,99 @@ TEST_F(CurlFetcherTest, CacheControlMaxAgeIsReported) {
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+// A source's own headers and user agent go out with its request, and only with it.
+TEST_F(CurlFetcherTest, SendsTheSourcesHeadersAndUserAgent) {
+  server_.set("/h", {.body = "ok"});
+  FetchRequest req{
+      .url = server_.url("/h"),
+      .http = {.headers = {{"Cookie", "consent=yes; session=s3cret"}, {"Accept-Language", "ar"}},
+               .user_agent = "Mozilla/5.0 (newswatch; source ar-site)"}};
+  auto r = fetch_blocking(*fetcher_, req);
+  ASSERT_TRUE(r) << r.error().message;
+  auto headers = server_.last_headers("/h");
+  auto header = [&](const char* name) {
+    return httplib::detail::get_header_value(headers, name, 0, "");
+  };
+  EXPECT_EQ(header("Cookie"), std::string("consent=yes; session=s3cret"));
+  EXPECT_EQ(header("Accept-Language"), std::string("ar"));
+  EXPECT_EQ(header("User-Agent"), std::string("Mozilla/5.0 (newswatch; source ar-site)"));
+  ASSERT_TRUE(get("/h"));
+  headers = server_.last_headers("/h");
+  EXPECT_FALSE(headers.count("Cookie"));
+  EXPECT_EQ(header("User-Agent"), std::string("newswatch-test/1"));
+}
+
+TEST_F(CurlFetcherTest, HeaderWithALineBreakIsRefusedBeforeAnyIo) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"X-A", "1\r\nX-Injected: 1"}, {"X-A\nB", "1"}, {"X:A", "1"}, {"", "1"}}) {
+    FetchRequest req{.url = server_.url("/inj"), .http = {.headers = {{name, value}}}};
+    auto r = fetch_blocking(*fetcher_, req);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::kInvalid);
+  }
+  EXPECT_EQ(server_.hits("/inj"), 0);
+}
+
+// A request may carry a cap of its own (a sitemap's 50 MB), above or below the fetcher's.
+TEST_F(CurlFetcherTest, RequestCapOverridesTheFetchers) {
+  server_.set("/big", {.body = std::string(2000, 'x')});
+  FetchRequest small{.url = server_.url("/big"), .max_body_bytes = 1000};
+  auto r = fetch_blocking(*fetcher_, small);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::kTooLarge);
+  FetchOptions tiny = fast_options();
+  tiny.max_body_bytes = 100;
+  auto capped = make_curl_fetcher(tiny);
+  FetchRequest big{.url = server_.url("/big"), .max_body_bytes = 4000};
+  auto ok = fetch_blocking(*capped, big);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->body.size(), 2000u);
+}
+
+// Through an HTTP forward proxy: a loopback server that answers the absolute
+// URL of the request line. The target host does not resolve, so only the
+// proxy can have answered. [http] proxy applies to every request; a source's
+// proxy overrides it, and a source's "" goes direct.
+TEST(CurlFetcherProxy, GoesThroughTheConfiguredProxy) {
+  test::HttpServer proxy;
+  test::HttpServer direct;
+  const std::string target = "http://news.example.invalid/feed.xml";
+  proxy.set(target, {.content_type = "application/rss+xml", .body = "<rss>via proxy</rss>"});
+  direct.set("/feed.xml", {.body = "<rss>direct</rss>"});
+
+  FetchOptions options = fast_options();
+  options.proxy = proxy.url("");
+  auto fetcher = make_curl_fetcher(options);
+  auto r = fetch_blocking(*fetcher, {.url = target, .http = {.headers = {{"Cookie", "c=1"}}}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->body, "<rss>via proxy</rss>");
+  EXPECT_EQ(proxy.hits(target), 1);
+  EXPECT_EQ(httplib::detail::get_header_value(proxy.last_headers(target), "Cookie", 0, ""),
+            std::string("c=1"));
+  EXPECT_EQ(httplib::detail::get_header_value(proxy.last_headers(target), "Host", 0, ""),
+            std::string("news.example.invalid"));
+
+  // A source's own "" goes direct although [http] names a proxy.
+  auto d = fetch_blocking(*fetcher, {.url = direct.url("/feed.xml"), .http = {.proxy = ""}});
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->body, "<rss>direct</rss>");
+
+  // A source's own proxy, with no [http] proxy at all.
+  auto plain = make_curl_fetcher(fast_options());
+  auto p = fetch_blocking(*plain, {.url = target, .http = {.proxy = proxy.url("")}});
+  ASSERT_TRUE(p) << p.error().message;
+  EXPECT_EQ(proxy.hits(target), 2);
+
+  // A proxy that refuses connections is a network error naming the URL.
+  auto gone = fetch_blocking(*plain, {.url = target, .http = {.proxy = "socks5h://127.0.0.1:1"}});
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, Errc::kNetwork);
+  EXPECT_THAT(gone.error().message, HasSubstr(target));
+}
+
+}  // namespace
+}  // namespace nw
