@@ -57,9 +57,9 @@ const std::string_view kStoryPage = R"({{> head}}<main>
 </html>
 )";
 
-const std::string_view kNotFound = R"({{> head}}<main>
-<h1>Not found</h1>
-<p dir="auto">{{what}}</p>
+const std::string_view kMessage = R"({{> head}}<main>
+<h1>{{heading}}</h1>
+<p dir="auto">{{text}}</p>
 </main>
 </body>
 </html>

@@ -8,9 +8,9 @@ namespace nw::web_assets {
 
 extern const std::string_view kAlertsPage;  // the start page: filters and the alerts
 extern const std::string_view kStoryPage;   // one story's alerts
-extern const std::string_view kNotFound;
-extern const std::string_view kAlertList;  // partial {{> alert_list}}: the alerts as <li>
-extern const std::string_view kHead;       // partial {{> head}}: <head> and the top bar
-extern const std::string_view kCss;        // /static/newswatch.css
+extern const std::string_view kMessage;     // a heading and a line: not found, errors
+extern const std::string_view kAlertList;   // partial {{> alert_list}}: the alerts as <li>
+extern const std::string_view kHead;        // partial {{> head}}: <head> and the top bar
+extern const std::string_view kCss;         // /static/newswatch.css
 
 }  // namespace nw::web_assets

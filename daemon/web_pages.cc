@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <mstch/mstch.hpp>
@@ -247,7 +248,7 @@ std::string relative_time(std::chrono::sys_seconds t, std::chrono::sys_seconds n
 }
 
 std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter& f,
-                               std::chrono::sys_seconds now, bool more) {
+                               std::chrono::sys_seconds now, std::optional<std::uint64_t> older) {
   const bool filtered = !(f.watchlist.empty() && f.rule.empty() && f.severity.empty() &&
                           f.source.empty() && f.tag.empty() && f.text.empty());
   mstch::map context{
@@ -261,8 +262,8 @@ std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter&
       {"empty", alerts.empty()},
       {"filtered", filtered},
       {"alerts", alert_views(alerts, now)},
-      {"more", more && !alerts.empty()},
-      {"older_q", alerts.empty() ? std::string() : filter_query(f, alerts.back().seq)},
+      {"more", older.has_value()},
+      {"older_q", older ? filter_query(f, *older) : std::string()},
   };
   return render(web_assets::kAlertsPage, context);
 }
@@ -277,19 +278,20 @@ std::string render_story_page(std::string_view story, std::span<const Alert> ale
   return render(web_assets::kStoryPage, context);
 }
 
-std::string render_not_found(std::string_view what) {
-  return render(web_assets::kNotFound, mstch::map{{"page_title", std::string("Not found")},
-                                                  {"what", strip_bidi_controls(what)}});
+std::string render_message(std::string_view heading, std::string_view text) {
+  return render(web_assets::kMessage, mstch::map{{"page_title", std::string(heading)},
+                                                 {"heading", std::string(heading)},
+                                                 {"text", strip_bidi_controls(text)}});
 }
 
 std::string alerts_api_json(std::span<const RecordedAlert> alerts) {
-  nlohmann::json list = nlohmann::json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const RecordedAlert& r : alerts) {
-    auto j = nlohmann::json::parse(r.json, nullptr, /*allow_exceptions=*/false);
+    auto j = nlohmann::ordered_json::parse(r.json, nullptr, /*allow_exceptions=*/false);
     if (!j.is_discarded()) list.push_back(std::move(j));
   }
-  return nlohmann::json{{"alerts", std::move(list)}}.dump(-1, ' ', false,
-                                                          nlohmann::json::error_handler_t::replace);
+  return nlohmann::ordered_json{{"alerts", std::move(list)}}.dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string_view web_pages_css() { return web_assets::kCss; }
@@ -299,28 +301,35 @@ WebPages::Response WebPages::alerts_page(const AlertFilter& filter) {
   // bounded number of them, until the page is full.
   const std::string prefix = filter.watchlist.empty() ? "" : filter.watchlist + "/" + filter.rule;
   std::vector<Alert> alerts;
-  bool more = false;
+  std::optional<std::uint64_t> older;  // where the next page starts, if anywhere
   {
     std::lock_guard lock(mutex_);
     std::uint64_t before = filter.before;
-    for (std::size_t scanned = 0; scanned < kMaxScanned;) {
+    for (std::size_t scanned = 0;;) {
       auto page = store_->latest_alerts(before, prefix, kPageSize);
-      if (!page) return {.status = 500, .body = render_not_found(page.error().message)};
+      if (!page) {
+        return {.status = 500, .body = render_message("Store error", page.error().message)};
+      }
       for (const RecordedAlert& r : *page) {
-        before = r.seq;
         auto a = alert_from_json(r.json);
-        if (!a || !alert_matches(*a, filter)) continue;
-        if (alerts.size() == kPageSize) {
-          more = true;
-          break;
+        if (a && alert_matches(*a, filter)) {
+          if (alerts.size() == kPageSize) {
+            older = before;  // this alert is the next page's first
+            break;
+          }
+          alerts.push_back(std::move(*a));
         }
-        alerts.push_back(std::move(*a));
+        before = r.seq;
       }
       scanned += page->size();
-      if (more || page->size() < kPageSize) break;
+      if (older || page->size() < kPageSize) break;
+      if (scanned >= kMaxScanned) {
+        older = before;  // read enough for one request: the rest is on the next page
+        break;
+      }
     }
   }
-  return {.body = render_alerts_page(alerts, filter, now_seconds(clock_), more)};
+  return {.body = render_alerts_page(alerts, filter, now_seconds(clock_), older)};
 }
 
 WebPages::Response WebPages::story_page(std::string_view story) {
@@ -328,13 +337,13 @@ WebPages::Response WebPages::story_page(std::string_view story) {
   {
     std::lock_guard lock(mutex_);
     auto r = store_->story_alerts(story, kApiLimit);
-    if (!r) return {.status = 500, .body = render_not_found(r.error().message)};
+    if (!r) return {.status = 500, .body = render_message("Store error", r.error().message)};
     for (const RecordedAlert& rec : *r) {
       if (auto a = alert_from_json(rec.json)) alerts.push_back(std::move(*a));
     }
   }
   if (alerts.empty())
-    return {.status = 404, .body = render_not_found("No story " + std::string(story))};
+    return {.status = 404, .body = render_message("Not found", "No story " + std::string(story))};
   return {.body = render_story_page(story, alerts, now_seconds(clock_))};
 }
 
@@ -386,7 +395,7 @@ void WebPages::install(httplib::Server& server) {
     if (req.has_param("before")) {
       auto before = parse_seq(req.get_param_value("before"));
       if (!before) {
-        answer(res, {.status = 400, .body = render_not_found("before: an alert seq")});
+        answer(res, {.status = 400, .body = render_message("Bad request", "before: an alert seq")});
         return;
       }
       f.before = *before;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,13 +63,17 @@ bool web_link(std::string_view url);
 // "just now", "4 min ago", "3 h ago", "2 days ago" (a future time: "just now").
 std::string relative_time(std::chrono::sys_seconds t, std::chrono::sys_seconds now);
 
-// The pages' HTML. `more` says an older page exists (a link to it is shown).
+// The pages' HTML. `older`: the `before` of the next, older page, when there
+// may be one (a link to it is shown).
 std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter& filter,
-                               std::chrono::sys_seconds now, bool more);
+                               std::chrono::sys_seconds now,
+                               std::optional<std::uint64_t> older = std::nullopt);
 std::string render_story_page(std::string_view story, std::span<const Alert> alerts,
                               std::chrono::sys_seconds now);
-std::string render_not_found(std::string_view what);
-// {"alerts":[<alert JSON as recorded>, ...]} in the order given.
+// A page with a heading and one line (not found, a bad parameter, a store error).
+std::string render_message(std::string_view heading, std::string_view text);
+// {"alerts":[<alert JSON as recorded, its keys in their order>, ...]} in the
+// order given; a record that is not JSON is left out.
 std::string alerts_api_json(std::span<const RecordedAlert> alerts);
 // The style sheet served as /static/newswatch.css.
 std::string_view web_pages_css();

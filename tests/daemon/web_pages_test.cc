@@ -53,7 +53,7 @@ TEST(WebPages, HostileTitlesAndLinksRenderAsText) {
       "evil\xE2\x81\xA6!";
   const std::vector<Alert> alerts = {alert(hostile, "javascript:alert(1)"),
                                      alert("data", "DATA:text/html,<b>x</b>")};
-  const std::string html = render_alerts_page(alerts, {}, kFetched + 4min, false);
+  const std::string html = render_alerts_page(alerts, {}, kFetched + 4min);
   EXPECT_FALSE(has(html, "<script>")) << html;
   EXPECT_TRUE(
       has(html, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Q&quot; &amp; &#39;x&#39; evil!"))
@@ -69,7 +69,7 @@ TEST(WebPages, HostileTitlesAndLinksRenderAsText) {
 
 TEST(WebPages, AlertShowsLinkTimeSeverityStoryAndHighlightedSnippet) {
   const std::vector<Alert> alerts = {alert("حفتر في القاهرة", "https://a.example/x?a=1&b=\"2\"")};
-  const std::string html = render_alerts_page(alerts, {}, kFetched + 4min + 10s, false);
+  const std::string html = render_alerts_page(alerts, {}, kFetched + 4min + 10s);
   EXPECT_TRUE(
       has(html, "<a href=\"https://a.example/x?a=1&amp;b=&quot;2&quot;\">حفتر في القاهرة</a>"))
       << html;
@@ -87,13 +87,12 @@ TEST(WebPages, AlertShowsLinkTimeSeverityStoryAndHighlightedSnippet) {
       << html;
   EXPECT_TRUE(has(html, "<a href=\"/?source=alrasifa\" dir=\"auto\">alrasifa</a>")) << html;
   EXPECT_FALSE(has(html, "Older alerts"));
-  EXPECT_TRUE(has(render_alerts_page(alerts, {.source = "a b"}, kFetched, true),
+  EXPECT_TRUE(has(render_alerts_page(alerts, {.source = "a b"}, kFetched, 7),
                   "<a href=\"/?source=a%20b&amp;before=7\">Older alerts</a>"));
 }
 
 TEST(WebPages, FilterValuesAreEscapedInTheForm) {
-  const std::string html =
-      render_alerts_page({}, {.text = "\"><script>x</script>"}, kFetched, false);
+  const std::string html = render_alerts_page({}, {.text = "\"><script>x</script>"}, kFetched);
   EXPECT_FALSE(has(html, "<script>")) << html;
   EXPECT_TRUE(has(html, "value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\"")) << html;
   EXPECT_TRUE(has(html, "No alerts match these filters.")) << html;
@@ -163,6 +162,9 @@ TEST(WebPages, StoryPageAndApiJson) {
   auto j = nlohmann::json::parse(alerts_api_json(recorded));
   ASSERT_EQ(j["alerts"].size(), 1u);
   EXPECT_EQ(j["alerts"][0]["title"], "<b>one</b>");
+  EXPECT_EQ(alerts_api_json(std::span(recorded).first(1)),
+            "{\"alerts\":[" + recorded[0].json + "]}")
+      << "the recorded bytes, keys in their order";
 }
 
 class FixedClock final : public Clock {
@@ -296,6 +298,12 @@ TEST_F(WebPagesHttpTest, PagesFiltersApiAndStories) {
   auto no_story = get("/story/nope");
   expect_security_headers(no_story, "no story");
   EXPECT_EQ(no_story->status, 404);
+  auto hostile_story = get("/story/%3Cscript%3Ealert(1)%22%26");
+  ASSERT_TRUE(hostile_story);
+  EXPECT_EQ(hostile_story->status, 404);
+  EXPECT_FALSE(has(hostile_story->body, "<script>")) << hostile_story->body;
+  EXPECT_TRUE(has(hostile_story->body, "No story &lt;script&gt;alert(1)&quot;&amp;"))
+      << hostile_story->body;
 
   auto api = get("/api/alerts");
   expect_security_headers(api, "api");
