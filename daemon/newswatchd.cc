@@ -38,6 +38,7 @@
 #include "daemon/replay_server.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
+#include "daemon/web_pages.h"
 #include "feeds/curl_fetcher.h"
 #include "filters/matcher.h"
 
@@ -245,6 +246,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   }
   Metrics metrics;
   std::unique_ptr<AlertsFeed> alerts_feed;  // declared first: it outlives the server
+  SystemClock web_clock;
+  std::unique_ptr<WebPages> web_pages;  // the same
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
     // The Atom feed of alerts reads through its own connection to the database.
@@ -254,9 +257,17 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       return 1;
     }
     alerts_feed = std::make_unique<AlertsFeed>(std::move(*feed_store));
+    // The analyst's pages too, read-only, as the CLI reads the state.
+    auto pages_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
+    if (!pages_store) {
+      spdlog::critical("{}", pages_store.error().message);
+      return 1;
+    }
+    web_pages = std::make_unique<WebPages>(std::move(*pages_store), web_clock);
     auto started = MetricsServer::start(
         config.metrics_endpoint, metrics,
-        {[&alerts_feed](httplib::Server& server) { alerts_feed->install(server); }});
+        {[&alerts_feed](httplib::Server& server) { alerts_feed->install(server); },
+         [&web_pages](httplib::Server& server) { web_pages->install(server); }});
     if (!started) {
       spdlog::critical("{}: {}", key_location(config, "metrics", "endpoint"),
                        started.error().message);

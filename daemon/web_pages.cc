@@ -1,0 +1,418 @@
+#include "daemon/web_pages.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <mstch/mstch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/web_assets.h"
+
+namespace nw {
+namespace {
+
+constexpr const char* kCsp =
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool equal_at(std::string_view text, std::size_t at, std::string_view word) {
+  if (at + word.size() > text.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (lower(text[at + i]) != lower(word[i])) return false;
+  }
+  return true;
+}
+
+bool contains_nocase(std::string_view text, std::string_view needle) {
+  if (needle.empty()) return true;
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    if (equal_at(text, i, needle)) return true;
+  }
+  return false;
+}
+
+std::string escape_html(const std::string& s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (const char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// For a query-string value or a path segment: unreserved characters stay,
+// every other byte is %XX (the template then HTML-escapes the result).
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// A CSS class from a severity: [a-z0-9-] only.
+std::string css_class(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const char l = lower(c);
+    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '-') out += l;
+  }
+  return out.empty() ? "none" : out;
+}
+
+mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
+  const std::string title = strip_bidi_controls(a.title.empty() ? a.url : a.title);
+  mstch::array snippet;
+  for (SnippetPart& p : highlight(strip_bidi_controls(a.snippet), a.matched)) {
+    snippet.emplace_back(mstch::map{{"text", std::move(p.text)}, {"mark", p.mark}});
+  }
+  mstch::array tags;
+  for (const std::string& t : a.tags) {
+    tags.emplace_back(mstch::map{{"tag", strip_bidi_controls(t)}, {"tag_q", url_encode(t)}});
+  }
+  const bool link = web_link(a.url);
+  return mstch::map{
+      {"title", title},
+      {"has_link", link},
+      {"url", strip_bidi_controls(a.url)},
+      {"source", strip_bidi_controls(a.source)},
+      {"source_q", url_encode(a.source)},
+      {"watchlist", a.watchlist},
+      {"watchlist_q", url_encode(a.watchlist)},
+      {"rule", a.rule},
+      {"rule_q", url_encode(a.rule)},
+      {"has_severity", !a.severity.empty()},
+      {"severity", a.severity},
+      {"severity_class", css_class(a.severity)},
+      {"fetched_utc", format_utc(a.fetched)},
+      {"ago", relative_time(a.fetched, now)},
+      {"tags", std::move(tags)},
+      {"snippet", std::move(snippet)},
+      {"has_story", !a.story.empty()},
+      {"story_q", url_encode(a.story)},
+      {"story_label", a.story_size > 1 ? "+" + std::to_string(a.story_size - 1) + " in story"
+                                       : std::string("story")},
+      {"suppressed", a.suppressed},
+  };
+}
+
+mstch::array alert_views(std::span<const Alert> alerts, std::chrono::sys_seconds now) {
+  mstch::array out;
+  for (const Alert& a : alerts) out.emplace_back(alert_view(a, now));
+  return out;
+}
+
+// mstch's escape function is a process-wide setting; the pages set it to HTML
+// for each render, under this lock.
+std::string render(std::string_view page, const mstch::map& context) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  mstch::config::escape = escape_html;
+  return mstch::render(std::string(page), context,
+                       {{"head", std::string(web_assets::kHead)},
+                        {"alert_list", std::string(web_assets::kAlertList)}});
+}
+
+std::string filter_query(const AlertFilter& f, std::uint64_t before) {
+  std::string q;
+  auto add = [&](const char* name, const std::string& value) {
+    if (value.empty()) return;
+    q += std::string(q.empty() ? "" : "&") + name + "=" + url_encode(value);
+  };
+  add("watchlist", f.watchlist);
+  add("rule", f.rule);
+  add("severity", f.severity);
+  add("source", f.source);
+  add("tag", f.tag);
+  add("text", f.text);
+  add("before", std::to_string(before));
+  return q;
+}
+
+std::optional<std::uint64_t> parse_number(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::chrono::sys_seconds now_seconds(const Clock& clock) {
+  return std::chrono::time_point_cast<std::chrono::seconds>(clock.now());
+}
+
+void answer(httplib::Response& res, const WebPages::Response& r) {
+  res.status = r.status;
+  res.set_content(r.body, r.content_type.c_str());
+}
+
+}  // namespace
+
+bool alert_matches(const Alert& a, const AlertFilter& f) {
+  if (a.seq >= f.before) return false;
+  if (!f.watchlist.empty() && a.watchlist != f.watchlist) return false;
+  if (!f.rule.empty() && a.rule != f.rule) return false;
+  if (!f.severity.empty() && a.severity != f.severity) return false;
+  if (!f.source.empty() && a.source != f.source) return false;
+  if (!f.tag.empty() && std::find(a.tags.begin(), a.tags.end(), f.tag) == a.tags.end()) {
+    return false;
+  }
+  if (!f.text.empty()) {
+    bool found = contains_nocase(a.title, f.text) || contains_nocase(a.snippet, f.text);
+    for (const std::string& m : a.matched) found = found || contains_nocase(m, f.text);
+    if (!found) return false;
+  }
+  return true;
+}
+
+std::vector<SnippetPart> highlight(std::string_view snippet, std::span<const std::string> words) {
+  std::vector<SnippetPart> parts;
+  std::string plain;
+  std::size_t i = 0;
+  while (i < snippet.size()) {
+    std::size_t best = 0;
+    for (const std::string& w : words) {
+      if (w.size() > best && equal_at(snippet, i, w)) best = w.size();
+    }
+    if (best == 0) {
+      plain += snippet[i++];
+      continue;
+    }
+    if (!plain.empty()) parts.push_back({std::move(plain), false});
+    plain.clear();
+    parts.push_back({std::string(snippet.substr(i, best)), true});
+    i += best;
+  }
+  if (!plain.empty()) parts.push_back({std::move(plain), false});
+  return parts;
+}
+
+std::string strip_bidi_controls(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    // U+202A..U+202E are E2 80 AA..AE; U+2066..U+2069 are E2 81 A6..A9.
+    if (static_cast<unsigned char>(s[i]) == 0xE2 && i + 2 < s.size()) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]);
+      const auto b2 = static_cast<unsigned char>(s[i + 2]);
+      if ((b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) || (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9)) {
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+bool web_link(std::string_view url) {
+  return equal_at(url, 0, "http://") || equal_at(url, 0, "https://");
+}
+
+std::string relative_time(std::chrono::sys_seconds t, std::chrono::sys_seconds now) {
+  const auto s = (now - t).count();
+  if (s < 60) return "just now";
+  if (s < 3600) return std::to_string(s / 60) + " min ago";
+  if (s < 86400) return std::to_string(s / 3600) + " h ago";
+  const auto days = s / 86400;
+  return std::to_string(days) + (days == 1 ? " day ago" : " days ago");
+}
+
+std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter& f,
+                               std::chrono::sys_seconds now, std::optional<std::uint64_t> older) {
+  const bool filtered = !(f.watchlist.empty() && f.rule.empty() && f.severity.empty() &&
+                          f.source.empty() && f.tag.empty() && f.text.empty());
+  mstch::map context{
+      {"page_title", std::string("Alerts")},
+      {"f_watchlist", f.watchlist},
+      {"f_rule", f.rule},
+      {"f_severity", f.severity},
+      {"f_source", f.source},
+      {"f_tag", f.tag},
+      {"f_text", f.text},
+      {"empty", alerts.empty()},
+      {"filtered", filtered},
+      {"alerts", alert_views(alerts, now)},
+      {"more", older.has_value()},
+      {"older_q", older ? filter_query(f, *older) : std::string()},
+  };
+  return render(web_assets::kAlertsPage, context);
+}
+
+std::string render_story_page(std::string_view story, std::span<const Alert> alerts,
+                              std::chrono::sys_seconds now) {
+  mstch::map context{
+      {"page_title", "Story " + std::string(story)}, {"story", std::string(story)},
+      {"count", std::to_string(alerts.size())},      {"one", alerts.size() == 1},
+      {"alerts", alert_views(alerts, now)},
+  };
+  return render(web_assets::kStoryPage, context);
+}
+
+std::string render_message(std::string_view heading, std::string_view text) {
+  return render(web_assets::kMessage, mstch::map{{"page_title", std::string(heading)},
+                                                 {"heading", std::string(heading)},
+                                                 {"text", strip_bidi_controls(text)}});
+}
+
+std::string alerts_api_json(std::span<const RecordedAlert> alerts) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const RecordedAlert& r : alerts) {
+    auto j = nlohmann::ordered_json::parse(r.json, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_discarded()) list.push_back(std::move(j));
+  }
+  return nlohmann::ordered_json{{"alerts", std::move(list)}}.dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string_view web_pages_css() { return web_assets::kCss; }
+
+WebPages::Response WebPages::alerts_page(const AlertFilter& filter) {
+  // Filters other than the topic page back through the newest alerts, a
+  // bounded number of them, until the page is full.
+  const std::string prefix = filter.watchlist.empty() ? "" : filter.watchlist + "/" + filter.rule;
+  std::vector<Alert> alerts;
+  std::optional<std::uint64_t> older;  // where the next page starts, if anywhere
+  {
+    std::lock_guard lock(mutex_);
+    std::uint64_t before = filter.before;
+    for (std::size_t scanned = 0;;) {
+      auto page = store_->latest_alerts(before, prefix, kPageSize);
+      if (!page) {
+        return {.status = 500, .body = render_message("Store error", page.error().message)};
+      }
+      for (const RecordedAlert& r : *page) {
+        auto a = alert_from_json(r.json);
+        if (a && alert_matches(*a, filter)) {
+          if (alerts.size() == kPageSize) {
+            older = before;  // this alert is the next page's first
+            break;
+          }
+          alerts.push_back(std::move(*a));
+        }
+        before = r.seq;
+      }
+      scanned += page->size();
+      if (older || page->size() < kPageSize) break;
+      if (scanned >= kMaxScanned) {
+        older = before;  // read enough for one request: the rest is on the next page
+        break;
+      }
+    }
+  }
+  return {.body = render_alerts_page(alerts, filter, now_seconds(clock_), older)};
+}
+
+WebPages::Response WebPages::story_page(std::string_view story) {
+  std::vector<Alert> alerts;
+  {
+    std::lock_guard lock(mutex_);
+    auto r = store_->story_alerts(story, kApiLimit);
+    if (!r) return {.status = 500, .body = render_message("Store error", r.error().message)};
+    for (const RecordedAlert& rec : *r) {
+      if (auto a = alert_from_json(rec.json)) alerts.push_back(std::move(*a));
+    }
+  }
+  if (alerts.empty())
+    return {.status = 404, .body = render_message("Not found", "No story " + std::string(story))};
+  return {.body = render_story_page(story, alerts, now_seconds(clock_))};
+}
+
+WebPages::Response WebPages::api_alerts(std::string_view since, std::string_view topic,
+                                        std::string_view limit_text) {
+  auto bad = [](std::string what) {
+    return Response{.status = 400,
+                    .body = nlohmann::json{{"error", std::move(what)}}.dump(),
+                    .content_type = "application/json"};
+  };
+  std::size_t limit = kPageSize;
+  if (!limit_text.empty()) {
+    auto n = parse_number(limit_text);
+    if (!n || *n == 0) return bad("limit: a number from 1 to " + std::to_string(kApiLimit));
+    limit = std::min<std::uint64_t>(*n, kApiLimit);
+  }
+  std::optional<std::uint64_t> after;
+  if (!since.empty()) {
+    after = parse_seq(since);
+    if (!after) return bad("since: an alert seq");
+  }
+  std::vector<RecordedAlert> alerts;
+  {
+    std::lock_guard lock(mutex_);
+    auto r = after ? store_->alerts_since(*after, topic, limit)
+                   : store_->latest_alerts(UINT64_MAX, topic, limit);
+    if (!r) {
+      return {.status = 500,
+              .body = nlohmann::json{{"error", r.error().message}}.dump(),
+              .content_type = "application/json"};
+    }
+    alerts = std::move(*r);
+  }
+  if (!after) std::reverse(alerts.begin(), alerts.end());  // seq order, as with since
+  return {.body = alerts_api_json(alerts), .content_type = "application/json"};
+}
+
+void WebPages::install(httplib::Server& server) {
+  server.set_default_headers({{"Content-Security-Policy", kCsp},
+                              {"X-Content-Type-Options", "nosniff"},
+                              {"Referrer-Policy", "no-referrer"}});
+  server.Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+    AlertFilter f{.watchlist = req.get_param_value("watchlist"),
+                  .rule = req.get_param_value("rule"),
+                  .severity = req.get_param_value("severity"),
+                  .source = req.get_param_value("source"),
+                  .tag = req.get_param_value("tag"),
+                  .text = req.get_param_value("text")};
+    if (req.has_param("before")) {
+      auto before = parse_seq(req.get_param_value("before"));
+      if (!before) {
+        answer(res, {.status = 400, .body = render_message("Bad request", "before: an alert seq")});
+        return;
+      }
+      f.before = *before;
+    }
+    answer(res, alerts_page(f));
+  });
+  server.Get(R"(/story/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, story_page(req.matches[1].str()));
+  });
+  server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, api_alerts(req.get_param_value("since"), req.get_param_value("topic"),
+                           req.get_param_value("limit")));
+  });
+  server.Get("/static/newswatch.css", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "max-age=3600");
+    res.set_content(std::string(web_pages_css()), "text/css; charset=utf-8");
+  });
+}
+
+}  // namespace nw

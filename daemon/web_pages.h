@@ -1,0 +1,114 @@
+// The analyst's pages (issue 22), served by the daemon's HTTP server
+// (daemon/metrics_server.h): `/` lists the recorded alerts newest first with
+// query-string filters, `/story/ID` the alerts of one story, `/api/alerts` the
+// same alerts as JSON, `/static/newswatch.css` the one style sheet. HTML is
+// rendered by mstch from templates compiled into the binary; every value that
+// came from a news site is HTML-escaped by the template, bidi control
+// characters are dropped from it, and only http(s) URLs become links.
+// The render functions are pure (any thread); WebPages is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/alert.h"
+#include "daemon/clock.h"
+#include "daemon/store.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace nw {
+
+// The start page's filters (`/?watchlist=&rule=&severity=&source=&tag=&text=`);
+// an empty field matches everything. `text` is a substring of the title, the
+// snippet or a matched word (ASCII letters compared without case).
+struct AlertFilter {
+  std::string watchlist;
+  std::string rule;
+  std::string severity;
+  std::string source;
+  std::string tag;
+  std::string text;
+  std::uint64_t before = UINT64_MAX;  // only alerts with seq < before (`?before=`: older page)
+};
+
+bool alert_matches(const Alert& alert, const AlertFilter& filter);
+
+// A piece of a snippet: the matched words are the marked pieces.
+struct SnippetPart {
+  std::string text;
+  bool mark = false;
+  bool operator==(const SnippetPart&) const = default;
+};
+// `snippet` cut at every occurrence of one of `words` (the longest at a place;
+// ASCII letters compared without case, other text byte for byte).
+std::vector<SnippetPart> highlight(std::string_view snippet, std::span<const std::string> words);
+
+// `text` without the bidi embedding, override and isolate controls
+// (U+202A..U+202E, U+2066..U+2069) a hostile title could use to reorder a page.
+std::string strip_bidi_controls(std::string_view text);
+
+// True for an http:// or https:// URL (any case): the only ones made links.
+bool web_link(std::string_view url);
+
+// "just now", "4 min ago", "3 h ago", "2 days ago" (a future time: "just now").
+std::string relative_time(std::chrono::sys_seconds t, std::chrono::sys_seconds now);
+
+// The pages' HTML. `older`: the `before` of the next, older page, when there
+// may be one (a link to it is shown).
+std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter& filter,
+                               std::chrono::sys_seconds now,
+                               std::optional<std::uint64_t> older = std::nullopt);
+std::string render_story_page(std::string_view story, std::span<const Alert> alerts,
+                              std::chrono::sys_seconds now);
+// A page with a heading and one line (not found, a bad parameter, a store error).
+std::string render_message(std::string_view heading, std::string_view text);
+// {"alerts":[<alert JSON as recorded, its keys in their order>, ...]} in the
+// order given; a record that is not JSON is left out.
+std::string alerts_api_json(std::span<const RecordedAlert> alerts);
+// The style sheet served as /static/newswatch.css.
+std::string_view web_pages_css();
+
+// The pages on a server, read from their own Store connection (open it with
+// OpenMode::kReadOnly; never the loop thread's), a mutex around it; `clock`
+// gives "now" for relative times. Both must outlive the server.
+class WebPages {
+ public:
+  static constexpr std::size_t kPageSize = 100;       // alerts on a page
+  static constexpr std::size_t kApiLimit = 1000;      // most alerts /api/alerts returns
+  static constexpr std::size_t kMaxScanned = 20'000;  // alerts a filtered page reads at most
+  WebPages(std::unique_ptr<Store> store, const Clock& clock)
+      : store_(std::move(store)), clock_(clock) {}
+
+  struct Response {
+    int status = 200;  // 200; 400 for a bad parameter; 404; 500 when the store failed
+    std::string body;
+    std::string content_type = "text/html; charset=utf-8";
+  };
+  Response alerts_page(const AlertFilter& filter);
+  Response story_page(std::string_view story);
+  // `since` ("" = the newest `limit`), `topic` a topic prefix, `limit` ("" = 100).
+  Response api_alerts(std::string_view since, std::string_view topic, std::string_view limit);
+
+  // GET /, /story/ID, /api/alerts, /static/newswatch.css on `server` (a
+  // daemon/metrics_server.h HttpRoutes), and the security headers
+  // (Content-Security-Policy, X-Content-Type-Options, Referrer-Policy) as the
+  // server's default headers, so every response of the server carries them.
+  void install(httplib::Server& server);
+
+ private:
+  std::mutex mutex_;
+  std::unique_ptr<Store> store_;  // GUARDED_BY(mutex_)
+  const Clock& clock_;
+};
+
+}  // namespace nw

@@ -1,0 +1,353 @@
+// The analyst's pages: what each page shows of hostile and Arabic alerts, and
+// the pages for real over 127.0.0.1 from a SQLite store (status, headers,
+// filters, the JSON API, a story, 404s).
+#include "daemon/web_pages.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "daemon/metrics.h"
+#include "daemon/metrics_server.h"
+
+namespace nw {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::sys_seconds;
+using namespace std::chrono_literals;
+
+constexpr sys_seconds kFetched{std::chrono::seconds{1780000000}};  // 2026-05-28T20:26:40Z
+
+Alert alert(std::string title, std::string url) {
+  Alert a;
+  a.seq = 7;
+  a.id = "00000000000000aa";
+  a.watchlist = "libya";
+  a.rule = "haftar-cairo";
+  a.source = "alrasifa";
+  a.url = std::move(url);
+  a.title = std::move(title);
+  a.fetched = kFetched;
+  a.matched = {"حفتر", "Cairo"};
+  a.snippet = "وصل المشير حفتر إلى القاهرة, arriving in cairo today";
+  a.severity = "high";
+  a.tags = {"libya", "a&b"};
+  a.story = "9b1c0000000000ff";
+  a.story_size = 4;
+  return a;
+}
+
+bool has(const std::string& html, std::string_view what) {
+  return html.find(what) != std::string::npos;
+}
+
+TEST(WebPages, HostileTitlesAndLinksRenderAsText) {
+  const std::string hostile =
+      "<script>alert(1)</script> \"Q\" & 'x' \xE2\x80\xAE"
+      "evil\xE2\x81\xA6!";
+  const std::vector<Alert> alerts = {alert(hostile, "javascript:alert(1)"),
+                                     alert("data", "DATA:text/html,<b>x</b>")};
+  const std::string html = render_alerts_page(alerts, {}, kFetched + 4min);
+  EXPECT_FALSE(has(html, "<script>")) << html;
+  EXPECT_TRUE(
+      has(html, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Q&quot; &amp; &#39;x&#39; evil!"))
+      << html;
+  EXPECT_FALSE(has(html, "\xE2\x80\xAE")) << "bidi override dropped";
+  EXPECT_FALSE(has(html, "\xE2\x81\xA6")) << "bidi isolate dropped";
+  EXPECT_FALSE(has(html, "href=\"javascript:")) << html;
+  EXPECT_FALSE(has(html, "href=\"DATA:")) << html;
+  EXPECT_TRUE(has(html, "javascript:alert(1)")) << "shown as text";
+  EXPECT_TRUE(has(html, "DATA:text/html,&lt;b&gt;x&lt;/b&gt;")) << html;
+  EXPECT_TRUE(has(html, "href=\"/?tag=a%26b\"")) << "filter links are URL-encoded";
+}
+
+TEST(WebPages, AlertShowsLinkTimeSeverityStoryAndHighlightedSnippet) {
+  const std::vector<Alert> alerts = {alert("حفتر في القاهرة", "https://a.example/x?a=1&b=\"2\"")};
+  const std::string html = render_alerts_page(alerts, {}, kFetched + 4min + 10s);
+  EXPECT_TRUE(
+      has(html, "<a href=\"https://a.example/x?a=1&amp;b=&quot;2&quot;\">حفتر في القاهرة</a>"))
+      << html;
+  EXPECT_TRUE(has(html, "<h2 dir=\"auto\">")) << html;
+  EXPECT_TRUE(has(html,
+                  "<p class=\"snippet\" dir=\"auto\">وصل المشير <mark>حفتر</mark> إلى "
+                  "القاهرة, arriving in <mark>cairo</mark> today</p>"))
+      << html;
+  EXPECT_TRUE(has(html,
+                  "<time datetime=\"2026-05-28T20:26:40Z\" title=\"2026-05-28T20:26:40Z\">4 "
+                  "min ago</time>"))
+      << html;
+  EXPECT_TRUE(has(html, "<span class=\"severity\">high</span>")) << html;
+  EXPECT_TRUE(has(html, "<a class=\"story\" href=\"/story/9b1c0000000000ff\">+3 in story</a>"))
+      << html;
+  EXPECT_TRUE(has(html, "<a href=\"/?source=alrasifa\" dir=\"auto\">alrasifa</a>")) << html;
+  EXPECT_FALSE(has(html, "Older alerts"));
+  EXPECT_TRUE(has(render_alerts_page(alerts, {.source = "a b"}, kFetched, 7),
+                  "<a href=\"/?source=a%20b&amp;before=7\">Older alerts</a>"));
+}
+
+TEST(WebPages, FilterValuesAreEscapedInTheForm) {
+  const std::string html = render_alerts_page({}, {.text = "\"><script>x</script>"}, kFetched);
+  EXPECT_FALSE(has(html, "<script>")) << html;
+  EXPECT_TRUE(has(html, "value=\"&quot;&gt;&lt;script&gt;x&lt;/script&gt;\"")) << html;
+  EXPECT_TRUE(has(html, "No alerts match these filters.")) << html;
+}
+
+TEST(WebPages, HighlightCutsAtTheLongestMatchIgnoringLatinCase) {
+  const std::vector<std::string> words = {"Haftar", "haftar in cairo", "القاهرة"};
+  EXPECT_EQ(highlight("HAFTAR IN CAIRO, then Haftar; القاهرة.", words),
+            (std::vector<SnippetPart>{{"HAFTAR IN CAIRO", true},
+                                      {", then ", false},
+                                      {"Haftar", true},
+                                      {"; ", false},
+                                      {"القاهرة", true},
+                                      {".", false}}));
+  EXPECT_EQ(highlight("nothing", words), (std::vector<SnippetPart>{{"nothing", false}}));
+  EXPECT_EQ(highlight("", words), std::vector<SnippetPart>{});
+  EXPECT_EQ(highlight("x", std::vector<std::string>{""}), (std::vector<SnippetPart>{{"x", false}}));
+}
+
+TEST(WebPages, SmallParts) {
+  EXPECT_EQ(strip_bidi_controls("a\xE2\x80\xAA"
+                                "b\xE2\x80\xAE"
+                                "c\xE2\x81\xA9"
+                                "d\xE2\x80\x8F"
+                                "e"),
+            "abcd\xE2\x80\x8F"
+            "e")
+      << "RLM (U+200F) is no control that reorders; it stays";
+  EXPECT_TRUE(web_link("HTTPS://x"));
+  EXPECT_TRUE(web_link("http://x"));
+  EXPECT_FALSE(web_link("javascript:alert(1)"));
+  EXPECT_FALSE(web_link(" http://x"));
+  EXPECT_FALSE(web_link("//x"));
+  EXPECT_EQ(relative_time(kFetched, kFetched + 59s), "just now");
+  EXPECT_EQ(relative_time(kFetched, kFetched - 1h), "just now");
+  EXPECT_EQ(relative_time(kFetched, kFetched + 4min), "4 min ago");
+  EXPECT_EQ(relative_time(kFetched, kFetched + 3h + 5min), "3 h ago");
+  EXPECT_EQ(relative_time(kFetched, kFetched + 24h), "1 day ago");
+  EXPECT_EQ(relative_time(kFetched, kFetched + 72h), "3 days ago");
+
+  Alert a = alert("Haftar arrives", "https://a.example/1");
+  EXPECT_TRUE(alert_matches(a, {}));
+  EXPECT_TRUE(alert_matches(a, {.watchlist = "libya",
+                                .rule = "haftar-cairo",
+                                .severity = "high",
+                                .source = "alrasifa",
+                                .tag = "a&b",
+                                .text = "ARRIVES"}));
+  EXPECT_TRUE(alert_matches(a, {.text = "المشير"}));
+  EXPECT_FALSE(alert_matches(a, {.rule = "haftar"})) << "a rule is matched whole";
+  EXPECT_FALSE(alert_matches(a, {.severity = "low"}));
+  EXPECT_FALSE(alert_matches(a, {.tag = "egypt"}));
+  EXPECT_FALSE(alert_matches(a, {.text = "tripoli"}));
+  EXPECT_FALSE(alert_matches(a, {.before = 7}));
+  EXPECT_TRUE(alert_matches(a, {.before = 8}));
+}
+
+TEST(WebPages, StoryPageAndApiJson) {
+  const std::vector<Alert> alerts = {alert("<b>one</b>", "https://a.example/1")};
+  const std::string html = render_story_page("9b1c0000000000ff", alerts, kFetched);
+  EXPECT_TRUE(has(html, "Story <code>9b1c0000000000ff</code>"));
+  EXPECT_TRUE(has(html, "1 alert, oldest first."));
+  EXPECT_TRUE(has(html, "&lt;b&gt;one&lt;/b&gt;"));
+  const std::vector<RecordedAlert> recorded = {
+      {.seq = 7, .topic = "libya/haftar-cairo", .json = to_json(alerts[0])},
+      {.seq = 8, .topic = "x/y", .json = "not json"}};
+  auto j = nlohmann::json::parse(alerts_api_json(recorded));
+  ASSERT_EQ(j["alerts"].size(), 1u);
+  EXPECT_EQ(j["alerts"][0]["title"], "<b>one</b>");
+  EXPECT_EQ(alerts_api_json(std::span(recorded).first(1)),
+            "{\"alerts\":[" + recorded[0].json + "]}")
+      << "the recorded bytes, keys in their order";
+}
+
+class FixedClock final : public Clock {
+ public:
+  TimePoint now() const override { return kFetched + 10min; }
+};
+
+// The pages for real: a SQLite store with recorded alerts, the pages on a
+// MetricsServer, read with an HTTP client.
+class WebPagesHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> n{0};
+    dir_ = fs::temp_directory_path() /
+           ("nw_web_pages_test_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+    fs::remove_all(dir_);
+    auto store = open_sqlite_store(dir_);
+    ASSERT_TRUE(store) << store.error().message;
+    writer_ = std::move(*store);
+  }
+  void TearDown() override {
+    server_.reset();
+    pages_.reset();
+    writer_.reset();
+    fs::remove_all(dir_);
+  }
+  void record(std::string key, std::vector<Alert> alerts, std::string story) {
+    auto r = writer_->finish_item(
+        "alrasifa", key, "https://a.example/" + key, std::move(alerts),
+        StoryArticle{.story = story, .signature = std::string(240, 'x'), .seen = kFetched});
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  void serve() {
+    auto ro = open_sqlite_store(dir_, OpenMode::kReadOnly);
+    ASSERT_TRUE(ro) << ro.error().message;
+    pages_ = std::make_unique<WebPages>(std::move(*ro), clock_);
+    auto started = MetricsServer::start("127.0.0.1:0", metrics_,
+                                        {[this](httplib::Server& s) { pages_->install(s); }});
+    ASSERT_TRUE(started) << started.error().message;
+    server_ = std::move(*started);
+  }
+  httplib::Result get(const std::string& path) {
+    httplib::Client client("http://" + server_->endpoint());
+    return client.Get(path);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> writer_;
+  FixedClock clock_;
+  Metrics metrics_;
+  std::unique_ptr<WebPages> pages_;  // outlives the server
+  std::unique_ptr<MetricsServer> server_;
+};
+
+Alert hit(std::string watchlist, std::string rule, std::string title, std::string severity) {
+  Alert a = alert(std::move(title), "https://a.example/" + rule);
+  a.watchlist = std::move(watchlist);
+  a.rule = std::move(rule);
+  a.severity = std::move(severity);
+  a.story.clear();
+  a.story_size = 0;
+  a.id = alert_id(a.watchlist, a.rule, a.title);
+  return a;
+}
+
+void expect_security_headers(const httplib::Result& r, const std::string& path) {
+  ASSERT_TRUE(r) << path;
+  EXPECT_EQ(r->get_header_value("Content-Security-Policy"),
+            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'")
+      << path;
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+  EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer") << path;
+}
+
+TEST_F(WebPagesHttpTest, PagesFiltersApiAndStories) {
+  record("1", {hit("libya", "haftar", "First <i>Haftar</i>", "high")}, "s1");
+  record("2", {hit("libya", "cairo", "Second in Cairo", "low")}, "s1");
+  record("3", {hit("egypt", "sisi", "Third: Sisi", "")}, "s2");
+  serve();
+
+  auto page = get("/");
+  expect_security_headers(page, "/");
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  const std::string& body = page->body;
+  const auto third = body.find("Third: Sisi"), second = body.find("Second in Cairo"),
+             first = body.find("First &lt;i&gt;Haftar&lt;/i&gt;");
+  ASSERT_NE(first, std::string::npos) << body;
+  EXPECT_TRUE(third < second && second < first) << "newest first";
+  EXPECT_TRUE(has(body,
+                  "<time datetime=\"2026-05-28T20:26:40Z\" title=\"2026-05-28T20:26:40Z\">10 "
+                  "min ago</time>"));
+  EXPECT_TRUE(has(body, "href=\"/story/s1\">+1 in story</a>")) << body;
+
+  auto only = [&](const std::string& query) {
+    auto r = get("/?" + query);
+    EXPECT_TRUE(r && r->status == 200) << query;
+    std::vector<std::string> titles;
+    for (const char* t : {"Third", "Second", "First"}) {
+      if (r && has(r->body, std::string(t))) titles.push_back(t);
+    }
+    return titles;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(only("watchlist=libya"), (V{"Second", "First"}));
+  EXPECT_EQ(only("watchlist=libya&rule=haftar"), (V{"First"}));
+  EXPECT_EQ(only("rule=sisi"), (V{"Third"}));
+  EXPECT_EQ(only("severity=low"), (V{"Second"}));
+  EXPECT_EQ(only("source=alrasifa"), (V{"Third", "Second", "First"}));
+  EXPECT_EQ(only("source=bbc"), V{});
+  EXPECT_EQ(only("tag=libya"), (V{"Third", "Second", "First"}));
+  EXPECT_EQ(only("text=SECOND"), (V{"Second"}));
+  EXPECT_EQ(only("text=cairo"), (V{"Third", "Second", "First"})) << "in every snippet";
+  EXPECT_EQ(only("text=%3Ci%3E"), (V{"First"}));
+  EXPECT_EQ(only("before=3"), (V{"Second", "First"}));
+  EXPECT_EQ(get("/?before=x")->status, 400);
+
+  auto css = get("/static/newswatch.css");
+  expect_security_headers(css, "css");
+  EXPECT_EQ(css->status, 200);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_TRUE(has(css->body, "mark {"));
+
+  auto story = get("/story/s1");
+  expect_security_headers(story, "story");
+  EXPECT_EQ(story->status, 200);
+  EXPECT_TRUE(has(story->body, "2 alerts, oldest first."));
+  EXPECT_LT(story->body.find("First"), story->body.find("Second")) << "seq order";
+  EXPECT_FALSE(has(story->body, "Third"));
+  auto no_story = get("/story/nope");
+  expect_security_headers(no_story, "no story");
+  EXPECT_EQ(no_story->status, 404);
+  auto hostile_story = get("/story/%3Cscript%3Ealert(1)%22%26");
+  ASSERT_TRUE(hostile_story);
+  EXPECT_EQ(hostile_story->status, 404);
+  EXPECT_FALSE(has(hostile_story->body, "<script>")) << hostile_story->body;
+  EXPECT_TRUE(has(hostile_story->body, "No story &lt;script&gt;alert(1)&quot;&amp;"))
+      << hostile_story->body;
+
+  auto api = get("/api/alerts");
+  expect_security_headers(api, "api");
+  EXPECT_EQ(api->status, 200);
+  EXPECT_EQ(api->get_header_value("Content-Type"), "application/json");
+  auto j = nlohmann::json::parse(api->body);
+  ASSERT_EQ(j["alerts"].size(), 3u);
+  EXPECT_EQ(j["alerts"][0]["seq"], 1);
+  EXPECT_EQ(j["alerts"][0]["title"], "First <i>Haftar</i>");
+  EXPECT_EQ(j["alerts"][2]["seq"], 3);
+  j = nlohmann::json::parse(get("/api/alerts?since=1&topic=libya/&limit=5")->body);
+  ASSERT_EQ(j["alerts"].size(), 1u);
+  EXPECT_EQ(j["alerts"][0]["seq"], 2);
+  j = nlohmann::json::parse(get("/api/alerts?limit=2")->body);
+  ASSERT_EQ(j["alerts"].size(), 2u);
+  EXPECT_EQ(j["alerts"][0]["seq"], 2) << "the newest two, in seq order";
+  EXPECT_EQ(get("/api/alerts?since=-1")->status, 400);
+  EXPECT_EQ(get("/api/alerts?limit=0")->status, 400);
+
+  auto unknown = get("/nothing-here");
+  expect_security_headers(unknown, "unknown path");
+  EXPECT_EQ(unknown->status, 404);
+  expect_security_headers(get("/metrics"), "metrics");
+}
+
+TEST_F(WebPagesHttpTest, ALongFilteredListPagesBackWithAnOlderLink) {
+  for (int i = 0; i < 130; ++i) {
+    record("k" + std::to_string(i),
+           {hit("libya", "r" + std::to_string(i), "Title " + std::to_string(i), "high")},
+           "s" + std::to_string(i));
+  }
+  serve();
+  auto r = get("/?severity=high");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(has(r->body, "Title 129<")) << "the newest";
+  EXPECT_FALSE(has(r->body, "Title 29<")) << "the 101st is on the next page";
+  EXPECT_TRUE(has(r->body, "<a href=\"/?severity=high&amp;before=31\">Older alerts</a>"))
+      << r->body;
+  r = get("/?severity=high&before=31");
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(has(r->body, "Title 29<"));
+  EXPECT_TRUE(has(r->body, "Title 0<"));
+  EXPECT_FALSE(has(r->body, "Older alerts"));
+}
+
+}  // namespace
+}  // namespace nw
