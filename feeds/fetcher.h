@@ -19,6 +19,10 @@ struct FetchRequest {
   std::string url;
   std::string etag;           // sent as If-None-Match when not empty
   std::string last_modified;  // sent as If-Modified-Since when not empty
+  // The host's next request starts at least this long after this one when that
+  // is longer than FetchOptions::host_spacing (a robots.txt Crawl-delay), even
+  // when this one has finished by then.
+  std::chrono::milliseconds host_spacing{0};
 };
 
 // Any HTTP answer is a response, whatever its status (304, 404, 503...); the
