@@ -313,7 +313,7 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
   for (const toml::table* t : table_array(root, "source")) {
     check_keys(*t, kWhere,
                {"id", "url", "kind", "interval", "backlog", "min_interval", "max_interval",
-                "realert_on_edit"});
+                "realert_on_edit", "robots"});
     SourceConfig src;
     src.pos = pos_of(t->source().begin);
     bool ok = require(*t, kWhere, "id");
@@ -360,6 +360,7 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
     }
     if (const auto* v = value<bool>(*t, "backlog", kWhere)) src.backlog = v->get();
     if (const auto* v = value<bool>(*t, "realert_on_edit", kWhere)) src.realert_on_edit = v->get();
+    if (const auto* v = value<bool>(*t, "robots", kWhere)) src.robots = v->get();
     // Adaptive bounds: min_interval <= interval <= max_interval.
     if (t->contains("min_interval")) {
       src.min_interval = duration(*t, "min_interval", kWhere);

@@ -34,6 +34,9 @@ struct SourceConfig {
   // An item seen again with new content is matched again (new rules may alert;
   // still at most one alert per rule and article).
   bool realert_on_edit = false;
+  // Its articles are fetched only where the site's robots.txt allows
+  // (daemon/robots_cache.h); false opts this one source out.
+  bool robots = true;
   SourcePos pos;  // of the [[source]] table, for messages
 };
 
