@@ -323,12 +323,43 @@ std::optional<std::string> undo_double_utf8(std::string_view text) {
       lead != 0xE2) {
     return std::nullopt;
   }
+  // The bytes made are checked as they come, as scan_utf8 would check them,
+  // so genuine text ("é" then a letter) is given up at its first non-ASCII
+  // character instead of after a copy of the whole page.
+  size_t need = 0;                     // continuation bytes still wanted
+  unsigned char lo = 0x80, hi = 0xBF;  // the range of the next one
+  size_t multibyte = 0;
+  const auto well_formed = [&](unsigned char b) {
+    if (need > 0) {
+      if (b < lo || b > hi) return false;
+      lo = 0x80;
+      hi = 0xBF;
+      if (--need == 0) ++multibyte;
+      return true;
+    }
+    if (b < 0x80) return true;
+    if (b >= 0xC2 && b <= 0xDF) {
+      need = 1;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      need = 2;
+      if (b == 0xE0) lo = 0xA0;  // overlong
+      if (b == 0xED) hi = 0x9F;  // surrogate
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      need = 3;
+      if (b == 0xF0) lo = 0x90;  // overlong
+      if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    return true;
+  };
   std::string out(text.substr(0, first));
   out.reserve(text.size());
   const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + first;
   const auto* end = reinterpret_cast<const unsigned char*>(text.data()) + text.size();
   while (p < end) {
     if (*p < 0x80) {
+      if (need > 0) return std::nullopt;
       out.push_back(static_cast<char>(*p++));
       continue;
     }
@@ -337,16 +368,16 @@ std::optional<std::string> undo_double_utf8(std::string_view text) {
                   : n == 3 ? ((p[0] & 0x0F) << 12) | ((p[1] & 0x3F) << 6) | (p[2] & 0x3F)
                            : 0x110000;
     p += n == 0 ? 1 : n;
+    unsigned char b = 0;
     if (cp >= 0xA0 && cp <= 0xFF) {
-      out.push_back(static_cast<char>(cp));
-    } else if (const unsigned char b = cp < 0x80 ? 0 : cp1252_high_byte(cp); b != 0) {
-      out.push_back(static_cast<char>(b));
-    } else {
-      return std::nullopt;
+      b = static_cast<unsigned char>(cp);
+    } else if (cp >= 0x80) {
+      b = cp1252_high_byte(cp);
     }
+    if (b == 0 || !well_formed(b)) return std::nullopt;
+    out.push_back(static_cast<char>(b));
   }
-  const Utf8Scan scan = scan_utf8(out, /*stop_at_first_error=*/true);
-  if (!scan.valid || scan.multibyte == 0) return std::nullopt;
+  if (need > 0 || multibyte == 0) return std::nullopt;
   return out;
 }
 

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace nw::html {
 namespace {
@@ -459,6 +461,340 @@ std::string check_nesting(std::string_view s) {
   return {};
 }
 
+// ---- code left out before parsing ----
+//
+// With skip_script_text the Builder drops the text of <style> and of non-JSON
+// <script>, but myhtml still copies it byte by byte first, and pages carry
+// more code than prose. blank_code() replaces each such text with one 'x'
+// before myhtml sees it, so the tree keeps the same nodes (a text child the
+// Builder empties) at a fraction of the cost. It follows the HTML tokenizer
+// only as far as it can exactly: at anything whose tokenizer state depends on
+// tree construction it cannot see (foreign content, <select>, <frameset>,
+// <plaintext>, a script with "<!--" and "<script" inside, a cut-off tag), it
+// stops and leaves the rest of the document as it is.
+
+bool ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+bool ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Case-insensitive search for `needle` (lower case) from `from`.
+std::size_t ifind(std::string_view s, std::string_view needle, std::size_t from) {
+  if (needle.empty()) return from;
+  while (from + needle.size() <= s.size()) {
+    // Find the first character either way, then compare the rest.
+    const char first = needle[0];
+    std::size_t at = std::string_view::npos;
+    for (std::size_t k = from; k + needle.size() <= s.size(); ++k) {
+      if (ascii_lower(s[k]) == first) {
+        at = k;
+        break;
+      }
+    }
+    if (at == std::string_view::npos) return at;
+    std::size_t k = 1;
+    while (k < needle.size() && ascii_lower(s[at + k]) == needle[k]) ++k;
+    if (k == needle.size()) return at;
+    from = at + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Where raw text (script data, RAWTEXT, RCDATA) opened by <name> ends: the
+// first "</name" followed by whitespace, '/' or '>'; npos when it runs to the
+// end of the document.
+std::size_t raw_text_end(std::string_view s, std::size_t from, std::string_view name) {
+  for (std::size_t at = s.find("</", from); at != std::string_view::npos;
+       at = s.find("</", at + 2)) {
+    std::size_t k = 0;
+    while (k < name.size() && at + 2 + k < s.size() && ascii_lower(s[at + 2 + k]) == name[k]) ++k;
+    if (k < name.size()) continue;
+    const std::size_t after = at + 2 + k;
+    if (after >= s.size()) return std::string_view::npos;
+    if (ascii_space(s[after]) || s[after] == '/' || s[after] == '>') return at;
+  }
+  return std::string_view::npos;
+}
+
+// Just past the "-->" or "--!>" that closes a comment whose text starts at
+// `from`; npos when it runs to the end of the document.
+std::size_t comment_end(std::string_view s, std::size_t from) {
+  for (std::size_t at = s.find("--", from); at != std::string_view::npos;
+       at = s.find("--", at + 1)) {
+    if (s.compare(at + 2, 1, ">") == 0) return at + 3;
+    if (s.compare(at + 2, 2, "!>") == 0) return at + 4;
+  }
+  return std::string_view::npos;
+}
+
+struct ScannedTag {
+  std::size_t end = std::string_view::npos;  // just past its '>', npos if cut off
+  std::string_view type;                     // its first "type" attribute's raw value
+  bool self_closing = false;                 // "/>"
+};
+
+// A tag whose name ends at `i`, to its closing '>', attribute quotes honoured
+// as the tokenizer's attribute states do.
+ScannedTag scan_tag(std::string_view s, std::size_t i) {
+  ScannedTag tag;
+  bool seen_type = false;
+  bool slash = false;  // the tokenizer's self-closing start tag state
+  while (i < s.size()) {
+    const char c = s[i];
+    if (ascii_space(c) || c == '/') {
+      slash = c == '/';
+      ++i;
+      continue;
+    }
+    if (c == '>') {
+      tag.end = i + 1;
+      tag.self_closing = slash;
+      return tag;
+    }
+    slash = false;
+    // An attribute name: up to whitespace, '/', '>' or '=' (a leading '=' is
+    // part of the name).
+    const std::size_t name_begin = i;
+    ++i;
+    while (i < s.size() && !ascii_space(s[i]) && s[i] != '/' && s[i] != '>' && s[i] != '=') ++i;
+    const std::string_view name = s.substr(name_begin, i - name_begin);
+    while (i < s.size() && ascii_space(s[i])) ++i;
+    if (i >= s.size() || s[i] != '=') continue;  // no value
+    ++i;
+    while (i < s.size() && ascii_space(s[i])) ++i;
+    if (i >= s.size()) break;
+    std::string_view value;
+    if (s[i] == '"' || s[i] == '\'') {
+      const std::size_t close = s.find(s[i], i + 1);
+      if (close == std::string_view::npos) break;
+      value = s.substr(i + 1, close - i - 1);
+      i = close + 1;
+    } else if (s[i] == '>') {
+      continue;  // a missing value: the '>' ends the tag
+    } else {
+      const std::size_t value_begin = i;
+      while (i < s.size() && !ascii_space(s[i]) && s[i] != '>') ++i;
+      value = s.substr(value_begin, i - value_begin);
+    }
+    if (!seen_type && name.size() == 4 && ascii_lower(name[0]) == 't' &&
+        ascii_lower(name[1]) == 'y' && ascii_lower(name[2]) == 'p' && ascii_lower(name[3]) == 'e') {
+      seen_type = true;
+      tag.type = value;
+    }
+  }
+  return tag;
+}
+
+// A tag name at `i` (it starts with a letter), lower-cased, and where it ends.
+std::string tag_name_at(std::string_view s, std::size_t i, std::size_t& name_end) {
+  std::string name;
+  for (name_end = i;
+       name_end < s.size() && !ascii_space(s[name_end]) && s[name_end] != '/' && s[name_end] != '>';
+       ++name_end) {
+    name += ascii_lower(s[name_end]);
+  }
+  return name;
+}
+
+// HTML elements that end foreign content when they start inside it.
+bool breaks_out_of_foreign(std::string_view n) {
+  static constexpr std::array<std::string_view, 46> kNames = {"b",          "big",
+                                                              "blockquote", "body",
+                                                              "br",         "center",
+                                                              "code",       "dd",
+                                                              "div",        "dl",
+                                                              "dt",         "em",
+                                                              "embed",      "h1",
+                                                              "h2",         "h3",
+                                                              "h4",         "h5",
+                                                              "h6",         "head",
+                                                              "hr",         "i",
+                                                              "img",        "li",
+                                                              "listing",    "menu",
+                                                              "meta",       "nobr",
+                                                              "ol",         "p",
+                                                              "pre",        "ruby",
+                                                              "s",          "small",
+                                                              "span",       "strong",
+                                                              "strike",     "sub",
+                                                              "sup",        "table",
+                                                              "tt",         "u",
+                                                              "ul",         "var",
+                                                              "font",       "annotation-xml"};
+  return std::ranges::find(kNames, n) != kNames.end();
+}
+
+// Where HTML takes over again inside SVG or MathML.
+bool integration_point(std::string_view n) {
+  return n == "foreignobject" || n == "desc" || n == "title" || n == "mi" || n == "mo" ||
+         n == "mn" || n == "ms" || n == "mtext";
+}
+
+// Just past the end tag that closes the <svg> or <math> whose start tag ends
+// at `i`, when everything in it is foreign elements, text, comments and
+// CDATA, well nested (an integration point holding text only); npos
+// otherwise, or when it runs to the end of the document.
+std::size_t foreign_end(std::string_view s, std::size_t i, std::string root) {
+  std::vector<std::string> open{std::move(root)};
+  while ((i = s.find('<', i)) != std::string_view::npos) {
+    const std::size_t lt = i;
+    if (lt + 1 >= s.size()) break;
+    const char next = s[lt + 1];
+    if (s.compare(lt, 9, "<![CDATA[") == 0) {
+      const std::size_t close = s.find("]]>", lt + 9);
+      if (close == std::string_view::npos) break;
+      i = close + 3;
+      continue;
+    }
+    if (next == '!' || next == '?') break;  // rare inside SVG: not followed
+    const bool end_tag = next == '/';
+    const std::size_t name_begin = lt + (end_tag ? 2 : 1);
+    if (name_begin >= s.size() || !ascii_alpha(s[name_begin])) {
+      if (end_tag) break;
+      i = lt + 1;
+      continue;
+    }
+    std::size_t name_end = 0;
+    std::string name = tag_name_at(s, name_begin, name_end);
+    const ScannedTag tag = scan_tag(s, name_end);
+    if (tag.end == std::string_view::npos) break;
+    i = tag.end;
+    if (end_tag) {
+      if (name != open.back()) break;
+      open.pop_back();
+      if (open.empty()) return i;
+      continue;
+    }
+    if (breaks_out_of_foreign(name)) break;
+    if (tag.self_closing) continue;
+    if (integration_point(name)) {
+      // Text only, then its own end tag.
+      const std::size_t lt2 = s.find('<', i);
+      if (lt2 == std::string_view::npos || s.compare(lt2, 2, "</") != 0) break;
+      std::size_t end2 = 0;
+      if (lt2 + 2 >= s.size() || tag_name_at(s, lt2 + 2, end2) != name) break;
+    }
+    open.push_back(std::move(name));
+  }
+  return std::string_view::npos;
+}
+
+// The document with the text of each <style> and non-JSON <script> replaced
+// by "x", or an empty string when nothing was replaced.
+std::string blank_code(std::string_view s) {
+  std::string out;
+  std::size_t copied = 0;  // s[0, copied) is in out
+  const auto blank = [&](std::size_t begin, std::size_t end) {
+    if (end - begin <= 1) return;
+    if (out.empty()) out.reserve(s.size());
+    out.append(s.substr(copied, begin - copied));
+    out += 'x';
+    copied = end;
+  };
+  std::size_t i = 0;
+  while ((i = s.find('<', i)) != std::string_view::npos) {
+    const std::size_t lt = i;
+    if (lt + 1 >= s.size()) break;
+    const char next = s[lt + 1];
+    if (next == '!') {
+      if (s.compare(lt, 4, "<!--") == 0) {
+        // "<!-->" and "<!--->" close at once; else "-->" or "--!>" closes.
+        if (lt + 4 < s.size() && s[lt + 4] == '>') {
+          i = lt + 5;
+          continue;
+        }
+        if (s.compare(lt + 4, 2, "->") == 0) {
+          i = lt + 6;
+          continue;
+        }
+        const std::size_t close = comment_end(s, lt + 4);
+        if (close == std::string_view::npos) break;
+        i = close;
+        continue;
+      }
+      const std::size_t gt = s.find('>', lt + 2);  // doctype or bogus comment
+      if (gt == std::string_view::npos) break;
+      i = gt + 1;
+      continue;
+    }
+    if (next == '?') {
+      const std::size_t gt = s.find('>', lt + 2);
+      if (gt == std::string_view::npos) break;
+      i = gt + 1;
+      continue;
+    }
+    const bool end_tag = next == '/';
+    const std::size_t name_begin = lt + (end_tag ? 2 : 1);
+    if (name_begin >= s.size()) break;
+    if (!ascii_alpha(s[name_begin])) {
+      if (end_tag) {  // "</>" is dropped, "</3" a bogus comment to '>'
+        if (s[name_begin] == '>') {
+          i = name_begin + 1;
+          continue;
+        }
+        const std::size_t gt = s.find('>', name_begin);
+        if (gt == std::string_view::npos) break;
+        i = gt + 1;
+        continue;
+      }
+      i = lt + 1;  // a '<' that starts no tag is text
+      continue;
+    }
+    std::size_t name_end = name_begin;
+    while (name_end < s.size() && !ascii_space(s[name_end]) && s[name_end] != '/' &&
+           s[name_end] != '>') {
+      ++name_end;
+    }
+    std::array<char, 16> buf{};
+    const std::size_t len = name_end - name_begin;
+    for (std::size_t k = 0; k < len && k < buf.size(); ++k) buf[k] = ascii_lower(s[name_begin + k]);
+    const std::string_view name(buf.data(), std::min(len, buf.size()));
+    const ScannedTag tag = scan_tag(s, name_end);
+    if (tag.end == std::string_view::npos) break;
+    i = tag.end;
+    if (end_tag || len > buf.size()) continue;
+    if (name == "svg" || name == "math") {
+      if (tag.self_closing) continue;
+      const std::size_t close = foreign_end(s, i, std::string(name));
+      if (close == std::string_view::npos) break;
+      i = close;
+      continue;
+    }
+    if (name == "select" || name == "frameset" || name == "plaintext") break;
+    if (name == "title" || name == "textarea" || name == "xmp" || name == "iframe" ||
+        name == "noembed" || name == "noframes") {
+      const std::size_t close = raw_text_end(s, i, name);
+      if (close == std::string_view::npos) break;
+      i = close;
+      continue;
+    }
+    if (name == "style") {
+      const std::size_t close = raw_text_end(s, i, name);
+      if (close == std::string_view::npos) break;
+      blank(i, close);
+      i = close;
+      continue;
+    }
+    if (name != "script") continue;
+    const std::size_t close = raw_text_end(s, i, name);
+    if (close == std::string_view::npos) break;
+    const std::string_view body = s.substr(i, close - i);
+    // "<!--" then "<script" inside can make "</script>" not end it.
+    if (body.find("<!--") != std::string_view::npos &&
+        ifind(body, "<script", 0) != std::string_view::npos) {
+      break;
+    }
+    // The Builder keeps JSON; a type written with a character reference may
+    // decode to one, so it is kept as well.
+    const bool code = tag.type.find("json") == std::string_view::npos &&
+                      tag.type.find("JSON") == std::string_view::npos &&
+                      tag.type.find('&') == std::string_view::npos;
+    if (code) blank(i, close);
+    i = close;
+  }
+  if (!out.empty()) out.append(s.substr(copied));
+  return out;
+}
+
 }  // namespace
 
 Result<Document> parse_impl(std::string_view utf8, const ParseOptions& options) {
@@ -475,10 +811,12 @@ Result<Document> parse_impl(std::string_view utf8, const ParseOptions& options) 
   if (!parser.ok()) return fail(Errc::kInternal, "myhtml parser could not be initialised");
 
   auto impl = std::make_unique<Impl>();
+  const std::string blanked = options.skip_script_text ? blank_code(utf8) : std::string();
+  const std::string_view input = blanked.empty() ? utf8 : std::string_view(blanked);
   // myhtml wants a non-null buffer even for empty input.
   static constexpr char kEmpty[] = "";
-  const char* data = utf8.empty() ? kEmpty : utf8.data();
-  if (myhtml_parse(parser.tree(), MyENCODING_UTF_8, data, utf8.size()) != MyHTML_STATUS_OK) {
+  const char* data = input.empty() ? kEmpty : input.data();
+  if (myhtml_parse(parser.tree(), MyENCODING_UTF_8, data, input.size()) != MyHTML_STATUS_OK) {
     parser.done(utf8.size());
     return fail(Errc::kParse, "myhtml could not parse the document");
   }

@@ -19,6 +19,7 @@
 #include "daemon/notify/mail.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -355,9 +356,8 @@ class SmtpSink {
     args.insert(args.end(), extra.begin(), extra.end());
     child_ = std::make_unique<test::Child>("/usr/bin/python3", args, dir_ / "sink.out",
                                            dir_ / "sink.err");
-    for (int i = 0; i < 200 && !fs::exists(dir_ / "ready"); ++i) {
-      std::this_thread::sleep_for(50ms);
-    }
+    // The sink writes "ready" once it listens; a test that starts sooner fails.
+    (void)test::wait_for([&] { return fs::exists(dir_ / "ready"); }, 10s);
   }
   ~SmtpSink() {
     child_->stop();

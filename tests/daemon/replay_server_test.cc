@@ -7,12 +7,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <thread>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
 #include "daemon/curve.h"
+#include "tests/support/log_capture.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -107,6 +110,8 @@ class ReplayServerTest : public testing::Test {
     }
   }
 
+  // Declared first, destroyed last: outlives the server's thread (TearDown).
+  std::optional<test::LogCapture> log_;
   fs::path dir_;
   zmq::context_t ctx_;
   std::unique_ptr<Store> store_;
@@ -212,20 +217,25 @@ TEST_F(ReplayServerTest, SlowClientDoesNotBlockOthersAndGetsEverythingInOrder) {
     if ((*m)[0] == "END") break;
     ++n;
     EXPECT_NE((*m)[2].find("\"seq\":" + std::to_string(n) + ","), std::string::npos);
-    if (n % 500 == 0) std::this_thread::sleep_for(20ms);
+    if (n % 500 == 0) std::this_thread::sleep_for(20ms);  // the slow reading under test
   }
   EXPECT_EQ(n, 3000u);
 }
 
 TEST_F(ReplayServerTest, ClientThatStopsReadingIsDroppedAfterTheStall) {
   record(2000, 0, 20000);  // 40 MB: more than the socket buffers hold
+  log_.emplace();          // before the server's thread starts; ends after TearDown stops it
   start({.batch = 100, .send_high_water_mark = 20, .stall = 1s});
   Client stuck(ctx_, server_->endpoint());
   stuck.socket().set(zmq::sockopt::rcvhwm, 10);
   stuck.connect();
   stuck.send({"SINCE", "0", ""});
-  std::this_thread::sleep_for(2500ms);  // reads nothing
-  // The server dropped that replay and is free for new requests.
+  // It reads nothing until the server says it dropped that replay.
+  ASSERT_TRUE(test::wait_for(
+      [&] { return !log_->lines("warning", "stopped reading for 1s; dropped its replay").empty(); },
+      20s))
+      << log_->all();
+  // The server is free for new requests.
   Client other(ctx_, server_->endpoint());
   other.connect();
   EXPECT_EQ(other.replay("1999", "").size(), 2u);

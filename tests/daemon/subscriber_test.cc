@@ -14,6 +14,7 @@
 
 #include "daemon/delivery.h"
 #include "daemon/replay_server.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -117,13 +118,12 @@ class SubscriberTest : public testing::Test {
   }
   // Ticks Delivery (heartbeats) until `done` or a timeout.
   bool pump_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      delivery_->tick();
-      if (done()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return done();
+    return test::wait_for(
+        [&] {
+          delivery_->tick();
+          return done();
+        },
+        limit, 20ms);
   }
 
   fs::path dir_;
@@ -147,8 +147,11 @@ TEST_F(SubscriberTest, JoinsReplayAndLiveWithNoGapAndNoDuplicate) {
   record("libya");
   record("libya", /*lose_live=*/true);  // a gap only the heartbeat reveals
   ASSERT_TRUE(pump_until([&] { return sub.seqs().size() >= 7; }));
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(sub.seqs(), range(1, 7));
+  // A later alert: once it is delivered, a duplicate of the earlier ones would
+  // have come before it (seq order).
+  record("libya");
+  ASSERT_TRUE(pump_until([&] { return sub.seqs().size() >= 8; }));
+  EXPECT_EQ(sub.seqs(), range(1, 8));
 }
 
 TEST_F(SubscriberTest, TopicFilteredAndAllTopicsSideBySideEachGetExactlyTheirSet) {
@@ -163,11 +166,14 @@ TEST_F(SubscriberTest, TopicFilteredAndAllTopicsSideBySideEachGetExactlyTheirSet
     if (i % 5 == 0) pump_until([] { return false; }, 50ms);
   }
   ASSERT_TRUE(pump_until([&] { return all.seqs().size() >= 20 && libya.seqs().size() >= 7; }));
-  std::this_thread::sleep_for(300ms);
-  EXPECT_EQ(all.seqs(), range(1, 20));
+  // A later alert for both: once they have it, anything extra would have come before it.
+  record("libya");
+  ASSERT_TRUE(pump_until([&] { return all.seqs().size() >= 21 && libya.seqs().size() >= 8; }));
+  EXPECT_EQ(all.seqs(), range(1, 21));
   std::vector<std::uint64_t> want;
   for (std::uint64_t s = 1; s <= 20; ++s)
     if ((s - 1) % 3 == 0) want.push_back(s);
+  want.push_back(21);
   EXPECT_EQ(libya.seqs(), want);
   for (const auto& w : libya.watchlists()) EXPECT_EQ(w, "libya");
 }
@@ -199,11 +205,24 @@ TEST_F(SubscriberTest, StateFileResumesExactlyWhereItStopped) {
 TEST_F(SubscriberTest, WithoutSinceItStartsFromNow) {
   for (int i = 0; i < 3; ++i) record("libya");
   Running sub(options());
-  pump_until([] { return false; }, 700ms);
+  // Until it has learnt where "now" is (the first replay's END) it takes
+  // nothing, and nothing tells when it has: record one alert after another
+  // until one arrives.
+  ASSERT_TRUE(test::wait_for(
+      [&] {
+        record("libya");
+        return pump_until([&] { return !sub.seqs().empty(); }, 200ms);
+      },
+      20s));
+  const std::uint64_t first = sub.seqs().front();
+  EXPECT_GT(first, 3u) << "an alert from before it started";
+  // One more: once it is delivered, anything older would have come before it.
   record("libya");
-  ASSERT_TRUE(pump_until([&] { return !sub.seqs().empty(); }));
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(sub.seqs(), (std::vector<std::uint64_t>{4}));
+  ASSERT_TRUE(pump_until([&] {
+    const auto seqs = sub.seqs();
+    return std::find(seqs.begin(), seqs.end(), n_) != seqs.end();
+  }));
+  EXPECT_EQ(sub.seqs(), range(first, n_));
 }
 
 // No daemon at the endpoints: the subscriber says on stderr that it waits,
@@ -211,7 +230,17 @@ TEST_F(SubscriberTest, WithoutSinceItStartsFromNow) {
 TEST(SubscriberEndpoints, SaysWhenItWaitsForTheDaemon) {
   std::vector<std::string> said;
   std::mutex mutex;
-  std::atomic<bool> stop{false};
+  // Stopped once it has gone round its loop (a 100 ms poll each) 10 times
+  // after it said it waits: at least a second, in which it retried about 3
+  // times more (300 ms reply timeout) and must not have said so again. However
+  // slowly the machine runs; bounded in case it never says anything.
+  int turns_after_waiting = 0;
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  auto stop = [&] {
+    std::lock_guard lock(mutex);
+    if (!said.empty()) ++turns_after_waiting;
+    return turns_after_waiting > 10 || std::chrono::steady_clock::now() > give_up;
+  };
   std::thread t([&] {
     auto r = run_subscriber(
         {.endpoint = "tcp://127.0.0.1:1",
@@ -223,11 +252,9 @@ TEST(SubscriberEndpoints, SaysWhenItWaitsForTheDaemon) {
           std::lock_guard lock(mutex);
           said.push_back(line);
         },
-        [&] { return stop.load(); });
+        stop);
     EXPECT_TRUE(r.has_value());
   });
-  std::this_thread::sleep_for(1500ms);
-  stop = true;
   t.join();
   std::lock_guard lock(mutex);
   ASSERT_FALSE(said.empty());

@@ -881,6 +881,7 @@ TEST(WatcherOverHttp, BadSourcesFailAndBackOffWhileOthersContinue) {
             sink.done();
             return true;
           }
+          // The host under test drips a byte a second: its slowness, not a wait.
           std::this_thread::sleep_for(std::chrono::milliseconds(1'000));
           return sink.write("<", 1);
         });

@@ -25,6 +25,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -240,7 +241,7 @@ TEST_F(DaemonE2E, SighupReloadsWatchlistsAndKeepsThemWhenInvalid) {
   std::ofstream(dir_ / "watchlists" / "libya.toml", std::ios::app)
       << "\n[[rule]]\nid = \"haftar-visit\"\nquery = 'حفتر AND زيارة'\n";
   daemon->signal(SIGHUP);
-  std::this_thread::sleep_for(1500ms);
+  ASSERT_TRUE(test::wait_for_text(dir_ / "daemon.log", "reloaded: ", 20s));
   serve_feed("feed-2.xml");
   auto after = receive(2, 20s, 2s);
   EXPECT_EQ(rule_urls(after, base_),
@@ -250,7 +251,7 @@ TEST_F(DaemonE2E, SighupReloadsWatchlistsAndKeepsThemWhenInvalid) {
   std::ofstream(dir_ / "watchlists" / "libya.toml", std::ios::app)
       << "\n[[rule]]\nid = \"broken\"\n";
   daemon->signal(SIGHUP);
-  std::this_thread::sleep_for(1500ms);
+  EXPECT_TRUE(test::wait_for_text(dir_ / "daemon.log", "reload failed", 20s));
   EXPECT_TRUE(daemon->running());
   EXPECT_EQ(daemon->stop(), 0);
   // One record: the reason is on the same line, with its position.

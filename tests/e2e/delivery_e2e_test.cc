@@ -31,6 +31,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -40,6 +41,7 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 using test::Child;
 using test::free_tcp_port;
+using test::wait_for;
 
 std::string article_page(int i, const std::string& words) {
   std::string p;
@@ -138,14 +140,6 @@ class DeliveryE2E : public testing::Test {
     }
     return v;
   }
-  static bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return done();
-  }
 
   fs::path dir_;
   test::HttpServer server_;
@@ -163,6 +157,7 @@ TEST_F(DeliveryE2E, KillNineLoopLosesNothingAndRepeatsNothing) {
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> pause_ms(200, 1500);
   int daemon_kills = 0, subscriber_kills = 0;
+  // The pauses are the random moments of the kills, not waits for anything.
   for (int round = 0; round < 20; ++round) {
     site.publish(1 + round % 3);
     std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
@@ -178,11 +173,13 @@ TEST_F(DeliveryE2E, KillNineLoopLosesNothingAndRepeatsNothing) {
       s = subscriber(out, sub_args);
     }
   }
-  // Every item is about one of the two rules: one alert each.
+  // Every item is about one of the two rules: one alert each. One more after
+  // the kills: once it is printed, anything extra would have been printed
+  // before it (seq order).
+  site.publish(1);
   const int expected = site.count();
   ASSERT_TRUE(wait_for([&] { return static_cast<int>(lines(out).size()) >= expected; }, 60s))
       << lines(out).size() << " of " << expected;
-  std::this_thread::sleep_for(2s);  // anything extra would show up now
   const auto printed = lines(out);
   std::vector<std::uint64_t> seqs;
   std::set<std::string> urls;
@@ -286,13 +283,22 @@ TEST_F(DeliveryE2E, TopicFilteredAndAllTopicsSubscribersEachGetExactlyTheirSet) 
   auto libya = subscriber(dir_ / "libya.out", {"--since", "0", "--topic", "libya/"});
   auto text =
       subscriber(dir_ / "text.out", {"--since", "0", "--topic", "libya/", "--format", "text"});
+  // Five rounds, each alerted on before the next is published.
+  auto count = [&](const char* out) { return static_cast<int>(lines(dir_ / out).size()); };
   for (int round = 0; round < 5; ++round) {
     site.publish(3);
-    std::this_thread::sleep_for(700ms);
+    ASSERT_TRUE(wait_for([&] { return count("all.out") >= site.count(); }, 40s)) << round;
   }
-  const int n = site.count();  // 15: libya for even i, egypt for odd
-  ASSERT_TRUE(wait_for([&] { return static_cast<int>(lines(dir_ / "all.out").size()) >= n; }, 40s));
-  std::this_thread::sleep_for(1500ms);
+  // Then one for each subscriber (16 is libya, 17 egypt): once all three have
+  // it, anything extra would have come before it (seq order).
+  site.publish(2);
+  const int n = site.count();  // 17: libya for even i, egypt for odd
+  ASSERT_TRUE(wait_for(
+      [&] {
+        return count("all.out") >= n && count("libya.out") >= n / 2 &&
+               std::ranges::count(test::read_file(dir_ / "text.out"), '\n') >= n / 2;
+      },
+      40s));
   std::set<std::string> libya_urls, all_urls;
   for (const auto& a : lines(dir_ / "all.out")) all_urls.insert(a["url"].get<std::string>());
   std::vector<std::uint64_t> libya_seqs;
@@ -351,11 +357,19 @@ TEST_F(DeliveryE2E, HundredThousandAlertReplayKeepsMemoryBoundedAndLiveFlowing) 
   zmq::context_t ctx;
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::subscribe, "libya/");
+  sub.set(zmq::sockopt::subscribe, "_heartbeat");
   sub.connect(endpoint_);
   zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::rcvhwm, 100);
   dealer.connect(replay_);
-  std::this_thread::sleep_for(1s);  // the daemon is up and the SUB subscribed
+  // The daemon is up and the SUB subscribed when a heartbeat arrives.
+  ASSERT_TRUE(wait_for(
+      [&] {
+        std::vector<zmq::message_t> f;
+        return zmq::recv_multipart(sub, std::back_inserter(f), zmq::recv_flags::dontwait) &&
+               f[0].to_string_view() == "_heartbeat";
+      },
+      30s));
   const std::array<zmq::const_buffer, 3> request = {zmq::buffer(std::string_view("SINCE")),
                                                     zmq::buffer(std::string_view("0")),
                                                     zmq::buffer(std::string_view(""))};
@@ -378,7 +392,8 @@ TEST_F(DeliveryE2E, HundredThousandAlertReplayKeepsMemoryBoundedAndLiveFlowing) 
       published = true;
     }
     std::vector<zmq::message_t> live;
-    if (zmq::recv_multipart(sub, std::back_inserter(live), zmq::recv_flags::dontwait)) {
+    if (zmq::recv_multipart(sub, std::back_inserter(live), zmq::recv_flags::dontwait) &&
+        live[0].to_string_view() != "_heartbeat") {
       live_during_replay = true;
     }
   }
@@ -437,8 +452,12 @@ TEST_F(DeliveryE2E, CurveAuthorizedSubscriberReceivesAndUnknownKeyGetsNothing) {
   auto plain = subscriber(dir_ / "plain.out", {"--since", "0"});
   site.publish(4);
   ASSERT_TRUE(wait_for([&] { return lines(dir_ / "ok.out").size() >= 4u; }, 30s));
-  std::this_thread::sleep_for(1s);
-  EXPECT_EQ(lines(dir_ / "ok.out").size(), 4u);
+  // The refusal of the unknown key, and one alert more for the known one:
+  // anything extra would have come before it.
+  EXPECT_TRUE(test::wait_for_text(dir_ / "daemon.log", stranger->public_key, 30s));
+  site.publish(1);
+  ASSERT_TRUE(wait_for([&] { return lines(dir_ / "ok.out").size() >= 5u; }, 30s));
+  EXPECT_EQ(lines(dir_ / "ok.out").size(), 5u);
   EXPECT_TRUE(lines(dir_ / "bad.out").empty());
   EXPECT_TRUE(lines(dir_ / "plain.out").empty());
   EXPECT_EQ(d->stop(), 0);
@@ -603,23 +622,32 @@ TEST_F(DeliveryE2E, ReadmePythonSubscriberCatchesUpAndFollows) {
   write_config();
   auto d = daemon();
   site.publish(3);  // before the subscriber starts: it must catch up on these
-  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto store = open_sqlite_store(dir_ / "state", OpenMode::kReadOnly);
+        return store && (*store)->alerts_since(0, "", 100)->size() == 3;
+      },
+      30s));
   setenv("PYTHONUNBUFFERED", "1", 1);
   Child py("/usr/bin/python3", {(dir_ / "subscriber.py").string()}, dir_ / "py.out",
            dir_ / "subscribe.err");
-  std::this_thread::sleep_for(1s);
-  site.publish(3);
   auto count_lines = [&] {
     const std::string out = test::read_file(dir_ / "py.out");
     return static_cast<int>(std::count(out.begin(), out.end(), '\n'));
   };
+  ASSERT_TRUE(wait_for([&] { return count_lines() >= 3; }, 30s))  // caught up
+      << test::read_file(dir_ / "py.out");
+  site.publish(3);  // and follows
   ASSERT_TRUE(wait_for([&] { return count_lines() >= 6; }, 30s))
       << test::read_file(dir_ / "py.out");
-  std::this_thread::sleep_for(1500ms);
+  // One more: once it is printed, anything extra would have come before it.
+  site.publish(1);
+  ASSERT_TRUE(wait_for([&] { return count_lines() >= 7; }, 30s))
+      << test::read_file(dir_ / "py.out");
   std::istringstream in(test::read_file(dir_ / "py.out"));
   std::vector<int> seqs;
   for (std::string line; std::getline(in, line);) seqs.push_back(std::stoi(line));
-  EXPECT_EQ(seqs, (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(seqs, (std::vector<int>{1, 2, 3, 4, 5, 6, 7}));
   py.kill9();
   EXPECT_EQ(d->stop(), 0);
 }

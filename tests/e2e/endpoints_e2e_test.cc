@@ -15,30 +15,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <random>
 #include <string>
-#include <thread>
 
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// Polls `done` until it holds or `limit` passes.
-bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);  // a bounded poll
-  }
-  return true;
-}
 
 // Whether 127.0.0.1:port can be bound now.
 bool port_free(int port) {
@@ -122,12 +111,12 @@ TEST_F(EndpointsE2E, TwoDaemonsEachServeReplayOnTheirEndpointsNextPort) {
   auto a = start("a");
   auto b = start("b");
   for (const auto& [name, port] : {std::pair{"a", a_port}, std::pair{"b", b_port}}) {
-    ASSERT_TRUE(eventually([&] { return logged(name, "newswatchd started"); }, 20s)) << name;
+    ASSERT_TRUE(test::wait_for([&] { return logged(name, "newswatchd started"); }, 20s)) << name;
     EXPECT_TRUE(logged(name, "replay on tcp://127.0.0.1:" + std::to_string(port + 1))) << name;
   }
   // Once b has published its alert, a subscriber that starts later gets it
   // only from the replay socket, which it finds at the endpoint's port + 1.
-  ASSERT_TRUE(eventually(
+  ASSERT_TRUE(test::wait_for(
       [&] {
         return newswatch("alerts --config " + b_config.string()).second.find("haftar-cairo") !=
                std::string::npos;
@@ -147,7 +136,7 @@ TEST_F(EndpointsE2E, CheckPassesOnTheRunningDaemonsConfigOnly) {
   const int port = free_port_pair();
   const fs::path config = write_config("a", port);
   auto a = start("a");
-  ASSERT_TRUE(eventually([&] { return logged("a", "newswatchd started"); }, 20s));
+  ASSERT_TRUE(test::wait_for([&] { return logged("a", "newswatchd started"); }, 20s));
 
   const std::string daemon = test::build_binary("newswatchd").string();
   const auto [ok, said] = test::run_command(daemon + " --check --config " + config.string());

@@ -412,7 +412,7 @@ TEST_F(CurlFetcherTest, TlsFailureIsANetworkError) {
 TEST(CurlFetcherErrors, TotalTimeout) {
   test::HttpServer server;
   server.handle_with("/slow", [](const httplib::Request&, httplib::Response& res) {
-    std::this_thread::sleep_for(milliseconds(1'000));
+    std::this_thread::sleep_for(milliseconds(1'000));  // a slow host, not a wait
     res.set_content("late", "text/plain");
   });
   FetchOptions options = fast_options();
@@ -435,6 +435,7 @@ TEST(CurlFetcherErrors, DrippingServerIsDropped) {
                                          sink.done();
                                          return true;
                                        }
+                                       // A byte a second: the host under test.
                                        std::this_thread::sleep_for(milliseconds(1'000));
                                        return sink.write("x", 1);
                                      });
@@ -526,7 +527,7 @@ TEST(CurlFetcherConcurrency, SlowHostDoesNotDelayFastOne) {
   test::HttpServer slow_host;
   test::HttpServer fast_host;
   slow_host.handle_with("/slow", [](const httplib::Request&, httplib::Response& res) {
-    std::this_thread::sleep_for(milliseconds(2'000));
+    std::this_thread::sleep_for(milliseconds(2'000));  // the slow host, not a wait
     res.set_content("slow", "text/plain");
   });
   fast_host.set("/fast", {.body = "fast"});
@@ -570,6 +571,9 @@ TEST_F(CurlFetcherTest, CallbackMaySubmitMore) {
 TEST(CurlFetcherWakeup, WakeupEndsABlockedRun) {
   auto fetcher = make_curl_fetcher(fast_options());
   std::jthread waker([&fetcher] {
+    // Most likely while run() below waits: nothing shows that it has started
+    // waiting. Either way the run must end early (a wakeup before a run is
+    // kept, the next test), so a late start only changes which case is tried.
     std::this_thread::sleep_for(milliseconds(100));
     fetcher->wakeup();
   });
@@ -605,7 +609,7 @@ struct Arrivals {
         at.push_back(steady_clock::now());
         max_running = std::max(max_running, ++running);
       }
-      std::this_thread::sleep_for(hold);
+      std::this_thread::sleep_for(hold);  // an answer that takes `hold`: overlaps show
       {
         std::lock_guard lock(mutex);
         --running;

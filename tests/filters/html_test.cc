@@ -85,6 +85,79 @@ TEST(Html, SkipScriptTextKeepsJsonOnly) {
   EXPECT_EQ(doc->first(Tag::kBody).text_content(), "seen");
 }
 
+// The tree, with the text that skip_script_text drops left out.
+std::string shape(const Document& doc) {
+  const auto dropped = [](const Node& p) {
+    if (p.tag() == Tag::kStyle) return true;
+    if (p.tag() != Tag::kScript) return false;
+    const std::string_view type = p.attr("type");
+    return type.find("json") == std::string_view::npos &&
+           type.find("JSON") == std::string_view::npos;
+  };
+  std::string out;
+  for (std::uint32_t i = 0; i < doc.size(); ++i) {
+    const Node n = doc.node(i);
+    out += std::to_string(i) + " " + std::string(n.name()) + " in " +
+           std::to_string(n.parent() ? n.parent().id() : 0) + " to " + std::to_string(n.end());
+    for (const Attribute& a : n.attributes())
+      out += " " + std::string(a.name) + "=" + std::string(a.value);
+    if (n.tag() == Tag::kComment || (n.tag() == Tag::kText && !dropped(n.parent())))
+      out += " [" + std::string(n.text()) + "]";
+    out += "\n";
+  }
+  return out;
+}
+
+// skip_script_text leaves code out before myhtml reads it (a cheap scan of
+// the tokenizer's states): the tree must be the one a full parse builds, on
+// every case where the scan could misjudge where code starts or ends.
+TEST(Html, SkipScriptTextBuildsTheSameTree) {
+  const char* const cases[] = {
+      "<script>var a = '<p>x</p>';</script><p>after</p>",
+      "<script>a = '</scripty>'; b = '</SCRIPT'</script ><p>x</p><script>c = f(1);</SCRIPT\n>d",
+      "<script>a = f(1);</script/><script>b = f(1);</script\t><style>p{}</style foo=bar>t",
+      "<script><!-- document.write('<script>x = f(1);</script>'); --></script><p>y</p><script>z = "
+      "f(1);</script>",
+      "<script><!-- a(); //--></script><p>y</p>",
+      "<!-- <script> --><p>a</p><!--> <script>b = f(1);</script><!---> <script>c = f(1);</script>",
+      "<!-- x --!> <script>d = f(1);</script><!-- y --> <p>e</p><!doctype html><?php x "
+      "?><script>f = f(1);</script>",
+      "<div title=\"<script>\" data-x='</script>' y=a/b z=>text</div><script>g = f(1);</script>",
+      "<div =a b = \"c>d\"/><script type = 'text/x-template'><div>h</div></script>",
+      "<script type=application/ld&#43;json>{\"a\":1}</script><script type=Json>[1]</script>",
+      "<svg><script>a<b>c</b></script><title>T</title><style>p{margin:0}</style></svg><script>x = "
+      "f(1);</script>",
+      "<svg viewBox='0 0 1 1'><path d=M0/><g><use href=#a "
+      "/></g><![CDATA[<script>]]></svg><script>k = f(1);</script>",
+      "<svg/><script>l = f(1);</script><math><mi>x</mi><mo>+</mo></math><style>m = f(1);</style>",
+      "<svg><foreignObject><p>html</p></foreignObject></svg><script>n = f(1);</script>",
+      "<svg><p>out</p><script>o = f(1);</script>",
+      "<svg><desc><b>x</b></desc></svg><script>p = f(1);</script>",
+      "<select><style>q = f(1);</style><xmp><script>r = f(1);</script></xmp></select><script>s = "
+      "f(1);</script>",
+      "<textarea><script>t = f(1);</script></textarea><title><style>u = "
+      "f(1);</style></title><script>v = f(1);</script>",
+      "<noscript><script>w = f(1);</script><img src=x></noscript><iframe><script>y = "
+      "f(1);</script></iframe>",
+      "<xmp><script>z = f(1);</script></xmp><noembed><style>a = f(1);</style></noembed><noframes>b "
+      "= f(1);</noframes>",
+      "<frameset><script>c = f(1);</script></frameset>",
+      "<plaintext><script>d = f(1);</script>",
+      "<table><script>e = f(1);</script><tr><style>f = f(1);</style><td>g</td></tr></table>",
+      "<head><style>/* </style> */ p{}</style><script>h = f(1);</script></head><body>i<script>j = "
+      "f(1);",
+      "<p>a < b and c<d</p><script>k = f(1);</script><p>l</p>< script>m = f(1);</script>",
+      "<script>\r\nvar a;\r\n</script\r><p>n</p><div><script",
+      "<template><script>o = f(1);</script><style>p = f(1);</style></template>",
+  };
+  for (const char* html : cases) {
+    const auto full = parse(html);
+    const auto skipped = parse(html, {.skip_script_text = true});
+    ASSERT_TRUE(full && skipped) << html;
+    EXPECT_EQ(shape(*skipped), shape(*full)) << html;
+  }
+}
+
 TEST(Html, RepairsBrokenMarkup) {
   const Document doc = must_parse("<table><tr><td>a<td>b</table><p>unclosed <b>bold <i>it</p>c");
   EXPECT_EQ(doc.all(Tag::kTd).size(), 2u);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "tests/support/wait.h"
+
 namespace nw::test {
 
 HttpServer::HttpServer() {
@@ -15,9 +17,8 @@ HttpServer::HttpServer() {
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("test server: cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
-  for (int i = 0; i < 500 && !server_.is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  // stop() only ends a loop that has started (httplib checks is_running()).
+  (void)wait_for([this] { return server_.is_running(); }, std::chrono::seconds(5));
 }
 
 HttpServer::~HttpServer() {

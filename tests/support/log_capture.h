@@ -1,12 +1,16 @@
 // Captures what the code under test logs through spdlog's default logger, at
 // debug level and above, for as long as it lives (then the previous logger is
-// back). Header-only; not for tests that log from several threads at once.
+// back). Header-only. Any thread may log and read meanwhile (a test polls for a
+// line that a server thread writes), but a thread that logs must be started
+// after the capture and stopped before it ends: spdlog hands out the default
+// logger without holding it.
 #pragma once
 
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -16,10 +20,9 @@ namespace nw::test {
 
 class LogCapture {
  public:
-  LogCapture() : previous_(spdlog::default_logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out_);
-    sink->set_pattern("[%l] %v");
-    auto logger = std::make_shared<spdlog::logger>("capture", sink);
+  LogCapture() : previous_(spdlog::default_logger()), sink_(std::make_shared<Sink>()) {
+    sink_->set_pattern("[%l] %v");
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
     logger->set_level(spdlog::level::debug);
     spdlog::set_default_logger(logger);
   }
@@ -32,7 +35,7 @@ class LogCapture {
   std::vector<std::string> lines(std::string_view level, std::string_view text = "") const {
     std::vector<std::string> out;
     const std::string prefix = "[" + std::string(level) + "] ";
-    std::istringstream in(out_.str());
+    std::istringstream in(sink_->text());
     for (std::string line; std::getline(in, line);) {
       if (line.starts_with(prefix) && line.find(text) != std::string::npos) {
         out.push_back(line.substr(prefix.size()));
@@ -40,11 +43,31 @@ class LogCapture {
     }
     return out;
   }
-  std::string all() const { return out_.str(); }
+  std::string all() const { return sink_->text(); }
 
  private:
-  std::ostringstream out_;
+  // The records as text; base_sink holds its mutex around sink_it_().
+  class Sink final : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    std::string text() {
+      std::lock_guard lock(mutex_);
+      return text_;
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      spdlog::memory_buf_t formatted;
+      formatter_->format(msg, formatted);
+      text_.append(formatted.data(), formatted.size());
+    }
+    void flush_() override {}
+
+   private:
+    std::string text_;  // GUARDED_BY(mutex_)
+  };
+
   std::shared_ptr<spdlog::logger> previous_;
+  std::shared_ptr<Sink> sink_;
 };
 
 }  // namespace nw::test

@@ -10,7 +10,8 @@
 
 #include <cstdio>
 #include <fstream>
-#include <thread>
+
+#include "tests/support/wait.h"
 
 extern char** environ;
 
@@ -47,16 +48,18 @@ int Child::stop(int sig) {
 }
 
 int Child::wait(std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return -1;
+  int code = -1;  // stays -1 on a timeout
+  (void)wait_for(
+      [&] {
+        int status = 0;
+        if (pid_ <= 0) return true;
+        if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return true;
+      },
+      limit, std::chrono::milliseconds(20));
+  return code;
 }
 
 bool Child::running() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }

@@ -27,6 +27,8 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/wait.h"
+
 namespace nw::test {
 namespace {
 
@@ -688,17 +690,17 @@ void SandboxedProcess::signal(int sig) const {
 bool SandboxedProcess::running() { return wait(std::chrono::milliseconds(0)) == -1 && pid_ > 0; }
 
 int SandboxedProcess::wait(std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (int status = 0; pid_ > 0;) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return exit_code_;
+  const bool exited = wait_for(
+      [this] {
+        int status = 0;
+        if (pid_ <= 0) return true;
+        if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+        pid_ = -1;
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        return true;
+      },
+      limit, std::chrono::milliseconds(20));
+  return exited ? exit_code_ : -1;
 }
 
 std::vector<std::string> SandboxedProcess::denied() const {

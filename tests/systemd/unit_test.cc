@@ -36,6 +36,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 #include "tests/systemd/sandbox.h"
 
 namespace nw {
@@ -194,10 +195,7 @@ class SandboxedDaemon : public testing::TestWithParam<bool> {
   }
   std::size_t receive(std::size_t want, std::chrono::milliseconds limit) {
     std::size_t got = 0;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while ((got = replayed()) < want && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(500ms);
-    }
+    (void)test::wait_for([&] { return (got = replayed()) >= want; }, limit, 500ms);
     return got;
   }
 
