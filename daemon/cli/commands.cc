@@ -26,6 +26,9 @@ std::span<const Command> commands() {
        "run a rule over the articles the daemon kept ([daemon] keep_articles): its hits, the "
        "number of articles searched and the time taken",
        setup_backtest},
+      {"discover",
+       "print the feeds and sitemaps a site offers, best first, as [[source]] blocks to paste",
+       setup_discover},
   };
   return kCommands;
 }
