@@ -14,7 +14,7 @@ _newswatch_files() {
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local commands="extract match parse-feed check-rules subscribe keygen alerts stories sources status"
-  commands+=" backtest"
+  commands+=" backtest discover"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -36,6 +36,7 @@ _newswatch() {
     sources) options="-c --config --format --help" ;;
     status) options="-c --config --json --help" ;;
     backtest) options="-c --config -r --rule -w --watchlist --since --format --help" ;;
+    discover) options="--help" ;;
     *) return ;;
   esac
   case $prev in
@@ -60,7 +61,7 @@ _newswatch() {
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${COMP_WORDS[1]} != subscribe && ${COMP_WORDS[1]} != alerts && \
     ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen && \
-    ${COMP_WORDS[1]} != backtest ]]; then
+    ${COMP_WORDS[1]} != backtest && ${COMP_WORDS[1]} != discover ]]; then
     _newswatch_files
   fi
 }
