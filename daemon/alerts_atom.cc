@@ -1,5 +1,7 @@
 #include "daemon/alerts_atom.h"
 
+#include <httplib.h>
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -114,6 +116,60 @@ std::string atom_etag(std::string_view body) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
   return buf;
+}
+
+AlertsFeed::Response AlertsFeed::get(const AlertsFeedQuery& query, std::string_view if_none_match) {
+  // A severity filter pages back through the topic's alerts, a bounded number
+  // of them, until the feed is full.
+  constexpr std::size_t kPage = 200;
+  constexpr std::size_t kMaxScanned = 20'000;
+  std::vector<Alert> alerts;
+  {
+    std::lock_guard lock(mutex_);
+    std::uint64_t before = UINT64_MAX;
+    for (std::size_t scanned = 0; alerts.size() < kAlertsFeedSize && scanned < kMaxScanned;) {
+      auto page = store_->latest_alerts(before, query.topic, kPage);
+      if (!page) return {.status = 500, .body = page.error().message + "\n"};
+      for (const RecordedAlert& r : *page) {
+        before = r.seq;
+        auto a = alert_from_json(r.json);
+        if (!a || (!query.severity.empty() && a->severity != query.severity)) continue;
+        alerts.push_back(std::move(*a));
+        if (alerts.size() == kAlertsFeedSize) break;
+      }
+      scanned += page->size();
+      if (page->size() < kPage) break;
+    }
+  }
+  Response r{.body = alerts_atom(alerts, query)};
+  r.etag = atom_etag(r.body);
+  // If-None-Match may list several tags, or be "*".
+  if (if_none_match == "*" ||
+      (!if_none_match.empty() && if_none_match.find(r.etag) != std::string_view::npos)) {
+    r.status = 304;
+    r.body.clear();
+  }
+  return r;
+}
+
+void AlertsFeed::install(httplib::Server& server) {
+  server.Get("/alerts.atom", [this](const httplib::Request& req, httplib::Response& res) {
+    // The self link names the address the reader used (escaped as XML text).
+    const std::string host = req.get_header_value("Host");
+    const AlertsFeedQuery query{.topic = req.get_param_value("topic"),
+                                .severity = req.get_param_value("severity"),
+                                .self = host.empty() ? "" : "http://" + host + req.target};
+    const Response r = get(query, req.get_header_value("If-None-Match"));
+    res.status = r.status;
+    res.set_header("X-Content-Type-Options", "nosniff");
+    if (r.status == 500) {
+      res.set_content(r.body, "text/plain");
+      return;
+    }
+    res.set_header("ETag", r.etag);
+    res.set_header("Cache-Control", "no-cache");
+    if (r.status == 200) res.set_content(r.body, "application/atom+xml; charset=utf-8");
+  });
 }
 
 }  // namespace nw

@@ -58,12 +58,31 @@ double now_unix() {
 
 }  // namespace
 
-Metrics::Metrics() : loop_beat_(std::chrono::steady_clock::now()), start_time_(now_unix()) {
+Metrics::Metrics(Families families)
+    : loop_beat_(std::chrono::steady_clock::now()), start_time_(now_unix()) {
   const std::vector<double> fetch_buckets = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
   auto declare = [this](std::string name, Type type, std::string help,
                         std::vector<double> bounds = {}) {
     families_.emplace(std::move(name), Family{type, std::move(help), std::move(bounds), {}});
   };
+  if (families == Families::kNotify) {
+    declare("newswatch_notify_sent_total", Type::kCounter,
+            "Messages delivered to a channel (a folded message counts once).");
+    declare("newswatch_notify_alerts_sent_total", Type::kCounter,
+            "Alerts delivered to a channel, folded ones included.");
+    declare("newswatch_notify_failures_total", Type::kCounter,
+            "Failed delivery attempts by channel and reason: http_<status>, network.");
+    declare("newswatch_notify_lag_alerts", Type::kGauge,
+            "Alerts received for a channel and not yet delivered to it.");
+    declare("newswatch_notify_cursor", Type::kGauge,
+            "The seq up to which a channel has been served (its cursor file).");
+    declare("newswatch_notify_folded_total", Type::kCounter,
+            "Alerts folded into another message of their story at the channel's rate limit.");
+    declare("newswatch_notify_delivery_seconds", Type::kHistogram,
+            "Time from the notifier receiving an alert to the channel accepting it.",
+            {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600});
+    return;
+  }
   declare("newswatch_polls_total", Type::kCounter,
           "Polls of a source by result: new (new items), not_modified (nothing new), error.");
   declare("newswatch_fetch_duration_seconds", Type::kHistogram,

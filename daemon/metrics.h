@@ -18,8 +18,11 @@ class Metrics {
  public:
   using Labels = std::vector<std::pair<std::string, std::string>>;
 
-  // Declares every family newswatch exposes (names, types, help, buckets).
-  Metrics();
+  // Which program's families: newswatchd's, or `newswatch notify`'s.
+  enum class Families { kDaemon, kNotify };
+
+  // Declares every family the program exposes (names, types, help, buckets).
+  explicit Metrics(Families families = Families::kDaemon);
 
   // REQUIRES: `name` is a declared counter / gauge / histogram.
   void inc(std::string_view name, const Labels& labels = {}, double by = 1);

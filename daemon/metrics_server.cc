@@ -12,7 +12,7 @@ namespace {
 
 class HttpMetricsServer final : public MetricsServer {
  public:
-  explicit HttpMetricsServer(const Metrics& metrics) {
+  HttpMetricsServer(const Metrics& metrics, const std::vector<HttpRoutes>& routes) {
     // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
     // daemon bind the same port silently: only SO_REUSEADDR here.
     server_.set_socket_options([](socket_t sock) {
@@ -27,6 +27,7 @@ class HttpMetricsServer final : public MetricsServer {
       res.status = why.empty() ? 200 : 503;
       res.set_content((why.empty() ? std::string("ok") : why) + "\n", "text/plain");
     });
+    for (const HttpRoutes& install : routes) install(server_);
   }
   ~HttpMetricsServer() override {
     server_.stop();
@@ -70,8 +71,9 @@ class HttpMetricsServer final : public MetricsServer {
 }  // namespace
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& endpoint,
-                                                            const Metrics& metrics) {
-  auto server = std::make_unique<HttpMetricsServer>(metrics);
+                                                            const Metrics& metrics,
+                                                            std::vector<HttpRoutes> routes) {
+  auto server = std::make_unique<HttpMetricsServer>(metrics, routes);
   if (auto r = server->bind(endpoint); !r) return std::unexpected(r.error());
   return server;
 }

@@ -14,7 +14,7 @@ _newswatch_files() {
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local commands="extract match parse-feed check-rules subscribe keygen alerts stories sources status"
-  commands+=" backtest discover"
+  commands+=" backtest notify discover"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -36,6 +36,7 @@ _newswatch() {
     sources) options="-c --config --format --help" ;;
     status) options="-c --config --json --help" ;;
     backtest) options="-c --config -r --rule -w --watchlist --since --format --help" ;;
+    notify) options="-c --config --check --status --log-level --help" ;;
     discover) options="--help" ;;
     *) return ;;
   esac
@@ -52,6 +53,10 @@ _newswatch() {
       COMPREPLY=($(compgen -W "json text" -- "$cur"))
       return
       ;;
+    --log-level)
+      COMPREPLY=($(compgen -W "trace debug info warn error" -- "$cur"))
+      return
+      ;;
     --base-url | --url | --content-type | -e | --endpoint | -t | --topic | -n | --count | \
       --since | --limit | --story | --replay-endpoint | --heartbeat | --curve-server-key | --lang | --source | -r | --rule)
       return  # a value the user types
@@ -61,7 +66,7 @@ _newswatch() {
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${COMP_WORDS[1]} != subscribe && ${COMP_WORDS[1]} != alerts && \
     ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen && \
-    ${COMP_WORDS[1]} != backtest && ${COMP_WORDS[1]} != discover ]]; then
+    ${COMP_WORDS[1]} != backtest && ${COMP_WORDS[1]} != notify && ${COMP_WORDS[1]} != discover ]]; then
     _newswatch_files
   fi
 }

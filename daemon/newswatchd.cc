@@ -22,6 +22,7 @@
 
 #include "config/config.h"
 #include "config/rule_checks.h"
+#include "daemon/alerts_atom.h"
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
@@ -206,9 +207,19 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     replay = std::move(*started);
   }
   Metrics metrics;
+  std::unique_ptr<AlertsFeed> alerts_feed;  // declared first: it outlives the server
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
-    auto started = MetricsServer::start(config.metrics_endpoint, metrics);
+    // The Atom feed of alerts reads through its own connection to the database.
+    auto feed_store = open_sqlite_store(config.state_dir);
+    if (!feed_store) {
+      spdlog::critical("{}", feed_store.error().message);
+      return 1;
+    }
+    alerts_feed = std::make_unique<AlertsFeed>(std::move(*feed_store));
+    auto started = MetricsServer::start(
+        config.metrics_endpoint, metrics,
+        {[&alerts_feed](httplib::Server& server) { alerts_feed->install(server); }});
     if (!started) {
       spdlog::critical("{}: {}", key_location(config, "metrics", "endpoint"),
                        started.error().message);

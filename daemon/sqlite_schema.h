@@ -1,13 +1,17 @@
 // The store's tables and their versions (PRAGMA user_version), and the set-up
 // of a new connection. Internal to nw_store, called once per connection on open.
 //
-// Schema version 4; a file of an earlier version is migrated in place:
+// Schema version 5; a file of an earlier version is migrated in place:
 //   sources  one row per source id, all SourceState fields
 //   items    (source_id, key) -> item, attempts, finished flag; rowid = discovery order;
 //            canon (canonical link, indexed) and digest since version 2
-//   alerts   seq -> rendered JSON, published flag; UNIQUE(watchlist, rule, article_key)
+//   alerts   seq -> rendered JSON, published flag; UNIQUE(watchlist, rule, article_key);
+//            story and suppressed (once_per_story) since version 3
+//   story_articles, stories  since version 3: each article's story and
+//            signature; each story's size and when it was first and last seen
 //   articles since version 4: the text each item was matched on, the body
 //            zlib-compressed; UNIQUE(source_id, item_key); kept = when matched
+//   lookbacks since version 5: (watchlist, rule) -> a lookback's progress
 //   counters name -> value; "alert_seq" is the last seq handed out, so a seq is
 //            never reused even if old alert rows are pruned one day.
 // Times are integer unix seconds.

@@ -200,15 +200,20 @@ class Store {
   // among them: they were never published, so replay does not send them.
   [[nodiscard]] virtual Result<std::vector<RecordedAlert>> alerts_since(
       std::uint64_t after, std::string_view topic_prefix, std::size_t limit) = 0;
+  // The newest recorded alerts with seq < `before` whose topic starts with
+  // `topic_prefix`, newest first, at most `limit`; suppressed ones are not
+  // among them (as for alerts_since). The Atom feed of alerts pages with it.
+  [[nodiscard]] virtual Result<std::vector<RecordedAlert>> latest_alerts(
+      std::uint64_t before, std::string_view topic_prefix, std::size_t limit) = 0;
   // The last seq assigned (0 before the first alert) and the oldest still kept.
   [[nodiscard]] virtual Result<AlertLog> alert_log() = 0;
   // Deletes at most `limit` published alerts recorded before `recorded_before`,
   // oldest first, in one short transaction; returns how many went.
+  [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
+                                                         std::size_t limit) = 0;
   // Per source id: items recorded and alerts recorded (for `newswatch status`).
   [[nodiscard]] virtual Result<std::map<std::string, SourceCounts, std::less<>>>
   source_counts() = 0;
-  [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
-                                                         std::size_t limit) = 0;
   // Lookbacks not finished, by (watchlist, rule): saved as they progress,
   // ended when done, listed at start-up in the order they were begun.
   [[nodiscard]] virtual Result<void> save_lookback(const LookbackProgress& progress) = 0;

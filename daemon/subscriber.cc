@@ -148,6 +148,7 @@ class Session {
     if (!o_.state_file.empty()) {
       if (auto r = write_state(o_.state_file, seq); !r) error_ = r.error().message;
     }
+    if (o_.on_covered) o_.on_covered(seq);
   }
 
   void heard() {

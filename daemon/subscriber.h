@@ -34,6 +34,11 @@ struct SubscriberOptions {
   std::optional<CurveKeyPair> curve_key;  // with curve_server_key: CURVE client
   std::string curve_server_key;
   std::uint64_t count = 0;  // stop after this many alerts; 0 = never
+  // Told each time the covered seq moves on: after a delivery, and when a
+  // replay's END shows nothing more up to the daemon's last seq (so a
+  // consumer keeping its own cursors, like `newswatch notify`, can move them
+  // past alerts not meant for it). Called on the calling thread.
+  std::function<void(std::uint64_t seq)> on_covered;
 };
 
 // Runs until `count` alerts were delivered or `stop()` returns true (checked

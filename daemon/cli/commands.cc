@@ -29,6 +29,10 @@ std::span<const Command> commands() {
       {"discover",
        "print the feeds and sitemaps a site offers, best first, as [[source]] blocks to paste",
        setup_discover},
+      {"notify",
+       "deliver the alerts of a running newswatchd by e-mail, Slack, Mattermost, Teams, Telegram, "
+       "ntfy and webhooks: each alert once per channel, in order, across crashes",
+       setup_notify},
   };
   return kCommands;
 }

@@ -483,6 +483,8 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   Item a2 = a, b2 = b, legacy2 = legacy, unknown = item("unknown");
   a2.digest = "d1-edited";
   a2.title = "new title";
+  a2.summary = "new summary";
+  a2.canonical_link = "https://alrasifa.example/a-moved";
   legacy2.digest = "first-digest";  // recorded without one: just gets it
   unknown.digest = "x";
   auto r = store_->requeue_edited("s", std::vector<Item>{a2, b2, legacy2, unknown});
@@ -492,6 +494,8 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   ASSERT_TRUE(p.has_value());
   ASSERT_EQ(p->size(), 1u);
   EXPECT_EQ((*p)[0].title, "new title");
+  EXPECT_EQ((*p)[0].summary, "new summary");
+  EXPECT_EQ((*p)[0].canonical_link, "https://alrasifa.example/a-moved");
   EXPECT_EQ((*p)[0].digest, "d1-edited");
   EXPECT_EQ((*p)[0].attempts, 0);
   // The same content again is no edit; nor is legacy's digest now.
@@ -590,6 +594,25 @@ TEST_F(StoreTest, AlertsSinceFiltersByTopicPrefix) {
   EXPECT_EQ(seqs("ليبيا/حفتر"), (std::vector<std::uint64_t>{3}));
   EXPECT_EQ(seqs("libya/haftar_cairo/more"), (std::vector<std::uint64_t>{}));
   EXPECT_EQ(seqs("%"), (std::vector<std::uint64_t>{}));
+}
+
+// The Atom feed's query: newest first, before a seq, by topic prefix.
+TEST_F(StoreTest, LatestAlertsPageBackwardsByTopic) {
+  finish("s", "a", "art-a",
+         {alert("libya", "haftar"), alert("egypt", "sisi"), alert("libya", "cairo"),
+          alert("libya", "mercenaries")});
+  auto seqs = [&](std::uint64_t before, std::string_view prefix, std::size_t limit) {
+    std::vector<std::uint64_t> out;
+    auto rows = store_->latest_alerts(before, prefix, limit);
+    EXPECT_TRUE(rows.has_value()) << rows.error().message;
+    for (const auto& r : *rows) out.push_back(r.seq);
+    return out;
+  };
+  EXPECT_EQ(seqs(UINT64_MAX, "", 10), (std::vector<std::uint64_t>{4, 3, 2, 1}));
+  EXPECT_EQ(seqs(UINT64_MAX, "libya/", 2), (std::vector<std::uint64_t>{4, 3}));
+  EXPECT_EQ(seqs(3, "libya/", 2), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(seqs(UINT64_MAX, "egypt/", 10), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(seqs(1, "", 10), (std::vector<std::uint64_t>{}));
 }
 
 TEST_F(StoreTest, PruningDeletesOnlyPublishedAlertsInBatchesAndKeepsTheCounter) {

@@ -90,6 +90,8 @@ TEST_F(Install, PutsEverythingWhereADebianServiceGoes) {
   }
   EXPECT_EQ(files, (std::set<std::string>{
                        "usr/local/bin/newswatch",
+                       "usr/local/lib/sysusers.d/newswatch-notify.conf",
+                       "usr/local/lib/systemd/system/newswatch-notify.service",
                        "usr/local/lib/systemd/system/newswatchd.service",
                        "usr/local/sbin/newswatchd",
                        "usr/local/share/bash-completion/completions/newswatch",
@@ -97,6 +99,7 @@ TEST_F(Install, PutsEverythingWhereADebianServiceGoes) {
                        "usr/local/share/doc/newswatch/examples/newswatch.toml",
                        "usr/local/share/doc/newswatch/examples/watchlists/libya.toml",
                        "usr/local/share/man/man1/newswatch.1",
+                       "usr/local/share/man/man5/newswatch-notify.toml.5",
                        "usr/local/share/man/man5/newswatch.toml.5",
                        "usr/local/share/man/man8/newswatchd.8",
                    }));
@@ -115,10 +118,20 @@ TEST_F(Install, PutsEverythingWhereADebianServiceGoes) {
   EXPECT_NE(unit.find("\nExecStartPre=/usr/local/sbin/newswatchd --check --config "),
             std::string::npos);
   EXPECT_NE(unit.find("file:///usr/local/share/doc/newswatch/README.md"), std::string::npos);
+  // The notifier's unit starts `newswatch notify` where it was installed.
+  const std::string notify_unit = read_file(local / "lib/systemd/system/newswatch-notify.service");
+  EXPECT_NE(notify_unit.find("\nExecStart=/usr/local/bin/newswatch notify --config "
+                             "/etc/newswatch/notify.toml\n"),
+            std::string::npos)
+      << notify_unit;
+  EXPECT_NE(notify_unit.find("\nExecStartPre=/usr/local/bin/newswatch notify --check --config "),
+            std::string::npos);
   if (have("systemd-analyze")) {
-    const auto [status, out] = run("systemd-analyze security --offline=yes --threshold=15 " +
-                                   (local / "lib/systemd/system/newswatchd.service").string());
-    EXPECT_EQ(status, 0) << out;
+    for (const char* u : {"newswatchd.service", "newswatch-notify.service"}) {
+      const auto [status, out] = run("systemd-analyze security --offline=yes --threshold=15 " +
+                                     (local / "lib/systemd/system" / u).string());
+      EXPECT_EQ(status, 0) << u << ": " << out;
+    }
   }
 
   // The example is ready for /etc/newswatch: the service's state directory.
@@ -142,7 +155,8 @@ TEST_F(Install, ManPagesRenderWithoutWarningsAndNameEverything) {
                     "pages are not checked";
   }
   const fs::path man = install("local", "/usr/local") / "usr/local/share/man";
-  for (const char* page : {"man1/newswatch.1", "man5/newswatch.toml.5", "man8/newswatchd.8"}) {
+  for (const char* page : {"man1/newswatch.1", "man5/newswatch.toml.5",
+                           "man5/newswatch-notify.toml.5", "man8/newswatchd.8"}) {
     const auto [status, warnings] =
         run("MANWIDTH=80 man --warnings -l " + (man / page).string() + " 2>&1 >/dev/null");
     EXPECT_EQ(warnings, "") << page;
@@ -176,6 +190,19 @@ TEST_F(Install, ManPagesRenderWithoutWarningsAndNameEverything) {
   for (const auto& key : keys) {
     const bool named = std::regex_search(format_page, std::regex("\\b" + key + "\\b"));
     EXPECT_TRUE(named) << "newswatch.toml(5) lacks the key " << key;
+  }
+  // newswatch-notify.toml(5): every key of config/notify_config.cc's check_keys calls.
+  const std::string notify_page = rendered(man / "man5/newswatch-notify.toml.5");
+  const std::string notify_loader =
+      read_file(fs::path(NW_SOURCE_DIR) / "config" / "notify_config.cc");
+  std::set<std::string> notify_keys;
+  for (const auto& list : matches(notify_loader, R"(check_keys\([^{]*\{([^}]*)\})")) {
+    for (const auto& key : matches(list, R"re("([a-z_]+)")re")) notify_keys.insert(key);
+  }
+  EXPECT_GE(notify_keys.size(), 20u);
+  for (const auto& key : notify_keys) {
+    const bool named = std::regex_search(notify_page, std::regex("\\b" + key + "\\b"));
+    EXPECT_TRUE(named) << "newswatch-notify.toml(5) lacks the key " << key;
   }
 }
 

@@ -179,6 +179,10 @@ class StoreWrapper : public Store {
                                                   std::size_t limit) override {
     return base_.alerts_since(after, prefix, limit);
   }
+  Result<std::vector<RecordedAlert>> latest_alerts(std::uint64_t before, std::string_view prefix,
+                                                   std::size_t limit) override {
+    return base_.latest_alerts(before, prefix, limit);
+  }
   Result<AlertLog> alert_log() override { return base_.alert_log(); }
   Result<std::map<std::string, SourceCounts, std::less<>>> source_counts() override {
     return base_.source_counts();
