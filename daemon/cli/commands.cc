@@ -26,13 +26,13 @@ std::span<const Command> commands() {
        "run a rule over the articles the daemon kept ([daemon] keep_articles): its hits, the "
        "number of articles searched and the time taken",
        setup_backtest},
-      {"discover",
-       "print the feeds and sitemaps a site offers, best first, as [[source]] blocks to paste",
-       setup_discover},
       {"notify",
        "deliver the alerts of a running newswatchd by e-mail, Slack, Mattermost, Teams, Telegram, "
        "ntfy and webhooks: each alert once per channel, in order, across crashes",
        setup_notify},
+      {"discover",
+       "print the feeds and sitemaps a site offers, best first, as [[source]] blocks to paste",
+       setup_discover},
   };
   return kCommands;
 }
