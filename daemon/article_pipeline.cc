@@ -132,6 +132,9 @@ void ArticlePipeline::gate(const std::string& source_id, Item item) {
   spdlog::debug("source {}: article {} is disallowed by robots.txt; matching the feed's text",
                 source_id, link);
   measure([&](Metrics& m) { m.inc("newswatch_robots_disallowed_total", {{"source", source_id}}); });
+  if (auto r = store_.count_robots_skipped(source_id); !r) {
+    spdlog::error("source {}: {}", source_id, r.error().message);
+  }
   const auto now = std::chrono::steady_clock::now();
   PageText t = feed_text(feed_words(item));
   finish(source_id, item, std::move(t.title), std::move(t.text), "", item.published, now);

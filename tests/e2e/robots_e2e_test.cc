@@ -140,6 +140,16 @@ TEST_F(RobotsE2E, DisallowedArticlesAreMatchedOnTheirFeedTextAndCrawlDelaySpaces
     // request after the fetcher started it, so allow a little for that).
     EXPECT_GE(allowed.at[2] - allowed.at[0], 2800ms);
   }
+  // newswatch sources and status count the disallowed article.
+  const json st = status();
+  ASSERT_TRUE(st.is_object());
+  for (const json& s : st["sources"]) {
+    EXPECT_EQ(s["robots_skipped"], s["id"] == "site" ? 1 : 0) << s.dump();
+  }
+  auto [rc, table] = test::run_command(test::build_binary("newswatch").string() +
+                                       " sources --format text --config " + config().string());
+  EXPECT_EQ(rc, 0);
+  EXPECT_NE(table.find("(robots.txt: 1 article matched on feed text)"), std::string::npos) << table;
   const std::string text = test::read_file(log());
   EXPECT_NE(text.find("source other: robots = false"), std::string::npos);
   EXPECT_NE(text.find("/news/secret is disallowed by robots.txt"), std::string::npos);
