@@ -449,9 +449,10 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
   constexpr std::string_view kWhere = "[[source]]";
   std::map<std::string, int, std::less<>> first_line;
   for (const toml::table* t : table_array(root, "source")) {
-    check_keys(*t, kWhere,
-               {"id", "url", "kind", "interval", "backlog", "min_interval", "max_interval",
-                "realert_on_edit", "max_age", "headers", "headers_file", "user_agent", "proxy"});
+    check_keys(
+        *t, kWhere,
+        {"id", "url", "kind", "interval", "backlog", "min_interval", "max_interval",
+         "realert_on_edit", "max_age", "headers", "headers_file", "user_agent", "proxy", "robots"});
     SourceConfig src;
     src.pos = pos_of(t->source().begin);
     bool ok = require(*t, kWhere, "id");
@@ -513,6 +514,7 @@ void Loader::read_sources(const toml::table& root, Config& cfg) {
       }
     }
     ok = read_source_http(*t, cfg.file.parent_path(), src.http) && ok;
+    if (const auto* v = value<bool>(*t, "robots", kWhere)) src.robots = v->get();
     // Adaptive bounds: min_interval <= interval <= max_interval.
     if (t->contains("min_interval")) {
       src.min_interval = duration(*t, "min_interval", kWhere);

@@ -41,6 +41,9 @@ struct SourceConfig {
   // headers (inline table, then those of headers_file), user_agent, proxy:
   // sent with the source's polls and its articles' fetches.
   HttpSettings http;
+  // Its articles are fetched only where the site's robots.txt allows
+  // (daemon/robots_cache.h); false opts this one source out.
+  bool robots = true;
   SourcePos pos;  // of the [[source]] table, for messages
 };
 

@@ -17,9 +17,11 @@
 #include <string>
 #include <utility>
 
+#include "config/config.h"
 #include "daemon/clock.h"
 #include "daemon/delivery.h"
 #include "daemon/metrics.h"
+#include "daemon/robots_cache.h"
 #include "daemon/store.h"
 #include "feeds/fetcher.h"
 #include "filters/language.h"
@@ -40,28 +42,28 @@ struct ArticleOptions {
   // Story grouping. The index starts with the Store's articles of the last
   // window; articles older than the window are pruned from the Store hourly.
   StoryOptions stories;
+  // Set: articles are fetched only where their site's robots.txt lets this
+  // user agent in (daemon/robots_cache.h), for sources whose `robots` is on; a
+  // disallowed one is matched on its feed text and counted. Unset: robots.txt
+  // is not read.
+  std::optional<std::string> robots_user_agent;
 };
 
 class ArticlePipeline {
  public:
-  // `watched(source_id)` says whether a source is still configured when its
-  // article arrives (a reload may have removed it meanwhile). Keeps
-  // references: `fetcher`, `store`, `delivery` and `clock` (and
+  // `source_of(source_id)` is the source's config while it is configured,
+  // else null (a reload may have removed it while its article was fetched).
+  // Keeps references: `fetcher`, `store`, `delivery` and `clock` (and
   // `options.metrics` when set) must outlive the pipeline, and so must
-  // whatever `watched` captures (the Watcher, which owns the pipeline).
+  // whatever `source_of` captures (the Watcher, which owns the pipeline).
   ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
-                  ArticleOptions options, std::function<bool(const std::string&)> watched);
+                  ArticleOptions options,
+                  std::function<const SourceConfig*(const std::string&)> source_of);
 
   // The rule snapshot the next articles are matched against (may be compiled
   // on another thread; set on the loop thread).
   void set_matcher(std::shared_ptr<const Matcher> matcher);
   void set_keep_articles(bool keep) { options_.keep_articles = keep; }
-  // Where a source's own HTTP settings (headers, user agent, proxy) come from,
-  // for its articles' fetches; the result may be null (the fetcher's). Same
-  // lifetime rule as `watched`.
-  void set_http(std::function<const HttpSettings*(const std::string&)> http_for) {
-    http_for_ = std::move(http_for);
-  }
 
   // Starts every item of the source that the Store holds as pending and that
   // is not already in flight.
@@ -77,6 +79,10 @@ class ArticlePipeline {
     if (options_.metrics) f(*options_.metrics);
   }
   void start(const std::string& source_id, Item item);
+  // Fetches the item's page once robots.txt allows it (or matches its feed
+  // text when it does not).
+  void gate(const std::string& source_id, Item item);
+  void fetch(const std::string& source_id, Item item, std::chrono::milliseconds host_spacing);
   void on_article(const std::string& source_id, Item item, Result<FetchResponse> response,
                   std::chrono::steady_clock::time_point fetch_done);
   // `fetch_done`: when the article's fetch completed (or, without a page, when
@@ -92,8 +98,8 @@ class ArticlePipeline {
   Delivery& delivery_;
   const Clock& clock_;
   ArticleOptions options_;
-  std::function<bool(const std::string&)> watched_;
-  std::function<const HttpSettings*(const std::string&)> http_for_;
+  std::function<const SourceConfig*(const std::string&)> source_of_;
+  std::unique_ptr<RobotsCache> robots_;  // null: robots.txt is not read
   std::shared_ptr<const Matcher> matcher_;
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
   StoryIndex stories_;

@@ -102,6 +102,8 @@ Metrics::Metrics(Families families)
           "Articles fetched and turned into text.");
   declare("newswatch_extract_failures_total", Type::kCounter,
           "Articles that could not be fetched or gave no text (the feed's text is matched).");
+  declare("newswatch_robots_disallowed_total", Type::kCounter,
+          "Articles robots.txt disallowed, by source (the feed's text is matched).");
   declare("newswatch_alerts_total", Type::kCounter, "Alerts published, by watchlist and rule.");
   declare("newswatch_last_alert_seq", Type::kGauge, "The seq of the last alert recorded.");
   declare("newswatch_pending_items", Type::kGauge,

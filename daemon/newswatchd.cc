@@ -285,7 +285,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   Watcher watcher(*fetcher, **store, delivery, clock,
                   {.keep_articles = config.keep_articles.count() > 0,
                    .metrics = &metrics,
-                   .stories = {.window = config.story_window}});
+                   .stories = {.window = config.story_window},
+                   .robots_user_agent = config.fetch.user_agent});
   Lookback lookback(**store, delivery, clock);
   lookback.resume(config.watchlists);
   const std::size_t watchlists_at_start = config.watchlists.size();

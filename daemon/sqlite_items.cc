@@ -249,11 +249,32 @@ Result<void> ItemTable::finish(std::string_view source_id, std::string_view key,
 }
 
 constexpr const char* kCounts = "SELECT source_id, count(*) AS n FROM items GROUP BY source_id";
+constexpr const char* kRobotsSkipped =
+    "INSERT INTO counters(name, value) VALUES ('robots_skipped:' || ?1, 1) "
+    "ON CONFLICT(name) DO UPDATE SET value = value + 1";
+constexpr const char* kRobotsCounts =
+    "SELECT substr(name, 16) AS source_id, value AS n FROM counters "
+    "WHERE name >= 'robots_skipped:' AND name < 'robots_skipped;'";
 
 Result<void> ItemTable::count(std::map<std::string, SourceCounts, std::less<>>& counts) {
   auto u = counts_.use();
-  return db_.for_each_row(u, "count items and alerts",
-                          [&](const Row& r) { counts[r.text("source_id")].items = r.count("n"); });
+  if (auto r =
+          db_.for_each_row(u, "count items and alerts",
+                           [&](const Row& r) { counts[r.text("source_id")].items = r.count("n"); });
+      !r) {
+    return r;
+  }
+  auto robots = robots_counts_.use();
+  return db_.for_each_row(robots, "count articles robots.txt disallowed", [&](const Row& r) {
+    counts[r.text("source_id")].robots_skipped = r.count("n");
+  });
+}
+
+Result<void> ItemTable::count_robots_skipped(std::string_view source_id) {
+  auto u = robots_skipped_.use();
+  u.text(1, source_id);
+  return db_.run(
+      u, "count an article of source '" + std::string(source_id) + "' robots.txt disallowed");
 }
 
 Result<void> ItemTable::prepare() {
@@ -269,7 +290,9 @@ Result<void> ItemTable::prepare() {
                           {&attempt_, kAttempt},
                           {&finish_existing_, kFinishExisting},
                           {&finish_new_, kFinishNew},
-                          {&counts_, kCounts}});
+                          {&counts_, kCounts},
+                          {&robots_skipped_, kRobotsSkipped},
+                          {&robots_counts_, kRobotsCounts}});
 }
 
 }  // namespace nw::sqlite

@@ -33,6 +33,8 @@ class ItemTable {
                                                          std::span<const Item> items);
   [[nodiscard]] Result<std::vector<Item>> pending_items(std::string_view source_id);
   [[nodiscard]] Result<void> record_attempt(std::string_view source_id, std::string_view key);
+  // A `counters` row per source ("robots_skipped:ID"): no schema change.
+  [[nodiscard]] Result<void> count_robots_skipped(std::string_view source_id);
 
   // REQUIRES: inside a transaction. Marks the item finished; an item that
   // add_items never recorded (a one-off run) is recorded finished, with
@@ -40,7 +42,7 @@ class ItemTable {
   [[nodiscard]] Result<void> finish(std::string_view source_id, std::string_view key,
                                     std::string_view link, std::string_view title,
                                     const std::string& what);
-  // Sets counts[source id].items for every source that has items.
+  // Sets counts[source id].items (and .robots_skipped) for every source that has some.
   [[nodiscard]] Result<void> count(std::map<std::string, SourceCounts, std::less<>>& counts);
 
  private:
@@ -48,7 +50,8 @@ class ItemTable {
 
   Db& db_;
   Statement get_source_, put_source_, ensure_source_, add_item_, pending_, by_canon_, get_digest_,
-      set_digest_, requeue_, attempt_, finish_existing_, finish_new_, counts_;
+      set_digest_, requeue_, attempt_, finish_existing_, finish_new_, counts_, robots_skipped_,
+      robots_counts_;
 };
 
 }  // namespace nw::sqlite

@@ -90,6 +90,9 @@ class SqliteStore final : public Store {
   Result<void> record_attempt(std::string_view source_id, std::string_view key) override {
     return items_.record_attempt(source_id, key);
   }
+  Result<void> count_robots_skipped(std::string_view source_id) override {
+    return items_.count_robots_skipped(source_id);
+  }
 
   Result<std::vector<Alert>> finish_item(std::string_view source_id, std::string_view key,
                                          std::string_view article_key, std::vector<Alert> alerts,

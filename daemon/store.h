@@ -71,6 +71,7 @@ struct LookbackProgress {
 struct SourceCounts {
   std::uint64_t items = 0;
   std::uint64_t alerts = 0;
+  std::uint64_t robots_skipped = 0;  // articles robots.txt disallowed (matched on feed text)
 };
 
 // The story an article was given (filters/story.h's StoryIndex), to record
@@ -142,6 +143,8 @@ class Store {
   // Counts one more failed attempt on a pending item.
   [[nodiscard]] virtual Result<void> record_attempt(std::string_view source_id,
                                                     std::string_view key) = 0;
+  // Counts one more article of the source that robots.txt disallowed.
+  [[nodiscard]] virtual Result<void> count_robots_skipped(std::string_view source_id) = 0;
 
   // In one transaction: keeps the alerts whose (watchlist, rule, article_key) was
   // never alerted before, gives each the next sequence number, stores them as

@@ -78,13 +78,9 @@ Watcher::Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock
                 {.max_article_attempts = options.max_article_attempts,
                  .keep_articles = options.keep_articles,
                  .metrics = options.metrics,
-                 .stories = options.stories},
-                [this](const std::string& id) { return sources_.contains(id); }) {
-  articles_.set_http([this](const std::string& id) -> const HttpSettings* {
-    const SourceConfig* s = find_source(id);
-    return s ? &s->http : nullptr;
-  });
-}
+                 .stories = options.stories,
+                 .robots_user_agent = options.robots_user_agent},
+                [this](const std::string& id) { return find_source(id); }) {}
 
 void Watcher::set_sources(std::vector<SourceConfig> sources) {
   std::unordered_map<std::string, SourceConfig> next;
@@ -116,6 +112,10 @@ void Watcher::set_sources(std::vector<SourceConfig> sources) {
       if (state->next_poll) due = TimePoint(*state->next_poll);
       if (state->poll_interval)
         interval = std::clamp(*state->poll_interval, bounds.min, bounds.max);
+    }
+    if (!s.robots && options_.robots_user_agent) {
+      spdlog::warn("source {}: robots = false: its articles are fetched whatever robots.txt says",
+                   id);
     }
     scheduler_.add(id, interval, due);
     added.push_back(id);

@@ -41,6 +41,7 @@ struct WatcherOptions {
   std::chrono::seconds max_backoff{3600};
   Metrics* metrics = nullptr;  // polls, fetch times, items, extraction; may be null
   StoryOptions stories;        // see ArticleOptions
+  std::optional<std::string> robots_user_agent;  // see ArticleOptions
 };
 
 // How the sources fared at their last poll, for the one-line service status.

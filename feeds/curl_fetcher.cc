@@ -254,16 +254,16 @@ class CurlFetcher final : public Fetcher {
       return;
     }
     std::string host = url_host(request.url);
-    Host& h = hosts_[host];
     const auto now = std::chrono::steady_clock::now();
+    Host& h = host_state(host, now);
     // Only this host's chances changed: a host with nothing queued may start
     // at once; anything else waits for run()'s pump. Pumping every waiting
     // host here made each submit cost O(hosts): with thousands of hosts
     // waiting out their spacing, that was a fifth of the loop's CPU.
     if (h.queue.empty() && can_start(h, now)) {
-      h.next_start = now + options_.host_spacing;
+      space(h, request, now);
       launch(host, h, Waiting{std::move(request), std::move(done)});
-      if (h.active == 0) hosts_.erase(host);  // it failed to start: its answer is ready
+      if (h.active == 0) forget(host);  // it failed to start: its answer is ready
       return;
     }
     if (h.queue.empty()) turns_.push_back(host);
@@ -318,7 +318,42 @@ class CurlFetcher final : public Fetcher {
     std::deque<Waiting> queue;                           // not started yet, in submit order
     std::size_t active = 0;                              // transfers in the multi handle
     std::chrono::steady_clock::time_point next_start{};  // spacing: no start before
+    bool crawl_delay = false;  // next_start was set by a request's own longer spacing
   };
+
+  // The host's politeness state, made on first use. A host's state is dropped
+  // when it has nothing queued or running; one spaced by a request's
+  // host_spacing (Crawl-delay) keeps its next start in resting_ until then.
+  Host& host_state(const std::string& host, std::chrono::steady_clock::time_point now) {
+    auto [it, made] = hosts_.try_emplace(host);
+    if (made && !resting_.empty()) {
+      if (auto r = resting_.find(host); r != resting_.end()) {
+        if (r->second > now) {
+          it->second.next_start = r->second;
+          it->second.crawl_delay = true;
+        }
+        resting_.erase(r);
+      }
+    }
+    return it->second;
+  }
+
+  void space(Host& h, const FetchRequest& request, std::chrono::steady_clock::time_point now) {
+    h.crawl_delay = request.host_spacing > options_.host_spacing;
+    h.next_start = now + std::max(options_.host_spacing, request.host_spacing);
+  }
+
+  void forget(const std::string& host) {
+    auto it = hosts_.find(host);
+    if (it == hosts_.end()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (it->second.crawl_delay && it->second.next_start > now) {
+      if (resting_.size() > 4096)
+        std::erase_if(resting_, [now](auto& r) { return r.second <= now; });
+      resting_[host] = it->second.next_start;
+    }
+    hosts_.erase(it);
+  }
 
   Result<void> validate(const FetchRequest& request) const {
     if (auto ok = check_url(request.url); !ok) return ok;
@@ -367,7 +402,7 @@ class CurlFetcher final : public Fetcher {
           Waiting w = std::move(h.queue.front());
           h.queue.pop_front();
           --waiting_;
-          h.next_start = now + options_.host_spacing;
+          space(h, w.request, now);
           launch(host, h, std::move(w));
           progress = true;
         } else if (slot) {
@@ -376,7 +411,7 @@ class CurlFetcher final : public Fetcher {
         if (!h.queue.empty()) {
           turns_.push_back(std::move(host));
         } else if (h.active == 0) {
-          hosts_.erase(host);
+          forget(host);
         }
       }
     }
@@ -488,7 +523,7 @@ class CurlFetcher final : public Fetcher {
       active_.erase(it);
       curl_multi_remove_handle(multi_.get(), easy);
       if (auto h = hosts_.find(t->host); h != hosts_.end()) {
-        if (--h->second.active == 0 && h->second.queue.empty()) hosts_.erase(h);
+        if (--h->second.active == 0 && h->second.queue.empty()) forget(t->host);
       }
       ready_.emplace_back(std::move(t->done), finish(*t, code));
     }
@@ -513,6 +548,8 @@ class CurlFetcher final : public Fetcher {
   // round-robin order (each host once).
   std::unordered_map<std::string, Host> hosts_;
   std::deque<std::string> turns_;
+  // Hosts with nothing queued or running whose Crawl-delay has not passed yet.
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> resting_;
   std::size_t waiting_ = 0;
   std::deque<std::pair<Done, Result<FetchResponse>>> ready_;
   std::atomic<bool> woken_{false};

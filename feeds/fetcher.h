@@ -36,6 +36,10 @@ struct FetchRequest {
   // A cap of its own on the decoded body (a sitemap may be 50 MB); unset =
   // FetchOptions::max_body_bytes.
   std::optional<std::size_t> max_body_bytes;
+  // The host's next request starts at least this long after this one when that
+  // is longer than FetchOptions::host_spacing (a robots.txt Crawl-delay), even
+  // when this one has finished by then.
+  std::chrono::milliseconds host_spacing{0};
 };
 
 // Any HTTP answer is a response, whatever its status (304, 404, 503...); the

@@ -41,5 +41,6 @@ Run setup_sources(CLI::App& app);  // sources.cc, with status: they share the co
 Run setup_status(CLI::App& app);
 Run setup_backtest(CLI::App& app);
 Run setup_notify(CLI::App& app);
+Run setup_discover(CLI::App& app);
 
 }  // namespace nw::cli

@@ -30,6 +30,9 @@ std::span<const Command> commands() {
        "deliver the alerts of a running newswatchd by e-mail, Slack, Mattermost, Teams, Telegram, "
        "ntfy and webhooks: each alert once per channel, in order, across crashes",
        setup_notify},
+      {"discover",
+       "print the feeds and sitemaps a site offers, best first, as [[source]] blocks to paste",
+       setup_discover},
   };
   return kCommands;
 }

@@ -37,7 +37,8 @@ void print_source_lines(const StatusReport& report) {
                        {"last_error", h.last_error.empty() ? json(nullptr) : json(h.last_error)},
                        {"next_poll", time_json(h.next_poll)},
                        {"items", s.counts.items},
-                       {"alerts", s.counts.alerts}})
+                       {"alerts", s.counts.alerts},
+                       {"robots_skipped", s.counts.robots_skipped}})
               << "\n";
   }
 }

@@ -23,6 +23,13 @@ std::string pad(std::string s, std::size_t width) {
   return s;
 }
 
+// After the problem: how many articles robots.txt kept newswatch from.
+std::string robots_note(std::uint64_t skipped) {
+  if (skipped == 0) return "";
+  return " (robots.txt: " + std::to_string(skipped) + " article" + (skipped == 1 ? "" : "s") +
+         " matched on feed text)";
+}
+
 }  // namespace
 
 std::string short_span(seconds span) {
@@ -85,7 +92,7 @@ std::string status_text(const StatusReport& r, sys_seconds now, bool totals) {
     out += pad(s.id, width) + "  " + pad(last, 14) + "  " +
            pad(std::to_string(st.consecutive_failures), 8) + "  " + pad(next, 10) + "  " +
            pad(std::to_string(s.counts.items), 7) + "  " + pad(std::to_string(s.counts.alerts), 6) +
-           "  " + (s.polled ? st.last_error : "") + "\n";
+           "  " + (s.polled ? st.last_error : "") + robots_note(s.counts.robots_skipped) + "\n";
   }
   if (!totals) return out;
   out += std::to_string(r.sources.size()) + " sources: " + std::to_string(r.ok) + " ok, " +
@@ -115,7 +122,8 @@ std::string status_json(const StatusReport& r) {
          {"last_error", s.state.last_error.empty() ? Json(nullptr) : Json(s.state.last_error)},
          {"next_poll", time_json(s.state.next_poll)},
          {"items", s.counts.items},
-         {"alerts", s.counts.alerts}});
+         {"alerts", s.counts.alerts},
+         {"robots_skipped", s.counts.robots_skipped}});
   }
   Json j;
   j["sources"] = std::move(sources);

@@ -1008,3 +1008,36 @@ headers_file = "missing.headers"
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+TEST(LoadConfig, RobotsKey) {
+  TempConfig t(R"([[source]]
+id = "a"
+url = "https://a.example/rss"
+
+[[source]]
+id = "b"
+url = "https://b.example/rss"
+robots = false
+)");
+  auto cfg = load_config(t.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  ASSERT_EQ(cfg->sources.size(), 2u);
+  EXPECT_TRUE(cfg->sources[0].robots);
+  EXPECT_FALSE(cfg->sources[1].robots);
+
+  TempConfig bad(R"([[source]]
+id = "a"
+url = "https://a.example/rss"
+robots = "no"
+)");
+  auto err = load_config(bad.file());
+  ASSERT_FALSE(err.has_value());
+  EXPECT_EQ(err.error().message,
+            bad.file().string() + ":4:10: 'robots' in [[source]] must be a boolean, not a string");
+}
+
+}  // namespace
+}  // namespace nw

@@ -195,6 +195,17 @@ TEST_F(StoreTest, SourceDefaultsThenSavedStateSurvivesReopen) {
   EXPECT_FALSE(got->disabled);
 }
 
+TEST_F(StoreTest, ArticlesRobotsTxtDisallowedAreCountedPerSourceAcrossReopen) {
+  for (const char* id : {"a", "a", "ab", "a"}) ASSERT_TRUE(store_->count_robots_skipped(id));
+  reopen();
+  auto counts = store_->source_counts();
+  ASSERT_TRUE(counts.has_value()) << counts.error().message;
+  EXPECT_EQ((*counts)["a"].robots_skipped, 3u);
+  EXPECT_EQ((*counts)["ab"].robots_skipped, 1u);
+  EXPECT_EQ((*counts)["a"].items, 0u);
+  EXPECT_FALSE(counts->contains("alert_seq"));  // the other counters are not sources
+}
+
 TEST_F(StoreTest, LookbackProgressIsSavedUpdatedInPlaceAndEnded) {
   const std::chrono::sys_seconds t = std::chrono::sys_days{std::chrono::year{2020} / 6 / 1};
   ASSERT_TRUE(store_->save_lookback({.watchlist = "libya", .rule = "a", .since = t}));

@@ -541,7 +541,8 @@ TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
   EXPECT_TRUE(r.out.empty());
   EXPECT_EQ(r.err,
             "newswatch: unknown command 'check-config'; commands: extract, match, parse-feed, "
-            "check-rules, subscribe, keygen, alerts, stories, sources, status, backtest, notify\n");
+            "check-rules, subscribe, keygen, alerts, stories, sources, status, backtest, notify, "
+            "discover\n");
   EXPECT_EQ(run("sources --help").status, 0);
 }
 

@@ -657,6 +657,36 @@ TEST(CurlFetcherPoliteness, RequestsToOneHostAreSpacedAndOtherHostsAreNot) {
   EXPECT_LT(far.at[0], near.at.back());
 }
 
+TEST(CurlFetcherPoliteness, ARequestsOwnSpacingHoldsItsHostEvenAfterItFinished) {
+  test::HttpServer server;
+  Arrivals near, far;
+  server.handle_with("/near", near.handler(milliseconds(0)));
+  server.handle_with("/far", far.handler(milliseconds(0)));
+  auto fetcher = make_curl_fetcher(fast_options());  // no spacing of its own
+  int ok = 0;
+  const auto start = steady_clock::now();
+  fetcher->submit({.url = server.url("/near"), .host_spacing = milliseconds(700)},
+                  [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  drain(*fetcher, seconds(5));  // finished: the host has nothing queued or running
+  ASSERT_EQ(ok, 1);
+  fetcher->submit({server.url("/near")}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  const std::string far_url = "http://localhost:" + std::to_string(server.port()) + "/far";
+  fetcher->submit({far_url}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  drain(*fetcher, seconds(5));
+  EXPECT_EQ(ok, 3);
+  ASSERT_EQ(near.at.size(), 2u);
+  EXPECT_GE(near.at[1] - start, milliseconds(700));
+  // Another host name is not held back, and a request without a spacing of its
+  // own lets the next one start at once (the options' spacing is 0).
+  ASSERT_EQ(far.at.size(), 1u);
+  EXPECT_LT(far.at[0], near.at[1]);
+  const auto third = steady_clock::now();
+  fetcher->submit({server.url("/near")}, [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  drain(*fetcher, seconds(5));
+  ASSERT_EQ(near.at.size(), 3u);
+  EXPECT_LT(near.at[2] - third, milliseconds(500));
+}
+
 TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
   test::HttpServer server;
   Arrivals slow;

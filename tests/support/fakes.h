@@ -137,6 +137,9 @@ class StoreWrapper : public Store {
   Result<void> record_attempt(std::string_view id, std::string_view key) override {
     return base_.record_attempt(id, key);
   }
+  Result<void> count_robots_skipped(std::string_view id) override {
+    return base_.count_robots_skipped(id);
+  }
   Result<std::vector<Alert>> finish_item(
       std::string_view id, std::string_view key, std::string_view article_key,
       std::vector<Alert> alerts, const std::optional<StoryArticle>& story = std::nullopt) override {
