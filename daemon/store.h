@@ -79,6 +79,7 @@ struct StoryArticle {
   std::string story;
   std::string signature;  // signature_bytes(); empty for a text too short to group
   std::chrono::sys_seconds seen{};
+  std::string title;  // the article's; kept as the story's title when it starts one
 };
 
 // An article as recorded in its story, to rebuild the StoryIndex at start-up.
@@ -88,6 +89,16 @@ struct StoredStoryArticle {
   std::string signature;  // signature_bytes()
   std::chrono::sys_seconds seen{};
   std::uint64_t story_size = 0;  // the story's size as recorded now
+};
+
+// A story as `newswatch stories --top` lists it.
+struct StorySummary {
+  std::string story;
+  std::uint64_t sources = 0;   // distinct sources of its articles (0: none known)
+  std::uint64_t articles = 0;  // its size
+  std::chrono::sys_seconds first_seen{};
+  std::chrono::sys_seconds last_seen{};
+  std::string title;  // its first article's; empty for a story recorded before version 6
 };
 
 // An item as the matcher read it, kept for `keep_articles` so that a rule can be
@@ -158,6 +169,10 @@ class Store {
   // The articles recorded in stories since `since` that have a signature, the
   // newest `limit` of them, oldest first.
   [[nodiscard]] virtual Result<std::vector<StoredStoryArticle>> story_articles(
+      std::chrono::sys_seconds since, std::size_t limit) = 0;
+  // The stories with an article seen since `since`, most sources first (then
+  // most articles, newest), at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<StorySummary>> top_stories(
       std::chrono::sys_seconds since, std::size_t limit) = 0;
   // Every alert recorded for `story`, suppressed ones included, in seq order,
   // at most `limit` (`newswatch alerts --story`).
