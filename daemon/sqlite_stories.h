@@ -1,5 +1,6 @@
-// The store's `stories` and `story_articles` tables (daemon/sqlite_schema.h):
-// which story each article was given, each story's size, the signatures that
+// The store's `stories`, `story_articles` and `story_sources` tables
+// (daemon/sqlite_schema.h): which story each article was given, each story's
+// size, distinct sources and first title, the signatures that
 // rebuild the StoryIndex at start-up, and their pruning. The calls named as
 // Store's (daemon/store.h) do what Store says.
 // Internal to nw_store; used by one thread at a time, like its Db.

@@ -159,7 +159,8 @@ class Store {
   // unpublished, and marks the item finished. Returns the kept alerts, with seq.
   // With `story`: the article is recorded in its story (once per article_key;
   // a key recorded before keeps its first story), the story's size counts it,
-  // and every alert carries the story and its size. An alert of a
+  // its source is counted among the story's distinct sources, and every alert
+  // carries the story, its size and its sources. An alert of a
   // once_per_story rule whose story already holds a published-or-to-publish
   // alert of that rule is kept as suppressed: recorded with its seq, never
   // published nor replayed, listed by story_alerts.
