@@ -130,6 +130,7 @@ std::string to_json(const Alert& alert) {
   if (!alert.story.empty()) {
     j["story"] = alert.story;
     j["story_size"] = alert.story_size;
+    if (alert.story_sources > 0) j["story_sources"] = alert.story_sources;
   }
   if (alert.suppressed) j["suppressed"] = true;
   // Article text is not guaranteed valid UTF-8: replace bad bytes with U+FFFD
@@ -203,6 +204,11 @@ Result<Alert> alert_from_json(std::string_view json) {
       return std::unexpected(bad("\"story_size\" is missing or not a non-negative integer"));
     }
     a.story_size = size->get<std::uint64_t>();
+    if (auto sources = j.find("story_sources"); sources != j.end()) {
+      if (!sources->is_number_unsigned())
+        return std::unexpected(bad("\"story_sources\" is not a non-negative integer"));
+      a.story_sources = sources->get<std::uint64_t>();
+    }
   }
   if (auto sup = j.find("suppressed"); sup != j.end()) {
     if (!sup->is_boolean()) return std::unexpected(bad("\"suppressed\" is not a boolean"));

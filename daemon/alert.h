@@ -37,6 +37,8 @@ struct Alert {
   // Set by the Store when it records the alert; omitted from JSON when empty.
   std::string story;
   std::uint64_t story_size = 0;  // articles seen in the story so far, this one included
+  // Distinct sources among them; omitted from JSON when 0 (none known).
+  std::uint64_t story_sources = 0;
   // The rule publishes only its first alert in a story; not sent on the wire.
   bool once_per_story = false;
   // Recorded but never published: an earlier copy of the story alerted for
@@ -51,7 +53,7 @@ struct Alert {
 //  "url":"https://...","title":"...","published":"2020-06-03T09:15:00Z"|null,
 //  "fetched":"...Z","matched":["حفتر","للقاهرة"],"snippet":"...",
 //  "severity":"high","tags":["libya"],"language":"ar","language_from":"text",
-//  "story":"9b1c…","story_size":2}
+//  "story":"9b1c…","story_size":2,"story_sources":2}
 std::string to_json(const Alert& alert);
 [[nodiscard]] Result<Alert> alert_from_json(std::string_view json);
 

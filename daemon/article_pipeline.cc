@@ -244,7 +244,8 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
   const StoryAssignment story = stories_.assign(article_key, signature, fetched);
   const StoryArticle in_story{.story = story.story,
                               .signature = signature ? signature_bytes(*signature) : std::string(),
-                              .seen = fetched};
+                              .seen = fetched,
+                              .title = article.title};
   auto kept = options_.keep_articles ? store_.finish_and_keep(source_id, item.key, article_key,
                                                               std::move(alerts), article, in_story)
                                      : store_.finish_item(source_id, item.key, article_key,

@@ -32,7 +32,7 @@ _newswatch() {
       ;;
     keygen) options="--help" ;;
     alerts) options="-c --config --since --limit --story --format --help" ;;
-    stories) options="-c --config --help" ;;
+    stories) options="-c --config --top --since --help" ;;
     sources) options="-c --config --format --help" ;;
     status) options="-c --config --json --help" ;;
     backtest) options="-c --config -r --rule -w --watchlist --since --format --help" ;;

@@ -7,7 +7,7 @@
 namespace nw::sqlite {
 namespace {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE sources (
@@ -130,6 +130,28 @@ CREATE TABLE lookbacks (
 PRAGMA user_version = 5;
 )sql";
 
+// Version 5 -> 6: how far a story has spread (issue 25). Per story, each
+// distinct source its articles came from and when it first carried it; the
+// story counts them and keeps its first article's title. Articles recorded
+// before count where their alerts or the archive name their source.
+constexpr const char* kMigrateTo6 = R"sql(
+ALTER TABLE stories ADD COLUMN sources INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE stories ADD COLUMN title TEXT NOT NULL DEFAULT '';
+CREATE TABLE story_sources (
+  story TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  PRIMARY KEY (story, source_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO story_sources(story, source_id, first_seen)
+  SELECT a.story, k.source_id, min(a.seen) FROM story_articles a
+  JOIN (SELECT article_key, source_id FROM alerts
+        UNION SELECT article_key, source_id FROM articles) k ON k.article_key = a.article_key
+  GROUP BY a.story, k.source_id;
+UPDATE stories SET sources = (SELECT count(*) FROM story_sources WHERE story = stories.id);
+PRAGMA user_version = 6;
+)sql";
+
 }  // namespace
 
 Result<void> init_database(sqlite3* db, const std::string& path) {
@@ -184,6 +206,10 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
     }
     if (version == 4) {
       if (auto r = exec(kMigrateTo5, "migrate schema to version 5"); !r) return r;
+      version = 5;
+    }
+    if (version == 5) {
+      if (auto r = exec(kMigrateTo6, "migrate schema to version 6"); !r) return r;
     }
     return {};
   }();

@@ -1,7 +1,7 @@
 // The store's tables and their versions (PRAGMA user_version), and the set-up
 // of a new connection. Internal to nw_store, called once per connection on open.
 //
-// Schema version 5; a file of an earlier version is migrated in place:
+// Schema version 6; a file of an earlier version is migrated in place:
 //   sources  one row per source id, all SourceState fields
 //   items    (source_id, key) -> item, attempts, finished flag; rowid = discovery order;
 //            canon (canonical link, indexed) and digest since version 2
@@ -12,6 +12,9 @@
 //   articles since version 4: the text each item was matched on, the body
 //            zlib-compressed; UNIQUE(source_id, item_key); kept = when matched
 //   lookbacks since version 5: (watchlist, rule) -> a lookback's progress
+//   story_sources since version 6: (story, source_id) -> when that source first
+//            carried the story; stories.sources counts them, stories.title is
+//            the title of the story's first article
 //   counters name -> value; "alert_seq" is the last seq handed out, so a seq is
 //            never reused even if old alert rows are pruned one day.
 // Times are integer unix seconds.

@@ -34,11 +34,12 @@ constexpr int kBusyTimeoutMs = 5000;
 // How often the WAL is checkpointed, off the writing thread (sqlite_checkpointer.h).
 constexpr std::chrono::seconds kCheckpointEvery{1};
 
-// Every alert of an article in a story carries the story and its size.
+// Every alert of an article in a story carries the story, its size and its sources.
 void place_in_story(std::vector<Alert>& alerts, const StoryPlace& place) {
   for (Alert& alert : alerts) {
     alert.story = place.story;
     alert.story_size = place.size;
+    alert.story_sources = place.sources;
   }
 }
 
@@ -112,6 +113,10 @@ class SqliteStore final : public Store {
   Result<std::vector<StoredStoryArticle>> story_articles(std::chrono::sys_seconds since,
                                                          std::size_t limit) override {
     return stories_.story_articles(since, limit);
+  }
+  Result<std::vector<StorySummary>> top_stories(std::chrono::sys_seconds since,
+                                                std::size_t limit) override {
+    return stories_.top_stories(since, limit);
   }
   Result<std::vector<RecordedAlert>> story_alerts(std::string_view story,
                                                   std::size_t limit) override {
@@ -198,7 +203,7 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
   if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
 
   if (story) {
-    auto place = stories_.record(article_key, *story, what);
+    auto place = stories_.record(article_key, source_id, *story, what);
     if (!place) return std::unexpected(place.error());
     place_in_story(alerts, *place);
   }

@@ -6,15 +6,19 @@
 
 namespace nw::sqlite {
 
-constexpr const char* kSize = "SELECT size FROM stories WHERE id = ?1";
+constexpr const char* kSize = "SELECT size, sources FROM stories WHERE id = ?1";
 
-Result<std::uint64_t> StoryTable::size(const std::string& id, const std::string& what) {
+Result<void> StoryTable::read_size(StoryPlace& place, const std::string& what) {
   auto u = size_.use();
-  u.text(1, id);
-  std::uint64_t size = 1;
-  auto read = db_.read_row(u, what, [&](const Row& r) { size = r.count("size"); });
+  u.text(1, place.story);
+  place.size = 1;
+  place.sources = 0;
+  auto read = db_.read_row(u, what, [&](const Row& r) {
+    place.size = r.count("size");
+    place.sources = r.count("sources");
+  });
   if (!read) return std::unexpected(read.error());
-  return size;
+  return {};
 }
 
 constexpr const char* kStoryOf = "SELECT story FROM story_articles WHERE article_key = ?1";
@@ -29,9 +33,7 @@ Result<std::optional<StoryPlace>> StoryTable::story_of(std::string_view article_
     if (!read) return std::unexpected(read.error());
   }
   if (place) {
-    auto n = size(place->story, what);
-    if (!n) return std::unexpected(n.error());
-    place->size = *n;
+    if (auto r = read_size(*place, what); !r) return std::unexpected(r.error());
   }
   return place;
 }
@@ -40,11 +42,15 @@ constexpr const char* kAddArticle =
     "INSERT INTO story_articles(article_key, story, signature, seen) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT(article_key) DO NOTHING";
 constexpr const char* kGrow =
-    "INSERT INTO stories(id, size, first_seen, last_seen) VALUES (?1, 1, ?2, ?2) "
+    "INSERT INTO stories(id, size, first_seen, last_seen, title) VALUES (?1, 1, ?2, ?2, ?3) "
     "ON CONFLICT(id) DO UPDATE SET size = size + 1, last_seen = max(last_seen, ?2)";
+constexpr const char* kAddSource =
+    "INSERT INTO story_sources(story, source_id, first_seen) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(story, source_id) DO NOTHING";
+constexpr const char* kCountSource = "UPDATE stories SET sources = sources + 1 WHERE id = ?1";
 
-Result<StoryPlace> StoryTable::record(std::string_view article_key, const StoryArticle& story,
-                                      const std::string& what) {
+Result<StoryPlace> StoryTable::record(std::string_view article_key, std::string_view source_id,
+                                      const StoryArticle& story, const std::string& what) {
   {
     auto u = add_article_.use();
     u.text(1, article_key)
@@ -56,17 +62,23 @@ Result<StoryPlace> StoryTable::record(std::string_view article_key, const StoryA
   StoryPlace place{story.story};
   if (db_.changes() == 1) {
     auto u = grow_.use();
-    u.text(1, place.story).integer(2, to_unix(story.seen));
+    u.text(1, place.story).integer(2, to_unix(story.seen)).text(3, story.title);
     if (auto r = db_.run(u, what + " (story size)"); !r) return std::unexpected(r.error());
+    auto s = add_source_.use();
+    s.text(1, place.story).text(2, source_id).integer(3, to_unix(story.seen));
+    if (auto r = db_.run(s, what + " (story source)"); !r) return std::unexpected(r.error());
+    if (db_.changes() == 1) {
+      auto c = count_source_.use();
+      c.text(1, place.story);
+      if (auto r = db_.run(c, what + " (story sources)"); !r) return std::unexpected(r.error());
+    }
   } else {
     auto u = story_of_.use();
     u.text(1, article_key);
     auto read = db_.read_row(u, what, [&](const Row& r) { place.story = r.text("story"); });
     if (!read) return std::unexpected(read.error());
   }
-  auto n = size(place.story, what);
-  if (!n) return std::unexpected(n.error());
-  place.size = *n;
+  if (auto r = read_size(place, what); !r) return std::unexpected(r.error());
   return place;
 }
 
@@ -92,12 +104,37 @@ Result<std::vector<StoredStoryArticle>> StoryTable::story_articles(std::chrono::
   return out;
 }
 
+constexpr const char* kTop =
+    "SELECT id, sources, size, first_seen, last_seen, title FROM stories WHERE last_seen >= ?1 "
+    "ORDER BY sources DESC, size DESC, last_seen DESC, id LIMIT ?2";
+
+Result<std::vector<StorySummary>> StoryTable::top_stories(std::chrono::sys_seconds since,
+                                                          std::size_t limit) {
+  auto u = top_.use();
+  u.integer(1, to_unix(since)).integer(2, limit_of(limit));
+  std::vector<StorySummary> out;
+  auto read = db_.for_each_row(u, "read the stories", [&](const Row& r) {
+    out.push_back({.story = r.text("id"),
+                   .sources = r.count("sources"),
+                   .articles = r.count("size"),
+                   .first_seen = from_unix(r.integer("first_seen")),
+                   .last_seen = from_unix(r.integer("last_seen")),
+                   .title = r.text("title")});
+  });
+  if (!read) return std::unexpected(read.error());
+  return out;
+}
+
 constexpr const char* kPruneArticles =
     "DELETE FROM story_articles WHERE rowid IN (SELECT rowid FROM story_articles WHERE "
     "seen < ?1 ORDER BY seen LIMIT ?2)";
+// Before kPruneStories, the same stories' sources.
+constexpr const char* kPruneSources =
+    "DELETE FROM story_sources WHERE story IN (SELECT id FROM stories WHERE last_seen < ?1 "
+    "ORDER BY last_seen, id LIMIT ?2)";
 constexpr const char* kPruneStories =
     "DELETE FROM stories WHERE id IN (SELECT id FROM stories WHERE last_seen < ?1 "
-    "ORDER BY last_seen LIMIT ?2)";
+    "ORDER BY last_seen, id LIMIT ?2)";
 
 Result<std::size_t> StoryTable::prune_stories(std::chrono::sys_seconds seen_before,
                                               std::size_t limit) {
@@ -105,7 +142,7 @@ Result<std::size_t> StoryTable::prune_stories(std::chrono::sys_seconds seen_befo
   Transaction tx(db_);
   if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
   std::size_t deleted = 0;
-  for (auto* stmt : {&prune_articles_, &prune_stories_}) {
+  for (auto* stmt : {&prune_articles_, &prune_sources_, &prune_stories_}) {
     auto u = stmt->use();
     u.integer(1, to_unix(seen_before)).integer(2, limit_of(limit));
     if (auto r = db_.run(u, what); !r) return std::unexpected(r.error());
@@ -119,9 +156,13 @@ Result<void> StoryTable::prepare() {
   return db_.prepare_all({{&add_article_, kAddArticle},
                           {&story_of_, kStoryOf},
                           {&grow_, kGrow},
+                          {&add_source_, kAddSource},
+                          {&count_source_, kCountSource},
                           {&size_, kSize},
                           {&load_, kLoad},
+                          {&top_, kTop},
                           {&prune_articles_, kPruneArticles},
+                          {&prune_sources_, kPruneSources},
                           {&prune_stories_, kPruneStories}});
 }
 

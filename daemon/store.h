@@ -80,6 +80,7 @@ struct StoryArticle {
   std::string story;
   std::string signature;  // signature_bytes(); empty for a text too short to group
   std::chrono::sys_seconds seen{};
+  std::string title;  // the article's; kept as the story's title when it starts one
 };
 
 // An article as recorded in its story, to rebuild the StoryIndex at start-up.
@@ -89,6 +90,16 @@ struct StoredStoryArticle {
   std::string signature;  // signature_bytes()
   std::chrono::sys_seconds seen{};
   std::uint64_t story_size = 0;  // the story's size as recorded now
+};
+
+// A story as `newswatch stories --top` lists it.
+struct StorySummary {
+  std::string story;
+  std::uint64_t sources = 0;   // distinct sources of its articles (0: none known)
+  std::uint64_t articles = 0;  // its size
+  std::chrono::sys_seconds first_seen{};
+  std::chrono::sys_seconds last_seen{};
+  std::string title;  // its first article's; empty for a story recorded before version 6
 };
 
 // An item as the matcher read it, kept for `keep_articles` so that a rule can be
@@ -151,7 +162,8 @@ class Store {
   // unpublished, and marks the item finished. Returns the kept alerts, with seq.
   // With `story`: the article is recorded in its story (once per article_key;
   // a key recorded before keeps its first story), the story's size counts it,
-  // and every alert carries the story and its size. An alert of a
+  // its source is counted among the story's distinct sources, and every alert
+  // carries the story, its size and its sources. An alert of a
   // once_per_story rule whose story already holds a published-or-to-publish
   // alert of that rule is kept as suppressed: recorded with its seq, never
   // published nor replayed, listed by story_alerts.
@@ -161,6 +173,10 @@ class Store {
   // The articles recorded in stories since `since` that have a signature, the
   // newest `limit` of them, oldest first.
   [[nodiscard]] virtual Result<std::vector<StoredStoryArticle>> story_articles(
+      std::chrono::sys_seconds since, std::size_t limit) = 0;
+  // The stories with an article seen since `since`, most sources first (then
+  // most articles, newest), at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<StorySummary>> top_stories(
       std::chrono::sys_seconds since, std::size_t limit) = 0;
   // Every alert recorded for `story`, suppressed ones included, in seq order,
   // at most `limit` (`newswatch alerts --story`).

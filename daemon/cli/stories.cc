@@ -1,6 +1,8 @@
 // `newswatch stories`: per input, the story the daemon would give it, as one
 // JSON line: the inputs are grouped with one another in order and, with a
 // config, with the articles the daemon recorded within its story_window.
+// With --top N instead of inputs: the daemon's N stories with the most
+// sources among those seen within --since (default: its story_window).
 // Writes nothing.
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -12,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+#include "daemon/alert.h"
 #include "daemon/cli/command.h"
 #include "daemon/cli/input.h"
 #include "daemon/cli/state.h"
@@ -24,9 +28,59 @@ namespace {
 struct StoriesOptions {
   std::vector<std::string> inputs;
   std::string config_path;  // none: the inputs are grouped only with one another
+  std::size_t top = 0;      // > 0: list the stories instead
+  std::string since;        // with top: a duration; empty: the story_window
 };
 
+int run_top(const StoriesOptions& o) {
+  if (!o.inputs.empty()) {
+    std::cerr << "newswatch stories: --top lists the recorded stories: give no inputs with it\n";
+    return 2;
+  }
+  if (o.config_path.empty()) {
+    std::cerr << "newswatch stories: --top needs the daemon's --config\n";
+    return 2;
+  }
+  std::optional<std::chrono::seconds> window;
+  if (!o.since.empty()) {
+    auto d = parse_duration(o.since);
+    if (!d) {
+      std::cerr << "newswatch stories: --since: " << d.error().message << "\n";
+      return 2;
+    }
+    window = *d;
+  }
+  auto state = open_state("stories", o.config_path);
+  if (!state) return 2;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  auto top = state->store->top_stories(now - window.value_or(state->config.story_window), o.top);
+  if (!top) {
+    std::cerr << "newswatch stories: " << top.error().message << "\n";
+    return 1;
+  }
+  using ordered = nlohmann::ordered_json;
+  for (const StorySummary& s : *top) {
+    const ordered line = {{"story", s.story},
+                          {"sources", s.sources},
+                          {"articles", s.articles},
+                          {"first_seen", format_utc(s.first_seen)},
+                          {"last_seen", format_utc(s.last_seen)},
+                          {"title", s.title}};
+    std::cout << line.dump(-1, ' ', false, ordered::error_handler_t::replace) << "\n";
+  }
+  return 0;
+}
+
 int run_stories(const StoriesOptions& o) {
+  if (o.top > 0) return run_top(o);
+  if (o.inputs.empty()) {
+    std::cerr << "newswatch stories: give inputs to group, or --top N to list the stories\n";
+    return 2;
+  }
+  if (!o.since.empty()) {
+    std::cerr << "newswatch stories: --since goes with --top\n";
+    return 2;
+  }
   StoryOptions options;
   std::optional<State> state;
   if (!o.config_path.empty()) {
@@ -70,9 +124,13 @@ Run setup_stories(CLI::App& app) {
   auto o = std::make_shared<StoriesOptions>();
   app.add_option("-c,--config", o->config_path,
                  "also group with the articles this daemon recorded (its state database)");
+  app.add_option("--top", o->top,
+                 "list the N recorded stories with the most sources instead (needs --config)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--since", o->since,
+                 "with --top: stories seen within this duration, e.g. 24h (default: story_window)");
   app.add_option("inputs", o->inputs,
-                 inputs_help("HTML files, URLs, or .txt files (first line: title)"))
-      ->required();
+                 inputs_help("HTML files, URLs, or .txt files (first line: title)"));
   return [o] { return run_stories(*o); };
 }
 

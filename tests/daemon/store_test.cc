@@ -136,7 +136,7 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "5");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
   EXPECT_EQ(sql(db_path(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                 "('sources', 'items', 'alerts', 'counters', 'articles')"),
@@ -516,9 +516,11 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   EXPECT_TRUE(r->empty());
 }
 
-// Undoes migrations 5 (lookbacks), 4 (the article archive) and 3 (stories).
+// Undoes migrations 6 (story sources), 5 (lookbacks), 4 (the article archive)
+// and 3 (stories).
 constexpr const char* kBackToVersion2 =
-    "DROP TABLE lookbacks; DROP TABLE articles; DROP TABLE stories; DROP TABLE story_articles; "
+    "DROP TABLE story_sources; DROP TABLE lookbacks; DROP TABLE articles; DROP TABLE stories; DROP "
+    "TABLE story_articles; "
     "DROP INDEX alerts_story; "
     "ALTER TABLE alerts DROP COLUMN story; ALTER TABLE alerts DROP COLUMN suppressed; "
     "PRAGMA user_version = 2";
@@ -528,7 +530,7 @@ TEST_F(StoreTest, MigratesAVersionTwoFileKeepingItsAlerts) {
   store_.reset();
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "5");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts WHERE story = '' AND suppressed = 0"), "1");
   auto since = store_->alerts_since(0, "", 10);
   ASSERT_TRUE(since.has_value()) << since.error().message;
@@ -553,7 +555,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "5");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
   auto got = store_->source("alrasifa");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->etag, "\"e\"");
@@ -796,8 +798,9 @@ Alert once(std::string rule) {
 class StoryStoreTest : public StoreTest {
  protected:
   std::vector<Alert> finish_in(std::string_view key, std::string_view article_key,
-                               std::vector<Alert> alerts, const StoryArticle& story) {
-    auto r = store_->finish_item("alrasifa", key, article_key, std::move(alerts), story);
+                               std::vector<Alert> alerts, const StoryArticle& story,
+                               std::string_view source = "alrasifa") {
+    auto r = store_->finish_item(source, key, article_key, std::move(alerts), story);
     EXPECT_TRUE(r.has_value()) << r.error().message;
     return r ? *r : std::vector<Alert>{};
   }
@@ -832,6 +835,99 @@ TEST_F(StoryStoreTest, AlertsCarryTheStoryAndItsSizeCountingEachArticleOnce) {
   auto recorded = store_->unpublished_alerts(10);
   ASSERT_TRUE(recorded.has_value());
   EXPECT_NE(recorded->at(1).json.find(R"("story":"s1","story_size":2)"), std::string::npos);
+}
+
+TEST_F(StoryStoreTest, AlertsCountTheDistinctSourcesOfTheStory) {
+  auto a =
+      finish_in("k1", "https://a.example/1", {alert("libya", "haftar")}, in_story("s1"), "alwasat");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].story_sources, 1u);
+  // The same source republishing the story is still one source.
+  auto b =
+      finish_in("k2", "https://a.example/2", {alert("libya", "haftar")}, in_story("s1"), "alwasat");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].story_size, 2u);
+  EXPECT_EQ(b[0].story_sources, 1u);
+  auto c = finish_in("k3", "https://b.example/3", {alert("libya", "haftar")}, in_story("s1"),
+                     "libyaobserver");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].story_size, 3u);
+  EXPECT_EQ(c[0].story_sources, 2u);
+  // The same article again counts neither an article nor a source.
+  auto again = finish_in("k3", "https://b.example/3", {alert("libya", "other")}, in_story("s1"),
+                         "libyaobserver");
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].story_sources, 2u);
+  // Persisted with the story: after a restart a third source makes three.
+  reopen();
+  auto d = finish_in("k4", "https://c.example/4", {alert("libya", "haftar")},
+                     in_story("s1", kSeen + 1h), "alrasifa");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].story_size, 4u);
+  EXPECT_EQ(d[0].story_sources, 3u);
+  auto recorded = store_->unpublished_alerts(10);
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_NE(recorded->back().json.find(R"("story":"s1","story_size":4,"story_sources":3)"),
+            std::string::npos)
+      << recorded->back().json;
+  EXPECT_EQ(sql(db_path(),
+                "SELECT group_concat(source_id) FROM (SELECT source_id FROM story_sources "
+                "ORDER BY first_seen, source_id)"),
+            "alwasat,libyaobserver,alrasifa");
+}
+
+TEST_F(StoryStoreTest, TopStoriesAreTheOnesWithTheMostSourcesSeenInTheWindow) {
+  auto titled = [](std::string story, sys_seconds seen, std::string title) {
+    StoryArticle a = in_story(std::move(story), seen);
+    a.title = std::move(title);
+    return a;
+  };
+  // s1: three articles from one source; s2: two sources; s3: three sources, long ago.
+  finish_in("k1", "https://a.example/1", {}, titled("s1", kSeen, "one"), "alwasat");
+  finish_in("k2", "https://a.example/2", {}, titled("s1", kSeen + 1h, "one again"), "alwasat");
+  finish_in("k3", "https://a.example/3", {}, titled("s1", kSeen + 2h, "one more"), "alwasat");
+  finish_in("k4", "https://b.example/4", {}, titled("s2", kSeen + 1h, "two"), "alwasat");
+  finish_in("k5", "https://b.example/5", {}, titled("s2", kSeen + 3h, "two again"), "alrasifa");
+  for (const char* source : {"x", "y", "z"}) {
+    finish_in(std::string("old-") + source, std::string("https://c.example/") + source, {},
+              titled("s3", kSeen - 48h, "three"), source);
+  }
+  auto top = store_->top_stories(kSeen - 1h, 10);
+  ASSERT_TRUE(top.has_value()) << top.error().message;
+  ASSERT_EQ(top->size(), 2u);
+  EXPECT_EQ(top->at(0).story, "s2");
+  EXPECT_EQ(top->at(0).sources, 2u);
+  EXPECT_EQ(top->at(0).articles, 2u);
+  EXPECT_EQ(top->at(0).first_seen, kSeen + 1h);
+  EXPECT_EQ(top->at(0).last_seen, kSeen + 3h);
+  EXPECT_EQ(top->at(0).title, "two");  // the first article's
+  EXPECT_EQ(top->at(1).story, "s1");
+  EXPECT_EQ(top->at(1).sources, 1u);
+  EXPECT_EQ(top->at(1).articles, 3u);
+  auto all = store_->top_stories(kSeen - 72h, 1);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->at(0).story, "s3");
+  EXPECT_EQ(all->at(0).sources, 3u);
+}
+
+TEST_F(StoryStoreTest, MigratesAVersionFiveFileCountingTheSourcesItsAlertsName) {
+  finish_in("k1", "https://a.example/1", {alert("libya", "haftar")}, in_story("s1"), "alwasat");
+  finish_in("k2", "https://b.example/2", {alert("libya", "haftar")}, in_story("s1"), "alrasifa");
+  finish_in("k3", "https://c.example/3", {}, in_story("s1"), "unknown");  // no alert: not known
+  store_.reset();
+  ASSERT_EQ(sql(db_path(),
+                "DROP TABLE story_sources; "
+                "ALTER TABLE stories DROP COLUMN sources; ALTER TABLE stories DROP COLUMN title; "
+                "PRAGMA user_version = 5"),
+            "");
+  reopen();
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
+  EXPECT_EQ(sql(db_path(), "SELECT size || '|' || sources FROM stories"), "3|2");
+  auto d =
+      finish_in("k4", "https://d.example/4", {alert("libya", "haftar")}, in_story("s1"), "alwasat");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].story_sources, 2u);
 }
 
 TEST_F(StoryStoreTest, OncePerStoryPublishesTheFirstAlertOfTheRuleOnly) {
@@ -906,6 +1002,7 @@ TEST_F(StoryStoreTest, PruningForgetsArticlesAndStoriesSeenBeforeTheCut) {
   EXPECT_EQ(*n, 2u);
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM story_articles"), "1");
   EXPECT_EQ(sql(db_path(), "SELECT group_concat(id) FROM stories"), "s2");
+  EXPECT_EQ(sql(db_path(), "SELECT group_concat(story) FROM story_sources"), "s2");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "daemon/alert.h"
 #include "daemon/watcher.h"
 #include "feeds/curl_fetcher.h"
 #include "filters/page_text.h"
@@ -29,6 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
+using namespace std::chrono_literals;
 
 struct CliRun {
   int status = -1;
@@ -633,6 +635,67 @@ TEST_F(Cli, StoriesGroupsCopiesAsTheDaemonWould) {
   EXPECT_NE(listed.out.find("#2"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("not published (once_per_story)"), std::string::npos) << listed.out;
   EXPECT_EQ(run("alerts -c " + config).lines().size(), 1u);  // what was published
+}
+
+TEST_F(Cli, StoriesTopListsTheStoriesWithTheMostSources) {
+  std::ofstream(tmp_ / "newswatch.toml") << "[daemon]\nstate_dir = \"state\"\n";
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  {
+    auto store = open_sqlite_store(tmp_ / "state");
+    ASSERT_TRUE(store) << store.error().message;
+    struct Copy {
+      const char* source;
+      const char* url;
+      const char* story;
+      std::chrono::hours ago;
+      const char* title;
+    };
+    // "wide": three outlets; "echo": one outlet four times; "old": two outlets two days ago.
+    const Copy copies[] = {{"one", "https://one.test/w", "wide", 3h, "Haftar arrives in Cairo"},
+                           {"two", "https://two.test/w", "wide", 2h, "Haftar in Cairo"},
+                           {"two", "https://two.test/w2", "wide", 2h, "Haftar in Cairo (update)"},
+                           {"three", "https://three.test/w", "wide", 1h, "Haftar lands in Cairo"},
+                           {"one", "https://one.test/e1", "echo", 5h, "Local cup final"},
+                           {"one", "https://one.test/e2", "echo", 4h, "Local cup final 2"},
+                           {"one", "https://one.test/e3", "echo", 3h, "Local cup final 3"},
+                           {"one", "https://one.test/e4", "echo", 2h, "Local cup final 4"},
+                           {"one", "https://one.test/o", "old", 49h, "Old news"},
+                           {"two", "https://two.test/o", "old", 48h, "Old news again"}};
+    for (const Copy& c : copies) {
+      auto kept = (*store)->finish_item(
+          c.source, c.url, c.url, {},
+          StoryArticle{.story = c.story, .signature = "", .seen = now - c.ago, .title = c.title});
+      ASSERT_TRUE(kept) << kept.error().message;
+    }
+  }
+  const std::string config = (tmp_ / "newswatch.toml").string();
+  const CliRun all = run("stories -c " + config + " --top 20");
+  ASSERT_EQ(all.status, 0) << all.err;
+  const auto lines = all.lines();
+  ASSERT_EQ(lines.size(), 3u) << all.out;
+  EXPECT_EQ(lines[0]["story"], "wide");
+  EXPECT_EQ(lines[0]["sources"], 3);
+  EXPECT_EQ(lines[0]["articles"], 4);
+  EXPECT_EQ(lines[0]["title"], "Haftar arrives in Cairo");
+  EXPECT_EQ(lines[0]["first_seen"], format_utc(now - 3h));
+  EXPECT_EQ(lines[1]["story"], "old");
+  EXPECT_EQ(lines[1]["sources"], 2);
+  EXPECT_EQ(lines[2]["story"], "echo");
+  EXPECT_EQ(lines[2]["sources"], 1);
+  EXPECT_EQ(lines[2]["articles"], 4);
+
+  const CliRun day = run("stories -c " + config + " --top 2 --since 24h");
+  ASSERT_EQ(day.status, 0) << day.err;
+  ASSERT_EQ(day.lines().size(), 2u) << day.out;
+  EXPECT_EQ(day.lines()[0]["story"], "wide");
+  EXPECT_EQ(day.lines()[1]["story"], "echo");
+  EXPECT_EQ(run("stories -c " + config + " --top 1").lines().size(), 1u);
+
+  // What does not go together says so.
+  EXPECT_EQ(run("stories --top 3").status, 2);
+  EXPECT_EQ(run("stories -c " + config + " --top 3 page.html").status, 2);
+  EXPECT_EQ(run("stories -c " + config + " --top 3 --since soon").status, 2);
+  EXPECT_EQ(run("stories -c " + config).status, 2);
 }
 
 }  // namespace

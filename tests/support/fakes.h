@@ -153,6 +153,10 @@ class StoreWrapper : public Store {
                                                   std::size_t limit) override {
     return base_.story_alerts(story, limit);
   }
+  Result<std::vector<StorySummary>> top_stories(std::chrono::sys_seconds since,
+                                                std::size_t limit) override {
+    return base_.top_stories(since, limit);
+  }
   Result<std::size_t> prune_stories(std::chrono::sys_seconds before, std::size_t limit) override {
     return base_.prune_stories(before, limit);
   }
