@@ -29,6 +29,7 @@
 #include "daemon/store.h"
 #include "tests/daemon/notify_receiver.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace {
 
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
         std::lock_guard lock(mutex);
         delivery.tick();
       }
-      std::this_thread::sleep_for(20ms);
+      std::this_thread::sleep_for(20ms);  // the daemon loop's pace, not a wait
     }
   });
 
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
   };
   // Warm-up: the notifier joins and delivers a first few.
   for (int i = 0; i < 10; ++i) publish();
-  for (int i = 0; i < 300 && !arrived(10); ++i) std::this_thread::sleep_for(100ms);
+  (void)nw::test::wait_for([&] { return arrived(10); }, std::chrono::seconds(30), 100ms);
   if (!arrived(10)) {
     std::fprintf(stderr, "the notifier did not deliver the warm-up alerts; see %s\n",
                  (dir / "notify.log").c_str());
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
   const auto t1 = Clock::now();
   const double cpu1 = cpu_seconds(notifier.pid());
   const long rss = status_kib(notifier.pid(), "VmRSS");
-  for (int i = 0; i < 300 && !arrived(seq); ++i) std::this_thread::sleep_for(100ms);
+  (void)nw::test::wait_for([&] { return arrived(seq); }, std::chrono::seconds(30), 100ms);
   const long hwm = status_kib(notifier.pid(), "VmHWM");
 
   std::vector<double> ms;

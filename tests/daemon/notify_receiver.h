@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/wait.h"
+
 namespace nw::test {
 
 struct Received {
@@ -61,9 +63,7 @@ class Receiver {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    (void)test::wait_for([&] { return server_.is_running(); }, std::chrono::seconds(5));
   }
   ~Receiver() {
     server_.stop();

@@ -21,6 +21,7 @@
 #include "tests/support/files.h"
 #include "tests/support/log_capture.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -38,12 +39,7 @@ fs::path temp_dir(const std::string& name) {
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
+  return test::wait_for(done, limit, 10ms);
 }
 
 ChannelConfig channel(std::string id, Kind kind, std::string url) {
@@ -346,7 +342,7 @@ class NotifierTest : public testing::Test {
           std::lock_guard lock(mutex_);
           delivery_->tick();
         }
-        std::this_thread::sleep_for(20ms);
+        std::this_thread::sleep_for(20ms);  // the daemon loop's pace, not a wait
       }
     });
   }

@@ -20,6 +20,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -27,15 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(50ms);  // a bounded poll
-  }
-  return true;
-}
 
 std::string page(const std::string& title, const std::string& words) {
   std::string p;
@@ -124,7 +116,7 @@ TEST_F(AlertsFeedE2E, FeedReadersFollowAWatchlist) {
   }
   test::Child daemon(test::build_binary("newswatchd"),
                      {"--config", (dir_ / "newswatch.toml").string()}, dir_ / "log", dir_ / "log");
-  ASSERT_TRUE(eventually(
+  ASSERT_TRUE(test::wait_for(
       [&] {
         auto r = get("/alerts.atom");
         return r && r->status == 200 && feedparser(r->body)["entries"].size() == 3u;

@@ -24,6 +24,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -123,12 +124,7 @@ class NotifyE2E : public testing::Test {
         dir_ / "notify.log", dir_ / "notify.log");
   }
   static bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return done();
+    return test::wait_for(done, limit);
   }
   std::set<std::uint64_t> distinct(const std::string& path) const {
     std::set<std::uint64_t> s;

@@ -24,6 +24,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -271,8 +272,8 @@ TEST_F(SitemapE2E, FiftyThousandUrlsOnlyTheRecentAreFetched) {
     for (int i = 0; i < 50'000; i += 2500) n += site_.hits("/big/" + std::to_string(i));
     return n;
   };
-  while (fetched() < 20 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(200ms);
+  (void)test::wait_for(
+      [&] { return fetched() >= 20 || std::chrono::steady_clock::now() >= deadline; }, 60s, 200ms);
   std::this_thread::sleep_for(2s);  // nothing else may follow
   EXPECT_EQ(fetched(), 20);
   EXPECT_EQ(site_.hits("/big.xml.gz"), 1);

@@ -20,6 +20,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_server.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 #include "tests/systemd/sandbox.h"
 
 namespace nw {
@@ -121,10 +122,7 @@ TEST(NotifyUnit, TheNotifierWorksUnderTheUnitsSystemCallFilter) {
   test::Child daemon(test::build_binary("newswatchd"),
                      {"--config", (dir / "newswatch.toml").string()}, dir / "daemon.log",
                      dir / "daemon.log");
-  const auto deadline = std::chrono::steady_clock::now() + 40s;
-  while (hook.accepted("/hook").size() < 4 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(100ms);
-  }
+  (void)test::wait_for([&] { return hook.accepted("/hook").size() >= 4; }, 40s, 100ms);
   EXPECT_EQ(hook.accepted("/hook").size(), 4u) << read_file(dir / "notify.log");
   notifier.signal(SIGTERM);
   EXPECT_EQ(notifier.wait(20s), 0) << read_file(dir / "notify.log");
