@@ -700,3 +700,37 @@ TEST_F(Cli, StoriesTopListsTheStoriesWithTheMostSources) {
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+// The README's notify example is a promise: with its secret files in place
+// (mode 0600), `newswatch notify --check` passes it as written.
+TEST_F(Cli, ReadmeNotifyExampleChecksOk) {
+  const std::string readme = test::read_file(fs::path(NW_SOURCE_DIR) / "README.md");
+  const auto section = readme.find("## Getting alerts by mail or chat");
+  ASSERT_NE(section, std::string::npos);
+  const auto begin = readme.find("```toml\n", section);
+  const auto end = readme.find("```", begin + 8);
+  ASSERT_TRUE(begin != std::string::npos && end != std::string::npos);
+  std::string config = readme.substr(begin + 8, end - begin - 8);
+  for (auto [from, to] :
+       {std::pair{std::string("/etc/newswatch/"), (tmp_ / "etc/").string()},
+        std::pair{std::string("/var/lib/newswatch-notify"), (tmp_ / "state").string()}}) {
+    for (std::size_t p = 0; (p = config.find(from, p)) != std::string::npos; p += to.size()) {
+      config.replace(p, from.size(), to);
+    }
+  }
+  fs::create_directories(tmp_ / "etc");
+  for (const char* secret : {"slack-desk.url", "smtp.pass"}) {
+    std::ofstream(tmp_ / "etc" / secret) << "https://hooks.slack.example/T/B/X\n";
+    fs::permissions(tmp_ / "etc" / secret, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  std::ofstream(tmp_ / "notify.toml") << config;
+  const CliRun r = run("notify --check --config " + (tmp_ / "notify.toml").string());
+  EXPECT_EQ(r.status, 0) << r.err << config;
+  EXPECT_NE(r.out.find("OK (2 channels, 1 route)"), std::string::npos) << r.out << r.err;
+}
+
+}  // namespace
+}  // namespace nw
