@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/web_assets.h"
+#include "feeds/text.h"
 
 namespace nw {
 namespace {
@@ -33,33 +34,6 @@ bool contains_nocase(std::string_view text, std::string_view needle) {
     if (equal_at(text, i, needle)) return true;
   }
   return false;
-}
-
-std::string escape_html(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // For a query-string value or a path segment: unreserved characters stay,

@@ -32,6 +32,9 @@ std::string_view trim(std::string_view s);
 // SEPARATOR (U+2028, U+2029) and NARROW NO-BREAK SPACE (U+202F).
 std::string collapse_whitespace(std::string_view utf8);
 
+// `s` as HTML text or attribute value: & < > " ' become entities.
+std::string escape_html(std::string_view s);
+
 // A stable 64-bit FNV-1a hash of `parts` joined by 0x1F separators (so
 // {"ab","c"} and {"a","bc"} differ): the same on every machine and run, and
 // the same as the item keys and alert ids stored by earlier versions.

@@ -15,6 +15,7 @@
 
 #include "config/notify_config.h"
 #include "daemon/notify/notice.h"
+#include "feeds/text.h"  // escape_html, which the formats use
 
 namespace nw {
 
@@ -46,8 +47,6 @@ std::string directed(std::string_view text);
 std::string local_time(std::chrono::sys_seconds t, const std::string& timezone);
 // Slack mrkdwn: & < > as entities.
 std::string escape_slack(std::string_view text);
-// HTML text and attribute values: & < > " '.
-std::string escape_html(std::string_view text);
 // Markdown (Mattermost, Teams): a backslash before each markup character.
 std::string escape_markdown(std::string_view text);
 // An HTTP header value: ASCII as is, anything else as an RFC 2047 encoded word

@@ -59,33 +59,6 @@ std::string text_value(std::string_view s) {
   return std::string(kRlm) + std::string(s) + std::string(kRlm);
 }
 
-std::string escape_html(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // Only http: and https: URLs become links; javascript:, data:, mailto: and
 // anything else are shown as text.
 bool is_web_url(std::string_view url) {

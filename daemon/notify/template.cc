@@ -28,33 +28,6 @@ constexpr std::string_view kNames[] = {
     "stories",       "outlets",     "more_outlets", "alerts",    "rules",
     "number",        ".",           "first_source"};
 
-std::string escape_html(const std::string& s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // Slack: "&", "<" and ">" are the control characters of mrkdwn
 // (https://api.slack.com/reference/surfaces/formatting#escaping).
 std::string escape_slack(const std::string& s) {
