@@ -117,6 +117,8 @@ Metrics::Metrics(Families families)
   declare("newswatch_loop_turn_max_seconds", Type::kGauge,
           "The longest the main loop spent on its own work in one turn since start (polls, "
           "deliveries and alerts wait meanwhile), by clock: wall, cpu (the loop thread's).");
+  declare("newswatch_loop_turns_total", Type::kCounter,
+          "Turns of the main loop: it stands still (a stall) when this stops growing.");
 }
 
 Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {

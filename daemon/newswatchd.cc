@@ -157,6 +157,7 @@ class LoopTurns {
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
     const double cpu = thread_cpu() - cpu_start_;
+    metrics_.inc("newswatch_loop_turns_total", {});
     if (wall > max_wall_)
       metrics_.set("newswatch_loop_turn_max_seconds", {{"clock", "wall"}}, max_wall_ = wall);
     if (cpu > max_cpu_)

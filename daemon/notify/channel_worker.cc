@@ -124,6 +124,7 @@ ChannelStatus ChannelWorker::status() const {
   ChannelStatus s = status_;
   s.cursor = cursor_;
   s.queued = queued_alerts_;
+  if (config_.digest) s.next_digest = next_boundary_;
   return s;
 }
 
@@ -252,6 +253,7 @@ void ChannelWorker::delivered(std::unique_lock<std::mutex>& lock,
   ++status_.sent;
   status_.last_sent = std::chrono::system_clock::now();
   status_.last_error.clear();
+  status_.next_attempt.reset();
   status_.state = overflowed_ ? "catching up" : "ok";
   set_lag();
   const std::uint64_t c = *cursor_;
@@ -285,6 +287,7 @@ void ChannelWorker::failed(std::unique_lock<std::mutex>& lock, std::stop_token s
   }
   logged_reason_ = result.reason;
   lock.lock();
+  status_.next_attempt = std::chrono::system_clock::now() + wait;
   pause(cv_, lock, stop, wait);
 }
 

@@ -46,6 +46,10 @@ struct ChannelStatus {
   std::uint64_t sent = 0;  // messages
   std::uint64_t failures = 0;
   std::optional<std::chrono::system_clock::time_point> last_sent;
+  // While a failure is waited out: when the next attempt is due.
+  std::optional<std::chrono::system_clock::time_point> next_attempt;
+  // Digest channels: the end of the current period (its message, if any, goes then).
+  std::optional<std::chrono::sys_seconds> next_digest;
 };
 
 struct WorkerOptions {

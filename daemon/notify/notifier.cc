@@ -100,6 +100,10 @@ json status_json(const std::vector<std::unique_ptr<ChannelWorker>>& workers) {
         s.last_sent
             ? json(format_utc(std::chrono::time_point_cast<std::chrono::seconds>(*s.last_sent)))
             : json(nullptr);
+    if (s.next_attempt)
+      c["next_attempt"] =
+          format_utc(std::chrono::time_point_cast<std::chrono::seconds>(*s.next_attempt));
+    if (s.next_digest) c["next_digest"] = format_utc(*s.next_digest);
     channels.push_back(std::move(c));
   }
   return {{"pid", ::getpid()}, {"updated", iso_now()}, {"channels", std::move(channels)}};
@@ -263,6 +267,10 @@ Result<std::string> notify_status_report(const NotifyConfig& cfg) {
       sent = std::to_string(s.value("sent", 0));
       failed = std::to_string(s.value("failures", 0));
       error = s.value("last_error", "");
+      if (s.contains("next_attempt")) error += "; next try " + s.value("next_attempt", "");
+      if (s.contains("next_digest"))
+        error +=
+            (error.empty() ? "" : "; ") + std::string("next digest ") + s.value("next_digest", "");
     }
     std::snprintf(line, sizeof line, "%-16s %-10s %10s %7s %-12s %8s %8s  ", c.id.c_str(),
                   std::string(kind_name(c.kind)).c_str(), cur.c_str(), queued.c_str(),

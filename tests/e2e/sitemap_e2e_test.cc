@@ -149,25 +149,23 @@ class SitemapE2E : public testing::Test {
   std::set<std::pair<std::string, std::string>> recorded(std::size_t want,
                                                          std::chrono::milliseconds limit) {
     std::set<std::pair<std::string, std::string>> got;
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-      const std::string cmd = test::build_binary("newswatch").string() + " alerts --config " +
-                              (dir_ / "newswatch.toml").string() + " 2>/dev/null";
-      FILE* p = popen(cmd.c_str(), "r");
-      std::string out;
-      char buf[4096];
-      for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-      pclose(p);
+    const auto read = [&] {
       got.clear();
-      std::istringstream in(out);
+      std::istringstream in(cli("alerts"));
       for (std::string line; std::getline(in, line);) {
         const json a = json::parse(line, nullptr, false);
         if (!a.is_discarded()) got.emplace(a["rule"], a["url"]);
       }
-      if (got.size() >= want || std::chrono::steady_clock::now() >= deadline) break;
-      std::this_thread::sleep_for(500ms);
-    }
+      return got.size() >= want;
+    };
+    if (!read()) (void)test::wait_for(read, limit, 500ms);
     return got;
+  }
+  // What `newswatch COMMAND --config ...` prints on stdout.
+  std::string cli(const std::string& command) {
+    return test::run_command("(" + test::build_binary("newswatch").string() + " " + command +
+                             " --config " + (dir_ / "newswatch.toml").string() + " 2>/dev/null)")
+        .second;
   }
   // (rule, url) of the alerts the SUB socket received so far.
   std::set<std::pair<std::string, std::string>> received() {
@@ -202,7 +200,9 @@ TEST_F(SitemapE2E, OnlyRecentUrlsAreFetchedAndAlertWithTheSourcesHeadersAndProxy
       {"haftar-cairo-en", base + "/articles/e1"},
       {"haftar-cairo-en", kProxied + "/news/e1"}};
   EXPECT_EQ(recorded(want.size(), 40s), want);
-  std::this_thread::sleep_for(3s);  // more polls: nothing more may come
+  // Three more polls of the index: nothing more may come of them.
+  const int polls = site_.hits("/sitemap.xml");
+  ASSERT_TRUE(test::wait_for([&] { return site_.hits("/sitemap.xml") >= polls + 3; }, 20s));
   EXPECT_EQ(recorded(want.size(), 0s), want);
   // Those the SUB socket got are among them (it may have joined after some).
   const auto live = received();
@@ -274,8 +274,11 @@ TEST_F(SitemapE2E, FiftyThousandUrlsOnlyTheRecentAreFetched) {
   };
   (void)test::wait_for(
       [&] { return fetched() >= 20 || std::chrono::steady_clock::now() >= deadline; }, 60s, 200ms);
-  std::this_thread::sleep_for(2s);  // nothing else may follow
   EXPECT_EQ(fetched(), 20);
+  // The poll recorded its items before fetching any: 20 items, so no other URL can follow.
+  const json status = json::parse(cli("status --json"), nullptr, false);
+  ASSERT_FALSE(status.is_discarded());
+  EXPECT_EQ(status["sources"][0]["items"], 20) << status.dump();
   EXPECT_EQ(site_.hits("/big.xml.gz"), 1);
   int old = 0;
   for (int i = 0; i < 50'000; ++i) {
