@@ -570,7 +570,7 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
   constexpr std::string_view kWhere = "[[rule]]";
   check_keys(t, kWhere,
              {"id", "query", "sources", "languages", "severity", "tags", "exact", "fold_accents",
-              "once_per_story", "lookback"});
+              "once_per_story", "lookback", "min_sources", "within"});
   Rule r;
   bool ok = require(t, kWhere, "id");
   ok = require(t, kWhere, "query") && ok;
@@ -639,6 +639,31 @@ std::optional<Rule> Loader::rule(const toml::table& t, const std::set<std::strin
   if (t.contains("lookback")) {
     r.lookback = duration(t, "lookback", kWhere);
     ok = r.lookback.has_value() && ok;
+  }
+  if (const auto* v = value<std::int64_t>(t, "min_sources", kWhere)) {
+    if (v->get() < 2 || v->get() > 10000) {
+      problem(v->source().begin,
+              "'min_sources' in [[rule]] must be from 2 to 10000, not " + std::to_string(v->get()));
+      ok = false;
+    } else {
+      r.min_sources = static_cast<std::uint32_t>(v->get());
+    }
+  } else if (t.contains("min_sources")) {
+    ok = false;
+  }
+  if (const toml::node* w = t.get("within")) {
+    if (!t.contains("min_sources")) {
+      problem(w->source().begin, "'within' in [[rule]] needs 'min_sources'");
+      ok = false;
+    } else if (auto d = duration(t, "within", kWhere)) {
+      r.within = *d;
+    } else {
+      ok = false;
+    }
+  } else if (r.min_sources > 0) {
+    problem(t.get("min_sources")->source().begin,
+            "'min_sources' in [[rule]] needs 'within' (a duration such as \"6h\")");
+    ok = false;
   }
   if (!ok) return std::nullopt;
   return r;

@@ -132,7 +132,9 @@ std::string to_json(const Alert& alert) {
     j["story_size"] = alert.story_size;
     if (alert.story_sources > 0) j["story_sources"] = alert.story_sources;
   }
+  if (!alert.story_source_ids.empty()) j["story_source_ids"] = alert.story_source_ids;
   if (alert.suppressed) j["suppressed"] = true;
+  if (alert.held) j["held"] = true;
   // Article text is not guaranteed valid UTF-8: replace bad bytes with U+FFFD
   // rather than throw. Non-ASCII stays as UTF-8 (ensure_ascii = false).
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -213,6 +215,17 @@ Result<Alert> alert_from_json(std::string_view json) {
   if (auto sup = j.find("suppressed"); sup != j.end()) {
     if (!sup->is_boolean()) return std::unexpected(bad("\"suppressed\" is not a boolean"));
     a.suppressed = sup->get<bool>();
+  }
+  if (auto held = j.find("held"); held != j.end()) {
+    if (!held->is_boolean()) return std::unexpected(bad("\"held\" is not a boolean"));
+    a.held = held->get<bool>();
+  }
+  if (auto ids = j.find("story_source_ids"); ids != j.end()) {
+    if (!ids->is_array()) return std::unexpected(bad("\"story_source_ids\" is not an array"));
+    for (const Json& id : *ids) {
+      if (!id.is_string()) return std::unexpected(bad("\"story_source_ids\" holds a non-string"));
+      a.story_source_ids.push_back(id.get<std::string>());
+    }
   }
   if (a.watchlist.empty() || a.rule.empty()) {
     return std::unexpected(bad("\"watchlist\" and \"rule\" must not be empty"));

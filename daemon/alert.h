@@ -45,6 +45,14 @@ struct Alert {
   // the rule already (once_per_story). Only in the stored JSON, which
   // `newswatch alerts --story` prints; replay never sends such an alert.
   bool suppressed = false;
+  // The rule's story threshold (filters/watchlist.h); not sent on the wire.
+  std::uint32_t min_sources = 0;
+  std::chrono::seconds within{0};
+  // Set by the Store for a min_sources rule: the story's distinct source ids in
+  // the order first seen (on the wire when not empty), and whether the story
+  // had not reached the threshold yet (recorded, suppressed; stored JSON only).
+  std::vector<std::string> story_source_ids;
+  bool held = false;
 
   std::string topic() const { return watchlist + "/" + rule; }
 };

@@ -259,7 +259,11 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, std
   }
   measure([](Metrics& m) { m.store_status(""); });
   for (const Alert& a : *kept) {
-    if (a.suppressed) {
+    if (a.held) {
+      spdlog::info(
+          "alert #{} {} source={} url={} held, not published: story {} has {} of min_sources {}",
+          a.seq, a.topic(), a.source, a.url, a.story, a.story_source_ids.size(), a.min_sources);
+    } else if (a.suppressed) {
       spdlog::info(
           "alert #{} {} source={} url={} recorded, not published: story {} alerted "
           "for this rule already (once_per_story)",

@@ -68,7 +68,9 @@ Alert alert_for(Hit hit, const KeptArticle& article, std::chrono::sys_seconds fe
                .snippet = std::move(hit.snippet),
                .severity = std::move(hit.severity),
                .tags = std::move(hit.tags),
-               .once_per_story = hit.once_per_story};
+               .once_per_story = hit.once_per_story,
+               .min_sources = hit.min_sources,
+               .within = hit.within};
 }
 
 }  // namespace nw

@@ -38,13 +38,18 @@ Result<std::vector<Alert>> AlertTable::insert(std::string_view source_id, std::s
   std::vector<Alert> kept;
   for (Alert& alert : alerts) {
     alert.suppressed = false;
-    if (alert.once_per_story && !alert.story.empty()) {
+    // A min_sources rule is once per story too; an article in no story is
+    // one source, short of any threshold.
+    if (alert.min_sources > 0 && alert.story.empty()) alert.held = true;
+    if ((alert.once_per_story || alert.min_sources > 0) && !alert.story.empty()) {
       auto u = first_in_story_.use();
       u.text(1, alert.story).text(2, alert.watchlist).text(3, alert.rule);
-      auto held = db_.has_row(u, what);
-      if (!held) return std::unexpected(held.error());
-      alert.suppressed = *held;
+      auto alerted = db_.has_row(u, what);
+      if (!alerted) return std::unexpected(alerted.error());
+      alert.suppressed = *alerted;
+      if (*alerted) alert.held = false;  // past the threshold, once per story
     }
+    if (alert.held) alert.suppressed = true;
     alert.seq = seq + 1;  // before rendering: the stored JSON carries its seq
     const std::string json = to_json(alert);
     auto u = add_alert_.use();

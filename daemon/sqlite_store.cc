@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -41,6 +42,25 @@ void place_in_story(std::vector<Alert>& alerts, const StoryPlace& place) {
     alert.story_size = place.size;
     alert.story_sources = place.sources;
   }
+}
+
+// A min_sources rule's alerts also carry the story's source ids, and are held
+// while the story has not spread far enough (daemon/story_spread.h).
+Result<void> place_spread(std::vector<Alert>& alerts, sqlite::StoryTable& stories,
+                          const std::string& story, const std::string& what) {
+  std::optional<std::vector<StorySource>> sources;
+  for (Alert& alert : alerts) {
+    if (alert.min_sources == 0) continue;
+    if (!sources) {
+      auto read = stories.sources_of(story, what);
+      if (!read) return std::unexpected(read.error());
+      sources = std::move(*read);
+    }
+    alert.story_source_ids.clear();
+    for (const StorySource& s : *sources) alert.story_source_ids.push_back(s.source_id);
+    alert.held = !spread_reached(*sources, alert.min_sources, alert.within);
+  }
+  return {};
 }
 
 class SqliteStore final : public Store {
@@ -206,6 +226,8 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
     auto place = stories_.record(article_key, source_id, *story, what);
     if (!place) return std::unexpected(place.error());
     place_in_story(alerts, *place);
+    if (auto r = place_spread(alerts, stories_, place->story, what); !r)
+      return std::unexpected(r.error());
   }
   auto kept = alerts_.insert(source_id, key, article_key, std::move(alerts), what);
   if (!kept) return kept;
@@ -242,7 +264,11 @@ Result<std::vector<Alert>> SqliteStore::record_alerts(std::string_view source_id
   // alerts carry it too, and once_per_story holds them back like any other.
   auto place = stories_.story_of(article_key, what);
   if (!place) return std::unexpected(place.error());
-  if (*place) place_in_story(alerts, **place);
+  if (*place) {
+    place_in_story(alerts, **place);
+    if (auto r = place_spread(alerts, stories_, (*place)->story, what); !r)
+      return std::unexpected(r.error());
+  }
   auto kept = alerts_.insert(source_id, key, article_key, std::move(alerts), what);
   if (!kept) return kept;
   if (auto r = tx.commit(what); !r) return std::unexpected(r.error());

@@ -82,6 +82,23 @@ Result<StoryPlace> StoryTable::record(std::string_view article_key, std::string_
   return place;
 }
 
+constexpr const char* kSourcesOf =
+    "SELECT source_id, first_seen FROM story_sources WHERE story = ?1 ORDER BY first_seen, "
+    "source_id";
+
+Result<std::vector<StorySource>> StoryTable::sources_of(std::string_view story,
+                                                        const std::string& what) {
+  auto u = sources_of_.use();
+  u.text(1, story);
+  std::vector<StorySource> out;
+  auto read = db_.for_each_row(u, what + " (story sources)", [&](const Row& r) {
+    out.push_back(
+        {.source_id = r.text("source_id"), .first_seen = from_unix(r.integer("first_seen"))});
+  });
+  if (!read) return std::unexpected(read.error());
+  return out;
+}
+
 constexpr const char* kLoad =
     "SELECT article_key, story, signature, seen, size FROM (SELECT a.article_key, a.story, "
     "a.signature, a.seen, s.size FROM story_articles a JOIN stories s ON s.id = a.story "
@@ -159,6 +176,7 @@ Result<void> StoryTable::prepare() {
                           {&add_source_, kAddSource},
                           {&count_source_, kCountSource},
                           {&size_, kSize},
+                          {&sources_of_, kSourcesOf},
                           {&load_, kLoad},
                           {&top_, kTop},
                           {&prune_articles_, kPruneArticles},

@@ -15,6 +15,7 @@
 
 #include "daemon/sqlite.h"
 #include "daemon/store.h"
+#include "daemon/story_spread.h"
 
 namespace nw::sqlite {
 
@@ -41,6 +42,10 @@ class StoryTable {
   [[nodiscard]] Result<std::optional<StoryPlace>> story_of(std::string_view article_key,
                                                            const std::string& what);
 
+  // The story's distinct sources, in the order first seen.
+  [[nodiscard]] Result<std::vector<StorySource>> sources_of(std::string_view story,
+                                                            const std::string& what);
+
   [[nodiscard]] Result<std::vector<StoredStoryArticle>> story_articles(
       std::chrono::sys_seconds since, std::size_t limit);
   [[nodiscard]] Result<std::vector<StorySummary>> top_stories(std::chrono::sys_seconds since,
@@ -53,8 +58,8 @@ class StoryTable {
   [[nodiscard]] Result<void> read_size(StoryPlace& place, const std::string& what);
 
   Db& db_;
-  Statement add_article_, story_of_, grow_, add_source_, count_source_, size_, load_, top_,
-      prune_articles_, prune_sources_, prune_stories_;
+  Statement add_article_, story_of_, grow_, add_source_, count_source_, size_, sources_of_, load_,
+      top_, prune_articles_, prune_sources_, prune_stories_;
 };
 
 }  // namespace nw::sqlite

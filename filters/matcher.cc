@@ -212,7 +212,9 @@ class Article {
             .matched = {},
             .spans = {},
             .snippet = {},
-            .once_per_story = rule.once_per_story};
+            .once_per_story = rule.once_per_story,
+            .min_sources = rule.min_sources,
+            .within = rule.within};
     std::ranges::sort(found);
     found.erase(std::unique(found.begin(), found.end()), found.end());
     for (const Occurrence& o : found) {

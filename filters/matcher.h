@@ -39,8 +39,10 @@ struct Hit {
   std::vector<std::string>
       matched;  // the words as they appear in the article, first occurrence order, each once
   std::vector<MatchSpan> spans;
-  std::string snippet;          // the sentence around the first match
-  bool once_per_story = false;  // the rule's: alerts for the first article of a story only
+  std::string snippet;            // the sentence around the first match
+  bool once_per_story = false;    // the rule's: alerts for the first article of a story only
+  std::uint32_t min_sources = 0;  // the rule's (filters/watchlist.h)
+  std::chrono::seconds within{0};
 };
 
 class Matcher {

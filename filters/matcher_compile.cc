@@ -344,7 +344,7 @@ class Compiler {
     const auto rule_index = static_cast<std::uint32_t>(impl_.rules.size());
     const std::uint32_t root = compile(query);
     impl_.rules.push_back({list.name, rule.id, rule.sources, rule.languages, rule.severity,
-                           rule.tags, rule.once_per_story});
+                           rule.tags, rule.once_per_story, rule.min_sources, rule.within});
     impl_.roots.push_back(root);
     impl_.restricted.push_back(!rule.sources.empty() || !rule.languages.empty());
     // The rarest required set is the anchor; the next rarest ones are

@@ -71,7 +71,9 @@ struct CompiledRule {
   std::vector<std::string> languages;
   std::string severity;  // copied into every Hit of the rule
   std::vector<std::string> tags;
-  bool once_per_story = false;  // copied into every Hit of the rule
+  bool once_per_story = false;    // copied into every Hit of the rule
+  std::uint32_t min_sources = 0;  // likewise
+  std::chrono::seconds within{0};
 };
 
 // A word~1 reaches its word through any of its spellings (key, bare form,

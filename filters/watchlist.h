@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,11 @@ struct Rule {
   // Alerts only for the first article of a story (filters/story.h); later
   // copies are recorded but not published.
   bool once_per_story = false;
+  // Alerts once per story, for the first matching article of a story that has
+  // reached min_sources distinct sources within `within` of its first article;
+  // earlier hits are recorded, held, not published. 0: no such threshold.
+  std::uint32_t min_sources = 0;
+  std::chrono::seconds within{0};
   // When a reload adds the rule, it is also run over the articles kept in this
   // last stretch of time (the daemon's keep_articles archive).
   std::optional<std::chrono::seconds> lookback;

@@ -13,7 +13,12 @@ std::string alert_text(std::string_view json) {
   if (!a->story.empty()) {
     line += "story " + a->story + " (" + std::to_string(a->story_size) + ")  ";
   }
-  if (a->suppressed) line += "not published (once_per_story)  ";
+  if (a->held) {
+    line += "held, not published (min_sources: story had " + std::to_string(a->story_sources) +
+            " sources)  ";
+  } else if (a->suppressed) {
+    line += "not published (once_per_story)  ";
+  }
   return line + a->title + "  " + a->url;
 }
 

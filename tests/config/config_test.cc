@@ -814,6 +814,35 @@ TEST(LoadWatchlist, RuleLookback) {
             bad.file().string() + ":5:12: 'lookback' in [[rule]] must be at least 1s, not 0s");
 }
 
+TEST(LoadWatchlist, RuleMinSourcesWithin) {
+  TempConfig t(
+      "name = \"libya\"\n[[rule]]\nid = \"a\"\nquery = 'x'\nmin_sources = 3\nwithin = \"6h\"\n");
+  auto w = load_watchlist(t.file());
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_EQ(w->rules[0].min_sources, 3u);
+  EXPECT_EQ(w->rules[0].within, std::chrono::hours(6));
+
+  const std::pair<const char*, const char*> cases[] = {
+      {"min_sources = 1\nwithin = \"6h\"\n",
+       "5:15: 'min_sources' in [[rule]] must be from 2 to 10000, not 1"},
+      {"min_sources = 3\n",
+       "5:15: 'min_sources' in [[rule]] needs 'within' (a duration such as "
+       "\"6h\")"},
+      {"within = \"6h\"\n", "5:10: 'within' in [[rule]] needs 'min_sources'"},
+      {"min_sources = 3\nwithin = \"0s\"\n",
+       "6:10: 'within' in [[rule]] must be at least 1s, not 0s"},
+      {"min_sources = 3\nwithin = 6\n",
+       "6:10: 'within' in [[rule]] must be a duration with a unit, not the number 6 (write "
+       "within = \"6s\" for 6 seconds, or use m, h or d)"},
+  };
+  for (const auto& [text, message] : cases) {
+    TempConfig bad(std::string("name = \"libya\"\n[[rule]]\nid = \"a\"\nquery = 'x'\n") + text);
+    auto b = load_watchlist(bad.file());
+    ASSERT_FALSE(b.has_value()) << text;
+    EXPECT_EQ(b.error().message, bad.file().string() + ":" + message) << text;
+  }
+}
+
 TEST(LoadWatchlist, NamesStartingWithUnderscoreAreTheDaemonsOwn) {
   TempConfig t("name = \"_heartbeat\"\n[[rule]]\nid = \"r\"\nquery = 'x'\n");
   auto w = load_watchlist(t.file());

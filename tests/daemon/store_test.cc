@@ -967,6 +967,70 @@ TEST_F(StoryStoreTest, OncePerStoryIsPerRuleACopyThatAloneMatchesStillAlerts) {
   EXPECT_EQ(second[0].story_size, 2u);
 }
 
+Alert spread(std::string rule, std::uint32_t min_sources = 3, std::chrono::seconds within = 6h) {
+  Alert a = alert("libya", std::move(rule));
+  a.min_sources = min_sources;
+  a.within = within;
+  return a;
+}
+
+TEST_F(StoryStoreTest, MinSourcesHoldsHitsUntilTheThirdSourceThenAlertsOncePerStory) {
+  // One outlet republishing is one source; the rule holds its hits.
+  auto a1 = finish_in("k1", "https://a.example/1", {spread("big")}, in_story("s1", kSeen), "a");
+  auto a2 =
+      finish_in("k2", "https://a.example/2", {spread("big")}, in_story("s1", kSeen + 1h), "a");
+  auto b = finish_in("k3", "https://b.example/3", {spread("big")}, in_story("s1", kSeen + 2h), "b");
+  ASSERT_EQ(a1.size() + a2.size() + b.size(), 3u);
+  for (const auto* held : {&a1, &a2, &b}) {
+    EXPECT_TRUE(held->at(0).held);
+    EXPECT_TRUE(held->at(0).suppressed);
+  }
+  EXPECT_EQ(b[0].story_source_ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(unpublished().empty());
+  // A restart: the story's sources and the held state are in the file.
+  reopen();
+  auto c = finish_in("k4", "https://c.example/4", {spread("big")}, in_story("s1", kSeen + 3h), "c");
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_FALSE(c[0].held);
+  EXPECT_FALSE(c[0].suppressed);
+  EXPECT_EQ(c[0].story_sources, 3u);
+  EXPECT_EQ(c[0].story_source_ids, (std::vector<std::string>{"a", "b", "c"}));
+  // Once per story: the fourth source's copy is recorded, not published.
+  reopen();
+  auto d = finish_in("k5", "https://d.example/5", {spread("big")}, in_story("s1", kSeen + 4h), "d");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_TRUE(d[0].suppressed);
+  EXPECT_FALSE(d[0].held);
+  std::vector<std::uint64_t> to_send;
+  for (const Alert& a : unpublished()) to_send.push_back(a.seq);
+  EXPECT_EQ(to_send, (std::vector<std::uint64_t>{c[0].seq}));
+  EXPECT_EQ(replayed(), (std::vector<std::uint64_t>{c[0].seq}));
+  // Every hit is listed for the story, the held ones marked so.
+  auto listed = store_->story_alerts("s1", 100);
+  ASSERT_TRUE(listed.has_value()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 5u);
+  auto first = alert_from_json(listed->at(0).json);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_TRUE(first->held);
+  EXPECT_NE(listed->at(3).json.find(R"("story_source_ids":["a","b","c"])"), std::string::npos)
+      << listed->at(3).json;
+}
+
+TEST_F(StoryStoreTest, MinSourcesCountsOnlySourcesWithinTheWindowOfTheFirstArticle) {
+  finish_in("k1", "https://a.example/1", {spread("big", 3, 6h)}, in_story("s1", kSeen), "a");
+  finish_in("k2", "https://b.example/2", {spread("big", 3, 6h)}, in_story("s1", kSeen + 5h), "b");
+  auto late = finish_in("k3", "https://c.example/3", {spread("big", 3, 6h)},
+                        in_story("s1", kSeen + 7h), "c");
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_TRUE(late[0].held);  // the third source came 7 h after the first article
+  // An article in no story is one source: held.
+  auto alone = store_->finish_item("a", "k4", "https://a.example/4", {spread("big")});
+  ASSERT_TRUE(alone.has_value());
+  ASSERT_EQ(alone->size(), 1u);
+  EXPECT_TRUE(alone->at(0).held);
+  EXPECT_TRUE(unpublished().empty());
+}
+
 TEST_F(StoryStoreTest, StoriesSurviveARestartNewestWithinTheWindowOldestFirst) {
   finish_in("k1", "https://a.example/1", {}, in_story("s1", kSeen, std::string(240, 'a')));
   finish_in("k2", "https://b.example/2", {}, in_story("s1", kSeen + 1h, std::string(240, 'b')));
