@@ -28,7 +28,9 @@ bool permanent_failure(const Result<FetchResponse>& r) {
 
 // The item's own words in its feed, for when its page gives none.
 FeedText feed_words(const Item& item) {
-  return {.title = item.title, .html = item.content.empty() ? item.summary : item.content};
+  return {.title = item.title,
+          .html = item.content.empty() ? item.summary : item.content,
+          .language = item.language};
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ SitemapItems sitemap_items(std::vector<SitemapUrl> urls, std::chrono::sys_second
                                              .link = std::move(u.loc),
                                              .title = std::move(u.title),
                                              .published = when,
-                                             .canonical_link = std::move(canonical)});
+                                             .canonical_link = std::move(canonical),
+                                             .language = std::move(u.language)});
     item.digest = digest(item);
   }
   return out;

@@ -84,7 +84,7 @@ namespace {
 
 // The feed's fields of an item, numbered alike in kAddItem and kRequeue: ?1
 // source, ?2 key, ?3 to ?7 link, title, summary, content, published; ?11
-// canonical link, ?12 digest.
+// canonical link, ?12 digest, ?13 declared language.
 void bind_item(Statement::Use& u, std::string_view source_id, const Item& item) {
   u.text(1, source_id)
       .text(2, item.key)
@@ -94,15 +94,16 @@ void bind_item(Statement::Use& u, std::string_view source_id, const Item& item) 
       .text(6, item.content)
       .time(7, item.published)
       .text(11, item.canonical_link)
-      .text(12, item.digest);
+      .text(12, item.digest)
+      .text(13, item.language);
 }
 
 }  // namespace
 
 constexpr const char* kAddItem =
     "INSERT INTO items(source_id, key, link, title, summary, content, published, attempts, "
-    "finished, first_seen, canon, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-    "?11, ?12) ON CONFLICT(source_id, key) DO NOTHING";
+    "finished, first_seen, canon, digest, language) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13) ON CONFLICT(source_id, key) DO NOTHING";
 
 Result<std::vector<Item>> ItemTable::add_items(std::string_view source_id,
                                                std::span<const Item> items, bool finished) {
@@ -127,7 +128,8 @@ Result<std::vector<Item>> ItemTable::add_items(std::string_view source_id,
 }
 
 constexpr const char* kPending =
-    "SELECT key, link, title, summary, content, published, attempts, canon, digest FROM items "
+    "SELECT key, link, title, summary, content, published, attempts, canon, digest, language "
+    "FROM items "
     "WHERE source_id = ?1 AND finished = 0 ORDER BY rowid";
 
 Result<std::vector<Item>> ItemTable::pending_items(std::string_view source_id) {
@@ -146,6 +148,7 @@ Result<std::vector<Item>> ItemTable::pending_items(std::string_view source_id) {
     it.attempts = static_cast<int>(r.integer("attempts"));
     it.canonical_link = r.text("canon");
     it.digest = r.text("digest");
+    it.language = r.text("language");
   });
   if (!read) return std::unexpected(read.error());
   return items;
@@ -173,7 +176,8 @@ constexpr const char* kGetDigest = "SELECT digest FROM items WHERE source_id = ?
 constexpr const char* kSetDigest = "UPDATE items SET digest = ?3 WHERE source_id = ?1 AND key = ?2";
 constexpr const char* kRequeue =
     "UPDATE items SET link = ?3, title = ?4, summary = ?5, content = ?6, published = ?7, "
-    "canon = ?11, digest = ?12, attempts = 0, finished = 0 WHERE source_id = ?1 AND key = ?2";
+    "canon = ?11, digest = ?12, language = ?13, attempts = 0, finished = 0 WHERE source_id = ?1 "
+    "AND key = ?2";
 
 Result<std::vector<Item>> ItemTable::requeue_edited(std::string_view source_id,
                                                     std::span<const Item> items) {

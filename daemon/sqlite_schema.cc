@@ -7,7 +7,7 @@
 namespace nw::sqlite {
 namespace {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 8;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE sources (
@@ -152,6 +152,14 @@ UPDATE stories SET sources = (SELECT count(*) FROM story_sources WHERE story = s
 PRAGMA user_version = 6;
 )sql";
 
+// Version 6 (or 7) -> 8: the language an item's source declares (a news
+// sitemap's news:language), evidence for language identification as a page's
+// <html lang> is. Version 7 adds other tables; this step does not depend on them.
+constexpr const char* kMigrateTo8 = R"sql(
+ALTER TABLE items ADD COLUMN language TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 8;
+)sql";
+
 }  // namespace
 
 Result<void> init_database(sqlite3* db, const std::string& path) {
@@ -210,6 +218,10 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
     }
     if (version == 5) {
       if (auto r = exec(kMigrateTo6, "migrate schema to version 6"); !r) return r;
+      version = 6;
+    }
+    if (version == 6 || version == 7) {
+      if (auto r = exec(kMigrateTo8, "migrate schema to version 8"); !r) return r;
     }
     return {};
   }();

@@ -55,6 +55,7 @@ struct Item {
   int attempts = 0;            // failed tries to fetch the article so far
   std::string canonical_link;  // canonical_url(link): finds the item under another key
   std::string digest;          // of the feed's title, summary and content: tells an edit
+  std::string language;        // as the source declares it (a news sitemap's news:language), or ""
 };
 
 // A rule lookback's progress (daemon/lookback.h), kept so a restart resumes

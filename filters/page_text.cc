@@ -121,7 +121,7 @@ PageText feed_text(const FeedText& feed) {
     if (!has_markup_text) out.text = extract_article(doc, {}).text;
     if (out.text.empty()) out.text = fragment_text(feed.html);
   }
-  set_language(out, identify_language("", out.title, out.text));
+  set_language(out, identify_language(feed.language, out.title, out.text));
   return out;
 }
 
@@ -135,8 +135,10 @@ PageText page_text(const FetchedPage& page, const FeedText& feed) {
     out.text = feed_text(feed).text;
   }
   // The words matched, the page's declaration as evidence (also when the feed's
-  // words stand in: the same site wrote them).
-  set_language(out, identify_language(a.language, out.title, out.text));
+  // words stand in: the same site wrote them); where the page declares none, the
+  // feed's declaration (a news sitemap's news:language).
+  set_language(
+      out, identify_language(a.language.empty() ? feed.language : a.language, out.title, out.text));
   return out;
 }
 

@@ -25,7 +25,8 @@ struct FetchedPage {
 // An entry's own words in its feed.
 struct FeedText {
   std::string_view title;
-  std::string_view html;  // its content, else its summary: HTML or plain text
+  std::string_view html;      // its content, else its summary: HTML or plain text
+  std::string_view language;  // as the feed declares it (news:language), or ""
 };
 
 // What the matcher reads (filters/matcher.h's Document).
@@ -57,8 +58,8 @@ PageText page_text(const FetchedPage& page, const FeedText& feed = {});
 
 // The feed's words alone, for an article whose page could not be fetched: the
 // summary's main text as extraction finds it, or, for a summary too short for
-// extraction, all its words on one line. Its language is the text's (a feed
-// entry declares none).
+// extraction, all its words on one line. Its language is the text's, else the
+// one the feed declares.
 PageText feed_text(const FeedText& feed);
 
 }  // namespace nw

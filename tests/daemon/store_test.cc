@@ -136,7 +136,7 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
   EXPECT_EQ(sql(db_path(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                 "('sources', 'items', 'alerts', 'counters', 'articles')"),
@@ -235,6 +235,7 @@ TEST_F(StoreTest, AddItemsReturnsOnlyNewKeysInInputOrder) {
   rich.summary = "ملخص";
   rich.content = "<p>نص</p>";
   rich.published = sys_seconds{1591175700s};
+  rich.language = "ar";
   EXPECT_EQ(keys(add("alrasifa", {item("b"), item("a"), item("b"), rich})),
             (std::vector<std::string>{"b", "a", "c"}));
   EXPECT_EQ(keys(add("alrasifa", {item("c"), item("d"), item("a")})),
@@ -253,7 +254,33 @@ TEST_F(StoreTest, AddItemsReturnsOnlyNewKeysInInputOrder) {
   EXPECT_EQ(c.content, "<p>نص</p>");
   EXPECT_EQ(c.published, rich.published);
   EXPECT_EQ(c.attempts, 0);
+  EXPECT_EQ(c.language, "ar");
+  EXPECT_EQ((*p)[0].language, "");
   EXPECT_FALSE((*p)[0].published.has_value());
+}
+
+// Version 6 (and a version 7 from another branch) -> 8: items gain the
+// declared language, "" for those recorded before; new ones keep theirs.
+TEST_F(StoreTest, MigratesAVersionSixOrSevenFileAddingItemsLanguage) {
+  for (const char* version : {"6", "7"}) {
+    SCOPED_TRACE(version);
+    add("alrasifa", {item(std::string("old") + version)});
+    store_.reset();
+    ASSERT_EQ(sql(db_path(), std::string("ALTER TABLE items DROP COLUMN language; "
+                                         "PRAGMA user_version = ") +
+                                 version),
+              "");
+    reopen();
+    EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
+    Item fresh = item(std::string("new") + version);
+    fresh.language = "fr";
+    add("alrasifa", {fresh});
+    auto p = store_->pending_items("alrasifa");
+    ASSERT_TRUE(p.has_value()) << p.error().message;
+    ASSERT_EQ(p->size(), version[0] == '6' ? 2u : 4u);
+    EXPECT_EQ(p->at(p->size() - 2).language, "");
+    EXPECT_EQ(p->back().language, "fr");
+  }
 }
 
 TEST_F(StoreTest, AddItemsAsFinishedIsNotPending) {
@@ -516,10 +543,11 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   EXPECT_TRUE(r->empty());
 }
 
-// Undoes migrations 6 (story sources), 5 (lookbacks), 4 (the article archive)
-// and 3 (stories).
+// Undoes migrations 8 (items' declared language), 6 (story sources), 5
+// (lookbacks), 4 (the article archive) and 3 (stories).
 constexpr const char* kBackToVersion2 =
-    "DROP TABLE story_sources; DROP TABLE lookbacks; DROP TABLE articles; DROP TABLE stories; DROP "
+    "ALTER TABLE items DROP COLUMN language; DROP TABLE story_sources; DROP TABLE lookbacks; DROP "
+    "TABLE articles; DROP TABLE stories; DROP "
     "TABLE story_articles; "
     "DROP INDEX alerts_story; "
     "ALTER TABLE alerts DROP COLUMN story; ALTER TABLE alerts DROP COLUMN suppressed; "
@@ -530,7 +558,7 @@ TEST_F(StoreTest, MigratesAVersionTwoFileKeepingItsAlerts) {
   store_.reset();
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts WHERE story = '' AND suppressed = 0"), "1");
   auto since = store_->alerts_since(0, "", 10);
   ASSERT_TRUE(since.has_value()) << since.error().message;
@@ -555,7 +583,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
   auto got = store_->source("alrasifa");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->etag, "\"e\"");
@@ -917,12 +945,12 @@ TEST_F(StoryStoreTest, MigratesAVersionFiveFileCountingTheSourcesItsAlertsName) 
   finish_in("k3", "https://c.example/3", {}, in_story("s1"), "unknown");  // no alert: not known
   store_.reset();
   ASSERT_EQ(sql(db_path(),
-                "DROP TABLE story_sources; "
+                "ALTER TABLE items DROP COLUMN language; DROP TABLE story_sources; "
                 "ALTER TABLE stories DROP COLUMN sources; ALTER TABLE stories DROP COLUMN title; "
                 "PRAGMA user_version = 5"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "6");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
   EXPECT_EQ(sql(db_path(), "SELECT size || '|' || sources FROM stories"), "3|2");
   auto d =
       finish_in("k4", "https://d.example/4", {alert("libya", "haftar")}, in_story("s1"), "alwasat");

@@ -59,7 +59,8 @@ std::string iso_ago(std::chrono::seconds ago) {
   return buf;
 }
 
-std::string news_sitemap(const std::vector<std::pair<std::string, std::string>>& urls) {
+std::string news_sitemap(const std::vector<std::pair<std::string, std::string>>& urls,
+                         std::string_view language = "ar") {
   std::string s =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"\n"
@@ -67,7 +68,8 @@ std::string news_sitemap(const std::vector<std::pair<std::string, std::string>>&
       "        xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\n";
   for (const auto& [loc, date] : urls) {
     s += "<url><loc>" + loc + "</loc><news:news><news:publication><news:name>Site</news:name>" +
-         "<news:language>ar</news:language></news:publication><news:publication_date>" + date +
+         "<news:language>" + std::string(language) +
+         "</news:language></news:publication><news:publication_date>" + date +
          "</news:publication_date><news:title>t</news:title></news:news>" +
          "<image:image><image:loc>" + loc + ".jpg</image:loc></image:image></url>\n";
   }
@@ -239,6 +241,58 @@ TEST_F(SitemapE2E, OnlyRecentUrlsAreFetchedAndAlertWithTheSourcesHeadersAndProxy
       << "the child's debug line";
   EXPECT_NE(log.find("(4 alerts published)"), std::string::npos);
   EXPECT_EQ(log.find("session=e2e"), std::string::npos) << "the cookie must not be logged";
+}
+
+// news:language is the item's declared language: on a page too short for CLD2
+// to decide (and declaring none itself) it is the alert's language, and a rule
+// with `languages = ["ar"]` sees it. The same page listed as "en" does not alert.
+TEST_F(SitemapE2E, NewsLanguageIsTheDeclaredLanguageRulesSee) {
+  const std::string base = site_.url("");
+  const std::string page =
+      "<html><head><title>حفتر في القاهرة</title></head><body><article><p>حفتر في القاهرة.</p>"
+      "</article></body></html>";
+  site_.set("/short/ar", {.body = page});
+  site_.set("/short/en", {.body = page});
+  site_.set("/lang-ar.xml", {.content_type = "application/xml",
+                             .body = news_sitemap({{base + "/short/ar", iso_ago(1h)}}, "ar")});
+  site_.set("/lang-en.xml", {.content_type = "application/xml",
+                             .body = news_sitemap({{base + "/short/en", iso_ago(1h)}}, "en")});
+  fs::remove(dir_ / "watchlists" / "libya.toml");
+  std::ofstream(dir_ / "watchlists" / "arabic.toml")
+      << "name = \"arabic\"\n[[rule]]\nid = \"haftar-cairo-ar\"\n"
+         "query = 'حفتر AND القاهرة'\nlanguages = [\"ar\"]\n";
+  std::ofstream(dir_ / "newswatch.toml")
+      << "watchlists = [\"watchlists/*.toml\"]\n"
+         "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
+         "[publish]\nendpoint = \""
+      << endpoint_ << "\"\nreplay_endpoint = \"tcp://127.0.0.1:" << test::free_tcp_port()
+      << "\"\n[http]\nhost_spacing = \"100ms\"\n"
+      << "[[source]]\nid = \"ar\"\nurl = \"" << base
+      << "/lang-ar.xml\"\nkind = \"sitemap\"\ninterval = \"1s\"\n"
+      << "[[source]]\nid = \"en\"\nurl = \"" << base
+      << "/lang-en.xml\"\nkind = \"sitemap\"\ninterval = \"1s\"\n";
+  test::Child daemon(test::build_binary("newswatchd"),
+                     {"--config", (dir_ / "newswatch.toml").string()}, dir_ / "daemon.log",
+                     dir_ / "daemon.log");
+  // Both pages read, then the alerts: the "en" one, read as well, must not alert.
+  ASSERT_TRUE(test::wait_for(
+      [&] { return site_.hits("/short/ar") == 1 && site_.hits("/short/en") == 1; }, 30s));
+  const std::set<std::pair<std::string, std::string>> want = {
+      {"haftar-cairo-ar", base + "/short/ar"}};
+  EXPECT_EQ(recorded(want.size(), 30s), want);
+  EXPECT_EQ(daemon.stop(), 0);
+  EXPECT_EQ(recorded(want.size(), 0s), want) << "all alerts recorded once the daemon stopped";
+
+  const std::string cmd = test::build_binary("newswatch").string() + " alerts --config " +
+                          (dir_ / "newswatch.toml").string() + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  pclose(p);
+  const json a = json::parse(out.substr(0, out.find('\n')));
+  EXPECT_EQ(a["language"], "ar") << out;
+  EXPECT_EQ(a["language_from"], "declared") << out;
 }
 
 // At the protocol's limit: a sitemap of 50,000 URLs, 20 of them from the last
