@@ -90,6 +90,7 @@ class Loader : private TomlChecker {
   void read_daemon(const toml::table& root, Config& cfg);
   void read_publish(const toml::table& root, Config& cfg);
   void read_metrics(const toml::table& root, Config& cfg);
+  void read_web(const toml::table& root, Config& cfg);
   void read_http(const toml::table& root, Config& cfg);
   void read_sources(const toml::table& root, Config& cfg);
   // A proxy URL libcurl takes (http, https, socks4(a), socks5(h)), or "" (none).
@@ -220,6 +221,32 @@ void Loader::read_metrics(const toml::table& root, Config& cfg) {
   }
   cfg.metrics_endpoint = e;
   if (!e.empty()) cfg.positions["metrics.endpoint"] = pos_of(v->source().begin);
+}
+
+// After read_metrics: the pages are served where the metrics are.
+void Loader::read_web(const toml::table& root, Config& cfg) {
+  constexpr std::string_view kWhere = "[web]";
+  const toml::table* t = section(root, "web");
+  if (t != nullptr) {
+    check_keys(*t, kWhere, {"enabled", "auth_file"});
+    if (const auto* v = value<bool>(*t, "enabled", kWhere)) cfg.web_enabled = v->get();
+    if (const auto* v = value<std::string>(*t, "auth_file", kWhere); v && !v->get().empty()) {
+      cfg.web_auth_file = (cfg.file.parent_path() / v->get()).lexically_normal();
+      // HTTP auth is not written yet: refuse rather than serve without it.
+      problem(v->source().begin,
+              "'auth_file' in [web] is not supported yet by this version: the pages are "
+              "served on a loopback [metrics] endpoint only");
+    }
+  }
+  if (!cfg.web_enabled || cfg.metrics_endpoint.empty() || !cfg.web_auth_file.empty()) return;
+  const auto endpoint = parse_host_port(cfg.metrics_endpoint);
+  if (!endpoint || is_loopback_host(endpoint->host)) return;
+  const toml::node* at = root.at_path("metrics.endpoint").node();
+  problem(at != nullptr ? at->source().begin : toml::source_position{},
+          "'endpoint' in [metrics] " + in_quotes(cfg.metrics_endpoint) +
+              " is not a loopback address, and the web pages it serves have no "
+              "authentication: bind 127.0.0.1 (or [::1]) and put a proxy in front, set [web] "
+              "auth_file, or set [web] enabled = false to serve only /metrics");
 }
 
 void Loader::read_http(const toml::table& root, Config& cfg) {
@@ -735,10 +762,11 @@ Result<Config> Loader::load_main(const fs::path& file) {
   std::optional<toml::table> root = parse(file.string(), std::move(*text));
   if (!root) return std::unexpected(error());
 
-  check_keys(*root, "", {"watchlists", "daemon", "publish", "metrics", "http", "source"});
+  check_keys(*root, "", {"watchlists", "daemon", "publish", "metrics", "web", "http", "source"});
   read_daemon(*root, cfg);
   read_publish(*root, cfg);
   read_metrics(*root, cfg);
+  read_web(*root, cfg);
   read_http(*root, cfg);
   const std::size_t before_sources = problem_count();
   read_sources(*root, cfg);

@@ -82,6 +82,10 @@ struct Config {
   std::filesystem::path curve_authorized_keys_dir;
   // [metrics] endpoint: "host:port" of the /metrics and /healthz server; "" = off.
   std::string metrics_endpoint;
+  // [web]: the analyst's pages, served by the [metrics] endpoint's server (one
+  // HTTP server). Loopback only unless auth_file is set (absolute; "" = none).
+  bool web_enabled = true;
+  std::filesystem::path web_auth_file;
   FetchOptions fetch;  // [http] user_agent, timeouts, max_body, proxy
   std::vector<SourceConfig> sources;
   std::vector<Watchlist> watchlists;

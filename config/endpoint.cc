@@ -110,6 +110,11 @@ std::optional<BindEndpoint> parse_host_port(std::string_view text) {
                       .port = static_cast<std::uint16_t>(n)};
 }
 
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" ||
+         (host.starts_with("127.") && ipv4(std::string(host)));
+}
+
 std::string default_replay_endpoint(std::string_view endpoint) {
   if (!endpoint.starts_with("tcp://")) return {};
   const auto colon = endpoint.rfind(':');

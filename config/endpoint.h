@@ -35,6 +35,9 @@ struct BindEndpoint {
 // error for their key.
 [[nodiscard]] std::optional<BindEndpoint> parse_host_port(std::string_view text);
 
+// "localhost", 127.0.0.0/8 and "::1": only this machine can connect.
+[[nodiscard]] bool is_loopback_host(std::string_view host);
+
 // The replay endpoint that goes with a tcp:// publish endpoint: the same host,
 // the next port (tcp://host:P -> tcp://host:P+1, the default pair 5556/5557).
 // Both the daemon's default [publish] replay_endpoint and `newswatch

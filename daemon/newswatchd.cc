@@ -258,17 +258,19 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       return 1;
     }
     alerts_feed = std::make_unique<AlertsFeed>(std::move(*feed_store));
-    // The analyst's pages too, read-only, as the CLI reads the state.
-    auto pages_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
-    if (!pages_store) {
-      spdlog::critical("{}", pages_store.error().message);
-      return 1;
+    std::vector<HttpRoutes> routes = {
+        [&alerts_feed](httplib::Server& server) { alerts_feed->install(server); }};
+    if (config.web_enabled) {  // config/ refused a non-loopback endpoint for them
+      // The analyst's pages, read-only, as the CLI reads the state.
+      auto pages_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
+      if (!pages_store) {
+        spdlog::critical("{}", pages_store.error().message);
+        return 1;
+      }
+      web_pages = std::make_unique<WebPages>(std::move(*pages_store), web_clock);
+      routes.push_back([&web_pages](httplib::Server& server) { web_pages->install(server); });
     }
-    web_pages = std::make_unique<WebPages>(std::move(*pages_store), web_clock);
-    auto started = MetricsServer::start(
-        config.metrics_endpoint, metrics,
-        {[&alerts_feed](httplib::Server& server) { alerts_feed->install(server); },
-         [&web_pages](httplib::Server& server) { web_pages->install(server); }});
+    auto started = MetricsServer::start(config.metrics_endpoint, metrics, std::move(routes));
     if (!started) {
       spdlog::critical("{}: {}", key_location(config, "metrics", "endpoint"),
                        started.error().message);

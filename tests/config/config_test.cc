@@ -1070,3 +1070,49 @@ robots = "no"
 
 }  // namespace
 }  // namespace nw
+
+namespace nw {
+namespace {
+
+// [web]: the pages ride on the metrics server, loopback only until auth exists.
+TEST(LoadConfig, WebServedOnLoopbackOnly) {
+  for (const char* loopback : {"127.0.0.1:9464", "127.1.2.3:0", "[::1]:9464", "localhost:0"}) {
+    TempConfig t(std::string("[metrics]\nendpoint = \"") + loopback + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_TRUE(cfg.has_value()) << loopback << ": " << cfg.error().message;
+    EXPECT_TRUE(cfg->web_enabled);
+  }
+  for (const char* open : {"0.0.0.0:9464", "[::]:9464", "192.168.1.2:9464", "128.0.0.1:1"}) {
+    TempConfig t(std::string("[metrics]\nendpoint = \"") + open + "\"\n");
+    auto cfg = load_config(t.file());
+    ASSERT_FALSE(cfg.has_value()) << open;
+    EXPECT_EQ(cfg.error().message,
+              t.file().string() + ":2:12: 'endpoint' in [metrics] \"" + open +
+                  "\" is not a loopback address, and the web pages it serves have no "
+                  "authentication: bind 127.0.0.1 (or [::1]) and put a proxy in front, set "
+                  "[web] auth_file, or set [web] enabled = false to serve only /metrics");
+    // Only /metrics on the network: fine.
+    TempConfig off(std::string("[metrics]\nendpoint = \"") + open + "\"\n[web]\nenabled = false\n");
+    auto cfg_off = load_config(off.file());
+    ASSERT_TRUE(cfg_off.has_value()) << open << ": " << cfg_off.error().message;
+    EXPECT_FALSE(cfg_off->web_enabled);
+  }
+}
+
+TEST(LoadConfig, WebAuthFileRefusedUntilSupported) {
+  TempConfig t("[metrics]\nendpoint = \"0.0.0.0:9464\"\n[web]\nauth_file = \"users\"\n");
+  auto cfg = load_config(t.file());
+  ASSERT_FALSE(cfg.has_value());
+  EXPECT_EQ(cfg.error().message,
+            t.file().string() +
+                ":4:13: 'auth_file' in [web] is not supported yet by this version: the pages "
+                "are served on a loopback [metrics] endpoint only");
+  TempConfig typo("[web]\nenable = false\n");
+  auto bad = load_config(typo.file());
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find(":2:1: "), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("enabled"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace nw
