@@ -46,8 +46,8 @@ Run setup_alerts(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--limit", o->limit, "at most this many")->capture_default_str();
   app.add_option("--story", o->story,
-                 "every alert of this story id instead, the unpublished once_per_story "
-                 "copies included");
+                 "every alert of this story id instead, with the unpublished ones "
+                 "(once_per_story copies, min_sources hits held)");
   app.add_option("--format", o->format, "json: the alert as sent; text: one line each")
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
