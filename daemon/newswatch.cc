@@ -9,8 +9,10 @@
 #include <vector>
 
 #include "daemon/cli/command.h"
+#include "daemon/heap.h"
 
 int main(int argc, char** argv) {
+  nw::keep_freed_heap();
   CLI::App app{"newswatch: the stages of newswatchd as command-line tools"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "newswatch 0.1.0");

@@ -29,6 +29,7 @@
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
+#include "daemon/heap.h"
 #include "daemon/instance_lock.h"
 #include "daemon/lookback.h"
 #include "daemon/metrics.h"
@@ -420,6 +421,7 @@ int check_config(const std::string& config_path) {
 }  // namespace nw
 
 int main(int argc, char** argv) {
+  nw::keep_freed_heap();
   CLI::App app{"newswatchd: polls news sources, matches watchlists, publishes alerts over ZeroMQ"};
   std::string config_path;
   std::string log_level;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/heap.h"
 #include "feeds/charset.h"
 #include "filters/extract.h"
 #include "filters/html.h"
@@ -101,6 +102,7 @@ std::size_t myhtml_only(const std::string& page) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nw::keep_freed_heap();
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 20;
   const std::string only = argc > 2 ? argv[2] : "";
   const fs::path dir = fs::path(NW_TEST_DATA) / "extract";

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/heap.h"
 #include "filters/language.h"
 #include "filters/page_text.h"
 #include "tests/support/files.h"
@@ -165,6 +166,7 @@ void accuracy() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  nw::keep_freed_heap();
   register_all();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/heap.h"
 #include "filters/matcher.h"
 #include "filters/normalize.h"
 #include "tests/support/files.h"
@@ -307,6 +308,7 @@ int report_rss(int rules) {
 }  // namespace nw
 
 int main(int argc, char** argv) {
+  nw::keep_freed_heap();
   if (argc == 2 && std::strncmp(argv[1], "--rss=", 6) == 0)
     return nw::report_rss(std::atoi(argv[1] + 6));
   benchmark::Initialize(&argc, argv);
