@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "config/endpoint.h"
@@ -110,12 +111,15 @@ class Loader : private TomlChecker {
   std::map<std::string, WatchlistSeen, std::less<>> watchlist_names_;
 };
 
+constexpr std::int64_t kMaxWorkers = 256;
+
 void Loader::read_daemon(const toml::table& root, Config& cfg) {
   fs::path state_dir = "./state";
   if (const toml::table* t = section(root, "daemon")) {
     constexpr std::string_view kWhere = "[daemon]";
     check_keys(*t, kWhere,
-               {"state_dir", "log_level", "keep_alerts", "keep_articles", "shard", "story_window"});
+               {"state_dir", "log_level", "keep_alerts", "keep_articles", "shard", "story_window",
+                "workers"});
     if (const auto* v = value<std::string>(*t, "state_dir", kWhere)) {
       if (v->get().empty()) {
         problem(v->source().begin, "'state_dir' in [daemon] must not be empty");
@@ -136,6 +140,15 @@ void Loader::read_daemon(const toml::table& root, Config& cfg) {
       cfg.keep_articles = std::chrono::seconds{0};
     } else if (auto d = duration(*t, "keep_articles", kWhere)) {
       cfg.keep_articles = *d;
+    }
+    if (const auto* v = value<std::int64_t>(*t, "workers", kWhere)) {
+      if (v->get() < 1 || v->get() > kMaxWorkers) {
+        problem(v->source().begin, "'workers' in [daemon] must be between 1 and " +
+                                       std::to_string(kMaxWorkers) + ", not " +
+                                       std::to_string(v->get()));
+      } else {
+        cfg.workers = static_cast<std::size_t>(v->get());
+      }
     }
     if (const auto* v = value<std::string>(*t, "shard", kWhere)) {
       const std::string_view text = v->get();
@@ -806,6 +819,11 @@ Result<Watchlist> Loader::load_single_watchlist(const fs::path& file) {
 }
 
 }  // namespace
+
+std::size_t Config::default_workers() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                 static_cast<std::size_t>(kMaxWorkers));
+}
 
 bool in_shard(std::string_view source_id, const Shard& shard) {
   return static_cast<int>(fnv1a64({source_id}) % static_cast<std::uint64_t>(shard.count)) ==

@@ -72,6 +72,10 @@ struct Config {
   // The text of matched items is kept this long for backtests and rule
   // lookback (daemon/backtest.h), then deleted a little at a time; 0 = off.
   std::chrono::seconds keep_articles{std::chrono::days(14)};
+  // Threads that extract and match articles (daemon/work_pool.h); 1: the loop
+  // thread does it all. Default: the machine's cores.
+  std::size_t workers = default_workers();
+  static std::size_t default_workers();
   // [publish]: the live PUB socket, the replay ROUTER socket ("" = none; by
   // default the port after a tcp:// endpoint's, config/endpoint.h), the
   // heartbeat period, and CURVE (both paths set, or neither).

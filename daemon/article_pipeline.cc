@@ -35,6 +35,14 @@ FeedText feed_words(const Item& item) {
 
 }  // namespace
 
+// What a worker makes of an article.
+struct ArticlePipeline::Analysis {
+  PageText text;
+  bool from_page = false;  // the text is the page's (or its feed's, where the page had none)
+  std::vector<Hit> hits;
+  std::optional<StorySignature> signature;  // from the body alone, which copies share
+};
+
 ArticlePipeline::ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery,
                                  const Clock& clock, ArticleOptions options,
                                  std::function<const SourceConfig*(const std::string&)> source_of)
@@ -44,7 +52,8 @@ ArticlePipeline::ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& deliv
       clock_(clock),
       options_(options),
       source_of_(std::move(source_of)),
-      stories_(options.stories) {
+      stories_(options.stories),
+      pool_(options.workers, [&fetcher] { fetcher.wakeup(); }) {
   if (options_.robots_user_agent) {
     robots_ = std::make_unique<RobotsCache>(
         fetcher_, clock_, RobotsOptions{.user_agent = *options_.robots_user_agent});
@@ -94,10 +103,7 @@ void ArticlePipeline::start_pending(const std::string& source_id) {
 void ArticlePipeline::start(const std::string& source_id, Item item) {
   if (!in_flight_.emplace(source_id, item.key).second) return;
   if (item.link.empty()) {
-    const auto now = std::chrono::steady_clock::now();
-    PageText t = feed_text(feed_words(item));
-    finish(source_id, item, std::move(t.title), std::move(t.text),
-           {std::move(t.language), t.language_from}, item.published, now);
+    analyse(source_id, std::move(item), std::nullopt, std::chrono::steady_clock::now());
     return;
   }
   gate(source_id, std::move(item));
@@ -138,10 +144,7 @@ void ArticlePipeline::gate(const std::string& source_id, Item item) {
   if (auto r = store_.count_robots_skipped(source_id); !r) {
     spdlog::error("source {}: {}", source_id, r.error().message);
   }
-  const auto now = std::chrono::steady_clock::now();
-  PageText t = feed_text(feed_words(item));
-  finish(source_id, item, std::move(t.title), std::move(t.text),
-         {std::move(t.language), t.language_from}, item.published, now);
+  analyse(source_id, std::move(item), std::nullopt, std::chrono::steady_clock::now());
 }
 
 void ArticlePipeline::fetch(const std::string& source_id, Item item,
@@ -175,18 +178,7 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
     error = "GET " + response->url + ": HTTP " + std::to_string(response->status);
   }
   if (error.empty()) {
-    PageText t = page_text(
-        {.bytes = response->body, .content_type = response->content_type, .url = response->url},
-        feed_words(item));
-    if (!t.reason.empty()) {
-      spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link, t.reason);
-      measure([](Metrics& m) { m.inc("newswatch_extract_failures_total"); });
-    } else {
-      measure([](Metrics& m) { m.inc("newswatch_articles_extracted_total"); });
-    }
-    finish(source_id, item, std::move(t.title), std::move(t.text),
-           {std::move(t.language), t.language_from}, item.published ? item.published : t.published,
-           fetch_done);
+    analyse(source_id, std::move(item), std::move(*response), fetch_done);
     return;
   }
   ++item.attempts;
@@ -200,9 +192,7 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
         "source {}: article {}: {} ({}; matching the feed's text instead)", source_id, item.link,
         error,
         permanent ? std::string("will not change") : fmt::format("attempt {}", item.attempts));
-    PageText t = feed_text(feed_words(item));
-    finish(source_id, item, std::move(t.title), std::move(t.text),
-           {std::move(t.language), t.language_from}, item.published, fetch_done);
+    analyse(source_id, std::move(item), std::nullopt, fetch_done);
   } else {
     spdlog::warn("source {}: article {}: {} (attempt {} of {}, retried at the next poll)",
                  source_id, item.link, error, item.attempts, options_.max_article_attempts);
@@ -210,39 +200,76 @@ void ArticlePipeline::on_article(const std::string& source_id, Item item,
   }
 }
 
-void ArticlePipeline::finish(const std::string& source_id, const Item& item, std::string title,
-                             std::string text, ChosenLanguage language,
-                             std::optional<std::chrono::sys_seconds> published,
+void ArticlePipeline::analyse(const std::string& source_id, Item item,
+                              std::optional<FetchResponse> page,
+                              std::chrono::steady_clock::time_point fetch_done) {
+  // On a worker: only what the job holds (the matcher it started with, even
+  // if a reload swaps it meanwhile), nothing of the pipeline's.
+  pool_.submit([this, matcher = matcher_, source_id, item = std::move(item), page = std::move(page),
+                fetch_done]() mutable -> WorkPool::Continuation {
+    Analysis a;
+    a.from_page = page.has_value();
+    a.text = page ? page_text(
+                        {.bytes = page->body, .content_type = page->content_type, .url = page->url},
+                        feed_words(item))
+                  : feed_text(feed_words(item));
+    page.reset();
+    std::vector<Token> body_tokens;  // the matcher's, reused for the story signature
+    if (matcher) {
+      const Document doc{.title = a.text.title,
+                         .body = a.text.text,
+                         .source = source_id,
+                         .language = a.text.language};
+      a.hits = matcher->match(doc, body_tokens);
+    } else {
+      body_tokens = tokenize(a.text.text);
+    }
+    a.signature = story_signature(body_tokens);
+    // Back on the loop thread.
+    return [this, source_id = std::move(source_id), item = std::move(item), a = std::move(a),
+            fetch_done]() mutable {
+      if (source_of_(source_id) == nullptr) {  // removed by a reload meanwhile
+        in_flight_.erase({source_id, item.key});
+        return;
+      }
+      if (a.from_page) {
+        if (!a.text.reason.empty()) {
+          spdlog::debug("source {}: {}: {}; matching the feed's text", source_id, item.link,
+                        a.text.reason);
+          measure([](Metrics& m) { m.inc("newswatch_extract_failures_total"); });
+        } else {
+          measure([](Metrics& m) { m.inc("newswatch_articles_extracted_total"); });
+        }
+      }
+      finish(source_id, item, std::move(a), fetch_done);
+    };
+  });
+}
+
+void ArticlePipeline::finish(const std::string& source_id, const Item& item, Analysis analysis,
                              std::chrono::steady_clock::time_point fetch_done) {
+  PageText& t = analysis.text;
   std::string article_key = canonical_url(item.link);
   if (article_key.empty()) article_key = source_id + " " + item.key;
   const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
-  const KeptArticle article{.source_id = source_id,
-                            .item_key = item.key,
-                            .article_key = article_key,
-                            .url = item.link,
-                            .title = std::move(title),
-                            .text = std::move(text),
-                            .language = std::move(language.code),
-                            .published = published,
-                            .kept = fetched};
+  const KeptArticle article{
+      .source_id = source_id,
+      .item_key = item.key,
+      .article_key = article_key,
+      .url = item.link,
+      .title = std::move(t.title),
+      .text = std::move(t.text),
+      .language = std::move(t.language),
+      .published = item.published || !analysis.from_page ? item.published : t.published,
+      .kept = fetched};
   std::vector<Alert> alerts;
-  std::vector<Token> body_tokens;  // the matcher's, reused for the story signature
-  if (matcher_) {
-    const Document doc{.title = article.title,
-                       .body = article.text,
-                       .source = source_id,
-                       .language = article.language};
-    for (Hit& hit : matcher_->match(doc, body_tokens)) {
-      Alert& a = alerts.emplace_back(alert_for(std::move(hit), article, fetched));
-      a.language = article.language;
-      a.language_from = language_from_name(language.from);
-    }
-  } else {
-    body_tokens = tokenize(article.text);
+  alerts.reserve(analysis.hits.size());
+  for (Hit& hit : analysis.hits) {
+    Alert& a = alerts.emplace_back(alert_for(std::move(hit), article, fetched));
+    a.language = article.language;
+    a.language_from = language_from_name(t.language_from);
   }
-  // The story: from the body alone, which copies share (titles are rewritten).
-  const std::optional<StorySignature> signature = story_signature(body_tokens);
+  const std::optional<StorySignature>& signature = analysis.signature;
   const StoryAssignment story = stories_.assign(article_key, signature, fetched);
   const StoryArticle in_story{.story = story.story,
                               .signature = signature ? signature_bytes(*signature) : std::string(),

@@ -5,7 +5,11 @@
 // alerts and marks it finished in one Store transaction (keeping the text it
 // matched, for backtests, when the archive is on), and hands new alerts to
 // Delivery. Owned by the Watcher. Not thread-safe: lives on
-// the loop thread that also calls Fetcher::run().
+// the loop thread that also calls Fetcher::run(). With `workers` > 1 the page
+// text, the match and the story signature of each article are worked out on a
+// WorkPool (daemon/work_pool.h) and the rest is done when drain() takes the
+// result back on the loop thread: an item is recorded finished, with its
+// alerts, only then, so a stop meanwhile leaves it pending for the next run.
 #pragma once
 
 #include <chrono>
@@ -23,6 +27,7 @@
 #include "daemon/metrics.h"
 #include "daemon/robots_cache.h"
 #include "daemon/store.h"
+#include "daemon/work_pool.h"
 #include "feeds/fetcher.h"
 #include "filters/language.h"
 #include "filters/matcher.h"
@@ -47,6 +52,9 @@ struct ArticleOptions {
   // disallowed one is matched on its feed text and counted. Unset: robots.txt
   // is not read.
   std::optional<std::string> robots_user_agent;
+  // Threads that extract and match ([daemon] workers); 1: the loop thread does.
+  // A worker's result ends the loop's wait in Fetcher::run() (wakeup()).
+  std::size_t workers = 1;
 };
 
 class ArticlePipeline {
@@ -69,8 +77,14 @@ class ArticlePipeline {
   // is not already in flight.
   void start_pending(const std::string& source_id);
 
+  // Records the articles the workers have finished with (their story, their
+  // alerts) and publishes the alerts. Returns how many were recorded.
+  std::size_t drain() { return pool_.drain(); }
+
   // Items started and neither finished nor left for the next poll.
   std::size_t in_flight() const { return in_flight_.size(); }
+  // Articles handed to the workers and not yet recorded.
+  std::size_t with_workers() const { return pool_.in_progress(); }
   std::size_t story_articles() const { return stories_.size(); }
 
  private:
@@ -85,12 +99,16 @@ class ArticlePipeline {
   void fetch(const std::string& source_id, Item item, std::chrono::milliseconds host_spacing);
   void on_article(const std::string& source_id, Item item, Result<FetchResponse> response,
                   std::chrono::steady_clock::time_point fetch_done);
-  // `fetch_done`: when the article's fetch completed (or, without a page, when
-  // processing began), for newswatch_alert_delay_seconds.
   void restore_stories();
   void prune_stories(std::chrono::sys_seconds now);
-  void finish(const std::string& source_id, const Item& item, std::string title, std::string text,
-              ChosenLanguage language, std::optional<std::chrono::sys_seconds> published,
+  // Hands the item to the pool: its text from `page` (a 200's answer), else
+  // from its feed entry, matched with the current matcher, then finish().
+  // `fetch_done`: when the article's fetch completed (or, without a page, when
+  // processing began), for newswatch_alert_delay_seconds.
+  void analyse(const std::string& source_id, Item item, std::optional<FetchResponse> page,
+               std::chrono::steady_clock::time_point fetch_done);
+  struct Analysis;
+  void finish(const std::string& source_id, const Item& item, Analysis analysis,
               std::chrono::steady_clock::time_point fetch_done);
 
   Fetcher& fetcher_;
@@ -104,6 +122,7 @@ class ArticlePipeline {
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
   StoryIndex stories_;
   std::chrono::sys_seconds last_story_prune_{};
+  WorkPool pool_;  // last: its workers stop before the rest goes
 };
 
 }  // namespace nw

@@ -290,7 +290,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                   {.keep_articles = config.keep_articles.count() > 0,
                    .metrics = &metrics,
                    .stories = {.window = config.story_window},
-                   .robots_user_agent = config.fetch.user_agent});
+                   .robots_user_agent = config.fetch.user_agent,
+                   .workers = config.workers});
   Lookback lookback(**store, delivery, clock);
   lookback.resume(config.watchlists);
   const std::size_t watchlists_at_start = config.watchlists.size();
@@ -310,11 +311,11 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   SignalWatcher signals(*fetcher);
 
   spdlog::info(
-      "newswatchd started: {} sources, {} watchlists, {} rules; publishing on {}, replay on {}{}; "
-      "state in {}",
-      config.sources.size(), watchlists_at_start, rules_at_start, (*publisher)->endpoint(),
-      replay ? replay->endpoint() : "(off)", curve_secret.empty() ? "" : " (CURVE)",
-      config.state_dir.string());
+      "newswatchd started: {} sources, {} watchlists, {} rules, {} workers; publishing on {}, "
+      "replay on {}{}; state in {}",
+      config.sources.size(), watchlists_at_start, rules_at_start, config.workers,
+      (*publisher)->endpoint(), replay ? replay->endpoint() : "(off)",
+      curve_secret.empty() ? "" : " (CURVE)", config.state_dir.string());
   sd_notify(0, "READY=1\nSTATUS=watching");
   std::uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;

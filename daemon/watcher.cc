@@ -79,7 +79,8 @@ Watcher::Watcher(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock
                  .keep_articles = options.keep_articles,
                  .metrics = options.metrics,
                  .stories = options.stories,
-                 .robots_user_agent = options.robots_user_agent},
+                 .robots_user_agent = options.robots_user_agent,
+                 .workers = options.workers},
                 [this](const std::string& id) { return find_source(id); }) {}
 
 void Watcher::set_sources(std::vector<SourceConfig> sources) {
@@ -153,8 +154,10 @@ void Watcher::set_failures(const std::string& id, std::optional<int> consecutive
 }
 
 milliseconds Watcher::tick() {
+  articles_.drain();
   measure([this](Metrics& m) {
     m.set("newswatch_pending_items", {}, static_cast<double>(articles_.in_flight()));
+    m.set("newswatch_worker_queue", {}, static_cast<double>(articles_.with_workers()));
     m.set("newswatch_story_articles", {}, static_cast<double>(articles_.story_articles()));
   });
   for (const std::string& id : scheduler_.take_due()) {

@@ -42,6 +42,7 @@ struct WatcherOptions {
   Metrics* metrics = nullptr;  // polls, fetch times, items, extraction; may be null
   StoryOptions stories;        // see ArticleOptions
   std::optional<std::string> robots_user_agent;  // see ArticleOptions
+  std::size_t workers = 1;                       // see ArticleOptions
 };
 
 // How the sources fared at their last poll, for the one-line service status.
@@ -64,8 +65,8 @@ class Watcher {
   void set_matcher(std::shared_ptr<const Matcher> matcher);
   void set_keep_articles(bool keep) { articles_.set_keep_articles(keep); }
 
-  // Starts due polls. Returns how long the loop may wait in Fetcher::run()
-  // before calling tick() again.
+  // Records what the workers finished, then starts due polls. Returns how long the loop may wait in
+  // Fetcher::run() before calling tick() again.
   std::chrono::milliseconds tick();
 
   SourcesSummary sources_summary() const;

@@ -1114,5 +1114,31 @@ TEST(LoadConfig, WebAuthFileRefusedUntilSupported) {
   EXPECT_NE(bad.error().message.find("enabled"), std::string::npos) << bad.error().message;
 }
 
+TEST(LoadConfig, WorkersDefaultToTheCoresAndAreBounded) {
+  TempConfig none("[daemon]\n");
+  auto cfg = load_config(none.file());
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  EXPECT_EQ(cfg->workers, Config::default_workers());
+  EXPECT_GE(cfg->workers, 1u);
+  for (int n : {1, 2, 256}) {
+    TempConfig t("[daemon]\nworkers = " + std::to_string(n) + "\n");
+    auto c = load_config(t.file());
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->workers, static_cast<std::size_t>(n));
+  }
+  for (const char* bad : {"0", "-1", "257"}) {
+    TempConfig t(std::string("[daemon]\nworkers = ") + bad + "\n");
+    auto c = load_config(t.file());
+    ASSERT_FALSE(c.has_value()) << bad;
+    EXPECT_NE(c.error().message.find(":2:11: 'workers' in [daemon] must be between 1 and 256"),
+              std::string::npos)
+        << c.error().message;
+  }
+  TempConfig text("[daemon]\nworkers = \"2\"\n");
+  auto c = load_config(text.file());
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message.find(":2:11:"), std::string::npos) << c.error().message;
+}
+
 }  // namespace
 }  // namespace nw

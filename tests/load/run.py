@@ -125,11 +125,13 @@ def metrics(port):
         return r.read().decode()
 
 
-def write_config(work, sources, interval, server_port, pub, replay, metrics_port, story_window=None):
+def write_config(work, sources, interval, server_port, pub, replay, metrics_port, story_window=None,
+                 workers=None):
     lines = [
         'watchlists = ["watchlists/*.toml"]', "",
         "[daemon]", 'state_dir = "state"', 'log_level = "warn"',
-        *([f'story_window = "{story_window}"'] if story_window else []), "",
+        *([f'story_window = "{story_window}"'] if story_window else []),
+        *([f"workers = {workers}"] if workers else []), "",
         "[publish]", f'endpoint = "tcp://127.0.0.1:{pub}"',
         f'replay_endpoint = "tcp://127.0.0.1:{replay}"', 'heartbeat = "5s"', "",
         "[metrics]", f'endpoint = "127.0.0.1:{metrics_port}"', "",
@@ -201,6 +203,8 @@ def main():
     ap.add_argument("--samples", default=os.path.join(REPO, "tests/data/samples/arabic-news"))
     ap.add_argument("--story-window", help="[daemon] story_window (default: the daemon's, 72h); "
                     "the story index grows until it holds this long a window of articles")
+    ap.add_argument("--workers", type=int, help="[daemon] workers (default: the daemon's, one per "
+                    "core); 1 runs extraction and matching on the loop thread")
     ap.add_argument("--prefill-stories", type=int, default=0, metavar="N",
                     help="start with N articles of the last 48 h in the story index, as a daemon "
                     "that has run for days holds them (100000 fills it): RSS then shows the "
@@ -246,7 +250,7 @@ def run(args, sc, drain, bindir, work, procs):
     if args.prefill_stories:
         prefill_stories(bindir, work, args.prefill_stories, pub, replay, mport)
     config = write_config(work, sc["sources"], sc["interval"], port, pub, replay, mport,
-                          args.story_window)
+                          args.story_window, args.workers)
     log = open(os.path.join(work, "newswatchd.log"), "w")
     started = time.time()
     daemon = subprocess.Popen([os.path.join(bindir, "newswatchd"), "--config", config],
@@ -266,6 +270,7 @@ def run(args, sc, drain, bindir, work, procs):
     wait_for("the first round of polls", polled, 600)
     time.sleep(2)
     print(f"# {args.scenario}: {sc['sources']} sources every {sc['interval']}s, {n_rules} rules, "
+          f"workers {args.workers or 'default'}, "
           f"daemon ready in {startup:.1f}s, RSS {proc.memory_kb('VmRSS') / 1024:.0f} MB",
           flush=True)
 
@@ -358,7 +363,7 @@ def run(args, sc, drain, bindir, work, procs):
           f"{trend:+.1f} MB/h; story index {held_text} articles at end; "
           f"server CPU {sum(s['server_cpu'] for s in steps):.0f}s")
     with open(os.path.join(work, "run.json"), "w") as f:
-        json.dump({"scenario": args.scenario, "config": sc, "rows": rows, "whole": whole,
+        json.dump({"scenario": args.scenario, "config": sc, "workers": args.workers, "rows": rows, "whole": whole,
                    "fetch_to_publish": fp, "peak_rss_kb": peak_kb, "samples": samples,
                    "steps": steps, "rss_trend_mb_per_h": trend, "story_articles": held}, f,
                   indent=1, default=str)
