@@ -38,6 +38,7 @@
 #include "daemon/replay_server.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
+#include "daemon/web_events.h"
 #include "daemon/web_pages.h"
 #include "feeds/curl_fetcher.h"
 #include "filters/matcher.h"
@@ -248,7 +249,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   Metrics metrics;
   std::unique_ptr<AlertsFeed> alerts_feed;  // declared first: it outlives the server
   SystemClock web_clock;
-  std::unique_ptr<WebPages> web_pages;  // the same
+  std::unique_ptr<WebPages> web_pages;      // the same
+  std::unique_ptr<AlertEvents> web_events;  // the same
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
     // The Atom feed of alerts reads through its own connection to the database.
@@ -269,6 +271,15 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       }
       web_pages = std::make_unique<WebPages>(std::move(*pages_store), web_clock);
       routes.push_back([&web_pages](httplib::Server& server) { web_pages->install(server); });
+      // The live alerts read through a connection of their own, on their own thread.
+      auto events_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
+      if (!events_store) {
+        spdlog::critical("{}", events_store.error().message);
+        return 1;
+      }
+      web_events = std::make_unique<AlertEvents>(std::move(*events_store),
+                                                 AlertEvents::Options{.metrics = &metrics});
+      routes.push_back([&web_events](httplib::Server& server) { web_events->install(server); });
     }
     auto started = MetricsServer::start(config.metrics_endpoint, metrics, std::move(routes));
     if (!started) {

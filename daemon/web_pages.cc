@@ -15,8 +15,8 @@ namespace nw {
 namespace {
 
 constexpr const char* kCsp =
-    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'";
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
@@ -76,6 +76,7 @@ mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
   }
   const bool link = web_link(a.url);
   return mstch::map{
+      {"seq", std::to_string(a.seq)},
       {"title", title},
       {"has_link", link},
       {"url", strip_bidi_controls(a.url)},
@@ -94,8 +95,7 @@ mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
       {"snippet", std::move(snippet)},
       {"has_story", !a.story.empty()},
       {"story_q", url_encode(a.story)},
-      {"story_label", a.story_size > 1 ? "+" + std::to_string(a.story_size - 1) + " in story"
-                                       : std::string("story")},
+      {"story_label", story_label(a)},
       {"suppressed", a.suppressed},
   };
 }
@@ -150,6 +150,10 @@ void answer(httplib::Response& res, const WebPages::Response& r) {
 }
 
 }  // namespace
+
+std::string story_label(const Alert& a) {
+  return a.story_sources > 1 ? "+" + std::to_string(a.story_sources - 1) + " outlets" : "story";
+}
 
 bool alert_matches(const Alert& a, const AlertFilter& f) {
   if (a.seq >= f.before) return false;
@@ -225,8 +229,12 @@ std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter&
                                std::chrono::sys_seconds now, std::optional<std::uint64_t> older) {
   const bool filtered = !(f.watchlist.empty() && f.rule.empty() && f.severity.empty() &&
                           f.source.empty() && f.tag.empty() && f.text.empty());
+  const bool live = !filtered && f.before == UINT64_MAX;
   mstch::map context{
       {"page_title", std::string("Alerts")},
+      {"nav_alerts", true},
+      {"live", std::string(live ? "1" : "0")},
+      {"last_seq", std::to_string(alerts.empty() ? 0 : alerts.front().seq)},
       {"f_watchlist", f.watchlist},
       {"f_rule", f.rule},
       {"f_severity", f.severity},
@@ -245,8 +253,11 @@ std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter&
 std::string render_story_page(std::string_view story, std::span<const Alert> alerts,
                               std::chrono::sys_seconds now) {
   mstch::map context{
-      {"page_title", "Story " + std::string(story)}, {"story", std::string(story)},
-      {"count", std::to_string(alerts.size())},      {"one", alerts.size() == 1},
+      {"page_title", "Story " + std::string(story)},
+      {"nav_alerts", true},
+      {"story", std::string(story)},
+      {"count", std::to_string(alerts.size())},
+      {"one", alerts.size() == 1},
       {"alerts", alert_views(alerts, now)},
   };
   return render(web_assets::kStoryPage, context);
@@ -386,6 +397,10 @@ void WebPages::install(httplib::Server& server) {
   server.Get("/static/newswatch.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "max-age=3600");
     res.set_content(std::string(web_pages_css()), "text/css; charset=utf-8");
+  });
+  server.Get("/app.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "max-age=3600");
+    res.set_content(std::string(web_assets::kAppJs), "text/javascript; charset=utf-8");
   });
 }
 

@@ -60,6 +60,9 @@ std::string strip_bidi_controls(std::string_view text);
 // True for an http:// or https:// URL (any case): the only ones made links.
 bool web_link(std::string_view url);
 
+// "+N outlets" for a story with N + 1 distinct sources, else "story".
+std::string story_label(const Alert& alert);
+
 // "just now", "4 min ago", "3 h ago", "2 days ago" (a future time: "just now").
 std::string relative_time(std::chrono::sys_seconds t, std::chrono::sys_seconds now);
 
