@@ -280,6 +280,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       web_events = std::make_unique<AlertEvents>(std::move(*events_store),
                                                  AlertEvents::Options{.metrics = &metrics});
       routes.push_back([&web_events](httplib::Server& server) { web_events->install(server); });
+      web_pages->set_stream_count([&web_events] { return web_events->streams(); });
     }
     auto started = MetricsServer::start(config.metrics_endpoint, metrics, std::move(routes));
     if (!started) {
@@ -310,6 +311,16 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   auto running_watchlists =
       std::make_shared<const std::vector<Watchlist>>(std::move(config.watchlists));
   config.watchlists = {};
+  // What the pages show of the running config (a pointer swap, never a wait).
+  auto show_running = [&web_pages](const Config& c,
+                                   std::shared_ptr<const std::vector<Watchlist>> watchlists) {
+    if (!web_pages) return;
+    web_pages->set_running(std::make_shared<const WebPages::Running>(
+        WebPages::Running{.sources = c.sources,
+                          .watchlists = std::move(watchlists),
+                          .story_window = c.story_window}));
+  };
+  show_running(config, running_watchlists);
   metrics.set("newswatch_rules", {}, static_cast<double>(rules_at_start));
   metrics.set("newswatch_sources", {}, static_cast<double>(config.sources.size()));
   watcher.set_matcher(loaded->matcher);
@@ -370,6 +381,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
             running_watchlists,
             std::make_shared<const std::vector<Watchlist>>(std::move(next->config.watchlists)));
         auto old_matcher = std::exchange(running_matcher, std::move(next->matcher));
+        show_running(next->config, running_watchlists);
         if (disposing.valid()) disposing.wait();  // the previous reload's, long done
         disposing = std::async(std::launch::async, [old_watchlists = std::move(old_watchlists),
                                                     old_matcher = std::move(old_matcher),

@@ -64,6 +64,65 @@ const std::string_view kStoryPage = R"({{> head}}<main>
 </html>
 )";
 
+const std::string_view kSourcesPage = R"({{> head}}<main>
+<h1>Sources</h1>
+<p class="count">{{total}} sources: {{ok}} ok, {{failing}} failing, {{waiting}} not polled yet; {{items}} items; {{alerts}} alerts kept. <a href="/api/sources">JSON</a></p>
+<table class="grid" id="sources">
+<thead><tr><th>source</th><th>last success</th><th>failures</th><th>next poll</th><th>items</th><th>alerts</th><th>last error</th></tr></thead>
+<tbody>
+{{#sources}}<tr class="source {{state}}" data-source="{{id}}">
+<td><a href="/?source={{id_q}}" dir="auto">{{id}}</a><br><span class="url" dir="auto">{{url}}</span></td>
+<td>{{#last_success_utc}}<time datetime="{{last_success_utc}}" title="{{last_success_utc}}">{{last_success}}</time>{{/last_success_utc}}{{^last_success_utc}}{{last_success}}{{/last_success_utc}}</td>
+<td class="num">{{failures}}</td><td>{{next_poll}}</td><td class="num">{{items}}</td><td class="num">{{alerts}}</td>
+<td class="error" dir="auto">{{error}}{{#robots}} (robots.txt: {{robots}} matched on feed text){{/robots}}</td>
+</tr>
+{{/sources}}</tbody>
+</table>
+</main>
+</body>
+</html>
+)";
+
+const std::string_view kRulesPage = R"({{> head}}<main>
+<h1>Rules</h1>
+<p class="count">{{count}} rules in {{lists}} watchlists. <a href="/api/rules">JSON</a></p>
+{{#watchlists}}<section class="watchlist" data-watchlist="{{name}}">
+<h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span></h2>
+<table class="grid rules">
+<thead><tr><th>rule</th><th>query</th><th>options</th><th>24 h</th><th>7 days</th></tr></thead>
+<tbody>
+{{#rules}}<tr class="rule{{#has_warnings}} warned{{/has_warnings}}" data-rule="{{id}}">
+<td><a href="/?watchlist={{watchlist_q}}&amp;rule={{id_q}}" dir="auto">{{id}}</a></td>
+<td><code class="query" dir="auto">{{query}}</code>{{#warnings}}<pre class="warning">{{.}}</pre>{{/warnings}}</td>
+<td class="options">{{#options}}<span class="option">{{.}}</span> {{/options}}</td>
+<td class="num">{{day}}</td><td class="num">{{week}}</td>
+</tr>
+{{/rules}}</tbody>
+</table>
+</section>
+{{/watchlists}}
+</main>
+</body>
+</html>
+)";
+
+const std::string_view kHealthPage = R"({{> head}}<main>
+<h1>Health</h1>
+<dl class="health" id="health">
+<dt>sources failing</dt><dd id="health-failing" class="{{#any_failing}}bad{{/any_failing}}">{{failing}} of {{total}}{{#failing_ids}} <a href="/sources">{{.}}</a>{{/failing_ids}}</dd>
+<dt>not polled yet</dt><dd id="health-waiting">{{waiting}}</dd>
+<dt>last alert</dt><dd id="health-last-alert">{{#last}}<time datetime="{{utc}}" title="{{utc}}">{{ago}}</time> #{{seq}} <span dir="auto">{{topic}}</span>: <span dir="auto">{{title}}</span>{{/last}}{{^last}}none yet{{/last}}</dd>
+<dt>pending items</dt><dd id="health-pending">{{pending}}</dd>
+<dt>alerts kept</dt><dd id="health-alerts">{{alerts}} (last seq {{last_seq}})</dd>
+<dt>memory</dt><dd id="health-memory">{{memory}}</dd>
+<dt>live streams</dt><dd id="health-streams">{{streams}}</dd>
+</dl>
+<p>For Prometheus: <a href="/metrics">/metrics</a>; for a load balancer: <a href="/healthz">/healthz</a>.</p>
+</main>
+</body>
+</html>
+)";
+
 const std::string_view kMessage = R"({{> head}}<main>
 <h1>{{heading}}</h1>
 <p dir="auto">{{text}}</p>
@@ -99,6 +158,15 @@ main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
 mark { background: var(--mark); color: inherit; padding: 0 .1em; }
 .suppressed { opacity: .65; }
 .empty, .count, .more { color: var(--dim); }
+.grid { border-collapse: collapse; width: 100%; font-size: .9rem; margin-bottom: 1rem; }
+.grid th, .grid td { text-align: start; vertical-align: top; padding: .3rem .4rem; border-bottom: 1px solid var(--line); }
+.grid .num { text-align: end; font-variant-numeric: tabular-nums; }
+.grid .url { color: var(--dim); font-size: .8rem; overflow-wrap: anywhere; }
+.source.failing .error, .health .bad { color: #c0392b; }
+.warning { color: #b9770e; white-space: pre-wrap; margin: .2rem 0 0; font-size: .8rem; }
+.option { color: var(--dim); }
+.health dt { color: var(--dim); font-size: .85rem; }
+.health dd { margin: 0 0 .6rem; }
 .nav { display: inline-flex; flex-wrap: wrap; gap: .2rem .9rem; margin-inline-start: 1rem; }
 .nav a { text-decoration: none; color: var(--dim); }
 .nav a[aria-current] { color: var(--fg); font-weight: 600; }

@@ -367,6 +367,93 @@ TEST_F(WebPagesHttpTest, ALongFilteredListPagesBackWithAnOlderLink) {
   EXPECT_FALSE(has(r->body, "Older alerts"));
 }
 
+const std::string kHostile =
+    "<script>alert(1)</script> \"Q\" & \xE2\x80\xAE"
+    "evil";
+
+TEST(WebPages, SourcesAndHealthPagesEscapeWhatSitesSaid) {
+  StatusReport r;
+  SourceStatus s{.id = "alrasifa", .url = "javascript:alert(1)"};
+  s.polled = true;
+  s.state.consecutive_failures = 2;
+  s.state.last_error = kHostile;
+  s.state.last_success = kFetched;
+  s.state.next_poll = kFetched + 15min;
+  s.counts = {.items = 12, .alerts = 3, .robots_skipped = 1};
+  r.sources = {s, SourceStatus{.id = "bbc", .url = "https://b.example/"}};
+  r.failing = 1;
+  r.waiting = 1;
+  r.items = 12;
+  r.alerts = 3;
+  r.log.last_seq = 9;
+  r.last_alert = alert(kHostile, "https://a.example/1");
+  const std::string html = render_sources_page(r, kFetched + 3h);
+  EXPECT_FALSE(has(html, "<script>")) << html;
+  EXPECT_FALSE(has(html, "\xE2\x80\xAE"));
+  EXPECT_FALSE(has(html, "href=\"javascript:")) << "a source URL is text";
+  EXPECT_TRUE(has(html, "<tr class=\"source failing\" data-source=\"alrasifa\">")) << html;
+  EXPECT_TRUE(has(html, "<tr class=\"source waiting\" data-source=\"bbc\">")) << html;
+  EXPECT_TRUE(has(html, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Q&quot; &amp; evil"));
+  EXPECT_TRUE(has(html, ">3h ago</time>")) << html;
+  EXPECT_TRUE(has(html, "<td>now</td>")) << "next poll passed";
+  EXPECT_TRUE(has(html, "(robots.txt: 1 matched on feed text)"));
+  EXPECT_TRUE(has(html, "2 sources: 0 ok, 1 failing, 1 not polled yet; 12 items; 3 alerts kept."));
+  EXPECT_TRUE(has(html, "<a href=\"/sources\" aria-current=\"page\">Sources</a>"));
+
+  const std::string health = render_health_page(
+      r, {.pending_items = 4, .resident_bytes = 3 << 20, .live_streams = 2}, kFetched + 4min);
+  EXPECT_FALSE(has(health, "<script>")) << health;
+  EXPECT_TRUE(
+      has(health,
+          "<dd id=\"health-failing\" class=\"bad\">1 of 2 <a href=\"/sources\">alrasifa</a></dd>"))
+      << health;
+  EXPECT_TRUE(has(health, "<dd id=\"health-pending\">4</dd>"));
+  EXPECT_TRUE(has(health, "<dd id=\"health-memory\">3.0 MiB</dd>"));
+  EXPECT_TRUE(has(health, "<dd id=\"health-streams\">2</dd>"));
+  EXPECT_TRUE(has(health, ">4 min ago</time> #7 <span dir=\"auto\">libya/haftar-cairo</span>"));
+  EXPECT_TRUE(has(health, "<a href=\"/metrics\">/metrics</a>"));
+}
+
+TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
+  Rule r{.id = "haftar", .query = "Haftar and <b>\"Cairo\"</b> & x"};
+  r.severity = "high";
+  r.once_per_story = true;
+  r.min_sources = 3;
+  r.within = 6h;
+  Rule quiet{.id = "sisi", .query = "Sisi"};
+  const std::vector<Watchlist> lists = {
+      {.name = "libya", .file = "w/libya.toml", .rules = {r, quiet}}};
+  const std::map<std::string, std::uint64_t, std::less<>> day = {{"libya/haftar", 2}},
+                                                          week = {{"libya/haftar", 5},
+                                                                  {"libya/sisi", 1}};
+  const auto rows = rule_rows(lists, day, week);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].alerts_day, 2u);
+  EXPECT_EQ(rows[0].alerts_week, 5u);
+  EXPECT_EQ(rows[1].alerts_day, 0u);
+  ASSERT_EQ(rows[0].warnings.size(), 1u) << "lower-case 'and'";
+  EXPECT_TRUE(has(rows[0].warnings[0], "did you mean AND?")) << rows[0].warnings[0];
+  EXPECT_TRUE(rows[1].warnings.empty());
+  const std::string html = render_rules_page(rows);
+  EXPECT_FALSE(has(html, "<b>")) << html;
+  EXPECT_TRUE(has(html,
+                  "<code class=\"query\" dir=\"auto\">Haftar and "
+                  "&lt;b&gt;&quot;Cairo&quot;&lt;/b&gt; &amp; x</code>"))
+      << html;
+  EXPECT_TRUE(has(html, "<tr class=\"rule warned\" data-rule=\"haftar\">"));
+  EXPECT_TRUE(has(html, "<tr class=\"rule\" data-rule=\"sisi\">"));
+  EXPECT_TRUE(has(html, "<span class=\"option\">min_sources 3 within 6h</span>")) << html;
+  EXPECT_TRUE(has(html, "<span class=\"option\">once_per_story</span>"));
+  EXPECT_TRUE(has(html, "<td class=\"num\">2</td><td class=\"num\">5</td>"));
+  EXPECT_TRUE(has(html, "2 rules in 1 watchlists."));
+  auto j = nlohmann::json::parse(rules_api_json(rows));
+  ASSERT_EQ(j["watchlists"].size(), 1u);
+  EXPECT_EQ(j["watchlists"][0]["rules"][0]["query"], r.query);
+  EXPECT_EQ(j["watchlists"][0]["rules"][0]["alerts_7d"], 5);
+  EXPECT_EQ(j["watchlists"][0]["rules"][0]["min_sources"], 3);
+  EXPECT_EQ(j["watchlists"][0]["rules"][1]["warnings"].size(), 0u);
+}
+
 TEST(WebPages, AlertEventBytes) {
   EXPECT_EQ(alert_event({.seq = 42, .topic = "a/b", .json = "{\"seq\":42}"}),
             "id: 42\nevent: alert\ndata: {\"seq\":42}\n\n");
@@ -447,6 +534,46 @@ TEST_F(WebPagesHttpTest, EventsStreamNewAlertsResumeAndLimit) {
   EXPECT_TRUE(has(metrics_.render(), "newswatch_web_streams_refused_total 1\n"));
   EXPECT_TRUE(has(metrics_.render(), "newswatch_web_streams 3\n"));
   EXPECT_EQ(get("/events?after=x")->status, 400);
+}
+
+TEST_F(WebPagesHttpTest, SourcesRulesHealthAndTheirJson) {
+  record("1", {hit("libya", "haftar", "One", "high")}, "s1");
+  record("2", {hit("libya", "haftar", "Two", "high")}, "s1");
+  serve();
+  auto none = get("/rules");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 200);
+  EXPECT_TRUE(has(none->body, "0 rules in 0 watchlists.")) << "nothing set yet";
+  auto running = std::make_shared<WebPages::Running>();
+  running->sources = {SourceConfig{.id = "alrasifa", .url = "https://a.example/feed"}};
+  running->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
+      {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar"}}}});
+  pages_->set_running(running);
+
+  for (const char* path : {"/sources", "/rules", "/health"}) {
+    auto r = get(path);
+    expect_security_headers(r, path);
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_TRUE(has(r->body, "<nav class=\"nav\" id=\"nav\">")) << path;
+  }
+  EXPECT_TRUE(has(get("/sources")->body, "data-source=\"alrasifa\""));
+  EXPECT_TRUE(has(get("/health")->body, "<dd id=\"health-alerts\">2 (last seq 2)</dd>"));
+  auto sources = nlohmann::json::parse(get("/api/sources")->body);
+  ASSERT_EQ(sources["sources"].size(), 1u);
+  EXPECT_EQ(sources["sources"][0]["alerts"], 2);
+  EXPECT_EQ(sources["totals"]["last_seq"], 2);
+  auto rules = nlohmann::json::parse(get("/api/rules")->body);
+  EXPECT_EQ(rules["watchlists"][0]["rules"][0]["id"], "haftar");
+  EXPECT_EQ(rules["watchlists"][0]["rules"][0]["alerts_24h"], 2) << "recorded just now";
+  auto stories = get("/api/stories?since=300d");
+  ASSERT_TRUE(stories);
+  EXPECT_EQ(stories->get_header_value("Content-Type"), "application/json");
+  auto j = nlohmann::json::parse(stories->body);
+  ASSERT_EQ(j["stories"].size(), 1u) << stories->body;
+  EXPECT_EQ(j["stories"][0]["story"], "s1");
+  EXPECT_EQ(j["stories"][0]["articles"], 2);
+  EXPECT_EQ(get("/api/stories?since=soon")->status, 400);
+  EXPECT_EQ(get("/api/stories?limit=0")->status, 400);
 }
 
 }  // namespace
