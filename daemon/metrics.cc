@@ -119,6 +119,10 @@ Metrics::Metrics(Families families)
           "deliveries and alerts wait meanwhile), by clock: wall, cpu (the loop thread's).");
   declare("newswatch_loop_turns_total", Type::kCounter,
           "Turns of the main loop: it stands still (a stall) when this stops growing.");
+  declare("newswatch_web_streams", Type::kGauge,
+          "Live alert streams (/events, Server-Sent Events) open to browsers.");
+  declare("newswatch_web_streams_refused_total", Type::kCounter,
+          "Live alert streams refused (503) because the most were open already.");
 }
 
 Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {

@@ -39,6 +39,7 @@
 #include "daemon/replay_server.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
+#include "daemon/web_events.h"
 #include "daemon/web_pages.h"
 #include "feeds/curl_fetcher.h"
 #include "filters/matcher.h"
@@ -249,7 +250,8 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   Metrics metrics;
   std::unique_ptr<AlertsFeed> alerts_feed;  // declared first: it outlives the server
   SystemClock web_clock;
-  std::unique_ptr<WebPages> web_pages;  // the same
+  std::unique_ptr<WebPages> web_pages;      // the same
+  std::unique_ptr<AlertEvents> web_events;  // the same
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
     // The Atom feed of alerts reads through its own connection to the database.
@@ -270,6 +272,16 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
       }
       web_pages = std::make_unique<WebPages>(std::move(*pages_store), web_clock);
       routes.push_back([&web_pages](httplib::Server& server) { web_pages->install(server); });
+      // The live alerts read through a connection of their own, on their own thread.
+      auto events_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
+      if (!events_store) {
+        spdlog::critical("{}", events_store.error().message);
+        return 1;
+      }
+      web_events = std::make_unique<AlertEvents>(std::move(*events_store),
+                                                 AlertEvents::Options{.metrics = &metrics});
+      routes.push_back([&web_events](httplib::Server& server) { web_events->install(server); });
+      web_pages->set_stream_count([&web_events] { return web_events->streams(); });
     }
     auto started = MetricsServer::start(config.metrics_endpoint, metrics, std::move(routes));
     if (!started) {
@@ -301,6 +313,16 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   auto running_watchlists =
       std::make_shared<const std::vector<Watchlist>>(std::move(config.watchlists));
   config.watchlists = {};
+  // What the pages show of the running config (a pointer swap, never a wait).
+  auto show_running = [&web_pages](const Config& c,
+                                   std::shared_ptr<const std::vector<Watchlist>> watchlists) {
+    if (!web_pages) return;
+    web_pages->set_running(std::make_shared<const WebPages::Running>(
+        WebPages::Running{.sources = c.sources,
+                          .watchlists = std::move(watchlists),
+                          .story_window = c.story_window}));
+  };
+  show_running(config, running_watchlists);
   metrics.set("newswatch_rules", {}, static_cast<double>(rules_at_start));
   metrics.set("newswatch_sources", {}, static_cast<double>(config.sources.size()));
   watcher.set_matcher(loaded->matcher);
@@ -361,6 +383,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
             running_watchlists,
             std::make_shared<const std::vector<Watchlist>>(std::move(next->config.watchlists)));
         auto old_matcher = std::exchange(running_matcher, std::move(next->matcher));
+        show_running(next->config, running_watchlists);
         if (disposing.valid()) disposing.wait();  // the previous reload's, long done
         disposing = std::async(std::launch::async, [old_watchlists = std::move(old_watchlists),
                                                     old_matcher = std::move(old_matcher),

@@ -198,6 +198,21 @@ Result<void> AlertTable::count(std::map<std::string, SourceCounts, std::less<>>&
                           [&](const Row& r) { counts[r.text("source_id")].alerts = r.count("n"); });
 }
 
+constexpr const char* kTopicCounts =
+    "SELECT watchlist || '/' || rule AS topic, count(*) AS n FROM alerts WHERE created >= ?1 "
+    "AND suppressed = 0 GROUP BY watchlist, rule";
+
+Result<std::map<std::string, std::uint64_t, std::less<>>> AlertTable::topic_counts(
+    std::chrono::sys_seconds since) {
+  std::map<std::string, std::uint64_t, std::less<>> counts;
+  auto u = topic_counts_.use();
+  u.integer(1, to_unix(since));
+  auto read = db_.for_each_row(u, "count alerts by rule",
+                               [&](const Row& r) { counts[r.text("topic")] = r.count("n"); });
+  if (!read) return std::unexpected(read.error());
+  return counts;
+}
+
 Result<void> AlertTable::prepare() {
   return db_.prepare_all({{&get_seq_, kGetSeq},
                           {&put_seq_, kPutSeq},
@@ -210,7 +225,8 @@ Result<void> AlertTable::prepare() {
                           {&story_alerts_, kStoryAlerts},
                           {&oldest_, kOldest},
                           {&prune_, kPrune},
-                          {&counts_, kCounts}});
+                          {&counts_, kCounts},
+                          {&topic_counts_, kTopicCounts}});
 }
 
 }  // namespace nw::sqlite

@@ -45,6 +45,8 @@ class AlertTable {
   [[nodiscard]] Result<AlertLog> alert_log();
   [[nodiscard]] Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                                  std::size_t limit);
+  [[nodiscard]] Result<std::map<std::string, std::uint64_t, std::less<>>> topic_counts(
+      std::chrono::sys_seconds since);
   // Sets counts[source id].alerts for every source that has alerts.
   [[nodiscard]] Result<void> count(std::map<std::string, SourceCounts, std::less<>>& counts);
 
@@ -57,7 +59,7 @@ class AlertTable {
 
   Db& db_;
   Statement get_seq_, put_seq_, add_alert_, first_in_story_, unpublished_, published_, since_,
-      latest_, story_alerts_, oldest_, prune_, counts_;
+      latest_, story_alerts_, oldest_, prune_, counts_, topic_counts_;
 };
 
 }  // namespace nw::sqlite

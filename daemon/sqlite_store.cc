@@ -175,6 +175,10 @@ class SqliteStore final : public Store {
                                    std::size_t limit) override {
     return alerts_.prune_alerts(recorded_before, limit);
   }
+  Result<std::map<std::string, std::uint64_t, std::less<>>> topic_counts(
+      std::chrono::sys_seconds since) override {
+    return alerts_.topic_counts(since);
+  }
   Result<std::map<std::string, SourceCounts, std::less<>>> source_counts() override {
     std::map<std::string, SourceCounts, std::less<>> counts;
     if (auto r = items_.count(counts); !r) return std::unexpected(r.error());

@@ -231,6 +231,10 @@ class Store {
   // oldest first, in one short transaction; returns how many went.
   [[nodiscard]] virtual Result<std::size_t> prune_alerts(std::chrono::sys_seconds recorded_before,
                                                          std::size_t limit) = 0;
+  // Per topic ("watchlist/rule"): the alerts recorded since `since`, suppressed
+  // ones left out (the pages' rules page).
+  [[nodiscard]] virtual Result<std::map<std::string, std::uint64_t, std::less<>>> topic_counts(
+      std::chrono::sys_seconds since) = 0;
   // Per source id: items recorded and alerts recorded (for `newswatch status`).
   [[nodiscard]] virtual Result<std::map<std::string, SourceCounts, std::less<>>>
   source_counts() = 0;

@@ -13,11 +13,16 @@ const std::string_view kHead = R"(<!DOCTYPE html>
 <link rel="stylesheet" href="/static/newswatch.css">
 </head>
 <body>
-<header class="top"><a class="home" href="/">newswatch</a> <span class="sub">alerts</span></header>
+<header class="top"><a class="home" href="/">newswatch</a>
+<nav class="nav" id="nav"><a href="/"{{#nav_alerts}} aria-current="page"{{/nav_alerts}}>Alerts</a>
+<a href="/sources"{{#nav_sources}} aria-current="page"{{/nav_sources}}>Sources</a>
+<a href="/rules"{{#nav_rules}} aria-current="page"{{/nav_rules}}>Rules</a>
+<a href="/health"{{#nav_health}} aria-current="page"{{/nav_health}}>Health</a>
+<a href="/metrics">Metrics</a></nav></header>
 )";
 
 const std::string_view kAlertList = R"({{#alerts}}
-<li class="alert sev-{{severity_class}}{{#suppressed}} suppressed{{/suppressed}}">
+<li class="alert sev-{{severity_class}}{{#suppressed}} suppressed{{/suppressed}}" data-seq="{{seq}}">
 <h2 dir="auto">{{#has_link}}<a href="{{url}}">{{title}}</a>{{/has_link}}{{^has_link}}{{title}} <span class="url" dir="auto">{{url}}</span>{{/has_link}}</h2>
 <p class="meta"><a href="/?source={{source_q}}" dir="auto">{{source}}</a>
 · <time datetime="{{fetched_utc}}" title="{{fetched_utc}}">{{ago}}</time>
@@ -41,9 +46,11 @@ const std::string_view kAlertsPage = R"({{> head}}<main>
 <button type="submit">Filter</button> <a href="/">clear</a>
 </form>
 {{#empty}}<p class="empty">No alerts{{#filtered}} match these filters{{/filtered}}.</p>{{/empty}}
-<ol class="alerts">{{> alert_list}}</ol>
+<p id="live-status" class="live-status" role="status" hidden></p>
+<ol class="alerts" id="alerts" data-live="{{live}}" data-after="{{last_seq}}">{{> alert_list}}</ol>
 {{#more}}<p class="more"><a href="/?{{older_q}}">Older alerts</a></p>{{/more}}
 </main>
+<script src="/app.js"></script>
 </body>
 </html>
 )";
@@ -52,6 +59,65 @@ const std::string_view kStoryPage = R"({{> head}}<main>
 <h1>Story <code>{{story}}</code></h1>
 <p class="count">{{count}} alert{{^one}}s{{/one}}, oldest first.</p>
 <ol class="alerts">{{> alert_list}}</ol>
+</main>
+</body>
+</html>
+)";
+
+const std::string_view kSourcesPage = R"({{> head}}<main>
+<h1>Sources</h1>
+<p class="count">{{total}} sources: {{ok}} ok, {{failing}} failing, {{waiting}} not polled yet; {{items}} items; {{alerts}} alerts kept. <a href="/api/sources">JSON</a></p>
+<table class="grid" id="sources">
+<thead><tr><th>source</th><th>last success</th><th>failures</th><th>next poll</th><th>items</th><th>alerts</th><th>last error</th></tr></thead>
+<tbody>
+{{#sources}}<tr class="source {{state}}" data-source="{{id}}">
+<td><a href="/?source={{id_q}}" dir="auto">{{id}}</a><br><span class="url" dir="auto">{{url}}</span></td>
+<td>{{#last_success_utc}}<time datetime="{{last_success_utc}}" title="{{last_success_utc}}">{{last_success}}</time>{{/last_success_utc}}{{^last_success_utc}}{{last_success}}{{/last_success_utc}}</td>
+<td class="num">{{failures}}</td><td>{{next_poll}}</td><td class="num">{{items}}</td><td class="num">{{alerts}}</td>
+<td class="error" dir="auto">{{error}}{{#robots}} (robots.txt: {{robots}} matched on feed text){{/robots}}</td>
+</tr>
+{{/sources}}</tbody>
+</table>
+</main>
+</body>
+</html>
+)";
+
+const std::string_view kRulesPage = R"({{> head}}<main>
+<h1>Rules</h1>
+<p class="count">{{count}} rules in {{lists}} watchlists. <a href="/api/rules">JSON</a></p>
+{{#watchlists}}<section class="watchlist" data-watchlist="{{name}}">
+<h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span></h2>
+<table class="grid rules">
+<thead><tr><th>rule</th><th>query</th><th>options</th><th>24 h</th><th>7 days</th></tr></thead>
+<tbody>
+{{#rules}}<tr class="rule{{#has_warnings}} warned{{/has_warnings}}" data-rule="{{id}}">
+<td><a href="/?watchlist={{watchlist_q}}&amp;rule={{id_q}}" dir="auto">{{id}}</a></td>
+<td><code class="query" dir="auto">{{query}}</code>{{#warnings}}<pre class="warning">{{.}}</pre>{{/warnings}}</td>
+<td class="options">{{#options}}<span class="option">{{.}}</span> {{/options}}</td>
+<td class="num">{{day}}</td><td class="num">{{week}}</td>
+</tr>
+{{/rules}}</tbody>
+</table>
+</section>
+{{/watchlists}}
+</main>
+</body>
+</html>
+)";
+
+const std::string_view kHealthPage = R"({{> head}}<main>
+<h1>Health</h1>
+<dl class="health" id="health">
+<dt>sources failing</dt><dd id="health-failing" class="{{#any_failing}}bad{{/any_failing}}">{{failing}} of {{total}}{{#failing_ids}} <a href="/sources">{{.}}</a>{{/failing_ids}}</dd>
+<dt>not polled yet</dt><dd id="health-waiting">{{waiting}}</dd>
+<dt>last alert</dt><dd id="health-last-alert">{{#last}}<time datetime="{{utc}}" title="{{utc}}">{{ago}}</time> #{{seq}} <span dir="auto">{{topic}}</span>: <span dir="auto">{{title}}</span>{{/last}}{{^last}}none yet{{/last}}</dd>
+<dt>pending items</dt><dd id="health-pending">{{pending}}</dd>
+<dt>alerts kept</dt><dd id="health-alerts">{{alerts}} (last seq {{last_seq}})</dd>
+<dt>memory</dt><dd id="health-memory">{{memory}}</dd>
+<dt>live streams</dt><dd id="health-streams">{{streams}}</dd>
+</dl>
+<p>For Prometheus: <a href="/metrics">/metrics</a>; for a load balancer: <a href="/healthz">/healthz</a>.</p>
 </main>
 </body>
 </html>
@@ -92,6 +158,109 @@ main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
 mark { background: var(--mark); color: inherit; padding: 0 .1em; }
 .suppressed { opacity: .65; }
 .empty, .count, .more { color: var(--dim); }
+.grid { border-collapse: collapse; width: 100%; font-size: .9rem; margin-bottom: 1rem; }
+.grid th, .grid td { text-align: start; vertical-align: top; padding: .3rem .4rem; border-bottom: 1px solid var(--line); }
+.grid .num { text-align: end; font-variant-numeric: tabular-nums; }
+.grid .url { color: var(--dim); font-size: .8rem; overflow-wrap: anywhere; }
+.source.failing .error, .health .bad { color: #c0392b; }
+.warning { color: #b9770e; white-space: pre-wrap; margin: .2rem 0 0; font-size: .8rem; }
+.option { color: var(--dim); }
+.health dt { color: var(--dim); font-size: .85rem; }
+.health dd { margin: 0 0 .6rem; }
+.nav { display: inline-flex; flex-wrap: wrap; gap: .2rem .9rem; margin-inline-start: 1rem; }
+.nav a { text-decoration: none; color: var(--dim); }
+.nav a[aria-current] { color: var(--fg); font-weight: 600; }
+.live-status { background: #c0392b; color: #fff; padding: .3rem .6rem; border-radius: .2rem; }
+.alert.fresh { animation: fresh 2s ease-out; }
+@keyframes fresh { from { background: var(--mark); } to { background: transparent; } }
 )";
+
+// Plain JavaScript, no inline script anywhere (the CSP allows only 'self').
+// Without it the pages work the same, minus live updates.
+const std::string_view kAppJs =
+    R"JS(// newswatch live alerts: subscribes to /events and puts each new alert at
+// the top of the list #alerts, when the page shows the newest alerts with no
+// filter (data-live="1"); shows #live-status while the daemon is unreachable.
+// Text goes in through textContent only: nothing from a news site is markup.
+(function () {
+  "use strict";
+  var list = document.getElementById("alerts");
+  var banner = document.getElementById("live-status");
+  if (!list || list.getAttribute("data-live") !== "1" || !window.EventSource) return;
+  var after = list.getAttribute("data-after") || "0";
+  var bidi = new RegExp("[\\u202A-\\u202E\\u2066-\\u2069]", "g");  // as the server drops them
+  function clean(s) { return String(s == null ? "" : s).replace(bidi, ""); }
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs) if (attrs[k] !== undefined) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = clean(text);
+    return e;
+  }
+  function link(href, text) { return el("a", { href: href, dir: "auto" }, text); }
+  function q(s) { return encodeURIComponent(s); }
+  function sevClass(s) { return (String(s || "").toLowerCase().replace(/[^a-z0-9-]/g, "") || "none"); }
+  function render(a) {
+    var li = el("li", { "class": "alert fresh sev-" + sevClass(a.severity), "data-seq": String(a.seq) });
+    var h2 = el("h2", { dir: "auto" });
+    var title = a.title || a.url;
+    if (/^https?:\/\//i.test(a.url || "")) {
+      h2.appendChild(el("a", { href: a.url }, title));
+    } else {
+      h2.appendChild(document.createTextNode(clean(title) + " "));
+      h2.appendChild(el("span", { "class": "url", dir: "auto" }, a.url));
+    }
+    li.appendChild(h2);
+    var meta = el("p", { "class": "meta" });
+    function dot() { meta.appendChild(document.createTextNode(" · ")); }
+    meta.appendChild(link("/?source=" + q(a.source), a.source));
+    dot();
+    meta.appendChild(el("time", { datetime: a.fetched, title: a.fetched }, "just now"));
+    if (a.severity) { dot(); meta.appendChild(el("span", { "class": "severity" }, a.severity)); }
+    dot();
+    meta.appendChild(link("/?watchlist=" + q(a.watchlist), a.watchlist));
+    meta.appendChild(document.createTextNode("/"));
+    meta.appendChild(link("/?watchlist=" + q(a.watchlist) + "&rule=" + q(a.rule), a.rule));
+    (a.tags || []).forEach(function (t) {
+      meta.appendChild(document.createTextNode(" "));
+      var tag = link("/?tag=" + q(t), "#" + t);
+      tag.className = "tag";
+      meta.appendChild(tag);
+    });
+    if (a.story) {
+      dot();
+      var n = (a.story_sources || 0) - 1;
+      var s = el("a", { "class": "story", href: "/story/" + q(a.story) }, n > 0 ? "+" + n + " outlets" : "story");
+      meta.appendChild(s);
+    }
+    li.appendChild(meta);
+    li.appendChild(el("p", { "class": "snippet", dir: "auto" }, a.snippet));
+    return li;
+  }
+  var source = null;
+  function connect() {
+    source = new EventSource("/events?after=" + encodeURIComponent(after));
+    source.onopen = function () { banner.hidden = true; };
+    source.addEventListener("alert", function (e) {
+      after = e.lastEventId || after;
+      var a;
+      try { a = JSON.parse(e.data); } catch (err) { return; }
+      if (list.querySelector('li[data-seq="' + String(a.seq) + '"]')) return;
+      list.insertBefore(render(a), list.firstChild);
+      var empty = document.querySelector(".empty");
+      if (empty) empty.hidden = true;
+    });
+    source.onerror = function () {
+      banner.textContent = "daemon unreachable";
+      banner.hidden = false;
+      // The browser retries by itself unless the answer was no stream at all.
+      if (source.readyState === EventSource.CLOSED) {
+        source.close();
+        setTimeout(connect, 5000);
+      }
+    };
+  }
+  connect();
+})();
+)JS";
 
 }  // namespace nw::web_assets

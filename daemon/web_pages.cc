@@ -1,13 +1,16 @@
 #include "daemon/web_pages.h"
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 #include <mstch/mstch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "config/rule_checks.h"
 #include "daemon/web_assets.h"
 #include "feeds/text.h"
 
@@ -15,8 +18,8 @@ namespace nw {
 namespace {
 
 constexpr const char* kCsp =
-    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'";
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
@@ -76,6 +79,7 @@ mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
   }
   const bool link = web_link(a.url);
   return mstch::map{
+      {"seq", std::to_string(a.seq)},
       {"title", title},
       {"has_link", link},
       {"url", strip_bidi_controls(a.url)},
@@ -94,8 +98,7 @@ mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
       {"snippet", std::move(snippet)},
       {"has_story", !a.story.empty()},
       {"story_q", url_encode(a.story)},
-      {"story_label", a.story_size > 1 ? "+" + std::to_string(a.story_size - 1) + " in story"
-                                       : std::string("story")},
+      {"story_label", story_label(a)},
       {"suppressed", a.suppressed},
   };
 }
@@ -149,7 +152,220 @@ void answer(httplib::Response& res, const WebPages::Response& r) {
   res.set_content(r.body, r.content_type.c_str());
 }
 
+std::string count_text(std::uint64_t n) { return std::to_string(n); }
+
+std::string bytes_text(std::uint64_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(b) / (1024.0 * 1024.0));
+  return buf;
+}
+
+std::uint64_t resident_bytes() {
+  long pages = 0, resident = 0;
+  std::ifstream statm("/proc/self/statm");
+  statm >> pages >> resident;
+  return static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::vector<std::string> rule_options(const Rule& r) {
+  std::vector<std::string> o;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  if (!r.severity.empty()) o.push_back("severity " + r.severity);
+  if (!r.tags.empty()) o.push_back("tags " + list(r.tags));
+  if (!r.sources.empty()) o.push_back("sources " + list(r.sources));
+  if (!r.languages.empty()) o.push_back("languages " + list(r.languages));
+  if (r.exact) o.push_back("exact");
+  if (r.fold_accents) o.push_back("fold_accents");
+  if (r.once_per_story) o.push_back("once_per_story");
+  if (r.min_sources > 0) {
+    o.push_back("min_sources " + std::to_string(r.min_sources) + " within " + short_span(r.within));
+  }
+  if (r.lookback) o.push_back("lookback " + short_span(*r.lookback));
+  return o;
+}
+
+WebPages::Response json_response(std::string body, int status = 200) {
+  return {.status = status, .body = std::move(body), .content_type = "application/json"};
+}
+
+WebPages::Response json_error(int status, std::string what) {
+  return json_response(nlohmann::json{{"error", std::move(what)}}.dump(), status);
+}
+
 }  // namespace
+
+std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists,
+                               const std::map<std::string, std::uint64_t, std::less<>>& day,
+                               const std::map<std::string, std::uint64_t, std::less<>>& week) {
+  std::vector<RuleRow> rows;
+  for (const Watchlist& w : watchlists) {
+    for (const Rule& r : w.rules) {
+      RuleRow row{.watchlist = w.name, .file = w.file, .rule = r};
+      // The warnings of this rule alone: rule_warnings says them in rule order.
+      const Watchlist one{.name = w.name, .file = w.file, .rules = {r}};
+      row.warnings = rule_warnings(std::span(&one, 1));
+      const std::string topic = w.name + "/" + r.id;
+      if (auto it = day.find(topic); it != day.end()) row.alerts_day = it->second;
+      if (auto it = week.find(topic); it != week.end()) row.alerts_week = it->second;
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds now) {
+  mstch::array sources;
+  for (const SourceStatus& s : r.sources) {
+    const SourceState& st = s.state;
+    const bool failing = s.polled && (st.consecutive_failures > 0 || st.disabled);
+    std::string last = !s.polled         ? "not polled yet"
+                       : st.last_success ? short_span(now - *st.last_success) + " ago"
+                                         : "never";
+    std::string next =
+        st.disabled    ? "disabled"
+        : st.next_poll ? (*st.next_poll <= now ? "now" : "in " + short_span(*st.next_poll - now))
+                       : "now";
+    sources.emplace_back(mstch::map{
+        {"id", strip_bidi_controls(s.id)},
+        {"id_q", url_encode(s.id)},
+        {"url", strip_bidi_controls(st.url.empty() ? s.url : st.url)},
+        {"state", std::string(!s.polled ? "waiting"
+                              : failing ? "failing"
+                                        : "ok")},
+        {"last_success", last},
+        {"last_success_utc",
+         s.polled && st.last_success ? format_utc(*st.last_success) : std::string()},
+        {"failures", std::to_string(st.consecutive_failures)},
+        {"next_poll", next},
+        {"items", count_text(s.counts.items)},
+        {"alerts", count_text(s.counts.alerts)},
+        {"error", strip_bidi_controls(s.polled ? st.last_error : "")},
+        {"robots", s.counts.robots_skipped ? count_text(s.counts.robots_skipped) : std::string()},
+    });
+  }
+  return render(web_assets::kSourcesPage, mstch::map{{"page_title", std::string("Sources")},
+                                                     {"nav_sources", true},
+                                                     {"total", std::to_string(r.sources.size())},
+                                                     {"ok", std::to_string(r.ok)},
+                                                     {"failing", std::to_string(r.failing)},
+                                                     {"waiting", std::to_string(r.waiting)},
+                                                     {"items", count_text(r.items)},
+                                                     {"alerts", count_text(r.alerts)},
+                                                     {"sources", std::move(sources)}});
+}
+
+std::string render_rules_page(std::span<const RuleRow> rows) {
+  mstch::array lists;
+  mstch::array rules;
+  std::string current;
+  std::string file;
+  auto flush = [&] {
+    if (rules.empty()) return;
+    lists.emplace_back(mstch::map{{"name", current},
+                                  {"name_q", url_encode(current)},
+                                  {"file", file},
+                                  {"rules", std::move(rules)}});
+    rules = mstch::array{};
+  };
+  for (const RuleRow& row : rows) {
+    if (row.watchlist != current || rules.empty()) {
+      flush();
+      current = row.watchlist;
+      file = row.file;
+    }
+    mstch::array warnings, options;
+    for (const std::string& w : row.warnings) warnings.emplace_back(w);
+    for (std::string& o : rule_options(row.rule)) options.emplace_back(std::move(o));
+    rules.emplace_back(mstch::map{{"id", row.rule.id},
+                                  {"id_q", url_encode(row.rule.id)},
+                                  {"watchlist_q", url_encode(row.watchlist)},
+                                  {"query", row.rule.query},
+                                  {"has_warnings", !row.warnings.empty()},
+                                  {"warnings", std::move(warnings)},
+                                  {"options", std::move(options)},
+                                  {"day", count_text(row.alerts_day)},
+                                  {"week", count_text(row.alerts_week)}});
+  }
+  flush();
+  const std::size_t count_lists = lists.size();
+  return render(web_assets::kRulesPage, mstch::map{{"page_title", std::string("Rules")},
+                                                   {"nav_rules", true},
+                                                   {"count", std::to_string(rows.size())},
+                                                   {"lists", std::to_string(count_lists)},
+                                                   {"watchlists", std::move(lists)}});
+}
+
+std::string render_health_page(const StatusReport& r, const HealthFigures& f,
+                               std::chrono::sys_seconds now) {
+  mstch::array failing_ids;
+  for (const SourceStatus& s : r.sources) {
+    if (s.polled && (s.state.consecutive_failures > 0 || s.state.disabled))
+      failing_ids.emplace_back(strip_bidi_controls(s.id));
+  }
+  mstch::map context{
+      {"page_title", std::string("Health")},    {"nav_health", true},
+      {"failing", std::to_string(r.failing)},   {"any_failing", r.failing > 0},
+      {"failing_ids", std::move(failing_ids)},  {"total", std::to_string(r.sources.size())},
+      {"waiting", std::to_string(r.waiting)},   {"pending", count_text(f.pending_items)},
+      {"alerts", count_text(r.alerts)},         {"last_seq", count_text(r.log.last_seq)},
+      {"memory", bytes_text(f.resident_bytes)}, {"streams", std::to_string(f.live_streams)}};
+  if (r.last_alert) {
+    const Alert& a = *r.last_alert;
+    context.emplace("last", mstch::map{{"utc", format_utc(a.fetched)},
+                                       {"ago", relative_time(a.fetched, now)},
+                                       {"seq", std::to_string(a.seq)},
+                                       {"topic", a.topic()},
+                                       {"title", strip_bidi_controls(a.title)}});
+  } else {
+    context.emplace("last", false);
+  }
+  return render(web_assets::kHealthPage, context);
+}
+
+std::string rules_api_json(std::span<const RuleRow> rows) {
+  using Json = nlohmann::ordered_json;
+  Json lists = Json::array();
+  for (const RuleRow& row : rows) {
+    if (lists.empty() || lists.back()["name"] != row.watchlist) {
+      lists.push_back({{"name", row.watchlist}, {"file", row.file}, {"rules", Json::array()}});
+    }
+    const Rule& r = row.rule;
+    Json rule = {{"id", r.id},
+                 {"query", r.query},
+                 {"sources", r.sources},
+                 {"languages", r.languages},
+                 {"severity", r.severity},
+                 {"tags", r.tags},
+                 {"exact", r.exact},
+                 {"fold_accents", r.fold_accents},
+                 {"once_per_story", r.once_per_story},
+                 {"min_sources", r.min_sources},
+                 {"within_seconds", r.within.count()},
+                 {"lookback_seconds", r.lookback ? Json(r.lookback->count()) : Json(nullptr)},
+                 {"warnings", row.warnings},
+                 {"alerts_24h", row.alerts_day},
+                 {"alerts_7d", row.alerts_week}};
+    lists.back()["rules"].push_back(std::move(rule));
+  }
+  return Json{{"watchlists", std::move(lists)}}.dump(-1, ' ', false,
+                                                     Json::error_handler_t::replace);
+}
+
+std::string stories_api_json(std::span<const StorySummary> stories) {
+  std::string out = "{\"stories\":[";
+  for (std::size_t i = 0; i < stories.size(); ++i) {
+    out += (i ? "," : "") + story_summary_json(stories[i]);
+  }
+  return out + "]}";
+}
+
+std::string story_label(const Alert& a) {
+  return a.story_sources > 1 ? "+" + std::to_string(a.story_sources - 1) + " outlets" : "story";
+}
 
 bool alert_matches(const Alert& a, const AlertFilter& f) {
   if (a.seq >= f.before) return false;
@@ -225,8 +441,12 @@ std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter&
                                std::chrono::sys_seconds now, std::optional<std::uint64_t> older) {
   const bool filtered = !(f.watchlist.empty() && f.rule.empty() && f.severity.empty() &&
                           f.source.empty() && f.tag.empty() && f.text.empty());
+  const bool live = !filtered && f.before == UINT64_MAX;
   mstch::map context{
       {"page_title", std::string("Alerts")},
+      {"nav_alerts", true},
+      {"live", std::string(live ? "1" : "0")},
+      {"last_seq", std::to_string(alerts.empty() ? 0 : alerts.front().seq)},
       {"f_watchlist", f.watchlist},
       {"f_rule", f.rule},
       {"f_severity", f.severity},
@@ -245,8 +465,11 @@ std::string render_alerts_page(std::span<const Alert> alerts, const AlertFilter&
 std::string render_story_page(std::string_view story, std::span<const Alert> alerts,
                               std::chrono::sys_seconds now) {
   mstch::map context{
-      {"page_title", "Story " + std::string(story)}, {"story", std::string(story)},
-      {"count", std::to_string(alerts.size())},      {"one", alerts.size() == 1},
+      {"page_title", "Story " + std::string(story)},
+      {"nav_alerts", true},
+      {"story", std::string(story)},
+      {"count", std::to_string(alerts.size())},
+      {"one", alerts.size() == 1},
       {"alerts", alert_views(alerts, now)},
   };
   return render(web_assets::kStoryPage, context);
@@ -355,6 +578,96 @@ WebPages::Response WebPages::api_alerts(std::string_view since, std::string_view
   return {.body = alerts_api_json(alerts), .content_type = "application/json"};
 }
 
+void WebPages::set_running(std::shared_ptr<const Running> running) {
+  std::lock_guard lock(running_mutex_);
+  running_ = std::move(running);
+}
+
+std::shared_ptr<const WebPages::Running> WebPages::running() {
+  std::lock_guard lock(running_mutex_);
+  return running_ ? running_ : std::make_shared<const Running>();
+}
+
+WebPages::Response WebPages::sources_page(bool json) {
+  Config config;
+  config.sources = running()->sources;
+  Result<StatusReport> report = [&] {
+    std::lock_guard lock(mutex_);
+    return read_status(config, *store_);
+  }();
+  if (!report) {
+    return json ? json_error(500, report.error().message)
+                : Response{.status = 500,
+                           .body = render_message("Store error", report.error().message)};
+  }
+  if (json) return json_response(status_json(*report));
+  return {.body = render_sources_page(*report, now_seconds(clock_))};
+}
+
+WebPages::Response WebPages::rules_page(bool json) {
+  const auto run = running();
+  const auto now = now_seconds(clock_);
+  Result<std::map<std::string, std::uint64_t, std::less<>>> day, week;
+  {
+    std::lock_guard lock(mutex_);
+    day = store_->topic_counts(now - std::chrono::hours(24));
+    week = store_->topic_counts(now - std::chrono::hours(24 * 7));
+  }
+  if (!day || !week) {
+    const std::string why = !day ? day.error().message : week.error().message;
+    return json ? json_error(500, why)
+                : Response{.status = 500, .body = render_message("Store error", why)};
+  }
+  const std::vector<Watchlist> none;
+  const auto rows = rule_rows(run->watchlists ? *run->watchlists : none, *day, *week);
+  if (json) return json_response(rules_api_json(rows));
+  return {.body = render_rules_page(rows)};
+}
+
+WebPages::Response WebPages::health_page() {
+  Config config;
+  config.sources = running()->sources;
+  HealthFigures figures{.resident_bytes = resident_bytes(),
+                        .live_streams = stream_count_ ? stream_count_() : 0};
+  Result<StatusReport> report = [&]() -> Result<StatusReport> {
+    std::lock_guard lock(mutex_);
+    auto r = read_status(config, *store_);
+    if (!r) return r;
+    for (const SourceConfig& s : config.sources) {
+      auto pending = store_->pending_items(s.id);
+      if (!pending) return std::unexpected(pending.error());
+      figures.pending_items += pending->size();
+    }
+    return r;
+  }();
+  if (!report) {
+    return {.status = 500, .body = render_message("Store error", report.error().message)};
+  }
+  return {.body = render_health_page(*report, figures, now_seconds(clock_))};
+}
+
+WebPages::Response WebPages::api_stories(std::string_view since, std::string_view limit_text) {
+  std::size_t limit = kPageSize;
+  if (!limit_text.empty()) {
+    auto n = parse_number(limit_text);
+    if (!n || *n == 0)
+      return json_error(400, "limit: a number from 1 to " + std::to_string(kApiLimit));
+    limit = std::min<std::uint64_t>(*n, kApiLimit);
+  }
+  std::chrono::seconds window = running()->story_window;
+  if (!since.empty()) {
+    auto d = parse_duration(since);
+    if (!d) return json_error(400, "since: " + d.error().message);
+    window = *d;
+  }
+  Result<std::vector<StorySummary>> top = [&] {
+    std::lock_guard lock(mutex_);
+    return store_->top_stories(now_seconds(clock_) - window, limit);
+  }();
+  if (!top) return json_error(500, top.error().message);
+  return json_response(stories_api_json(*top));
+}
+
 void WebPages::install(httplib::Server& server) {
   server.set_default_headers({{"Content-Security-Policy", kCsp},
                               {"X-Content-Type-Options", "nosniff"},
@@ -379,6 +692,24 @@ void WebPages::install(httplib::Server& server) {
   server.Get(R"(/story/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     answer(res, story_page(req.matches[1].str()));
   });
+  server.Get("/sources", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, sources_page(false));
+  });
+  server.Get("/api/sources", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, sources_page(true));
+  });
+  server.Get("/rules", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, rules_page(false));
+  });
+  server.Get("/api/rules", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, rules_page(true));
+  });
+  server.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, health_page());
+  });
+  server.Get("/api/stories", [this](const httplib::Request& req, httplib::Response& res) {
+    answer(res, api_stories(req.get_param_value("since"), req.get_param_value("limit")));
+  });
   server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
     answer(res, api_alerts(req.get_param_value("since"), req.get_param_value("topic"),
                            req.get_param_value("limit")));
@@ -386,6 +717,10 @@ void WebPages::install(httplib::Server& server) {
   server.Get("/static/newswatch.css", [](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "max-age=3600");
     res.set_content(std::string(web_pages_css()), "text/css; charset=utf-8");
+  });
+  server.Get("/app.js", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "max-age=3600");
+    res.set_content(std::string(web_assets::kAppJs), "text/javascript; charset=utf-8");
   });
 }
 

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,7 +20,9 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "daemon/alert.h"
+#include "daemon/cli/status_report.h"
 #include "daemon/clock.h"
 #include "daemon/store.h"
 
@@ -60,6 +64,9 @@ std::string strip_bidi_controls(std::string_view text);
 // True for an http:// or https:// URL (any case): the only ones made links.
 bool web_link(std::string_view url);
 
+// "+N outlets" for a story with N + 1 distinct sources, else "story".
+std::string story_label(const Alert& alert);
+
 // "just now", "4 min ago", "3 h ago", "2 days ago" (a future time: "just now").
 std::string relative_time(std::chrono::sys_seconds t, std::chrono::sys_seconds now);
 
@@ -75,6 +82,37 @@ std::string render_message(std::string_view heading, std::string_view text);
 // {"alerts":[<alert JSON as recorded, its keys in their order>, ...]} in the
 // order given; a record that is not JSON is left out.
 std::string alerts_api_json(std::span<const RecordedAlert> alerts);
+// A rule as the rules page shows it: its query and options, the check-rules
+// warnings (config/rule_checks.h) about it, its alerts in the last 24 h / 7 days.
+struct RuleRow {
+  std::string watchlist;
+  std::string file;
+  Rule rule;
+  std::vector<std::string> warnings;
+  std::uint64_t alerts_day = 0;
+  std::uint64_t alerts_week = 0;
+};
+// `day`, `week`: alerts by topic ("watchlist/rule"), Store::topic_counts.
+std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists,
+                               const std::map<std::string, std::uint64_t, std::less<>>& day,
+                               const std::map<std::string, std::uint64_t, std::less<>>& week);
+// The health page's figures beyond the status report.
+struct HealthFigures {
+  std::uint64_t pending_items = 0;   // recorded, not yet processed
+  std::uint64_t resident_bytes = 0;  // the daemon's memory (RSS)
+  std::size_t live_streams = 0;      // /events streams open
+};
+
+std::string render_sources_page(const StatusReport& report, std::chrono::sys_seconds now);
+std::string render_rules_page(std::span<const RuleRow> rules);
+std::string render_health_page(const StatusReport& report, const HealthFigures& figures,
+                               std::chrono::sys_seconds now);
+// {"watchlists":[{"name","file","rules":[{"id","query","sources",...,"warnings",
+// "alerts_24h","alerts_7d"}]}]}
+std::string rules_api_json(std::span<const RuleRow> rules);
+// {"stories":[story_summary_json, ...]}
+std::string stories_api_json(std::span<const StorySummary> stories);
+
 // The style sheet served as /static/newswatch.css.
 std::string_view web_pages_css();
 
@@ -89,6 +127,18 @@ class WebPages {
   WebPages(std::unique_ptr<Store> store, const Clock& clock)
       : store_(std::move(store)), clock_(clock) {}
 
+  // What the sources and rules pages show of the running config: the daemon
+  // sets it at start and after each reload (a pointer swap under a mutex the
+  // pages hold only to copy the pointer, so the loop never waits on them).
+  struct Running {
+    std::vector<SourceConfig> sources;
+    std::shared_ptr<const std::vector<Watchlist>> watchlists;
+    std::chrono::seconds story_window{std::chrono::hours(72)};
+  };
+  void set_running(std::shared_ptr<const Running> running);
+  // Where the health page reads the live streams' count (may be unset).
+  void set_stream_count(std::function<std::size_t()> count) { stream_count_ = std::move(count); }
+
   struct Response {
     int status = 200;  // 200; 400 for a bad parameter; 404; 500 when the store failed
     std::string body;
@@ -98,8 +148,14 @@ class WebPages {
   Response story_page(std::string_view story);
   // `since` ("" = the newest `limit`), `topic` a topic prefix, `limit` ("" = 100).
   Response api_alerts(std::string_view since, std::string_view topic, std::string_view limit);
+  Response sources_page(bool json);
+  Response rules_page(bool json);
+  Response health_page();
+  // `since` a duration ("" = the story_window), `limit` ("" = 100).
+  Response api_stories(std::string_view since, std::string_view limit);
 
-  // GET /, /story/ID, /api/alerts, /static/newswatch.css on `server` (a
+  // GET /, /story/ID, /sources, /rules, /health, /api/alerts, /api/sources,
+  // /api/rules, /api/stories, /static/newswatch.css, /app.js on `server` (a
   // daemon/metrics_server.h HttpRoutes), and the security headers
   // (Content-Security-Policy, X-Content-Type-Options, Referrer-Policy) as the
   // server's default headers, so every response of the server carries them.
@@ -109,6 +165,10 @@ class WebPages {
   std::mutex mutex_;
   std::unique_ptr<Store> store_;  // GUARDED_BY(mutex_)
   const Clock& clock_;
+  std::mutex running_mutex_;
+  std::shared_ptr<const Running> running_;     // GUARDED_BY(running_mutex_)
+  std::function<std::size_t()> stream_count_;  // set before the server starts
+  std::shared_ptr<const Running> running();
 };
 
 }  // namespace nw

@@ -109,6 +109,16 @@ std::string status_text(const StatusReport& r, sys_seconds now, bool totals) {
   return out;
 }
 
+std::string story_summary_json(const StorySummary& s) {
+  const Json line = {{"story", s.story},
+                     {"sources", s.sources},
+                     {"articles", s.articles},
+                     {"first_seen", format_utc(s.first_seen)},
+                     {"last_seen", format_utc(s.last_seen)},
+                     {"title", s.title}};
+  return line.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string status_json(const StatusReport& r) {
   Json sources = Json::array();
   for (const auto& s : r.sources) {

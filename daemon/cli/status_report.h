@@ -43,6 +43,10 @@ std::string status_text(const StatusReport& report, std::chrono::sys_seconds now
 // {"sources":[...],"totals":{...},"last_alert":{...}|null}
 std::string status_json(const StatusReport& report);
 
+// {"story":..,"sources":N,"articles":N,"first_seen":..,"last_seen":..,"title":..}:
+// a line of `newswatch stories --top`, an entry of the pages' /api/stories.
+std::string story_summary_json(const StorySummary& story);
+
 // "45s", "4m", "3h", "2d": a short span for people.
 std::string short_span(std::chrono::seconds span);
 

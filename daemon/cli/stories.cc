@@ -19,6 +19,7 @@
 #include "daemon/cli/command.h"
 #include "daemon/cli/input.h"
 #include "daemon/cli/state.h"
+#include "daemon/cli/status_report.h"
 #include "feeds/url.h"
 #include "filters/story.h"
 
@@ -58,16 +59,7 @@ int run_top(const StoriesOptions& o) {
     std::cerr << "newswatch stories: " << top.error().message << "\n";
     return 1;
   }
-  using ordered = nlohmann::ordered_json;
-  for (const StorySummary& s : *top) {
-    const ordered line = {{"story", s.story},
-                          {"sources", s.sources},
-                          {"articles", s.articles},
-                          {"first_seen", format_utc(s.first_seen)},
-                          {"last_seen", format_utc(s.last_seen)},
-                          {"title", s.title}};
-    std::cout << line.dump(-1, ' ', false, ordered::error_handler_t::replace) << "\n";
-  }
+  for (const StorySummary& s : *top) std::cout << story_summary_json(s) << "\n";
   return 0;
 }
 

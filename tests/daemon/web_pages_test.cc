@@ -14,6 +14,9 @@
 
 #include "daemon/metrics.h"
 #include "daemon/metrics_server.h"
+#include "daemon/web_events.h"
+#include "tests/support/sse_reader.h"
+#include "tests/support/wait.h"
 
 namespace nw {
 namespace {
@@ -39,7 +42,8 @@ Alert alert(std::string title, std::string url) {
   a.severity = "high";
   a.tags = {"libya", "a&b"};
   a.story = "9b1c0000000000ff";
-  a.story_size = 4;
+  a.story_size = 5;
+  a.story_sources = 4;
   return a;
 }
 
@@ -83,7 +87,7 @@ TEST(WebPages, AlertShowsLinkTimeSeverityStoryAndHighlightedSnippet) {
                   "min ago</time>"))
       << html;
   EXPECT_TRUE(has(html, "<span class=\"severity\">high</span>")) << html;
-  EXPECT_TRUE(has(html, "<a class=\"story\" href=\"/story/9b1c0000000000ff\">+3 in story</a>"))
+  EXPECT_TRUE(has(html, "<a class=\"story\" href=\"/story/9b1c0000000000ff\">+3 outlets</a>"))
       << html;
   EXPECT_TRUE(has(html, "<a href=\"/?source=alrasifa\" dir=\"auto\">alrasifa</a>")) << html;
   EXPECT_FALSE(has(html, "Older alerts"));
@@ -187,6 +191,7 @@ class WebPagesHttpTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
+    events_.reset();
     pages_.reset();
     writer_.reset();
     fs::remove_all(dir_);
@@ -197,12 +202,20 @@ class WebPagesHttpTest : public ::testing::Test {
         StoryArticle{.story = story, .signature = std::string(240, 'x'), .seen = kFetched});
     ASSERT_TRUE(r) << r.error().message;
   }
-  void serve() {
+  // With `events`: /events too, on its own read-only connection.
+  void serve(std::optional<AlertEvents::Options> events = std::nullopt) {
     auto ro = open_sqlite_store(dir_, OpenMode::kReadOnly);
     ASSERT_TRUE(ro) << ro.error().message;
     pages_ = std::make_unique<WebPages>(std::move(*ro), clock_);
-    auto started = MetricsServer::start("127.0.0.1:0", metrics_,
-                                        {[this](httplib::Server& s) { pages_->install(s); }});
+    std::vector<HttpRoutes> routes = {[this](httplib::Server& s) { pages_->install(s); }};
+    if (events) {
+      auto ro2 = open_sqlite_store(dir_, OpenMode::kReadOnly);
+      ASSERT_TRUE(ro2) << ro2.error().message;
+      events->metrics = &metrics_;
+      events_ = std::make_unique<AlertEvents>(std::move(*ro2), *events);
+      routes.push_back([this](httplib::Server& s) { events_->install(s); });
+    }
+    auto started = MetricsServer::start("127.0.0.1:0", metrics_, std::move(routes));
     ASSERT_TRUE(started) << started.error().message;
     server_ = std::move(*started);
   }
@@ -210,12 +223,17 @@ class WebPagesHttpTest : public ::testing::Test {
     httplib::Client client("http://" + server_->endpoint());
     return client.Get(path);
   }
+  int port() const {
+    const std::string e = server_->endpoint();
+    return std::stoi(e.substr(e.rfind(':') + 1));
+  }
 
   fs::path dir_;
   std::unique_ptr<Store> writer_;
   FixedClock clock_;
   Metrics metrics_;
-  std::unique_ptr<WebPages> pages_;  // outlives the server
+  std::unique_ptr<WebPages> pages_;      // outlives the server
+  std::unique_ptr<AlertEvents> events_;  // the same
   std::unique_ptr<MetricsServer> server_;
 };
 
@@ -233,8 +251,8 @@ Alert hit(std::string watchlist, std::string rule, std::string title, std::strin
 void expect_security_headers(const httplib::Result& r, const std::string& path) {
   ASSERT_TRUE(r) << path;
   EXPECT_EQ(r->get_header_value("Content-Security-Policy"),
-            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'")
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+            "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
       << path;
   EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << path;
   EXPECT_EQ(r->get_header_value("Referrer-Policy"), "no-referrer") << path;
@@ -258,7 +276,7 @@ TEST_F(WebPagesHttpTest, PagesFiltersApiAndStories) {
   EXPECT_TRUE(has(body,
                   "<time datetime=\"2026-05-28T20:26:40Z\" title=\"2026-05-28T20:26:40Z\">10 "
                   "min ago</time>"));
-  EXPECT_TRUE(has(body, "href=\"/story/s1\">+1 in story</a>")) << body;
+  EXPECT_TRUE(has(body, "href=\"/story/s1\">story</a>")) << "one source: no other outlet";
 
   auto only = [&](const std::string& query) {
     auto r = get("/?" + query);
@@ -347,6 +365,215 @@ TEST_F(WebPagesHttpTest, ALongFilteredListPagesBackWithAnOlderLink) {
   EXPECT_TRUE(has(r->body, "Title 29<"));
   EXPECT_TRUE(has(r->body, "Title 0<"));
   EXPECT_FALSE(has(r->body, "Older alerts"));
+}
+
+const std::string kHostile =
+    "<script>alert(1)</script> \"Q\" & \xE2\x80\xAE"
+    "evil";
+
+TEST(WebPages, SourcesAndHealthPagesEscapeWhatSitesSaid) {
+  StatusReport r;
+  SourceStatus s{.id = "alrasifa", .url = "javascript:alert(1)"};
+  s.polled = true;
+  s.state.consecutive_failures = 2;
+  s.state.last_error = kHostile;
+  s.state.last_success = kFetched;
+  s.state.next_poll = kFetched + 15min;
+  s.counts = {.items = 12, .alerts = 3, .robots_skipped = 1};
+  r.sources = {s, SourceStatus{.id = "bbc", .url = "https://b.example/"}};
+  r.failing = 1;
+  r.waiting = 1;
+  r.items = 12;
+  r.alerts = 3;
+  r.log.last_seq = 9;
+  r.last_alert = alert(kHostile, "https://a.example/1");
+  const std::string html = render_sources_page(r, kFetched + 3h);
+  EXPECT_FALSE(has(html, "<script>")) << html;
+  EXPECT_FALSE(has(html, "\xE2\x80\xAE"));
+  EXPECT_FALSE(has(html, "href=\"javascript:")) << "a source URL is text";
+  EXPECT_TRUE(has(html, "<tr class=\"source failing\" data-source=\"alrasifa\">")) << html;
+  EXPECT_TRUE(has(html, "<tr class=\"source waiting\" data-source=\"bbc\">")) << html;
+  EXPECT_TRUE(has(html, "&lt;script&gt;alert(1)&lt;/script&gt; &quot;Q&quot; &amp; evil"));
+  EXPECT_TRUE(has(html, ">3h ago</time>")) << html;
+  EXPECT_TRUE(has(html, "<td>now</td>")) << "next poll passed";
+  EXPECT_TRUE(has(html, "(robots.txt: 1 matched on feed text)"));
+  EXPECT_TRUE(has(html, "2 sources: 0 ok, 1 failing, 1 not polled yet; 12 items; 3 alerts kept."));
+  EXPECT_TRUE(has(html, "<a href=\"/sources\" aria-current=\"page\">Sources</a>"));
+
+  const std::string health = render_health_page(
+      r, {.pending_items = 4, .resident_bytes = 3 << 20, .live_streams = 2}, kFetched + 4min);
+  EXPECT_FALSE(has(health, "<script>")) << health;
+  EXPECT_TRUE(
+      has(health,
+          "<dd id=\"health-failing\" class=\"bad\">1 of 2 <a href=\"/sources\">alrasifa</a></dd>"))
+      << health;
+  EXPECT_TRUE(has(health, "<dd id=\"health-pending\">4</dd>"));
+  EXPECT_TRUE(has(health, "<dd id=\"health-memory\">3.0 MiB</dd>"));
+  EXPECT_TRUE(has(health, "<dd id=\"health-streams\">2</dd>"));
+  EXPECT_TRUE(has(health, ">4 min ago</time> #7 <span dir=\"auto\">libya/haftar-cairo</span>"));
+  EXPECT_TRUE(has(health, "<a href=\"/metrics\">/metrics</a>"));
+}
+
+TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
+  Rule r{.id = "haftar", .query = "Haftar and <b>\"Cairo\"</b> & x"};
+  r.severity = "high";
+  r.once_per_story = true;
+  r.min_sources = 3;
+  r.within = 6h;
+  Rule quiet{.id = "sisi", .query = "Sisi"};
+  const std::vector<Watchlist> lists = {
+      {.name = "libya", .file = "w/libya.toml", .rules = {r, quiet}}};
+  const std::map<std::string, std::uint64_t, std::less<>> day = {{"libya/haftar", 2}},
+                                                          week = {{"libya/haftar", 5},
+                                                                  {"libya/sisi", 1}};
+  const auto rows = rule_rows(lists, day, week);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].alerts_day, 2u);
+  EXPECT_EQ(rows[0].alerts_week, 5u);
+  EXPECT_EQ(rows[1].alerts_day, 0u);
+  ASSERT_EQ(rows[0].warnings.size(), 1u) << "lower-case 'and'";
+  EXPECT_TRUE(has(rows[0].warnings[0], "did you mean AND?")) << rows[0].warnings[0];
+  EXPECT_TRUE(rows[1].warnings.empty());
+  const std::string html = render_rules_page(rows);
+  EXPECT_FALSE(has(html, "<b>")) << html;
+  EXPECT_TRUE(has(html,
+                  "<code class=\"query\" dir=\"auto\">Haftar and "
+                  "&lt;b&gt;&quot;Cairo&quot;&lt;/b&gt; &amp; x</code>"))
+      << html;
+  EXPECT_TRUE(has(html, "<tr class=\"rule warned\" data-rule=\"haftar\">"));
+  EXPECT_TRUE(has(html, "<tr class=\"rule\" data-rule=\"sisi\">"));
+  EXPECT_TRUE(has(html, "<span class=\"option\">min_sources 3 within 6h</span>")) << html;
+  EXPECT_TRUE(has(html, "<span class=\"option\">once_per_story</span>"));
+  EXPECT_TRUE(has(html, "<td class=\"num\">2</td><td class=\"num\">5</td>"));
+  EXPECT_TRUE(has(html, "2 rules in 1 watchlists."));
+  auto j = nlohmann::json::parse(rules_api_json(rows));
+  ASSERT_EQ(j["watchlists"].size(), 1u);
+  EXPECT_EQ(j["watchlists"][0]["rules"][0]["query"], r.query);
+  EXPECT_EQ(j["watchlists"][0]["rules"][0]["alerts_7d"], 5);
+  EXPECT_EQ(j["watchlists"][0]["rules"][0]["min_sources"], 3);
+  EXPECT_EQ(j["watchlists"][0]["rules"][1]["warnings"].size(), 0u);
+}
+
+TEST(WebPages, AlertEventBytes) {
+  EXPECT_EQ(alert_event({.seq = 42, .topic = "a/b", .json = "{\"seq\":42}"}),
+            "id: 42\nevent: alert\ndata: {\"seq\":42}\n\n");
+  EXPECT_EQ(alert_event({.seq = 1, .topic = "a/b", .json = "{\n1\r\n}"}),
+            "id: 1\nevent: alert\ndata: {\ndata: 1\ndata: \ndata: }\n\n")
+      << "a line break cannot end the event early";
+}
+
+TEST(WebPages, AlertsListIsLiveOnlyUnfilteredAndScriptIsExternal) {
+  std::vector<Alert> alerts = {alert("Haftar", "https://a.example/1")};
+  alerts[0].seq = 12;
+  const std::string html = render_alerts_page(alerts, {}, kFetched);
+  EXPECT_TRUE(has(html, "<ol class=\"alerts\" id=\"alerts\" data-live=\"1\" data-after=\"12\">"))
+      << html;
+  EXPECT_TRUE(has(html, "<li class=\"alert sev-high\" data-seq=\"12\">")) << html;
+  EXPECT_TRUE(has(html, "<p id=\"live-status\" class=\"live-status\" role=\"status\" hidden>"));
+  EXPECT_TRUE(has(html, "<script src=\"/app.js\"></script>"));
+  EXPECT_FALSE(has(html, "<script>")) << "no inline script: the CSP forbids it";
+  EXPECT_TRUE(has(html, "<a href=\"/\" aria-current=\"page\">Alerts</a>")) << html;
+  EXPECT_TRUE(has(html, "<a href=\"/sources\">Sources</a>"));
+  EXPECT_TRUE(has(render_alerts_page(alerts, {.severity = "high"}, kFetched), "data-live=\"0\""));
+  EXPECT_TRUE(has(render_alerts_page(alerts, {.before = 12}, kFetched), "data-live=\"0\""))
+      << "an older page stays as it is";
+  alerts[0].story_sources = 1;
+  EXPECT_TRUE(has(render_alerts_page(alerts, {}, kFetched), "\">story</a>"));
+}
+
+// The SSE stream for real: alerts recorded after the stream opened arrive;
+// Last-Event-ID and ?after= resume from the store; heartbeats; the limit.
+TEST_F(WebPagesHttpTest, EventsStreamNewAlertsResumeAndLimit) {
+  record("1", {hit("libya", "r1", "One", "high")}, "s1");
+  record("2", {hit("libya", "r2", "Two", "high")}, "s2");
+  serve(AlertEvents::Options{.poll = 20ms, .heartbeat = 100ms, .max_streams = 3, .backlog = 2});
+
+  auto js = get("/app.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_TRUE(has(js->body, "new EventSource(\"/events?after=\""));
+  expect_security_headers(js, "app.js");
+
+  test::SseReader live(port(), "/events");
+  ASSERT_TRUE(
+      test::wait_for([&] { return has(live.text(), ": newswatch live alerts after 2\n"); }, 5s))
+      << live.text();
+  EXPECT_EQ(live.status(), 200);
+  EXPECT_TRUE(has(live.headers(), "Content-Type: text/event-stream")) << live.headers();
+  EXPECT_TRUE(has(live.headers(), "Content-Security-Policy:")) << live.headers();
+  record("3", {hit("libya", "r3", "Three", "high")}, "s3");
+  ASSERT_TRUE(test::wait_for([&] { return has(live.text(), "id: 3\nevent: alert\ndata: {"); }, 5s))
+      << live.text();
+  EXPECT_FALSE(has(live.text(), "id: 2\n")) << "a new stream starts at the newest alert";
+  EXPECT_TRUE(has(live.text(), "\"title\":\"Three\"")) << live.text();
+  ASSERT_TRUE(test::wait_for([&] { return has(live.text(), ": heartbeat\n\n"); }, 5s));
+
+  // Resumed from further back than memory (backlog 2) holds: read from the store.
+  for (int i = 4; i <= 6; ++i) {
+    const std::string n = std::to_string(i);
+    record(n, {hit("libya", "r" + n, "Alert " + n, "high")}, "s" + n);
+  }
+  ASSERT_TRUE(test::wait_for([&] { return events_->head() == 6; }, 5s));
+  test::SseReader resumed(port(), "/events", {"Last-Event-ID: 1"});
+  ASSERT_TRUE(test::wait_for([&] { return has(resumed.text(), "id: 6\n"); }, 5s)) << resumed.text();
+  const std::string r = resumed.text();
+  EXPECT_FALSE(has(r, "id: 1\n"));
+  EXPECT_LT(r.find("id: 2\n"), r.find("id: 3\n"));
+  EXPECT_LT(r.find("id: 5\n"), r.find("id: 6\n"));
+  test::SseReader after(port(), "/events?after=5");
+  ASSERT_TRUE(test::wait_for([&] { return has(after.text(), "id: 6\n"); }, 5s));
+  EXPECT_FALSE(has(after.text(), "id: 5\n"));
+
+  // Three open: the fourth is refused and counted.
+  ASSERT_TRUE(test::wait_for([&] { return events_->streams() == 3; }, 5s));
+  auto refused = get("/events");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "10");
+  EXPECT_TRUE(has(metrics_.render(), "newswatch_web_streams_refused_total 1\n"));
+  EXPECT_TRUE(has(metrics_.render(), "newswatch_web_streams 3\n"));
+  EXPECT_EQ(get("/events?after=x")->status, 400);
+}
+
+TEST_F(WebPagesHttpTest, SourcesRulesHealthAndTheirJson) {
+  record("1", {hit("libya", "haftar", "One", "high")}, "s1");
+  record("2", {hit("libya", "haftar", "Two", "high")}, "s1");
+  serve();
+  auto none = get("/rules");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 200);
+  EXPECT_TRUE(has(none->body, "0 rules in 0 watchlists.")) << "nothing set yet";
+  auto running = std::make_shared<WebPages::Running>();
+  running->sources = {SourceConfig{.id = "alrasifa", .url = "https://a.example/feed"}};
+  running->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
+      {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar"}}}});
+  pages_->set_running(running);
+
+  for (const char* path : {"/sources", "/rules", "/health"}) {
+    auto r = get(path);
+    expect_security_headers(r, path);
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_TRUE(has(r->body, "<nav class=\"nav\" id=\"nav\">")) << path;
+  }
+  EXPECT_TRUE(has(get("/sources")->body, "data-source=\"alrasifa\""));
+  EXPECT_TRUE(has(get("/health")->body, "<dd id=\"health-alerts\">2 (last seq 2)</dd>"));
+  auto sources = nlohmann::json::parse(get("/api/sources")->body);
+  ASSERT_EQ(sources["sources"].size(), 1u);
+  EXPECT_EQ(sources["sources"][0]["alerts"], 2);
+  EXPECT_EQ(sources["totals"]["last_seq"], 2);
+  auto rules = nlohmann::json::parse(get("/api/rules")->body);
+  EXPECT_EQ(rules["watchlists"][0]["rules"][0]["id"], "haftar");
+  EXPECT_EQ(rules["watchlists"][0]["rules"][0]["alerts_24h"], 2) << "recorded just now";
+  auto stories = get("/api/stories?since=300d");
+  ASSERT_TRUE(stories);
+  EXPECT_EQ(stories->get_header_value("Content-Type"), "application/json");
+  auto j = nlohmann::json::parse(stories->body);
+  ASSERT_EQ(j["stories"].size(), 1u) << stories->body;
+  EXPECT_EQ(j["stories"][0]["story"], "s1");
+  EXPECT_EQ(j["stories"][0]["articles"], 2);
+  EXPECT_EQ(get("/api/stories?since=soon")->status, 400);
+  EXPECT_EQ(get("/api/stories?limit=0")->status, 400);
 }
 
 }  // namespace

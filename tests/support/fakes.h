@@ -191,6 +191,10 @@ class StoreWrapper : public Store {
     return base_.latest_alerts(before, prefix, limit);
   }
   Result<AlertLog> alert_log() override { return base_.alert_log(); }
+  Result<std::map<std::string, std::uint64_t, std::less<>>> topic_counts(
+      std::chrono::sys_seconds since) override {
+    return base_.topic_counts(since);
+  }
   Result<std::map<std::string, SourceCounts, std::less<>>> source_counts() override {
     return base_.source_counts();
   }
