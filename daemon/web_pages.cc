@@ -222,13 +222,8 @@ std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds 
   for (const SourceStatus& s : r.sources) {
     const SourceState& st = s.state;
     const bool failing = s.polled && (st.consecutive_failures > 0 || st.disabled);
-    std::string last = !s.polled         ? "not polled yet"
-                       : st.last_success ? short_span(now - *st.last_success) + " ago"
-                                         : "never";
-    std::string next =
-        st.disabled    ? "disabled"
-        : st.next_poll ? (*st.next_poll <= now ? "now" : "in " + short_span(*st.next_poll - now))
-                       : "now";
+    const std::string last = last_success_text(s, now);
+    const std::string next = next_poll_text(st, now);
     sources.emplace_back(mstch::map{
         {"id", strip_bidi_controls(s.id)},
         {"id_q", url_encode(s.id)},

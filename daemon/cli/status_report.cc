@@ -40,6 +40,17 @@ std::string short_span(seconds span) {
   return std::to_string(s / 86400) + "d";
 }
 
+std::string last_success_text(const SourceStatus& s, std::chrono::sys_seconds now) {
+  if (!s.polled) return "not polled yet";
+  return s.state.last_success ? short_span(now - *s.state.last_success) + " ago" : "never";
+}
+
+std::string next_poll_text(const SourceState& st, std::chrono::sys_seconds now) {
+  if (st.disabled) return "disabled";
+  if (!st.next_poll || *st.next_poll <= now) return "now";
+  return "in " + short_span(*st.next_poll - now);
+}
+
 Result<StatusReport> read_status(const Config& config, Store& store) {
   StatusReport r;
   auto counts = store.source_counts();
@@ -82,13 +93,8 @@ std::string status_text(const StatusReport& r, sys_seconds now, bool totals) {
                     pad("NEXT POLL", 10) + "  " + pad("ITEMS", 7) + "  ALERTS  PROBLEM\n";
   for (const auto& s : r.sources) {
     const SourceState& st = s.state;
-    std::string last = !s.polled         ? "not polled yet"
-                       : st.last_success ? short_span(now - *st.last_success) + " ago"
-                                         : "never";
-    std::string next =
-        st.disabled    ? "disabled"
-        : st.next_poll ? (*st.next_poll <= now ? "now" : "in " + short_span(*st.next_poll - now))
-                       : "now";
+    const std::string last = last_success_text(s, now);
+    const std::string next = next_poll_text(st, now);
     out += pad(s.id, width) + "  " + pad(last, 14) + "  " +
            pad(std::to_string(st.consecutive_failures), 8) + "  " + pad(next, 10) + "  " +
            pad(std::to_string(s.counts.items), 7) + "  " + pad(std::to_string(s.counts.alerts), 6) +

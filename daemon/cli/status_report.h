@@ -50,4 +50,9 @@ std::string story_summary_json(const StorySummary& story);
 // "45s", "4m", "3h", "2d": a short span for people.
 std::string short_span(std::chrono::seconds span);
 
+// A source's last success ("3h ago", "never", "not polled yet") and next poll
+// ("in 4m", "now", "disabled"), as `status` and the /sources page say them.
+std::string last_success_text(const SourceStatus& source, std::chrono::sys_seconds now);
+std::string next_poll_text(const SourceState& state, std::chrono::sys_seconds now);
+
 }  // namespace nw
