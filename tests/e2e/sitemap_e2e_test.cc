@@ -124,13 +124,7 @@ class SitemapE2E : public testing::Test {
     fs::permissions(secrets, fs::perms::owner_read | fs::perms::owner_write);
     endpoint_ = "tcp://127.0.0.1:" + std::to_string(test::free_tcp_port());
     std::ofstream(dir_ / "newswatch.toml")
-        << "watchlists = [\"watchlists/*.toml\"]\n"
-           "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
-           "[publish]\nendpoint = \""
-        << endpoint_ << "\"\nreplay_endpoint = \"tcp://127.0.0.1:" << test::free_tcp_port()
-        << "\"\n[http]\nhost_spacing = \"100ms\"\n"
-           "[[source]]\nid = \"site\"\nurl = \""
-        << base
+        << config_head() << "[[source]]\nid = \"site\"\nurl = \"" << base
         << "/sitemap.xml\"\nkind = \"sitemap\"\ninterval = \"1s\"\nmax_age = \"2d\"\n"
            "headers = { \"Accept-Language\" = \"ar\" }\nheaders_file = \"site.headers\"\n"
            "user_agent = \"sitemap-e2e/1\"\n"
@@ -162,6 +156,15 @@ class SitemapE2E : public testing::Test {
     };
     if (!read()) (void)test::wait_for(read, limit, 500ms);
     return got;
+  }
+  // The config's lines before its sources: watchlists, state, endpoints, spacing.
+  std::string config_head() const {
+    return "watchlists = [\"watchlists/*.toml\"]\n"
+           "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
+           "[publish]\nendpoint = \"" +
+           endpoint_ +
+           "\"\nreplay_endpoint = \"tcp://127.0.0.1:" + std::to_string(test::free_tcp_port()) +
+           "\"\n[http]\nhost_spacing = \"100ms\"\n";
   }
   // What `newswatch COMMAND --config ...` prints on stdout.
   std::string cli(const std::string& command) {
@@ -262,12 +265,7 @@ TEST_F(SitemapE2E, NewsLanguageIsTheDeclaredLanguageRulesSee) {
       << "name = \"arabic\"\n[[rule]]\nid = \"haftar-cairo-ar\"\n"
          "query = 'حفتر AND القاهرة'\nlanguages = [\"ar\"]\n";
   std::ofstream(dir_ / "newswatch.toml")
-      << "watchlists = [\"watchlists/*.toml\"]\n"
-         "[daemon]\nstate_dir = \"state\"\nlog_level = \"debug\"\n"
-         "[publish]\nendpoint = \""
-      << endpoint_ << "\"\nreplay_endpoint = \"tcp://127.0.0.1:" << test::free_tcp_port()
-      << "\"\n[http]\nhost_spacing = \"100ms\"\n"
-      << "[[source]]\nid = \"ar\"\nurl = \"" << base
+      << config_head() << "[[source]]\nid = \"ar\"\nurl = \"" << base
       << "/lang-ar.xml\"\nkind = \"sitemap\"\ninterval = \"1s\"\n"
       << "[[source]]\nid = \"en\"\nurl = \"" << base
       << "/lang-en.xml\"\nkind = \"sitemap\"\ninterval = \"1s\"\n";
