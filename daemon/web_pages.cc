@@ -717,6 +717,11 @@ void WebPages::install(httplib::Server& server) {
     res.set_header("Cache-Control", "max-age=3600");
     res.set_content(std::string(web_assets::kAppJs), "text/javascript; charset=utf-8");
   });
+  for (const char* path : {"/favicon.svg", "/favicon.ico"})
+    server.Get(path, [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "max-age=86400");
+      res.set_content(std::string(web_assets::kFavicon), "image/svg+xml");
+    });
 }
 
 }  // namespace nw

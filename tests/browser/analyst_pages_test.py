@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -290,26 +289,11 @@ def api_alerts(web):
         return json.load(r)["alerts"]
 
 
-def http_status(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
 HOSTILE = "<script>window.__pwned = 1</script>Hostile headline & \"quotes\""
 
 
 def check_live_alert(tab, site, web, f):
-    """A new alert appears live within 2 s, without a reload (needs /events + /app.js).
-
-    SKIPPED while the daemon serves no /app.js (the live-update branch not merged)."""
-    status = http_status(web + "/app.js")
-    if status == 404:
-        log("SKIPPED live update: the daemon serves no /app.js (HTTP 404), so the page has no "
-            "live updates yet; this check runs once /events and /app.js exist")
-        return
+    """A new alert appears live within 2 s, without a reload (/events and /app.js)."""
     tab.goto(web + "/")
     tab.eval("window.__noReload = true")
     title = "Haftar and Cairo: a live alert"
@@ -448,13 +432,6 @@ def run(daemon_exe, out_dir, chromium, tmp):
                    e["params"]["type"] in ("error", "assert")]
         errors += [e["params"]["exceptionDetails"].get("text", "") for e in events
                    if e["method"] == "Runtime.exceptionThrown"]
-        # KNOWN: the daemon serves no /favicon.ico yet, and Chromium asks for it on
-        # every page. Reported, not failed, until daemon/web_pages.cc answers it
-        # (delete this filter then, so a 404 there fails again).
-        favicon = [e for e in errors if e.endswith(f"{web}/favicon.ico")]
-        if favicon:
-            log(f"KNOWN  the daemon has no /favicon.ico: {len(favicon)} console 404(s) ignored")
-        errors = [e for e in errors if e not in favicon]
         f.check(not errors, f"no console error: {errors}")
     finally:
         if browser:

@@ -306,6 +306,12 @@ TEST_F(WebPagesHttpTest, PagesFiltersApiAndStories) {
   EXPECT_EQ(css->status, 200);
   EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
   EXPECT_TRUE(has(css->body, "mark {"));
+  for (const char* icon : {"/favicon.svg", "/favicon.ico"}) {
+    auto got = get(icon);
+    EXPECT_EQ(got->status, 200) << icon << ": browsers ask for it on every page";
+    EXPECT_EQ(got->get_header_value("Content-Type"), "image/svg+xml") << icon;
+    EXPECT_TRUE(got->body.starts_with("<svg ")) << icon;
+  }
 
   auto story = get("/story/s1");
   expect_security_headers(story, "story");
