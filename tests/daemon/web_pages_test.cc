@@ -432,7 +432,7 @@ TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
   const std::map<std::string, std::uint64_t, std::less<>> day = {{"libya/haftar", 2}},
                                                           week = {{"libya/haftar", 5},
                                                                   {"libya/sisi", 1}};
-  const auto rows = rule_rows(lists, day, week);
+  const auto rows = rule_rows(lists, warnings_by_rule(lists), day, week);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].alerts_day, 2u);
   EXPECT_EQ(rows[0].alerts_week, 5u);
@@ -571,6 +571,20 @@ TEST_F(WebPagesHttpTest, SourcesRulesHealthAndTheirJson) {
   auto rules = nlohmann::json::parse(get("/api/rules")->body);
   EXPECT_EQ(rules["watchlists"][0]["rules"][0]["id"], "haftar");
   EXPECT_EQ(rules["watchlists"][0]["rules"][0]["alerts_24h"], 2) << "recorded just now";
+
+  // The warnings are worked out once per loaded watchlists, and again after a reload.
+  auto warned = std::make_shared<WebPages::Running>(*running);
+  warned->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
+      {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar and Cairo"}}}});
+  pages_->set_running(warned);
+  EXPECT_TRUE(has(get("/rules")->body, "did you mean AND?"));
+  EXPECT_TRUE(has(get("/rules")->body, "did you mean AND?")) << "the same, from the cache";
+  auto mended = std::make_shared<WebPages::Running>(*running);
+  mended->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
+      {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar AND Cairo"}}}});
+  pages_->set_running(mended);
+  EXPECT_FALSE(has(get("/rules")->body, "did you mean AND?")) << "reloaded: not the old warning";
+
   auto stories = get("/api/stories?since=300d");
   ASSERT_TRUE(stories);
   EXPECT_EQ(stories->get_header_value("Content-Type"), "application/json");
