@@ -230,7 +230,7 @@ const std::string_view kAppJs =
     if (a.story) {
       dot();
       var n = (a.story_sources || 0) - 1;
-      var s = el("a", { "class": "story", href: "/story/" + q(a.story) }, n > 0 ? "+" + n + " outlets" : "story");
+      var s = el("a", { "class": "story", href: "/story/" + q(a.story) }, n > 0 ? "+" + n + (n === 1 ? " outlet" : " outlets") : "story");
       meta.appendChild(s);
     }
     li.appendChild(meta);

@@ -369,7 +369,9 @@ std::string stories_api_json(std::span<const StorySummary> stories) {
 }
 
 std::string story_label(const Alert& a) {
-  return a.story_sources > 1 ? "+" + std::to_string(a.story_sources - 1) + " outlets" : "story";
+  if (a.story_sources <= 1) return "story";
+  return "+" + std::to_string(a.story_sources - 1) +
+         (a.story_sources == 2 ? " outlet" : " outlets");
 }
 
 bool alert_matches(const Alert& a, const AlertFilter& f) {

@@ -90,6 +90,11 @@ TEST(WebPages, AlertShowsLinkTimeSeverityStoryAndHighlightedSnippet) {
   EXPECT_TRUE(has(html, "<a class=\"story\" href=\"/story/9b1c0000000000ff\">+3 outlets</a>"))
       << html;
   EXPECT_TRUE(has(html, "<a href=\"/?source=alrasifa\" dir=\"auto\">alrasifa</a>")) << html;
+  Alert two = alerts[0], alone = alerts[0];
+  two.story_sources = 2;
+  alone.story_sources = 1;
+  EXPECT_TRUE(has(render_alerts_page(std::vector{two}, {}, kFetched), ">+1 outlet</a>"));
+  EXPECT_TRUE(has(render_alerts_page(std::vector{alone}, {}, kFetched), ">story</a>"));
   EXPECT_FALSE(has(html, "Older alerts"));
   EXPECT_TRUE(has(render_alerts_page(alerts, {.source = "a b"}, kFetched, 7),
                   "<a href=\"/?source=a%20b&amp;before=7\">Older alerts</a>"));
