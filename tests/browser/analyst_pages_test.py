@@ -6,7 +6,8 @@ Starts the built newswatchd on a temporary config against a local test site
 story republished by two sources, and a hostile title), then drives headless
 Chromium over the DevTools protocol (--remote-debugging-pipe: JSON messages
 on fds 3/4, standard library only) and checks the alerts page, a filter, the
-story page, the console and every request the pages make. Screenshots at
+story page, a live alert, a stream resumed with Last-Event-ID, the console
+and every request the pages make. Screenshots at
 desktop (1280x800) and phone (390x844) widths go into OUT_DIR.
 
 usage: analyst_pages_test.py NEWSWATCHD OUT_DIR
@@ -14,6 +15,7 @@ exit: 0 passed, 1 failed, 77 skipped (no Chromium on this machine).
 """
 import base64
 import fcntl
+import http.client
 import http.server
 import json
 import os
@@ -309,6 +311,28 @@ def check_live_alert(tab, site, web, f):
     f.check(tab.eval("window.__noReload === true"), "the live alert came without a reload")
 
 
+def check_resume(web, f):
+    """A stream opened with Last-Event-ID: K replays every alert after K, in seq order."""
+    seqs = sorted(a["seq"] for a in api_alerts(web))
+    cursor = seqs[0]
+    host, port = urllib.parse.urlsplit(web).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", "/events", headers={"Last-Event-ID": str(cursor)})
+    r = conn.getresponse()
+    f.check(r.status == 200 and r.getheader("Content-Type", "").startswith("text/event-stream"),
+            f"/events answers an event stream: {r.status} {r.getheader('Content-Type')}")
+    got = []
+    while len(got) < len(seqs) - 1:
+        line = r.fp.readline().decode()
+        if not line:
+            break
+        if line.startswith("id: "):
+            got.append(int(line[4:]))
+    conn.close()
+    f.check(got == seqs[1:], f"Last-Event-ID {cursor} resumes with every later alert in order: "
+            f"{got} (want {seqs[1:]})")
+
+
 def measure_loads(tab, web, n=50):
     ms = []
     for _ in range(n):
@@ -413,6 +437,7 @@ def run(daemon_exe, out_dir, chromium, tmp):
                      {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
 
         check_live_alert(tab, site, web, f)
+        check_resume(web, f)
         if os.environ.get("NEWSWATCH_BROWSER_LOADS"):
             measure_loads(tab, web, int(os.environ["NEWSWATCH_BROWSER_LOADS"]))
 
