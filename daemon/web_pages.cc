@@ -227,6 +227,40 @@ std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists, const Rule
   return rows;
 }
 
+// The last day's polls as 24 bars, an hour each, oldest first: ok polls from
+// the bottom, failed ones stacked above, scaled to the busiest hour. SVG
+// attributes, not style attributes: the page's CSP forbids inline styles.
+mstch::map poll_bars(const PollHistory& stored, std::chrono::sys_seconds now) {
+  constexpr int kStep = 4, kHeight = 20;
+  const PollHistory h = stored.as_of(now);
+  std::uint32_t busiest = 1, ok = 0, failed = 0;
+  for (const PollHistory::Hour& hour : h.hours) {
+    busiest = std::max(busiest, hour.ok + hour.failed);
+    ok += hour.ok;
+    failed += hour.failed;
+  }
+  mstch::array bars;
+  for (int i = 0; i < PollHistory::kHours; ++i) {
+    const PollHistory::Hour& hour = h.hours[i];
+    if (hour.ok + hour.failed == 0) continue;
+    const int ok_h = static_cast<int>((hour.ok * kHeight + busiest - 1) / busiest);
+    const int failed_h = static_cast<int>((hour.failed * kHeight + busiest - 1) / busiest);
+    const auto start =
+        std::chrono::sys_seconds(std::chrono::hours(h.end_hour - (PollHistory::kHours - 1 - i)));
+    bars.emplace_back(
+        mstch::map{{"x", std::to_string(i * kStep)},
+                   {"ok_y", std::to_string(kHeight - ok_h)},
+                   {"ok_h", std::to_string(ok_h)},
+                   {"failed_y", std::to_string(std::max(0, kHeight - ok_h - failed_h))},
+                   {"failed_h", std::to_string(std::min(failed_h, kHeight - ok_h))},
+                   {"label", format_utc(start).substr(11, 5) + " UTC: " + std::to_string(hour.ok) +
+                                 " ok, " + std::to_string(hour.failed) + " failed"}});
+  }
+  return mstch::map{{"bars", std::move(bars)},
+                    {"polls_label", std::to_string(ok + failed) + " polls in 24 h, " +
+                                        std::to_string(failed) + " failed"}};
+}
+
 std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds now) {
   mstch::array sources;
   for (const SourceStatus& s : r.sources) {
@@ -250,6 +284,7 @@ std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds 
         {"alerts", count_text(s.counts.alerts)},
         {"error", strip_bidi_controls(s.polled ? st.last_error : "")},
         {"robots", s.counts.robots_skipped ? count_text(s.counts.robots_skipped) : std::string()},
+        {"polls", poll_bars(st.polls, now)},
     });
   }
   return render(web_assets::kSourcesPage, mstch::map{{"page_title", std::string("Sources")},

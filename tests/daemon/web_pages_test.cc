@@ -382,6 +382,36 @@ const std::string kHostile =
     "<script>alert(1)</script> \"Q\" & \xE2\x80\xAE"
     "evil";
 
+TEST(WebPages, SourcesPageDrawsTheDaysPollsByHour) {
+  const std::chrono::sys_seconds hour{1'700'006'400s};  // 2023-11-15 00:00 UTC
+  SourceStatus s{.id = "alrasifa", .url = "https://a.example/feed", .polled = true};
+  for (int i = 0; i < 3; ++i) s.state.polls.record(hour + 1min * i, true);
+  s.state.polls.record(hour + 5min, false);
+  s.state.polls.record(hour + 2h, true);
+  StatusReport r;
+  r.sources = {s, SourceStatus{.id = "bbc", .url = "https://b.example/"}};
+  const std::string html = render_sources_page(r, hour + 3h + 10min);
+  EXPECT_TRUE(has(html, "aria-label=\"5 polls in 24 h, 1 failed\"")) << html;
+  // 00:00 is 3 hours before now's hour (x = 20 * 4); the busiest hour fills 20 px.
+  EXPECT_TRUE(has(html,
+                  "<g><title>00:00 UTC: 3 ok, 1 failed</title><rect class=\"ok\" x=\"80\" "
+                  "y=\"5\" width=\"3\" height=\"15\"/><rect class=\"failed\" x=\"80\" "
+                  "y=\"0\" width=\"3\" height=\"5\"/></g>"))
+      << html;
+  EXPECT_TRUE(has(html, "<title>02:00 UTC: 1 ok, 0 failed</title><rect class=\"ok\" x=\"88\""));
+  EXPECT_TRUE(has(html, "aria-label=\"0 polls in 24 h, 0 failed\"")) << "bbc: no bars";
+  const auto day_later = render_sources_page(r, hour + 25h);
+  EXPECT_FALSE(has(day_later, "00:00 UTC")) << "a day on, that hour is gone";
+
+  auto j = nlohmann::json::parse(status_json(r));
+  const auto& polls = j["sources"][0]["polls_by_hour"];
+  EXPECT_EQ(polls["last_hour"], "2023-11-15T02:00:00Z");
+  EXPECT_EQ(polls["ok"][21], 3);
+  EXPECT_EQ(polls["failed"][21], 1);
+  EXPECT_EQ(polls["ok"][23], 1);
+  EXPECT_TRUE(j["sources"][1]["polls_by_hour"].is_null());
+}
+
 TEST(WebPages, SourcesAndHealthPagesEscapeWhatSitesSaid) {
   StatusReport r;
   SourceStatus s{.id = "alrasifa", .url = "javascript:alert(1)"};
