@@ -88,9 +88,9 @@ const std::string_view kSourcesPage = R"({{> head}}<main>
 
 const std::string_view kRulesPage = R"({{> head}}<main>
 <h1>Rules</h1>
-<p class="count">{{count}} rules in {{lists}} watchlists. <a href="/api/rules">JSON</a></p>
+<p class="count">{{count}} rules in {{lists}} watchlists.{{#paged}} Showing {{first}}–{{last}} of {{matched}}{{#watchlist}} in <span dir="auto">{{watchlist}}</span> (<a href="/rules">all</a>){{/watchlist}}.{{/paged}} <a href="/api/rules{{api_q}}">JSON</a></p>
 {{#watchlists}}<section class="watchlist" data-watchlist="{{name}}">
-<h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span></h2>
+<h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span> <a class="url" href="/rules?watchlist={{name_q}}">its rules</a></h2>
 <table class="grid rules">
 <thead><tr><th>rule</th><th>query</th><th>options</th><th>24 h</th><th>7 days</th></tr></thead>
 <tbody>
@@ -104,6 +104,7 @@ const std::string_view kRulesPage = R"({{> head}}<main>
 </table>
 </section>
 {{/watchlists}}
+{{#next_q}}<p class="more"><a href="/rules?{{next_q}}">Next {{page_size}} rules</a></p>{{/next_q}}
 </main>
 </body>
 </html>
