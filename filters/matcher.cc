@@ -149,8 +149,9 @@ class Article {
       for (std::uint32_t i = impl_.anchor_begin[feature]; i < impl_.anchor_begin[feature + 1];
            ++i) {
         const Matcher::Impl::Anchored& a = impl_.anchor_rules[i];
-        if (a.gate != Matcher::Impl::kNoGate && !is_fired(a.gate)) continue;
-        if (checks_pass(a.rule)) out.push_back(a.rule);
+        if (a.gate != Matcher::Impl::kNoGate && !is_fired(a.gate) && !is_fired(a.gate2)) continue;
+        const std::uint32_t rule = a.rule & ~Matcher::Impl::kMoreChecks;
+        if (!(a.rule & Matcher::Impl::kMoreChecks) || checks_pass(rule)) out.push_back(rule);
       }
     };
     for (const FiredWord& w : words_) wake(w.word);

@@ -397,17 +397,27 @@ class Compiler {
     for (std::size_t i = 1; i < impl_.anchor_begin.size(); ++i)
       impl_.anchor_begin[i] += impl_.anchor_begin[i - 1];
     // Rewrite the checks' features in place (sizes stay as they are) and
-    // find each rule's gate.
+    // find each rule's gate: its first (rarest) check of at most two features.
     check_begin_.push_back(static_cast<std::uint32_t>(checks_.size()));
-    std::vector<std::uint32_t> gates(impl_.rules.size(), Matcher::Impl::kNoGate);
+    using Anchored = Matcher::Impl::Anchored;
+    std::vector<Anchored> gates(impl_.rules.size(),
+                                {0, Matcher::Impl::kNoGate, Matcher::Impl::kNoGate});
     for (std::size_t r = 0; r + 1 < check_begin_.size(); ++r) {
+      std::size_t sets = 0;
       for (std::uint32_t i = check_begin_[r]; i < check_begin_[r + 1]; i += checks_[i] + 1) {
         for (std::uint32_t j = i + 1; j <= i + checks_[i]; ++j) checks_[j] = feature(checks_[j]);
-        if (checks_[i] == 1 && gates[r] == Matcher::Impl::kNoGate) gates[r] = checks_[i + 1];
+        ++sets;
+        if (checks_[i] <= 2 && gates[r].gate == Matcher::Impl::kNoGate) {
+          gates[r].gate = checks_[i + 1];
+          gates[r].gate2 = checks_[i + checks_[i]];
+        }
       }
+      const bool gated = gates[r].gate != Matcher::Impl::kNoGate;
+      if (sets > (gated ? 1 : 0)) gates[r].rule = Matcher::Impl::kMoreChecks;
     }
     impl_.anchor_rules.reserve(anchors_.size());
-    for (const auto& [f, rule] : anchors_) impl_.anchor_rules.push_back({rule, gates[rule]});
+    for (const auto& [f, rule] : anchors_)
+      impl_.anchor_rules.push_back({rule | gates[rule].rule, gates[rule].gate, gates[rule].gate2});
     impl_.check_begin = std::move(check_begin_);
     impl_.checks = std::move(checks_);
   }

@@ -114,14 +114,19 @@ struct Matcher::Impl {
   // CSR. Its other required sets are checks: the rule is a candidate only
   // when each has a fired feature. checks[check_begin[r], check_begin[r+1])
   // holds rule r's sets, each as its size followed by its features.
-  // Each entry carries a gate: the feature of the rule's first one-feature
-  // check (kNoGate when none), tested before the rule's checks are read, as
-  // most rules woken by a common anchor fail there.
+  // Each entry carries a gate: the rule's first check of one or two features
+  // (`gate`, `gate2`; the same twice for one; kNoGate when the rule has no
+  // such check), tested in the posting itself, as most rules woken by a
+  // common anchor fail there and reading a rule's checks is a cache miss per
+  // rule. `rule` has kMoreChecks set when the rule has checks besides its
+  // gate; without it a rule that passes its gate is a candidate.
   struct Anchored {
     std::uint32_t rule = 0;
     std::uint32_t gate = 0;
+    std::uint32_t gate2 = 0;
   };
   static constexpr std::uint32_t kNoGate = 0xFFFFFFFF;
+  static constexpr std::uint32_t kMoreChecks = 0x80000000;
   std::vector<std::uint32_t> anchor_begin;
   std::vector<Anchored> anchor_rules;
   std::vector<std::uint32_t> check_begin;

@@ -6,15 +6,19 @@
 // marker word of the rule load/all:
 //
 //   python3 tests/load/rules.py --rules 1000000 --out /tmp/r1m
-//   rules_bench /tmp/r1m/newswatch.toml [--articles 2000] [--rounds 5]
+//   rules_bench /tmp/r1m/newswatch.toml [--articles 2000] [--rounds 5] [--hits FILE]
 //
 // Prints: load_config, rule_warnings and Matcher::compile times, the peak
 // RSS after them (the process's, so run one size per process), then articles/s
-// on one core (median of the rounds) and the hits per article.
+// on one core (median of the rounds), the hits per article, the peak RSS after
+// matching, and a checksum of every hit of the 200 distinct articles (rule,
+// matched words, spans, snippet), so two builds can be compared: equal sums,
+// equal hits. --hits FILE writes those hits out, one line each, for diff.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -76,13 +80,15 @@ std::vector<std::string> sentences() {
 
 int run(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: rules_bench CONFIG [--articles N] [--rounds N]\n");
+    std::fprintf(stderr, "usage: rules_bench CONFIG [--articles N] [--rounds N] [--hits FILE]\n");
     return 2;
   }
   int articles = 2000, rounds = 5;
+  const char* hits_file = nullptr;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--articles") == 0) articles = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--hits") == 0) hits_file = argv[i + 1];
   }
   const auto t0 = Clock::now();
   auto config = load_config(argv[1]);
@@ -135,6 +141,32 @@ int run(int argc, char** argv) {
       "%.0f), %.1f hits per article\n",
       rates[rates.size() / 2], rounds, articles, rates.front(), rates.back(),
       static_cast<double>(hits) / articles);
+
+  // Every hit of every distinct article, for comparing builds.
+  std::string all;
+  std::size_t total = 0;
+  for (std::size_t k = 0; k < titles.size(); ++k) {
+    for (const Hit& h : (*matcher)->match({titles[k], bodies[k], "s00001", "ar"})) {
+      all += std::to_string(k) + '\t' + h.watchlist + '/' + h.rule;
+      for (const auto& m : h.matched) all += '\t' + m;
+      for (const auto& s : h.spans) {
+        all += s.field == MatchSpan::Field::kTitle ? "\tt" : "\tb";
+        all += std::to_string(s.begin) + '-' + std::to_string(s.end);
+      }
+      all += '\t' + h.snippet + '\n';
+      ++total;
+    }
+  }
+  std::uint64_t sum = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (char c : all) sum = (sum ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+  std::printf("peak RSS after matching %ld MiB; %zu hits on the %zu articles, checksum %016llx\n",
+              peak_rss_mib(), total, titles.size(), static_cast<unsigned long long>(sum));
+  if (hits_file) {
+    std::FILE* f = std::fopen(hits_file, "w");
+    if (!f) return 1;
+    std::fwrite(all.data(), 1, all.size(), f);
+    std::fclose(f);
+  }
   return 0;
 }
 
