@@ -85,6 +85,7 @@ mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
       {"url", strip_bidi_controls(a.url)},
       {"source", strip_bidi_controls(a.source)},
       {"source_q", url_encode(a.source)},
+      {"has_topic", !a.watchlist.empty()},  // a backtest's hits have none
       {"watchlist", a.watchlist},
       {"watchlist_q", url_encode(a.watchlist)},
       {"rule", a.rule},
@@ -253,7 +254,8 @@ std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds 
                                                      {"sources", std::move(sources)}});
 }
 
-std::string render_rules_page(std::span<const RuleRow> rows) {
+std::string render_rules_page(std::span<const RuleRow> rows, const TryView& tried,
+                              std::chrono::sys_seconds now) {
   mstch::array lists;
   mstch::array rules;
   std::string current;
@@ -287,11 +289,44 @@ std::string render_rules_page(std::span<const RuleRow> rows) {
   }
   flush();
   const std::size_t count_lists = lists.size();
-  return render(web_assets::kRulesPage, mstch::map{{"page_title", std::string("Rules")},
-                                                   {"nav_rules", true},
-                                                   {"count", std::to_string(rows.size())},
-                                                   {"lists", std::to_string(count_lists)},
-                                                   {"watchlists", std::move(lists)}});
+  mstch::array since_options, warnings;
+  bool listed = false;
+  for (const char* span : {"24h", "7d", "14d", "30d"}) {
+    listed = listed || tried.since == span;
+    since_options.emplace_back(
+        mstch::map{{"value", std::string(span)}, {"selected", tried.since == span}});
+  }
+  if (!listed) {  // what the API or a hand-made form asked for
+    since_options.emplace_back(mstch::map{{"value", tried.since}, {"selected", true}});
+  }
+  for (const std::string& w : tried.warnings) warnings.emplace_back(w);
+  std::string summary;
+  if (tried.ran) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.0f", tried.ms);
+    summary = std::to_string(tried.hits.size()) + (tried.hits.size() == 1 ? " hit" : " hits") +
+              " in " + std::to_string(tried.searched) + " articles kept in the last " +
+              tried.since + " (" + ms + " ms)" +
+              (tried.hits.empty() ? "." : ", oldest first, as they would have alerted.");
+  }
+  return render(web_assets::kRulesPage,
+                mstch::map{{"page_title", std::string("Rules")},
+                           {"nav_rules", true},
+                           {"count", std::to_string(rows.size())},
+                           {"lists", std::to_string(count_lists)},
+                           {"watchlists", std::move(lists)},
+                           {"t_query", tried.query},
+                           {"t_since", std::move(since_options)},
+                           {"t_exact", tried.exact},
+                           {"t_fold", tried.fold_accents},
+                           {"t_error", strip_bidi_controls(tried.error)},
+                           {"t_note", tried.note},
+                           {"t_warnings", std::move(warnings)},
+                           {"t_ran", tried.ran},
+                           {"t_summary", summary},
+                           {"t_stopped", tried.stopped},
+                           {"t_none_kept", tried.ran && tried.searched == 0},
+                           {"alerts", alert_views(tried.hits, now)}});
 }
 
 std::string render_health_page(const StatusReport& r, const HealthFigures& f,
@@ -599,7 +634,7 @@ WebPages::Response WebPages::sources_page(bool json) {
   return {.body = render_sources_page(*report, now_seconds(clock_))};
 }
 
-WebPages::Response WebPages::rules_page(bool json) {
+WebPages::Response WebPages::rules_page(bool json, const TryView& tried) {
   const auto run = running();
   const auto now = now_seconds(clock_);
   Result<std::map<std::string, std::uint64_t, std::less<>>> day, week;
@@ -616,7 +651,7 @@ WebPages::Response WebPages::rules_page(bool json) {
   const std::vector<Watchlist> none;
   const auto rows = rule_rows(run->watchlists ? *run->watchlists : none, *day, *week);
   if (json) return json_response(rules_api_json(rows));
-  return {.body = render_rules_page(rows)};
+  return {.body = render_rules_page(rows, tried, now)};
 }
 
 WebPages::Response WebPages::health_page() {
