@@ -11,6 +11,7 @@ const std::string_view kHead = R"(<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{page_title}} · newswatch</title>
 <link rel="stylesheet" href="/static/newswatch.css">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 </head>
 <body>
 <header class="top"><a class="home" href="/">newswatch</a>
@@ -258,7 +259,7 @@ const std::string_view kAppJs =
     if (a.story) {
       dot();
       var n = (a.story_sources || 0) - 1;
-      var s = el("a", { "class": "story", href: "/story/" + q(a.story) }, n > 0 ? "+" + n + " outlets" : "story");
+      var s = el("a", { "class": "story", href: "/story/" + q(a.story) }, n > 0 ? "+" + n + (n === 1 ? " outlet" : " outlets") : "story");
       meta.appendChild(s);
     }
     li.appendChild(meta);
@@ -345,5 +346,13 @@ const std::string_view kAppJs =
   });
 })();
 )JS";
+
+// A dark square with a white "n": the browser tab's icon (also answered at
+// /favicon.ico, which browsers ask for whatever the page links).
+const std::string_view kFavicon =
+    R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">)"
+    R"(<rect width="16" height="16" rx="3" fill="#1d3557"/>)"
+    R"(<path d="M4 12V5h2v1c.6-.8 1.4-1.2 2.4-1.2C10.1 4.8 12 5.6 12 8v4h-2V8.3c0-1-.6-1.5-1.5-1.5S6 7.4 6 8.6V12z" fill="#fff"/>)"
+    R"(</svg>)";
 
 }  // namespace nw::web_assets

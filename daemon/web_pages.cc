@@ -199,16 +199,26 @@ WebPages::Response json_error(int status, std::string what) {
 
 }  // namespace
 
-std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists,
+RuleWarnings warnings_by_rule(std::span<const Watchlist> watchlists) {
+  RuleWarnings out;
+  for (const Watchlist& w : watchlists) {
+    for (const Rule& r : w.rules) {
+      // The warnings of this rule alone: rule_warnings says them in rule order.
+      const Watchlist one{.name = w.name, .file = w.file, .rules = {r}};
+      out.push_back(rule_warnings(std::span(&one, 1)));
+    }
+  }
+  return out;
+}
+
+std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists, const RuleWarnings& warnings,
                                const std::map<std::string, std::uint64_t, std::less<>>& day,
                                const std::map<std::string, std::uint64_t, std::less<>>& week) {
   std::vector<RuleRow> rows;
   for (const Watchlist& w : watchlists) {
     for (const Rule& r : w.rules) {
       RuleRow row{.watchlist = w.name, .file = w.file, .rule = r};
-      // The warnings of this rule alone: rule_warnings says them in rule order.
-      const Watchlist one{.name = w.name, .file = w.file, .rules = {r}};
-      row.warnings = rule_warnings(std::span(&one, 1));
+      if (rows.size() < warnings.size()) row.warnings = warnings[rows.size()];
       const std::string topic = w.name + "/" + r.id;
       if (auto it = day.find(topic); it != day.end()) row.alerts_day = it->second;
       if (auto it = week.find(topic); it != week.end()) row.alerts_week = it->second;
@@ -394,7 +404,9 @@ std::string stories_api_json(std::span<const StorySummary> stories) {
 }
 
 std::string story_label(const Alert& a) {
-  return a.story_sources > 1 ? "+" + std::to_string(a.story_sources - 1) + " outlets" : "story";
+  if (a.story_sources <= 1) return "story";
+  return "+" + std::to_string(a.story_sources - 1) +
+         (a.story_sources == 2 ? " outlet" : " outlets");
 }
 
 bool alert_matches(const Alert& a, const AlertFilter& f) {
@@ -618,6 +630,16 @@ std::shared_ptr<const WebPages::Running> WebPages::running() {
   return running_ ? running_ : std::make_shared<const Running>();
 }
 
+std::shared_ptr<const RuleWarnings> WebPages::warnings(const Running& run) {
+  std::lock_guard lock(warnings_mutex_);
+  if (!warned_ || warned_for_ != run.watchlists) {
+    warned_ = std::make_shared<const RuleWarnings>(
+        run.watchlists ? warnings_by_rule(*run.watchlists) : RuleWarnings{});
+    warned_for_ = run.watchlists;
+  }
+  return warned_;
+}
+
 WebPages::Response WebPages::sources_page(bool json) {
   Config config;
   config.sources = running()->sources;
@@ -649,7 +671,8 @@ WebPages::Response WebPages::rules_page(bool json, const TryView& tried) {
                 : Response{.status = 500, .body = render_message("Store error", why)};
   }
   const std::vector<Watchlist> none;
-  const auto rows = rule_rows(run->watchlists ? *run->watchlists : none, *day, *week);
+  const auto rows =
+      rule_rows(run->watchlists ? *run->watchlists : none, *warnings(*run), *day, *week);
   if (json) return json_response(rules_api_json(rows));
   return {.body = render_rules_page(rows, tried, now)};
 }
@@ -752,6 +775,11 @@ void WebPages::install(httplib::Server& server) {
     res.set_header("Cache-Control", "max-age=3600");
     res.set_content(std::string(web_assets::kAppJs), "text/javascript; charset=utf-8");
   });
+  for (const char* path : {"/favicon.svg", "/favicon.ico"})
+    server.Get(path, [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "max-age=86400");
+      res.set_content(std::string(web_assets::kFavicon), "image/svg+xml");
+    });
 }
 
 }  // namespace nw

@@ -92,8 +92,13 @@ struct RuleRow {
   std::uint64_t alerts_day = 0;
   std::uint64_t alerts_week = 0;
 };
-// `day`, `week`: alerts by topic ("watchlist/rule"), Store::topic_counts.
-std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists,
+// Each rule's check-rules warnings, in watchlist and rule order: computed once
+// per loaded set of watchlists (slow with very many rules), not per request.
+using RuleWarnings = std::vector<std::vector<std::string>>;
+RuleWarnings warnings_by_rule(std::span<const Watchlist> watchlists);
+// `warnings`: warnings_by_rule(watchlists); `day`, `week`: alerts by topic
+// ("watchlist/rule"), Store::topic_counts.
+std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists, const RuleWarnings& warnings,
                                const std::map<std::string, std::uint64_t, std::less<>>& day,
                                const std::map<std::string, std::uint64_t, std::less<>>& week);
 // The health page's figures beyond the status report.
@@ -186,7 +191,12 @@ class WebPages {
   std::mutex running_mutex_;
   std::shared_ptr<const Running> running_;     // GUARDED_BY(running_mutex_)
   std::function<std::size_t()> stream_count_;  // set before the server starts
+  std::mutex warnings_mutex_;
+  // The watchlists warned_ was computed for (kept only to compare pointers).
+  std::shared_ptr<const std::vector<Watchlist>> warned_for_;  // GUARDED_BY(warnings_mutex_)
+  std::shared_ptr<const RuleWarnings> warned_;                // GUARDED_BY(warnings_mutex_)
   std::shared_ptr<const Running> running();
+  std::shared_ptr<const RuleWarnings> warnings(const Running& run);
 };
 
 }  // namespace nw

@@ -90,6 +90,11 @@ TEST(WebPages, AlertShowsLinkTimeSeverityStoryAndHighlightedSnippet) {
   EXPECT_TRUE(has(html, "<a class=\"story\" href=\"/story/9b1c0000000000ff\">+3 outlets</a>"))
       << html;
   EXPECT_TRUE(has(html, "<a href=\"/?source=alrasifa\" dir=\"auto\">alrasifa</a>")) << html;
+  Alert two = alerts[0], alone = alerts[0];
+  two.story_sources = 2;
+  alone.story_sources = 1;
+  EXPECT_TRUE(has(render_alerts_page(std::vector{two}, {}, kFetched), ">+1 outlet</a>"));
+  EXPECT_TRUE(has(render_alerts_page(std::vector{alone}, {}, kFetched), ">story</a>"));
   EXPECT_FALSE(has(html, "Older alerts"));
   EXPECT_TRUE(has(render_alerts_page(alerts, {.source = "a b"}, kFetched, 7),
                   "<a href=\"/?source=a%20b&amp;before=7\">Older alerts</a>"));
@@ -306,6 +311,12 @@ TEST_F(WebPagesHttpTest, PagesFiltersApiAndStories) {
   EXPECT_EQ(css->status, 200);
   EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
   EXPECT_TRUE(has(css->body, "mark {"));
+  for (const char* icon : {"/favicon.svg", "/favicon.ico"}) {
+    auto got = get(icon);
+    EXPECT_EQ(got->status, 200) << icon << ": browsers ask for it on every page";
+    EXPECT_EQ(got->get_header_value("Content-Type"), "image/svg+xml") << icon;
+    EXPECT_TRUE(got->body.starts_with("<svg ")) << icon;
+  }
 
   auto story = get("/story/s1");
   expect_security_headers(story, "story");
@@ -426,7 +437,7 @@ TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
   const std::map<std::string, std::uint64_t, std::less<>> day = {{"libya/haftar", 2}},
                                                           week = {{"libya/haftar", 5},
                                                                   {"libya/sisi", 1}};
-  const auto rows = rule_rows(lists, day, week);
+  const auto rows = rule_rows(lists, warnings_by_rule(lists), day, week);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].alerts_day, 2u);
   EXPECT_EQ(rows[0].alerts_week, 5u);
@@ -565,6 +576,20 @@ TEST_F(WebPagesHttpTest, SourcesRulesHealthAndTheirJson) {
   auto rules = nlohmann::json::parse(get("/api/rules")->body);
   EXPECT_EQ(rules["watchlists"][0]["rules"][0]["id"], "haftar");
   EXPECT_EQ(rules["watchlists"][0]["rules"][0]["alerts_24h"], 2) << "recorded just now";
+
+  // The warnings are worked out once per loaded watchlists, and again after a reload.
+  auto warned = std::make_shared<WebPages::Running>(*running);
+  warned->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
+      {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar and Cairo"}}}});
+  pages_->set_running(warned);
+  EXPECT_TRUE(has(get("/rules")->body, "did you mean AND?"));
+  EXPECT_TRUE(has(get("/rules")->body, "did you mean AND?")) << "the same, from the cache";
+  auto mended = std::make_shared<WebPages::Running>(*running);
+  mended->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
+      {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar AND Cairo"}}}});
+  pages_->set_running(mended);
+  EXPECT_FALSE(has(get("/rules")->body, "did you mean AND?")) << "reloaded: not the old warning";
+
   auto stories = get("/api/stories?since=300d");
   ASSERT_TRUE(stories);
   EXPECT_EQ(stories->get_header_value("Content-Type"), "application/json");
