@@ -77,7 +77,10 @@ std::string same_origin_refusal(const RequestOrigin& r, bool any_host) {
            ", not to a loopback name (localhost, 127.0.0.1, [::1]) this server answers as";
   }
   const std::string site = lower(trim(r.fetch_site));
-  if (!site.empty() && site != "same-origin" && site != "none") {
+  if (!site.empty()) {
+    // A browser set it (no page can), and it holds whatever the Origin says:
+    // "null" on a form's POST from a page with Referrer-Policy: no-referrer.
+    if (site == "same-origin" || site == "none") return "";
     return "a " + site + " request (Sec-Fetch-Site): only this server's own pages may run it";
   }
   if (!r.origin.empty()) {

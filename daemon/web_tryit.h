@@ -48,9 +48,11 @@ struct RequestOrigin {
 };
 // Why a POST that changes something is refused, "" when it is not:
 // - Sec-Fetch-Site, when sent, must be same-origin (or none: the user's own
-//   navigation); same-site is another origin too (another port);
-// - Origin, when sent, must be http(s)://HOST with the Host it was sent to
-//   (or the X-Forwarded-Host a proxy added), compared without case;
+//   navigation); same-site is another origin too (another port). Only a
+//   browser sets it, so it decides alone: a form's POST from our pages says
+//   Origin: null (they send Referrer-Policy: no-referrer);
+// - else Origin, when sent, must be http(s)://HOST with the Host it was sent
+//   to (or the X-Forwarded-Host a proxy added), compared without case;
 // - the Host must be a loopback name (localhost, 127.0.0.0/8, [::1]) unless
 //   `any_host`: a page of a name an attacker made resolve to 127.0.0.1 (DNS
 //   rebinding) would otherwise pass as same-origin.
