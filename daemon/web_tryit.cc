@@ -300,7 +300,10 @@ std::string TryIt::answer_json(const Run& run) const {
   if (run.stop == Stop::kCancelled) stopped = "cancelled";
   if (run.stop == Stop::kStopping) stopped = "stopping";
   Json hits = Json::array();
-  for (const Alert& a : v.hits) hits.push_back(Json::parse(to_json(a)));
+  for (const Alert& a : v.hits) {
+    auto hit = Json::parse(to_json(a), nullptr, /*allow_exceptions=*/false);
+    if (!hit.is_discarded()) hits.push_back(std::move(hit));
+  }
   Json j = {{"query", v.query},
             {"since", v.since},
             {"searched", v.searched},
