@@ -132,6 +132,7 @@ PollOutcome poll_outcome(const SourceState& before, const Result<FetchResponse>&
     ++state.consecutive_failures;
     state.last_error = out.error;
   }
+  state.polls.record(now, out.ok());
   state.disabled = disable;
   if (disable) {
     state.next_poll.reset();

@@ -8,8 +8,8 @@ namespace nw::sqlite {
 
 constexpr const char* kGetSource =
     "SELECT url, etag, last_modified, initialized, disabled, consecutive_failures, "
-    "last_success, last_attempt, last_error, next_poll, config_url, identity, poll_interval "
-    "FROM sources WHERE id = ?1";
+    "last_success, last_attempt, last_error, next_poll, config_url, identity, poll_interval, "
+    "polls_day FROM sources WHERE id = ?1";
 
 Result<SourceState> ItemTable::source(std::string_view source_id) {
   auto u = get_source_.use();
@@ -33,6 +33,7 @@ Result<SourceState> ItemTable::source(std::string_view source_id) {
                                  : ItemIdentity::kId;
     if (!r.null("poll_interval"))
       s.poll_interval = std::chrono::seconds(r.integer("poll_interval"));
+    s.polls = PollHistory::decode(r.text("polls_day"));
   });
   if (!found) return std::unexpected(found.error());
   return s;  // a default SourceState for a source never seen
@@ -41,15 +42,15 @@ Result<SourceState> ItemTable::source(std::string_view source_id) {
 constexpr const char* kPutSource =
     "INSERT INTO sources(id, url, etag, last_modified, initialized, disabled, "
     "consecutive_failures, last_success, last_attempt, last_error, next_poll, config_url, "
-    "identity, poll_interval) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+    "identity, poll_interval, polls_day) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) "
     "ON CONFLICT(id) DO UPDATE SET url = excluded.url, etag = excluded.etag, "
     "last_modified = excluded.last_modified, initialized = excluded.initialized, "
     "disabled = excluded.disabled, consecutive_failures = excluded.consecutive_failures, "
     "last_success = excluded.last_success, last_attempt = excluded.last_attempt, "
     "last_error = excluded.last_error, next_poll = excluded.next_poll, "
     "config_url = excluded.config_url, identity = excluded.identity, "
-    "poll_interval = excluded.poll_interval";
+    "poll_interval = excluded.poll_interval, polls_day = excluded.polls_day";
 
 Result<void> ItemTable::save_source(std::string_view source_id, const SourceState& state) {
   const std::string what = "save source '" + std::string(source_id) + "'";
@@ -66,7 +67,8 @@ Result<void> ItemTable::save_source(std::string_view source_id, const SourceStat
       .text(10, state.last_error)
       .time(11, state.next_poll)
       .text(12, state.config_url)
-      .integer(13, static_cast<std::int64_t>(state.identity));
+      .integer(13, static_cast<std::int64_t>(state.identity))
+      .text(15, state.polls.encode());
   if (state.poll_interval) u.integer(14, state.poll_interval->count());
   return db_.run(u, what);  // a single statement is its own transaction
 }

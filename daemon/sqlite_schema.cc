@@ -7,7 +7,7 @@
 namespace nw::sqlite {
 namespace {
 
-constexpr int kSchemaVersion = 8;
+constexpr int kSchemaVersion = 9;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE sources (
@@ -160,6 +160,13 @@ ALTER TABLE items ADD COLUMN language TEXT NOT NULL DEFAULT '';
 PRAGMA user_version = 8;
 )sql";
 
+// Version 8 -> 9: each source's polls over the last day by hour
+// (daemon/poll_history.h), drawn on the /sources page.
+constexpr const char* kMigrateTo9 = R"sql(
+ALTER TABLE sources ADD COLUMN polls_day TEXT NOT NULL DEFAULT '';
+PRAGMA user_version = 9;
+)sql";
+
 }  // namespace
 
 Result<void> init_database(sqlite3* db, const std::string& path) {
@@ -222,6 +229,10 @@ Result<void> init_database(sqlite3* db, const std::string& path) {
     }
     if (version == 6 || version == 7) {
       if (auto r = exec(kMigrateTo8, "migrate schema to version 8"); !r) return r;
+      version = 8;
+    }
+    if (version == 8) {
+      if (auto r = exec(kMigrateTo9, "migrate schema to version 9"); !r) return r;
     }
     return {};
   }();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "daemon/alert.h"
+#include "daemon/poll_history.h"
 #include "feeds/error.h"
 
 namespace nw {
@@ -42,6 +43,7 @@ struct SourceState {
   std::optional<std::chrono::sys_seconds> next_poll;
   ItemIdentity identity = ItemIdentity::kId;
   std::optional<std::chrono::seconds> poll_interval;  // current adaptive interval
+  PollHistory polls;                                  // the last day's polls, by hour
 };
 
 // An entry discovered in a source (feed entry or listing link).

@@ -69,12 +69,14 @@ const std::string_view kSourcesPage = R"({{> head}}<main>
 <h1>Sources</h1>
 <p class="count">{{total}} sources: {{ok}} ok, {{failing}} failing, {{waiting}} not polled yet; {{items}} items; {{alerts}} alerts kept. <a href="/api/sources">JSON</a></p>
 <table class="grid" id="sources">
-<thead><tr><th>source</th><th>last success</th><th>failures</th><th>next poll</th><th>items</th><th>alerts</th><th>last error</th></tr></thead>
+<thead><tr><th>source</th><th>last success</th><th>failures</th><th>next poll</th><th>polls, 24 h</th><th>items</th><th>alerts</th><th>last error</th></tr></thead>
 <tbody>
 {{#sources}}<tr class="source {{state}}" data-source="{{id}}">
 <td><a href="/?source={{id_q}}" dir="auto">{{id}}</a><br><span class="url" dir="auto">{{url}}</span></td>
 <td>{{#last_success_utc}}<time datetime="{{last_success_utc}}" title="{{last_success_utc}}">{{last_success}}</time>{{/last_success_utc}}{{^last_success_utc}}{{last_success}}{{/last_success_utc}}</td>
-<td class="num">{{failures}}</td><td>{{next_poll}}</td><td class="num">{{items}}</td><td class="num">{{alerts}}</td>
+<td class="num">{{failures}}</td><td>{{next_poll}}</td>
+<td>{{#polls}}<svg class="polls" viewBox="0 0 96 20" width="96" height="20" role="img" aria-label="{{polls_label}}"><title>{{polls_label}}</title>{{#bars}}<g><title>{{label}}</title><rect class="ok" x="{{x}}" y="{{ok_y}}" width="3" height="{{ok_h}}"/><rect class="failed" x="{{x}}" y="{{failed_y}}" width="3" height="{{failed_h}}"/></g>{{/bars}}</svg>{{/polls}}</td>
+<td class="num">{{items}}</td><td class="num">{{alerts}}</td>
 <td class="error" dir="auto">{{error}}{{#robots}} (robots.txt: {{robots}} matched on feed text){{/robots}}</td>
 </tr>
 {{/sources}}</tbody>
@@ -86,7 +88,7 @@ const std::string_view kSourcesPage = R"({{> head}}<main>
 
 const std::string_view kRulesPage = R"({{> head}}<main>
 <h1>Rules</h1>
-<p class="count">{{count}} rules in {{lists}} watchlists. <a href="/api/rules">JSON</a></p>
+<p class="count">{{count}} rules in {{lists}} watchlists.{{#paged}} Showing {{first}}–{{last}} of {{matched}}{{#watchlist}} in <span dir="auto">{{watchlist}}</span> (<a href="/rules">all</a>){{/watchlist}}.{{/paged}} <a href="/api/rules{{api_q}}">JSON</a></p>
 <section class="try" id="try">
 <h2>Try a query</h2>
 <form class="try-form" id="try-form" method="post" action="/rules/try">
@@ -109,7 +111,7 @@ const std::string_view kRulesPage = R"({{> head}}<main>
 </div>
 </section>
 {{#watchlists}}<section class="watchlist" data-watchlist="{{name}}">
-<h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span></h2>
+<h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span> <a class="url" href="/rules?watchlist={{name_q}}">its rules</a></h2>
 <table class="grid rules">
 <thead><tr><th>rule</th><th>query</th><th>options</th><th>24 h</th><th>7 days</th></tr></thead>
 <tbody>
@@ -123,6 +125,7 @@ const std::string_view kRulesPage = R"({{> head}}<main>
 </table>
 </section>
 {{/watchlists}}
+{{#next_q}}<p class="more"><a href="/rules?{{next_q}}">Next {{page_size}} rules</a></p>{{/next_q}}
 </main>
 <script src="/app.js"></script>
 </body>
@@ -185,6 +188,9 @@ mark { background: var(--mark); color: inherit; padding: 0 .1em; }
 .grid th, .grid td { text-align: start; vertical-align: top; padding: .3rem .4rem; border-bottom: 1px solid var(--line); }
 .grid .num { text-align: end; font-variant-numeric: tabular-nums; }
 .grid .url { color: var(--dim); font-size: .8rem; overflow-wrap: anywhere; }
+.polls { background: var(--line); vertical-align: middle; }
+.polls .ok { fill: #2a7d4f; }
+.polls .failed { fill: #c0392b; }
 .source.failing .error, .health .bad { color: #c0392b; }
 .warning { color: #b9770e; white-space: pre-wrap; margin: .2rem 0 0; font-size: .8rem; }
 .option { color: var(--dim); }

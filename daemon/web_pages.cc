@@ -199,33 +199,77 @@ WebPages::Response json_error(int status, std::string what) {
 
 }  // namespace
 
-RuleWarnings warnings_by_rule(std::span<const Watchlist> watchlists) {
-  RuleWarnings out;
+RuleRows rule_rows(std::span<const Watchlist> watchlists, const RuleSelection& selection,
+                   const std::map<std::string, std::uint64_t, std::less<>>& day,
+                   const std::map<std::string, std::uint64_t, std::less<>>& week) {
+  RuleRows out{.watchlists = watchlists.size()};
+  std::size_t skip = selection.from;
   for (const Watchlist& w : watchlists) {
-    for (const Rule& r : w.rules) {
+    out.rules += w.rules.size();
+    if (!selection.watchlist.empty() && w.name != selection.watchlist) continue;
+    out.matched += w.rules.size();
+    if (skip >= w.rules.size()) {  // a whole watchlist before the page: not looked into
+      skip -= w.rules.size();
+      continue;
+    }
+    for (std::size_t i = skip; i < w.rules.size() && out.rows.size() < selection.limit; ++i) {
+      const Rule& r = w.rules[i];
+      RuleRow row{.watchlist = w.name, .file = w.file, .rule = r};
       // The warnings of this rule alone: rule_warnings says them in rule order.
       const Watchlist one{.name = w.name, .file = w.file, .rules = {r}};
-      out.push_back(rule_warnings(std::span(&one, 1)));
+      row.warnings = rule_warnings(std::span(&one, 1));
+      const std::string topic = w.name + "/" + r.id;
+      if (auto it = day.find(topic); it != day.end()) row.alerts_day = it->second;
+      if (auto it = week.find(topic); it != week.end()) row.alerts_week = it->second;
+      out.rows.push_back(std::move(row));
     }
+    skip = 0;
   }
   return out;
 }
 
-std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists, const RuleWarnings& warnings,
-                               const std::map<std::string, std::uint64_t, std::less<>>& day,
-                               const std::map<std::string, std::uint64_t, std::less<>>& week) {
-  std::vector<RuleRow> rows;
-  for (const Watchlist& w : watchlists) {
-    for (const Rule& r : w.rules) {
-      RuleRow row{.watchlist = w.name, .file = w.file, .rule = r};
-      if (rows.size() < warnings.size()) row.warnings = warnings[rows.size()];
-      const std::string topic = w.name + "/" + r.id;
-      if (auto it = day.find(topic); it != day.end()) row.alerts_day = it->second;
-      if (auto it = week.find(topic); it != week.end()) row.alerts_week = it->second;
-      rows.push_back(std::move(row));
-    }
+namespace {
+
+// The next page's `from`, if the selection's rules go on past this page.
+std::optional<std::size_t> next_from(const RuleRows& r, const RuleSelection& s) {
+  const std::size_t end = s.from + r.rows.size();
+  return !r.rows.empty() && end < r.matched ? std::optional(end) : std::nullopt;
+}
+
+}  // namespace
+
+// The last day's polls as 24 bars, an hour each, oldest first: ok polls from
+// the bottom, failed ones stacked above, scaled to the busiest hour. SVG
+// attributes, not style attributes: the page's CSP forbids inline styles.
+mstch::map poll_bars(const PollHistory& stored, std::chrono::sys_seconds now) {
+  constexpr int kStep = 4, kHeight = 20;
+  const PollHistory h = stored.as_of(now);
+  std::uint32_t busiest = 1, ok = 0, failed = 0;
+  for (const PollHistory::Hour& hour : h.hours) {
+    busiest = std::max(busiest, hour.ok + hour.failed);
+    ok += hour.ok;
+    failed += hour.failed;
   }
-  return rows;
+  mstch::array bars;
+  for (int i = 0; i < PollHistory::kHours; ++i) {
+    const PollHistory::Hour& hour = h.hours[i];
+    if (hour.ok + hour.failed == 0) continue;
+    const int ok_h = static_cast<int>((hour.ok * kHeight + busiest - 1) / busiest);
+    const int failed_h = static_cast<int>((hour.failed * kHeight + busiest - 1) / busiest);
+    const auto start =
+        std::chrono::sys_seconds(std::chrono::hours(h.end_hour - (PollHistory::kHours - 1 - i)));
+    bars.emplace_back(
+        mstch::map{{"x", std::to_string(i * kStep)},
+                   {"ok_y", std::to_string(kHeight - ok_h)},
+                   {"ok_h", std::to_string(ok_h)},
+                   {"failed_y", std::to_string(std::max(0, kHeight - ok_h - failed_h))},
+                   {"failed_h", std::to_string(std::min(failed_h, kHeight - ok_h))},
+                   {"label", format_utc(start).substr(11, 5) + " UTC: " + std::to_string(hour.ok) +
+                                 " ok, " + std::to_string(hour.failed) + " failed"}});
+  }
+  return mstch::map{{"bars", std::move(bars)},
+                    {"polls_label", std::to_string(ok + failed) + " polls in 24 h, " +
+                                        std::to_string(failed) + " failed"}};
 }
 
 std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds now) {
@@ -251,6 +295,7 @@ std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds 
         {"alerts", count_text(s.counts.alerts)},
         {"error", strip_bidi_controls(s.polled ? st.last_error : "")},
         {"robots", s.counts.robots_skipped ? count_text(s.counts.robots_skipped) : std::string()},
+        {"polls", poll_bars(st.polls, now)},
     });
   }
   return render(web_assets::kSourcesPage, mstch::map{{"page_title", std::string("Sources")},
@@ -264,8 +309,9 @@ std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds 
                                                      {"sources", std::move(sources)}});
 }
 
-std::string render_rules_page(std::span<const RuleRow> rows, const TryView& tried,
-                              std::chrono::sys_seconds now) {
+std::string render_rules_page(const RuleRows& selected, const RuleSelection& selection,
+                              const TryView& tried, std::chrono::sys_seconds now) {
+  const std::vector<RuleRow>& rows = selected.rows;
   mstch::array lists;
   mstch::array rules;
   std::string current;
@@ -298,7 +344,6 @@ std::string render_rules_page(std::span<const RuleRow> rows, const TryView& trie
                                   {"week", count_text(row.alerts_week)}});
   }
   flush();
-  const std::size_t count_lists = lists.size();
   mstch::array since_options, warnings;
   bool listed = false;
   for (const char* span : {"24h", "7d", "14d", "30d"}) {
@@ -319,24 +364,38 @@ std::string render_rules_page(std::span<const RuleRow> rows, const TryView& trie
               tried.since + " (" + ms + " ms)" +
               (tried.hits.empty() ? "." : ", oldest first, as they would have alerted.");
   }
-  return render(web_assets::kRulesPage,
-                mstch::map{{"page_title", std::string("Rules")},
-                           {"nav_rules", true},
-                           {"count", std::to_string(rows.size())},
-                           {"lists", std::to_string(count_lists)},
-                           {"watchlists", std::move(lists)},
-                           {"t_query", tried.query},
-                           {"t_since", std::move(since_options)},
-                           {"t_exact", tried.exact},
-                           {"t_fold", tried.fold_accents},
-                           {"t_error", strip_bidi_controls(tried.error)},
-                           {"t_note", tried.note},
-                           {"t_warnings", std::move(warnings)},
-                           {"t_ran", tried.ran},
-                           {"t_summary", summary},
-                           {"t_stopped", tried.stopped},
-                           {"t_none_kept", tried.ran && tried.searched == 0},
-                           {"alerts", alert_views(tried.hits, now)}});
+  const std::string in = selection.watchlist.empty()
+                             ? std::string()
+                             : "watchlist=" + url_encode(selection.watchlist) + "&";
+  mstch::map page{{"page_title", std::string("Rules")},
+                  {"nav_rules", true},
+                  {"count", std::to_string(selected.rules)},
+                  {"lists", std::to_string(selected.watchlists)},
+                  {"watchlists", std::move(lists)},
+                  {"page_size", std::to_string(selection.limit)},
+                  {"api_q", in.empty() ? std::string() : "?" + in.substr(0, in.size() - 1)}};
+  if (!selection.watchlist.empty() || selection.from > 0 || next_from(selected, selection)) {
+    page["paged"] =
+        mstch::map{{"first", std::to_string(rows.empty() ? selection.from : selection.from + 1)},
+                   {"last", std::to_string(selection.from + rows.size())},
+                   {"matched", std::to_string(selected.matched)},
+                   {"watchlist", selection.watchlist}};
+  }
+  page["t_query"] = tried.query;
+  page["t_since"] = std::move(since_options);
+  page["t_exact"] = tried.exact;
+  page["t_fold"] = tried.fold_accents;
+  page["t_error"] = strip_bidi_controls(tried.error);
+  page["t_note"] = tried.note;
+  page["t_warnings"] = std::move(warnings);
+  page["t_ran"] = tried.ran;
+  page["t_summary"] = summary;
+  page["t_stopped"] = tried.stopped;
+  page["t_none_kept"] = tried.ran && tried.searched == 0;
+  page["alerts"] = alert_views(tried.hits, now);
+  if (auto next = next_from(selected, selection))
+    page["next_q"] = in + "from=" + std::to_string(*next);
+  return render(web_assets::kRulesPage, page);
 }
 
 std::string render_health_page(const StatusReport& r, const HealthFigures& f,
@@ -366,8 +425,9 @@ std::string render_health_page(const StatusReport& r, const HealthFigures& f,
   return render(web_assets::kHealthPage, context);
 }
 
-std::string rules_api_json(std::span<const RuleRow> rows) {
+std::string rules_api_json(const RuleRows& selected, const RuleSelection& selection) {
   using Json = nlohmann::ordered_json;
+  const std::vector<RuleRow>& rows = selected.rows;
   Json lists = Json::array();
   for (const RuleRow& row : rows) {
     if (lists.empty() || lists.back()["name"] != row.watchlist) {
@@ -391,8 +451,12 @@ std::string rules_api_json(std::span<const RuleRow> rows) {
                  {"alerts_7d", row.alerts_week}};
     lists.back()["rules"].push_back(std::move(rule));
   }
-  return Json{{"watchlists", std::move(lists)}}.dump(-1, ' ', false,
-                                                     Json::error_handler_t::replace);
+  const auto next = next_from(selected, selection);
+  return Json{{"watchlists", std::move(lists)},
+              {"matched", selected.matched},
+              {"from", selection.from},
+              {"next", next ? Json(*next) : Json(nullptr)}}
+      .dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string stories_api_json(std::span<const StorySummary> stories) {
@@ -630,16 +694,6 @@ std::shared_ptr<const WebPages::Running> WebPages::running() {
   return running_ ? running_ : std::make_shared<const Running>();
 }
 
-std::shared_ptr<const RuleWarnings> WebPages::warnings(const Running& run) {
-  std::lock_guard lock(warnings_mutex_);
-  if (!warned_ || warned_for_ != run.watchlists) {
-    warned_ = std::make_shared<const RuleWarnings>(
-        run.watchlists ? warnings_by_rule(*run.watchlists) : RuleWarnings{});
-    warned_for_ = run.watchlists;
-  }
-  return warned_;
-}
-
 WebPages::Response WebPages::sources_page(bool json) {
   Config config;
   config.sources = running()->sources;
@@ -656,7 +710,8 @@ WebPages::Response WebPages::sources_page(bool json) {
   return {.body = render_sources_page(*report, now_seconds(clock_))};
 }
 
-WebPages::Response WebPages::rules_page(bool json, const TryView& tried) {
+WebPages::Response WebPages::rules_page(const RuleSelection& selection, bool json,
+                                        const TryView& tried) {
   const auto run = running();
   const auto now = now_seconds(clock_);
   Result<std::map<std::string, std::uint64_t, std::less<>>> day, week;
@@ -671,10 +726,9 @@ WebPages::Response WebPages::rules_page(bool json, const TryView& tried) {
                 : Response{.status = 500, .body = render_message("Store error", why)};
   }
   const std::vector<Watchlist> none;
-  const auto rows =
-      rule_rows(run->watchlists ? *run->watchlists : none, *warnings(*run), *day, *week);
-  if (json) return json_response(rules_api_json(rows));
-  return {.body = render_rules_page(rows, tried, now)};
+  const auto rows = rule_rows(run->watchlists ? *run->watchlists : none, selection, *day, *week);
+  if (json) return json_response(rules_api_json(rows, selection));
+  return {.body = render_rules_page(rows, selection, tried, now)};
 }
 
 WebPages::Response WebPages::health_page() {
@@ -721,6 +775,27 @@ WebPages::Response WebPages::api_stories(std::string_view since, std::string_vie
   return json_response(stories_api_json(*top));
 }
 
+namespace {
+
+// ?watchlist=NAME&from=N&limit=N of /rules and /api/rules.
+std::expected<RuleSelection, std::string> rule_selection(const httplib::Request& req) {
+  RuleSelection s{.watchlist = req.get_param_value("watchlist")};
+  if (req.has_param("from")) {
+    auto n = parse_number(req.get_param_value("from"));
+    if (!n) return std::unexpected("from: a number of rules to skip");
+    s.from = static_cast<std::size_t>(*n);
+  }
+  if (req.has_param("limit")) {
+    auto n = parse_number(req.get_param_value("limit"));
+    if (!n || *n == 0 || *n > WebPages::kApiLimit)
+      return std::unexpected("limit: a number from 1 to " + std::to_string(WebPages::kApiLimit));
+    s.limit = static_cast<std::size_t>(*n);
+  }
+  return s;
+}
+
+}  // namespace
+
 void WebPages::install(httplib::Server& server) {
   server.set_default_headers({{"Content-Security-Policy", kCsp},
                               {"X-Content-Type-Options", "nosniff"},
@@ -751,12 +826,19 @@ void WebPages::install(httplib::Server& server) {
   server.Get("/api/sources", [this](const httplib::Request&, httplib::Response& res) {
     answer(res, sources_page(true));
   });
-  server.Get("/rules", [this](const httplib::Request&, httplib::Response& res) {
-    answer(res, rules_page(false));
-  });
-  server.Get("/api/rules", [this](const httplib::Request&, httplib::Response& res) {
-    answer(res, rules_page(true));
-  });
+  for (const bool json : {false, true}) {
+    server.Get(json ? "/api/rules" : "/rules",
+               [this, json](const httplib::Request& req, httplib::Response& res) {
+                 auto s = rule_selection(req);
+                 if (!s) {
+                   answer(res, json ? json_error(400, s.error())
+                                    : Response{.status = 400,
+                                               .body = render_message("Bad request", s.error())});
+                   return;
+                 }
+                 answer(res, rules_page(*s, json));
+               });
+  }
   server.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
     answer(res, health_page());
   });

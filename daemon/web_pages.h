@@ -92,15 +92,25 @@ struct RuleRow {
   std::uint64_t alerts_day = 0;
   std::uint64_t alerts_week = 0;
 };
-// Each rule's check-rules warnings, in watchlist and rule order: computed once
-// per loaded set of watchlists (slow with very many rules), not per request.
-using RuleWarnings = std::vector<std::vector<std::string>>;
-RuleWarnings warnings_by_rule(std::span<const Watchlist> watchlists);
-// `warnings`: warnings_by_rule(watchlists); `day`, `week`: alerts by topic
-// ("watchlist/rule"), Store::topic_counts.
-std::vector<RuleRow> rule_rows(std::span<const Watchlist> watchlists, const RuleWarnings& warnings,
-                               const std::map<std::string, std::uint64_t, std::less<>>& day,
-                               const std::map<std::string, std::uint64_t, std::less<>>& week);
+// Which rules a rules page shows: a page of `limit` from the `from`th, of one
+// watchlist or of all. With a million rules the pages go through them a page
+// at a time: a request never renders, nor checks, more than a page.
+struct RuleSelection {
+  static constexpr std::size_t kPage = 200;
+  std::string watchlist;  // "" = every watchlist
+  std::size_t from = 0;
+  std::size_t limit = kPage;
+};
+struct RuleRows {
+  std::vector<RuleRow> rows;   // the page, each with its warnings
+  std::size_t matched = 0;     // rules the selection's watchlist(s) hold
+  std::size_t rules = 0;       // rules loaded, in
+  std::size_t watchlists = 0;  // ... this many watchlists
+};
+// `day`, `week`: alerts by topic ("watchlist/rule"), Store::topic_counts.
+RuleRows rule_rows(std::span<const Watchlist> watchlists, const RuleSelection& selection,
+                   const std::map<std::string, std::uint64_t, std::less<>>& day,
+                   const std::map<std::string, std::uint64_t, std::less<>>& week);
 // The health page's figures beyond the status report.
 struct HealthFigures {
   std::uint64_t pending_items = 0;   // recorded, not yet processed
@@ -125,13 +135,13 @@ struct TryView {
   double ms = 0;
   std::string stopped;  // "" when it ran to the end, else why it stopped early (hits so far)
 };
-std::string render_rules_page(std::span<const RuleRow> rules, const TryView& tried = {},
-                              std::chrono::sys_seconds now = {});
+std::string render_rules_page(const RuleRows& rules, const RuleSelection& selection,
+                              const TryView& tried = {}, std::chrono::sys_seconds now = {});
 std::string render_health_page(const StatusReport& report, const HealthFigures& figures,
                                std::chrono::sys_seconds now);
 // {"watchlists":[{"name","file","rules":[{"id","query","sources",...,"warnings",
-// "alerts_24h","alerts_7d"}]}]}
-std::string rules_api_json(std::span<const RuleRow> rules);
+// "alerts_24h","alerts_7d"}]}],"matched":N,"from":N,"next":N|null}
+std::string rules_api_json(const RuleRows& rules, const RuleSelection& selection);
 // {"stories":[story_summary_json, ...]}
 std::string stories_api_json(std::span<const StorySummary> stories);
 
@@ -172,7 +182,7 @@ class WebPages {
   Response api_alerts(std::string_view since, std::string_view topic, std::string_view limit);
   Response sources_page(bool json);
   // `tried`: the try box's form and results (the HTML page only).
-  Response rules_page(bool json, const TryView& tried = {});
+  Response rules_page(const RuleSelection& selection, bool json, const TryView& tried = {});
   Response health_page();
   // `since` a duration ("" = the story_window), `limit` ("" = 100).
   Response api_stories(std::string_view since, std::string_view limit);
@@ -191,12 +201,7 @@ class WebPages {
   std::mutex running_mutex_;
   std::shared_ptr<const Running> running_;     // GUARDED_BY(running_mutex_)
   std::function<std::size_t()> stream_count_;  // set before the server starts
-  std::mutex warnings_mutex_;
-  // The watchlists warned_ was computed for (kept only to compare pointers).
-  std::shared_ptr<const std::vector<Watchlist>> warned_for_;  // GUARDED_BY(warnings_mutex_)
-  std::shared_ptr<const RuleWarnings> warned_;                // GUARDED_BY(warnings_mutex_)
   std::shared_ptr<const Running> running();
-  std::shared_ptr<const RuleWarnings> warnings(const Running& run);
 };
 
 }  // namespace nw

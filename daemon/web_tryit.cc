@@ -332,7 +332,7 @@ void TryIt::serve(const httplib::Request& req, httplib::Response& res, bool json
     if (json) return set_json(res, 400, {{"error", form_error}});
     TryView shown = run->view;
     shown.error = form_error;
-    return set_page(res, 400, pages_.rules_page(false, shown));
+    return set_page(res, 400, pages_.rules_page({}, false, shown));
   }
   if (!begin()) {
     if (options_.metrics)
@@ -344,7 +344,7 @@ void TryIt::serve(const httplib::Request& req, httplib::Response& res, bool json
     TryView shown = run->view;
     shown.warnings.clear();
     shown.note = why;
-    return set_page(res, 429, pages_.rules_page(false, shown));
+    return set_page(res, 429, pages_.rules_page({}, false, shown));
   }
   run->started = steady_clock::now();
   run->deadline = run->started + options_.time_limit;
@@ -359,7 +359,7 @@ void TryIt::serve(const httplib::Request& req, httplib::Response& res, bool json
           return false;
         }
         const std::string body =
-            json ? answer_json(*run) : pages_.rules_page(false, run->view).body;
+            json ? answer_json(*run) : pages_.rules_page({}, false, run->view).body;
         if (!sink.write(body.data(), body.size())) return false;
         sink.done();
         return true;
@@ -387,7 +387,7 @@ void TryIt::install(httplib::Server& server) {
                   std::string ignored;
                   TryView shown = form_of(req, ignored);
                   shown.note = was ? "Cancelled the running backtest." : "No backtest was running.";
-                  set_page(res, 200, pages_.rules_page(false, shown));
+                  set_page(res, 200, pages_.rules_page({}, false, shown));
                 });
   }
   for (const char* path :

@@ -125,6 +125,24 @@ std::string story_summary_json(const StorySummary& s) {
   return line.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+namespace {
+
+// {"last_hour": UTC, "ok": [24], "failed": [24]} oldest first, up to the
+// hour of the last poll; null before any.
+Json polls_json(const PollHistory& h) {
+  if (h.encode().empty()) return nullptr;
+  Json ok = Json::array(), failed = Json::array();
+  for (const PollHistory::Hour& hour : h.hours) {
+    ok.push_back(hour.ok);
+    failed.push_back(hour.failed);
+  }
+  return {{"last_hour", format_utc(sys_seconds(std::chrono::hours(h.end_hour)))},
+          {"ok", std::move(ok)},
+          {"failed", std::move(failed)}};
+}
+
+}  // namespace
+
 std::string status_json(const StatusReport& r) {
   Json sources = Json::array();
   for (const auto& s : r.sources) {
@@ -139,7 +157,8 @@ std::string status_json(const StatusReport& r) {
          {"next_poll", time_json(s.state.next_poll)},
          {"items", s.counts.items},
          {"alerts", s.counts.alerts},
-         {"robots_skipped", s.counts.robots_skipped}});
+         {"robots_skipped", s.counts.robots_skipped},
+         {"polls_by_hour", polls_json(s.state.polls)}});
   }
   Json j;
   j["sources"] = std::move(sources);

@@ -482,6 +482,13 @@ def run(daemon_exe, out_dir, chromium, tmp):
             tab.call("Emulation.setDeviceMetricsOverride",
                      {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
 
+        # The sources page: each source's polls of the day as bars.
+        tab.goto(web + "/sources")
+        bars = tab.eval("document.querySelectorAll('tr.source svg.polls rect.ok').length")
+        f.check(bars >= 2, f"the sources page draws the day's polls as bars: {bars} bars")
+        tab.screenshot(os.path.join(out_dir, "browser_sources_desktop_1280x800.png"), 1280, 800,
+                       False)
+
         check_try_box(tab, web, f, out_dir)
         tab.call("Emulation.setDeviceMetricsOverride",
                  {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})

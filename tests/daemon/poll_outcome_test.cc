@@ -141,6 +141,9 @@ TEST(PollOutcome, EachAnswer) {
     EXPECT_EQ(st.last_error, c.error) << c.name;
     EXPECT_EQ(st.consecutive_failures, c.failures) << c.name;
     EXPECT_EQ(st.last_attempt, kNow) << c.name;
+    EXPECT_EQ(st.polls.hours.back(),
+              (PollHistory::Hour{.ok = out.ok() ? 1u : 0u, .failed = out.ok() ? 0u : 1u}))
+        << c.name << ": the poll counted in its hour";
     EXPECT_EQ(st.last_success, out.ok() ? kNow : before.last_success) << c.name;
     EXPECT_EQ(st.url, c.url) << c.name;
     EXPECT_EQ(st.config_url, kUrl) << c.name;

@@ -136,7 +136,7 @@ class StoreTest : public testing::Test {
 TEST_F(StoreTest, CreatesDirectoryAndSchemaInWalMode) {
   EXPECT_TRUE(fs::is_regular_file(db_path()));
   EXPECT_EQ(sql(db_path(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "9");
   EXPECT_EQ(sql(db_path(),
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
                 "('sources', 'items', 'alerts', 'counters', 'articles')"),
@@ -267,11 +267,12 @@ TEST_F(StoreTest, MigratesAVersionSixOrSevenFileAddingItemsLanguage) {
     add("alrasifa", {item(std::string("old") + version)});
     store_.reset();
     ASSERT_EQ(sql(db_path(), std::string("ALTER TABLE items DROP COLUMN language; "
+                                         "ALTER TABLE sources DROP COLUMN polls_day; "
                                          "PRAGMA user_version = ") +
                                  version),
               "");
     reopen();
-    EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
+    EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "9");
     Item fresh = item(std::string("new") + version);
     fresh.language = "fr";
     add("alrasifa", {fresh});
@@ -458,11 +459,11 @@ TEST_F(StoreTest, CorruptedFileIsAnErrorNamingThePath) {
 
 TEST_F(StoreTest, NewerSchemaVersionIsRefused) {
   store_.reset();
-  ASSERT_EQ(sql(db_path(), "PRAGMA user_version = 9"), "");
+  ASSERT_EQ(sql(db_path(), "PRAGMA user_version = 10"), "");
   auto s = open_sqlite_store(dir_);
   ASSERT_FALSE(s.has_value());
   EXPECT_EQ(s.error().code, Errc::kUnsupported);
-  EXPECT_NE(s.error().message.find("schema version 9"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("schema version 10"), std::string::npos) << s.error().message;
 }
 
 TEST_F(StoreTest, DirectoryThatIsAFileIsAnError) {
@@ -492,6 +493,19 @@ TEST_F(StoreTest, IdentityAndPollIntervalSurviveReopen) {
   EXPECT_EQ(got->identity, ItemIdentity::kHash);
   EXPECT_FALSE(got->poll_interval.has_value());
   EXPECT_EQ(store_->source("never-seen")->identity, ItemIdentity::kId);
+}
+
+TEST_F(StoreTest, PollsByHourSurviveReopen) {
+  SourceState st;
+  st.polls.record(std::chrono::sys_seconds(86'400s), true);
+  st.polls.record(std::chrono::sys_seconds(86'400s + 3'600s), false);
+  ASSERT_TRUE(store_->save_source("alrasifa", st).has_value());
+  reopen();
+  auto got = store_->source("alrasifa");
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->polls, st.polls);
+  EXPECT_EQ(got->polls.hours[22].ok, 1u);
+  EXPECT_EQ(got->polls.hours[23].failed, 1u);
 }
 
 TEST_F(StoreTest, KeysForLinksFindsItemsUnderAnyKey) {
@@ -543,9 +557,10 @@ TEST_F(StoreTest, RequeueEditedReturnsOnlyChangedDigestsAndMakesThemPending) {
   EXPECT_TRUE(r->empty());
 }
 
-// Undoes migrations 8 (items' declared language), 6 (story sources), 5
-// (lookbacks), 4 (the article archive) and 3 (stories).
+// Undoes migrations 9 (sources' polls by hour), 8 (items' declared language),
+// 6 (story sources), 5 (lookbacks), 4 (the article archive) and 3 (stories).
 constexpr const char* kBackToVersion2 =
+    "ALTER TABLE sources DROP COLUMN polls_day; "
     "ALTER TABLE items DROP COLUMN language; DROP TABLE story_sources; DROP TABLE lookbacks; DROP "
     "TABLE articles; DROP TABLE stories; DROP "
     "TABLE story_articles; "
@@ -558,7 +573,7 @@ TEST_F(StoreTest, MigratesAVersionTwoFileKeepingItsAlerts) {
   store_.reset();
   ASSERT_EQ(sql(db_path(), kBackToVersion2), "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "9");
   EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts WHERE story = '' AND suppressed = 0"), "1");
   auto since = store_->alerts_since(0, "", 10);
   ASSERT_TRUE(since.has_value()) << since.error().message;
@@ -583,7 +598,7 @@ TEST_F(StoreTest, MigratesAVersionOneFileKeepingItsData) {
                 "ALTER TABLE sources DROP COLUMN poll_interval; PRAGMA user_version = 1"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "9");
   auto got = store_->source("alrasifa");
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(got->etag, "\"e\"");
@@ -945,12 +960,13 @@ TEST_F(StoryStoreTest, MigratesAVersionFiveFileCountingTheSourcesItsAlertsName) 
   finish_in("k3", "https://c.example/3", {}, in_story("s1"), "unknown");  // no alert: not known
   store_.reset();
   ASSERT_EQ(sql(db_path(),
+                "ALTER TABLE sources DROP COLUMN polls_day; "
                 "ALTER TABLE items DROP COLUMN language; DROP TABLE story_sources; "
                 "ALTER TABLE stories DROP COLUMN sources; ALTER TABLE stories DROP COLUMN title; "
                 "PRAGMA user_version = 5"),
             "");
   reopen();
-  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "8");
+  EXPECT_EQ(sql(db_path(), "PRAGMA user_version"), "9");
   EXPECT_EQ(sql(db_path(), "SELECT size || '|' || sources FROM stories"), "3|2");
   auto d =
       finish_in("k4", "https://d.example/4", {alert("libya", "haftar")}, in_story("s1"), "alwasat");

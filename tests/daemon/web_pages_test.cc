@@ -382,6 +382,36 @@ const std::string kHostile =
     "<script>alert(1)</script> \"Q\" & \xE2\x80\xAE"
     "evil";
 
+TEST(WebPages, SourcesPageDrawsTheDaysPollsByHour) {
+  const std::chrono::sys_seconds hour{1'700'006'400s};  // 2023-11-15 00:00 UTC
+  SourceStatus s{.id = "alrasifa", .url = "https://a.example/feed", .polled = true};
+  for (int i = 0; i < 3; ++i) s.state.polls.record(hour + 1min * i, true);
+  s.state.polls.record(hour + 5min, false);
+  s.state.polls.record(hour + 2h, true);
+  StatusReport r;
+  r.sources = {s, SourceStatus{.id = "bbc", .url = "https://b.example/"}};
+  const std::string html = render_sources_page(r, hour + 3h + 10min);
+  EXPECT_TRUE(has(html, "aria-label=\"5 polls in 24 h, 1 failed\"")) << html;
+  // 00:00 is 3 hours before now's hour (x = 20 * 4); the busiest hour fills 20 px.
+  EXPECT_TRUE(has(html,
+                  "<g><title>00:00 UTC: 3 ok, 1 failed</title><rect class=\"ok\" x=\"80\" "
+                  "y=\"5\" width=\"3\" height=\"15\"/><rect class=\"failed\" x=\"80\" "
+                  "y=\"0\" width=\"3\" height=\"5\"/></g>"))
+      << html;
+  EXPECT_TRUE(has(html, "<title>02:00 UTC: 1 ok, 0 failed</title><rect class=\"ok\" x=\"88\""));
+  EXPECT_TRUE(has(html, "aria-label=\"0 polls in 24 h, 0 failed\"")) << "bbc: no bars";
+  const auto day_later = render_sources_page(r, hour + 25h);
+  EXPECT_FALSE(has(day_later, "00:00 UTC")) << "a day on, that hour is gone";
+
+  auto j = nlohmann::json::parse(status_json(r));
+  const auto& polls = j["sources"][0]["polls_by_hour"];
+  EXPECT_EQ(polls["last_hour"], "2023-11-15T02:00:00Z");
+  EXPECT_EQ(polls["ok"][21], 3);
+  EXPECT_EQ(polls["failed"][21], 1);
+  EXPECT_EQ(polls["ok"][23], 1);
+  EXPECT_TRUE(j["sources"][1]["polls_by_hour"].is_null());
+}
+
 TEST(WebPages, SourcesAndHealthPagesEscapeWhatSitesSaid) {
   StatusReport r;
   SourceStatus s{.id = "alrasifa", .url = "javascript:alert(1)"};
@@ -437,7 +467,8 @@ TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
   const std::map<std::string, std::uint64_t, std::less<>> day = {{"libya/haftar", 2}},
                                                           week = {{"libya/haftar", 5},
                                                                   {"libya/sisi", 1}};
-  const auto rows = rule_rows(lists, warnings_by_rule(lists), day, week);
+  const RuleRows selected = rule_rows(lists, {}, day, week);
+  const auto& rows = selected.rows;
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].alerts_day, 2u);
   EXPECT_EQ(rows[0].alerts_week, 5u);
@@ -445,7 +476,7 @@ TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
   ASSERT_EQ(rows[0].warnings.size(), 1u) << "lower-case 'and'";
   EXPECT_TRUE(has(rows[0].warnings[0], "did you mean AND?")) << rows[0].warnings[0];
   EXPECT_TRUE(rows[1].warnings.empty());
-  const std::string html = render_rules_page(rows);
+  const std::string html = render_rules_page(selected, {});
   EXPECT_FALSE(has(html, "<b>")) << html;
   EXPECT_TRUE(has(html,
                   "<code class=\"query\" dir=\"auto\">Haftar and "
@@ -456,13 +487,65 @@ TEST(WebPages, RulesPageShowsQueriesOptionsWarningsAndCounts) {
   EXPECT_TRUE(has(html, "<span class=\"option\">min_sources 3 within 6h</span>")) << html;
   EXPECT_TRUE(has(html, "<span class=\"option\">once_per_story</span>"));
   EXPECT_TRUE(has(html, "<td class=\"num\">2</td><td class=\"num\">5</td>"));
-  EXPECT_TRUE(has(html, "2 rules in 1 watchlists."));
-  auto j = nlohmann::json::parse(rules_api_json(rows));
+  EXPECT_TRUE(has(html, "2 rules in 1 watchlists. <a href=\"/api/rules\">JSON</a>")) << html;
+  EXPECT_FALSE(has(html, "Next ")) << "one page holds them";
+  auto j = nlohmann::json::parse(rules_api_json(selected, {}));
+  EXPECT_EQ(j["matched"], 2);
+  EXPECT_TRUE(j["next"].is_null());
   ASSERT_EQ(j["watchlists"].size(), 1u);
   EXPECT_EQ(j["watchlists"][0]["rules"][0]["query"], r.query);
   EXPECT_EQ(j["watchlists"][0]["rules"][0]["alerts_7d"], 5);
   EXPECT_EQ(j["watchlists"][0]["rules"][0]["min_sources"], 3);
   EXPECT_EQ(j["watchlists"][0]["rules"][1]["warnings"].size(), 0u);
+}
+
+TEST(WebPages, RulesPagesGoThroughManyRulesAPageAtATime) {
+  std::vector<Watchlist> lists(3);
+  for (int w = 0; w < 3; ++w) {
+    lists[w].name = "list" + std::to_string(w);
+    for (int i = 0; i < 150; ++i)
+      lists[w].rules.push_back(
+          {.id = "r" + std::to_string(i), .query = "term" + std::to_string(i)});
+  }
+  lists[2].rules[149].query = "Haftar and Cairo";  // the last rule: checked only on its page
+  const std::map<std::string, std::uint64_t, std::less<>> none;
+  auto ids = [](const RuleRows& r) {
+    std::vector<std::string> out;
+    for (const RuleRow& row : r.rows) out.push_back(row.watchlist + "/" + row.rule.id);
+    return out;
+  };
+  const RuleRows first = rule_rows(lists, {}, none, none);
+  ASSERT_EQ(first.rows.size(), RuleSelection::kPage);
+  EXPECT_EQ(first.matched, 450u);
+  EXPECT_EQ(first.rules, 450u);
+  EXPECT_EQ(ids(first).back(), "list1/r49") << "pages run across watchlists";
+  const std::string html = render_rules_page(first, {});
+  EXPECT_TRUE(has(html, "450 rules in 3 watchlists. Showing 1–200 of 450.")) << html;
+  EXPECT_TRUE(has(html, "<a href=\"/rules?from=200\">Next 200 rules</a>")) << html;
+
+  const RuleRows last = rule_rows(lists, {.from = 400}, none, none);
+  ASSERT_EQ(last.rows.size(), 50u);
+  EXPECT_EQ(ids(last).front(), "list2/r100");
+  ASSERT_EQ(last.rows.back().warnings.size(), 1u) << "warnings of the page's rules";
+  EXPECT_FALSE(has(render_rules_page(last, {.from = 400}), "Next "));
+  EXPECT_TRUE(nlohmann::json::parse(rules_api_json(last, {.from = 400}))["next"].is_null());
+
+  const RuleSelection one{.watchlist = "list1", .from = 100, .limit = 30};
+  const RuleRows in_one = rule_rows(lists, one, none, none);
+  EXPECT_EQ(in_one.matched, 150u);
+  EXPECT_EQ(ids(in_one).front(), "list1/r100");
+  EXPECT_EQ(ids(in_one).back(), "list1/r129");
+  const std::string one_html = render_rules_page(in_one, one);
+  EXPECT_TRUE(has(one_html, "Showing 101–130 of 150 in <span dir=\"auto\">list1</span>"))
+      << one_html;
+  EXPECT_TRUE(has(one_html, "href=\"/rules?watchlist=list1&amp;from=130\">Next 30 rules</a>"))
+      << one_html;
+  EXPECT_TRUE(has(one_html, "<a href=\"/api/rules?watchlist=list1\">JSON</a>"));
+  auto j = nlohmann::json::parse(rules_api_json(in_one, one));
+  EXPECT_EQ(j["next"], 130);
+  EXPECT_EQ(j["from"], 100);
+  EXPECT_EQ(j["watchlists"][0]["rules"].size(), 30u);
+  EXPECT_TRUE(rule_rows(lists, {.watchlist = "nope"}, none, none).rows.empty());
 }
 
 TEST(WebPages, AlertEventBytes) {
@@ -577,13 +660,15 @@ TEST_F(WebPagesHttpTest, SourcesRulesHealthAndTheirJson) {
   EXPECT_EQ(rules["watchlists"][0]["rules"][0]["id"], "haftar");
   EXPECT_EQ(rules["watchlists"][0]["rules"][0]["alerts_24h"], 2) << "recorded just now";
 
-  // The warnings are worked out once per loaded watchlists, and again after a reload.
+  // The warnings are those of the rules loaded now: after a reload, the new ones'.
   auto warned = std::make_shared<WebPages::Running>(*running);
   warned->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
       {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar and Cairo"}}}});
   pages_->set_running(warned);
   EXPECT_TRUE(has(get("/rules")->body, "did you mean AND?"));
-  EXPECT_TRUE(has(get("/rules")->body, "did you mean AND?")) << "the same, from the cache";
+  EXPECT_EQ(nlohmann::json::parse(get("/api/rules?limit=1&from=0")->body)["matched"], 1);
+  EXPECT_EQ(get("/api/rules?limit=0")->status, 400);
+  EXPECT_EQ(get("/rules?from=x")->status, 400);
   auto mended = std::make_shared<WebPages::Running>(*running);
   mended->watchlists = std::make_shared<const std::vector<Watchlist>>(std::vector<Watchlist>{
       {.name = "libya", .rules = {Rule{.id = "haftar", .query = "Haftar AND Cairo"}}}});
