@@ -123,6 +123,11 @@ Metrics::Metrics(Families families)
           "Live alert streams (/events, Server-Sent Events) open to browsers.");
   declare("newswatch_web_streams_refused_total", Type::kCounter,
           "Live alert streams refused (503) because the most were open already.");
+  declare("newswatch_web_backtests_total", Type::kCounter,
+          "Backtests run from the rules page or /api/backtest, by how they ended: done, "
+          "time_limit, hit_limit, cancelled, disconnected, stopping, error.");
+  declare("newswatch_web_backtests_refused_total", Type::kCounter,
+          "Backtests refused, by reason: busy (one ran already, 429), origin (cross-site, 403).");
 }
 
 Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {

@@ -41,6 +41,7 @@
 #include "daemon/watcher.h"
 #include "daemon/web_events.h"
 #include "daemon/web_pages.h"
+#include "daemon/web_tryit.h"
 #include "feeds/curl_fetcher.h"
 #include "filters/matcher.h"
 
@@ -252,6 +253,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   SystemClock web_clock;
   std::unique_ptr<WebPages> web_pages;      // the same
   std::unique_ptr<AlertEvents> web_events;  // the same
+  std::unique_ptr<TryIt> web_tryit;         // the same
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
     // The Atom feed of alerts reads through its own connection to the database.
@@ -282,6 +284,16 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
                                                  AlertEvents::Options{.metrics = &metrics});
       routes.push_back([&web_events](httplib::Server& server) { web_events->install(server); });
       web_pages->set_stream_count([&web_events] { return web_events->streams(); });
+      // The rules page's backtests, one at a time, on their own connection.
+      auto tryit_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
+      if (!tryit_store) {
+        spdlog::critical("{}", tryit_store.error().message);
+        return 1;
+      }
+      web_tryit = std::make_unique<TryIt>(
+          std::move(*tryit_store), *web_pages, web_clock,
+          TryIt::Options{.any_host = !config.web_auth_file.empty(), .metrics = &metrics});
+      routes.push_back([&web_tryit](httplib::Server& server) { web_tryit->install(server); });
     }
     auto started = MetricsServer::start(config.metrics_endpoint, metrics, std::move(routes));
     if (!started) {

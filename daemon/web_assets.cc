@@ -28,7 +28,7 @@ const std::string_view kAlertList = R"({{#alerts}}
 <p class="meta"><a href="/?source={{source_q}}" dir="auto">{{source}}</a>
 · <time datetime="{{fetched_utc}}" title="{{fetched_utc}}">{{ago}}</time>
 {{#has_severity}}· <span class="severity">{{severity}}</span>{{/has_severity}}
-· <a href="/?watchlist={{watchlist_q}}" dir="auto">{{watchlist}}</a>/<a href="/?watchlist={{watchlist_q}}&amp;rule={{rule_q}}" dir="auto">{{rule}}</a>
+{{#has_topic}}· <a href="/?watchlist={{watchlist_q}}" dir="auto">{{watchlist}}</a>/<a href="/?watchlist={{watchlist_q}}&amp;rule={{rule_q}}" dir="auto">{{rule}}</a>{{/has_topic}}
 {{#tags}}<a class="tag" href="/?tag={{tag_q}}" dir="auto">#{{tag}}</a> {{/tags}}
 {{#has_story}}· <a class="story" href="/story/{{story_q}}">{{story_label}}</a>{{/has_story}}
 {{#suppressed}}· <span class="note">suppressed (once per story)</span>{{/suppressed}}</p>
@@ -89,6 +89,27 @@ const std::string_view kSourcesPage = R"({{> head}}<main>
 const std::string_view kRulesPage = R"({{> head}}<main>
 <h1>Rules</h1>
 <p class="count">{{count}} rules in {{lists}} watchlists.{{#paged}} Showing {{first}}–{{last}} of {{matched}}{{#watchlist}} in <span dir="auto">{{watchlist}}</span> (<a href="/rules">all</a>){{/watchlist}}.{{/paged}} <a href="/api/rules{{api_q}}">JSON</a></p>
+<section class="try" id="try">
+<h2>Try a query</h2>
+<form class="try-form" id="try-form" method="post" action="/rules/try">
+<label for="try-query">query, as a rule's <code>query</code></label>
+<textarea id="try-query" name="query" rows="3" dir="auto" required>{{t_query}}</textarea>
+<p class="try-options"><label>over the articles kept in the last <select name="since">{{#t_since}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/t_since}}</select></label>
+<label><input type="checkbox" name="exact" value="1"{{#t_exact}} checked{{/t_exact}}> exact</label>
+<label><input type="checkbox" name="fold_accents" value="1"{{#t_fold}} checked{{/t_fold}}> fold_accents</label>
+<button type="submit" id="try-run">Try</button>
+<button type="submit" id="try-cancel" formaction="/rules/try/cancel" formnovalidate>Cancel</button></p>
+</form>
+<div id="try-results" class="try-results" role="status">
+{{#t_error}}<pre class="try-error">{{t_error}}</pre>{{/t_error}}
+{{#t_note}}<p class="note try-note">{{t_note}}</p>{{/t_note}}
+{{#t_warnings}}<pre class="warning">{{.}}</pre>{{/t_warnings}}
+{{#t_ran}}<p class="count" id="try-summary">{{t_summary}}</p>
+{{#t_stopped}}<p class="try-stopped">{{t_stopped}}</p>{{/t_stopped}}
+{{#t_none_kept}}<p class="note">No article is kept in that time: backtests read the articles <code>[daemon] keep_articles</code> keeps.</p>{{/t_none_kept}}
+<ol class="alerts try-hits" id="try-hits">{{> alert_list}}</ol>{{/t_ran}}
+</div>
+</section>
 {{#watchlists}}<section class="watchlist" data-watchlist="{{name}}">
 <h2 dir="auto"><a href="/?watchlist={{name_q}}">{{name}}</a> <span class="url">{{file}}</span> <a class="url" href="/rules?watchlist={{name_q}}">its rules</a></h2>
 <table class="grid rules">
@@ -106,6 +127,7 @@ const std::string_view kRulesPage = R"({{> head}}<main>
 {{/watchlists}}
 {{#next_q}}<p class="more"><a href="/rules?{{next_q}}">Next {{page_size}} rules</a></p>{{/next_q}}
 </main>
+<script src="/app.js"></script>
 </body>
 </html>
 )";
@@ -179,6 +201,13 @@ mark { background: var(--mark); color: inherit; padding: 0 .1em; }
 .nav a[aria-current] { color: var(--fg); font-weight: 600; }
 .live-status { background: #c0392b; color: #fff; padding: .3rem .6rem; border-radius: .2rem; }
 .alert.fresh { animation: fresh 2s ease-out; }
+.try { border: 1px solid var(--line); border-radius: .3rem; padding: .2rem .8rem .6rem; margin-bottom: 1.2rem; }
+.try h2 { font-size: 1rem; }
+.try-form label { font-size: .85rem; color: var(--dim); }
+.try-form textarea { display: block; width: 100%; box-sizing: border-box; font: .9rem ui-monospace, monospace; }
+.try-options { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: center; }
+.try-error { color: #c0392b; white-space: pre-wrap; }
+.try-stopped { color: #b9770e; }
 @keyframes fresh { from { background: var(--mark); } to { background: transparent; } }
 )";
 
@@ -267,6 +296,60 @@ const std::string_view kAppJs =
     };
   }
   connect();
+})();
+
+// The rules page's "try it" box (web_tryit.h): posts the form with fetch and
+// puts the answer's #try-results in place of this page's; Cancel asks the
+// daemon to stop, which then answers the hits so far. The answer is the
+// server's own page, escaped by its templates; DOMParser parses it inert.
+(function () {
+  "use strict";
+  var form = document.getElementById("try-form");
+  var results = document.getElementById("try-results");
+  if (!form || !results || !window.fetch || !window.DOMParser) return;
+  var run = document.getElementById("try-run");
+  var cancel = document.getElementById("try-cancel");
+  var pending = null;  // the AbortController of the backtest running
+  cancel.hidden = true;
+  function post(path, body, signal) {
+    return fetch(path, { method: "POST", body: body, signal: signal, credentials: "same-origin",
+                         headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+  }
+  function show(html) {
+    var got = new DOMParser().parseFromString(html, "text/html").getElementById("try-results");
+    if (!got) { results.textContent = "no answer from the daemon"; return; }
+    results.replaceChildren.apply(results, Array.prototype.map.call(got.childNodes, function (n) {
+      return document.importNode(n, true);
+    }));
+  }
+  function idle() { pending = null; run.disabled = false; cancel.hidden = true; }
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (pending) return;
+    pending = new AbortController();
+    run.disabled = true;
+    cancel.hidden = false;
+    results.replaceChildren();
+    results.setAttribute("aria-busy", "true");
+    var p = document.createElement("p");
+    p.className = "note";
+    p.textContent = "Running\u2026";
+    results.appendChild(p);
+    post("/rules/try", new URLSearchParams(new FormData(form)), pending.signal)
+      .then(function (r) { return r.text(); })
+      .then(show, function (err) {
+        results.textContent = err.name === "AbortError" ? "cancelled" : "the daemon did not answer";
+      })
+      .then(function () { results.removeAttribute("aria-busy"); idle(); });
+  });
+  cancel.addEventListener("click", function (e) {
+    e.preventDefault();
+    var mine = pending;
+    if (!mine) return;
+    // The daemon stops the run and the Try request answers; should it not, give up on it.
+    post("/api/backtest/cancel", "").then(function (r) { return r.json(); })
+      .then(function (j) { if (!j.cancelled) mine.abort(); }, function () { mine.abort(); });
+  });
 })();
 )JS";
 

@@ -15,7 +15,7 @@ extern const std::string_view kMessage;      // a heading and a line: not found,
 extern const std::string_view kAlertList;    // partial {{> alert_list}}: the alerts as <li>
 extern const std::string_view kHead;         // partial {{> head}}: <head> and the top bar
 extern const std::string_view kCss;          // /static/newswatch.css
-extern const std::string_view kAppJs;        // /app.js: the live updates (web_events.h)
+extern const std::string_view kAppJs;        // /app.js: live updates (web_events.h), the try box
 extern const std::string_view kFavicon;      // /favicon.svg and /favicon.ico (an SVG)
 
 }  // namespace nw::web_assets

@@ -85,6 +85,7 @@ mstch::map alert_view(const Alert& a, std::chrono::sys_seconds now) {
       {"url", strip_bidi_controls(a.url)},
       {"source", strip_bidi_controls(a.source)},
       {"source_q", url_encode(a.source)},
+      {"has_topic", !a.watchlist.empty()},  // a backtest's hits have none
       {"watchlist", a.watchlist},
       {"watchlist_q", url_encode(a.watchlist)},
       {"rule", a.rule},
@@ -308,7 +309,8 @@ std::string render_sources_page(const StatusReport& r, std::chrono::sys_seconds 
                                                      {"sources", std::move(sources)}});
 }
 
-std::string render_rules_page(const RuleRows& selected, const RuleSelection& selection) {
+std::string render_rules_page(const RuleRows& selected, const RuleSelection& selection,
+                              const TryView& tried, std::chrono::sys_seconds now) {
   const std::vector<RuleRow>& rows = selected.rows;
   mstch::array lists;
   mstch::array rules;
@@ -342,6 +344,26 @@ std::string render_rules_page(const RuleRows& selected, const RuleSelection& sel
                                   {"week", count_text(row.alerts_week)}});
   }
   flush();
+  mstch::array since_options, warnings;
+  bool listed = false;
+  for (const char* span : {"24h", "7d", "14d", "30d"}) {
+    listed = listed || tried.since == span;
+    since_options.emplace_back(
+        mstch::map{{"value", std::string(span)}, {"selected", tried.since == span}});
+  }
+  if (!listed) {  // what the API or a hand-made form asked for
+    since_options.emplace_back(mstch::map{{"value", tried.since}, {"selected", true}});
+  }
+  for (const std::string& w : tried.warnings) warnings.emplace_back(w);
+  std::string summary;
+  if (tried.ran) {
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.0f", tried.ms);
+    summary = std::to_string(tried.hits.size()) + (tried.hits.size() == 1 ? " hit" : " hits") +
+              " in " + std::to_string(tried.searched) + " articles kept in the last " +
+              tried.since + " (" + ms + " ms)" +
+              (tried.hits.empty() ? "." : ", oldest first, as they would have alerted.");
+  }
   const std::string in = selection.watchlist.empty()
                              ? std::string()
                              : "watchlist=" + url_encode(selection.watchlist) + "&";
@@ -359,6 +381,18 @@ std::string render_rules_page(const RuleRows& selected, const RuleSelection& sel
                    {"matched", std::to_string(selected.matched)},
                    {"watchlist", selection.watchlist}};
   }
+  page["t_query"] = tried.query;
+  page["t_since"] = std::move(since_options);
+  page["t_exact"] = tried.exact;
+  page["t_fold"] = tried.fold_accents;
+  page["t_error"] = strip_bidi_controls(tried.error);
+  page["t_note"] = tried.note;
+  page["t_warnings"] = std::move(warnings);
+  page["t_ran"] = tried.ran;
+  page["t_summary"] = summary;
+  page["t_stopped"] = tried.stopped;
+  page["t_none_kept"] = tried.ran && tried.searched == 0;
+  page["alerts"] = alert_views(tried.hits, now);
   if (auto next = next_from(selected, selection))
     page["next_q"] = in + "from=" + std::to_string(*next);
   return render(web_assets::kRulesPage, page);
@@ -676,7 +710,8 @@ WebPages::Response WebPages::sources_page(bool json) {
   return {.body = render_sources_page(*report, now_seconds(clock_))};
 }
 
-WebPages::Response WebPages::rules_page(const RuleSelection& selection, bool json) {
+WebPages::Response WebPages::rules_page(const RuleSelection& selection, bool json,
+                                        const TryView& tried) {
   const auto run = running();
   const auto now = now_seconds(clock_);
   Result<std::map<std::string, std::uint64_t, std::less<>>> day, week;
@@ -693,7 +728,7 @@ WebPages::Response WebPages::rules_page(const RuleSelection& selection, bool jso
   const std::vector<Watchlist> none;
   const auto rows = rule_rows(run->watchlists ? *run->watchlists : none, selection, *day, *week);
   if (json) return json_response(rules_api_json(rows, selection));
-  return {.body = render_rules_page(rows, selection)};
+  return {.body = render_rules_page(rows, selection, tried, now)};
 }
 
 WebPages::Response WebPages::health_page() {

@@ -119,7 +119,24 @@ struct HealthFigures {
 };
 
 std::string render_sources_page(const StatusReport& report, std::chrono::sys_seconds now);
-std::string render_rules_page(const RuleRows& rules, const RuleSelection& selection);
+// What the rules page's "try it" box shows (daemon/web_tryit.h): the form as
+// the analyst filled it and, after a run, its hits or why there are none.
+struct TryView {
+  std::string query;
+  std::string since = "7d";
+  bool exact = false;
+  bool fold_accents = false;
+  std::string error;                  // the query's error (file:line:col, the caret) or the store's
+  std::string note;                   // one line: busy, cancelled nothing, ...
+  std::vector<std::string> warnings;  // check-rules' warnings about the query
+  bool ran = false;                   // the rest is set
+  std::vector<Alert> hits;            // in the order found: oldest kept first
+  std::size_t searched = 0;
+  double ms = 0;
+  std::string stopped;  // "" when it ran to the end, else why it stopped early (hits so far)
+};
+std::string render_rules_page(const RuleRows& rules, const RuleSelection& selection,
+                              const TryView& tried = {}, std::chrono::sys_seconds now = {});
 std::string render_health_page(const StatusReport& report, const HealthFigures& figures,
                                std::chrono::sys_seconds now);
 // {"watchlists":[{"name","file","rules":[{"id","query","sources",...,"warnings",
@@ -164,7 +181,8 @@ class WebPages {
   // `since` ("" = the newest `limit`), `topic` a topic prefix, `limit` ("" = 100).
   Response api_alerts(std::string_view since, std::string_view topic, std::string_view limit);
   Response sources_page(bool json);
-  Response rules_page(const RuleSelection& selection, bool json);
+  // `tried`: the try box's form and results (the HTML page only).
+  Response rules_page(const RuleSelection& selection, bool json, const TryView& tried = {});
   Response health_page();
   // `since` a duration ("" = the story_window), `limit` ("" = 100).
   Response api_stories(std::string_view since, std::string_view limit);

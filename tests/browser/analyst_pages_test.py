@@ -6,7 +6,8 @@ Starts the built newswatchd on a temporary config against a local test site
 story republished by two sources, and a hostile title), then drives headless
 Chromium over the DevTools protocol (--remote-debugging-pipe: JSON messages
 on fds 3/4, standard library only) and checks the alerts page, a filter, the
-story page, a live alert, a stream resumed with Last-Event-ID, the console
+story page, the rules page's try box, a live alert, a stream resumed with
+Last-Event-ID, the console
 and every request the pages make. Screenshots at
 desktop (1280x800) and phone (390x844) widths go into OUT_DIR.
 
@@ -345,6 +346,51 @@ def measure_loads(tab, web, n=50):
         f"p99 {p99:.1f} ms")
 
 
+def check_try_box(tab, web, f, out_dir):
+    """The rules page's try box: a query typed and tried shows its hits in place
+    (fetch from /app.js, no reload), and the form posted natively (as without
+    JavaScript) answers a page with the same hits; both pass the daemon's
+    same-origin check with the headers Chromium sends."""
+    want = sorted([HOSTILE, "Earthquake shakes the coast"])
+
+    def same(got):
+        return len(got) == 2 and all(any(t.startswith(w) for t in got) for w in want)
+
+    def hits():
+        got = tab.texts("#try-hits .alert h2")
+        return got if len(got) >= 2 else None
+
+    tab.goto(web + "/rules")
+    tab.eval("window.__noReload = true")
+    f.check(tab.eval("document.getElementById('try-cancel').hidden === true"),
+            "with JavaScript, Cancel shows only while a backtest runs")
+    tab.eval("document.getElementById('try-query').value = 'earthquake';"
+             "document.getElementById('try-run').click()")
+    got = sorted(t.strip() for t in wait_for(hits, 15, "the try box's hits"))
+    f.check(same(got), f"the try box shows the hits of 'earthquake' (the 2 quake articles): {got}")
+    f.check(tab.eval("window.__noReload === true && location.pathname === '/rules'"),
+            "... in place, without a reload")
+    summary = tab.texts("#try-summary")
+    f.check(bool(summary) and summary[0].startswith("2 hits in "), f"... and says so: {summary}")
+    f.check(tab.eval("document.querySelectorAll('#try-hits mark').length >= 2"),
+            "... with the matched words marked")
+    f.check(tab.eval("window.__pwned === undefined && "
+                     "document.querySelectorAll('main script').length === 0"),
+            "the hostile title in the hits renders as text")
+    wait_for(lambda: tab.eval("!document.getElementById('try-run').disabled && "
+                              "document.getElementById('try-cancel').hidden"), 5,
+             "the Try button to come back")
+    tab.screenshot(os.path.join(out_dir, "browser_rules_try_desktop_1280x800.png"), 1280, 800,
+                   False)
+    # form.submit() skips the submit handler: the browser's own POST, as without JS.
+    tab.eval("document.getElementById('try-query').value = 'coast';"
+             "document.getElementById('try-form').submit()")
+    wait_for(lambda: tab.eval("location.pathname === '/rules/try' && "
+                              "document.readyState === 'complete'"), 15, "the posted form's page")
+    got = sorted(t.strip() for t in (tab.texts("#try-hits .alert h2") or []))
+    f.check(same(got), f"the form posted without JavaScript answers the hits of 'coast': {got}")
+
+
 def run(daemon_exe, out_dir, chromium, tmp):
     f = Failures()
     site = Site()
@@ -443,6 +489,9 @@ def run(daemon_exe, out_dir, chromium, tmp):
         tab.screenshot(os.path.join(out_dir, "browser_sources_desktop_1280x800.png"), 1280, 800,
                        False)
 
+        check_try_box(tab, web, f, out_dir)
+        tab.call("Emulation.setDeviceMetricsOverride",
+                 {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
         check_live_alert(tab, site, web, f)
         check_resume(web, f)
         if os.environ.get("NEWSWATCH_BROWSER_LOADS"):
