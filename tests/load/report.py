@@ -123,6 +123,30 @@ def window_stats(items, alerts, start, stop, end, daemon_idle=True):
     }
 
 
+def web_summary(web, published):
+    """The web load's record (tests/load/web_load.py) against the alerts the
+    subscriber got (`published`: their seqs): per path the loads, the non-200
+    answers and the latency p50/p99 in seconds; of the SSE streams, how many
+    opened (200), the fewest alerts one received, and how many streams missed
+    at least one published alert (must be 0: every stream reads every alert)."""
+    want = set(published)
+    pages = {}
+    for path, rec in web["pages"].items():
+        lat = rec["latency"]
+        pages[path] = {"loads": len(lat), "failed": rec["failed"],
+                       "p50": percentile(lat, 50), "p99": percentile(lat, 99)}
+    opened = [s for s in web["streams"] if s["status"] == 200]
+    got = [set(s["seqs"]) for s in opened]
+    return {
+        "pages": pages,
+        "streams": len(web["streams"]),
+        "streams_opened": len(opened),
+        "fewest_received": min((len(g & want) for g in got), default=0),
+        "streams_missing_alerts": sum(1 for g in got if not want <= g),
+        "published": len(want),
+    }
+
+
 def fmt(v, unit="s"):
     if v is None:
         return "-"

@@ -60,5 +60,23 @@ class JoinTest(unittest.TestCase):
         self.assertEqual(report.gauge(text, "newswatch_pending_items"), 0)
 
 
+class WebSummaryTest(unittest.TestCase):
+    def test_a_stream_missing_one_alert_is_counted(self):
+        web = {
+            "streams": [{"status": 200, "seqs": [1, 2, 3, 4]},
+                        {"status": 200, "seqs": [1, 2, 4, 5]},   # misses 3; 5 unpublished
+                        {"status": 503, "seqs": []}],              # refused: not opened
+            "pages": {"/": {"latency": [0.01 * i for i in range(1, 101)], "failed": 2}},
+        }
+        w = report.web_summary(web, [1, 2, 3, 4])
+        self.assertEqual((w["streams"], w["streams_opened"]), (3, 2))
+        self.assertEqual(w["streams_missing_alerts"], 1)
+        self.assertEqual(w["fewest_received"], 3)
+        self.assertEqual(w["published"], 4)
+        self.assertEqual((w["pages"]["/"]["loads"], w["pages"]["/"]["failed"]), (100, 2))
+        self.assertAlmostEqual(w["pages"]["/"]["p50"], 0.50)
+        self.assertAlmostEqual(w["pages"]["/"]["p99"], 0.99)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -209,6 +209,12 @@ def main():
                     help="start with N articles of the last 48 h in the story index, as a daemon "
                     "that has run for days holds them (100000 fills it): RSS then shows the "
                     "steady state, not the index filling")
+    ap.add_argument("--web-load", action="store_true",
+                    help="beside the run, tests/load/web_load.py on the daemon's pages: "
+                    "--web-streams SSE streams on /events reading every alert and --web-rate "
+                    "page loads/s over /, /sources, /rules, /api/alerts")
+    ap.add_argument("--web-streams", type=int, default=50)
+    ap.add_argument("--web-rate", type=float, default=100)
     ap.add_argument("--work", help="work folder (kept); default: a temporary one, deleted")
     ap.add_argument("--sample-every", type=float, default=10, help="RSS/CPU sample period, s")
     args = ap.parse_args()
@@ -274,6 +280,19 @@ def run(args, sc, drain, bindir, work, procs):
           f"daemon ready in {startup:.1f}s, RSS {proc.memory_kb('VmRSS') / 1024:.0f} MB",
           flush=True)
 
+    web = None
+    if args.web_load:
+        web_out = os.path.join(work, "web.json")
+        web = subprocess.Popen([sys.executable, os.path.join(HERE, "web_load.py"), "--port",
+                                str(mport), "--streams", str(args.web_streams), "--rate",
+                                str(args.web_rate), "--out", web_out],
+                               stdout=subprocess.PIPE, text=True)
+        procs.append(web)
+        web.stdout.readline()  # "ready"
+        web_proc = Proc(web.pid)
+        print(f"# web load: {args.web_streams} SSE streams, {args.web_rate:g} page loads/s",
+              flush=True)
+
     samples = []  # (time, daemon cpu, rss kB, alerts so far)
     steps = []
     srv_proc = Proc(srv.pid)
@@ -315,6 +334,17 @@ def run(args, sc, drain, bindir, work, procs):
             break
         time.sleep(min(args.sample_every, 5))
     t_end, c_end = time.time(), proc.cpu()
+    web_summary = None
+    if web:
+        web_cpu = web_proc.cpu()
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=60)
+        with open(web_out) as f:
+            web_record = json.load(f)
+        published = [a["seq"] for _, a in report.read_alerts(list(sub.lines))]
+        web_summary = report.web_summary(web_record, published)
+        web_summary["cpu_percent"] = 100 * web_cpu / web_record["seconds"]
+        web_summary["late"] = web_record["late"]
     peak_kb = proc.memory_kb("VmHWM")
     metrics_text = metrics(mport)
     log_text = control(port, "log")
@@ -362,10 +392,20 @@ def run(args, sc, drain, bindir, work, procs):
           f"{rss[0] / 1024:.0f}/{rss[-1] / 1024:.0f} MB, trend over the second half "
           f"{trend:+.1f} MB/h; story index {held_text} articles at end; "
           f"server CPU {sum(s['server_cpu'] for s in steps):.0f}s")
+    if web_summary:
+        w = web_summary
+        print(f"web load: {w['streams_opened']}/{w['streams']} SSE streams opened; alerts "
+              f"published {w['published']}, fewest received by one stream "
+              f"{w['fewest_received']}, streams missing any {w['streams_missing_alerts']}; "
+              f"web load CPU {w['cpu_percent']:.0f}% of a core, {w['late']} loads >100 ms late")
+        for path, pg in w["pages"].items():
+            print(f"  GET {path}: {pg['loads']} loads, {pg['failed']} not 200, p50/p99 "
+                  f"{report.fmt(pg['p50'], 'ms')}/{report.fmt(pg['p99'], 'ms')} ms")
     with open(os.path.join(work, "run.json"), "w") as f:
         json.dump({"scenario": args.scenario, "config": sc, "workers": args.workers, "rows": rows, "whole": whole,
                    "fetch_to_publish": fp, "peak_rss_kb": peak_kb, "samples": samples,
-                   "steps": steps, "rss_trend_mb_per_h": trend, "story_articles": held}, f,
+                   "steps": steps, "rss_trend_mb_per_h": trend, "story_articles": held,
+                   "web": web_summary}, f,
                   indent=1, default=str)
     if args.work:
         print(f"# files in {work}")
