@@ -2,7 +2,11 @@
 #include "daemon/metrics_server.h"
 
 #include <httplib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <thread>
 
 #include "config/endpoint.h"
@@ -10,11 +14,31 @@
 namespace nw {
 namespace {
 
+class BackgroundPool final : public httplib::ThreadPool {
+ public:
+  using ThreadPool::ThreadPool;
+  void enqueue(std::function<void()> fn) override {
+    ThreadPool::enqueue([fn = std::move(fn)] {
+      thread_local const bool lowered = [] {
+        // Linux keeps a nice value per thread: this one only, not the daemon.
+        const auto tid = static_cast<id_t>(gettid());
+        errno = 0;
+        const int now = getpriority(PRIO_PROCESS, tid);
+        return errno == 0 &&
+               setpriority(PRIO_PROCESS, tid, std::min(now + kServerNiceness, 19)) == 0;
+      }();
+      (void)lowered;  // best effort: at the daemon's priority if refused
+      fn();
+    });
+  }
+};
+
 class HttpMetricsServer final : public MetricsServer {
  public:
   HttpMetricsServer(const Metrics& metrics, const std::vector<HttpRoutes>& routes) {
     // cpp-httplib's default also sets SO_REUSEPORT, which would let a second
     // daemon bind the same port silently: only SO_REUSEADDR here.
+    server_.new_task_queue = [] { return background_task_queue(CPPHTTPLIB_THREAD_POOL_COUNT); };
     server_.set_socket_options([](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
@@ -69,6 +93,10 @@ class HttpMetricsServer final : public MetricsServer {
 };
 
 }  // namespace
+
+httplib::TaskQueue* background_task_queue(std::size_t threads) {
+  return new BackgroundPool(threads);
+}
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& endpoint,
                                                             const Metrics& metrics,

@@ -15,12 +15,22 @@
 
 namespace httplib {
 class Server;
-}
+class TaskQueue;
+}  // namespace httplib
 
 namespace nw {
 
 // Adds handlers to the server (Get/Post on paths the others leave alone).
 using HttpRoutes = std::function<void(httplib::Server&)>;
+
+// The server's request threads: a thread pool of `threads` whose threads run
+// at a lower CPU priority than the daemon (nice + 10), so that on a small
+// machine a busy browser, dashboard or scraper yields the cores to the loop
+// and the workers; an idle machine serves it as fast. For
+// httplib::Server::new_task_queue (which takes ownership).
+httplib::TaskQueue* background_task_queue(std::size_t threads);
+// The nice value `background_task_queue` gives its threads over the daemon's.
+inline constexpr int kServerNiceness = 10;
 
 class MetricsServer {
  public:

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "daemon/metrics_server.h"
+
 namespace nw {
 namespace {
 
@@ -155,7 +157,7 @@ std::uint64_t AlertEvents::head() const {
 
 void AlertEvents::install(httplib::Server& server) {
   const std::size_t threads = CPPHTTPLIB_THREAD_POOL_COUNT + options_.max_streams;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.new_task_queue = [threads] { return background_task_queue(threads); };
   server.Get("/events", [this](const httplib::Request& req, httplib::Response& res) {
     std::optional<std::uint64_t> cursor;
     for (const char* name : {"Last-Event-ID", "after"}) {

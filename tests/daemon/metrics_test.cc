@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -107,6 +110,30 @@ TEST(MetricsServer, ServesMetricsAndHealthOverHttp) {
   EXPECT_EQ(pclose(pipe), 0);
   EXPECT_GE(std::atoi(buf), 16) << "families parsed";
   std::filesystem::remove(file);
+}
+
+// The request threads yield the CPU to the daemon's loop and workers.
+TEST(MetricsServer, ServesFromThreadsAtALowerPriority) {
+  Metrics m;
+  errno = 0;
+  const int daemon_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  ASSERT_EQ(errno, 0);
+  auto server = MetricsServer::start(
+      "127.0.0.1:0", m, {[](httplib::Server& s) {
+        s.Get("/nice", [](const httplib::Request&, httplib::Response& res) {
+          res.set_content(std::to_string(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()))),
+                          "text/plain");
+        });
+      }});
+  ASSERT_TRUE(server) << server.error().message;
+  httplib::Client client("http://" + (*server)->endpoint());
+  for (int i = 0; i < 3; ++i) {  // the first request of a thread, and later ones
+    auto r = client.Get("/nice");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, std::to_string(std::min(daemon_nice + kServerNiceness, 19)));
+  }
+  EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())), daemon_nice)
+      << "the daemon's own threads keep theirs";
 }
 
 TEST(MetricsServer, BadOrBusyEndpointsAreClearErrors) {
