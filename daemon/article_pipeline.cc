@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "daemon/backtest.h"
+#include "daemon/zlib_codec.h"
 #include "feeds/url.h"
 #include "filters/page_text.h"
 
@@ -41,7 +42,10 @@ struct ArticlePipeline::Analysis {
   bool from_page = false;  // the text is the page's (or its feed's, where the page had none)
   std::vector<Hit> hits;
   std::optional<StorySignature> signature;  // from the body alone, which copies share
+  std::string compressed;  // the text as the archive keeps it (keep_articles), else empty
 };
+
+ArticlePipeline::~ArticlePipeline() = default;
 
 ArticlePipeline::ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery,
                                  const Clock& clock, ArticleOptions options,
@@ -53,6 +57,7 @@ ArticlePipeline::ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& deliv
       options_(options),
       source_of_(std::move(source_of)),
       stories_(options.stories),
+      max_in_work_(options.workers > 1 ? kPagesPerWorker * options.workers : 0),
       pool_(options.workers, [&fetcher] { fetcher.wakeup(); }) {
   if (options_.robots_user_agent) {
     robots_ = std::make_unique<RobotsCache>(
@@ -149,6 +154,11 @@ void ArticlePipeline::gate(const std::string& source_id, Item item) {
 
 void ArticlePipeline::fetch(const std::string& source_id, Item item,
                             std::chrono::milliseconds host_spacing) {
+  if (max_in_work_ > 0 && pool_.in_progress() >= max_in_work_) {
+    parked_.push_back(
+        {.source_id = source_id, .item = std::move(item), .host_spacing = host_spacing});
+    return;
+  }
   FetchRequest req{.url = item.link, .host_spacing = host_spacing};
   // The source's own headers, user agent and proxy ([[source]] http keys).
   if (const SourceConfig* source = source_of_(source_id)) req.http = source->http;
@@ -206,7 +216,7 @@ void ArticlePipeline::analyse(const std::string& source_id, Item item,
   // On a worker: only what the job holds (the matcher it started with, even
   // if a reload swaps it meanwhile), nothing of the pipeline's.
   pool_.submit([this, matcher = matcher_, source_id, item = std::move(item), page = std::move(page),
-                fetch_done]() mutable -> WorkPool::Continuation {
+                fetch_done, keep = options_.keep_articles]() mutable -> WorkPool::Continuation {
     Analysis a;
     a.from_page = page.has_value();
     a.text = page ? page_text(
@@ -225,6 +235,11 @@ void ArticlePipeline::analyse(const std::string& source_id, Item item,
       body_tokens = tokenize(a.text.text);
     }
     a.signature = story_signature(body_tokens);
+    if (keep) {
+      // Off the loop thread: the archive's zlib was a tenth of its time.
+      thread_local ZlibCodec zlib;
+      if (auto c = zlib.compress(a.text.text)) a.compressed = std::move(*c);  // else the store does
+    }
     // Back on the loop thread.
     return [this, source_id = std::move(source_id), item = std::move(item), a = std::move(a),
             fetch_done]() mutable {
@@ -252,7 +267,7 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, Ana
   std::string article_key = canonical_url(item.link);
   if (article_key.empty()) article_key = source_id + " " + item.key;
   const auto fetched = std::chrono::time_point_cast<std::chrono::seconds>(clock_.now());
-  const KeptArticle article{
+  KeptArticle article{
       .source_id = source_id,
       .item_key = item.key,
       .article_key = article_key,
@@ -271,40 +286,95 @@ void ArticlePipeline::finish(const std::string& source_id, const Item& item, Ana
   }
   const std::optional<StorySignature>& signature = analysis.signature;
   const StoryAssignment story = stories_.assign(article_key, signature, fetched);
-  const StoryArticle in_story{.story = story.story,
-                              .signature = signature ? signature_bytes(*signature) : std::string(),
-                              .seen = fetched,
-                              .title = article.title};
-  auto kept = options_.keep_articles ? store_.finish_and_keep(source_id, item.key, article_key,
-                                                              std::move(alerts), article, in_story)
-                                     : store_.finish_item(source_id, item.key, article_key,
-                                                          std::move(alerts), in_story);
-  prune_stories(fetched);
-  in_flight_.erase({source_id, item.key});
-  if (!kept) {
-    spdlog::error("source {}: {}", source_id, kept.error().message);
-    measure([&](Metrics& m) { m.store_status(kept.error().message); });
-    return;
+  StoryArticle in_story{.story = story.story,
+                        .signature = signature ? signature_bytes(*signature) : std::string(),
+                        .seen = fetched,
+                        .title = article.title};
+  // Recorded by flush(), with the others of this turn, in one transaction;
+  // still in flight until then, so a poll meanwhile does not start it again.
+  const auto now = std::chrono::steady_clock::now();
+  if (batch_.empty()) batch_started_ = now;
+  Finished& f = batch_.emplace_back();
+  f.fetch_done = fetch_done;
+  f.item = FinishedItem{.source_id = source_id,
+                        .key = item.key,
+                        .article_key = std::move(article_key),
+                        .alerts = std::move(alerts),
+                        .story = std::move(in_story)};
+  if (options_.keep_articles) {
+    f.item.article = std::move(article);
+    f.item.compressed = std::move(analysis.compressed);
   }
-  measure([](Metrics& m) { m.store_status(""); });
-  for (const Alert& a : *kept) {
-    if (a.held) {
-      spdlog::info(
-          "alert #{} {} source={} url={} held, not published: story {} has {} of min_sources {}",
-          a.seq, a.topic(), a.source, a.url, a.story, a.story_source_ids.size(), a.min_sources);
-    } else if (a.suppressed) {
-      spdlog::info(
-          "alert #{} {} source={} url={} recorded, not published: story {} alerted "
-          "for this rule already (once_per_story)",
-          a.seq, a.topic(), a.source, a.url, a.story);
+  // One worker runs this within the fetcher's run(), which may answer many
+  // articles before the next drain(): the first of them waits at most this.
+  if (batch_.size() >= kMaxBatch || now - batch_started_ >= kMaxBatchWait) flush();
+}
+
+void ArticlePipeline::flush() {
+  while (!batch_.empty()) {
+    const std::size_t n = std::min(batch_.size(), kMaxBatch);
+    std::vector<FinishedItem> items;
+    items.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) items.push_back(std::move(batch_[i].item));
+    auto kept = store_.finish_items(items);
+    std::vector<Finished> done(std::make_move_iterator(batch_.begin()),
+                               std::make_move_iterator(batch_.begin() + static_cast<long>(n)));
+    batch_.erase(batch_.begin(), batch_.begin() + static_cast<long>(n));
+    for (const FinishedItem& item : items) in_flight_.erase({item.source_id, item.key});
+    prune_stories(std::chrono::time_point_cast<std::chrono::seconds>(clock_.now()));
+    if (!kept) {
+      // None of them is recorded: they stay pending, taken up again after
+      // their source's next poll, as when one article's transaction fails.
+      spdlog::error("{} articles: {}", n, kept.error().message);
+      measure([&](Metrics& m) { m.store_status(kept.error().message); });
+      continue;
+    }
+    measure([](Metrics& m) { m.store_status(""); });
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::vector<Alert>& alerts = (*kept)[i];
+      for (const Alert& a : alerts) {
+        if (a.held) {
+          spdlog::info(
+              "alert #{} {} source={} url={} held, not published: story {} has {} of min_sources "
+              "{}",
+              a.seq, a.topic(), a.source, a.url, a.story, a.story_source_ids.size(), a.min_sources);
+        } else if (a.suppressed) {
+          spdlog::info(
+              "alert #{} {} source={} url={} recorded, not published: story {} alerted "
+              "for this rule already (once_per_story)",
+              a.seq, a.topic(), a.source, a.url, a.story);
+        }
+      }
+      any = any || !alerts.empty();
+    }
+    if (!any) continue;
+    delivery_.publish_recorded();  // after the commit: an alert never goes out before it is kept
+    const auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < n; ++i) {
+      if ((*kept)[i].empty()) continue;
+      measure([&](Metrics& m) {
+        m.observe("newswatch_alert_delay_seconds", {},
+                  std::chrono::duration<double>(now - done[i].fetch_done).count());
+      });
     }
   }
-  if (kept->empty()) return;
-  delivery_.publish_recorded();
-  measure([&](Metrics& m) {
-    m.observe("newswatch_alert_delay_seconds", {},
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - fetch_done).count());
-  });
+}
+
+std::size_t ArticlePipeline::drain() {
+  const std::size_t n = pool_.drain();
+  flush();
+  // The workers caught up: fetch what waited for them.
+  while (!parked_.empty() && pool_.in_progress() < max_in_work_) {
+    Parked p = std::move(parked_.front());
+    parked_.pop_front();
+    if (source_of_(p.source_id) == nullptr) {
+      in_flight_.erase({p.source_id, p.item.key});
+      continue;
+    }
+    fetch(p.source_id, std::move(p.item), p.host_spacing);
+  }
+  return n;
 }
 
 }  // namespace nw

@@ -2,9 +2,10 @@
 // fetches its page, turns it into the text the matcher reads
 // (filters/page_text.h), matches that against the current rule snapshot,
 // gives the article its story (filters/story.h), records the item's story and
-// alerts and marks it finished in one Store transaction (keeping the text it
-// matched, for backtests, when the archive is on), and hands new alerts to
-// Delivery. Owned by the Watcher. Not thread-safe: lives on
+// alerts and marks it finished (keeping the text it matched, for backtests,
+// when the archive is on) in one Store transaction with the other articles
+// finished in the same loop turn (drain()), and hands the new alerts to
+// Delivery once that is committed. Owned by the Watcher. Not thread-safe: lives on
 // the loop thread that also calls Fetcher::run(). With `workers` > 1 the page
 // text, the match and the story signature of each article are worked out on a
 // WorkPool (daemon/work_pool.h) and the rest is done when drain() takes the
@@ -14,12 +15,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "daemon/clock.h"
@@ -67,6 +70,7 @@ class ArticlePipeline {
   ArticlePipeline(Fetcher& fetcher, Store& store, Delivery& delivery, const Clock& clock,
                   ArticleOptions options,
                   std::function<const SourceConfig*(const std::string&)> source_of);
+  ~ArticlePipeline();
 
   // The rule snapshot the next articles are matched against (may be compiled
   // on another thread; set on the loop thread).
@@ -77,9 +81,11 @@ class ArticlePipeline {
   // is not already in flight.
   void start_pending(const std::string& source_id);
 
-  // Records the articles the workers have finished with (their story, their
-  // alerts) and publishes the alerts. Returns how many were recorded.
-  std::size_t drain() { return pool_.drain(); }
+  // Records the articles finished since the last call (their story, their
+  // alerts; up to kMaxBatch in one transaction), publishes the alerts once
+  // that is committed, and fetches the articles that waited for the workers.
+  // Returns how many the workers had finished.
+  std::size_t drain();
 
   // Items started and neither finished nor left for the next poll.
   std::size_t in_flight() const { return in_flight_.size(); }
@@ -108,8 +114,31 @@ class ArticlePipeline {
   void analyse(const std::string& source_id, Item item, std::optional<FetchResponse> page,
                std::chrono::steady_clock::time_point fetch_done);
   struct Analysis;
+  // A finished article waiting for the batch's transaction (flush()).
+  struct Finished {
+    FinishedItem item;
+    std::chrono::steady_clock::time_point fetch_done;
+  };
+  // An article whose fetch waits for the workers to catch up (fetch()).
+  struct Parked {
+    std::string source_id;
+    Item item;
+    std::chrono::milliseconds host_spacing;
+  };
+  // Adds the article to the batch that flush() records.
   void finish(const std::string& source_id, const Item& item, Analysis analysis,
               std::chrono::steady_clock::time_point fetch_done);
+  void flush();
+
+  // Pages handed to the workers and not yet taken back, per worker: past
+  // that, new articles wait unfetched (the wait is then before the fetch, not
+  // in the workers' queue, and fetch→publish stays short). Fetches are not
+  // counted: most of their time is the host's politeness spacing.
+  static constexpr std::size_t kPagesPerWorker = 8;
+  // Articles recorded in one transaction, at most.
+  static constexpr std::size_t kMaxBatch = 64;
+  // How long the batch's first article waits for the others, at most.
+  static constexpr std::chrono::milliseconds kMaxBatchWait{5};
 
   Fetcher& fetcher_;
   Store& store_;
@@ -122,6 +151,10 @@ class ArticlePipeline {
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
   StoryIndex stories_;
   std::chrono::sys_seconds last_story_prune_{};
+  std::size_t max_in_work_;  // 0: no bound (one worker: the loop thread matches)
+  std::deque<Parked> parked_;
+  std::vector<Finished> batch_;  // finished, not yet recorded
+  std::chrono::steady_clock::time_point batch_started_{};
   WorkPool pool_;  // last: its workers stop before the rest goes
 };
 

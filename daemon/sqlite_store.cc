@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -129,6 +130,7 @@ class SqliteStore final : public Store {
   Result<std::vector<Alert>> record_alerts(std::string_view source_id, std::string_view key,
                                            std::string_view article_key,
                                            std::vector<Alert> alerts) override;
+  Result<std::vector<std::vector<Alert>>> finish_items(std::span<FinishedItem> items) override;
 
   Result<std::vector<StoredStoryArticle>> story_articles(std::chrono::sys_seconds since,
                                                          std::size_t limit) override {
@@ -200,6 +202,14 @@ class SqliteStore final : public Store {
                                     std::string_view article_key, std::vector<Alert> alerts,
                                     const KeptArticle* article,
                                     const std::optional<StoryArticle>& story);
+  // finish()'s writes, inside the caller's transaction; `body`: the
+  // article's compressed text.
+  Result<std::vector<Alert>> record_finished(std::string_view source_id, std::string_view key,
+                                             std::string_view article_key,
+                                             std::vector<Alert> alerts, const KeptArticle* article,
+                                             std::string_view body,
+                                             const std::optional<StoryArticle>& story,
+                                             const std::string& what);
 
   sqlite::Db db_;  // first: the tables below hold references to it
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;
@@ -225,7 +235,44 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
   }
   Transaction tx(db_);
   if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+  auto kept =
+      record_finished(source_id, key, article_key, std::move(alerts), article, body, story, what);
+  if (!kept) return kept;
+  if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
+  return kept;
+}
 
+Result<std::vector<std::vector<Alert>>> SqliteStore::finish_items(std::span<FinishedItem> items) {
+  std::vector<std::vector<Alert>> out;
+  if (items.empty()) return out;
+  const std::string what = "finish " + std::to_string(items.size()) + " items (the first: item '" +
+                           items.front().key + "' of source '" + items.front().source_id + "')";
+  for (FinishedItem& item : items) {  // before the transaction: the write lock is not held for it
+    if (item.article && item.compressed.empty()) {
+      auto c = archive_.compress(item.article->text);
+      if (!c) return std::unexpected(c.error());
+      item.compressed = std::move(*c);
+    }
+  }
+  Transaction tx(db_);
+  if (auto r = tx.begin(what); !r) return std::unexpected(r.error());
+  out.reserve(items.size());
+  for (FinishedItem& item : items) {
+    const std::string one = "finish item '" + item.key + "' of source '" + item.source_id + "'";
+    auto kept =
+        record_finished(item.source_id, item.key, item.article_key, std::move(item.alerts),
+                        item.article ? &*item.article : nullptr, item.compressed, item.story, one);
+    if (!kept) return std::unexpected(kept.error());
+    out.push_back(std::move(*kept));
+  }
+  if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
+  return out;
+}
+
+Result<std::vector<Alert>> SqliteStore::record_finished(
+    std::string_view source_id, std::string_view key, std::string_view article_key,
+    std::vector<Alert> alerts, const KeptArticle* article, std::string_view body,
+    const std::optional<StoryArticle>& story, const std::string& what) {
   if (story) {
     auto place = stories_.record(article_key, source_id, *story, what);
     if (!place) return std::unexpected(place.error());
@@ -252,7 +299,6 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
       return std::unexpected(r.error());
     }
   }
-  if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
   return kept;
 }
 

@@ -128,6 +128,20 @@ struct AlertLog {
   std::optional<std::uint64_t> oldest_seq;  // none when no alert is kept
 };
 
+// One item for Store::finish_items: what finish_item or (with `article`)
+// finish_and_keep takes. `compressed` is `article->text` as the archive keeps
+// it (ZlibCodec::compress, worked out off the store's thread); empty: the store
+// compresses it.
+struct FinishedItem {
+  std::string source_id;
+  std::string key;
+  std::string article_key;
+  std::vector<Alert> alerts;
+  std::optional<KeptArticle> article;
+  std::string compressed;
+  std::optional<StoryArticle> story;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -195,6 +209,11 @@ class Store {
       std::string_view source_id, std::string_view key, std::string_view article_key,
       std::vector<Alert> alerts, const KeptArticle& article,
       const std::optional<StoryArticle>& story = std::nullopt) = 0;
+  // finish_item (or finish_and_keep) of every item, in order, in one
+  // transaction: all are recorded or, on an error, none. Returns each item's
+  // kept alerts, in input order.
+  [[nodiscard]] virtual Result<std::vector<std::vector<Alert>>> finish_items(
+      std::span<FinishedItem> items) = 0;
   // Records alerts found later for an item already finished (a rule's lookback
   // over kept articles) like finish_item does, without touching the item: the
   // ones whose (watchlist, rule, article_key) never alerted get the next seqs,

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <set>
 
+#include "daemon/zlib_codec.h"
+
 namespace nw {
 namespace {
 
@@ -766,6 +768,63 @@ TEST_F(StoreTest, KeepsTheMatchedTextCompressedWithTheItemsFinish) {
   EXPECT_EQ(g.language, "ar");
   EXPECT_EQ(g.published, a.published);
   EXPECT_EQ(g.kept, a.kept);
+}
+
+// The pipeline's batch: several items in one transaction, all or none, each
+// with the alerts finish_item would keep; an archive body compressed by the
+// caller (a worker) is kept as it is, one left empty is compressed here.
+TEST_F(StoreTest, FinishItemsRecordsTheBatchInOneTransactionOrNothing) {
+  add("alrasifa", {item("a"), item("b"), item("c")});
+  auto batch = [&] {
+    std::vector<FinishedItem> items(3);
+    for (int i = 0; i < 3; ++i) {
+      const std::string key(1, static_cast<char>('a' + i));
+      items[i] = {.source_id = "alrasifa",
+                  .key = key,
+                  .article_key = "art-" + key,
+                  .alerts = {alert("libya", "haftar"), alert("libya", "tripoli")}};
+    }
+    items[0].article = kept_article("a", 1000, "نص المقال الأول");
+    ZlibCodec zlib;
+    items[0].compressed = *zlib.compress(items[0].article->text);
+    items[2].article = kept_article("c", 1001, "نص المقال الثالث");
+    return items;
+  };
+  // The last item's finish fails: the first two are not recorded either.
+  ASSERT_EQ(sql(db_path(),
+                "CREATE TRIGGER fail_c BEFORE UPDATE OF finished ON items WHEN NEW.key = 'c' "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+            "");
+  auto items = batch();
+  auto failed = store_->finish_items(items);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(failed.error().message.find("injected failure"), std::string::npos)
+      << failed.error().message;
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM alerts"), "0");
+  EXPECT_EQ(sql(db_path(), "SELECT count(*) FROM articles"), "0");
+  EXPECT_EQ(pending("alrasifa"), (std::vector<std::string>{"a", "b", "c"}));
+
+  ASSERT_EQ(sql(db_path(), "DROP TRIGGER fail_c"), "");
+  items = batch();
+  auto kept = store_->finish_items(items);
+  ASSERT_TRUE(kept.has_value()) << kept.error().message;
+  ASSERT_EQ(kept->size(), 3u);
+  EXPECT_EQ(seqs((*kept)[0]), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(seqs((*kept)[1]), (std::vector<std::uint64_t>{3, 4}));
+  EXPECT_EQ(seqs((*kept)[2]), (std::vector<std::uint64_t>{5, 6}));
+  EXPECT_TRUE(pending("alrasifa").empty());
+  // Recorded again (a batch repeated after a crash before its publish): nothing new.
+  items = batch();
+  auto again = store_->finish_items(items);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  for (const auto& alerts : *again) EXPECT_TRUE(alerts.empty());
+
+  reopen();
+  auto got = store_->kept_articles(sys_seconds{0s}, 0, 10);
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].text, "نص المقال الأول");
+  EXPECT_EQ((*got)[1].text, "نص المقال الثالث");
 }
 
 TEST_F(StoreTest, KeptArticlesReadsTheWindowInBatchesFromACursor) {

@@ -242,8 +242,9 @@ TEST_F(WatcherTest, PublishedBytesCarryRuleMetadataAndStableId) {
 TEST_F(WatcherTest, AlertsArePublishedWhenRecordedAndHeartbeatsCarryTheLastSeq) {
   sources();
   watcher_->tick();
-  fetcher_.run(0ms);  // the feed, then the article: recorded and published at once
+  fetcher_.run(0ms);  // the feed, then the article
   fetcher_.run(0ms);
+  watcher_->tick();  // the loop's next turn records it and publishes at once
   EXPECT_EQ(publisher_.sent.size(), 1u);
   delivery_->tick();
   ASSERT_FALSE(publisher_.heartbeats.empty());

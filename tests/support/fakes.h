@@ -166,6 +166,9 @@ class StoreWrapper : public Store {
                                              const std::optional<StoryArticle>& story) override {
     return base_.finish_and_keep(id, key, article_key, std::move(alerts), article, story);
   }
+  Result<std::vector<std::vector<Alert>>> finish_items(std::span<FinishedItem> items) override {
+    return base_.finish_items(items);
+  }
   Result<std::vector<Alert>> record_alerts(std::string_view id, std::string_view key,
                                            std::string_view article_key,
                                            std::vector<Alert> alerts) override {
