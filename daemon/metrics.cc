@@ -123,6 +123,8 @@ Metrics::Metrics(Families families)
           "Live alert streams (/events, Server-Sent Events) open to browsers.");
   declare("newswatch_web_streams_refused_total", Type::kCounter,
           "Live alert streams refused (503) because the most were open already.");
+  declare("newswatch_web_auth_failures_total", Type::kCounter,
+          "HTTP requests refused (401) for wrong credentials, with [web] auth_file set.");
 }
 
 Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {
