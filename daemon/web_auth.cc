@@ -155,13 +155,14 @@ WebAuth::Verdict WebAuth::verify(const AuthFile& file, std::string_view authoriz
 
 WebAuth::Verdict WebAuth::check(std::string_view authorization, std::string_view client,
                                 std::string_view forwarded_for) {
+  if (!enabled()) return Verdict::kOpen;
+  if (authorization.empty()) return Verdict::kMissing;
+  const std::string key = sha256(authorization);
   std::shared_ptr<const AuthFile> file;
   std::size_t generation = 0;
-  const std::string key = sha256(authorization);
   {
     std::lock_guard lock(mutex_);
-    if (file_ == nullptr) return Verdict::kOpen;
-    if (authorization.empty()) return Verdict::kMissing;
+    if (file_ == nullptr) return Verdict::kOpen;  // set_file(nullptr) meanwhile
     file = file_;
     generation = generation_;
     if (auto it = remembered_.find(key); it != remembered_.end() && !key.empty()) {
