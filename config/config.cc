@@ -244,11 +244,10 @@ void Loader::read_web(const toml::table& root, Config& cfg) {
     check_keys(*t, kWhere, {"enabled", "auth_file"});
     if (const auto* v = value<bool>(*t, "enabled", kWhere)) cfg.web_enabled = v->get();
     if (const auto* v = value<std::string>(*t, "auth_file", kWhere); v && !v->get().empty()) {
+      // Read and checked by the daemon (daemon/auth_file.h), not here: the
+      // CLI reads this config too, and need not be able to read the file.
       cfg.web_auth_file = (cfg.file.parent_path() / v->get()).lexically_normal();
-      // HTTP auth is not written yet: refuse rather than serve without it.
-      problem(v->source().begin,
-              "'auth_file' in [web] is not supported yet by this version: the pages are "
-              "served on a loopback [metrics] endpoint only");
+      cfg.positions["web.auth_file"] = pos_of(v->source().begin);
     }
   }
   if (!cfg.web_enabled || cfg.metrics_endpoint.empty() || !cfg.web_auth_file.empty()) return;

@@ -87,7 +87,8 @@ struct Config {
   // [metrics] endpoint: "host:port" of the /metrics and /healthz server; "" = off.
   std::string metrics_endpoint;
   // [web]: the analyst's pages, served by the [metrics] endpoint's server (one
-  // HTTP server). Loopback only unless auth_file is set (absolute; "" = none).
+  // HTTP server). Loopback only unless auth_file is set (absolute; "" = none),
+  // whose users and tokens every request then needs (daemon/auth_file.h).
   bool web_enabled = true;
   std::filesystem::path web_auth_file;
   FetchOptions fetch;  // [http] user_agent, timeouts, max_body, proxy

@@ -128,6 +128,8 @@ Metrics::Metrics(Families families)
           "time_limit, hit_limit, cancelled, disconnected, stopping, error.");
   declare("newswatch_web_backtests_refused_total", Type::kCounter,
           "Backtests refused, by reason: busy (one ran already, 429), origin (cross-site, 403).");
+  declare("newswatch_web_auth_failures_total", Type::kCounter,
+          "HTTP requests refused (401) for wrong credentials, with [web] auth_file set.");
 }
 
 Metrics::Series& Metrics::series(std::string_view name, const Labels& labels, Type type) {

@@ -14,7 +14,7 @@ _newswatch_files() {
 _newswatch() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   local commands="extract match parse-feed check-rules subscribe keygen alerts stories sources status"
-  commands+=" backtest notify discover"
+  commands+=" backtest notify discover passwd"
   COMPREPLY=()
   if ((COMP_CWORD == 1)); then
     COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
@@ -38,6 +38,7 @@ _newswatch() {
     backtest) options="-c --config -r --rule -w --watchlist --since --format --help" ;;
     notify) options="-c --config --check --status --log-level --help" ;;
     discover) options="--help" ;;
+    passwd) options="--token --help" ;;
     *) return ;;
   esac
   case $prev in
@@ -66,7 +67,8 @@ _newswatch() {
     COMPREPLY=($(compgen -W "$options" -- "$cur"))
   elif [[ ${COMP_WORDS[1]} != subscribe && ${COMP_WORDS[1]} != alerts && \
     ${COMP_WORDS[1]} != sources && ${COMP_WORDS[1]} != status && ${COMP_WORDS[1]} != keygen && \
-    ${COMP_WORDS[1]} != backtest && ${COMP_WORDS[1]} != notify && ${COMP_WORDS[1]} != discover ]]; then
+    ${COMP_WORDS[1]} != backtest && ${COMP_WORDS[1]} != notify && ${COMP_WORDS[1]} != discover && \
+    ${COMP_WORDS[1]} != passwd ]]; then
     _newswatch_files
   fi
 }

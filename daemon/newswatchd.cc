@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "config/rule_checks.h"
 #include "daemon/alerts_atom.h"
+#include "daemon/auth_file.h"
 #include "daemon/clock.h"
 #include "daemon/curve.h"
 #include "daemon/delivery.h"
@@ -39,6 +40,7 @@
 #include "daemon/replay_server.h"
 #include "daemon/store.h"
 #include "daemon/watcher.h"
+#include "daemon/web_auth.h"
 #include "daemon/web_events.h"
 #include "daemon/web_pages.h"
 #include "daemon/web_tryit.h"
@@ -53,8 +55,9 @@ using std::chrono::milliseconds;
 struct Loaded {
   Config config;
   std::shared_ptr<const Matcher> matcher;
-  std::vector<std::string> warnings;    // config/rule_checks.h: rules that likely mean otherwise
-  std::vector<LookbackRule> lookbacks;  // rules new since `previous` that look back
+  std::vector<std::string> warnings;     // config/rule_checks.h: rules that likely mean otherwise
+  std::vector<LookbackRule> lookbacks;   // rules new since `previous` that look back
+  std::shared_ptr<const AuthFile> auth;  // [web] auth_file's users and tokens; null: not set
 };
 
 // Loads and validates the config and compiles its watchlists; on a reload,
@@ -64,8 +67,18 @@ Result<Loaded> load(const std::string& path, const std::vector<Watchlist>* previ
   if (!config) return std::unexpected(config.error());
   auto matcher = Matcher::compile(config->watchlists);
   if (!matcher) return std::unexpected(matcher.error());
+  std::shared_ptr<const AuthFile> auth;
+  if (!config->web_auth_file.empty()) {
+    auto file = load_auth_file(config->web_auth_file);
+    if (!file && file.error().code == Errc::kIo) {
+      return fail(Errc::kInvalid,
+                  key_location(*config, "web", "auth_file") + ": " + file.error().message);
+    }
+    if (!file) return std::unexpected(file.error());
+    auth = std::make_shared<const AuthFile>(std::move(*file));
+  }
   std::vector<std::string> warnings = rule_warnings(config->watchlists);
-  Loaded loaded{std::move(*config), std::move(*matcher), std::move(warnings), {}};
+  Loaded loaded{std::move(*config), std::move(*matcher), std::move(warnings), {}, std::move(auth)};
   if (previous) {
     auto lookbacks = added_lookback_rules(*previous, loaded.config.watchlists);
     if (!lookbacks) return std::unexpected(lookbacks.error());
@@ -254,6 +267,7 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
   std::unique_ptr<WebPages> web_pages;      // the same
   std::unique_ptr<AlertEvents> web_events;  // the same
   std::unique_ptr<TryIt> web_tryit;         // the same
+  std::unique_ptr<WebAuth> web_auth;        // the same
   std::unique_ptr<MetricsServer> metrics_server;
   if (!config.metrics_endpoint.empty()) {
     // The Atom feed of alerts reads through its own connection to the database.
@@ -265,6 +279,13 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     alerts_feed = std::make_unique<AlertsFeed>(std::move(*feed_store));
     std::vector<HttpRoutes> routes = {
         [&alerts_feed](httplib::Server& server) { alerts_feed->install(server); }};
+    // Installed with or without an auth_file, so that a reload can add one.
+    web_auth = std::make_unique<WebAuth>(loaded->auth, WebAuth::Options{.metrics = &metrics});
+    routes.push_back([&web_auth](httplib::Server& server) { web_auth->install(server); });
+    if (loaded->auth) {
+      spdlog::info("web: HTTP auth on, {} users and {} tokens from {}", loaded->auth->users.size(),
+                   loaded->auth->tokens.size(), loaded->auth->file.string());
+    }
     if (config.web_enabled) {  // config/ refused a non-loopback endpoint for them
       // The analyst's pages, read-only, as the CLI reads the state.
       auto pages_store = open_sqlite_store(config.state_dir, OpenMode::kReadOnly);
@@ -372,12 +393,19 @@ int run_daemon(const std::string& config_path, const std::string& log_level_over
     }
     if (reloading.valid() && reloading.wait_for(milliseconds(0)) == std::future_status::ready) {
       auto next = reloading.get();
+      if (next && web_auth && web_auth->enabled() && !next->auth) {
+        // The server stays bound where it is: it would serve without auth.
+        next = fail(Errc::kInvalid, key_location(next->config, "web", "auth_file") +
+                                        ": [web] auth_file is no longer set; turning HTTP auth "
+                                        "off takes a restart");
+      }
       if (!next) {
         spdlog::error("reload failed, keeping the running config: {}",
                       one_line(next.error().message));
         metrics.inc("newswatch_reloads_total", {{"result", "error"}});
       } else {
         for (const std::string& w : next->warnings) spdlog::warn("{}", one_line(w));
+        if (web_auth) web_auth->set_file(next->auth);
         watcher.set_matcher(next->matcher);
         watcher.set_sources(next->config.sources);
         watcher.set_keep_articles(next->config.keep_articles.count() > 0);

@@ -42,5 +42,6 @@ Run setup_status(CLI::App& app);
 Run setup_backtest(CLI::App& app);
 Run setup_notify(CLI::App& app);
 Run setup_discover(CLI::App& app);
+Run setup_passwd(CLI::App& app);
 
 }  // namespace nw::cli

@@ -33,6 +33,10 @@ std::span<const Command> commands() {
       {"discover",
        "print the feeds and sitemaps a site offers, best first, as [[source]] blocks to paste",
        setup_discover},
+      {"passwd",
+       "print a [web] auth_file line: NAME and the Argon2id hash of a password read from stdin "
+       "(or, with --token, of a new bearer token)",
+       setup_passwd},
   };
   return kCommands;
 }

@@ -544,8 +544,23 @@ TEST_F(Cli, UnknownCommandIsNamedWithTheCommandsThatExist) {
   EXPECT_EQ(r.err,
             "newswatch: unknown command 'check-config'; commands: extract, match, parse-feed, "
             "check-rules, subscribe, keygen, alerts, stories, sources, status, backtest, notify, "
-            "discover\n");
+            "discover, passwd\n");
   EXPECT_EQ(run("sources --help").status, 0);
+}
+
+// `newswatch passwd`: a line the auth file parser accepts, for the password on
+// stdin; a bad name, the reserved "token" or no password are refused.
+TEST_F(Cli, PasswdPrintsAnAuthFileLineAndRefusesBadInput) {
+  std::ofstream(tmp_ / "pw") << "s3cret\n";
+  const CliRun r = run("passwd analyst.1 < " + (tmp_ / "pw").string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("analyst.1:$argon2id$v=19$m=65536,t=3,p=1$")) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\n"));
+  EXPECT_EQ(run("passwd 'a b' < " + (tmp_ / "pw").string()).status, 1);
+  EXPECT_EQ(run("passwd token < " + (tmp_ / "pw").string()).status, 1);
+  const CliRun empty = run("passwd alice < /dev/null");
+  EXPECT_EQ(empty.status, 1);
+  EXPECT_EQ(empty.err, "newswatch passwd: no password on stdin\n");
 }
 
 // A name that begins with '-' would be read as an option: after `--` every
