@@ -14,6 +14,7 @@
 #include "config/endpoint.h"
 #include "config/rule_checks.h"
 #include "daemon/backtest.h"
+#include "feeds/text.h"
 #include "filters/matcher.h"
 
 namespace nw {
@@ -22,18 +23,6 @@ namespace {
 using std::chrono::steady_clock;
 
 constexpr std::size_t kMaxQuery = 4096;  // bytes: far more than any rule's query
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // "127.0.0.1:9464" -> "127.0.0.1", "[::1]:9464" -> "::1", "localhost" -> "localhost".
 std::string_view host_name(std::string_view host) {
@@ -76,7 +65,7 @@ std::string same_origin_refusal(const RequestOrigin& r, bool any_host) {
     return "the request was sent to " + r.host +
            ", not to a loopback name (localhost, 127.0.0.1, [::1]) this server answers as";
   }
-  const std::string site = lower(trim(r.fetch_site));
+  const std::string site = lower_ascii(trim(r.fetch_site));
   if (!site.empty()) {
     // A browser set it (no page can), and it holds whatever the Origin says:
     // "null" on a form's POST from a page with Referrer-Policy: no-referrer.
@@ -84,9 +73,9 @@ std::string same_origin_refusal(const RequestOrigin& r, bool any_host) {
     return "a " + site + " request (Sec-Fetch-Site): only this server's own pages may run it";
   }
   if (!r.origin.empty()) {
-    const std::string origin = lower(trim(r.origin));
+    const std::string origin = lower_ascii(trim(r.origin));
     auto is_origin_of = [&](std::string_view host) {
-      const std::string h = lower(trim(host.substr(0, host.find(','))));  // a proxy's first
+      const std::string h = lower_ascii(trim(host.substr(0, host.find(','))));  // a proxy's first
       return !h.empty() && (origin == "http://" + h || origin == "https://" + h);
     };
     if (!is_origin_of(r.host) && !is_origin_of(r.forwarded_host)) {
@@ -131,7 +120,7 @@ TryView form_of(const httplib::Request& req, std::string& error) {
     return v;
   }
   auto on = [&](const char* key) {
-    const std::string s = lower(req.get_param_value(key));
+    const std::string s = lower_ascii(req.get_param_value(key));
     return s == "1" || s == "on" || s == "true" || s == "yes";
   };
   v.query = req.get_param_value("query");
