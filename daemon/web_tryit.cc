@@ -4,7 +4,6 @@
 #include <httplib.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
