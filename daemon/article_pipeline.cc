@@ -154,12 +154,7 @@ void ArticlePipeline::gate(const std::string& source_id, Item item) {
 
 void ArticlePipeline::fetch(const std::string& source_id, Item item,
                             std::chrono::milliseconds host_spacing) {
-  if (max_in_work_ > 0 && pool_.in_progress() >= max_in_work_) {
-    parked_.push_back(
-        {.source_id = source_id, .item = std::move(item), .host_spacing = host_spacing});
-    return;
-  }
-  FetchRequest req{.url = item.link, .host_spacing = host_spacing};
+  FetchRequest req{.url = item.link, .host_spacing = host_spacing, .deferrable = max_in_work_ > 0};
   // The source's own headers, user agent and proxy ([[source]] http keys).
   if (const SourceConfig* source = source_of_(source_id)) req.http = source->http;
   const auto started = std::chrono::steady_clock::now();
@@ -259,6 +254,11 @@ void ArticlePipeline::analyse(const std::string& source_id, Item item,
       finish(source_id, item, std::move(a), fetch_done);
     };
   });
+  hold_fetches();
+}
+
+void ArticlePipeline::hold_fetches() {
+  if (max_in_work_ > 0) fetcher_.hold(pool_.in_progress() >= max_in_work_);
 }
 
 void ArticlePipeline::finish(const std::string& source_id, const Item& item, Analysis analysis,
@@ -364,16 +364,7 @@ void ArticlePipeline::flush() {
 std::size_t ArticlePipeline::drain() {
   const std::size_t n = pool_.drain();
   flush();
-  // The workers caught up: fetch what waited for them.
-  while (!parked_.empty() && pool_.in_progress() < max_in_work_) {
-    Parked p = std::move(parked_.front());
-    parked_.pop_front();
-    if (source_of_(p.source_id) == nullptr) {
-      in_flight_.erase({p.source_id, p.item.key});
-      continue;
-    }
-    fetch(p.source_id, std::move(p.item), p.host_spacing);
-  }
+  hold_fetches();  // the workers caught up: fetch what waited for them
   return n;
 }
 

@@ -15,7 +15,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -119,21 +118,20 @@ class ArticlePipeline {
     FinishedItem item;
     std::chrono::steady_clock::time_point fetch_done;
   };
-  // An article whose fetch waits for the workers to catch up (fetch()).
-  struct Parked {
-    std::string source_id;
-    Item item;
-    std::chrono::milliseconds host_spacing;
-  };
   // Adds the article to the batch that flush() records.
   void finish(const std::string& source_id, const Item& item, Analysis analysis,
               std::chrono::steady_clock::time_point fetch_done);
   void flush();
 
+  // Holds the fetcher's article fetches while the workers have enough.
+  void hold_fetches();
+
   // Pages handed to the workers and not yet taken back, per worker: past
-  // that, new articles wait unfetched (the wait is then before the fetch, not
-  // in the workers' queue, and fetch→publish stays short). Fetches are not
-  // counted: most of their time is the host's politeness spacing.
+  // that, the fetcher is held (Fetcher::hold) and article fetches wait
+  // unstarted, so the wait is before the fetch, not in the workers' queue,
+  // and fetch→publish stays short. A hold, not a bound on fetches: most of a
+  // fetch's time is its host's politeness spacing, and bounding fetches
+  // starved the workers.
   static constexpr std::size_t kPagesPerWorker = 8;
   // Articles recorded in one transaction, at most.
   static constexpr std::size_t kMaxBatch = 64;
@@ -151,8 +149,7 @@ class ArticlePipeline {
   std::set<std::pair<std::string, std::string>> in_flight_;  // (source id, item key)
   StoryIndex stories_;
   std::chrono::sys_seconds last_story_prune_{};
-  std::size_t max_in_work_;  // 0: no bound (one worker: the loop thread matches)
-  std::deque<Parked> parked_;
+  std::size_t max_in_work_;      // 0: no bound (one worker: the loop thread matches)
   std::vector<Finished> batch_;  // finished, not yet recorded
   std::chrono::steady_clock::time_point batch_started_{};
   WorkPool pool_;  // last: its workers stop before the rest goes

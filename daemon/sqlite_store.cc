@@ -161,7 +161,8 @@ class SqliteStore final : public Store {
   Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override {
     return alerts_.unpublished_alerts(limit);
   }
-  Result<void> mark_published(std::uint64_t seq) override { return alerts_.mark_published(seq); }
+  using Store::mark_published;
+  Result<void> mark_published(std::span<const std::uint64_t> seqs) override;
   Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after,
                                                   std::string_view topic_prefix,
                                                   std::size_t limit) override {
@@ -240,6 +241,17 @@ Result<std::vector<Alert>> SqliteStore::finish(std::string_view source_id, std::
   if (!kept) return kept;
   if (auto r = tx.commit(what); !r) return std::unexpected(r.error());
   return kept;
+}
+
+Result<void> SqliteStore::mark_published(std::span<const std::uint64_t> seqs) {
+  if (seqs.empty()) return {};
+  const std::string what = "mark " + std::to_string(seqs.size()) + " alerts published";
+  Transaction tx(db_);
+  if (auto r = tx.begin(what); !r) return r;
+  for (const std::uint64_t seq : seqs) {
+    if (auto r = alerts_.mark_published(seq); !r) return r;
+  }
+  return tx.commit(what);
 }
 
 Result<std::vector<std::vector<Alert>>> SqliteStore::finish_items(std::span<FinishedItem> items) {

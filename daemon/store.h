@@ -234,7 +234,14 @@ class Store {
   // Alerts recorded but not yet handed to the publisher, in seq order, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<RecordedAlert>> unpublished_alerts(
       std::size_t limit) = 0;
-  [[nodiscard]] virtual Result<void> mark_published(std::uint64_t seq) = 0;
+  // Marks the alerts handed to the publisher, all in one transaction (the
+  // publisher sends a batch, then this marks it: a kill in between resends
+  // them with their seq after the restart, which subscribers skip). An
+  // unknown seq is kInvalid and marks none.
+  [[nodiscard]] virtual Result<void> mark_published(std::span<const std::uint64_t> seqs) = 0;
+  [[nodiscard]] Result<void> mark_published(std::uint64_t seq) {
+    return mark_published(std::span<const std::uint64_t>(&seq, 1));
+  }
   // Recorded alerts with seq > `after` whose topic starts with `topic_prefix`
   // ("" = all), in seq order, at most `limit`: replay for a subscriber that was
   // away (the replay socket, `newswatch alerts`). Suppressed alerts are not

@@ -58,11 +58,15 @@ void WorkPool::work(std::stop_token stop) {
     }
     Continuation c = job();
     job = nullptr;  // what it captured is freed here, off the loop thread
+    bool first;
     {
       std::lock_guard lock(mutex_);
+      first = done_.empty();
       done_.push_back(std::move(c));
     }
-    if (wake_) wake_();
+    // One wake per drain is enough: the loop takes all that is done by then.
+    // Waking it for each job cost a syscall and a loop turn per article.
+    if (first && wake_) wake_();
   }
 }
 

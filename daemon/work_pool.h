@@ -3,7 +3,8 @@
 // function run on a worker that returns its continuation; drain(), called on
 // the loop thread, runs the continuations of the jobs that finished, in the
 // order they finished, and `wake` (given at construction) is called from the
-// worker when one is ready, so the loop's wait ends (Fetcher::wakeup()).
+// worker when the first is ready since the last drain(), so the loop's wait
+// ends (Fetcher::wakeup()).
 // With one worker there are no threads: submit() runs the job and its
 // continuation at once, on the calling thread.
 // submit(), drain() and the destructor: the loop thread only. Jobs must not

@@ -260,7 +260,7 @@ class CurlFetcher final : public Fetcher {
     // at once; anything else waits for run()'s pump. Pumping every waiting
     // host here made each submit cost O(hosts): with thousands of hosts
     // waiting out their spacing, that was a fifth of the loop's CPU.
-    if (h.queue.empty() && can_start(h, now)) {
+    if (h.queue.empty() && can_start(h, now) && !(held_ && request.deferrable)) {
       space(h, request, now);
       launch(host, h, Waiting{std::move(request), std::move(done)});
       if (h.active == 0) forget(host);  // it failed to start: its answer is ready
@@ -302,6 +302,8 @@ class CurlFetcher final : public Fetcher {
   }
 
   std::size_t pending() const override { return active_.size() + ready_.size() + waiting_; }
+
+  void hold(bool held) override { held_ = held; }
 
   void wakeup() override {
     woken_.store(true);
@@ -397,7 +399,9 @@ class CurlFetcher final : public Fetcher {
         std::string host = std::move(turns_.front());
         turns_.pop_front();
         Host& h = hosts_[host];
-        const bool slot = h.active < options_.max_connections_per_host;
+        // Held: the host's turn waits for hold(false), not for a time.
+        const bool slot = h.active < options_.max_connections_per_host &&
+                          !(held_ && h.queue.front().request.deferrable);
         if (slot && h.next_start <= now) {
           Waiting w = std::move(h.queue.front());
           h.queue.pop_front();
@@ -552,6 +556,7 @@ class CurlFetcher final : public Fetcher {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> resting_;
   std::size_t waiting_ = 0;
   std::deque<std::pair<Done, Result<FetchResponse>>> ready_;
+  bool held_ = false;  // hold(): deferrable requests wait
   std::atomic<bool> woken_{false};
 };
 

@@ -40,6 +40,9 @@ struct FetchRequest {
   // is longer than FetchOptions::host_spacing (a robots.txt Crawl-delay), even
   // when this one has finished by then.
   std::chrono::milliseconds host_spacing{0};
+  // Waits, not started, while the fetcher is held (Fetcher::hold): an article
+  // whose page would only queue for the workers is better left unfetched.
+  bool deferrable = false;
 };
 
 // Any HTTP answer is a response, whatever its status (304, 404, 503...); the
@@ -99,6 +102,10 @@ class Fetcher {
   virtual std::size_t pending() const = 0;
   // Thread-safe: makes a blocked run() return soon.
   virtual void wakeup() = 0;
+  // While held, deferrable requests do not start (those running go on, and
+  // so do the others, unless a deferrable one is ahead of them on their host);
+  // released, they start again in order. A fetcher may ignore it.
+  virtual void hold(bool held) { (void)held; }
 };
 
 // Convenience for command-line tools: submits one request and runs the fetcher

@@ -382,6 +382,18 @@ TEST_F(StoreTest, MarkPublishedRemovesFromUnpublished) {
   EXPECT_NE(r.error().message.find("99"), std::string::npos) << r.error().message;
 }
 
+TEST_F(StoreTest, MarkPublishedMarksABatchInOneTransactionOrNone) {
+  finish("s", "a", "art-a", {alert("w", "r1"), alert("w", "r2"), alert("w", "r3")});
+  const std::vector<std::uint64_t> with_unknown{1, 99, 2};
+  auto r = store_->mark_published(with_unknown);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("99"), std::string::npos) << r.error().message;
+  EXPECT_EQ(seqs(unpublished()), (std::vector<std::uint64_t>{1, 2, 3}));  // 1 not marked either
+  const std::vector<std::uint64_t> sent{1, 3};
+  ASSERT_TRUE(store_->mark_published(sent).has_value());
+  EXPECT_EQ(seqs(unpublished()), (std::vector<std::uint64_t>{2}));
+}
+
 TEST_F(StoreTest, RestartRepeatsNothingAndLosesNothing) {
   add("alrasifa", {item("a"), item("b"), item("c")});
   finish("alrasifa", "a", "art-a", {alert("libya", "haftar"), alert("libya", "cairo")});

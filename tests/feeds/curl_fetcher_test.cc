@@ -687,6 +687,34 @@ TEST(CurlFetcherPoliteness, ARequestsOwnSpacingHoldsItsHostEvenAfterItFinished) 
   EXPECT_LT(near.at[2] - third, milliseconds(500));
 }
 
+TEST(CurlFetcherPoliteness, AHeldFetcherStartsNoDeferrableRequestUntilReleased) {
+  test::HttpServer server;
+  Arrivals articles, feeds;
+  server.handle_with("/article", articles.handler(milliseconds(0)));
+  server.handle_with("/feed", feeds.handler(milliseconds(0)));
+  auto fetcher = make_curl_fetcher(fast_options());
+  fetcher->hold(true);
+  int ok = 0;
+  auto count = [&](Result<FetchResponse> r) { ok += r.has_value(); };
+  fetcher->submit({.url = server.url("/article"), .deferrable = true}, count);
+  // Another host's request is not deferrable: it goes on while held, and so
+  // does a second one after it, which gives the held one time to start.
+  const std::string feed_url = "http://localhost:" + std::to_string(server.port()) + "/feed";
+  for (int i = 0; i < 2; ++i) {
+    fetcher->submit({feed_url}, count);
+    const auto deadline = steady_clock::now() + seconds(5);
+    while (ok < i + 1 && steady_clock::now() < deadline) fetcher->run(milliseconds(100));
+  }
+  EXPECT_EQ(ok, 2);
+  EXPECT_EQ(feeds.at.size(), 2u);
+  EXPECT_TRUE(articles.at.empty());
+  EXPECT_EQ(fetcher->pending(), 1u);
+  fetcher->hold(false);
+  drain(*fetcher, seconds(5));
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(articles.at.size(), 1u);
+}
+
 TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
   test::HttpServer server;
   Arrivals slow;

@@ -184,7 +184,10 @@ class StoreWrapper : public Store {
   Result<std::vector<RecordedAlert>> unpublished_alerts(std::size_t limit) override {
     return base_.unpublished_alerts(limit);
   }
-  Result<void> mark_published(std::uint64_t seq) override { return base_.mark_published(seq); }
+  using Store::mark_published;
+  Result<void> mark_published(std::span<const std::uint64_t> seqs) override {
+    return base_.mark_published(seqs);
+  }
   Result<std::vector<RecordedAlert>> alerts_since(std::uint64_t after, std::string_view prefix,
                                                   std::size_t limit) override {
     return base_.alerts_since(after, prefix, limit);
