@@ -118,10 +118,18 @@ Error TomlChecker::error() const {
 }
 
 std::optional<toml::table> TomlChecker::parse(std::string shown, std::string text) {
-  Doc doc{.path = std::move(shown), .text = std::move(text), .line_starts = {0}};
-  for (std::size_t i = 0; i < doc.text.size(); ++i) {
-    if (doc.text[i] == '\n') doc.line_starts.push_back(i + 1);
+  // Positions are read in the current document only; the earlier ones keep
+  // their path, for messages. A million rules come in 60 MB of files.
+  if (!docs_.empty()) {
+    std::string().swap(docs_.back().text);  // (assigning "" would keep the capacity)
+    std::vector<std::size_t>().swap(docs_.back().line_starts);
   }
+  Doc doc{.path = std::move(shown), .text = std::move(text), .line_starts = {}};
+  doc.line_starts.reserve(
+      static_cast<std::size_t>(std::count(doc.text.begin(), doc.text.end(), '\n')) + 1);
+  doc.line_starts.push_back(0);
+  for (std::size_t i = doc.text.find('\n'); i != std::string::npos; i = doc.text.find('\n', i + 1))
+    doc.line_starts.push_back(i + 1);
   docs_.push_back(std::move(doc));
   const Doc& d = docs_.back();
   try {

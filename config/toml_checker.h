@@ -74,7 +74,9 @@ class TomlChecker {
  private:
   struct Doc {
     std::string path;  // as shown in messages
-    std::string text;  // raw bytes: toml++ does not say which quotes a string used
+    // The current document's raw bytes (toml++ does not say which quotes a
+    // string used) and where its lines start; emptied when the next one is parsed.
+    std::string text;
     std::vector<std::size_t> line_starts;
   };
   struct Problem {

@@ -3,7 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <set>
+#include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "daemon/alert.h"
@@ -21,19 +22,39 @@ Result<std::shared_ptr<const Matcher>> compile_alone(const Watchlist& w, const R
 
 Result<std::vector<LookbackRule>> added_lookback_rules(std::span<const Watchlist> previous,
                                                        std::span<const Watchlist> next) {
-  std::set<std::pair<std::string, std::string>, std::less<>> known;
-  for (const Watchlist& w : previous) {
-    for (const Rule& r : w.rules) known.emplace(w.name, r.id);
-  }
-  std::vector<LookbackRule> added;
+  // The rules that look back are few; the others, a million on a large desk,
+  // are only scanned: no set of every rule's name is built beside them.
+  struct Candidate {
+    std::string_view watchlist, rule;
+    const Watchlist* list;
+    const Rule* r;
+    std::size_t order;  // in `next`
+    bool known = false;
+  };
+  std::vector<Candidate> candidates;
   for (const Watchlist& w : next) {
+    for (const Rule& r : w.rules)
+      if (r.lookback) candidates.push_back({w.name, r.id, &w, &r, candidates.size()});
+  }
+  if (candidates.empty()) return std::vector<LookbackRule>();
+  auto key = [](const Candidate& c) { return std::pair(c.watchlist, c.rule); };
+  std::ranges::sort(candidates, {}, key);
+  for (const Watchlist& w : previous) {
     for (const Rule& r : w.rules) {
-      if (!r.lookback || known.contains(std::pair{w.name, r.id})) continue;
-      auto matcher = compile_alone(w, r);
-      if (!matcher) return std::unexpected(matcher.error());
-      added.push_back(LookbackRule{
-          .watchlist = w.name, .rule = r.id, .window = *r.lookback, .matcher = *matcher});
+      const std::pair<std::string_view, std::string_view> name(w.name, r.id);
+      auto it = std::ranges::lower_bound(candidates, name, {}, key);
+      for (; it != candidates.end() && key(*it) == name; ++it) it->known = true;
     }
+  }
+  // In the order of `next`, as before.
+  std::ranges::sort(candidates, {}, &Candidate::order);
+  std::vector<LookbackRule> added;
+  for (const Candidate& c : candidates) {
+    if (c.known) continue;
+    auto matcher = compile_alone(*c.list, *c.r);
+    if (!matcher) return std::unexpected(matcher.error());
+    added.push_back(LookbackRule{
+        .watchlist = c.list->name, .rule = c.r->id, .window = *c.r->lookback, .matcher = *matcher});
   }
   return added;
 }

@@ -5,12 +5,14 @@
 namespace nw {
 
 void KeyDictionary::Builder::add(std::string_view key, DictEntry entry) {
-  records_.push_back({hash(key), arena_.size(), key.size(), entry});
+  records_.push_back({hash(key), static_cast<std::uint32_t>(arena_.size()),
+                      static_cast<std::uint32_t>(key.size()), entry});
   arena_ += key;
 }
 
-KeyDictionary::KeyDictionary(Builder&& b) {
+KeyDictionary::KeyDictionary(Builder&& builder) {
   using Record = Builder::Record;
+  Builder b = std::move(builder);  // its records are freed on return
   auto less = [&](const Record& x, const Record& y) {
     if (x.hash != y.hash) return x.hash < y.hash;
     if (int c = b.key(x).compare(b.key(y)); c != 0) return c < 0;
@@ -20,14 +22,17 @@ KeyDictionary::KeyDictionary(Builder&& b) {
   auto same_key = [&](const Record& x, const Record& y) {
     return x.hash == y.hash && b.key(x) == b.key(y);
   };
-  std::size_t keys = 0;
-  for (std::size_t i = 0; i < b.records_.size(); ++i)
-    keys += i == 0 || !same_key(b.records_[i - 1], b.records_[i]);
+  std::size_t keys = 0, entries = 0;
+  for (std::size_t i = 0; i < b.records_.size(); ++i) {
+    const bool new_key = i == 0 || !same_key(b.records_[i - 1], b.records_[i]);
+    keys += new_key;
+    entries += new_key || b.records_[i - 1].entry.word != b.records_[i].entry.word;
+  }
   std::size_t capacity = 16;
   while (capacity < keys * 2) capacity *= 2;
   slots_.resize(capacity);
   mask_ = capacity - 1;
-  entries_.reserve(b.records_.size());
+  entries_.reserve(entries);
   for (std::size_t i = 0; i < b.records_.size();) {
     const Record& r = b.records_[i];
     const auto first = static_cast<std::uint32_t>(entries_.size());
@@ -44,10 +49,13 @@ KeyDictionary::KeyDictionary(Builder&& b) {
     std::size_t at = slot(r.hash);
     while (slots_[at].count != 0) at = (at + 1) & mask_;
     slots_[at] =
-        Slot{r.hash, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(r.size),
-             first, static_cast<std::uint32_t>(entries_.size() - first)};
-    arena_ += b.key(r);
+        Slot{r.hash, r.offset, r.size, first, static_cast<std::uint32_t>(entries_.size() - first)};
   }
+  // The keys stay where the builder put them (a key added twice leaves its
+  // later copies unused there), in an arena cut to size once the records are gone.
+  std::vector<Builder::Record>().swap(b.records_);
+  arena_ = std::move(b.arena_);
+  arena_.shrink_to_fit();
 }
 
 std::span<const DictEntry> KeyDictionary::find(std::string_view key, std::uint64_t h) const {

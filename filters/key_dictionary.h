@@ -38,7 +38,7 @@ class KeyDictionary {
     friend class KeyDictionary;
     struct Record {
       std::uint64_t hash;
-      std::size_t offset, size;
+      std::uint32_t offset, size;
       DictEntry entry;
     };
     std::string_view key(const Record& r) const {
@@ -50,7 +50,8 @@ class KeyDictionary {
 
   KeyDictionary() = default;
   // Entries of one key are merged per word (their `via`s and `stem_via`s
-  // or-ed together).
+  // or-ed together). Takes the builder's memory: its arena becomes the
+  // dictionary's, its records are freed before this returns.
   explicit KeyDictionary(Builder&& builder);
 
   // The entries for `key`, sorted by word; empty when the key is unknown.

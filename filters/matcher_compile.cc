@@ -283,6 +283,12 @@ const std::unordered_set<std::string>& common_words() {
   return words;
 }
 
+// Frees a container's memory (`c = {}` or clear() keeps its capacity).
+template <class C>
+void release(C& c) {
+  C().swap(c);
+}
+
 // Word identities (key, bare form and how the word matches) to word ids: a
 // flat open-addressing table over one arena of identities, as a million rules
 // intern over a million words and a node per word costs a cache miss each.
@@ -294,13 +300,12 @@ class WordIds {
     const std::uint64_t h = KeyDictionary::hash(identity);
     std::size_t i = slot(h);
     for (; slots_[i] != 0; i = (i + 1) & mask_) {
-      const std::uint32_t id = slots_[i] - 1;
-      if (hashes_[id] == h && text(id) == identity) return {id, false};
+      const auto id = static_cast<std::uint32_t>(slots_[i]) - 1;
+      if ((slots_[i] >> 32) == (h >> 32) && text(id) == identity) return {id, false};
     }
-    slots_[i] = next + 1;
+    slots_[i] = (h >> 32 << 32) | (next + 1);
     arena_ += identity;
-    ends_.push_back(arena_.size());
-    hashes_.push_back(h);
+    ends_.push_back(static_cast<std::uint32_t>(arena_.size()));
     return {next, true};
   }
 
@@ -319,18 +324,19 @@ class WordIds {
     const std::size_t capacity = std::max<std::size_t>(1024, slots_.size() * 2);
     slots_.assign(capacity, 0);
     mask_ = capacity - 1;
-    for (std::uint32_t id = 0; id < hashes_.size(); ++id) {
-      std::size_t i = slot(hashes_[id]);
+    for (std::uint32_t id = 0; id < ends_.size(); ++id) {
+      const std::uint64_t h = KeyDictionary::hash(text(id));
+      std::size_t i = slot(h);
       while (slots_[i] != 0) i = (i + 1) & mask_;
-      slots_[i] = id + 1;
+      slots_[i] = (h >> 32 << 32) | (id + 1);
     }
   }
 
-  std::vector<std::uint32_t> slots_;  // id + 1; 0 = empty
+  // The high half of the identity's hash, then id + 1; 0 = empty.
+  std::vector<std::uint64_t> slots_;
   std::size_t mask_ = 0;
   std::string arena_;
-  std::vector<std::size_t> ends_;  // per id: where its identity ends in arena_
-  std::vector<std::uint64_t> hashes_;
+  std::vector<std::uint32_t> ends_;  // per id: where its identity ends in arena_
 };
 
 class Compiler {
@@ -371,12 +377,23 @@ class Compiler {
     }
   }
 
+  // What only compiling needs is freed as soon as it is no longer read, so
+  // that the peak of a compile beside a running matcher (a reload) stays
+  // near what the new one keeps.
   void finish() {
+    // Bigram features are numbered after the words, now that every word has an id.
+    const auto words = static_cast<std::uint32_t>(words_.size());
+    // Moved out, not assigned from an empty one: a string assigned "" keeps its buffer.
+    std::exchange(word_ids_, WordIds());
+    release(words_);
+    release(bigram_ids_);
+    checks_.shrink_to_fit();
+    impl_.nodes.shrink_to_fit();
+    impl_.child_ids.shrink_to_fit();
+    impl_.phrase_words.shrink_to_fit();
     impl_.dictionary = KeyDictionary(std::move(builder_));
     impl_.prefixes = KeyDictionary(std::move(prefix_builder_));
     impl_.fuzzy = KeyDictionary(std::move(fuzzy_builder_));
-    // Bigram features are numbered after the words, now that every word has an id.
-    const auto words = static_cast<std::uint32_t>(words_.size());
     impl_.word_count = words;
     impl_.feature_count = words + static_cast<std::uint32_t>(bigram_pairs_.size());
     auto feature = [&](std::uint32_t f) { return f & kBigram ? words + (f & ~kBigram) : f; };
@@ -389,6 +406,8 @@ class Compiler {
       pairs.emplace_back(PairTable::key(a, b), words + i);
     }
     impl_.bigrams = PairTable(pairs);
+    release(pairs);
+    release(bigram_pairs_);
     for (auto& [f, rule] : anchors_) f = feature(f);
     std::ranges::sort(anchors_);
     anchors_.erase(std::unique(anchors_.begin(), anchors_.end()), anchors_.end());
@@ -418,8 +437,18 @@ class Compiler {
     impl_.anchor_rules.reserve(anchors_.size());
     for (const auto& [f, rule] : anchors_)
       impl_.anchor_rules.push_back({rule | gates[rule].rule, gates[rule].gate, gates[rule].gate2});
+    release(anchors_);
+    release(gates);
     impl_.check_begin = std::move(check_begin_);
     impl_.checks = std::move(checks_);
+  }
+
+  // Room for `rules` rules, so that the per-rule vectors are not grown by doubling.
+  void reserve(std::size_t rules) {
+    impl_.rules.reserve(rules);
+    impl_.roots.reserve(rules);
+    impl_.restricted.reserve(rules);
+    check_begin_.reserve(rules + 1);
   }
 
  private:
@@ -715,6 +744,9 @@ bool within_one_edit(std::string_view a, std::string_view b) {
 void compile_rules(std::span<const Watchlist> watchlists, Matcher::Impl& impl,
                    std::string& errors) {
   Compiler compiler(impl);
+  std::size_t rules = 0;
+  for (const Watchlist& list : watchlists) rules += list.rules.size();
+  compiler.reserve(rules);
   for (const Watchlist& list : watchlists) {
     for (const Rule& rule : list.rules) {
       SourcePos pos = rule.query_pos;
