@@ -29,7 +29,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import run  # noqa: E402  (free_port, find_bin, Proc, metrics, wait_for)
+import run  # noqa: E402  (free_port, find_bin, Proc, metrics, stop, wait_for)
 
 
 def gauge(text, name):
@@ -128,12 +128,8 @@ def main():
         print(f"reload: {reload_wall:.1f} s wall, {reload_cpu:.1f} s daemon CPU; longest loop turn "
               f"{1000 * turn_cpu:.2f} ms CPU, {1000 * turn_wall:.2f} ms wall")
     finally:
-        if daemon and daemon.poll() is None:
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                daemon.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
+        if daemon:
+            run.stop(daemon, 60)
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
 

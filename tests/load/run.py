@@ -175,6 +175,16 @@ def prefill_stories(bindir, work, n, pub, replay, mport):
     db.close()
 
 
+def stop(p, timeout):
+    """SIGTERM, then SIGKILL if `p` is still running after `timeout` s."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def wait_for(what, ok, timeout, every=0.5):
     end = time.time() + timeout
     while time.time() < end:
@@ -234,12 +244,7 @@ def main():
         run(args, sc, drain, bindir, work, procs)
     finally:
         for p in reversed(procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop(p, 20)
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
 
