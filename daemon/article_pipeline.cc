@@ -258,7 +258,9 @@ void ArticlePipeline::analyse(const std::string& source_id, Item item,
 }
 
 void ArticlePipeline::hold_fetches() {
-  if (max_in_work_ > 0) fetcher_.hold(pool_.in_progress() >= max_in_work_);
+  if (max_in_work_ == 0) return;
+  const std::size_t with_workers = pool_.in_progress();
+  fetcher_.limit_deferrable(with_workers >= max_in_work_ ? 0 : max_in_work_ - with_workers);
 }
 
 void ArticlePipeline::finish(const std::string& source_id, const Item& item, Analysis analysis,

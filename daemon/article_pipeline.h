@@ -123,15 +123,16 @@ class ArticlePipeline {
               std::chrono::steady_clock::time_point fetch_done);
   void flush();
 
-  // Holds the fetcher's article fetches while the workers have enough.
+  // Lets the fetcher start only as many article fetches as the workers have
+  // room for (Fetcher::limit_deferrable).
   void hold_fetches();
 
-  // Pages handed to the workers and not yet taken back, per worker: past
-  // that, the fetcher is held (Fetcher::hold) and article fetches wait
-  // unstarted, so the wait is before the fetch, not in the workers' queue,
-  // and fetch→publish stays short. A hold, not a bound on fetches: most of a
-  // fetch's time is its host's politeness spacing, and bounding fetches
-  // starved the workers.
+  // Pages on their way to the workers, per worker: article fetches started
+  // and unanswered plus pages handed to the workers and not yet taken back.
+  // Past that, article fetches wait unstarted, so the wait is before the
+  // fetch, not between the fetch and its alert, and fetch→publish stays
+  // short. Started fetches only: a fetch waiting for its host's politeness
+  // spacing takes no room (bounding those starved the workers).
   static constexpr std::size_t kPagesPerWorker = 8;
   // Articles recorded in one transaction, at most.
   static constexpr std::size_t kMaxBatch = 64;

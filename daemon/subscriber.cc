@@ -19,14 +19,56 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// The "seq" member of an alert or heartbeat JSON.
-std::optional<std::uint64_t> seq_of(std::string_view json) {
-  const auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return std::nullopt;
-  auto it = j.find("seq");
-  if (it == j.end() || !it->is_number_unsigned()) return std::nullopt;
-  return it->get<std::uint64_t>();
-}
+// Finds the top-level "seq" member while the parser checks the whole text,
+// without building the document: the subscriber reads every alert, and the
+// document was most of its time.
+class SeqFinder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::optional<std::uint64_t> seq;
+  bool top_is_object = false;
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t v) override {
+    if (depth_ == 1 && key_is_seq_) seq = v;
+    return value();
+  }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) top_is_object = true;
+    return open();
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    key_is_seq_ = depth_ == 1 && k == "seq";
+    if (key_is_seq_) seq.reset();  // a repeated key: the last one counts, as in a parsed document
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool value() {
+    key_is_seq_ = false;
+    return true;
+  }
+  bool open() {
+    ++depth_;
+    return value();
+  }
+  bool close() {
+    --depth_;
+    return value();
+  }
+  int depth_ = 0;
+  bool key_is_seq_ = false;
+};
 
 Result<std::optional<std::uint64_t>> read_state(const fs::path& file) {
   std::error_code ec;
@@ -170,7 +212,7 @@ class Session {
 
   void on_live_message(std::string_view topic, std::string_view json) {
     heard();
-    const auto seq = seq_of(json);
+    const auto seq = message_seq(json);
     if (!seq) return;
     if (!dealer_) {  // live only: no replay to fill gaps with
       if (topic != kHeartbeatTopic && (!covered_ || *seq > *covered_)) deliver(*seq, json);
@@ -200,7 +242,7 @@ class Session {
       heard();
       const std::string_view kind = f.empty() ? "" : f[0].to_string_view();
       if (kind == "ALERT" && f.size() == 3) {
-        const auto seq = seq_of(f[2].to_string_view());
+        const auto seq = message_seq(f[2].to_string_view());
         if (seq && (!covered_ || *seq > *covered_)) deliver(*seq, f[2].to_string_view());
       } else if (kind == "END" && f.size() >= 2) {
         pending_ = false;
@@ -282,6 +324,13 @@ class Session {
 };
 
 }  // namespace
+
+std::optional<std::uint64_t> message_seq(std::string_view json) {
+  SeqFinder finder;
+  const bool ok = nlohmann::json::sax_parse(json, &finder);
+  if (!ok || !finder.top_is_object) return std::nullopt;
+  return finder.seq;
+}
 
 std::string endpoint_hint(std::string_view endpoint) {
   if (endpoint.empty() || endpoint.find("://") != std::string_view::npos) return {};

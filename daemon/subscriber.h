@@ -50,6 +50,11 @@ struct SubscriberOptions {
                                           const std::function<void(const std::string&)>& status,
                                           const std::function<bool()>& stop);
 
+// The top-level "seq" of an alert or heartbeat message; none unless the whole
+// text is a JSON object whose seq is an unsigned number (the last one, if
+// repeated). Checks the whole text without building the document.
+std::optional<std::uint64_t> message_seq(std::string_view json);
+
 // "127.0.0.1:5556" -> a message with the hint "did you mean tcp://127.0.0.1:5556?";
 // "" when the endpoint names a transport.
 std::string endpoint_hint(std::string_view endpoint);

@@ -260,7 +260,7 @@ class CurlFetcher final : public Fetcher {
     // at once; anything else waits for run()'s pump. Pumping every waiting
     // host here made each submit cost O(hosts): with thousands of hosts
     // waiting out their spacing, that was a fifth of the loop's CPU.
-    if (h.queue.empty() && can_start(h, now) && !(held_ && request.deferrable)) {
+    if (h.queue.empty() && can_start(h, now) && !(request.deferrable && deferrable_full())) {
       space(h, request, now);
       launch(host, h, Waiting{std::move(request), std::move(done)});
       if (h.active == 0) forget(host);  // it failed to start: its answer is ready
@@ -303,7 +303,7 @@ class CurlFetcher final : public Fetcher {
 
   std::size_t pending() const override { return active_.size() + ready_.size() + waiting_; }
 
-  void hold(bool held) override { held_ = held; }
+  void limit_deferrable(std::size_t running) override { deferrable_limit_ = running; }
 
   void wakeup() override {
     woken_.store(true);
@@ -399,9 +399,10 @@ class CurlFetcher final : public Fetcher {
         std::string host = std::move(turns_.front());
         turns_.pop_front();
         Host& h = hosts_[host];
-        // Held: the host's turn waits for hold(false), not for a time.
+        // At the deferrable limit: the host's turn waits for an answer or a
+        // new limit, not for a time.
         const bool slot = h.active < options_.max_connections_per_host &&
-                          !(held_ && h.queue.front().request.deferrable);
+                          !(h.queue.front().request.deferrable && deferrable_full());
         if (slot && h.next_start <= now) {
           Waiting w = std::move(h.queue.front());
           h.queue.pop_front();
@@ -422,12 +423,22 @@ class CurlFetcher final : public Fetcher {
     return next_turn;
   }
 
+  bool deferrable_full() const { return deferrable_running_ >= deferrable_limit_; }
+
   bool can_start(const Host& h, std::chrono::steady_clock::time_point now) const {
     return h.active < options_.max_connections_per_host &&
            active_.size() < options_.max_transfers && h.next_start <= now;
   }
 
   void launch(const std::string& host, Host& h, Waiting w) {
+    if (w.request.deferrable) {
+      // Counted until its callback has run, failed start or not.
+      ++deferrable_running_;
+      w.done = [this, done = std::move(w.done)](Result<FetchResponse> r) {
+        --deferrable_running_;
+        done(std::move(r));
+      };
+    }
     auto transfer = start(w.request);
     if (!transfer) {
       ready_.emplace_back(std::move(w.done), std::unexpected(std::move(transfer.error())));
@@ -556,7 +567,9 @@ class CurlFetcher final : public Fetcher {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> resting_;
   std::size_t waiting_ = 0;
   std::deque<std::pair<Done, Result<FetchResponse>>> ready_;
-  bool held_ = false;  // hold(): deferrable requests wait
+  // limit_deferrable(): deferrable requests started whose callback has not run.
+  std::size_t deferrable_limit_ = std::numeric_limits<std::size_t>::max();
+  std::size_t deferrable_running_ = 0;
   std::atomic<bool> woken_{false};
 };
 

@@ -12,7 +12,7 @@ namespace nw {
 // Politeness: at most options.max_connections_per_host transfers per host name
 // at once, their starts at least options.host_spacing apart, and at most
 // options.max_transfers in all; waiting requests start in submit order per host,
-// and deferrable ones not while the fetcher is held (Fetcher::hold).
+// and deferrable ones only within the fetcher's limit (Fetcher::limit_deferrable).
 // A request's own longer host_spacing (Crawl-delay) spaces its host's next
 // start by that much, also when the request has finished long before.
 // Follows up to options.max_redirects redirects, http and https only (also after

@@ -40,7 +40,7 @@ struct FetchRequest {
   // is longer than FetchOptions::host_spacing (a robots.txt Crawl-delay), even
   // when this one has finished by then.
   std::chrono::milliseconds host_spacing{0};
-  // Waits, not started, while the fetcher is held (Fetcher::hold): an article
+  // Waits, not started, past the fetcher's limit (Fetcher::limit_deferrable): an article
   // whose page would only queue for the workers is better left unfetched.
   bool deferrable = false;
 };
@@ -102,10 +102,11 @@ class Fetcher {
   virtual std::size_t pending() const = 0;
   // Thread-safe: makes a blocked run() return soon.
   virtual void wakeup() = 0;
-  // While held, deferrable requests do not start (those running go on, and
-  // so do the others, unless a deferrable one is ahead of them on their host);
-  // released, they start again in order. A fetcher may ignore it.
-  virtual void hold(bool held) { (void)held; }
+  // Deferrable requests start only while fewer than `running` of them are
+  // started and unanswered (their callback has not run); the others wait, in
+  // order, and so do the requests behind them on their host. 0 holds them
+  // all; SIZE_MAX (the default) is no limit. A fetcher may ignore it.
+  virtual void limit_deferrable(std::size_t running) { (void)running; }
 };
 
 // Convenience for command-line tools: submits one request and runs the fetcher

@@ -225,6 +225,24 @@ TEST_F(SubscriberTest, WithoutSinceItStartsFromNow) {
   EXPECT_EQ(sub.seqs(), range(first, n_));
 }
 
+// The seq the subscriber orders by: only a whole, valid JSON object's own
+// "seq", as a parsed document would give it.
+TEST(MessageSeq, TakesOnlyTheTopLevelUnsignedSeqOfAValidObject) {
+  EXPECT_EQ(message_seq(R"({"watchlist":"w","seq":42,"title":"x"})"), 42u);
+  EXPECT_EQ(message_seq(R"({"a":{"seq":7},"b":[{"seq":8}],"seq":9})"), 9u);
+  EXPECT_EQ(message_seq(R"({"a":{"seq":7}})"), std::nullopt) << "a nested seq";
+  EXPECT_EQ(message_seq(R"({"seq":1,"seq":2})"), 2u) << "the last of a repeated key";
+  EXPECT_EQ(message_seq(R"({"seq":1,"seq":"2"})"), std::nullopt);
+  EXPECT_EQ(message_seq(R"({"seq":-3})"), std::nullopt);
+  EXPECT_EQ(message_seq(R"({"seq":3.5})"), std::nullopt);
+  EXPECT_EQ(message_seq(R"({"seq":"3"})"), std::nullopt);
+  EXPECT_EQ(message_seq(R"([{"seq":3}])"), std::nullopt) << "not an object";
+  EXPECT_EQ(message_seq(R"({"seq":3,"title":"cut)"), std::nullopt) << "truncated";
+  EXPECT_EQ(message_seq(R"({"seq":3} trailing)"), std::nullopt);
+  EXPECT_EQ(message_seq(""), std::nullopt);
+  EXPECT_EQ(message_seq(R"({"title":"\u0644\u064a\u0628\u064a\u0627","seq":5})"), 5u);
+}
+
 // No daemon at the endpoints: the subscriber says on stderr that it waits,
 // keeps trying, and stops cleanly when asked.
 TEST(SubscriberEndpoints, SaysWhenItWaitsForTheDaemon) {

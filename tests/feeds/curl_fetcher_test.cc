@@ -687,17 +687,17 @@ TEST(CurlFetcherPoliteness, ARequestsOwnSpacingHoldsItsHostEvenAfterItFinished) 
   EXPECT_LT(near.at[2] - third, milliseconds(500));
 }
 
-TEST(CurlFetcherPoliteness, AHeldFetcherStartsNoDeferrableRequestUntilReleased) {
+TEST(CurlFetcherPoliteness, ALimitOfZeroStartsNoDeferrableRequestUntilRaised) {
   test::HttpServer server;
   Arrivals articles, feeds;
   server.handle_with("/article", articles.handler(milliseconds(0)));
   server.handle_with("/feed", feeds.handler(milliseconds(0)));
   auto fetcher = make_curl_fetcher(fast_options());
-  fetcher->hold(true);
+  fetcher->limit_deferrable(0);
   int ok = 0;
   auto count = [&](Result<FetchResponse> r) { ok += r.has_value(); };
   fetcher->submit({.url = server.url("/article"), .deferrable = true}, count);
-  // Another host's request is not deferrable: it goes on while held, and so
+  // Another host's request is not deferrable: it goes on meanwhile, and so
   // does a second one after it, which gives the held one time to start.
   const std::string feed_url = "http://localhost:" + std::to_string(server.port()) + "/feed";
   for (int i = 0; i < 2; ++i) {
@@ -709,10 +709,31 @@ TEST(CurlFetcherPoliteness, AHeldFetcherStartsNoDeferrableRequestUntilReleased) 
   EXPECT_EQ(feeds.at.size(), 2u);
   EXPECT_TRUE(articles.at.empty());
   EXPECT_EQ(fetcher->pending(), 1u);
-  fetcher->hold(false);
+  fetcher->limit_deferrable(std::numeric_limits<std::size_t>::max());
   drain(*fetcher, seconds(5));
   EXPECT_EQ(ok, 3);
   EXPECT_EQ(articles.at.size(), 1u);
+}
+
+// The workers' room: at most that many deferrable requests started and not
+// yet answered, counted until each one's callback has run.
+TEST(CurlFetcherPoliteness, DeferrableRequestsRunWithinTheLimitUntilAnswered) {
+  test::HttpServer server;
+  Arrivals articles;
+  server.handle_with("/article", articles.handler(milliseconds(150)));
+  FetchOptions options = fast_options();
+  options.max_connections_per_host = 8;
+  auto fetcher = make_curl_fetcher(options);
+  fetcher->limit_deferrable(2);
+  int ok = 0;
+  for (int i = 0; i < 6; ++i) {
+    fetcher->submit({.url = server.url("/article"), .deferrable = true},
+                    [&](Result<FetchResponse> r) { ok += r.has_value(); });
+  }
+  drain(*fetcher, seconds(10));
+  EXPECT_EQ(ok, 6);
+  EXPECT_EQ(articles.at.size(), 6u);
+  EXPECT_EQ(articles.max_running, 2) << "the server saw more at once than the limit";
 }
 
 TEST(CurlFetcherPoliteness, ConcurrencyPerHostAndInAllIsCapped) {
